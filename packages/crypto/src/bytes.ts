@@ -1,0 +1,55 @@
+import { CryptoError } from "./errors.ts";
+
+const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+/** Bytes of a hex string; throws `CryptoError("INVALID_HEX")` on odd length or non-hex characters. */
+export function fromHex(hex: string): Uint8Array {
+  if (!HEX_RE.test(hex)) throw new CryptoError("INVALID_HEX", "not a valid hex string");
+  return new Uint8Array(Buffer.from(hex, "hex"));
+}
+
+/** Standard base64 (with padding). */
+export function toBase64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
+}
+
+const B64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** Bytes of standard or URL-safe base64, padded or not; throws `CryptoError("INVALID_BASE64")`. */
+export function fromBase64(b64: string): Uint8Array {
+  if (!B64_RE.test(b64) || b64.length % 4 === 1) throw new CryptoError("INVALID_BASE64", "not valid base64");
+  return new Uint8Array(Buffer.from(b64, "base64"));
+}
+
+export function utf8Encode(s: string): Uint8Array {
+  return new TextEncoder().encode(s);
+}
+
+export function utf8Decode(b: Uint8Array): string {
+  return new TextDecoder().decode(b);
+}
+
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let len = 0;
+  for (const p of parts) len += p.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
+/** Constant-time comparison for equal-length inputs (length itself is not secret). */
+export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}
