@@ -1,0 +1,116 @@
+import { ProtocolError } from "@session/protocol";
+import {
+  createMetrics,
+  errorResponse,
+  isOnionRequest,
+  notFoundHandler,
+  onErrorHandler,
+  onionV4Handler,
+  rateLimit,
+  TokenBuckets,
+  type X25519Keys,
+} from "@session/service-kit";
+import { Hono, type MiddlewareHandler } from "hono";
+import type { Logger } from "pino";
+import type { FileRepo } from "./db/repo.ts";
+import type { FileLimits } from "./domain/files.ts";
+import { registerFileRoutes } from "./routes/files.ts";
+import { registerVersionRoutes, type SessionVersions } from "./routes/version.ts";
+import type { BlobStore } from "./storage/blob-store.ts";
+
+export interface RateLimits {
+  /** Requests per minute allowed on each client route, all callers together. */
+  requestsPerMinute: number;
+  /** Onion requests per minute from one forwarding node (its socket address). */
+  nodeRequestsPerMinute: number;
+  /** Upload bytes per minute, all callers together. */
+  uploadBytesPerMinute: number;
+}
+
+export interface AppDeps {
+  repo: FileRepo;
+  blobs: BlobStore;
+  tmpDir: string;
+  keys: X25519Keys;
+  /** Unix milliseconds. */
+  now: () => number;
+  logger: Logger;
+  limits: FileLimits;
+  /** Serve /file… over plain HTTP too. Off in production: clients must come through onion requests. */
+  directClientRoutes: boolean;
+  rateLimits: RateLimits;
+  sessionVersions?: SessionVersions;
+}
+
+export const DEFAULT_RATE_LIMITS: RateLimits = {
+  requestsPerMinute: 6000,
+  nodeRequestsPerMinute: 1200,
+  uploadBytesPerMinute: 2_000_000_000,
+};
+
+/** Room for the onion layer's framing, ciphertext overhead and v4 metadata around a max-size file. */
+const ONION_OVERHEAD_BYTES = 64 * 1024;
+
+function perMinute(count: number, now: () => number) {
+  return new TokenBuckets({ capacity: count, refillPerSecond: count / 60, now });
+}
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+  const metrics = createMetrics({ prefix: "fileserver_" });
+  const routeBuckets = perMinute(deps.rateLimits.requestsPerMinute, deps.now);
+  const nodeBuckets = perMinute(deps.rateLimits.nodeRequestsPerMinute, deps.now);
+  const uploadBytes = perMinute(deps.rateLimits.uploadBytesPerMinute, deps.now);
+
+  app.use(metrics.middleware);
+  app.onError(onErrorHandler(deps.logger));
+  app.notFound(notFoundHandler);
+
+  // Runs first on every client route: the direct-access policy, then the per-route budget.
+  const guard =
+    (name: string): MiddlewareHandler =>
+    async (c, next) => {
+      if (!deps.directClientRoutes && !isOnionRequest(c)) {
+        return errorResponse(
+          c,
+          "FORBIDDEN",
+          "direct access is disabled: send this request as an onion request",
+        );
+      }
+      if (!routeBuckets.take(name)) return errorResponse(c, "RATE_LIMITED");
+      await next();
+    };
+
+  const fileDeps = {
+    ...deps,
+    admitUpload: (bytes: number) => {
+      if (!uploadBytes.take("upload", bytes))
+        throw new ProtocolError("RATE_LIMITED", "upload volume limit reached");
+    },
+  };
+  registerFileRoutes(app, fileDeps, guard);
+  registerVersionRoutes(app, deps.sessionVersions, deps.now(), guard);
+
+  app.post(
+    "/oxen/v4/lsrpc",
+    rateLimit(nodeBuckets, (c) => {
+      // The peer of an onion request is the storage node that forwarded it, not the client.
+      const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+      return env?.incoming?.socket?.remoteAddress ?? "unknown";
+    }),
+    onionV4Handler({
+      x25519Keys: deps.keys,
+      app,
+      maxBodyBytes: deps.limits.maxFileBytes + ONION_OVERHEAD_BYTES,
+      logger: deps.logger,
+    }),
+  );
+
+  app.get("/health", async (c) => {
+    await deps.repo.getLive("health-check", deps.now());
+    return c.json({ status: "ok", storage: deps.blobs.kind });
+  });
+  app.get("/metrics", metrics.handler);
+
+  return app;
+}

@@ -1,0 +1,77 @@
+import { createHash, randomBytes } from "node:crypto";
+import { mkdir, open, readdir, rm, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import { ProtocolError } from "@session/protocol";
+
+/** An upload written completely to a private temp file, not yet visible to anyone. */
+export interface StagedUpload {
+  path: string;
+  size: number;
+  /** Hex SHA-256 of the bytes (S3 signs the payload with it). */
+  sha256: string;
+  /** Removes the temp file; safe to call twice. */
+  discard(): Promise<void>;
+}
+
+/**
+ * Streams a request body into `dir` without holding it in memory, enforcing `maxBytes` as the
+ * bytes arrive. On any failure (too large, client gone, disk error) the temp file is removed
+ * before the error propagates, so an aborted upload leaves nothing behind.
+ */
+export async function stageUpload(
+  body: ReadableStream<Uint8Array> | null,
+  options: { dir: string; maxBytes: number },
+): Promise<StagedUpload> {
+  const path = join(options.dir, `${randomBytes(12).toString("hex")}.part`);
+  const hash = createHash("sha256");
+  const fh = await open(path, "wx", 0o600);
+  let size = 0;
+  let closed = false;
+  const discard = async () => {
+    if (!closed) {
+      closed = true;
+      await fh.close().catch(() => {});
+    }
+    await unlink(path).catch(() => {});
+  };
+  try {
+    if (body) {
+      const reader = body.getReader();
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          size += value.byteLength;
+          if (size > options.maxBytes) {
+            throw new ProtocolError("PAYLOAD_TOO_LARGE", `file exceeds the ${options.maxBytes}-byte limit`);
+          }
+          hash.update(value);
+          let off = 0;
+          while (off < value.byteLength) {
+            const { bytesWritten } = await fh.write(value, off, value.byteLength - off);
+            off += bytesWritten;
+          }
+        }
+      } catch (err) {
+        await reader.cancel().catch(() => {});
+        throw err;
+      }
+    }
+    // Durable before it can be renamed into place.
+    await fh.sync();
+    closed = true;
+    await fh.close();
+  } catch (err) {
+    await discard();
+    throw err;
+  }
+  return { path, size, sha256: hash.digest("hex"), discard };
+}
+
+/** Empties the staging directory; temp files found at start-up are from a crashed process. */
+export async function resetStagingDir(dir: string): Promise<number> {
+  await mkdir(dir, { recursive: true });
+  const names = await readdir(dir);
+  await Promise.all(names.map((n) => rm(join(dir, n), { force: true, recursive: true })));
+  return names.length;
+}

@@ -1,0 +1,17 @@
+export { limitBody } from "./body-limit.ts";
+export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
+export { errorBody, errorResponse, errorToResponseParts, notFoundHandler, onErrorHandler } from "./errors.ts";
+export { type CreateLoggerOptions, createLogger, type Logger, REDACTED_FIELDS } from "./logger.ts";
+export { type CreateMetricsOptions, createMetrics, type ServiceMetrics } from "./metrics.ts";
+export {
+  dispatchV4,
+  type EncType,
+  isOnionRequest,
+  ONION_ENV_KEY,
+  type OnionRequestInfo,
+  type OnionV4Options,
+  onionV4Handler,
+  type X25519Keys,
+} from "./onion.ts";
+export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
+export { exitOnSignals, type RunningServer, type StartServerOptions, startServer } from "./serve.ts";

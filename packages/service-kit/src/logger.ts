@@ -1,0 +1,56 @@
+import { type Logger, type LoggerOptions, pino } from "pino";
+
+/**
+ * Fields that identify a person or a connection. Our services carry anonymous traffic: an IP,
+ * a Session ID or a file id in a log line would let an operator link requests, so they are
+ * replaced before the line is written.
+ */
+export const REDACTED_FIELDS = [
+  "ip",
+  "remoteAddress",
+  "remotePort",
+  "x-forwarded-for",
+  "x-real-ip",
+  "id",
+  "fileId",
+  "sessionId",
+  "pubkey",
+  "accountId",
+  "token",
+] as const;
+
+function redactPaths(fields: readonly string[]): string[] {
+  const paths: string[] = [];
+  for (const f of fields) {
+    const key = /^[A-Za-z_$][\w$]*$/.test(f) ? f : `["${f}"]`;
+    const join = (prefix: string) => (key.startsWith("[") ? `${prefix}${key}` : `${prefix}.${key}`);
+    paths.push(key, join("*"), join("req"), join("req.headers"), join("err"));
+  }
+  return paths;
+}
+
+export interface CreateLoggerOptions {
+  /** Service name, written as `name` on every line. */
+  name: string;
+  /** pino level; defaults to `info`. `silent` turns logging off (tests). */
+  level?: string;
+  /** Extra field names to redact, in addition to REDACTED_FIELDS. */
+  redact?: readonly string[];
+  /** Where lines go (defaults to stdout); tests pass a stream to inspect output. */
+  destination?: NodeJS.WritableStream;
+}
+
+/** Structured JSON logger with identifying fields (IPs, ids, pubkeys) censored. */
+export function createLogger(options: CreateLoggerOptions): Logger {
+  const pinoOptions: LoggerOptions = {
+    name: options.name,
+    level: options.level ?? "info",
+    redact: {
+      paths: redactPaths([...REDACTED_FIELDS, ...(options.redact ?? [])]),
+      censor: "[redacted]",
+    },
+  };
+  return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
+}
+
+export type { Logger };

@@ -1,0 +1,84 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import type { Hono } from "hono";
+import type { Logger } from "pino";
+
+// biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its Env/Schema types
+type AnyHono = Hono<any, any, any>;
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:39211`. */
+  readonly url: string;
+  readonly port: number;
+  /** Stops accepting, waits for open requests up to the grace period, then runs onClose. */
+  close(): Promise<void>;
+}
+
+export interface StartServerOptions {
+  port: number;
+  hostname?: string;
+  /** How long close() waits for in-flight requests before cutting connections (default 10 s). */
+  graceMs?: number;
+  /** Runs after the HTTP server is closed: close databases, stop timers. */
+  onClose?: () => Promise<void> | void;
+}
+
+/** Listens with @hono/node-server; port 0 picks a free port (tests). */
+export function startServer(app: AnyHono, options: StartServerOptions): Promise<RunningServer> {
+  const hostname = options.hostname ?? "127.0.0.1";
+  return new Promise((resolve, reject) => {
+    const server = serve({ fetch: app.fetch, port: options.port, hostname }, (info: AddressInfo) => {
+      let closing: Promise<void> | undefined;
+      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+      resolve({
+        url: `http://${host}:${info.port}`,
+        port: info.port,
+        close: () => {
+          closing ??= (async () => {
+            await new Promise<void>((done) => {
+              const timer = setTimeout(() => {
+                if ("closeAllConnections" in server) server.closeAllConnections();
+              }, options.graceMs ?? 10_000);
+              timer.unref();
+              // Keep-alive sockets go as soon as their current response is done.
+              const idle = setInterval(() => {
+                if ("closeIdleConnections" in server) server.closeIdleConnections();
+              }, 20);
+              server.close(() => {
+                clearTimeout(timer);
+                clearInterval(idle);
+                done();
+              });
+              if ("closeIdleConnections" in server) server.closeIdleConnections();
+            });
+            await options.onClose?.();
+          })();
+          return closing;
+        },
+      });
+    });
+    server.once("error", reject);
+  });
+}
+
+/** Closes the server on SIGTERM/SIGINT and exits; a second signal exits at once. */
+export function exitOnSignals(
+  server: RunningServer,
+  logger: Logger,
+  signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
+) {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  for (const s of signals) process.on(s, onSignal);
+}
