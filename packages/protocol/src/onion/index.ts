@@ -1,0 +1,3 @@
+export * from "./layer.ts";
+export * from "./routing.ts";
+export * from "./v4.ts";

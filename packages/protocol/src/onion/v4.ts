@@ -1,0 +1,83 @@
+import { z } from "zod";
+import { BencodeReader, bencode } from "../bencode.ts";
+import { fromZodError, ProtocolError } from "../errors.ts";
+
+/*
+ * Onion request "v4" payloads for HTTP servers (Session file server, push server, SOGS):
+ * a bencoded list whose first element is a JSON byte string and whose optional second element is
+ * the raw body.
+ *   request:  l <json {"method","endpoint","headers"}> [<body>] e
+ *   response: l <json {"code","headers"}> [<body>] e
+ */
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+export const v4RequestInfoSchema = z.looseObject({
+  method: z.string().min(1),
+  endpoint: z.string().startsWith("/"),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type V4RequestInfo = z.infer<typeof v4RequestInfoSchema>;
+
+export const v4ResponseInfoSchema = z.looseObject({
+  code: z.number().int().min(100).max(599),
+  headers: z.record(z.string(), z.string()).optional(),
+});
+export type V4ResponseInfo = z.infer<typeof v4ResponseInfoSchema>;
+
+export interface V4Request {
+  info: V4RequestInfo;
+  body?: Uint8Array;
+}
+export interface V4Response {
+  info: V4ResponseInfo;
+  body?: Uint8Array;
+}
+
+function encodeV4(info: object, body: Uint8Array | undefined): Uint8Array {
+  const json = JSON.stringify(info);
+  return bencode(body === undefined ? [json] : [json, body]);
+}
+
+/** Reads `l<json>[<body>]e` strictly; returns the parsed JSON and body. */
+function decodeV4(bytes: Uint8Array, what: string): { json: unknown; body?: Uint8Array } {
+  const r = new BencodeReader(bytes, 1);
+  if (r.done || r.peek() !== 0x6c)
+    throw new ProtocolError("BENCODE_INVALID", `${what}: expected a bencoded list`);
+  r.pos++;
+  const info = r.readBytes();
+  let body: Uint8Array | undefined;
+  if (r.peek() !== 0x65) body = r.readBytes();
+  if (r.peek() !== 0x65) throw new ProtocolError("BENCODE_INVALID", `${what}: expected at most two elements`);
+  r.pos++;
+  if (!r.done) throw new ProtocolError("BENCODE_INVALID", `${what}: trailing data`);
+  let json: unknown;
+  try {
+    json = JSON.parse(strictUtf8.decode(info));
+  } catch {
+    throw new ProtocolError("BAD_REQUEST", `${what}: info is not valid JSON`);
+  }
+  return body === undefined ? { json } : { json, body };
+}
+
+export function encodeV4Request(info: V4RequestInfo, body?: Uint8Array): Uint8Array {
+  return encodeV4(info, body);
+}
+
+export function decodeV4Request(bytes: Uint8Array): V4Request {
+  const { json, body } = decodeV4(bytes, "v4 request");
+  const r = v4RequestInfoSchema.safeParse(json);
+  if (!r.success) throw fromZodError(r.error, "BAD_REQUEST");
+  return body === undefined ? { info: r.data } : { info: r.data, body };
+}
+
+export function encodeV4Response(info: V4ResponseInfo, body?: Uint8Array): Uint8Array {
+  return encodeV4(info, body);
+}
+
+export function decodeV4Response(bytes: Uint8Array): V4Response {
+  const { json, body } = decodeV4(bytes, "v4 response");
+  const r = v4ResponseInfoSchema.safeParse(json);
+  if (!r.success) throw fromZodError(r.error, "BAD_GATEWAY");
+  return body === undefined ? { info: r.data } : { info: r.data, body };
+}

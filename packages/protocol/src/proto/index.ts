@@ -1,0 +1,2 @@
+export * from "./codec.ts";
+export { SIGNAL_SERVICE_PROTO } from "./schema.ts";

@@ -1,0 +1,229 @@
+import { fromBase64, fromHex, utf8Encode } from "@session/crypto";
+import { z } from "zod";
+import { fromZodError, ProtocolError } from "../errors.ts";
+import { isValidMessageHash } from "../message-hash.ts";
+import { NAMESPACE_MAX, NAMESPACE_MIN } from "../namespaces.ts";
+import { parseUserPubkey, type UserPubkey } from "../pubkey.ts";
+import { MIN_TIMESTAMP_MS, SUBACCOUNT_TOKEN_LENGTH } from "./limits.ts";
+
+/*
+ * Field schemas shared by the storage RPC methods. Each turns the JSON form a client sends
+ * (hex/base64 strings, integers) into the parsed form (bytes, numbers), with the same acceptance
+ * rules as oxen-storage-server's client_rpc_endpoints.cpp.
+ */
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const HEX72 = /^[0-9a-fA-F]{72}$/;
+const B64_CHARS = /^[A-Za-z0-9+/_-]*={0,2}$/;
+
+/** A 66-hex-digit account pubkey → UserPubkey. */
+export const pubkeyField = z
+  .string({ error: "Pubkey must be 66 hex digits (33 bytes) long" })
+  .regex(/^[0-9a-fA-F]{66}$/, "Pubkey must be 66 hex digits (33 bytes) long")
+  .transform((s): UserPubkey => parseUserPubkey(s));
+
+/** `pubkey_ed25519`: 64 hex digits → 32 bytes. */
+export const ed25519PubkeyField = z
+  .string()
+  .regex(HEX64, "Invalid pubkey_ed25519: expected 64 hex char pubkey")
+  .transform((s) => fromHex(s));
+
+/** A base64 Ed25519 signature: 86 chars unpadded or 88 ending in "==" → 64 bytes. */
+export const signatureField = z
+  .string()
+  .refine(
+    (s) => B64_CHARS.test(s) && (s.length === 86 || (s.length === 88 && s.endsWith("=="))),
+    "invalid signature: expected base64 encoded Ed25519 signature",
+  )
+  .transform((s) => fromBase64(s));
+
+/** Unix epoch milliseconds, as a non-negative integer; tiny values are taken to be seconds. */
+export const timestampField = z
+  .number({ error: "expected integer timestamp (in milliseconds)" })
+  .int("expected integer timestamp (in milliseconds)")
+  .nonnegative("expected integer timestamp (in milliseconds)")
+  .max(Number.MAX_SAFE_INTEGER)
+  .refine((n) => n >= MIN_TIMESTAMP_MS, "Invalid timestamp: timestamp must be in milliseconds");
+
+/** A decimal integer given as a string (backwards compatibility for store's timestamp/ttl). */
+const stringifiedInt = z
+  .string()
+  .regex(/^-?[0-9]{1,16}$/, "expected an integer")
+  .transform((s) => Number(s));
+
+/** store: `timestamp` may be a number or a stringified integer. */
+export const stringifiedTimestampField = z.union([timestampField, stringifiedInt.pipe(timestampField)]);
+
+/** store: `ttl` (ms) may be a number or a stringified integer. */
+export const ttlField = z.union([
+  z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER),
+  stringifiedInt.pipe(z.number().int().nonnegative()),
+]);
+
+/** A 16-bit signed namespace. */
+export const namespaceField = z
+  .number({ error: "expected 16-bit integer" })
+  .int("expected 16-bit integer")
+  .min(NAMESPACE_MIN, "value out of range")
+  .max(NAMESPACE_MAX, "value out of range");
+
+/** A namespace or the string "all" (delete_all, delete_before, expire_all). */
+export const namespaceOrAllField = z.union([namespaceField, z.literal("all")], {
+  error: 'expected integer or "all"',
+});
+export type NamespaceOrAll = number | "all";
+
+/** A message hash as the server hands them out: 43 base64 characters. */
+export const messageHashField = z.string().refine(isValidMessageHash, "invalid message hash");
+
+/** A single string or a non-empty array of strings (the server accepts both). */
+function stringOrList<T extends z.ZodType<string>>(item: T) {
+  return z
+    .union([item.transform((s) => [s]), z.array(item)])
+    .refine((a) => a.length > 0, "messages does not contain any message hashes");
+}
+export const messageHashListField = stringOrList(messageHashField);
+/** get_expiries does not check hash shapes, only that strings are given. */
+export const anyStringListField = stringOrList(z.string());
+
+/** A 36-byte subaccount token, as base64 (48 chars) or hex (72 chars). */
+export const subaccountTokenField = z.string().transform((s, ctx) => {
+  if (s.length === (SUBACCOUNT_TOKEN_LENGTH * 4) / 3 && B64_CHARS.test(s) && !s.includes("=")) {
+    return fromBase64(s);
+  }
+  if (HEX72.test(s)) return fromHex(s);
+  ctx.addIssue({ code: "custom", message: "expected base64 or hex-encoded subaccount token" });
+  return z.NEVER;
+});
+
+/** The authentication a signed request carries, parsed. */
+export interface RequestAuth {
+  /** 64-byte Ed25519 signature over the method's signature message. */
+  signature: Uint8Array;
+  /** For 05 Session IDs: the Ed25519 key that signed (it must convert to the X25519 pubkey). */
+  pubkeyEd25519?: Uint8Array;
+  /** A subaccount token and the account owner's signature of it. */
+  subaccount?: { token: Uint8Array; signature: Uint8Array };
+}
+
+/** The JSON auth fields accepted by every signed method. */
+export const authShape = {
+  signature: signatureField,
+  pubkey_ed25519: ed25519PubkeyField.optional(),
+  subaccount: z.string().optional(),
+  subaccount_sig: signatureField.optional(),
+};
+
+type AuthJson = {
+  pubkey: UserPubkey;
+  signature: Uint8Array;
+  pubkey_ed25519?: Uint8Array | undefined;
+  subaccount?: string | undefined;
+  subaccount_sig?: Uint8Array | undefined;
+};
+
+/** Validates and assembles RequestAuth from parsed JSON fields (rules of load_pk_signature/load_subaccount). */
+export function buildAuth(v: AuthJson, ctx: z.RefinementCtx): RequestAuth {
+  const auth: RequestAuth = { signature: v.signature };
+  if (v.pubkey_ed25519) {
+    if (v.pubkey.type !== 5) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["pubkey_ed25519"],
+        message: "pubkey_ed25519 is only permitted for 05[...] pubkeys",
+      });
+    }
+    auth.pubkeyEd25519 = v.pubkey_ed25519;
+  }
+  if (v.subaccount !== undefined && v.subaccount !== "") {
+    const token = subaccountTokenField.safeParse(v.subaccount);
+    if (!token.success) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["subaccount"],
+        message: "invalid subaccount: expected base64 or hex-encoded subaccount token",
+      });
+    } else if (!v.subaccount_sig) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["subaccount_sig"],
+        message: "invalid subaccount: subaccount_sig is required when using subaccount",
+      });
+    } else {
+      auth.subaccount = { token: token.data, signature: v.subaccount_sig };
+    }
+  }
+  return auth;
+}
+
+/**
+ * Wraps an object schema so that, as the server does, null values count as absent and legacy
+ * aliases (`pubKey`, `lastHash`) are accepted — but not together with their canonical name.
+ */
+export function jsonParams<S extends z.ZodType>(schema: S, aliases: Record<string, string> = {}) {
+  return z.preprocess((input, ctx) => {
+    if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(input)) if (v !== null) out[k] = v;
+    for (const [alias, canonical] of Object.entries(aliases)) {
+      if (alias in out) {
+        if (canonical in out) {
+          ctx.addIssue({
+            code: "custom",
+            path: [canonical],
+            message: `Cannot specify both '${canonical}' and '${alias}'`,
+          });
+        }
+        out[canonical] = out[alias];
+        delete out[alias];
+      }
+    }
+    return out;
+  }, schema);
+}
+
+/** Field names whose failure gets a more specific error code than BAD_REQUEST. */
+export const FIELD_ERROR_CODES = { pubkey: "INVALID_PUBKEY" } as const;
+
+/** Runs a schema, converting failures into ProtocolError (never an untyped throw). */
+export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  let result: ReturnType<S["safeParse"]>;
+  try {
+    result = schema.safeParse(input) as ReturnType<S["safeParse"]>;
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err;
+    throw new ProtocolError("BAD_REQUEST", "invalid request parameters");
+  }
+  if (!result.success) throw fromZodError(result.error, "BAD_REQUEST", FIELD_ERROR_CODES);
+  return result.data as z.output<S>;
+}
+
+/** Concatenates signature-message parts (strings as UTF-8, bytes as-is) as the server does. */
+export function sigMessage(
+  ...parts: ReadonlyArray<string | number | Uint8Array | readonly (string | number | Uint8Array)[]>
+): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  const add = (p: string | number | Uint8Array) => {
+    if (p instanceof Uint8Array) chunks.push(p);
+    else chunks.push(utf8Encode(typeof p === "number" ? integerString(p) : p));
+  };
+  for (const p of parts) {
+    if (Array.isArray(p)) for (const q of p as readonly (string | number | Uint8Array)[]) add(q);
+    else add(p as string | number | Uint8Array);
+  }
+  let len = 0;
+  for (const c of chunks) len += c.length;
+  const out = new Uint8Array(len);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
+
+/** Base-10 form of an integer with no exponent or fraction (std::to_chars). */
+function integerString(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new ProtocolError("BAD_REQUEST", `not an integer: ${n}`);
+  return n.toString(10);
+}

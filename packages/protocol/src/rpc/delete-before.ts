@@ -1,0 +1,70 @@
+import { z } from "zod";
+import type { UserPubkey } from "../pubkey.ts";
+import {
+  authShape,
+  buildAuth,
+  jsonParams,
+  type NamespaceOrAll,
+  parseWith,
+  pubkeyField,
+  type RequestAuth,
+  sigMessage,
+  timestampField,
+} from "./common.ts";
+import {
+  type DeletedOrUpdated,
+  namespaceOrAllSignatureValue,
+  optionalNamespaceOrAll,
+} from "./namespace-scoped.ts";
+import type { SwarmResponse } from "./responses.ts";
+
+/** `delete_before`: delete messages with timestamp <= `before`, swarm-wide. */
+export interface DeleteBeforeParams {
+  pubkey: UserPubkey;
+  namespace: NamespaceOrAll;
+  before: number;
+  auth: RequestAuth;
+}
+
+export const deleteBeforeParamsSchema = jsonParams(
+  z
+    .object({
+      pubkey: pubkeyField,
+      namespace: optionalNamespaceOrAll,
+      before: timestampField,
+      ...authShape,
+    })
+    .transform(
+      (v, ctx): DeleteBeforeParams => ({
+        pubkey: v.pubkey,
+        namespace: v.namespace ?? 0,
+        before: v.before,
+        auth: buildAuth(v, ctx),
+      }),
+    ),
+);
+export type DeleteBeforeParamsJson = z.input<typeof deleteBeforeParamsSchema>;
+
+export function parseDeleteBeforeParams(params: unknown): DeleteBeforeParams {
+  return parseWith(deleteBeforeParamsSchema, params);
+}
+
+/** "delete_before" ‖ NAMESPACE ‖ BEFORE. */
+export function deleteBeforeSignatureMessage(namespace: NamespaceOrAll, before: number): Uint8Array {
+  return sigMessage("delete_before", namespaceOrAllSignatureValue(namespace), before);
+}
+
+/** Node reply: PUBKEY_HEX ‖ BEFORE ‖ DELETED… (ascii-sorted). */
+export function deleteBeforeResponseSignatureMessage(
+  pubkeyHex: string,
+  before: number,
+  deletedSorted: readonly string[],
+): Uint8Array {
+  return sigMessage(pubkeyHex, before, deletedSorted);
+}
+
+export interface DeleteBeforeSwarmEntry {
+  deleted: DeletedOrUpdated;
+  signature: string;
+}
+export type DeleteBeforeResponse = SwarmResponse<DeleteBeforeSwarmEntry>;

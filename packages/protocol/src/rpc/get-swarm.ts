@@ -1,0 +1,49 @@
+import { z } from "zod";
+import type { UserPubkey } from "../pubkey.ts";
+import { jsonParams, parseWith, pubkeyField } from "./common.ts";
+import type { MiscResponseFields } from "./responses.ts";
+
+/** `get_swarm` (alias `get_snodes_for_pubkey`): the swarm serving an account. */
+export interface GetSwarmParams {
+  pubkey: UserPubkey;
+}
+
+export const getSwarmParamsSchema = jsonParams(z.object({ pubkey: pubkeyField }), { pubKey: "pubkey" });
+export type GetSwarmParamsJson = z.input<typeof getSwarmParamsSchema>;
+
+export function parseGetSwarmParams(params: unknown): GetSwarmParams {
+  return parseWith(getSwarmParamsSchema, params);
+}
+
+/** One swarm member as `get_swarm` (and the 421 wrong-swarm reply) lists it (request_handler.cpp `swarm_to_json`). */
+export const swarmSnodeSchema = z.object({
+  /** Deprecated: base32z of the legacy pubkey + ".snode". */
+  address: z.string().optional(),
+  pubkey_legacy: z.string().optional(),
+  pubkey_x25519: z.string().regex(/^[0-9a-f]{64}$/),
+  pubkey_ed25519: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Deprecated string form of port_https. */
+  port: z.string().optional(),
+  port_https: z.number().int().min(0).max(65535),
+  port_omq: z.number().int().min(0).max(65535).optional(),
+  port_quic: z.number().int().min(0).max(65535).optional(),
+  ip: z.string(),
+});
+export type SwarmSnode = z.infer<typeof swarmSnodeSchema>;
+
+export const getSwarmResponseSchema = z.object({
+  snodes: z.array(swarmSnodeSchema),
+  /** Swarm id as lower-case hex (no 0x), "ffffffffffffffff" when unknown. */
+  swarm: z.string().regex(/^[0-9a-f]{1,16}$/),
+  t: z.number().optional(),
+  hf: z.tuple([z.number(), z.number()]).optional(),
+});
+export type GetSwarmResponse = { snodes: SwarmSnode[]; swarm: string } & Partial<MiscResponseFields>;
+
+/** The swarm id in `get_swarm` replies is hex (util::int_to_string(id, 16)). */
+export function swarmIdToHex(id: bigint): string {
+  return id.toString(16);
+}
+export function swarmIdFromHex(hex: string): bigint {
+  return BigInt(`0x${hex}`);
+}

@@ -1,0 +1,24 @@
+import { type NamespaceOrAll, namespaceOrAllField } from "./common.ts";
+
+/** "" for the default namespace, "all", or the namespace's decimal form (client_rpc_endpoints.h `signature_value`). */
+export function namespaceOrAllSignatureValue(ns: NamespaceOrAll): string {
+  return ns === 0 ? "" : String(ns);
+}
+
+/** Optional namespace-or-"all" field defaulting to 0. */
+export const optionalNamespaceOrAll = namespaceOrAllField.optional();
+
+/** Sorts hashes by ascii value (std::sort on std::string), as nodes do before signing. */
+export function asciiSort(hashes: readonly string[]): string[] {
+  return [...hashes].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/**
+ * For namespace="all" results: a `{ namespace: [hashes] }` map. The node signs the hashes
+ * totally ordered across namespaces; this returns them in that order.
+ */
+export function flattenByNamespace(byNs: Record<string, readonly string[]>): string[] {
+  return asciiSort(Object.values(byNs).flat());
+}
+
+export type DeletedOrUpdated = string[] | Record<string, string[]>;

@@ -1,0 +1,3 @@
+export * from "./assign.ts";
+export * from "./node-info.ts";
+export * from "./space.ts";
