@@ -1,3 +1,4 @@
+export * from "./auth.ts";
 export * from "./common.ts";
 export * from "./delete.ts";
 export * from "./delete-all.ts";
@@ -16,3 +17,4 @@ export * from "./responses.ts";
 export * from "./retrieve.ts";
 export * from "./store.ts";
 export * from "./subaccount-revocation.ts";
+export * from "./timing.ts";
