@@ -28,7 +28,9 @@ export const envSchema = z
       .optional()
       .transform((s, ctx) => {
         if (s === undefined) return undefined;
-        const parsed = z.record(z.enum(["desktop", "android", "ios"]), z.string()).safeParse(safeJson(s));
+        const parsed = z
+          .partialRecord(z.enum(["desktop", "android", "ios"]), z.string())
+          .safeParse(safeJson(s));
         if (parsed.success) return parsed.data;
         ctx.addIssue({ code: "custom", message: 'expected JSON like {"desktop":"1.2.3"}' });
         return z.NEVER;
