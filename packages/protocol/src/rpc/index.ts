@@ -13,6 +13,7 @@ export * from "./limits.ts";
 export * from "./namespace-scoped.ts";
 export * from "./oxend-request.ts";
 export * from "./request.ts";
+export * from "./response-schemas.ts";
 export * from "./responses.ts";
 export * from "./retrieve.ts";
 export * from "./store.ts";

@@ -1,0 +1,29 @@
+import { fromHex, toHex } from "@session/crypto";
+import { describe, expect, it } from "vitest";
+import vectors from "../../test/vectors/onion.json" with { type: "json" };
+import { decodeOnionLayer, encodeOnionLayer } from "./layer.ts";
+import { firstHopInfoSchema, isOnionUrlTargetAllowed, parseOnionRouting } from "./routing.ts";
+
+describe("onion vectors from libsession and oxenss", () => {
+  it.each(vectors.framedLayers)("decodes libsession's $name request layer", (v) => {
+    const layer = decodeOnionLayer(fromHex(v.hex));
+    expect(layer.payload).toHaveLength(v.payloadLength);
+    const info = firstHopInfoSchema.parse(layer.json);
+    expect(info.enc_type).toBe(v.encType);
+    expect(info.ephemeral_key).toBe(v.ephemeralKey);
+    // re-framing the same payload and JSON gives the same prefix and payload bytes
+    const again = encodeOnionLayer(layer.payload, layer.json);
+    expect(toHex(again.subarray(0, 4 + v.payloadLength))).toBe(v.hex.slice(0, (4 + v.payloadLength) * 2));
+  });
+
+  it.each(vectors.routing)("oxenss: $name", (v) => {
+    const layer = decodeOnionLayer(fromHex(v.hex));
+    expect(new TextDecoder().decode(layer.payload)).toBe("ciphertext");
+    expect(parseOnionRouting(layer.json)).toMatchObject(v.expect);
+  });
+
+  it("url target filtering", () => {
+    for (const t of vectors.urlTargets.allowed) expect(isOnionUrlTargetAllowed(t)).toBe(true);
+    for (const t of vectors.urlTargets.refused) expect(isOnionUrlTargetAllowed(t)).toBe(false);
+  });
+});
