@@ -1,0 +1,67 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+
+const tsxCli = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
+const main = join(import.meta.dirname, "..", "src", "main.ts");
+let dataDir: string | undefined;
+
+afterEach(async () => {
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+function run(env: Record<string, string>) {
+  const child = spawn(process.execPath, [tsxCli, main], {
+    env: { PATH: process.env.PATH ?? "", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    err += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const line = async (pattern: RegExp, timeoutMs = 20_000) => {
+    const end = Date.now() + timeoutMs;
+    while (Date.now() < end) {
+      const found = out.split("\n").find((l) => pattern.test(l));
+      if (found) return JSON.parse(found) as Record<string, unknown>;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`no log line ${pattern} in:\n${out}\n${err}`);
+  };
+  return { child, exited, line, output: () => ({ out, err }) };
+}
+
+describe("main", () => {
+  it("starts with a generated key, serves, and shuts down on SIGTERM", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "fs-main-"));
+    const p = run({ FS_DATA_DIR: dataDir, FS_PORT: "0", FS_DIRECT_CLIENT_ROUTES: "1" });
+    const ready = await p.line(/file server listening/);
+    const key = (await readFile(join(dataDir, "x25519.key"), "utf8")).trim();
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect((await stat(join(dataDir, "x25519.key"))).mode & 0o777).toBe(0o600);
+    expect(ready.x25519PublicKey).toMatch(/^[0-9a-f]{64}$/);
+    const url = ready.url as string;
+    expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok", storage: "disk" });
+    const up = await fetch(`${url}/file`, { method: "POST", body: new Uint8Array([1, 2, 3]) });
+    expect(up.status).toBe(200);
+    p.child.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    // The listen URL is logged once; no request line carries the caller's address.
+    expect(p.output().out.split("127.0.0.1").length - 1).toBe(1);
+  }, 30_000);
+
+  it("exits 1 with a clear message on bad config", async () => {
+    const p = run({ FS_MAX_FILE_SIZE: "lots" });
+    expect(await p.exited).toBe(1);
+    const { err } = p.output();
+    expect(err).toContain("invalid file server configuration:");
+    expect(err).toContain("FS_MAX_FILE_SIZE:");
+  }, 30_000);
+});
