@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { codeOf } from "../../test/helpers/errors.ts";
 import { ProtocolError } from "../errors.ts";
 import { decodeOnionLayer, encodeOnionLayer } from "./layer.ts";
 import { isOnionUrlTargetAllowed, parseEncType, parseOnionRouting } from "./routing.ts";
@@ -8,16 +9,6 @@ import { decodeV4Request, decodeV4Response, encodeV4Request, encodeV4Response } 
 const enc = (s: string) => new TextEncoder().encode(s);
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
 const hex64 = "ab".repeat(32);
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return (e as ProtocolError).code;
-  }
-  throw new Error("expected a ProtocolError");
-}
 
 const jsonObject = fc.dictionary(fc.string({ maxLength: 10 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 });
 

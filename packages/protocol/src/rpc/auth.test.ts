@@ -6,7 +6,7 @@ import {
   newEd25519Key,
   nodeVerifier,
 } from "../../test/helpers/ed25519.ts";
-import { ProtocolError } from "../errors.ts";
+import { codeOf } from "../../test/helpers/errors.ts";
 import { authRequirementFor, verifyAuth } from "./auth.ts";
 import { deleteAllSignatureMessage } from "./delete-all.ts";
 import { parseRpcRequest, type RpcSubrequest } from "./request.ts";
@@ -20,16 +20,6 @@ function sub(body: unknown): RpcSubrequest {
   const r = parseRpcRequest(body);
   if (r.method === "batch" || r.method === "sequence" || r.method === "ifelse") throw new Error("meta");
   return r;
-}
-
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return (e as ProtocolError).code;
-  }
-  return "ok";
 }
 
 describe("Ed25519 → X25519 (test helper) matches libsession's checked vector", () => {

@@ -122,9 +122,12 @@ type AuthJson = {
   subaccount_sig?: Uint8Array | undefined;
 };
 
-/** Validates and assembles RequestAuth from parsed JSON fields (rules of load_pk_signature/load_subaccount). */
-export function buildAuth(v: AuthJson, ctx: z.RefinementCtx): RequestAuth {
-  const auth: RequestAuth = { signature: v.signature };
+/** The signature plus `pubkey_ed25519`, which only 05 (Session ID) accounts may give. */
+export function accountAuth(
+  v: Pick<AuthJson, "pubkey" | "signature" | "pubkey_ed25519">,
+  ctx: z.RefinementCtx,
+): Pick<RequestAuth, "signature" | "pubkeyEd25519"> {
+  const auth: Pick<RequestAuth, "signature" | "pubkeyEd25519"> = { signature: v.signature };
   if (v.pubkey_ed25519) {
     if (v.pubkey.type !== 5) {
       ctx.addIssue({
@@ -135,6 +138,12 @@ export function buildAuth(v: AuthJson, ctx: z.RefinementCtx): RequestAuth {
     }
     auth.pubkeyEd25519 = v.pubkey_ed25519;
   }
+  return auth;
+}
+
+/** Validates and assembles RequestAuth from parsed JSON fields (rules of load_pk_signature/load_subaccount). */
+export function buildAuth(v: AuthJson, ctx: z.RefinementCtx): RequestAuth {
+  const auth: RequestAuth = accountAuth(v, ctx);
   if (v.subaccount !== undefined && v.subaccount !== "") {
     const token = subaccountTokenField.safeParse(v.subaccount);
     if (!token.success) {

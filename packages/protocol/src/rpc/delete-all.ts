@@ -1,12 +1,9 @@
 import { z } from "zod";
 import type { UserPubkey } from "../pubkey.ts";
 import {
-  authShape,
-  buildAuth,
   jsonParams,
   type NamespaceOrAll,
   parseWith,
-  pubkeyField,
   type RequestAuth,
   sigMessage,
   timestampField,
@@ -14,7 +11,8 @@ import {
 import {
   type DeletedOrUpdated,
   namespaceOrAllSignatureValue,
-  optionalNamespaceOrAll,
+  namespaceScopedShape,
+  scopedParams,
 } from "./namespace-scoped.ts";
 import type { SwarmResponse } from "./responses.ts";
 
@@ -28,20 +26,8 @@ export interface DeleteAllParams {
 
 export const deleteAllParamsSchema = jsonParams(
   z
-    .object({
-      pubkey: pubkeyField,
-      namespace: optionalNamespaceOrAll,
-      timestamp: timestampField,
-      ...authShape,
-    })
-    .transform(
-      (v, ctx): DeleteAllParams => ({
-        pubkey: v.pubkey,
-        namespace: v.namespace ?? 0,
-        timestamp: v.timestamp,
-        auth: buildAuth(v, ctx),
-      }),
-    ),
+    .object({ ...namespaceScopedShape, timestamp: timestampField })
+    .transform((v, ctx): DeleteAllParams => ({ ...scopedParams(v, ctx), timestamp: v.timestamp })),
 );
 export type DeleteAllParamsJson = z.input<typeof deleteAllParamsSchema>;
 

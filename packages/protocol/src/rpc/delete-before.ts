@@ -1,12 +1,9 @@
 import { z } from "zod";
 import type { UserPubkey } from "../pubkey.ts";
 import {
-  authShape,
-  buildAuth,
   jsonParams,
   type NamespaceOrAll,
   parseWith,
-  pubkeyField,
   type RequestAuth,
   sigMessage,
   timestampField,
@@ -14,7 +11,8 @@ import {
 import {
   type DeletedOrUpdated,
   namespaceOrAllSignatureValue,
-  optionalNamespaceOrAll,
+  namespaceScopedShape,
+  scopedParams,
 } from "./namespace-scoped.ts";
 import type { SwarmResponse } from "./responses.ts";
 
@@ -28,20 +26,8 @@ export interface DeleteBeforeParams {
 
 export const deleteBeforeParamsSchema = jsonParams(
   z
-    .object({
-      pubkey: pubkeyField,
-      namespace: optionalNamespaceOrAll,
-      before: timestampField,
-      ...authShape,
-    })
-    .transform(
-      (v, ctx): DeleteBeforeParams => ({
-        pubkey: v.pubkey,
-        namespace: v.namespace ?? 0,
-        before: v.before,
-        auth: buildAuth(v, ctx),
-      }),
-    ),
+    .object({ ...namespaceScopedShape, before: timestampField })
+    .transform((v, ctx): DeleteBeforeParams => ({ ...scopedParams(v, ctx), before: v.before })),
 );
 export type DeleteBeforeParamsJson = z.input<typeof deleteBeforeParamsSchema>;
 

@@ -1,12 +1,9 @@
 import { z } from "zod";
 import type { UserPubkey } from "../pubkey.ts";
 import {
-  authShape,
-  buildAuth,
   jsonParams,
   type NamespaceOrAll,
   parseWith,
-  pubkeyField,
   type RequestAuth,
   sigMessage,
   timestampField,
@@ -14,7 +11,8 @@ import {
 import {
   type DeletedOrUpdated,
   namespaceOrAllSignatureValue,
-  optionalNamespaceOrAll,
+  namespaceScopedShape,
+  scopedParams,
 } from "./namespace-scoped.ts";
 import type { SwarmResponse } from "./responses.ts";
 
@@ -28,20 +26,8 @@ export interface ExpireAllParams {
 
 export const expireAllParamsSchema = jsonParams(
   z
-    .object({
-      pubkey: pubkeyField,
-      namespace: optionalNamespaceOrAll,
-      expiry: timestampField,
-      ...authShape,
-    })
-    .transform(
-      (v, ctx): ExpireAllParams => ({
-        pubkey: v.pubkey,
-        namespace: v.namespace ?? 0,
-        expiry: v.expiry,
-        auth: buildAuth(v, ctx),
-      }),
-    ),
+    .object({ ...namespaceScopedShape, expiry: timestampField })
+    .transform((v, ctx): ExpireAllParams => ({ ...scopedParams(v, ctx), expiry: v.expiry })),
 );
 export type ExpireAllParamsJson = z.input<typeof expireAllParamsSchema>;
 

@@ -1,4 +1,13 @@
-import { type NamespaceOrAll, namespaceOrAllField } from "./common.ts";
+import type { z } from "zod";
+import type { UserPubkey } from "../pubkey.ts";
+import {
+  authShape,
+  buildAuth,
+  type NamespaceOrAll,
+  namespaceOrAllField,
+  pubkeyField,
+  type RequestAuth,
+} from "./common.ts";
 
 /** "" for the default namespace, "all", or the namespace's decimal form (client_rpc_endpoints.h `signature_value`). */
 export function namespaceOrAllSignatureValue(ns: NamespaceOrAll): string {
@@ -22,3 +31,27 @@ export function flattenByNamespace(byNs: Record<string, readonly string[]>): str
 }
 
 export type DeletedOrUpdated = string[] | Record<string, string[]>;
+
+/** Fields shared by delete_all, delete_before and expire_all (each adds its own time field). */
+export const namespaceScopedShape = {
+  pubkey: pubkeyField,
+  namespace: optionalNamespaceOrAll,
+  ...authShape,
+};
+
+type ScopedJson = {
+  pubkey: UserPubkey;
+  namespace?: NamespaceOrAll | undefined;
+  signature: Uint8Array;
+  pubkey_ed25519?: Uint8Array | undefined;
+  subaccount?: string | undefined;
+  subaccount_sig?: Uint8Array | undefined;
+};
+
+/** The parsed common part: namespace defaults to 0. */
+export function scopedParams(
+  v: ScopedJson,
+  ctx: z.RefinementCtx,
+): { pubkey: UserPubkey; namespace: NamespaceOrAll; auth: RequestAuth } {
+  return { pubkey: v.pubkey, namespace: v.namespace ?? 0, auth: buildAuth(v, ctx) };
+}

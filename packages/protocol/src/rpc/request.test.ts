@@ -1,6 +1,7 @@
 import { toBase64 } from "@session/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { errOf } from "../../test/helpers/errors.ts";
 import { ProtocolError } from "../errors.ts";
 import { parseRpcRequest, parseRpcRequestJson } from "./request.ts";
 
@@ -9,16 +10,6 @@ const GROUP = `03${"aa".repeat(32)}`;
 const SIG = toBase64(new Uint8Array(64).fill(7));
 const HASH = "A".repeat(43);
 const T = 1_700_000_000_000;
-
-function errOf(f: () => unknown): ProtocolError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return e as ProtocolError;
-  }
-  throw new Error("expected a ProtocolError");
-}
 
 describe("parseRpcRequest: store", () => {
   it("parses an unauthenticated public-inbox store", () => {

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { ProtocolError } from "../errors.ts";
 import type { UserPubkey } from "../pubkey.ts";
 import {
+  accountAuth,
   authShape,
   jsonParams,
   parseWith,
@@ -41,18 +42,7 @@ type BaseParsed = {
 };
 
 function finish(v: BaseParsed, tokens: Uint8Array[], ctx: z.RefinementCtx): SubaccountRevocationParams {
-  const auth: SubaccountRevocationParams["auth"] = { signature: v.signature };
-  if (v.pubkey_ed25519) {
-    if (v.pubkey.type !== 5) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["pubkey_ed25519"],
-        message: "pubkey_ed25519 is only permitted for 05[...] pubkeys",
-      });
-    }
-    auth.pubkeyEd25519 = v.pubkey_ed25519;
-  }
-  return { pubkey: v.pubkey, tokens, timestamp: v.timestamp, auth };
+  return { pubkey: v.pubkey, tokens, timestamp: v.timestamp, auth: accountAuth(v, ctx) };
 }
 
 export const revokeSubaccountParamsSchema = jsonParams(

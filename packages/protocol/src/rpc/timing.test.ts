@@ -1,6 +1,7 @@
 import { toBase64 } from "@session/crypto";
 import { describe, expect, it } from "vitest";
-import { ProtocolError } from "../errors.ts";
+import { codeOf } from "../../test/helpers/errors.ts";
+import type { ProtocolError } from "../errors.ts";
 import { parseRpcRequest, type RpcSubrequest } from "./request.ts";
 import { appliedExpiry, checkRequestTiming, checkSignatureTimestamp } from "./timing.ts";
 
@@ -12,15 +13,6 @@ const DAY = 86_400_000;
 
 function sub(body: unknown): RpcSubrequest {
   return parseRpcRequest(body) as RpcSubrequest;
-}
-function codeOf(f: () => unknown): string {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ProtocolError);
-    return (e as ProtocolError).code;
-  }
-  return "ok";
 }
 const store = (extra: Record<string, unknown>) =>
   sub({ method: "store", params: { pubkey: PK, timestamp: NOW, ttl: DAY, data: "", ...extra } });
