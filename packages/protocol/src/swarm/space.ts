@@ -26,7 +26,7 @@ export function swarmSpacePosition(pubkey32: Uint8Array): bigint {
 export function closestSwarm(position: bigint, swarmIds: readonly bigint[]): bigint {
   if (swarmIds.length === 0) throw new ProtocolError("SERVICE_UNAVAILABLE", "no swarms known");
   if (swarmIds.length === 1) return swarmIds[0]!;
-  const ids = [...swarmIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const ids = isSorted(swarmIds) ? swarmIds : [...swarmIds].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   // first id >= position (lower_bound); past the end wraps to the first.
   let lo = 0;
   let hi = ids.length;
@@ -42,6 +42,11 @@ export function closestSwarm(position: bigint, swarmIds: readonly bigint[]): big
   const dRight = (right - position) & U64;
   const dLeft = (position - left) & U64;
   return dRight < dLeft ? right : left;
+}
+
+function isSorted(ids: readonly bigint[]): boolean {
+  for (let i = 1; i < ids.length; i++) if (ids[i - 1]! > ids[i]!) return false;
+  return true;
 }
 
 /** The 32-byte key of a 66-hex account id (type byte dropped) or a bare 64-hex key. */
