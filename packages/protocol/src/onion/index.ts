@@ -1,3 +1,4 @@
 export * from "./layer.ts";
+export * from "./relay.ts";
 export * from "./routing.ts";
 export * from "./v4.ts";
