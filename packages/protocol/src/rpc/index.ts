@@ -3,6 +3,7 @@ export * from "./common.ts";
 export * from "./delete.ts";
 export * from "./delete-all.ts";
 export * from "./delete-before.ts";
+export * from "./endpoints.ts";
 export * from "./expire.ts";
 export * from "./expire-all.ts";
 export * from "./get-expiries.ts";

@@ -76,3 +76,28 @@ describe("assignSwarms", () => {
     expect(() => assignSwarms([{ ed25519Pubkey: "xyz" }])).toThrow(ProtocolError);
   });
 });
+
+describe("toSwarmSnode", () => {
+  it("maps registry fields to get_swarm field names", async () => {
+    const { toSwarmSnode, nodeInfoSchema } = await import("./node-info.ts");
+    const n = nodeInfoSchema.parse({
+      pubkey_ed25519: "aa".repeat(32),
+      pubkey_x25519: "bb".repeat(32),
+      public_ip: "10.0.0.1",
+      storage_port: 22021,
+      storage_lmq_port: 22020,
+      swarm_id: "18446744073709551614",
+    });
+    expect(toSwarmSnode(n)).toEqual({
+      pubkey_ed25519: "aa".repeat(32),
+      pubkey_x25519: "bb".repeat(32),
+      ip: "10.0.0.1",
+      port: "22021",
+      port_https: 22021,
+      port_omq: 22020,
+      port_quic: 22020,
+    });
+    expect(() => nodeInfoSchema.parse({ ...n, swarm_id: "18446744073709551616" })).toThrow();
+    expect(() => nodeInfoSchema.parse({ ...n, swarm_id: "-1" })).toThrow();
+  });
+});

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { SwarmSnode } from "../rpc/get-swarm.ts";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lower-case hex digits");
 const port = z.number().int().min(0).max(65535);
@@ -36,3 +37,20 @@ export const serviceNodeListSchema = z.object({
   hardfork: z.number().int().optional(),
 });
 export type ServiceNodeList = z.infer<typeof serviceNodeListSchema>;
+
+/** A registered node as `get_swarm` and 421 replies list it (request_handler.cpp `swarm_to_json`). */
+export function toSwarmSnode(n: NodeInfo): SwarmSnode {
+  const out: SwarmSnode = {
+    pubkey_ed25519: n.pubkey_ed25519,
+    pubkey_x25519: n.pubkey_x25519,
+    ip: n.public_ip,
+    port: String(n.storage_port),
+    port_https: n.storage_port,
+  };
+  if (n.service_node_pubkey) out.pubkey_legacy = n.service_node_pubkey;
+  if (n.storage_lmq_port !== undefined) {
+    out.port_omq = n.storage_lmq_port;
+    out.port_quic = n.storage_lmq_port;
+  }
+  return out;
+}
