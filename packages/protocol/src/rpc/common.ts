@@ -16,6 +16,15 @@ const HEX64 = /^[0-9a-fA-F]{64}$/;
 const HEX72 = /^[0-9a-fA-F]{72}$/;
 const B64_CHARS = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
+/**
+ * Base64 as oxenc::is_base64 accepts it: standard or URL-safe alphabet, unpadded (length not
+ * 1 mod 4) or padded to a multiple of 4.
+ */
+export function isBase64(s: string): boolean {
+  if (!B64_CHARS.test(s)) return false;
+  return s.includes("=") ? s.length % 4 === 0 : s.length % 4 !== 1;
+}
+
 /** A 66-hex-digit account pubkey → UserPubkey. */
 export const pubkeyField = z
   .string({ error: "Pubkey must be 66 hex digits (33 bytes) long" })
@@ -32,7 +41,7 @@ export const ed25519PubkeyField = z
 export const signatureField = z
   .string()
   .refine(
-    (s) => B64_CHARS.test(s) && (s.length === 86 || (s.length === 88 && s.endsWith("=="))),
+    (s) => isBase64(s) && (s.length === 86 || (s.length === 88 && s.endsWith("=="))),
     "invalid signature: expected base64 encoded Ed25519 signature",
   )
   .transform((s) => fromBase64(s));
@@ -88,7 +97,7 @@ export const anyStringListField = stringOrList(z.string());
 
 /** A 36-byte subaccount token, as base64 (48 chars) or hex (72 chars). */
 export const subaccountTokenField = z.string().transform((s, ctx) => {
-  if (s.length === (SUBACCOUNT_TOKEN_LENGTH * 4) / 3 && B64_CHARS.test(s) && !s.includes("=")) {
+  if (s.length === (SUBACCOUNT_TOKEN_LENGTH * 4) / 3 && isBase64(s)) {
     return fromBase64(s);
   }
   if (HEX72.test(s)) return fromHex(s);

@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { namespaceSignatureValue } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
 import {
   authShape,
@@ -10,9 +11,7 @@ import {
 } from "./common.ts";
 
 /** "" for the default namespace, "all", or the namespace's decimal form (client_rpc_endpoints.h `signature_value`). */
-export function namespaceOrAllSignatureValue(ns: NamespaceOrAll): string {
-  return ns === 0 ? "" : String(ns);
-}
+export const namespaceOrAllSignatureValue: (ns: NamespaceOrAll) => string = namespaceSignatureValue;
 
 /** Optional namespace-or-"all" field defaulting to 0. */
 export const optionalNamespaceOrAll = namespaceOrAllField.optional();

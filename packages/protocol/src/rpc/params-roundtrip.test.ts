@@ -105,3 +105,11 @@ describe("client JSON → parsed params keeps every value", () => {
     expect(errOf(() => parseRpcRequest(req(s.slice(0, 80)))).code).toBe("BAD_REQUEST");
   });
 });
+
+describe("isBase64 (oxenc::is_base64 rules)", () => {
+  it("accepts padded or unpadded, standard or URL-safe; rejects bad padding and lengths", async () => {
+    const { isBase64 } = await import("./common.ts");
+    for (const ok of ["", "AA", "AAA", "AAAA", "AA==", "AAA=", "-_-_"]) expect(isBase64(ok)).toBe(true);
+    for (const bad of ["A", "AAAAA", "AA=", "A===", "AA=A", "AA*A"]) expect(isBase64(bad)).toBe(false);
+  });
+});

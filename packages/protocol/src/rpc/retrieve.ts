@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isNoAuthRetrieveNamespace } from "../namespaces.ts";
+import { isValidMessageHash } from "../message-hash.ts";
+import { isNoAuthRetrieveNamespace, namespaceSignatureValue } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
 import {
   authShape,
@@ -13,8 +14,6 @@ import {
   timestampField,
 } from "./common.ts";
 import type { MiscResponseFields } from "./responses.ts";
-
-const B64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** `retrieve`: fetch messages of one namespace (client_rpc_endpoints.h `retrieve`). */
 export interface RetrieveParams {
@@ -76,7 +75,7 @@ export const retrieveParamsSchema = jsonParams(
             path: ["last_hash"],
             message: "Invalid last_hash: expected base64 (43 chars)",
           });
-        } else if (!B64.test(v.last_hash)) {
+        } else if (!isValidMessageHash(v.last_hash)) {
           ctx.addIssue({ code: "custom", path: ["last_hash"], message: "Invalid last_hash: not base64" });
         } else out.lastHash = v.last_hash;
       }
@@ -94,7 +93,7 @@ export function parseRetrieveParams(params: unknown): RetrieveParams {
 
 /** "retrieve" ‖ NAMESPACE ‖ TIMESTAMP, NAMESPACE empty for 0. */
 export function retrieveSignatureMessage(namespace: number, timestamp: number): Uint8Array {
-  return sigMessage("retrieve", namespace === 0 ? "" : String(namespace), timestamp);
+  return sigMessage("retrieve", namespaceSignatureValue(namespace), timestamp);
 }
 
 export interface RetrievedMessage {

@@ -1,9 +1,11 @@
 import { fromBase64 } from "@session/crypto";
 import { z } from "zod";
+import { namespaceSignatureValue } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
 import {
   authShape,
   buildAuth,
+  isBase64,
   jsonParams,
   namespaceField,
   parseWith,
@@ -16,8 +18,6 @@ import {
 } from "./common.ts";
 import { MAX_MESSAGE_BODY, MAX_MESSAGE_BODY_BASE64 } from "./limits.ts";
 import type { SwarmResponse } from "./responses.ts";
-
-const B64 = /^[A-Za-z0-9+/_-]*={0,2}$/;
 
 /** `store`: deposit a message in an account's swarm (client_rpc_endpoints.h `store`). */
 export interface StoreParams {
@@ -53,7 +53,7 @@ export const storeParamsSchema = jsonParams(
         ctx.addIssue({ code: "custom", path: ["ttl"], message: "Required field 'expiry' or 'ttl' missing" });
       }
       let data: Uint8Array = new Uint8Array(0);
-      if (!B64.test(v.data) || v.data.length % 4 === 1) {
+      if (!isBase64(v.data)) {
         ctx.addIssue({ code: "custom", path: ["data"], message: "Invalid 'data' value: not base64 encoded" });
       } else if (v.data.length > MAX_MESSAGE_BODY_BASE64) {
         ctx.addIssue({
@@ -88,7 +88,7 @@ export function parseStoreParams(params: unknown): StoreParams {
 
 /** What the account signs to store into an authenticated namespace: "store" ‖ NAMESPACE ‖ SIG_TIMESTAMP. */
 export function storeSignatureMessage(namespace: number, sigTimestamp: number): Uint8Array {
-  return sigMessage("store", namespace === 0 ? "" : String(namespace), sigTimestamp);
+  return sigMessage("store", namespaceSignatureValue(namespace), sigTimestamp);
 }
 
 /** What each swarm member signs in its store reply: the message hash string itself. */
