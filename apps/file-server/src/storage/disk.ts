@@ -28,7 +28,9 @@ export class DiskBlobStore implements BlobStore {
     const path = this.pathOf(key);
     try {
       const { size } = await stat(path);
-      const stream = Readable.toWeb(createReadStream(path)) as ReadableStream<Uint8Array>;
+      const stream = Readable.toWeb(
+        createReadStream(path, { highWaterMark: 1 << 20 }),
+      ) as ReadableStream<Uint8Array>;
       return { size, stream };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;

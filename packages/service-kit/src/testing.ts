@@ -1,0 +1,40 @@
+import { toHex } from "@session/crypto";
+import {
+  decodeV4Response,
+  encodeOnionLayer,
+  encodeV4Request,
+  type V4RequestInfo,
+  type V4Response,
+} from "@session/protocol";
+import { clientDecrypt, clientEncrypt, type EncType } from "./hop.ts";
+
+/**
+ * A minimal client for a server's onion final hop, for tests and benchmarks: it builds the layer
+ * a storage node would forward (`[N][ciphertext]{ephemeral_key, enc_type}`), POSTs it straight to
+ * `<baseUrl>/oxen/v4/lsrpc`, and decrypts the v4 response. Real clients send it through three
+ * storage nodes (packages/client).
+ */
+export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, encType: EncType) {
+  return {
+    /** The raw onion body and the means to open its reply. */
+    build(info: V4RequestInfo, body?: Uint8Array) {
+      const plain = encodeV4Request(info, body);
+      const { ciphertext, ephemeralPublicKey, key } = clientEncrypt(encType, plain, serverPublicKey);
+      const layer = encodeOnionLayer(ciphertext, {
+        ephemeral_key: toHex(ephemeralPublicKey),
+        enc_type: encType,
+      });
+      return { layer, open: (reply: Uint8Array) => decodeV4Response(clientDecrypt(encType, reply, key)) };
+    },
+    async request(info: V4RequestInfo, body?: Uint8Array): Promise<V4Response & { body: Uint8Array }> {
+      const { layer, open } = this.build(info, body);
+      const res = await fetch(`${baseUrl}/oxen/v4/lsrpc`, { method: "POST", body: layer });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      if (res.status !== 200) {
+        throw new Error(`onion request failed: HTTP ${res.status} ${new TextDecoder().decode(bytes)}`);
+      }
+      const v4 = open(bytes);
+      return { info: v4.info, body: v4.body ?? new Uint8Array(0) };
+    },
+  };
+}
