@@ -17,6 +17,7 @@ export * from "./request.ts";
 export * from "./response-schemas.ts";
 export * from "./responses.ts";
 export * from "./retrieve.ts";
+export * from "./sign.ts";
 export * from "./store.ts";
 export * from "./subaccount-revocation.ts";
 export * from "./timing.ts";
