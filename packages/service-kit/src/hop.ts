@@ -107,3 +107,13 @@ export function clientEncrypt(enc: EncType, plaintext: Uint8Array, serverPk: Uin
 export function clientDecrypt(enc: EncType, data: Uint8Array, key: Uint8Array) {
   return open(enc, key, data);
 }
+
+/** Client side, for tests: the hop key a client with ephemeral keys (sk, pk) shares with serverPk. */
+export function clientHopKey(
+  enc: EncType,
+  clientSecret: Uint8Array,
+  clientPublic: Uint8Array,
+  serverPk: Uint8Array,
+) {
+  return hopKey(enc, sharedSecret(clientSecret, serverPk), clientPublic, serverPk);
+}
