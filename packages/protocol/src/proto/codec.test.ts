@@ -119,3 +119,21 @@ describe("protobuf codec", () => {
     );
   });
 });
+
+describe("Session message shapes", () => {
+  it("expiration timer update: DataMessage.flags = EXPIRATION_TIMER_UPDATE with Content timer fields", () => {
+    const c = {
+      dataMessage: { flags: 2 },
+      expirationType: ExpirationType.DELETE_AFTER_SEND,
+      expirationTimer: 86400,
+      sigTimestamp: 1_700_000_000_000,
+    };
+    expect(decodeContent(encodeContent(c))).toEqual(c);
+  });
+
+  it("skips fields outside our subset (e.g. callMessage = 3) instead of failing", () => {
+    // field 3, length-delimited, containing {type(1)=1, uuid(5)="u"}; then dataMessage {body "x"}
+    const bytes = new Uint8Array([0x1a, 0x05, 0x08, 0x01, 0x2a, 0x01, 0x75, 0x0a, 0x03, 0x0a, 0x01, 0x78]);
+    expect(decodeContent(bytes).dataMessage?.body).toBe("x");
+  });
+});

@@ -101,3 +101,20 @@ describe("toSwarmSnode", () => {
     expect(() => nodeInfoSchema.parse({ ...n, swarm_id: "-1" })).toThrow();
   });
 });
+
+describe("assignSwarms over registry records", () => {
+  it("accepts NodeInfo-shaped records (pubkey_ed25519)", () => {
+    const recs = Array.from({ length: 12 }, (_, i) => ({
+      pubkey_ed25519: i.toString(16).padStart(64, "0"),
+      n: i,
+    }));
+    const m = assignSwarms(recs);
+    expect(m.size).toBe(2);
+    expect(
+      [...m.values()]
+        .flat()
+        .map((r) => r.n)
+        .sort((a, b) => a - b),
+    ).toEqual(recs.map((r) => r.n));
+  });
+});

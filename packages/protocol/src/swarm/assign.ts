@@ -13,6 +13,9 @@ export interface AssignSwarmsOptions {
 
 const RING = 1n << 64n;
 
+/** Anything with an Ed25519 key: our own `{ ed25519Pubkey }` or a registry NodeInfo (`pubkey_ed25519`). */
+export type SwarmMember = { ed25519Pubkey: string } | { pubkey_ed25519: string };
+
 /** Number of swarms for `n` nodes: round(n / target), but no swarm below `min` nodes, at least 1. */
 export function swarmCountFor(n: number, opts: AssignSwarmsOptions = {}): number {
   const min = opts.minSwarmSize ?? DEFAULT_MIN_SWARM_SIZE;
@@ -31,7 +34,7 @@ export function swarmIdAt(i: number, count: number): bigint {
 /**
  * Deterministically groups registered nodes into swarms. The rule (ours — the real network does
  * this in oxend from chain state):
- *  1. drop duplicate keys; sort nodes by lower-case `ed25519Pubkey` hex;
+ *  1. drop duplicate keys; sort nodes by lower-case Ed25519 key hex (`ed25519Pubkey` or `pubkey_ed25519`);
  *  2. count = swarmCountFor(n) = max(1, min(round(n / target), floor(n / min)));
  *  3. swarm ids are evenly spaced: id_i = i * floor(2^64 / count);
  *  4. the sorted list is cut into `count` contiguous runs whose sizes differ by at most one
@@ -40,15 +43,15 @@ export function swarmIdAt(i: number, count: number): bigint {
  * unchanged, one node joining or leaving shifts each run boundary by at most one position, so
  * each swarm gains or loses at most one member.
  */
-export function assignSwarms<T extends { ed25519Pubkey: string }>(
+export function assignSwarms<T extends SwarmMember>(
   nodes: readonly T[],
   opts: AssignSwarmsOptions = {},
 ): Map<bigint, T[]> {
   const seen = new Map<string, T>();
   for (const n of nodes) {
-    const k = n.ed25519Pubkey.toLowerCase();
-    if (!/^[0-9a-f]{64}$/.test(k))
-      throw new ProtocolError("INVALID_PUBKEY", `bad node key ${n.ed25519Pubkey}`);
+    const raw = "ed25519Pubkey" in n ? n.ed25519Pubkey : n.pubkey_ed25519;
+    const k = typeof raw === "string" ? raw.toLowerCase() : "";
+    if (!/^[0-9a-f]{64}$/.test(k)) throw new ProtocolError("INVALID_PUBKEY", `bad node key ${String(raw)}`);
     if (!seen.has(k)) seen.set(k, n);
   }
   const sorted = [...seen.keys()].sort().map((k) => seen.get(k)!);
