@@ -110,6 +110,14 @@ describe.each(["aes-gcm", "xchacha20"] as EncType[])("onion v4 final hop (%s)", 
     }
   });
 
+  it("refuses an onion request nested inside another", async () => {
+    const c = client();
+    const inner = c.build({ method: "GET", endpoint: "/bytes", headers: {} }).layer;
+    const res = await c.request({ method: "POST", endpoint: "/oxen/v4/lsrpc", headers: {} }, inner);
+    expect(res.info.code).toBe(400);
+    expect(JSON.parse(dec.decode(res.body)).error.message).toBe("nested onion requests are not allowed");
+  });
+
   it("rejects tampered ciphertext and a layer for another key with 400 ONION_DECRYPT_FAILED", async () => {
     const { layer } = client().build({ method: "GET", endpoint: "/bytes", headers: {} });
     const tampered = layer.slice();

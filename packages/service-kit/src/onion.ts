@@ -132,6 +132,9 @@ function v4Error(err: unknown): Uint8Array {
 export function onionV4Handler(options: OnionV4Options): Handler {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
   return async (c) => {
+    // An onion request whose inner request targets this endpoint again would nest without end.
+    if (isOnionRequest(c))
+      return c.json(errorBody("BAD_REQUEST", "nested onion requests are not allowed"), 400);
     let encType: EncType;
     let clientKey: Uint8Array;
     let plaintext: Uint8Array;
