@@ -31,13 +31,6 @@ export const swarmSnodeSchema = z.object({
 });
 export type SwarmSnode = z.infer<typeof swarmSnodeSchema>;
 
-export const getSwarmResponseSchema = z.object({
-  snodes: z.array(swarmSnodeSchema),
-  /** Swarm id as lower-case hex (no 0x), "ffffffffffffffff" when unknown. */
-  swarm: z.string().regex(/^[0-9a-f]{1,16}$/),
-  t: z.number().optional(),
-  hf: z.tuple([z.number(), z.number()]).optional(),
-});
 export type GetSwarmResponse = { snodes: SwarmSnode[]; swarm: string } & Partial<MiscResponseFields>;
 
 /** The swarm id in `get_swarm` replies is hex (util::int_to_string(id, 16)). */

@@ -1,5 +1,17 @@
 export * from "./auth.ts";
-export * from "./common.ts";
+export {
+  isBase64,
+  messageHashField,
+  type NamespaceOrAll,
+  namespaceField,
+  namespaceOrAllField,
+  parseWith,
+  pubkeyField,
+  type RequestAuth,
+  signatureField,
+  subaccountTokenField,
+  timestampField,
+} from "./common.ts";
 export * from "./delete.ts";
 export * from "./delete-all.ts";
 export * from "./delete-before.ts";
@@ -11,7 +23,12 @@ export * from "./get-swarm.ts";
 export * from "./ifelse.ts";
 export * from "./info.ts";
 export * from "./limits.ts";
-export * from "./namespace-scoped.ts";
+export {
+  asciiSort,
+  type DeletedOrUpdated,
+  flattenByNamespace,
+  namespaceOrAllSignatureValue,
+} from "./namespace-scoped.ts";
 export * from "./oxend-request.ts";
 export * from "./request.ts";
 export * from "./response-schemas.ts";

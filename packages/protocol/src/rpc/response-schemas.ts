@@ -85,6 +85,7 @@ export const swarmInfoResponseSchema = z.looseObject({
   swarm: z.string(),
   ...misc,
 });
+export const getSwarmResponseSchema = swarmInfoResponseSchema;
 export const subrequestResultSchema = z.object({ code: z.number().int(), body: z.unknown() });
 export const batchResponseSchema = z.looseObject({ results: z.array(subrequestResultSchema) });
 
