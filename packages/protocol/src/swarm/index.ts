@@ -1,3 +1,4 @@
 export * from "./assign.ts";
 export * from "./node-info.ts";
+export * from "./seed.ts";
 export * from "./space.ts";
