@@ -40,3 +40,15 @@ export function swarmIdToHex(id: bigint): string {
 export function swarmIdFromHex(hex: string): bigint {
   return BigInt(`0x${hex}`);
 }
+
+/**
+ * Body of a `get_swarm` answer and of a 421 wrong-swarm answer (before `t`/`hf` are added):
+ * the members and the swarm id in hex; an unknown swarm is "ffffffffffffffff" with no members.
+ */
+export function swarmInfoBody(
+  members: readonly SwarmSnode[],
+  swarmId: bigint | undefined,
+): { snodes: SwarmSnode[]; swarm: string } {
+  if (swarmId === undefined) return { snodes: [], swarm: swarmIdToHex((1n << 64n) - 1n) };
+  return { snodes: [...members], swarm: swarmIdToHex(swarmId) };
+}

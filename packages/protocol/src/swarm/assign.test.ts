@@ -118,3 +118,13 @@ describe("assignSwarms over registry records", () => {
     ).toEqual(recs.map((r) => r.n));
   });
 });
+
+describe("swarmInfoBody", () => {
+  it("hex swarm id; unknown swarm is u64 max with no members", async () => {
+    const { swarmInfoBody, swarmIdFromHex } = await import("../rpc/get-swarm.ts");
+    expect(swarmInfoBody([], undefined)).toEqual({ snodes: [], swarm: "ffffffffffffffff" });
+    const b = swarmInfoBody([], 255n);
+    expect(b.swarm).toBe("ff");
+    expect(swarmIdFromHex(b.swarm)).toBe(255n);
+  });
+});
