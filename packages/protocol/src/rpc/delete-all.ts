@@ -1,15 +1,8 @@
 import { z } from "zod";
-import type { UserPubkey } from "../pubkey.ts";
-import {
-  jsonParams,
-  type NamespaceOrAll,
-  parseWith,
-  type RequestAuth,
-  sigMessage,
-  timestampField,
-} from "./common.ts";
+import { jsonParams, type NamespaceOrAll, parseWith, sigMessage, timestampField } from "./common.ts";
 import {
   type DeletedOrUpdated,
+  type NamespaceScopedParams,
   namespaceOrAllSignatureValue,
   namespaceScopedShape,
   scopedParams,
@@ -17,11 +10,8 @@ import {
 import type { SwarmResponse } from "./responses.ts";
 
 /** `delete_all`: delete every message of a namespace (or of all namespaces), swarm-wide. */
-export interface DeleteAllParams {
-  pubkey: UserPubkey;
-  namespace: NamespaceOrAll;
+export interface DeleteAllParams extends NamespaceScopedParams {
   timestamp: number;
-  auth: RequestAuth;
 }
 
 export const deleteAllParamsSchema = jsonParams(

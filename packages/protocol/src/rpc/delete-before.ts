@@ -1,15 +1,8 @@
 import { z } from "zod";
-import type { UserPubkey } from "../pubkey.ts";
-import {
-  jsonParams,
-  type NamespaceOrAll,
-  parseWith,
-  type RequestAuth,
-  sigMessage,
-  timestampField,
-} from "./common.ts";
+import { jsonParams, type NamespaceOrAll, parseWith, sigMessage, timestampField } from "./common.ts";
 import {
   type DeletedOrUpdated,
+  type NamespaceScopedParams,
   namespaceOrAllSignatureValue,
   namespaceScopedShape,
   scopedParams,
@@ -17,11 +10,8 @@ import {
 import type { SwarmResponse } from "./responses.ts";
 
 /** `delete_before`: delete messages with timestamp <= `before`, swarm-wide. */
-export interface DeleteBeforeParams {
-  pubkey: UserPubkey;
-  namespace: NamespaceOrAll;
+export interface DeleteBeforeParams extends NamespaceScopedParams {
   before: number;
-  auth: RequestAuth;
 }
 
 export const deleteBeforeParamsSchema = jsonParams(

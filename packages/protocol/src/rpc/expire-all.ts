@@ -1,15 +1,8 @@
 import { z } from "zod";
-import type { UserPubkey } from "../pubkey.ts";
-import {
-  jsonParams,
-  type NamespaceOrAll,
-  parseWith,
-  type RequestAuth,
-  sigMessage,
-  timestampField,
-} from "./common.ts";
+import { jsonParams, type NamespaceOrAll, parseWith, sigMessage, timestampField } from "./common.ts";
 import {
   type DeletedOrUpdated,
+  type NamespaceScopedParams,
   namespaceOrAllSignatureValue,
   namespaceScopedShape,
   scopedParams,
@@ -17,11 +10,8 @@ import {
 import type { SwarmResponse } from "./responses.ts";
 
 /** `expire_all`: shorten (never extend) the expiry of every message in a namespace or all. */
-export interface ExpireAllParams {
-  pubkey: UserPubkey;
-  namespace: NamespaceOrAll;
+export interface ExpireAllParams extends NamespaceScopedParams {
   expiry: number;
-  auth: RequestAuth;
 }
 
 export const expireAllParamsSchema = jsonParams(

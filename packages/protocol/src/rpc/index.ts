@@ -27,6 +27,7 @@ export {
   asciiSort,
   type DeletedOrUpdated,
   flattenByNamespace,
+  type NamespaceScopedParams,
   namespaceOrAllSignatureValue,
 } from "./namespace-scoped.ts";
 export * from "./oxend-request.ts";

@@ -47,10 +47,15 @@ type ScopedJson = {
   subaccount_sig?: Uint8Array | undefined;
 };
 
+/** Parsed params shared by the namespace-scoped methods. */
+export interface NamespaceScopedParams {
+  pubkey: UserPubkey;
+  /** A namespace, or "all"; 0 when omitted. */
+  namespace: NamespaceOrAll;
+  auth: RequestAuth;
+}
+
 /** The parsed common part: namespace defaults to 0. */
-export function scopedParams(
-  v: ScopedJson,
-  ctx: z.RefinementCtx,
-): { pubkey: UserPubkey; namespace: NamespaceOrAll; auth: RequestAuth } {
+export function scopedParams(v: ScopedJson, ctx: z.RefinementCtx): NamespaceScopedParams {
   return { pubkey: v.pubkey, namespace: v.namespace ?? 0, auth: buildAuth(v, ctx) };
 }
