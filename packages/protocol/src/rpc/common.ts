@@ -181,7 +181,8 @@ export function buildAuth(v: AuthJson, ctx: z.RefinementCtx): RequestAuth {
 export function jsonParams<S extends z.ZodType>(schema: S, aliases: Record<string, string> = {}) {
   return z.preprocess((input, ctx) => {
     if (typeof input !== "object" || input === null || Array.isArray(input)) return input;
-    const out: Record<string, unknown> = {};
+    // Null prototype: a JSON key "__proto__" stays a plain (ignored) key instead of a prototype.
+    const out: Record<string, unknown> = Object.create(null);
     for (const [k, v] of Object.entries(input)) if (v !== null) out[k] = v;
     for (const [alias, canonical] of Object.entries(aliases)) {
       if (alias in out) {

@@ -113,3 +113,12 @@ describe("isBase64 (oxenc::is_base64 rules)", () => {
     for (const bad of ["A", "AAAAA", "AA=", "A===", "AA=A", "AA*A"]) expect(isBase64(bad)).toBe(false);
   });
 });
+
+describe("hostile keys", () => {
+  it('a JSON "__proto__" key cannot smuggle fields in', () => {
+    const body = JSON.parse(
+      `{"method":"delete_all","params":{"pubkey":"03${"00".repeat(32)}","timestamp":2000000000000,"__proto__":{"signature":"${toBase64(new Uint8Array(64))}"}}}`,
+    );
+    expect(errOf(() => parseRpcRequest(body)).message).toMatch(/signature/);
+  });
+});
