@@ -110,6 +110,19 @@ describe.each(["aes-gcm", "xchacha20"] as EncType[])("onion v4 final hop (%s)", 
     }
   });
 
+  it("accepts the layer exactly as a storage node forwards it (host/port/protocol/target in the JSON)", async () => {
+    const { layer, open } = client().build({ method: "GET", endpoint: "/bytes", headers: {} }, undefined, {
+      host: "files.example",
+      port: 443,
+      protocol: "https",
+      target: "/oxen/v4/lsrpc",
+    });
+    expect(new TextDecoder().decode(layer.subarray(layer.length - 200))).toContain('"host":"files.example"');
+    const res = await post(layer);
+    expect(res.status).toBe(200);
+    expect([...(open(new Uint8Array(await res.arrayBuffer())).body ?? [])]).toEqual([0, 1, 2, 255]);
+  });
+
   it("refuses an onion request nested inside another", async () => {
     const c = client();
     const inner = c.build({ method: "GET", endpoint: "/bytes", headers: {} }).layer;

@@ -16,11 +16,15 @@ import { clientDecrypt, clientEncrypt, type EncType } from "./hop.ts";
  */
 export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, encType: EncType) {
   return {
-    /** The raw onion body and the means to open its reply. */
-    build(info: V4RequestInfo, body?: Uint8Array) {
+    /**
+     * The raw onion body and the means to open its reply. `routing` adds keys to the JSON part,
+     * e.g. the host/port/protocol/target a storage node reads before forwarding it unchanged.
+     */
+    build(info: V4RequestInfo, body?: Uint8Array, routing: Record<string, unknown> = {}) {
       const plain = encodeV4Request(info, body);
       const { ciphertext, ephemeralPublicKey, key } = clientEncrypt(encType, plain, serverPublicKey);
       const layer = encodeOnionLayer(ciphertext, {
+        ...routing,
         ephemeral_key: toHex(ephemeralPublicKey),
         enc_type: encType,
       });
