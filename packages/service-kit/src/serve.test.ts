@@ -1,0 +1,51 @@
+import { Hono } from "hono";
+import { describe, expect, it } from "vitest";
+import { startServer } from "./serve.ts";
+
+describe("startServer", () => {
+  it("listens on a free loopback port and lets an in-flight request finish on close()", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let closed = false;
+    const app = new Hono();
+    app.get("/slow", async (c) => {
+      await gate;
+      return c.text("done");
+    });
+    app.get("/fast", (c) => c.text("fast"));
+    const server = await startServer(app, {
+      port: 0,
+      onClose: () => {
+        closed = true;
+      },
+    });
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(await (await fetch(`${server.url}/fast`)).text()).toBe("fast");
+
+    const slow = fetch(`${server.url}/slow`).then((r) => r.text());
+    await new Promise((r) => setTimeout(r, 50));
+    const closing = server.close();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(closed).toBe(false);
+    // New connections are refused while the old request is still being served.
+    await expect(fetch(`${server.url}/fast`)).rejects.toThrow();
+    release();
+    expect(await slow).toBe("done");
+    await closing;
+    expect(closed).toBe(true);
+  });
+
+  it("cuts connections still open after the grace period", async () => {
+    const app = new Hono();
+    app.get("/hang", () => new Promise<Response>(() => {}));
+    const server = await startServer(app, { port: 0, graceMs: 100 });
+    const hanging = fetch(`${server.url}/hang`).catch((e: unknown) => e);
+    await new Promise((r) => setTimeout(r, 50));
+    const t = Date.now();
+    await server.close();
+    expect(Date.now() - t).toBeLessThan(2000);
+    expect(await hanging).toBeInstanceOf(Error);
+  });
+});
