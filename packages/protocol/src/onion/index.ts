@@ -1,3 +1,4 @@
+export * from "./builder.ts";
 export * from "./layer.ts";
 export * from "./relay.ts";
 export * from "./routing.ts";

@@ -1,0 +1,99 @@
+import { fromHex, toHex } from "@session/crypto";
+import { describe, expect, it } from "vitest";
+import { newEd25519Key } from "../../test/helpers/ed25519.ts";
+import { codeOf } from "../../test/helpers/errors.ts";
+import { aesGcmDecrypt, aesGcmEncrypt, newX25519, type X25519Key } from "../../test/helpers/hop.ts";
+import { buildOnionRequest } from "./builder.ts";
+import { decodeOnionLayer } from "./layer.ts";
+import { firstHopInfoSchema, parseOnionRouting } from "./routing.ts";
+
+interface TestNode {
+  ed25519: Uint8Array;
+  x25519: Uint8Array;
+  x: X25519Key;
+}
+const mkNode = (): TestNode => {
+  const x = newX25519();
+  return { ed25519: newEd25519Key().pub, x25519: x.pub, x };
+};
+
+/** What the path does: each node decrypts its layer and reads where to send the rest. */
+function walk(request: Uint8Array, path: TestNode[]) {
+  const outer = decodeOnionLayer(request);
+  let blob = outer.payload;
+  let eph = fromHex(firstHopInfoSchema.parse(outer.json).ephemeral_key);
+  for (let i = 0; i < path.length; i++) {
+    const plain = aesGcmDecrypt(blob, path[i]!.x, eph);
+    const layer = decodeOnionLayer(plain);
+    const route = parseOnionRouting(layer.json);
+    if (i < path.length - 1) {
+      expect(route).toMatchObject({ kind: "node", destination: toHex(path[i + 1]!.ed25519) });
+    }
+    if (i === path.length - 1) return { route, layer, plain };
+    if (route.kind !== "node") throw new Error("expected relay");
+    blob = layer.payload;
+    eph = fromHex(route.ephemeral_key);
+  }
+  throw new Error("unreachable");
+}
+
+describe("buildOnionRequest", () => {
+  const payload = new TextEncoder().encode('{"method":"info","params":{}}');
+
+  it("to a node: 3 hops peel in order and the destination sees payload + {headers}", () => {
+    const hops = [mkNode(), mkNode(), mkNode()];
+    const dest = mkNode();
+    const built = buildOnionRequest(
+      { payload, destination: { kind: "node", ...dest }, hops, encType: "aes-gcm" },
+      aesGcmEncrypt,
+    );
+    const { route, layer } = walk(built.request, hops);
+    expect(route).toMatchObject({ kind: "node", destination: toHex(dest.ed25519), enc_type: "aes-gcm" });
+    if (route.kind !== "node") throw new Error();
+    const atDest = decodeOnionLayer(aesGcmDecrypt(layer.payload, dest.x, fromHex(route.ephemeral_key)));
+    expect(parseOnionRouting(atDest.json)).toEqual({ kind: "final" });
+    expect(atDest.payload).toEqual(payload);
+    expect(built.destinationKeys.pub).toEqual(fromHex(route.ephemeral_key));
+  });
+
+  it("to a server: the last node gets host/target/port and the server decrypts the relayed layer", () => {
+    const hops = [mkNode(), mkNode()];
+    const server = newX25519();
+    const built = buildOnionRequest(
+      {
+        payload,
+        destination: {
+          kind: "server",
+          host: "files.example",
+          target: "/oxen/v4/lsrpc",
+          protocol: "http",
+          x25519: server.pub,
+        },
+        hops,
+        encType: "aes-gcm",
+      },
+      aesGcmEncrypt,
+    );
+    const { route, plain } = walk(built.request, hops);
+    expect(route).toMatchObject({
+      kind: "server",
+      host: "files.example",
+      port: 80,
+      protocol: "http",
+      method: "POST",
+    });
+    // oxenss POSTs the whole decrypted layer; the server reads it as an onion layer itself
+    const atServer = decodeOnionLayer(plain);
+    const info = firstHopInfoSchema.parse(atServer.json);
+    expect(aesGcmDecrypt(atServer.payload, server, fromHex(info.ephemeral_key))).toEqual(payload);
+  });
+
+  it("refuses empty and over-long paths", () => {
+    const dest = mkNode();
+    const opts = { payload, destination: { kind: "node" as const, ...dest }, encType: "aes-gcm" as const };
+    expect(codeOf(() => buildOnionRequest({ ...opts, hops: [] }, aesGcmEncrypt))).toBe("BAD_REQUEST");
+    expect(
+      codeOf(() => buildOnionRequest({ ...opts, hops: Array.from({ length: 15 }, mkNode) }, aesGcmEncrypt)),
+    ).toBe("ONION_HOP_LIMIT");
+  });
+});
