@@ -5,6 +5,7 @@ import { codeOf } from "../../test/helpers/errors.ts";
 import { aesGcmDecrypt, aesGcmEncrypt, newX25519, type X25519Key } from "../../test/helpers/hop.ts";
 import { buildOnionRequest } from "./builder.ts";
 import { decodeOnionLayer } from "./layer.ts";
+import { interpretDecryptedLayer } from "./process.ts";
 import { firstHopInfoSchema, parseOnionRouting } from "./routing.ts";
 
 interface TestNode {
@@ -86,6 +87,63 @@ describe("buildOnionRequest", () => {
     const atServer = decodeOnionLayer(plain);
     const info = firstHopInfoSchema.parse(atServer.json);
     expect(aesGcmDecrypt(atServer.payload, server, fromHex(info.ephemeral_key))).toEqual(payload);
+  });
+
+  it("interpretDecryptedLayer tells each node what to do", () => {
+    const hops = [mkNode(), mkNode()];
+    const dest = mkNode();
+    const built = buildOnionRequest(
+      { payload, destination: { kind: "node", ...dest }, hops, encType: "aes-gcm" },
+      aesGcmEncrypt,
+    );
+    const outer = decodeOnionLayer(built.request);
+    let eph = fromHex(firstHopInfoSchema.parse(outer.json).ephemeral_key);
+    let blob = outer.payload;
+    for (const node of [...hops, dest]) {
+      const action = interpretDecryptedLayer(aesGcmDecrypt(blob, node.x, eph));
+      if (node === dest) {
+        expect(action).toEqual({ kind: "final", body: payload, json: false, base64: true });
+        return;
+      }
+      if (action.kind !== "node") throw new Error("expected relay");
+      blob = action.blob;
+      eph = fromHex(action.next.ephemeral_key);
+    }
+    throw new Error("never reached the destination");
+  });
+
+  it("interpretDecryptedLayer gives the URL and the whole layer for server relays", () => {
+    const server = newX25519();
+    const hopNode = mkNode();
+    const built = buildOnionRequest(
+      {
+        payload,
+        destination: {
+          kind: "server",
+          host: "127.0.0.1",
+          port: 8080,
+          target: "/oxen/v4/lsrpc",
+          protocol: "http",
+          x25519: server.pub,
+        },
+        hops: [hopNode],
+        encType: "aes-gcm",
+      },
+      aesGcmEncrypt,
+    );
+    const outer = decodeOnionLayer(built.request);
+    const plain = aesGcmDecrypt(
+      outer.payload,
+      hopNode.x,
+      fromHex(firstHopInfoSchema.parse(outer.json).ephemeral_key),
+    );
+    const action = interpretDecryptedLayer(plain);
+    if (action.kind !== "server") throw new Error("expected a server relay");
+    expect(action.url).toBe("http://127.0.0.1:8080/oxen/v4/lsrpc");
+    expect(action.body).toEqual(plain);
+    const atServer = decodeOnionLayer(action.body);
+    const eph = fromHex(firstHopInfoSchema.parse(atServer.json).ephemeral_key);
+    expect(aesGcmDecrypt(atServer.payload, server, eph)).toEqual(payload);
   });
 
   it("refuses empty and over-long paths", () => {

@@ -1,5 +1,6 @@
 export * from "./builder.ts";
 export * from "./layer.ts";
+export * from "./process.ts";
 export * from "./relay.ts";
 export * from "./routing.ts";
 export * from "./v4.ts";
