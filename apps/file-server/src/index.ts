@@ -3,7 +3,14 @@ export { type FileRecord, type FileRepo, openFileRepo, PgFileRepo, SqliteFileRep
 export { type FileDeps, type FileLimits, sweepExpired } from "./domain/files.ts";
 export { FILE_ID_PATTERN, newFileId } from "./ids.ts";
 export { loadServerKeys } from "./keys.ts";
-export { type AppDeps, createApp, DEFAULT_RATE_LIMITS, type RateLimits } from "./server.ts";
+export {
+  type AppDeps,
+  createApp,
+  createFileServer,
+  DEFAULT_RATE_LIMITS,
+  type FileServer,
+  type RateLimits,
+} from "./server.ts";
 export type { BlobStore, BlobStream } from "./storage/blob-store.ts";
 export { DiskBlobStore } from "./storage/disk.ts";
 export { S3BlobStore, type S3Options } from "./storage/s3.ts";

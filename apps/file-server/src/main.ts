@@ -3,9 +3,8 @@ import { toHex } from "@session/crypto";
 import { createLogger, exitOnSignals, loadConfig, startServer } from "@session/service-kit";
 import { databaseUrl, envSchema } from "./config.ts";
 import { openFileRepo } from "./db/repo.ts";
-import { sweepExpired } from "./domain/files.ts";
 import { loadServerKeys } from "./keys.ts";
-import { createApp } from "./server.ts";
+import { createFileServer } from "./server.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
 import { DiskBlobStore } from "./storage/disk.ts";
 import { S3BlobStore } from "./storage/s3.ts";
@@ -33,7 +32,7 @@ const blobs: BlobStore =
     : new DiskBlobStore(join(env.FS_DATA_DIR, "blobs"));
 
 const now = () => Date.now();
-const app = createApp({
+const fileServer = createFileServer({
   repo,
   blobs,
   tmpDir,
@@ -58,7 +57,8 @@ let sweeping = false;
 const sweeper = setInterval(() => {
   if (sweeping) return;
   sweeping = true;
-  sweepExpired({ repo, blobs, now, logger })
+  fileServer
+    .sweep()
     .then((removed) => removed > 0 && logger.info({ removed }, "expired files deleted"))
     .catch((err: unknown) => logger.error({ err }, "sweep failed"))
     .finally(() => {
@@ -66,7 +66,7 @@ const sweeper = setInterval(() => {
     });
 }, env.FS_SWEEP_INTERVAL_SECONDS * 1000);
 
-const server = await startServer(app, {
+const server = await startServer(fileServer.app, {
   port: env.FS_PORT,
   hostname: env.FS_HOST,
   onClose: async () => {

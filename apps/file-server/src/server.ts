@@ -12,8 +12,9 @@ import {
 } from "@session/service-kit";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
+import { Counter } from "prom-client";
 import type { FileRepo } from "./db/repo.ts";
-import type { FileLimits } from "./domain/files.ts";
+import { type FileDeps, type FileLimits, sweepExpired } from "./domain/files.ts";
 import { registerFileRoutes } from "./routes/files.ts";
 import { registerVersionRoutes, type SessionVersions } from "./routes/version.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
@@ -55,12 +56,28 @@ function perMinute(count: number, now: () => number) {
   return new TokenBuckets({ capacity: count, refillPerSecond: count / 60, now });
 }
 
-export function createApp(deps: AppDeps) {
+export interface FileServer {
+  app: Hono;
+  /** Deletes expired files now (main calls it on a timer); counted in fileserver_files_swept_total. */
+  sweep(): Promise<number>;
+}
+
+/** The Hono app for these deps (see createFileServer for the app plus its sweep). */
+export function createApp(deps: AppDeps): Hono {
+  return createFileServer(deps).app;
+}
+
+export function createFileServer(deps: AppDeps): FileServer {
   const app = new Hono();
   const metrics = createMetrics({ prefix: "fileserver_" });
+  const counter = (name: string, help: string) => new Counter({ name, help, registers: [metrics.registry] });
+  const uploads = counter("fileserver_uploads_total", "Files stored");
+  const uploadBytes = counter("fileserver_upload_bytes_total", "Bytes of files stored");
+  const downloads = counter("fileserver_downloads_total", "File downloads started");
+  const swept = counter("fileserver_files_swept_total", "Expired files deleted by the sweep");
   const routeBuckets = perMinute(deps.rateLimits.requestsPerMinute, deps.now);
   const nodeBuckets = perMinute(deps.rateLimits.nodeRequestsPerMinute, deps.now);
-  const uploadBytes = perMinute(deps.rateLimits.uploadBytesPerMinute, deps.now);
+  const uploadBudget = perMinute(deps.rateLimits.uploadBytesPerMinute, deps.now);
 
   app.use(metrics.middleware);
   app.onError(onErrorHandler(deps.logger));
@@ -81,12 +98,18 @@ export function createApp(deps: AppDeps) {
       await next();
     };
 
-  const fileDeps = {
+  const fileDeps: FileDeps = {
     ...deps,
     admitUpload: (bytes: number) => {
-      if (!uploadBytes.take("upload", bytes))
+      if (!uploadBudget.take("upload", bytes)) {
         throw new ProtocolError("RATE_LIMITED", "upload volume limit reached");
+      }
     },
+    onStored: (record) => {
+      uploads.inc();
+      uploadBytes.inc(record.size);
+    },
+    onOpened: () => downloads.inc(),
   };
   registerFileRoutes(app, fileDeps, guard);
   registerVersionRoutes(app, deps.sessionVersions, deps.now(), guard);
@@ -112,5 +135,10 @@ export function createApp(deps: AppDeps) {
   });
   app.get("/metrics", metrics.handler);
 
-  return app;
+  const sweep = async () => {
+    const removed = await sweepExpired(deps);
+    swept.inc(removed);
+    return removed;
+  };
+  return { app, sweep };
 }

@@ -5,7 +5,7 @@ import { createLogger, type RunningServer, startServer } from "@session/service-
 import { type FileRepo, SqliteFileRepo } from "../src/db/repo.ts";
 import type { FileLimits } from "../src/domain/files.ts";
 import { loadServerKeys } from "../src/keys.ts";
-import { type AppDeps, createApp, DEFAULT_RATE_LIMITS, type RateLimits } from "../src/server.ts";
+import { type AppDeps, createFileServer, DEFAULT_RATE_LIMITS, type RateLimits } from "../src/server.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { DiskBlobStore } from "../src/storage/disk.ts";
 
@@ -28,6 +28,8 @@ export interface Harness {
   tmpDir: string;
   blobDir: string;
   clock: ReturnType<typeof manualClock>;
+  /** The server's own sweep (counts into its metrics). */
+  sweep(): Promise<number>;
   /** Files anywhere under dir (recursive). */
   filesIn(dir: string): Promise<string[]>;
   close(): Promise<void>;
@@ -67,7 +69,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     rateLimits: { ...DEFAULT_RATE_LIMITS, ...options.rateLimits },
     ...(options.sessionVersions ? { sessionVersions: options.sessionVersions } : {}),
   };
-  const server = await startServer(createApp(deps), { port: 0, graceMs: 1000 });
+  const fileServer = createFileServer(deps);
+  const server = await startServer(fileServer.app, { port: 0, graceMs: 1000 });
   const filesIn = async (dir: string): Promise<string[]> => {
     try {
       const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -85,6 +88,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tmpDir,
     blobDir,
     clock,
+    sweep: fileServer.sweep,
     filesIn,
     close: async () => {
       await server.close();

@@ -75,6 +75,11 @@ describe("file routes", () => {
 
     const info = await json(await fetch(`${url}/file/${id}/info`));
     expect(info).toEqual({ id, size: data.length, uploaded: clock.now() / 1000, expires });
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toContain("fileserver_uploads_total 1");
+    expect(metrics).toContain(`fileserver_upload_bytes_total ${data.length}`);
+    expect(metrics).toContain("fileserver_downloads_total 1");
+    expect(metrics).not.toContain(id);
   });
 
   it("gives two uploads of the same bytes different ids", async () => {
@@ -170,8 +175,9 @@ describe("file routes", () => {
     expect((await fetch(`${url}/file/${id}/extend`, { method: "POST" })).status).toBe(404);
     expect(await deps.repo.count()).toBe(2);
 
-    expect(await sweepExpired(deps)).toBe(1);
+    expect(await h!.sweep()).toBe(1);
     expect(await deps.repo.count()).toBe(1);
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain("fileserver_files_swept_total 1");
     const left = await filesIn(blobDir);
     expect(left).toHaveLength(1);
     expect(left[0]).toContain(keep.id);

@@ -23,6 +23,9 @@ export interface FileDeps {
   logger: Logger;
   /** Called with the staged size before commit; throws (e.g. RATE_LIMITED) to refuse. */
   admitUpload?: (bytes: number) => void;
+  /** Observers for metrics. */
+  onStored?: (record: FileRecord) => void;
+  onOpened?: (record: FileRecord) => void;
 }
 
 /** Clamps a requested TTL (X-FS-TTL, seconds) to (0, max]; absent means the default. */
@@ -67,6 +70,7 @@ export async function uploadFile(
     await deps.blobs.delete(id).catch(() => {});
     throw err;
   }
+  deps.onStored?.(record);
   return record;
 }
 
@@ -90,6 +94,7 @@ export async function openFile(
     deps.logger.warn({ fileId: id }, "metadata row without blob");
     throw new ProtocolError("NOT_FOUND", "file not found or expired");
   }
+  deps.onOpened?.(record);
   return { record, blob };
 }
 
