@@ -30,3 +30,11 @@ describe("computeMessageHash", () => {
     }
   });
 });
+
+describe("oxenss reference vector (unit_test/service_node.cpp)", () => {
+  it("hashes the real stored message exactly as the storage server", async () => {
+    const { fromBase64 } = await import("@session/crypto");
+    const r = vectors.reference;
+    expect(computeMessageHash(r.pubkey, r.namespace, fromBase64(r.data_base64))).toBe(r.hash);
+  });
+});

@@ -137,3 +137,20 @@ describe("Session message shapes", () => {
     expect(decodeContent(bytes).dataMessage?.body).toBe("x");
   });
 });
+
+describe("real Session storage payload (oxenss unit_test/service_node.cpp message-hashing data)", () => {
+  it("unwraps to a SESSION_MESSAGE envelope and re-wraps to the same bytes", async () => {
+    const { fromBase64 } = await import("@session/crypto");
+    const vectors = (await import("../../test/vectors/message-hash.json", { with: { type: "json" } }))
+      .default;
+    const bytes = fromBase64(vectors.reference.data_base64);
+    const env = unwrapFromStorage(bytes);
+    expect(env.type).toBe(EnvelopeType.SESSION_MESSAGE);
+    expect(env.timestamp).toBeGreaterThan(1_600_000_000_000);
+    expect(env.content?.length).toBeGreaterThan(0);
+    const ws = decodeWebSocketMessage(bytes);
+    expect(ws.request?.verb).toBe("PUT");
+    expect(ws.request?.path).toBe("/api/v1/message");
+    expect(wrapForStorage(env)).toEqual(bytes);
+  });
+});

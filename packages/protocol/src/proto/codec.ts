@@ -122,7 +122,8 @@ function encodeWith(type: protobuf.Type, value: object, what: string): Uint8Arra
   const err = type.verify(value);
   if (err) throw new ProtocolError("PROTOBUF_INVALID", `${what}: ${err}`);
   try {
-    return type.encode(type.fromObject(value)).finish().slice();
+    // Copy into a plain Uint8Array (protobufjs hands out Buffer views on Node).
+    return new Uint8Array(type.encode(type.fromObject(value)).finish());
   } catch (e) {
     throw new ProtocolError("PROTOBUF_INVALID", `${what}: ${(e as Error).message}`);
   }
