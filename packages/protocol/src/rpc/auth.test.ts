@@ -9,10 +9,11 @@ import {
 import { codeOf } from "../../test/helpers/errors.ts";
 import { authRequirementFor, verifyAuth } from "./auth.ts";
 import { deleteAllSignatureMessage } from "./delete-all.ts";
-import { parseRpcRequest, type RpcSubrequest } from "./request.ts";
+import { parseRpcRequest } from "./request.ts";
 import { retrieveSignatureMessage } from "./retrieve.ts";
 import { storeSignatureMessage } from "./store.ts";
 import { SubaccountAccess } from "./subaccount-revocation.ts";
+import type { RpcSubrequest } from "./subrequest.ts";
 
 const T = 1_700_000_000_000;
 

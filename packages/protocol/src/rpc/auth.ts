@@ -14,7 +14,6 @@ import { deleteBeforeSignatureMessage } from "./delete-before.ts";
 import { expireSignatureMessage } from "./expire.ts";
 import { expireAllSignatureMessage } from "./expire-all.ts";
 import { getExpiriesSignatureMessage } from "./get-expiries.ts";
-import type { RpcSubrequest } from "./request.ts";
 import { retrieveSignatureMessage } from "./retrieve.ts";
 import { storeSignatureMessage } from "./store.ts";
 import {
@@ -24,6 +23,7 @@ import {
   subaccountAllows,
   unrevokeSubaccountSignatureMessage,
 } from "./subaccount-revocation.ts";
+import type { RpcSubrequest } from "./subrequest.ts";
 
 /** The signature primitives auth checking needs (supplied by @session/crypto or libsodium). */
 export interface SignatureVerifier {

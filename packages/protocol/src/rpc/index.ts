@@ -1,4 +1,5 @@
 export * from "./auth.ts";
+export { type BatchParams, parseBatchRequests } from "./batch.ts";
 export {
   isBase64,
   messageHashField,
@@ -38,4 +39,10 @@ export * from "./retrieve.ts";
 export * from "./sign.ts";
 export * from "./store.ts";
 export * from "./subaccount-revocation.ts";
+export {
+  parseSubrequest,
+  RPC_SUBREQUEST_METHODS,
+  type RpcSubrequest,
+  type RpcSubrequestMethod,
+} from "./subrequest.ts";
 export * from "./timing.ts";

@@ -4,9 +4,9 @@ import { describe, expect, it } from "vitest";
 import { ed25519ToX25519, newEd25519Key, nodeVerifier } from "../../test/helpers/ed25519.ts";
 import { codeOf } from "../../test/helpers/errors.ts";
 import { authRequirementFor, verifyAuth } from "./auth.ts";
-import { parseSubrequest, type RpcSubrequestMethod } from "./request.ts";
 import { signRpcParams } from "./sign.ts";
 import { SubaccountAccess } from "./subaccount-revocation.ts";
+import { parseSubrequest, type RpcSubrequestMethod } from "./subrequest.ts";
 
 const user = newEd25519Key();
 const sessionId = `05${toHex(ed25519ToX25519(user.pub))}`;

@@ -1,6 +1,6 @@
 import { toBase64 } from "@session/crypto";
 import { authRequirementFor } from "./auth.ts";
-import { parseSubrequest, type RpcSubrequestMethod } from "./request.ts";
+import { parseSubrequest, type RpcSubrequestMethod } from "./subrequest.ts";
 
 /** What a client needs to sign storage requests. */
 export interface ParamsSigner {

@@ -2,7 +2,8 @@ import { toBase64 } from "@session/crypto";
 import { describe, expect, it } from "vitest";
 import { codeOf } from "../../test/helpers/errors.ts";
 import type { ProtocolError } from "../errors.ts";
-import { parseRpcRequest, type RpcSubrequest } from "./request.ts";
+import { parseRpcRequest } from "./request.ts";
+import type { RpcSubrequest } from "./subrequest.ts";
 import { appliedExpiry, checkRequestTiming, checkSignatureTimestamp } from "./timing.ts";
 
 const NOW = 1_700_000_000_000;

@@ -9,7 +9,7 @@ import {
   TTL_MAXIMUM_PRIVATE_MS,
   TTL_MINIMUM_MS,
 } from "./limits.ts";
-import type { RpcSubrequest } from "./request.ts";
+import type { RpcSubrequest } from "./subrequest.ts";
 
 /*
  * Clock rules of oxenss/rpc/request_handler.cpp, as pure functions of the request and `now`
