@@ -1,0 +1,286 @@
+import { fromHex, toBase64, utf8Encode } from "@session/crypto";
+import {
+  type DecryptedLayerAction,
+  decodeOnionLayer,
+  decodeRelayRequest,
+  decodeV4Request,
+  type EncType,
+  encodeFinalHopResponse,
+  encodeRelayRequest,
+  encodeV4Response,
+  interpretDecryptedLayer,
+  ProtocolError,
+  parseEncType,
+} from "@session/protocol";
+import type { Logger } from "pino";
+import type { HopCipher } from "./hop-cipher.ts";
+import { isTimeout, postWithTimeout } from "./http.ts";
+import { DEFAULT_ONION_LIMITS, ONION_RELAY_PATH, type OnionLimits, STORAGE_RPC_PATH } from "./limits.ts";
+import { type OnionReply, plainReply } from "./reply.ts";
+
+/*
+ * Onion request handling at one storage node, following oxen-storage-server
+ * (server/https.cpp process_onion_req_v2, rpc/request_handler.cpp process_onion_req,
+ * rpc/onion_processing.cpp, server/omq.cpp handle_onion_request):
+ *   1. the layer `[N][ciphertext]{ephemeral_key, enc_type, hop_no?}` is read and size-checked;
+ *   2. the ciphertext is decrypted with our X25519 key (failure: 400 "Invalid ciphertext");
+ *   3. the plaintext is another layer whose JSON says where to go: this node (run the storage
+ *      RPC and encrypt the answer back), another node (relay the inner ciphertext), or an
+ *      HTTP(S) server (POST the whole decrypted layer to its /…/lsrpc and relay the answer).
+ * Intermediate hops pass the next hop's status and body back untouched; only the node that
+ * decrypted the final layer encrypts, so each reply is readable by the client alone.
+ */
+
+/** What onion handling needs from the node; the routes build it from NodeContext. */
+export interface OnionDeps {
+  cipher: HopCipher;
+  /** Our Ed25519 key, lower-case hex: a layer naming it as the next hop is refused. */
+  selfEd25519Hex: string;
+  /** Base URL (scheme://host:port) of a known node, by lower-case Ed25519 hex. */
+  nodeBaseUrl(ed25519Hex: string): string | undefined;
+  /** Fetch for node-to-node relays (accepts the nodes' self-signed certificates). */
+  nodeFetch: typeof fetch;
+  /** Fetch for HTTP(S) destinations (file server, push server, …). */
+  serverFetch: typeof fetch;
+  /** Runs one storage RPC request body (`{method, params}`) as arriving through an onion request. */
+  storageRpc(body: unknown): Promise<{ status: number; body: unknown }>;
+  /** False while the node cannot serve (oxenss: 503 "Snode not ready"). */
+  isReady(): boolean;
+  limits?: Partial<OnionLimits>;
+  logger?: Logger;
+}
+
+/** How a layer addressed to us is decrypted, and how far along the path it is. */
+export interface OnionHopInput {
+  ciphertext: Uint8Array;
+  ephemeralKey: Uint8Array;
+  encType: EncType;
+  hopNo: number;
+}
+
+const HEX64 = /^[0-9a-fA-F]{64}$/;
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+function limitsOf(deps: OnionDeps): OnionLimits {
+  return { ...DEFAULT_ONION_LIMITS, ...deps.limits };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A request from a client (or a previous hop speaking the client format): the outer layer's
+ * JSON carries `ephemeral_key` (hex), `enc_type` (default aes-gcm) and an optional starting
+ * `hop_no` (oxenss lets clients start above 0 to hide their position).
+ */
+export function parseClientOnionBody(body: Uint8Array, deps: OnionDeps): OnionHopInput | OnionReply {
+  const limits = limitsOf(deps);
+  try {
+    const layer = decodeOnionLayer(body, limits.maxBodyBytes);
+    const json = layer.json as Record<string, unknown>;
+    const ek = json.ephemeral_key;
+    if (typeof ek !== "string" || !HEX64.test(ek)) throw new Error("invalid ephemeral_key");
+    let encType: EncType = "aes-gcm";
+    if (json.enc_type !== undefined) {
+      if (typeof json.enc_type !== "string") throw new Error("invalid enc_type");
+      encType = parseEncType(json.enc_type);
+    }
+    let hopNo = 0;
+    if (json.hop_no !== undefined) {
+      if (typeof json.hop_no !== "number" || !Number.isSafeInteger(json.hop_no)) {
+        throw new Error("invalid hop_no");
+      }
+      hopNo = Math.max(0, json.hop_no);
+    }
+    return { ciphertext: layer.payload, ephemeralKey: fromHex(ek), encType, hopNo };
+  } catch (err) {
+    if (err instanceof ProtocolError && err.code === "PAYLOAD_TOO_LARGE") {
+      return plainReply(413, "PAYLOAD_TOO_LARGE", "onion request data too big");
+    }
+    return plainReply(400, "ONION_BAD_LAYER", `Error parsing onion request: ${messageOf(err)}`);
+  }
+}
+
+/** A relay from the previous node: the bencoded dict of oxenss encode_onion_data. */
+export function parseRelayedOnionBody(body: Uint8Array): OnionHopInput | OnionReply {
+  try {
+    const r = decodeRelayRequest(body);
+    return { ciphertext: r.data, ephemeralKey: r.ephemeralKey, encType: r.encType, hopNo: r.hopNo };
+  } catch (err) {
+    return plainReply(400, "ONION_BAD_LAYER", `Invalid internal onion request: ${messageOf(err)}`);
+  }
+}
+
+/** Encrypts a reply for the client and frames it as oxenss wrap_proxy_response does. */
+function wrappedReply(
+  deps: OnionDeps,
+  input: OnionHopInput,
+  status: number,
+  body: unknown,
+  opts: { embedJson?: boolean; base64?: boolean } = {},
+): Uint8Array | string {
+  const plaintext = utf8Encode(encodeFinalHopResponse(status, body, { embedJson: opts.embedJson ?? false }));
+  const sealed = deps.cipher.encrypt(input.encType, plaintext, input.ephemeralKey);
+  return opts.base64 === false ? sealed : toBase64(sealed);
+}
+
+/** Decrypts one layer and acts on its routing; never throws. */
+export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Promise<OnionReply> {
+  const limits = limitsOf(deps);
+  if (input.hopNo > limits.maxHops) {
+    return plainReply(400, "ONION_HOP_LIMIT", "onion request max path length exceeded");
+  }
+  if (!deps.isReady()) {
+    return plainReply(503, "SERVICE_UNAVAILABLE", `Snode not ready: ${deps.selfEd25519Hex}`);
+  }
+  let plaintext: Uint8Array;
+  try {
+    plaintext = deps.cipher.decrypt(input.encType, input.ciphertext, input.ephemeralKey);
+  } catch {
+    // Nothing decrypted, so nothing is forwarded and there is no key to answer with.
+    return plainReply(400, "ONION_DECRYPT_FAILED", "Invalid ciphertext");
+  }
+  let action: DecryptedLayerAction;
+  try {
+    action = interpretDecryptedLayer(plaintext, limits.maxBodyBytes);
+  } catch (err) {
+    // The layer did decrypt, so oxenss answers these encrypted (wrap_proxy_response).
+    const disallowed = err instanceof ProtocolError && err.code === "ONION_TARGET_NOT_ALLOWED";
+    deps.logger?.debug({ err: messageOf(err) }, "onion: invalid inner layer");
+    return {
+      status: 200,
+      body: wrappedReply(deps, input, 400, disallowed ? "Invalid url" : "Invalid json"),
+      contentType: "text/plain; charset=utf-8",
+      outcome: "rejected",
+      code: disallowed ? "ONION_TARGET_NOT_ALLOWED" : "ONION_BAD_LAYER",
+    };
+  }
+  switch (action.kind) {
+    case "final":
+      return finalHop(deps, input, action);
+    case "node":
+      return relayToNode(deps, input, action);
+    case "server":
+      return relayToServer(deps, action);
+  }
+}
+
+async function relayToNode(
+  deps: OnionDeps,
+  input: OnionHopInput,
+  action: Extract<DecryptedLayerAction, { kind: "node" }>,
+): Promise<OnionReply> {
+  const limits = limitsOf(deps);
+  const route = action.next;
+  const dest = route.destination.toLowerCase();
+  if (dest === deps.selfEd25519Hex) {
+    return plainReply(400, "ONION_HOP_LIMIT", "onion request loops back to this node");
+  }
+  const base = deps.nodeBaseUrl(dest);
+  if (base === undefined) return plainReply(502, "BAD_GATEWAY", `Next node not found: ${dest}`);
+  if (input.hopNo + 1 > limits.maxHops) {
+    return plainReply(400, "ONION_HOP_LIMIT", "onion request max path length exceeded");
+  }
+  const relay = encodeRelayRequest({
+    data: action.blob,
+    encType: route.enc_type,
+    ephemeralKey: fromHex(route.ephemeral_key),
+    hopNo: input.hopNo + 1,
+  });
+  try {
+    const res = await postWithTimeout(deps.nodeFetch, `${base}${ONION_RELAY_PATH}`, relay, {
+      timeoutMs: limits.nodeTimeoutMs,
+      maxReplyBytes: limits.maxReplyBytes,
+    });
+    return { status: res.status, body: res.body, contentType: res.contentType, outcome: "node" };
+  } catch (err) {
+    if (isTimeout(err)) return plainReply(504, "GATEWAY_TIMEOUT", "Request time out");
+    deps.logger?.debug({ err: messageOf(err), dest }, "onion: next node unreachable");
+    return plainReply(502, "BAD_GATEWAY", `Next node unreachable: ${dest}`);
+  }
+}
+
+async function relayToServer(
+  deps: OnionDeps,
+  action: Extract<DecryptedLayerAction, { kind: "server" }>,
+): Promise<OnionReply> {
+  const limits = limitsOf(deps);
+  const url = action.url;
+  try {
+    // The whole decrypted layer goes on: the server reads [N][ciphertext]{…ephemeral_key…} itself.
+    const res = await postWithTimeout(deps.serverFetch, url, action.body, {
+      timeoutMs: limits.serverTimeoutMs,
+      maxReplyBytes: limits.maxReplyBytes,
+    });
+    return { status: res.status, body: res.body, contentType: res.contentType, outcome: "server" };
+  } catch (err) {
+    if (isTimeout(err)) return plainReply(504, "GATEWAY_TIMEOUT", "Request time out");
+    deps.logger?.debug({ err: messageOf(err), url }, "onion: server unreachable");
+    return plainReply(502, "BAD_GATEWAY", `Onion proxied request failed: ${messageOf(err)}`);
+  }
+}
+
+/** JSON text of a storage RPC answer body (strings stay as text). */
+function bodyBytes(body: unknown): Uint8Array {
+  return utf8Encode(typeof body === "string" ? body : JSON.stringify(body));
+}
+
+async function runStorageRpc(deps: OnionDeps, text: Uint8Array): Promise<{ status: number; body: unknown }> {
+  let json: unknown;
+  try {
+    json = JSON.parse(strictUtf8.decode(text));
+  } catch {
+    return { status: 400, body: "invalid request: invalid json" };
+  }
+  try {
+    return await deps.storageRpc(json);
+  } catch (err) {
+    if (err instanceof ProtocolError) return { status: err.status, body: err.message };
+    deps.logger?.error({ err: messageOf(err) }, "onion: storage rpc failed");
+    return { status: 500, body: "request failed" };
+  }
+}
+
+async function finalHop(
+  deps: OnionDeps,
+  input: OnionHopInput,
+  action: Extract<DecryptedLayerAction, { kind: "final" }>,
+): Promise<OnionReply> {
+  const payload = action.body;
+  // A bencoded list is a v4 request (`l<json {method, endpoint}><body>e`); anything else is the
+  // classic JSON body answered as {"status","body"} (base64 unless the routing said otherwise).
+  if (payload[0] === 0x6c) return finalHopV4(deps, input, payload);
+  const res = await runStorageRpc(deps, payload);
+  const base64 = action.base64;
+  const body = wrappedReply(deps, input, res.status, res.body, { embedJson: action.json, base64 });
+  return {
+    status: 200,
+    body,
+    contentType: base64 ? "text/plain; charset=utf-8" : "application/octet-stream",
+    outcome: "final",
+  };
+}
+
+async function finalHopV4(deps: OnionDeps, input: OnionHopInput, payload: Uint8Array): Promise<OnionReply> {
+  let res: { status: number; body: unknown };
+  try {
+    const req = decodeV4Request(payload);
+    if (req.info.endpoint !== STORAGE_RPC_PATH) {
+      res = { status: 404, body: `${req.info.endpoint} not found` };
+    } else if (req.info.method.toUpperCase() !== "POST") {
+      res = { status: 405, body: `${req.info.method} not allowed` };
+    } else {
+      res = await runStorageRpc(deps, req.body ?? new Uint8Array(0));
+    }
+  } catch (err) {
+    res = { status: 400, body: `invalid v4 request: ${messageOf(err)}` };
+  }
+  const contentType = typeof res.body === "string" ? "text/plain; charset=utf-8" : "application/json";
+  const v4 = encodeV4Response(
+    { code: res.status, headers: { "content-type": contentType } },
+    bodyBytes(res.body),
+  );
+  const sealed = deps.cipher.encrypt(input.encType, v4, input.ephemeralKey);
+  return { status: 200, body: sealed, contentType: "application/octet-stream", outcome: "final" };
+}

@@ -1,0 +1,62 @@
+import { fromHex, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { decodeOnionLayer, type EncType, firstHopInfoSchema } from "@session/protocol";
+import { describe, expect, it } from "vitest";
+import {
+  decryptFromClient,
+  decryptHopReply,
+  encryptForHop,
+  encryptToClient,
+  generateX25519KeyPair,
+} from "../src/onion/hop-encryption.ts";
+import vectors from "./vectors/onionreq-parser.json" with { type: "json" };
+
+const server = { publicKey: fromHex(vectors.B), secretKey: fromHex(vectors.b) };
+
+describe("onion hop encryption", () => {
+  for (const encType of ["aes-gcm", "xchacha20"] as const) {
+    it(`opens libsession's ${encType} layer with the node key`, () => {
+      const layer = decodeOnionLayer(fromHex(vectors.layers[encType]));
+      const info = firstHopInfoSchema.parse(layer.json);
+      expect(info.enc_type).toBe(encType);
+      expect(info.ephemeral_key).toBe(vectors.A);
+      const plain = decryptFromClient(encType, layer.payload, fromHex(info.ephemeral_key), server);
+      expect(utf8Decode(plain)).toBe(vectors.plaintext);
+    });
+
+    it(`${encType}: a reply sealed by the node opens with the client's hop key`, () => {
+      const node = generateX25519KeyPair();
+      const req = encryptForHop(encType, utf8Encode("ping"), node.publicKey);
+      expect(utf8Decode(decryptFromClient(encType, req.ciphertext, req.ephemeralPublicKey, node))).toBe(
+        "ping",
+      );
+      const reply = encryptToClient(encType, utf8Encode("pong"), req.ephemeralPublicKey, node);
+      expect(utf8Decode(decryptHopReply(encType, reply, req.key))).toBe("pong");
+    });
+  }
+
+  it("refuses tampered, short and wrong-key ciphertexts with ONION_DECRYPT_FAILED", () => {
+    const node = generateX25519KeyPair();
+    const other = generateX25519KeyPair();
+    for (const encType of ["aes-gcm", "xchacha20"] as EncType[]) {
+      const req = encryptForHop(encType, utf8Encode("secret"), node.publicKey);
+      const tampered = req.ciphertext.slice();
+      tampered[tampered.length - 1]! ^= 1;
+      const attempts = [
+        () => decryptFromClient(encType, tampered, req.ephemeralPublicKey, node),
+        () => decryptFromClient(encType, req.ciphertext.subarray(0, 20), req.ephemeralPublicKey, node),
+        () => decryptFromClient(encType, req.ciphertext, req.ephemeralPublicKey, other),
+        () => decryptFromClient(encType, req.ciphertext, new Uint8Array(32), node),
+      ];
+      for (const f of attempts)
+        expect(f).toThrowError(expect.objectContaining({ code: "ONION_DECRYPT_FAILED" }));
+    }
+  });
+
+  it("generates distinct key pairs whose public half matches the secret", () => {
+    const a = generateX25519KeyPair();
+    const b = generateX25519KeyPair();
+    expect(toHex(a.publicKey)).not.toBe(toHex(b.publicKey));
+    const viaA = encryptForHop("aes-gcm", utf8Encode("x"), a.publicKey);
+    expect(utf8Decode(decryptFromClient("aes-gcm", viaA.ciphertext, viaA.ephemeralPublicKey, a))).toBe("x");
+  });
+});
