@@ -1,0 +1,254 @@
+import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { EventEmitter } from "node:events";
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { toBase64, toHex } from "@session/crypto";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StoredMessage } from "../src/monitor/hub.ts";
+import { createMonitorService, type MonitorService } from "../src/monitor/routes.ts";
+import {
+  MONITOR_EXPIRY_MS,
+  type MonitorSubscriptionJson,
+  monitorMessageEventSchema,
+  monitorSignatureMessage,
+  monitorSubscribedEventSchema,
+} from "../src/monitor/schema.ts";
+import { ed25519Verifier } from "../src/monitor/signature-verifier.ts";
+import { openSse } from "./helpers/sse.ts";
+
+interface Account {
+  edPk: Uint8Array;
+  sessionId: string;
+  key: KeyObject;
+}
+
+function newAccount(): Account {
+  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
+  const der = publicKey.export({ format: "der", type: "spki" });
+  const edPk = new Uint8Array(der.subarray(der.length - 32));
+  const x = ed25519Verifier.ed25519PubkeyToX25519(edPk)!;
+  return { edPk, sessionId: `05${toHex(x)}`, key: privateKey };
+}
+
+function signedSub(
+  acct: Account,
+  namespaces: number[],
+  opts: { data?: boolean; sigTs?: number; signer?: KeyObject } = {},
+): MonitorSubscriptionJson {
+  const sigTs = opts.sigTs ?? Math.floor(clockMs / 1000);
+  const data = opts.data ?? false;
+  const msg = monitorSignatureMessage(acct.sessionId, sigTs, data, namespaces);
+  return {
+    pubkey: acct.sessionId,
+    session_ed25519: toHex(acct.edPk),
+    namespaces,
+    data,
+    sig_ts: sigTs,
+    signature: toBase64(new Uint8Array(sign(null, msg, opts.signer ?? acct.key))),
+  };
+}
+
+let clockMs = 1_750_000_000_000;
+const events = new EventEmitter();
+let service: MonitorService;
+let server: ReturnType<typeof serve>;
+let base: string;
+
+function stored(acct: Account, namespace: number, n: number): StoredMessage {
+  return {
+    pubkey: acct.sessionId,
+    namespace,
+    hash: `hash${n}`.padEnd(43, "A"),
+    timestamp: clockMs,
+    expiry: clockMs + 86_400_000,
+    data: new Uint8Array([n, n + 1, n + 2]),
+  };
+}
+
+beforeAll(async () => {
+  service = createMonitorService(
+    { clock: { now: () => clockMs }, logger: pino({ level: "silent" }), events },
+    { keepaliveMs: 200, limits: { maxQueuedEvents: 5 } },
+  );
+  server = serve({ fetch: service.routes.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((r) => server.once("listening", () => r()));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  service.close();
+  await new Promise<void>((r) => {
+    server.close(() => r());
+    (server as unknown as { closeAllConnections(): void }).closeAllConnections();
+  });
+});
+
+async function errorOf(res: Response): Promise<string> {
+  return ((await res.json()) as { error: { code: string } }).error.code;
+}
+
+async function subscribe(subs: unknown[]) {
+  const sse = await openSse(`${base}/monitor/v1/stream`, { subscriptions: subs });
+  expect(sse.status).toBe(200);
+  expect(sse.headers.get("content-type")).toMatch(/^text\/event-stream/);
+  const first = await sse.next();
+  expect(first?.event).toBe("subscribed");
+  const ready = monitorSubscribedEventSchema.parse(JSON.parse(first!.data));
+  return { sse, ready };
+}
+
+describe("monitor API", () => {
+  it("a valid subscription receives exactly the matching stored message, with data when asked", async () => {
+    const alice = newAccount();
+    const bob = newAccount();
+    const { sse, ready } = await subscribe([signedSub(alice, [0, 2], { data: true })]);
+    expect(ready.results).toEqual([{ success: true }]);
+
+    events.emit("stored", stored(bob, 0, 1)); // other account
+    events.emit("stored", stored(alice, 5, 2)); // other namespace
+    events.emit("stored", stored(alice, 2, 3)); // match
+    const ev = await sse.next();
+    expect(ev?.event).toBe("message");
+    const msg = monitorMessageEventSchema.parse(JSON.parse(ev!.data));
+    expect(msg).toEqual({
+      pubkey: alice.sessionId,
+      hash: stored(alice, 2, 3).hash,
+      namespace: 2,
+      timestamp: clockMs,
+      expiry: clockMs + 86_400_000,
+      data: toBase64(new Uint8Array([3, 4, 5])),
+    });
+    expect(await sse.next(300)).toBeUndefined();
+    sse.close();
+  });
+
+  it("without the data flag, notifications carry metadata only", async () => {
+    const carol = newAccount();
+    const { sse, ready } = await subscribe([signedSub(carol, [0])]);
+    expect(ready.results).toEqual([{ success: true }]);
+    events.emit("stored", stored(carol, 0, 7));
+    const msg = JSON.parse((await sse.next())!.data);
+    expect(msg.hash).toBe(stored(carol, 0, 7).hash);
+    expect(msg).not.toHaveProperty("data");
+    sse.close();
+  });
+
+  it("rejects bad signatures, stale or future timestamps, unsorted namespaces, missing keys", async () => {
+    const dave = newAccount();
+    const mallory = newAccount();
+    const now = Math.floor(clockMs / 1000);
+    const unsorted = signedSub(dave, [2, 0]);
+    const noEd = { ...signedSub(dave, [0]), session_ed25519: undefined };
+    const wrongEd = { ...signedSub(dave, [0]), session_ed25519: toHex(mallory.edPk) };
+    const tampered = { ...signedSub(dave, [0]), namespaces: [0, 1] };
+    const { sse, ready } = await subscribe([
+      signedSub(dave, [0], { signer: mallory.key }),
+      signedSub(dave, [0], { sigTs: now - 15 * 86_400 }),
+      signedSub(dave, [0], { sigTs: now + 2 * 86_400 }),
+      unsorted,
+      noEd,
+      wrongEd,
+      tampered,
+      { pubkey: "05zz" },
+      signedSub(dave, [0], { sigTs: now - 13 * 86_400 }),
+    ]);
+    const codes = ready.results.map((r) => ("errcode" in r ? r.errcode : 0));
+    expect(codes).toEqual([5, 4, 4, 3, 2, 5, 5, 2, 0]);
+    // Only the last one (13-day-old signature, still valid) is live.
+    events.emit("stored", stored(dave, 0, 9));
+    expect(JSON.parse((await sse.next())!.data).hash).toBe(stored(dave, 0, 9).hash);
+    sse.close();
+  });
+
+  it("renewing on the stream merges namespaces; subscriptions lapse 65 minutes after the last renewal", async () => {
+    const erin = newAccount();
+    const { sse, ready } = await subscribe([signedSub(erin, [0])]);
+    const renew = await fetch(`${base}/monitor/v1/subscribe`, {
+      method: "POST",
+      body: JSON.stringify({ stream: ready.stream, subscriptions: [signedSub(erin, [3])] }),
+    });
+    expect(renew.status).toBe(200);
+    expect(await renew.json()).toEqual({ stream: ready.stream, results: [{ success: true }] });
+    events.emit("stored", stored(erin, 0, 10));
+    events.emit("stored", stored(erin, 3, 11));
+    expect(JSON.parse((await sse.next())!.data).namespace).toBe(0);
+    expect(JSON.parse((await sse.next())!.data).namespace).toBe(3);
+
+    clockMs += MONITOR_EXPIRY_MS + 1000;
+    events.emit("stored", stored(erin, 0, 12));
+    expect(await sse.next(300)).toBeUndefined();
+    sse.close();
+  });
+
+  it("a group (03) account can be watched through a read subaccount token", async () => {
+    const group = newAccount();
+    const member = newAccount();
+    const groupId = `03${toHex(group.edPk)}`;
+    const token = (flags: number) => new Uint8Array([0x03, flags, 0, 0, ...member.edPk]);
+    const sub = (flags: number) => {
+      const t = token(flags);
+      const msg = monitorSignatureMessage(groupId, Math.floor(clockMs / 1000), false, [11]);
+      return {
+        pubkey: groupId,
+        subaccount: toBase64(t),
+        subaccount_sig: toBase64(new Uint8Array(sign(null, t, group.key))),
+        namespaces: [11],
+        sig_ts: Math.floor(clockMs / 1000),
+        signature: toHex(new Uint8Array(sign(null, msg, member.key))),
+      };
+    };
+    const { sse, ready } = await subscribe([sub(0x02 /* write only */), sub(0x01 /* read */)]);
+    expect(ready.results[0]).toMatchObject({ errcode: 5 });
+    expect(ready.results[1]).toEqual({ success: true });
+    events.emit("stored", { ...stored(group, 11, 30), pubkey: groupId });
+    expect(JSON.parse((await sse.next())!.data).pubkey).toBe(groupId);
+    sse.close();
+  });
+
+  it("unknown stream ids and malformed bodies get typed JSON errors", async () => {
+    const r1 = await fetch(`${base}/monitor/v1/subscribe`, {
+      method: "POST",
+      body: JSON.stringify({ stream: "00".repeat(16), subscriptions: [{}] }),
+    });
+    expect(r1.status).toBe(404);
+    expect(await errorOf(r1)).toBe("NOT_FOUND");
+    const r2 = await fetch(`${base}/monitor/v1/stream`, { method: "POST", body: "{nope" });
+    expect(r2.status).toBe(400);
+    expect(await errorOf(r2)).toBe("INVALID_JSON");
+    const r3 = await fetch(`${base}/monitor/v1/stream`, {
+      method: "POST",
+      body: JSON.stringify({ subs: [] }),
+    });
+    expect(r3.status).toBe(400);
+    expect(await errorOf(r3)).toBe("BAD_REQUEST");
+  });
+
+  it("idle streams get keepalive comments", async () => {
+    const { sse } = await subscribe([]);
+    await new Promise((r) => setTimeout(r, 450));
+    expect(sse.comments).toContain(": keepalive");
+    sse.close();
+  });
+
+  it("a subscriber that falls behind is dropped with a 'slow_consumer' close event", async () => {
+    const frank = newAccount();
+    const { sse, ready } = await subscribe([signedSub(frank, [0])]);
+    // Published synchronously: the queue (limit 5) overflows before anything is written out.
+    for (let i = 0; i < 20; i++) events.emit("stored", stored(frank, 0, 20 + i));
+    const got: string[] = [];
+    for (;;) {
+      const ev = await sse.next(1000);
+      if (!ev) break;
+      got.push(ev.event);
+      if (ev.event === "close") {
+        expect(JSON.parse(ev.data).reason).toBe("slow_consumer");
+        break;
+      }
+    }
+    expect(got.filter((e) => e === "message")).toHaveLength(5);
+    expect(got.at(-1)).toBe("close");
+    expect(service.hub.get(ready.stream)).toBeUndefined();
+    sse.close();
+  });
+});
