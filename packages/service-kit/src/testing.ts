@@ -9,6 +9,20 @@ import {
 import { clientDecrypt, clientEncrypt, type EncType } from "./hop.ts";
 
 /**
+ * Client-side hop encryption in the shape of @session/protocol's `LayerEncryptor`, for building
+ * whole multi-hop onion requests with `buildOnionRequest` in tests.
+ */
+export function testHopEncryptor(plaintext: Uint8Array, recipientX25519: Uint8Array, encType: EncType) {
+  const r = clientEncrypt(encType, plaintext, recipientX25519);
+  return { ciphertext: r.ciphertext, ephemeralPublicKey: r.ephemeralPublicKey, keys: r.key };
+}
+
+/** Opens a reply encrypted by the destination, given the key `testHopEncryptor` returned for it. */
+export function openTestHopReply(encType: EncType, reply: Uint8Array, key: Uint8Array): Uint8Array {
+  return clientDecrypt(encType, reply, key);
+}
+
+/**
  * A minimal client for a server's onion final hop, for tests and benchmarks: it builds the layer
  * a storage node would forward (`[N][ciphertext]{ephemeral_key, enc_type}`), POSTs it straight to
  * `<baseUrl>/oxen/v4/lsrpc`, and decrypts the v4 response. Real clients send it through three
