@@ -1,5 +1,5 @@
 import type { EncType } from "@session/protocol";
-import { decryptFromClient, encryptToClient, type X25519KeyPair } from "./hop-encryption.ts";
+import { hopServer, type X25519KeyPair } from "./hop-encryption.ts";
 
 /**
  * This node's side of onion hop encryption (libsession onionreq/hop_encryption.cpp): open a
@@ -8,15 +8,14 @@ import { decryptFromClient, encryptToClient, type X25519KeyPair } from "./hop-en
  */
 export interface HopCipher {
   /** Throws ProtocolError ONION_DECRYPT_FAILED when the ciphertext does not open. */
-  decrypt(encType: EncType, ciphertext: Uint8Array, ephemeralKey: Uint8Array): Uint8Array;
-  encrypt(encType: EncType, plaintext: Uint8Array, ephemeralKey: Uint8Array): Uint8Array;
+  open(
+    encType: EncType,
+    ciphertext: Uint8Array,
+    ephemeralKey: Uint8Array,
+  ): { plaintext: Uint8Array; seal(reply: Uint8Array): Uint8Array };
 }
 
 /** The node's hop cipher for its long-term X25519 keys. */
 export function nodeHopCipher(keys: X25519KeyPair): HopCipher {
-  return {
-    decrypt: (encType, ciphertext, ephemeralKey) =>
-      decryptFromClient(encType, ciphertext, ephemeralKey, keys),
-    encrypt: (encType, plaintext, ephemeralKey) => encryptToClient(encType, plaintext, ephemeralKey, keys),
-  };
+  return hopServer(keys);
 }

@@ -6,6 +6,7 @@ import {
   createPublicKey,
   diffieHellman,
   generateKeyPairSync,
+  type KeyObject,
   randomBytes,
 } from "node:crypto";
 import { blake2b, concatBytes } from "@session/crypto";
@@ -29,12 +30,12 @@ export interface X25519KeyPair {
 const PKCS8_X25519 = Buffer.from("302e020100300506032b656e04220420", "hex");
 const SPKI_X25519 = Buffer.from("302a300506032b656e032100", "hex");
 
-function x25519(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
-  const privateKey = createPrivateKey({
-    key: Buffer.concat([PKCS8_X25519, secretKey]),
-    format: "der",
-    type: "pkcs8",
-  });
+function privateKeyObject(secretKey: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([PKCS8_X25519, secretKey]), format: "der", type: "pkcs8" });
+}
+
+function x25519(secretKey: Uint8Array | KeyObject, publicKey: Uint8Array): Uint8Array {
+  const privateKey = secretKey instanceof Uint8Array ? privateKeyObject(secretKey) : secretKey;
   const pub = createPublicKey({ key: Buffer.concat([SPKI_X25519, publicKey]), format: "der", type: "spki" });
   return new Uint8Array(diffieHellman({ privateKey, publicKey: pub }));
 }
@@ -140,7 +141,7 @@ function open(encType: EncType, key: Uint8Array, data: Uint8Array): Uint8Array {
   }
 }
 
-function sharedOrFail(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+function sharedOrFail(secretKey: Uint8Array | KeyObject, publicKey: Uint8Array): Uint8Array {
   try {
     return x25519(secretKey, publicKey);
   } catch {
@@ -169,6 +170,23 @@ export function encryptToClient(
 ): Uint8Array {
   const shared = sharedOrFail(server.secretKey, clientPk);
   return seal(encType, hopKey(encType, shared, clientPk, server.publicKey), plaintext);
+}
+
+/**
+ * Node side, for many requests: the secret key is parsed once, and each opened layer hands
+ * back a `seal` for its reply that reuses the hop key (one X25519 per hop, not two).
+ */
+export function hopServer(server: X25519KeyPair) {
+  const secret = privateKeyObject(server.secretKey);
+  return {
+    open(encType: EncType, ciphertext: Uint8Array, clientPk: Uint8Array) {
+      const key = hopKey(encType, sharedOrFail(secret, clientPk), clientPk, server.publicKey);
+      return {
+        plaintext: open(encType, key, ciphertext),
+        seal: (plaintext: Uint8Array) => seal(encType, key, plaintext),
+      };
+    },
+  };
 }
 
 /** Client side: encrypts to `serverPk` under a fresh ephemeral key; `key` opens the reply. */

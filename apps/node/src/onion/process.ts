@@ -58,6 +58,9 @@ export interface OnionHopInput {
   hopNo: number;
 }
 
+/** Encrypts a reply to the client whose layer this node opened. */
+type Seal = (plaintext: Uint8Array) => Uint8Array;
+
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -114,14 +117,13 @@ export function parseRelayedOnionBody(body: Uint8Array): OnionHopInput | OnionRe
 
 /** Encrypts a reply for the client and frames it as oxenss wrap_proxy_response does. */
 function wrappedReply(
-  deps: OnionDeps,
-  input: OnionHopInput,
+  seal: Seal,
   status: number,
   body: unknown,
   opts: { embedJson?: boolean; base64?: boolean } = {},
 ): Uint8Array | string {
   const plaintext = utf8Encode(encodeFinalHopResponse(status, body, { embedJson: opts.embedJson ?? false }));
-  const sealed = deps.cipher.encrypt(input.encType, plaintext, input.ephemeralKey);
+  const sealed = seal(plaintext);
   return opts.base64 === false ? sealed : toBase64(sealed);
 }
 
@@ -135,8 +137,9 @@ export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Pr
     return plainReply(503, "SERVICE_UNAVAILABLE", `Snode not ready: ${deps.selfEd25519Hex}`);
   }
   let plaintext: Uint8Array;
+  let seal: Seal;
   try {
-    plaintext = deps.cipher.decrypt(input.encType, input.ciphertext, input.ephemeralKey);
+    ({ plaintext, seal } = deps.cipher.open(input.encType, input.ciphertext, input.ephemeralKey));
   } catch {
     // Nothing decrypted, so nothing is forwarded and there is no key to answer with.
     return plainReply(400, "ONION_DECRYPT_FAILED", "Invalid ciphertext");
@@ -150,7 +153,7 @@ export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Pr
     deps.logger?.debug({ err: messageOf(err) }, "onion: invalid inner layer");
     return {
       status: 200,
-      body: wrappedReply(deps, input, 400, disallowed ? "Invalid url" : "Invalid json"),
+      body: wrappedReply(seal, 400, disallowed ? "Invalid url" : "Invalid json"),
       contentType: "text/plain; charset=utf-8",
       outcome: "rejected",
       code: disallowed ? "ONION_TARGET_NOT_ALLOWED" : "ONION_BAD_LAYER",
@@ -158,7 +161,7 @@ export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Pr
   }
   switch (action.kind) {
     case "final":
-      return finalHop(deps, input, action);
+      return finalHop(deps, seal, action);
     case "node":
       return relayToNode(deps, input, action);
     case "server":
@@ -244,16 +247,16 @@ async function runStorageRpc(deps: OnionDeps, text: Uint8Array): Promise<{ statu
 
 async function finalHop(
   deps: OnionDeps,
-  input: OnionHopInput,
+  seal: Seal,
   action: Extract<DecryptedLayerAction, { kind: "final" }>,
 ): Promise<OnionReply> {
   const payload = action.body;
   // A bencoded list is a v4 request (`l<json {method, endpoint}><body>e`); anything else is the
   // classic JSON body answered as {"status","body"} (base64 unless the routing said otherwise).
-  if (payload[0] === 0x6c) return finalHopV4(deps, input, payload);
+  if (payload[0] === 0x6c) return finalHopV4(deps, seal, payload);
   const res = await runStorageRpc(deps, payload);
   const base64 = action.base64;
-  const body = wrappedReply(deps, input, res.status, res.body, { embedJson: action.json, base64 });
+  const body = wrappedReply(seal, res.status, res.body, { embedJson: action.json, base64 });
   return {
     status: 200,
     body,
@@ -262,7 +265,7 @@ async function finalHop(
   };
 }
 
-async function finalHopV4(deps: OnionDeps, input: OnionHopInput, payload: Uint8Array): Promise<OnionReply> {
+async function finalHopV4(deps: OnionDeps, seal: Seal, payload: Uint8Array): Promise<OnionReply> {
   let res: { status: number; body: unknown };
   try {
     const req = decodeV4Request(payload);
@@ -281,6 +284,5 @@ async function finalHopV4(deps: OnionDeps, input: OnionHopInput, payload: Uint8A
     { code: res.status, headers: { "content-type": contentType } },
     bodyBytes(res.body),
   );
-  const sealed = deps.cipher.encrypt(input.encType, v4, input.ephemeralKey);
-  return { status: 200, body: sealed, contentType: "application/octet-stream", outcome: "final" };
+  return { status: 200, body: seal(v4), contentType: "application/octet-stream", outcome: "final" };
 }
