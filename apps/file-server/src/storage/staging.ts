@@ -3,6 +3,8 @@ import { mkdir, open, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ProtocolError } from "@session/protocol";
 
+const WRITE_BATCH_BYTES = 1 << 20;
+
 /** An upload written completely to a private temp file, not yet visible to anyone. */
 export interface StagedUpload {
   path: string;
@@ -27,6 +29,19 @@ export async function stageUpload(
   const fh = await open(path, "wx", 0o600);
   let size = 0;
   let closed = false;
+  let pending: Uint8Array[] = [];
+  let pendingBytes = 0;
+  const flush = async () => {
+    if (pendingBytes === 0) return;
+    const chunk = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingBytes);
+    pending = [];
+    pendingBytes = 0;
+    let off = 0;
+    while (off < chunk.byteLength) {
+      const { bytesWritten } = await fh.write(chunk, off, chunk.byteLength - off);
+      off += bytesWritten;
+    }
+  };
   const discard = async () => {
     if (!closed) {
       closed = true;
@@ -46,12 +61,12 @@ export async function stageUpload(
             throw new ProtocolError("PAYLOAD_TOO_LARGE", `file exceeds the ${options.maxBytes}-byte limit`);
           }
           hash.update(value);
-          let off = 0;
-          while (off < value.byteLength) {
-            const { bytesWritten } = await fh.write(value, off, value.byteLength - off);
-            off += bytesWritten;
-          }
+          // Coalesce the stream's small chunks into large writes: far fewer syscalls.
+          pending.push(value);
+          pendingBytes += value.byteLength;
+          if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
         }
+        await flush();
       } catch (err) {
         await reader.cancel().catch(() => {});
         throw err;
