@@ -5,6 +5,11 @@ import { serve } from "@hono/node-server";
 import { toBase64, toHex } from "@session/crypto";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type MonitorStreamEvent,
+  openMonitorStream,
+  renewMonitorSubscriptions,
+} from "../src/monitor/client.ts";
 import type { StoredMessage } from "../src/monitor/hub.ts";
 import { createMonitorService, type MonitorService } from "../src/monitor/routes.ts";
 import {
@@ -84,6 +89,13 @@ afterAll(async () => {
   });
 });
 
+/** The next event, which must be a `message`. */
+async function nextMessage(sse: { next(ms?: number): Promise<MonitorStreamEvent | undefined> }) {
+  const ev = await sse.next();
+  if (ev?.event !== "message") throw new Error(`expected a message event, got ${ev?.event}`);
+  return ev.data;
+}
+
 async function errorOf(res: Response): Promise<string> {
   return ((await res.json()) as { error: { code: string } }).error.code;
 }
@@ -94,7 +106,7 @@ async function subscribe(subs: unknown[]) {
   expect(sse.headers.get("content-type")).toMatch(/^text\/event-stream/);
   const first = await sse.next();
   expect(first?.event).toBe("subscribed");
-  const ready = monitorSubscribedEventSchema.parse(JSON.parse(first!.data));
+  const ready = monitorSubscribedEventSchema.parse(first!.data);
   return { sse, ready };
 }
 
@@ -110,7 +122,7 @@ describe("monitor API", () => {
     events.emit("stored", stored(alice, 2, 3)); // match
     const ev = await sse.next();
     expect(ev?.event).toBe("message");
-    const msg = monitorMessageEventSchema.parse(JSON.parse(ev!.data));
+    const msg = monitorMessageEventSchema.parse(ev!.data);
     expect(msg).toEqual({
       pubkey: alice.sessionId,
       hash: stored(alice, 2, 3).hash,
@@ -128,7 +140,7 @@ describe("monitor API", () => {
     const { sse, ready } = await subscribe([signedSub(carol, [0])]);
     expect(ready.results).toEqual([{ success: true }]);
     events.emit("stored", stored(carol, 0, 7));
-    const msg = JSON.parse((await sse.next())!.data);
+    const msg = await nextMessage(sse);
     expect(msg.hash).toBe(stored(carol, 0, 7).hash);
     expect(msg).not.toHaveProperty("data");
     sse.close();
@@ -157,7 +169,7 @@ describe("monitor API", () => {
     expect(codes).toEqual([5, 4, 4, 3, 2, 5, 5, 2, 0]);
     // Only the last one (13-day-old signature, still valid) is live.
     events.emit("stored", stored(dave, 0, 9));
-    expect(JSON.parse((await sse.next())!.data).hash).toBe(stored(dave, 0, 9).hash);
+    expect((await nextMessage(sse)).hash).toBe(stored(dave, 0, 9).hash);
     sse.close();
   });
 
@@ -172,8 +184,8 @@ describe("monitor API", () => {
     expect(await renew.json()).toEqual({ stream: ready.stream, results: [{ success: true }] });
     events.emit("stored", stored(erin, 0, 10));
     events.emit("stored", stored(erin, 3, 11));
-    expect(JSON.parse((await sse.next())!.data).namespace).toBe(0);
-    expect(JSON.parse((await sse.next())!.data).namespace).toBe(3);
+    expect((await nextMessage(sse)).namespace).toBe(0);
+    expect((await nextMessage(sse)).namespace).toBe(3);
 
     clockMs += MONITOR_EXPIRY_MS + 1000;
     events.emit("stored", stored(erin, 0, 12));
@@ -202,7 +214,7 @@ describe("monitor API", () => {
     expect(ready.results[0]).toMatchObject({ errcode: 5 });
     expect(ready.results[1]).toEqual({ success: true });
     events.emit("stored", { ...stored(group, 11, 30), pubkey: groupId });
-    expect(JSON.parse((await sse.next())!.data).pubkey).toBe(groupId);
+    expect((await nextMessage(sse)).pubkey).toBe(groupId);
     sse.close();
   });
 
@@ -224,6 +236,33 @@ describe("monitor API", () => {
     expect(await errorOf(r3)).toBe("BAD_REQUEST");
   });
 
+  it("the exported client opens streams, renews, and reports node errors as ProtocolErrors", async () => {
+    const gina = newAccount();
+    const controller = new AbortController();
+    const stream = await openMonitorStream(fetch, base, [signedSub(gina, [0])], {
+      signal: controller.signal,
+    });
+    const first = await stream.next();
+    if (first.done || first.value.event !== "subscribed") throw new Error("expected subscribed");
+    expect(first.value.data.results).toEqual([{ success: true }]);
+    const renewed = await renewMonitorSubscriptions(fetch, base, first.value.data.stream, [
+      signedSub(gina, [4]),
+    ]);
+    expect(renewed.results).toEqual([{ success: true }]);
+    events.emit("stored", stored(gina, 4, 40));
+    const second = await stream.next();
+    expect(second.value).toMatchObject({ event: "message", data: { namespace: 4 } });
+    controller.abort();
+    await expect(
+      renewMonitorSubscriptions(fetch, base, "ab".repeat(16), [signedSub(gina, [0])]),
+    ).rejects.toMatchObject({
+      code: "NOT_FOUND",
+    });
+    await expect(openMonitorStream(fetch, base, "nope" as never)).rejects.toMatchObject({
+      code: "BAD_GATEWAY",
+    });
+  });
+
   it("idle streams get keepalive comments", async () => {
     const { sse } = await subscribe([]);
     await new Promise((r) => setTimeout(r, 450));
@@ -242,7 +281,7 @@ describe("monitor API", () => {
       if (!ev) break;
       got.push(ev.event);
       if (ev.event === "close") {
-        expect(JSON.parse(ev.data).reason).toBe("slow_consumer");
+        expect(ev.data.reason).toBe("slow_consumer");
         break;
       }
     }

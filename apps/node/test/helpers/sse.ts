@@ -1,13 +1,8 @@
-/** One Server-Sent Event as received. */
-export interface SseEvent {
-  event: string;
-  data: string;
-  id?: string;
-}
+import { type MonitorStreamEvent, readMonitorEvents } from "../../src/monitor/client.ts";
 
 /**
- * A minimal SSE reader over fetch (POST with a JSON body, as the monitor API takes): parses
- * `event:`/`data:`/`id:` lines and hands out events in order.
+ * Opens a monitor stream with a raw fetch (so tests see status and headers) and reads it with
+ * the package's own typed reader; `next(ms)` waits for the next event or gives up.
  */
 export async function openSse(url: string, body: unknown) {
   const controller = new AbortController();
@@ -17,53 +12,33 @@ export async function openSse(url: string, body: unknown) {
     body: JSON.stringify(body),
     signal: controller.signal,
   });
-  const queue: SseEvent[] = [];
+  const comments: string[] = [];
+  const queue: MonitorStreamEvent[] = [];
   const waiters: (() => void)[] = [];
   let ended = false;
-  const comments: string[] = [];
-  const pump = async () => {
-    if (!res.body) return;
-    const decoder = new TextDecoder();
-    let buf = "";
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        buf += decoder.decode(chunk, { stream: true });
-        let idx = buf.indexOf("\n\n");
-        while (idx >= 0) {
-          const block = buf.slice(0, idx);
-          buf = buf.slice(idx + 2);
-          const ev: SseEvent = { event: "message", data: "" };
-          const data: string[] = [];
-          for (const line of block.split("\n")) {
-            if (line.startsWith(":")) comments.push(line);
-            else if (line.startsWith("event: ")) ev.event = line.slice(7);
-            else if (line.startsWith("data: ")) data.push(line.slice(6));
-            else if (line.startsWith("id: ")) ev.id = line.slice(4);
-          }
-          if (data.length > 0) {
-            ev.data = data.join("\n");
-            queue.push(ev);
-          }
-          idx = buf.indexOf("\n\n");
-        }
-        for (const w of waiters.splice(0)) w();
-      }
-    } catch {
-      // aborted
-    }
-    ended = true;
+  const wakeAll = () => {
     for (const w of waiters.splice(0)) w();
   };
-  void pump();
+  void (async () => {
+    try {
+      if (res.body) {
+        for await (const ev of readMonitorEvents(res.body, { onComment: (c) => comments.push(c) })) {
+          queue.push(ev);
+          wakeAll();
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+    ended = true;
+    wakeAll();
+  })();
   return {
     status: res.status,
     headers: res.headers,
     comments,
-    get ended() {
-      return ended;
-    },
     /** The next event, or undefined if none arrives within `ms` (or the stream ended). */
-    async next(ms = 2000): Promise<SseEvent | undefined> {
+    async next(ms = 2000): Promise<MonitorStreamEvent | undefined> {
       const deadline = Date.now() + ms;
       while (queue.length === 0 && !ended && Date.now() < deadline) {
         await new Promise<void>((resolve) => {
