@@ -259,7 +259,7 @@ describe("monitor API", () => {
       code: "NOT_FOUND",
     });
     await expect(openMonitorStream(fetch, base, "nope" as never)).rejects.toMatchObject({
-      code: "BAD_GATEWAY",
+      code: "BAD_REQUEST",
     });
   });
 

@@ -107,8 +107,8 @@ async function nodeError(res: Response): Promise<ProtocolError> {
     | undefined;
   const message =
     `monitor request failed: HTTP ${res.status} ${body?.error?.code ?? ""} ${body?.error?.message ?? ""}`.trim();
-  return new ProtocolError(res.status === 404 ? "NOT_FOUND" : "BAD_GATEWAY", message, {
-    status: res.status,
-    body,
-  });
+  // Keep the node's own code when it sent one of ours; anything else is the node misbehaving.
+  const own = body?.error?.code;
+  const code = own !== undefined && own in errorTable ? (own as ErrorCode) : "BAD_GATEWAY";
+  return new ProtocolError(code, message, { status: res.status, body });
 }
