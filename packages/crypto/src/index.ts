@@ -1,3 +1,71 @@
-export { concatBytes, equalBytes, fromBase64, fromHex, toBase64, toHex, utf8Decode, utf8Encode } from "./bytes.ts";
+export { aesGcmDecrypt, aesGcmEncrypt, xchachaDecrypt, xchachaEncrypt } from "./aead.ts";
+export {
+  decryptAttachment,
+  type EncryptedAttachment,
+  encryptAttachment,
+  MAX_ATTACHMENT_SIZE,
+  padAttachment,
+  paddedAttachmentSize,
+} from "./attachment.ts";
+export {
+  blind15Factor,
+  blind15Id,
+  blind15Ids,
+  blind25Factor,
+  blind25Id,
+  sessionIdMatchesBlinded,
+  x25519PkToEd25519,
+} from "./blinding.ts";
+export {
+  concatBytes,
+  equalBytes,
+  fromBase64,
+  fromHex,
+  toBase64,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+} from "./bytes.ts";
 export { CryptoError, type CryptoErrorCode } from "./errors.ts";
-export { blake2b } from "./hash.ts";
+export { blake2b, hmacSha256, sha256, sha512 } from "./hash.ts";
+export {
+  type AccountKeys,
+  ed25519PkToX25519,
+  ed25519SkToX25519,
+  generateSeed,
+  type KeyPair,
+  keypairFromSeed,
+  randomBytesArray,
+  sign,
+  verify,
+  x25519Keypair,
+  x25519PublicFromSecret,
+  x25519SharedSecret,
+} from "./keys.ts";
+export { mnemonicToSeed, seedToMnemonic } from "./mnemonic.ts";
+export {
+  ONION_ENC_TYPES,
+  type OnionEncType,
+  onionDecryptFromClient,
+  onionDecryptResponse,
+  onionEncryptForHop,
+  onionEncryptResponse,
+  onionHopKey,
+} from "./onion.ts";
+export { paddedMessageLength, padMessage, unpadMessage } from "./padding.ts";
+export { decryptPushPayload, encryptPushPayload, PUSH_PAYLOAD_PAD, padPushPayload } from "./push.ts";
+export {
+  isSessionId,
+  type ParsedSessionId,
+  parseSessionId,
+  SessionIdPrefix,
+  type SessionIdPrefixName,
+  sessionIdFromX25519,
+} from "./session-id.ts";
+export {
+  type DecryptedMessage,
+  decryptIncoming,
+  decryptIncomingX25519,
+  encryptForRecipient,
+  encryptForRecipientDeterministic,
+} from "./session-protocol.ts";

@@ -1,0 +1,51 @@
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { concatBytes } from "./bytes.ts";
+import { CryptoError } from "./errors.ts";
+import { sodium } from "./sodium.ts";
+
+const TAG = 16;
+
+/** XChaCha20-Poly1305 (IETF): returns 24-byte random nonce ‖ ciphertext ‖ tag. */
+export function xchachaEncrypt(key: Uint8Array, plaintext: Uint8Array, ad?: Uint8Array): Uint8Array {
+  if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
+  const nonce = new Uint8Array(randomBytes(24));
+  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad ?? null, null, nonce, key);
+  return concatBytes(nonce, ct);
+}
+
+/** Opens nonce ‖ ciphertext ‖ tag from `xchachaEncrypt`; DECRYPT_FAILED on any tampering. */
+export function xchachaDecrypt(key: Uint8Array, data: Uint8Array, ad?: Uint8Array): Uint8Array {
+  if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
+  if (data.length < 24 + TAG) throw new CryptoError("DECRYPT_FAILED", "ciphertext is too short");
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      data.subarray(24),
+      ad ?? null,
+      data.subarray(0, 24),
+      key,
+    );
+  } catch {
+    throw new CryptoError("DECRYPT_FAILED", "ciphertext failed authentication");
+  }
+}
+
+/** AES-256-GCM: returns 12-byte random IV ‖ ciphertext ‖ 16-byte tag. */
+export function aesGcmEncrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  if (key.length !== 32) throw new CryptoError("INVALID_KEY", "AES-256-GCM key must be 32 bytes");
+  const iv = randomBytes(12);
+  const c = createCipheriv("aes-256-gcm", key, iv);
+  return concatBytes(iv, c.update(plaintext), c.final(), c.getAuthTag());
+}
+
+export function aesGcmDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
+  if (key.length !== 32) throw new CryptoError("INVALID_KEY", "AES-256-GCM key must be 32 bytes");
+  if (data.length < 12 + TAG) throw new CryptoError("DECRYPT_FAILED", "ciphertext is too short");
+  try {
+    const d = createDecipheriv("aes-256-gcm", key, data.subarray(0, 12));
+    d.setAuthTag(data.subarray(data.length - TAG));
+    return concatBytes(d.update(data.subarray(12, data.length - TAG)), d.final());
+  } catch {
+    throw new CryptoError("DECRYPT_FAILED", "ciphertext failed authentication");
+  }
+}

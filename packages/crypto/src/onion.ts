@@ -1,0 +1,85 @@
+import { aesGcmDecrypt, aesGcmEncrypt, xchachaDecrypt, xchachaEncrypt } from "./aead.ts";
+import { concatBytes } from "./bytes.ts";
+import { CryptoError } from "./errors.ts";
+import { blake2b, hmacSha256 } from "./hash.ts";
+import { type KeyPair, x25519SharedSecret } from "./keys.ts";
+
+/*
+ * Onion-request hop encryption (libsession src/onionreq/hop_encryption.cpp).
+ *   s = X25519(own secret, peer public)
+ *   aes-gcm:   key = HMAC-SHA256(key = "LOKI", s);   data = IV(12) ‖ ct ‖ tag(16)
+ *   xchacha20: key = BLAKE2b-256(s ‖ client pk ‖ server pk);  data = nonce(24) ‖ ct ‖ tag(16)
+ * The client uses a fresh ephemeral key per hop; the node its long-term X25519 key. Responses use
+ * the same key in the other direction.
+ */
+
+export type OnionEncType = "aes-gcm" | "xchacha20";
+export const ONION_ENC_TYPES: readonly OnionEncType[] = ["aes-gcm", "xchacha20"];
+
+/** Symmetric key shared by a client (ephemeral key) and a node for one hop. */
+export function onionHopKey(
+  encType: OnionEncType,
+  ownSecretKey: Uint8Array,
+  peerPublicKey: Uint8Array,
+  clientPublicKey: Uint8Array,
+  serverPublicKey: Uint8Array,
+): Uint8Array {
+  const shared = x25519SharedSecret(ownSecretKey, peerPublicKey);
+  if (encType === "aes-gcm") return hmacSha256("LOKI", shared);
+  if (encType === "xchacha20") return blake2b(concatBytes(shared, clientPublicKey, serverPublicKey), 32);
+  throw new CryptoError("INVALID_INPUT", `unknown onion enc_type ${String(encType)}`);
+}
+
+function seal(encType: OnionEncType, key: Uint8Array, plaintext: Uint8Array): Uint8Array {
+  return encType === "aes-gcm" ? aesGcmEncrypt(key, plaintext) : xchachaEncrypt(key, plaintext);
+}
+
+function open(encType: OnionEncType, key: Uint8Array, data: Uint8Array): Uint8Array {
+  return encType === "aes-gcm" ? aesGcmDecrypt(key, data) : xchachaDecrypt(key, data);
+}
+
+const clientKey = (encType: OnionEncType, ephemeral: KeyPair, nodePk: Uint8Array) =>
+  onionHopKey(encType, ephemeral.secretKey, nodePk, ephemeral.publicKey, nodePk);
+
+const nodeKey = (encType: OnionEncType, node: KeyPair, clientPk: Uint8Array) =>
+  onionHopKey(encType, node.secretKey, clientPk, clientPk, node.publicKey);
+
+/** Client: encrypts one layer for the node whose X25519 key is `nodeX25519Pk`. */
+export function onionEncryptForHop(
+  encType: OnionEncType,
+  plaintext: Uint8Array,
+  ephemeral: KeyPair,
+  nodeX25519Pk: Uint8Array,
+): Uint8Array {
+  return seal(encType, clientKey(encType, ephemeral, nodeX25519Pk), plaintext);
+}
+
+/** Client: decrypts the response the node encrypted back to the ephemeral key. */
+export function onionDecryptResponse(
+  encType: OnionEncType,
+  ciphertext: Uint8Array,
+  ephemeral: KeyPair,
+  nodeX25519Pk: Uint8Array,
+): Uint8Array {
+  return open(encType, clientKey(encType, ephemeral, nodeX25519Pk), ciphertext);
+}
+
+/** Node: opens a layer a client encrypted to this node's X25519 key. */
+export function onionDecryptFromClient(
+  encType: OnionEncType,
+  ciphertext: Uint8Array,
+  nodeKeys: KeyPair,
+  clientEphemeralPk: Uint8Array,
+): Uint8Array {
+  return open(encType, nodeKey(encType, nodeKeys, clientEphemeralPk), ciphertext);
+}
+
+/** Node: encrypts a response back to the client's ephemeral key. */
+export function onionEncryptResponse(
+  encType: OnionEncType,
+  plaintext: Uint8Array,
+  nodeKeys: KeyPair,
+  clientEphemeralPk: Uint8Array,
+): Uint8Array {
+  return seal(encType, nodeKey(encType, nodeKeys, clientEphemeralPk), plaintext);
+}
