@@ -44,6 +44,14 @@ export {
 } from "./keys.ts";
 export { mnemonicToSeed, seedToMnemonic } from "./mnemonic.ts";
 export {
+  ed25519SigningKey,
+  ed25519VerifyingKey,
+  nativeSign,
+  nativeVerify,
+  nativeX25519,
+  x25519PrivateKeyObject,
+} from "./native.ts";
+export {
   ONION_ENC_TYPES,
   type OnionEncType,
   onionDecryptFromClient,

@@ -1,0 +1,320 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  blind15Ids,
+  blind25Id,
+  CryptoError,
+  decryptAttachment,
+  decryptIncoming,
+  decryptPushPayload,
+  ed25519PkToX25519,
+  encryptAttachment,
+  encryptForRecipient,
+  encryptPushPayload,
+  fromBase64,
+  fromHex,
+  generateSeed,
+  isSessionId,
+  keypairFromSeed,
+  mnemonicToSeed,
+  ONION_ENC_TYPES,
+  onionDecryptFromClient,
+  onionDecryptResponse,
+  onionEncryptForHop,
+  onionEncryptResponse,
+  paddedAttachmentSize,
+  padMessage,
+  parseSessionId,
+  seedToMnemonic,
+  sessionIdMatchesBlinded,
+  sign,
+  toBase64,
+  toHex,
+  unpadMessage,
+  verify,
+  x25519Keypair,
+} from "./index.ts";
+
+const bytes = (max = 512) => fc.uint8Array({ maxLength: max });
+const seed16 = fc.uint8Array({ minLength: 16, maxLength: 16 });
+
+/** Runs `fn`; passes if it returns or throws a CryptoError, fails on any other exception. */
+function onlyTypedErrors(fn: () => unknown): boolean {
+  try {
+    fn();
+    return true;
+  } catch (e) {
+    return e instanceof CryptoError;
+  }
+}
+
+const alice = keypairFromSeed(fromHex("0123456789abcdef0123456789abcdef"));
+const bob = keypairFromSeed(fromHex("00112233445566778899aabbccddeeff"));
+
+describe("hex and base64", () => {
+  it("round-trip any bytes", () => {
+    fc.assert(fc.property(bytes(), (b) => toHex(fromHex(toHex(b))) === toHex(b)));
+    fc.assert(fc.property(bytes(), (b) => toHex(fromBase64(toBase64(b))) === toHex(b)));
+  });
+  it("reject malformed text with typed errors", () => {
+    expect(() => fromHex("abc")).toThrow(CryptoError);
+    expect(() => fromHex("zz")).toThrow(CryptoError);
+    expect(() => fromBase64("a")).toThrow(CryptoError);
+    fc.assert(fc.property(fc.string(), (s) => onlyTypedErrors(() => fromHex(s))));
+    fc.assert(fc.property(fc.string(), (s) => onlyTypedErrors(() => fromBase64(s))));
+  });
+});
+
+describe("session IDs", () => {
+  it("parses every known prefix", () => {
+    for (const p of ["05", "03", "15", "25", "00"]) {
+      const id = p + "ab".repeat(32);
+      expect(parseSessionId(id).publicKey.length).toBe(32);
+      expect(isSessionId(id)).toBe(true);
+    }
+  });
+  it("rejects bad length, non-hex and unknown prefixes with a clear code", () => {
+    for (const bad of ["05", `05${"a".repeat(63)}`, `06${"ab".repeat(32)}`, `05${"zz".repeat(32)}`]) {
+      expect(() => parseSessionId(bad)).toThrowError(expect.objectContaining({ code: "INVALID_SESSION_ID" }));
+      expect(isSessionId(bad)).toBe(false);
+    }
+    fc.assert(fc.property(fc.string(), (s) => onlyTypedErrors(() => parseSessionId(s))));
+  });
+});
+
+describe("keys and signatures", () => {
+  it("sign/verify round trip; tampering fails; bad input never throws", () => {
+    fc.assert(
+      fc.property(bytes(), (msg) => {
+        const sig = sign(msg, alice.ed25519.secretKey);
+        const flipped = sig.slice();
+        flipped[0] = flipped[0]! ^ 1;
+        return (
+          verify(sig, msg, alice.ed25519.publicKey) &&
+          !verify(flipped, msg, alice.ed25519.publicKey) &&
+          !verify(sig, msg, bob.ed25519.publicKey)
+        );
+      }),
+    );
+    expect(verify(new Uint8Array(3), new Uint8Array(0), alice.ed25519.publicKey)).toBe(false);
+    expect(verify(new Uint8Array(64), new Uint8Array(0), new Uint8Array(5))).toBe(false);
+  });
+  it("rejects seeds of the wrong size", () => {
+    expect(() => keypairFromSeed(new Uint8Array(20))).toThrowError(
+      expect.objectContaining({ code: "INVALID_SEED" }),
+    );
+  });
+  it("the X25519 key is the conversion of the Ed25519 key", () => {
+    const k = keypairFromSeed(generateSeed());
+    expect(toHex(ed25519PkToX25519(k.ed25519.publicKey))).toBe(toHex(k.x25519.publicKey));
+  });
+});
+
+describe("recovery phrase", () => {
+  it("13 words; round-trips any 16-byte seed", () => {
+    fc.assert(
+      fc.property(seed16, (s) => {
+        const phrase = seedToMnemonic(s);
+        return phrase.split(" ").length === 13 && toHex(mnemonicToSeed(phrase)) === toHex(s);
+      }),
+    );
+  });
+  it("accepts upper case, extra spaces and 3-letter prefixes", () => {
+    const s = fromHex("00112233445566778899aabbccddeeff");
+    const phrase = seedToMnemonic(s);
+    const prefixes = phrase
+      .split(" ")
+      .map((w) => w.slice(0, 3))
+      .join("   ");
+    expect(toHex(mnemonicToSeed(` ${phrase.toUpperCase()} `))).toBe(toHex(s));
+    expect(toHex(mnemonicToSeed(prefixes))).toBe(toHex(s));
+  });
+  it("reports a wrong checksum word, an unknown word and a wrong length", () => {
+    const words = seedToMnemonic(fromHex("00112233445566778899aabbccddeeff")).split(" ");
+    const wrongChecksum = [...words.slice(0, 12), words[12] === "abbey" ? "zoom" : "abbey"].join(" ");
+    expect(() => mnemonicToSeed(wrongChecksum)).toThrowError(
+      expect.objectContaining({ code: "MNEMONIC_CHECKSUM" }),
+    );
+    const unknown = ["qwerty", ...words.slice(1)].join(" ");
+    expect(() => mnemonicToSeed(unknown)).toThrowError(
+      expect.objectContaining({ code: "MNEMONIC_UNKNOWN_WORD", message: expect.stringContaining("qwerty") }),
+    );
+    expect(() => mnemonicToSeed(words.slice(0, 12).join(" "))).toThrowError(
+      expect.objectContaining({ code: "MNEMONIC_BAD_LENGTH" }),
+    );
+    fc.assert(fc.property(fc.string(), (s) => onlyTypedErrors(() => mnemonicToSeed(s))));
+  });
+  it("a restored phrase gives the same Session ID", () => {
+    const s = generateSeed().slice(0, 16);
+    expect(keypairFromSeed(mnemonicToSeed(seedToMnemonic(s))).sessionId).toBe(keypairFromSeed(s).sessionId);
+  });
+});
+
+describe("session protocol encryption", () => {
+  it("round-trips and identifies the sender", () => {
+    fc.assert(
+      fc.property(bytes(2048), (msg) => {
+        const ct = encryptForRecipient(alice.ed25519.secretKey, bob.sessionId, msg);
+        const out = decryptIncoming(bob.ed25519.secretKey, ct);
+        return toHex(out.plaintext) === toHex(msg) && out.senderSessionId === alice.sessionId;
+      }),
+      { numRuns: 50 },
+    );
+  });
+  it("is randomised (two encryptions differ)", () => {
+    const m = new Uint8Array([1, 2, 3]);
+    expect(toHex(encryptForRecipient(alice.ed25519.secretKey, bob.sessionId, m))).not.toBe(
+      toHex(encryptForRecipient(alice.ed25519.secretKey, bob.sessionId, m)),
+    );
+  });
+  it("rejects tampering, the wrong recipient and garbage with typed errors", () => {
+    const ct = encryptForRecipient(alice.ed25519.secretKey, bob.sessionId, new Uint8Array(10));
+    const broken = ct.slice();
+    broken[60] = broken[60]! ^ 0x02;
+    expect(() => decryptIncoming(bob.ed25519.secretKey, broken)).toThrowError(
+      expect.objectContaining({ code: "DECRYPT_FAILED" }),
+    );
+    expect(() => decryptIncoming(alice.ed25519.secretKey, ct)).toThrow(CryptoError);
+    fc.assert(
+      fc.property(bytes(300), (b) => onlyTypedErrors(() => decryptIncoming(bob.ed25519.secretKey, b))),
+    );
+  });
+  it("rejects a non-05 recipient", () => {
+    expect(() =>
+      encryptForRecipient(alice.ed25519.secretKey, `15${"ab".repeat(32)}`, new Uint8Array(1)),
+    ).toThrow(CryptoError);
+  });
+});
+
+describe("message padding", () => {
+  it("pads to 160-byte buckets minus one and unpads exactly", () => {
+    fc.assert(
+      fc.property(bytes(1000), (m) => {
+        const p = padMessage(m);
+        return (p.length + 1) % 160 === 0 && p.length > m.length && toHex(unpadMessage(p)) === toHex(m);
+      }),
+    );
+    expect(padMessage(new Uint8Array(158)).length).toBe(159);
+    expect(padMessage(new Uint8Array(159)).length).toBe(319);
+  });
+  it("all-zero input is invalid padding", () => {
+    expect(() => unpadMessage(new Uint8Array(5))).toThrowError(
+      expect.objectContaining({ code: "INVALID_PADDING" }),
+    );
+  });
+});
+
+describe("onion hop encryption", () => {
+  for (const encType of ONION_ENC_TYPES) {
+    it(`${encType}: request and reply round-trip; wrong key and garbage fail typed`, () => {
+      const node = x25519Keypair();
+      fc.assert(
+        fc.property(bytes(), (m) => {
+          const eph = x25519Keypair();
+          const layer = onionEncryptForHop(encType, m, eph, node.publicKey);
+          const opened = onionDecryptFromClient(encType, layer, node, eph.publicKey);
+          const reply = onionEncryptResponse(encType, m, node, eph.publicKey);
+          return (
+            toHex(opened) === toHex(m) &&
+            toHex(onionDecryptResponse(encType, reply, eph, node.publicKey)) === toHex(m)
+          );
+        }),
+        { numRuns: 50 },
+      );
+      const eph = x25519Keypair();
+      const layer = onionEncryptForHop(encType, new Uint8Array(5), eph, node.publicKey);
+      expect(() => onionDecryptFromClient(encType, layer, x25519Keypair(), eph.publicKey)).toThrowError(
+        expect.objectContaining({ code: "DECRYPT_FAILED" }),
+      );
+      fc.assert(
+        fc.property(bytes(100), (b) =>
+          onlyTypedErrors(() => onionDecryptFromClient(encType, b, node, eph.publicKey)),
+        ),
+      );
+    });
+  }
+});
+
+describe("blinding", () => {
+  it("blinded IDs match their Session ID only on their server", () => {
+    const server = "ab".repeat(32);
+    const other = "cd".repeat(32);
+    const id25 = blind25Id(alice.sessionId, server);
+    expect(sessionIdMatchesBlinded(alice.sessionId, id25, server)).toBe(true);
+    expect(sessionIdMatchesBlinded(alice.sessionId, id25, other)).toBe(false);
+    expect(sessionIdMatchesBlinded(bob.sessionId, id25, server)).toBe(false);
+    const [p, n] = blind15Ids(alice.sessionId, server);
+    expect(p.startsWith("15") && n.startsWith("15")).toBe(true);
+    expect(() => blind25Id(`15${"ab".repeat(32)}`, server)).toThrow(CryptoError);
+  });
+});
+
+describe("attachments", () => {
+  it("encrypt/decrypt round trip with digest and size; padded length is a bucket", () => {
+    fc.assert(
+      fc.property(bytes(5000), (m) => {
+        const e = encryptAttachment(m);
+        const out = decryptAttachment(e.ciphertext, e.key, e.digest, e.size);
+        return toHex(out) === toHex(m) && e.ciphertext.length >= paddedAttachmentSize(m.length) + 16 + 32;
+      }),
+      { numRuns: 30 },
+    );
+    expect(paddedAttachmentSize(1)).toBe(541);
+  });
+  it("rejects a wrong digest, a flipped bit and a wrong key", () => {
+    const e = encryptAttachment(new Uint8Array(100).fill(7));
+    const wrong = e.digest.slice();
+    wrong[0] = wrong[0]! ^ 1;
+    expect(() => decryptAttachment(e.ciphertext, e.key, wrong)).toThrowError(
+      expect.objectContaining({ code: "DECRYPT_FAILED" }),
+    );
+    const flipped = e.ciphertext.slice();
+    flipped[20] = flipped[20]! ^ 1;
+    expect(() => decryptAttachment(flipped, e.key)).toThrowError(
+      expect.objectContaining({ code: "DECRYPT_FAILED" }),
+    );
+    expect(() => decryptAttachment(e.ciphertext, new Uint8Array(64))).toThrow(CryptoError);
+    fc.assert(fc.property(bytes(200), (b) => onlyTypedErrors(() => decryptAttachment(b, e.key))));
+  });
+});
+
+describe("push payloads", () => {
+  it("pads to 256 bytes, round-trips and rejects the wrong key", () => {
+    const key = generateSeed();
+    fc.assert(
+      fc.property(bytes(1000), (m) => {
+        const ct = encryptPushPayload(key, m);
+        const out = decryptPushPayload(key, ct);
+        return (
+          out.length % 256 === 0 && toHex(out.slice(0, m.length)) === toHex(m) && out.length - m.length < 256
+        );
+      }),
+      { numRuns: 50 },
+    );
+    const ct = encryptPushPayload(key, new Uint8Array(3));
+    expect(() => decryptPushPayload(generateSeed(), ct)).toThrowError(
+      expect.objectContaining({ code: "DECRYPT_FAILED" }),
+    );
+  });
+});
+
+describe("native fast path", () => {
+  it("agrees with libsodium for sign, verify and X25519", async () => {
+    const { nativeSign, nativeVerify, nativeX25519, x25519SharedSecret } = await import("./index.ts");
+    fc.assert(
+      fc.property(bytes(), (m) => {
+        const a = nativeSign(m, alice.ed25519.secretKey);
+        return (
+          toHex(a) === toHex(sign(m, alice.ed25519.secretKey)) &&
+          nativeVerify(a, m, alice.ed25519.publicKey) &&
+          !nativeVerify(a, m, bob.ed25519.publicKey)
+        );
+      }),
+      { numRuns: 30 },
+    );
+    const e = x25519Keypair();
+    expect(toHex(nativeX25519(e.secretKey, bob.x25519.publicKey))).toBe(
+      toHex(x25519SharedSecret(e.secretKey, bob.x25519.publicKey)),
+    );
+  });
+});
