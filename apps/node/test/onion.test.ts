@@ -312,6 +312,58 @@ describe("onion requests at one node", () => {
     await slowNode.close();
   });
 
+  it("a next node that accepts but never answers → 504 'Request time out' after the node timeout", async () => {
+    const hasty = await startOnionTestNode(network, { limits: { nodeTimeoutMs: 150 } });
+    const silent = createHttpServer(() => {
+      // holds every request open
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const stuck = { ed25519: ed25519KeyPair().publicKey, x25519: generateX25519KeyPair().publicKey };
+    network.nodes.set(toHex(stuck.ed25519), {
+      pubkey_ed25519: toHex(stuck.ed25519),
+      pubkey_x25519: toHex(stuck.x25519),
+      public_ip: "127.0.0.1",
+      storage_port: (silent.address() as AddressInfo).port,
+    });
+    const onion = buildClientOnion({
+      payload: rpcBody("info"),
+      destination: { kind: "node", ...stuck },
+      hops: [hasty],
+      encType: "aes-gcm",
+    });
+    const res = await postBytes(`${hasty.url}/onion_req/v2`, onion.request);
+    expect(res.status).toBe(504);
+    expect(text(res.body)).toBe("Request time out");
+    network.nodes.delete(toHex(stuck.ed25519));
+    silent.closeAllConnections();
+    await new Promise<void>((r) => silent.close(() => r()));
+    await hasty.close();
+  });
+
+  it("a server reply above the relay cap → 502, not buffered without bound", async () => {
+    const capped = await startOnionTestNode(network, { limits: { maxReplyBytes: 1000 } });
+    const chatty = createHttpServer((_req, res) => res.end(Buffer.alloc(5000, 1)));
+    await new Promise<void>((r) => chatty.listen(0, "127.0.0.1", () => r()));
+    const onion = buildClientOnion({
+      payload: rpcBody("info"),
+      destination: {
+        kind: "server",
+        host: "127.0.0.1",
+        port: (chatty.address() as AddressInfo).port,
+        protocol: "http",
+        target: "/oxen/v4/lsrpc",
+        x25519: generateX25519KeyPair().publicKey,
+      },
+      hops: [capped],
+      encType: "aes-gcm",
+    });
+    const res = await postBytes(`${capped.url}/onion_req/v2`, onion.request);
+    expect(res.status).toBe(502);
+    expect(res.headers.get(ERROR_CODE_HEADER)).toBe("BAD_GATEWAY");
+    await new Promise<void>((r) => chatty.close(() => r()));
+    await capped.close();
+  });
+
   it("counts requests by outcome in the metrics registry", async () => {
     const metric = await node.metrics.getSingleMetric("session_node_onion_requests_total")?.get();
     const byLabel = new Map(metric?.values.map((v) => [`${v.labels.outcome}/${v.labels.code}`, v.value]));
