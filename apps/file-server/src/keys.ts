@@ -1,25 +1,30 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import { x25519PublicFromSecret } from "@session/crypto";
 import type { X25519Keys } from "@session/service-kit";
-import { x25519 } from "./x25519.ts";
+
+function fromSecret(secret: Uint8Array): X25519Keys {
+  const secretKey = new Uint8Array(secret);
+  return { secretKey, publicKey: x25519PublicFromSecret(secretKey) };
+}
 
 /**
  * The server's long-term X25519 key: from FS_X25519_SECRET_KEY when set, otherwise read from
  * `path`, generated there (mode 0600) on first start.
  */
 export async function loadServerKeys(path: string, secretHex?: string): Promise<X25519Keys> {
-  if (secretHex) return x25519.fromSecret(Buffer.from(secretHex, "hex"));
+  if (secretHex) return fromSecret(Buffer.from(secretHex, "hex"));
   try {
     const text = (await readFile(path, "utf8")).trim();
     if (!/^[0-9a-f]{64}$/i.test(text))
       throw new Error(`${path} does not hold a 64-hex-char X25519 secret key`);
-    return x25519.fromSecret(Buffer.from(text, "hex"));
+    return fromSecret(Buffer.from(text, "hex"));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }
   const secret = randomBytes(32);
   await mkdir(dirname(path), { recursive: true });
   await writeFile(path, `${secret.toString("hex")}\n`, { mode: 0o600, flag: "wx" });
-  return x25519.fromSecret(secret);
+  return fromSecret(secret);
 }

@@ -2,14 +2,13 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { toHex } from "@session/crypto";
+import { toHex, x25519Keypair } from "@session/crypto";
 import { buildOnionRequest, decodeV4Response, encodeV4Request, type OnionHop } from "@session/protocol";
 import { openTestHopReply, testHopEncryptor } from "@session/service-kit/testing";
 import { Hono } from "hono";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { x25519 } from "../src/x25519.ts";
 import { type Harness, startHarness } from "./harness.ts";
 
 /*
@@ -37,7 +36,7 @@ async function startNodes(count: number): Promise<PathNode[]> {
   const nodes: PathNode[] = [];
   for (let i = 0; i < count; i++) {
     const ed25519 = randomBytes(32);
-    const keys = x25519.fromSecret(randomBytes(32));
+    const keys = x25519Keypair();
     const app = new Hono();
     app.route(
       "/",

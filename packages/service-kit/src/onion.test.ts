@@ -1,20 +1,18 @@
-import { toHex } from "@session/crypto";
-import { encodeOnionLayer, encodeV4Request } from "@session/protocol";
+import { toHex, x25519Keypair } from "@session/crypto";
+import { decodeV4Response, encodeOnionLayer, encodeV4Request } from "@session/protocol";
 import fc from "fast-check";
 import { Hono } from "hono";
-import sodium from "libsodium-wrappers-sumo";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { notFoundHandler, onErrorHandler } from "./errors.ts";
-import { clientEncrypt, type EncType } from "./hop.ts";
+import type { EncType } from "./hop.ts";
 import { createLogger } from "./logger.ts";
 import { isOnionRequest, onionV4Handler } from "./onion.ts";
 import { type RunningServer, startServer } from "./serve.ts";
-import { onionV4TestClient } from "./testing.ts";
+import { onionV4TestClient, openTestHopReply, testHopEncryptor } from "./testing.ts";
 
 const logger = createLogger({ name: "t", level: "silent" });
-const serverKp = sodium.crypto_box_keypair();
-const keys = { publicKey: serverKp.publicKey, secretKey: serverKp.privateKey };
-const otherKp = sodium.crypto_box_keypair();
+const keys = x25519Keypair();
+const otherKp = x25519Keypair();
 const dec = new TextDecoder();
 
 function makeApp() {
@@ -94,16 +92,15 @@ describe.each(["aes-gcm", "xchacha20"] as EncType[])("onion v4 final hop (%s)", 
       new TextEncoder().encode("not bencode"),
       encodeV4Request({ method: "GET", endpoint: "x" } as never),
     ]) {
-      const enc = clientEncrypt(encType, plain, keys.publicKey);
+      const enc = testHopEncryptor(plain, keys.publicKey, encType);
       const body = encodeOnionLayer(enc.ciphertext, {
         ephemeral_key: toHex(enc.ephemeralPublicKey),
         enc_type: encType,
       });
       const r = await post(body);
       expect(r.status).toBe(200);
-      const { clientDecrypt } = await import("./hop.ts");
-      const reply = (await import("@session/protocol")).decodeV4Response(
-        clientDecrypt(encType, new Uint8Array(await r.arrayBuffer()), enc.key),
+      const reply = decodeV4Response(
+        openTestHopReply(encType, new Uint8Array(await r.arrayBuffer()), enc.keys),
       );
       expect(reply.info.code).toBe(400);
       expect(JSON.parse(dec.decode(reply.body)).error.code).toMatch(/BENCODE_INVALID|BAD_REQUEST/);

@@ -1,4 +1,10 @@
-import { toHex } from "@session/crypto";
+import {
+  type KeyPair,
+  onionDecryptResponse,
+  onionEncryptForHop,
+  toHex,
+  x25519Keypair,
+} from "@session/crypto";
 import {
   decodeV4Response,
   encodeOnionLayer,
@@ -6,20 +12,28 @@ import {
   type V4RequestInfo,
   type V4Response,
 } from "@session/protocol";
-import { clientDecrypt, clientEncrypt, type EncType } from "./hop.ts";
+import type { EncType } from "./hop.ts";
 
-/**
- * Client-side hop encryption in the shape of @session/protocol's `LayerEncryptor`, for building
- * whole multi-hop onion requests with `buildOnionRequest` in tests.
- */
-export function testHopEncryptor(plaintext: Uint8Array, recipientX25519: Uint8Array, encType: EncType) {
-  const r = clientEncrypt(encType, plaintext, recipientX25519);
-  return { ciphertext: r.ciphertext, ephemeralPublicKey: r.ephemeralPublicKey, keys: r.key };
+/** What a client keeps to open a reply: its ephemeral key pair and the recipient's public key. */
+export interface HopReplyKeys {
+  ephemeral: KeyPair;
+  recipientX25519: Uint8Array;
 }
 
-/** Opens a reply encrypted by the destination, given the key `testHopEncryptor` returned for it. */
-export function openTestHopReply(encType: EncType, reply: Uint8Array, key: Uint8Array): Uint8Array {
-  return clientDecrypt(encType, reply, key);
+/**
+ * Client-side hop encryption (@session/crypto) in the shape of @session/protocol's
+ * `LayerEncryptor`, for building whole multi-hop onion requests with `buildOnionRequest`.
+ */
+export function testHopEncryptor(plaintext: Uint8Array, recipientX25519: Uint8Array, encType: EncType) {
+  const ephemeral = x25519Keypair();
+  const ciphertext = onionEncryptForHop(encType, plaintext, ephemeral, recipientX25519);
+  const keys: HopReplyKeys = { ephemeral, recipientX25519 };
+  return { ciphertext, ephemeralPublicKey: ephemeral.publicKey, keys };
+}
+
+/** Opens a reply encrypted by the destination, given the keys `testHopEncryptor` returned for it. */
+export function openTestHopReply(encType: EncType, reply: Uint8Array, keys: HopReplyKeys): Uint8Array {
+  return onionDecryptResponse(encType, reply, keys.ephemeral, keys.recipientX25519);
 }
 
 /**
@@ -36,13 +50,13 @@ export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, 
      */
     build(info: V4RequestInfo, body?: Uint8Array, routing: Record<string, unknown> = {}) {
       const plain = encodeV4Request(info, body);
-      const { ciphertext, ephemeralPublicKey, key } = clientEncrypt(encType, plain, serverPublicKey);
+      const { ciphertext, ephemeralPublicKey, keys } = testHopEncryptor(plain, serverPublicKey, encType);
       const layer = encodeOnionLayer(ciphertext, {
         ...routing,
         ephemeral_key: toHex(ephemeralPublicKey),
         enc_type: encType,
       });
-      return { layer, open: (reply: Uint8Array) => decodeV4Response(clientDecrypt(encType, reply, key)) };
+      return { layer, open: (reply: Uint8Array) => decodeV4Response(openTestHopReply(encType, reply, keys)) };
     },
     async request(info: V4RequestInfo, body?: Uint8Array): Promise<V4Response & { body: Uint8Array }> {
       const { layer, open } = this.build(info, body);

@@ -1,8 +1,8 @@
-import { fromHex } from "@session/crypto";
+import { fromHex, onionDecryptResponse } from "@session/crypto";
 import { decodeV4Response } from "@session/protocol";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { clientDecrypt, clientHopKey, decryptFromClient, type EncType } from "../src/hop.ts";
+import { decryptFromClient, type EncType } from "../src/hop.ts";
 import { onionV4Handler } from "../src/onion.ts";
 import vectors from "./vectors/onionreq-parser.json" with { type: "json" };
 
@@ -25,7 +25,8 @@ describe.each(["aes-gcm", "xchacha20"] as EncType[])("libsession onion parser ve
     const res = await app.request("/oxen/v4/lsrpc", { method: "POST", body: layer });
     expect(res.status).toBe(200);
     const reply = new Uint8Array(await res.arrayBuffer());
-    const v4 = decodeV4Response(clientDecrypt(encType, reply, clientHopKey(encType, a, A, keys.publicKey)));
+    const client = { publicKey: A, secretKey: a };
+    const v4 = decodeV4Response(onionDecryptResponse(encType, reply, client, keys.publicKey));
     expect(v4.info.code).toBe(400);
     expect(JSON.parse(new TextDecoder().decode(v4.body)).error.code).toBe("BENCODE_INVALID");
   });
