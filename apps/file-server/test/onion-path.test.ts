@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { toHex, x25519Keypair } from "@session/crypto";
+import { decryptAttachment, encryptAttachment, toHex, x25519Keypair } from "@session/crypto";
 import { buildOnionRequest, decodeV4Response, encodeV4Request, type OnionHop } from "@session/protocol";
 import { openTestHopReply, testHopEncryptor } from "@session/service-kit/testing";
 import { Hono } from "hono";
@@ -117,6 +117,23 @@ describeIfRelay("file server through a 3-node onion path (apps/node relays)", ()
     const v4 = decodeV4Response(openTestHopReply(encType, reply, built.destinationKeys));
     return { code: v4.info.code, headers: v4.info.headers ?? {}, body: v4.body ?? new Uint8Array(0) };
   }
+
+  it("carries a Session-encrypted attachment (@session/crypto) that the recipient decrypts", async () => {
+    const photo = randomBytes(123_456);
+    const att = encryptAttachment(photo);
+    const up = await viaPath(
+      "xchacha20",
+      {
+        method: "POST",
+        endpoint: "/file",
+        headers: { "Content-Type": "application/octet-stream", "Content-Disposition": "attachment" },
+      },
+      att.ciphertext,
+    );
+    const { id } = JSON.parse(new TextDecoder().decode(up.body));
+    const down = await viaPath("aes-gcm", { method: "GET", endpoint: `/file/${id}`, headers: {} });
+    expect(decryptAttachment(down.body, att.key, att.digest, att.size)).toEqual(new Uint8Array(photo));
+  });
 
   for (const encType of ["aes-gcm", "xchacha20"] as const) {
     it(`${encType}: upload, download and extend travel client → 3 nodes → file server and back`, async () => {
