@@ -7,6 +7,7 @@ import {
   onErrorHandler,
   onionV4Handler,
   rateLimit,
+  requestLogger,
   TokenBuckets,
   type X25519Keys,
 } from "@session/service-kit";
@@ -80,6 +81,7 @@ export function createFileServer(deps: AppDeps): FileServer {
   const uploadBudget = perMinute(deps.rateLimits.uploadBytesPerMinute, deps.now);
 
   app.use(metrics.middleware);
+  app.use(requestLogger(deps.logger));
   app.onError(onErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
 

@@ -1,7 +1,13 @@
 export { limitBody } from "./body-limit.ts";
 export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
 export { errorBody, errorResponse, errorToResponseParts, notFoundHandler, onErrorHandler } from "./errors.ts";
-export { type CreateLoggerOptions, createLogger, type Logger, REDACTED_FIELDS } from "./logger.ts";
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  type Logger,
+  REDACTED_FIELDS,
+  requestLogger,
+} from "./logger.ts";
 export { type CreateMetricsOptions, createMetrics, type ServiceMetrics } from "./metrics.ts";
 export {
   dispatchV4,

@@ -1,6 +1,7 @@
 import { PassThrough } from "node:stream";
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { createLogger } from "./logger.ts";
+import { createLogger, requestLogger } from "./logger.ts";
 
 function capture(redact?: string[]) {
   const stream = new PassThrough();
@@ -39,5 +40,23 @@ describe("createLogger", () => {
       headers: { "x-forwarded-for": "[redacted]", accept: "*/*" },
     });
     expect(JSON.stringify(lines)).not.toContain("203.0.113.9");
+  });
+});
+
+describe("requestLogger", () => {
+  it("logs the route pattern and status, not the concrete path", async () => {
+    const stream = new PassThrough();
+    const lines: Record<string, unknown>[] = [];
+    stream.on("data", (d: Buffer) => {
+      for (const l of d.toString().split("\n")) if (l) lines.push(JSON.parse(l));
+    });
+    const logger = createLogger({ name: "t", level: "debug", destination: stream });
+    const app = new Hono();
+    app.use(requestLogger(logger));
+    app.get("/file/:id", (c) => c.text("x", 404));
+    await app.request("/file/secret-file-id");
+    await new Promise((r) => setImmediate(r));
+    expect(lines[0]).toMatchObject({ method: "GET", route: "/file/:id", status: 404, msg: "request" });
+    expect(JSON.stringify(lines)).not.toContain("secret-file-id");
   });
 });

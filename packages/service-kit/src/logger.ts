@@ -1,3 +1,4 @@
+import type { MiddlewareHandler } from "hono";
 import { type Logger, type LoggerOptions, pino } from "pino";
 
 /**
@@ -54,3 +55,24 @@ export function createLogger(options: CreateLoggerOptions): Logger {
 }
 
 export type { Logger };
+
+/**
+ * Logs one line per request at `level` with method, route pattern, status and duration — never
+ * the concrete path (it holds ids) nor the caller's address.
+ */
+export function requestLogger(logger: Logger, level: "debug" | "info" = "debug"): MiddlewareHandler {
+  return async (c, next) => {
+    const start = performance.now();
+    await next();
+    if (!logger.isLevelEnabled(level)) return;
+    logger[level](
+      {
+        method: c.req.method,
+        route: c.req.routePath || "unmatched",
+        status: c.res.status,
+        ms: Math.round((performance.now() - start) * 10) / 10,
+      },
+      "request",
+    );
+  };
+}
