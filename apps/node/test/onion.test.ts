@@ -364,6 +364,39 @@ describe("onion requests at one node", () => {
     await capped.close();
   });
 
+  it("over the in-flight cap, requests are refused with 503 instead of queueing", async () => {
+    const busy = await startOnionTestNode(network, { limits: { maxInFlight: 1, serverTimeoutMs: 400 } });
+    const silent = createHttpServer(() => {
+      // holds the first request open until the server timeout
+    });
+    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
+    const slow = buildClientOnion({
+      payload: rpcBody("info"),
+      destination: {
+        kind: "server",
+        host: "127.0.0.1",
+        port: (silent.address() as AddressInfo).port,
+        protocol: "http",
+        target: "/oxen/v4/lsrpc",
+        x25519: generateX25519KeyPair().publicKey,
+      },
+      hops: [busy],
+      encType: "aes-gcm",
+    });
+    const first = postBytes(`${busy.url}/onion_req/v2`, slow.request);
+    await new Promise((r) => setTimeout(r, 100));
+    const second = await postBytes(`${busy.url}/onion_req/v2`, slow.request);
+    expect(second.status).toBe(503);
+    expect(second.headers.get(ERROR_CODE_HEADER)).toBe("SERVICE_UNAVAILABLE");
+    expect((await first).status).toBe(504);
+    // the slot is free again
+    const third = await postBytes(`${busy.url}/onion_req/v2`, new Uint8Array([1]));
+    expect(third.status).toBe(400);
+    silent.closeAllConnections();
+    await new Promise<void>((r) => silent.close(() => r()));
+    await busy.close();
+  });
+
   it("counts requests by outcome in the metrics registry", async () => {
     const metric = await node.metrics.getSingleMetric("session_node_onion_requests_total")?.get();
     const byLabel = new Map(metric?.values.map((v) => [`${v.labels.outcome}/${v.labels.code}`, v.value]));

@@ -12,6 +12,8 @@ export interface OnionLimits {
   serverTimeoutMs: number;
   /** Highest hop number accepted (oxenss MAX_ONION_HOPS). */
   maxHops: number;
+  /** Onion requests handled at once; more are refused with 503 instead of queueing. */
+  maxInFlight: number;
 }
 
 export const DEFAULT_ONION_LIMITS: OnionLimits = {
@@ -20,6 +22,7 @@ export const DEFAULT_ONION_LIMITS: OnionLimits = {
   nodeTimeoutMs: 28_000,
   serverTimeoutMs: 25_000,
   maxHops: ONION_MAX_HOPS,
+  maxInFlight: 1024,
 };
 
 /** Node-to-node relay endpoint: our HTTP stand-in for oxenss's OxenMQ `sn.onion_request`. */

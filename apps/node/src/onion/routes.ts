@@ -79,12 +79,30 @@ export function onionRoutes(ctx: OnionRouteContext, options: OnionRouteOptions =
     logger,
   };
 
+  const respond = (reply: OnionReply, started: number): Response => {
+    metrics.observe(reply, (performance.now() - started) / 1000);
+    if (reply.code) logger.debug({ code: reply.code, status: reply.status }, "onion request refused");
+    const headers: Record<string, string> = { "content-type": reply.contentType };
+    if (reply.code && reply.outcome === "rejected") headers[ERROR_CODE_HEADER] = reply.code;
+    const body = typeof reply.body === "string" ? reply.body : (reply.body as Uint8Array<ArrayBuffer>);
+    return new Response(body, { status: reply.status, headers });
+  };
+
+  let inFlight = 0;
   const app = new Hono();
   const handle =
     (parse: (body: Uint8Array) => OnionHopInput | OnionReply) =>
     async (c: Context): Promise<Response> => {
       const started = performance.now();
       let reply: OnionReply;
+      if (inFlight >= limits.maxInFlight) {
+        await c.req.raw.body?.cancel().catch(() => {});
+        return respond(
+          plainReply(503, "SERVICE_UNAVAILABLE", "Snode busy: too many onion requests in flight"),
+          started,
+        );
+      }
+      inFlight++;
       try {
         const body = await readBodyLimited(
           c.req.raw.body,
@@ -101,13 +119,10 @@ export function onionRoutes(ctx: OnionRouteContext, options: OnionRouteOptions =
           logger.warn({ err }, "onion request failed unexpectedly");
           reply = plainReply(500, "INTERNAL", "internal error");
         }
+      } finally {
+        inFlight--;
       }
-      metrics.observe(reply, (performance.now() - started) / 1000);
-      if (reply.code) logger.debug({ code: reply.code, status: reply.status }, "onion request refused");
-      const headers: Record<string, string> = { "content-type": reply.contentType };
-      if (reply.code && reply.outcome === "rejected") headers[ERROR_CODE_HEADER] = reply.code;
-      const body = typeof reply.body === "string" ? reply.body : (reply.body as Uint8Array<ArrayBuffer>);
-      return new Response(body, { status: reply.status, headers });
+      return respond(reply, started);
     };
 
   const client = handle((b) => parseClientOnionBody(b, deps));
