@@ -1,0 +1,42 @@
+import { createRequire } from "node:module";
+import hardhatEthers from "@nomicfoundation/hardhat-ethers";
+import hardhatEthersChaiMatchers from "@nomicfoundation/hardhat-ethers-chai-matchers";
+import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
+import hardhatKeystore from "@nomicfoundation/hardhat-keystore";
+import hardhatMocha from "@nomicfoundation/hardhat-mocha";
+import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import { configVariable, defineConfig } from "hardhat/config";
+
+// No network access for compiler downloads: use the solc-js (WASM) build from npm.
+const solcPath = createRequire(import.meta.url).resolve("solc/soljson.js");
+
+export default defineConfig({
+  plugins: [
+    hardhatEthers,
+    hardhatEthersChaiMatchers,
+    hardhatIgnitionEthers,
+    hardhatKeystore,
+    hardhatMocha,
+    hardhatNetworkHelpers,
+  ],
+  solidity: {
+    version: "0.8.30",
+    path: solcPath,
+    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+    // Build the proxy from OpenZeppelin too, so tests and deployments get its artifact.
+    npmFilesToBuild: ["@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol"],
+  },
+  networks: {
+    hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
+    localhost: { type: "http", url: "http://127.0.0.1:8545" },
+    // Arbitrum Sepolia (chain id 421614): RPC URL and deployer key come from the environment or
+    // Hardhat's keystore (`npx hardhat keystore set ARBITRUM_SEPOLIA_PRIVATE_KEY`), never the repo.
+    arbitrumSepolia: {
+      type: "http",
+      chainType: "generic",
+      chainId: 421614,
+      url: configVariable("ARBITRUM_SEPOLIA_RPC_URL"),
+      accounts: [configVariable("ARBITRUM_SEPOLIA_PRIVATE_KEY")],
+    },
+  },
+});
