@@ -28,7 +28,7 @@ export default defineConfig({
   },
   networks: {
     hardhatMainnet: { type: "edr-simulated", chainType: "l1" },
-    localhost: { type: "http", url: "http://127.0.0.1:8545" },
+    localhost: { type: "http", url: process.env.LOCAL_RPC_URL ?? "http://127.0.0.1:8545" },
     // Arbitrum Sepolia (chain id 421614): RPC URL and deployer key come from the environment or
     // Hardhat's keystore (`npx hardhat keystore set ARBITRUM_SEPOLIA_PRIVATE_KEY`), never the repo.
     arbitrumSepolia: {
