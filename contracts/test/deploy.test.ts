@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { defaultDeployParams, deploySessionContracts, serviceNodeRegistryAbi, sessionNameServiceAbi } from "../src/index.ts";
+import {
+  defaultDeployParams,
+  deploySessionContracts,
+  serviceNodeRegistryAbi,
+  sessionNameServiceAbi,
+} from "../src/index.ts";
 import { ethers } from "./fixtures.ts";
 
 describe("deploySessionContracts (committed artifacts, no Hardhat compiler)", () => {
