@@ -11,7 +11,8 @@ export type CryptoErrorCode =
   | "DECRYPT_FAILED"
   | "BAD_SIGNATURE"
   | "INVALID_PADDING"
-  | "INVALID_INPUT";
+  | "INVALID_INPUT"
+  | "INVALID_NAME";
 
 export class CryptoError extends Error {
   override readonly name = "CryptoError";

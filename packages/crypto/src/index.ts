@@ -43,6 +43,7 @@ export {
   x25519SharedSecret,
 } from "./keys.ts";
 export { mnemonicToSeed, seedToMnemonic } from "./mnemonic.ts";
+export { decryptNameRecord, encryptNameRecord, nameHash, nameHashHex, normalizeName } from "./names.ts";
 export {
   ed25519SigningKey,
   ed25519VerifyingKey,
