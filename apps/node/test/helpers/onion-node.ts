@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from "node:crypto";
+import type { EventEmitter } from "node:events";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { toHex } from "@session/crypto";
@@ -6,6 +7,7 @@ import { ProtocolError, parseRpcRequest } from "@session/protocol";
 import { Hono } from "hono";
 import pino from "pino";
 import { Registry } from "prom-client";
+import { createMonitorService } from "../../src/monitor/routes.ts";
 import { generateX25519KeyPair } from "../../src/onion/hop-encryption.ts";
 import type { OnionLimits } from "../../src/onion/limits.ts";
 import { type OnionRouteContext, onionRoutes } from "../../src/onion/routes.ts";
@@ -66,6 +68,8 @@ export async function startOnionTestNode(
     limits?: Partial<OnionLimits>;
     rpc?: OnionRouteContext["rpc"]["handle"];
     register?: boolean;
+    /** Also mount the monitor routes, fed from this emitter's "stored" events. */
+    events?: EventEmitter;
   } = {},
 ): Promise<OnionTestNode> {
   const ed = ed25519KeyPair();
@@ -81,6 +85,10 @@ export async function startOnionTestNode(
   };
   const app = new Hono();
   app.route("/", onionRoutes(ctx, { limits: opts.limits, nodeScheme: "http" }));
+  const monitor = opts.events
+    ? createMonitorService({ clock: { now: () => Date.now() }, logger: ctx.logger, events: opts.events })
+    : undefined;
+  if (monitor) app.route("/", monitor.routes);
   const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const port = (server.address() as AddressInfo).port;
@@ -101,6 +109,7 @@ export async function startOnionTestNode(
     close: () =>
       new Promise<void>((resolve) => {
         network.nodes.delete(address.pubkey_ed25519);
+        monitor?.close();
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),
