@@ -1,4 +1,4 @@
-import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { type KeyObject, sign } from "node:crypto";
 import { EventEmitter } from "node:events";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
@@ -19,25 +19,11 @@ import {
   monitorSignatureMessage,
   monitorSubscribedEventSchema,
 } from "../src/monitor/schema.ts";
-import { ed25519Verifier } from "../src/monitor/signature-verifier.ts";
+import { newAccount, type TestAccount } from "./helpers/accounts.ts";
 import { openSse } from "./helpers/sse.ts";
 
-interface Account {
-  edPk: Uint8Array;
-  sessionId: string;
-  key: KeyObject;
-}
-
-function newAccount(): Account {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const der = publicKey.export({ format: "der", type: "spki" });
-  const edPk = new Uint8Array(der.subarray(der.length - 32));
-  const x = ed25519Verifier.ed25519PubkeyToX25519(edPk)!;
-  return { edPk, sessionId: `05${toHex(x)}`, key: privateKey };
-}
-
 function signedSub(
-  acct: Account,
+  acct: TestAccount,
   namespaces: number[],
   opts: { data?: boolean; sigTs?: number; signer?: KeyObject } = {},
 ): MonitorSubscriptionJson {
@@ -60,7 +46,7 @@ let service: MonitorService;
 let server: ReturnType<typeof serve>;
 let base: string;
 
-function stored(acct: Account, namespace: number, n: number): StoredMessage {
+function stored(acct: TestAccount, namespace: number, n: number): StoredMessage {
   return {
     pubkey: acct.sessionId,
     namespace,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";
 import { ed25519KeyPair, type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
+import { loopbackServer } from "./helpers/raw-server.ts";
 import { startV4TestServer } from "./helpers/v4-server.ts";
 
 /*
@@ -53,14 +54,7 @@ describe("3-hop onion paths", () => {
       const before = server.requests;
       const onion = buildClientOnion({
         payload: encodeV4Request({ method: "GET", endpoint: "/echo/hello" }),
-        destination: {
-          kind: "server",
-          host: "127.0.0.1",
-          port: server.port,
-          protocol: "http",
-          target: "/oxen/v4/lsrpc",
-          x25519: server.x25519,
-        },
+        destination: loopbackServer(server.port, server.x25519),
         hops: [guard, middle, exit],
         encType,
       });
@@ -74,14 +68,7 @@ describe("3-hop onion paths", () => {
       const body = utf8Encode("attachment bytes ".repeat(1000));
       const upload = buildClientOnion({
         payload: encodeV4Request({ method: "POST", endpoint: "/upload" }, body),
-        destination: {
-          kind: "server",
-          host: "127.0.0.1",
-          port: server.port,
-          protocol: "http",
-          target: "/oxen/v4/lsrpc",
-          x25519: server.x25519,
-        },
+        destination: loopbackServer(server.port, server.x25519),
         hops: [guard, middle, exit],
         encType,
       });

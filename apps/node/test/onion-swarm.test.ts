@@ -1,6 +1,6 @@
-import { generateKeyPairSync, type KeyObject, sign } from "node:crypto";
+import { sign } from "node:crypto";
 import { EventEmitter } from "node:events";
-import { ed25519PkToX25519, toBase64, toHex, utf8Encode } from "@session/crypto";
+import { toBase64, toHex, utf8Encode } from "@session/crypto";
 import {
   assignSwarms,
   computeMessageHash,
@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMonitorStream } from "../src/monitor/client.ts";
 import { monitorSignatureMessage } from "../src/monitor/schema.ts";
+import { newAccount, type TestAccount } from "./helpers/accounts.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";
 import { type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
 import { swarmStorage } from "./helpers/swarm-storage.ts";
@@ -21,19 +22,6 @@ import { swarmStorage } from "./helpers/swarm-storage.ts";
  * on that node sees it. Six real node servers, two swarms of three. The storage behind each
  * node is the in-memory stand-in of test/helpers/swarm-storage.ts (see there).
  */
-
-interface Account {
-  key: KeyObject;
-  edPk: Uint8Array;
-  sessionId: string;
-}
-
-function newAccount(): Account {
-  const { publicKey, privateKey } = generateKeyPairSync("ed25519");
-  const der = publicKey.export({ format: "der", type: "spki" });
-  const edPk = new Uint8Array(der.subarray(der.length - 32));
-  return { key: privateKey, edPk, sessionId: `05${toHex(ed25519PkToX25519(edPk))}` };
-}
 
 const network = new TestNetwork();
 const handlers = new Map<string, (body: unknown) => Promise<{ status: number; body: unknown }>>();
@@ -71,7 +59,7 @@ beforeAll(async () => {
 });
 afterAll(() => Promise.all(nodes.map((n) => n.close())));
 
-function placement(recipient: Account) {
+function placement(recipient: TestAccount) {
   const owner = swarmForPubkey(recipient.sessionId, [...swarms.keys()]);
   const members = swarms.get(owner)!;
   const byHex = (hex: string) => nodes.find((n) => n.ed25519Hex === hex)!;

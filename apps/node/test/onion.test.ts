@@ -14,6 +14,7 @@ import { decryptHopReply, encryptForHop, generateX25519KeyPair } from "../src/on
 import { ERROR_CODE_HEADER } from "../src/onion/reply.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";
 import { ed25519KeyPair, type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
+import { loopbackServer, startRawServer } from "./helpers/raw-server.ts";
 
 const ENC_TYPES: EncType[] = ["aes-gcm", "xchacha20"];
 const rpcBody = (method: string, params: object = {}) => utf8Encode(JSON.stringify({ method, params }));
@@ -284,21 +285,12 @@ describe("onion requests at one node", () => {
 
   it("a server destination that never answers → 504 after the server timeout", async () => {
     const slowNode = await startOnionTestNode(network, { limits: { serverTimeoutMs: 150 } });
-    const target = createHttpServer(() => {
+    const target = await startRawServer(() => {
       // never answers
     });
-    await new Promise<void>((r) => target.listen(0, "127.0.0.1", () => r()));
-    const port = (target.address() as AddressInfo).port;
     const onion = buildClientOnion({
       payload: rpcBody("info"),
-      destination: {
-        kind: "server",
-        host: "127.0.0.1",
-        port,
-        protocol: "http",
-        target: "/oxen/v4/lsrpc",
-        x25519: generateX25519KeyPair().publicKey,
-      },
+      destination: loopbackServer(target.port, generateX25519KeyPair().publicKey),
       hops: [slowNode],
       encType: "aes-gcm",
     });
@@ -307,8 +299,7 @@ describe("onion requests at one node", () => {
     expect(res.status).toBe(504);
     expect(text(res.body)).toBe("Request time out");
     expect(Date.now() - started).toBeLessThan(5000);
-    target.closeAllConnections();
-    await new Promise<void>((r) => target.close(() => r()));
+    await target.close();
     await slowNode.close();
   });
 
@@ -342,44 +333,28 @@ describe("onion requests at one node", () => {
 
   it("a server reply above the relay cap → 502, not buffered without bound", async () => {
     const capped = await startOnionTestNode(network, { limits: { maxReplyBytes: 1000 } });
-    const chatty = createHttpServer((_req, res) => res.end(Buffer.alloc(5000, 1)));
-    await new Promise<void>((r) => chatty.listen(0, "127.0.0.1", () => r()));
+    const chatty = await startRawServer((_req, res) => res.end(Buffer.alloc(5000, 1)));
     const onion = buildClientOnion({
       payload: rpcBody("info"),
-      destination: {
-        kind: "server",
-        host: "127.0.0.1",
-        port: (chatty.address() as AddressInfo).port,
-        protocol: "http",
-        target: "/oxen/v4/lsrpc",
-        x25519: generateX25519KeyPair().publicKey,
-      },
+      destination: loopbackServer(chatty.port, generateX25519KeyPair().publicKey),
       hops: [capped],
       encType: "aes-gcm",
     });
     const res = await postBytes(`${capped.url}/onion_req/v2`, onion.request);
     expect(res.status).toBe(502);
     expect(res.headers.get(ERROR_CODE_HEADER)).toBe("BAD_GATEWAY");
-    await new Promise<void>((r) => chatty.close(() => r()));
+    await chatty.close();
     await capped.close();
   });
 
   it("over the in-flight cap, requests are refused with 503 instead of queueing", async () => {
     const busy = await startOnionTestNode(network, { limits: { maxInFlight: 1, serverTimeoutMs: 400 } });
-    const silent = createHttpServer(() => {
+    const silent = await startRawServer(() => {
       // holds the first request open until the server timeout
     });
-    await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
     const slow = buildClientOnion({
       payload: rpcBody("info"),
-      destination: {
-        kind: "server",
-        host: "127.0.0.1",
-        port: (silent.address() as AddressInfo).port,
-        protocol: "http",
-        target: "/oxen/v4/lsrpc",
-        x25519: generateX25519KeyPair().publicKey,
-      },
+      destination: loopbackServer(silent.port, generateX25519KeyPair().publicKey),
       hops: [busy],
       encType: "aes-gcm",
     });
@@ -392,8 +367,7 @@ describe("onion requests at one node", () => {
     // the slot is free again
     const third = await postBytes(`${busy.url}/onion_req/v2`, new Uint8Array([1]));
     expect(third.status).toBe(400);
-    silent.closeAllConnections();
-    await new Promise<void>((r) => silent.close(() => r()));
+    await silent.close();
     await busy.close();
   });
 

@@ -185,22 +185,43 @@ async function relayToNode(
   if (input.hopNo + 1 > limits.maxHops) {
     return plainReply(400, "ONION_HOP_LIMIT", "onion request max path length exceeded");
   }
-  const relay = encodeRelayRequest({
+  const relayBody = encodeRelayRequest({
     data: action.blob,
     encType: route.enc_type,
     ephemeralKey: fromHex(route.ephemeral_key),
     hopNo: input.hopNo + 1,
   });
+  return relay(
+    deps,
+    deps.nodeFetch,
+    `${base}${ONION_RELAY_PATH}`,
+    relayBody,
+    limits.nodeTimeoutMs,
+    "node",
+    () => `Next node unreachable: ${dest}`,
+  );
+}
+
+/** POSTs to the next hop and passes its answer back; timeouts → 504, failures → 502. */
+async function relay(
+  deps: OnionDeps,
+  fetchFn: typeof fetch,
+  url: string,
+  body: Uint8Array,
+  timeoutMs: number,
+  outcome: "node" | "server",
+  failure: (err: unknown) => string,
+): Promise<OnionReply> {
   try {
-    const res = await postWithTimeout(deps.nodeFetch, `${base}${ONION_RELAY_PATH}`, relay, {
-      timeoutMs: limits.nodeTimeoutMs,
-      maxReplyBytes: limits.maxReplyBytes,
+    const res = await postWithTimeout(fetchFn, url, body, {
+      timeoutMs,
+      maxReplyBytes: limitsOf(deps).maxReplyBytes,
     });
-    return { status: res.status, body: res.body, contentType: res.contentType, outcome: "node" };
+    return { status: res.status, body: res.body, contentType: res.contentType, outcome };
   } catch (err) {
     if (isTimeout(err)) return plainReply(504, "GATEWAY_TIMEOUT", "Request time out");
-    deps.logger?.debug({ err: messageOf(err), dest }, "onion: next node unreachable");
-    return plainReply(502, "BAD_GATEWAY", `Next node unreachable: ${dest}`);
+    deps.logger?.debug({ err: messageOf(err), url }, `onion: ${outcome} unreachable`);
+    return plainReply(502, "BAD_GATEWAY", failure(err));
   }
 }
 
@@ -208,20 +229,16 @@ async function relayToServer(
   deps: OnionDeps,
   action: Extract<DecryptedLayerAction, { kind: "server" }>,
 ): Promise<OnionReply> {
-  const limits = limitsOf(deps);
-  const url = action.url;
-  try {
-    // The whole decrypted layer goes on: the server reads [N][ciphertext]{…ephemeral_key…} itself.
-    const res = await postWithTimeout(deps.serverFetch, url, action.body, {
-      timeoutMs: limits.serverTimeoutMs,
-      maxReplyBytes: limits.maxReplyBytes,
-    });
-    return { status: res.status, body: res.body, contentType: res.contentType, outcome: "server" };
-  } catch (err) {
-    if (isTimeout(err)) return plainReply(504, "GATEWAY_TIMEOUT", "Request time out");
-    deps.logger?.debug({ err: messageOf(err), url }, "onion: server unreachable");
-    return plainReply(502, "BAD_GATEWAY", `Onion proxied request failed: ${messageOf(err)}`);
-  }
+  // The whole decrypted layer goes on: the server reads [N][ciphertext]{…ephemeral_key…} itself.
+  return relay(
+    deps,
+    deps.serverFetch,
+    action.url,
+    action.body,
+    limitsOf(deps).serverTimeoutMs,
+    "server",
+    (err) => `Onion proxied request failed: ${messageOf(err)}`,
+  );
 }
 
 /** JSON text of a storage RPC answer body (strings stay as text). */

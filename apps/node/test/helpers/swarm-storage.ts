@@ -9,6 +9,7 @@ import {
   toSwarmSnode,
   verifyAuth,
 } from "@session/protocol";
+import type { StoredMessage } from "../../src/monitor/hub.ts";
 import { ed25519Verifier } from "../../src/monitor/signature-verifier.ts";
 
 /*
@@ -30,14 +31,7 @@ interface Stored {
 export function swarmStorage(opts: {
   mySwarm: bigint;
   swarms: Map<bigint, NodeInfo[]>;
-  onStored?: (m: {
-    pubkey: string;
-    namespace: number;
-    hash: string;
-    timestamp: number;
-    expiry: number;
-    data: Uint8Array;
-  }) => void;
+  onStored?: (m: StoredMessage) => void;
 }) {
   const byAccount = new Map<string, Stored[]>();
   const swarmIds = [...opts.swarms.keys()];
