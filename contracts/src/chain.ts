@@ -25,7 +25,12 @@ export async function startInProcessChain(opts: { chainId?: number } = {}): Prom
   });
   const connection = await hre.network.getOrCreate();
   const eip1193 = connection.provider as unknown as Eip1193Provider;
-  const provider = new BrowserProvider(eip1193, undefined, { polling: true, pollingInterval: 200 });
+  // No block-number cache: tests mine and read back within milliseconds.
+  const provider = new BrowserProvider(eip1193, undefined, {
+    polling: true,
+    pollingInterval: 200,
+    cacheTimeout: -1,
+  });
   let server: Server | undefined;
 
   async function handle(body: unknown): Promise<unknown> {

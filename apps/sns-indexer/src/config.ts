@@ -1,0 +1,73 @@
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+export const envSchema = z
+  .object({
+    SNS_RPC_URL: z.string().url("expected the chain's JSON-RPC URL"),
+    /** contracts/deployments/<network>.json; or give the addresses and start block below. */
+    SNS_DEPLOYMENT_FILE: z.string().optional(),
+    SNS_REGISTRY_ADDRESS: address.optional(),
+    SNS_NAMES_ADDRESS: address.optional(),
+    SNS_START_BLOCK: int(0).optional(),
+    DATABASE_URL: z.string().default("sqlite:./data/sns-indexer.sqlite"),
+    SNS_CONFIRMATIONS: int(2),
+    SNS_BATCH_SIZE: int(2000, 1),
+    SNS_REORG_DEPTH: int(64, 1),
+    SNS_POLL_MS: int(1000, 50),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: int(8090),
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  })
+  .refine((e) => e.SNS_DEPLOYMENT_FILE || (e.SNS_REGISTRY_ADDRESS && e.SNS_NAMES_ADDRESS), {
+    message: "set SNS_DEPLOYMENT_FILE, or both SNS_REGISTRY_ADDRESS and SNS_NAMES_ADDRESS",
+    path: ["SNS_DEPLOYMENT_FILE"],
+  });
+export type Env = z.output<typeof envSchema>;
+
+export interface IndexerConfig {
+  rpcUrl: string;
+  addresses: { registry: string; names: string };
+  startBlock: number;
+  databaseUrl: string;
+  confirmations: number;
+  batchSize: number;
+  reorgDepth: number;
+  pollMs: number;
+  host: string;
+  port: number;
+  logLevel: string;
+}
+
+const deploymentSchema = z.object({
+  serviceNodeRegistry: address,
+  sessionNameService: address,
+  deploymentBlock: z.number().int().nonnegative().default(0),
+});
+
+export function configFromEnv(env: Env): IndexerConfig {
+  let registry = env.SNS_REGISTRY_ADDRESS;
+  let names = env.SNS_NAMES_ADDRESS;
+  let startBlock = env.SNS_START_BLOCK ?? 0;
+  if (env.SNS_DEPLOYMENT_FILE) {
+    const d = deploymentSchema.parse(JSON.parse(readFileSync(env.SNS_DEPLOYMENT_FILE, "utf8")));
+    registry ??= d.serviceNodeRegistry;
+    names ??= d.sessionNameService;
+    startBlock = env.SNS_START_BLOCK ?? d.deploymentBlock;
+  }
+  return {
+    rpcUrl: env.SNS_RPC_URL,
+    addresses: { registry: registry!, names: names! },
+    startBlock,
+    databaseUrl: env.DATABASE_URL,
+    confirmations: env.SNS_CONFIRMATIONS,
+    batchSize: env.SNS_BATCH_SIZE,
+    reorgDepth: env.SNS_REORG_DEPTH,
+    pollMs: env.SNS_POLL_MS,
+    host: env.HOST,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,238 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { asc, desc, gt, lt, sql } from "drizzle-orm";
+import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
+import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
+import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
+import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
+import postgres from "postgres";
+import { pgBlocks, pgEvents, pgMeta, sqliteBlocks, sqliteEvents, sqliteMeta } from "./schema.ts";
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations");
+
+export interface StoredEvent {
+  blockNumber: number;
+  logIndex: number;
+  blockHash: string;
+  txHash: string;
+  /** "registry" or "names". */
+  contract: string;
+  name: string;
+  /** JSON of the decoded arguments (bigints as decimal strings). */
+  args: string;
+}
+
+export interface BlockRef {
+  number: number;
+  hash: string;
+}
+
+export interface Batch {
+  events: StoredEvent[];
+  blocks: BlockRef[];
+  cursor: number;
+}
+
+/** Everything the indexer persists; one transaction per batch so a crash never half-applies one. */
+export interface EventStore {
+  /** Last fully processed block, or null before the first batch. */
+  cursor(): Promise<number | null>;
+  commitBatch(batch: Batch): Promise<void>;
+  /** Forgets everything after `block` (a reorg's fork point). */
+  rollbackTo(block: number): Promise<void>;
+  /** Most recent processed block hashes, newest first. */
+  recentBlocks(limit: number): Promise<BlockRef[]>;
+  pruneBlocksBelow(block: number): Promise<void>;
+  /** Every event in chain order, in pages. */
+  eventsAfter(
+    position: { blockNumber: number; logIndex: number } | null,
+    limit: number,
+  ): Promise<StoredEvent[]>;
+  eventCount(): Promise<number>;
+  close(): Promise<void>;
+}
+
+const CURSOR = "cursor";
+
+export class SqliteEventStore implements EventStore {
+  private constructor(
+    private readonly sqlite: Database.Database,
+    private readonly db: ReturnType<typeof drizzleSqlite>,
+  ) {}
+
+  static open(path: string): SqliteEventStore {
+    const sqlite = new Database(path);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    const db = drizzleSqlite(sqlite);
+    migrateSqlite(db, { migrationsFolder: join(MIGRATIONS, "sqlite") });
+    return new SqliteEventStore(sqlite, db);
+  }
+
+  async cursor() {
+    const row = this.db.select().from(sqliteMeta).where(sql`${sqliteMeta.key} = ${CURSOR}`).get();
+    return row ? Number(row.value) : null;
+  }
+
+  async commitBatch(batch: Batch) {
+    this.db.transaction((tx) => {
+      for (let i = 0; i < batch.events.length; i += 500) {
+        tx.insert(sqliteEvents)
+          .values(batch.events.slice(i, i + 500))
+          .onConflictDoNothing()
+          .run();
+      }
+      if (batch.blocks.length > 0) {
+        tx.insert(sqliteBlocks)
+          .values(batch.blocks)
+          .onConflictDoUpdate({ target: sqliteBlocks.number, set: { hash: sql`excluded.hash` } })
+          .run();
+      }
+      tx.insert(sqliteMeta)
+        .values({ key: CURSOR, value: String(batch.cursor) })
+        .onConflictDoUpdate({ target: sqliteMeta.key, set: { value: String(batch.cursor) } })
+        .run();
+    });
+  }
+
+  async rollbackTo(block: number) {
+    this.db.transaction((tx) => {
+      tx.delete(sqliteEvents).where(gt(sqliteEvents.blockNumber, block)).run();
+      tx.delete(sqliteBlocks).where(gt(sqliteBlocks.number, block)).run();
+      tx.insert(sqliteMeta)
+        .values({ key: CURSOR, value: String(block) })
+        .onConflictDoUpdate({ target: sqliteMeta.key, set: { value: String(block) } })
+        .run();
+    });
+  }
+
+  async recentBlocks(limit: number) {
+    return this.db.select().from(sqliteBlocks).orderBy(desc(sqliteBlocks.number)).limit(limit).all();
+  }
+
+  async pruneBlocksBelow(block: number) {
+    this.db.delete(sqliteBlocks).where(lt(sqliteBlocks.number, block)).run();
+  }
+
+  async eventsAfter(position: { blockNumber: number; logIndex: number } | null, limit: number) {
+    const q = this.db.select().from(sqliteEvents);
+    const where = position
+      ? sql`(${sqliteEvents.blockNumber} > ${position.blockNumber} OR (${sqliteEvents.blockNumber} = ${position.blockNumber} AND ${sqliteEvents.logIndex} > ${position.logIndex}))`
+      : undefined;
+    return (where ? q.where(where) : q)
+      .orderBy(asc(sqliteEvents.blockNumber), asc(sqliteEvents.logIndex))
+      .limit(limit)
+      .all();
+  }
+
+  async eventCount() {
+    const row = this.db.select({ n: sql<number>`count(*)` }).from(sqliteEvents).get();
+    return Number(row?.n ?? 0);
+  }
+
+  async close() {
+    this.sqlite.close();
+  }
+}
+
+export class PgEventStore implements EventStore {
+  private constructor(
+    private readonly client: postgres.Sql,
+    private readonly db: ReturnType<typeof drizzlePg>,
+  ) {}
+
+  /** Connects and migrates; `schema` (created if missing) isolates e.g. a test run. */
+  static async open(url: string, schema?: string): Promise<PgEventStore> {
+    const client = postgres(url, {
+      max: 4,
+      onnotice: () => {},
+      ...(schema ? { connection: { search_path: schema } } : {}),
+    });
+    try {
+      if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+      const db = drizzlePg(client);
+      await migratePg(db, {
+        migrationsFolder: join(MIGRATIONS, "pg"),
+        ...(schema ? { migrationsSchema: schema } : {}),
+      });
+      return new PgEventStore(client, db);
+    } catch (err) {
+      await client.end({ timeout: 1 });
+      throw err;
+    }
+  }
+
+  async cursor() {
+    const rows = await this.db.select().from(pgMeta).where(sql`${pgMeta.key} = ${CURSOR}`);
+    return rows[0] ? Number(rows[0].value) : null;
+  }
+
+  async commitBatch(batch: Batch) {
+    await this.db.transaction(async (tx) => {
+      for (let i = 0; i < batch.events.length; i += 500) {
+        await tx
+          .insert(pgEvents)
+          .values(batch.events.slice(i, i + 500))
+          .onConflictDoNothing();
+      }
+      if (batch.blocks.length > 0) {
+        await tx
+          .insert(pgBlocks)
+          .values(batch.blocks)
+          .onConflictDoUpdate({ target: pgBlocks.number, set: { hash: sql`excluded.hash` } });
+      }
+      await tx
+        .insert(pgMeta)
+        .values({ key: CURSOR, value: String(batch.cursor) })
+        .onConflictDoUpdate({ target: pgMeta.key, set: { value: String(batch.cursor) } });
+    });
+  }
+
+  async rollbackTo(block: number) {
+    await this.db.transaction(async (tx) => {
+      await tx.delete(pgEvents).where(gt(pgEvents.blockNumber, block));
+      await tx.delete(pgBlocks).where(gt(pgBlocks.number, block));
+      await tx
+        .insert(pgMeta)
+        .values({ key: CURSOR, value: String(block) })
+        .onConflictDoUpdate({ target: pgMeta.key, set: { value: String(block) } });
+    });
+  }
+
+  async recentBlocks(limit: number) {
+    return this.db.select().from(pgBlocks).orderBy(desc(pgBlocks.number)).limit(limit);
+  }
+
+  async pruneBlocksBelow(block: number) {
+    await this.db.delete(pgBlocks).where(lt(pgBlocks.number, block));
+  }
+
+  async eventsAfter(position: { blockNumber: number; logIndex: number } | null, limit: number) {
+    const q = this.db.select().from(pgEvents);
+    const where = position
+      ? sql`(${pgEvents.blockNumber} > ${position.blockNumber} OR (${pgEvents.blockNumber} = ${position.blockNumber} AND ${pgEvents.logIndex} > ${position.logIndex}))`
+      : undefined;
+    return (where ? q.where(where) : q)
+      .orderBy(asc(pgEvents.blockNumber), asc(pgEvents.logIndex))
+      .limit(limit);
+  }
+
+  async eventCount() {
+    const rows = await this.db.select({ n: sql<string>`count(*)` }).from(pgEvents);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async close() {
+    await this.client.end({ timeout: 5 });
+  }
+}
+
+/** `sqlite:<path>` (default) or `postgres://…`. */
+export async function openEventStore(url: string, options: { schema?: string } = {}): Promise<EventStore> {
+  if (url.startsWith("sqlite:")) return SqliteEventStore.open(url.slice("sqlite:".length));
+  if (/^postgres(ql)?:\/\//.test(url)) return PgEventStore.open(url, options.schema);
+  throw new Error(
+    `unsupported DATABASE_URL scheme "${url.split(":")[0]}" (use sqlite:<path> or postgres://…)`,
+  );
+}

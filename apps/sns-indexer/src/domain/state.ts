@@ -1,0 +1,173 @@
+import { assignSwarms, type NodeInfo } from "@session/protocol";
+import type { StoredEvent } from "../db/store.ts";
+
+export type NodeStatus = "awaiting" | "active" | "exiting" | "exited" | "removed";
+
+export interface NodeState {
+  id: number;
+  operator: string;
+  /** 64 lower-case hex digits, no 0x. */
+  ed25519: string;
+  x25519: string;
+  ip: string;
+  port: number;
+  feeBps: number;
+  status: NodeStatus;
+  stakingRequirement: string;
+  totalStaked: string;
+  contributors: { address: string; amount: string }[];
+  unlockAt: number | null;
+  registeredBlock: number;
+}
+
+export interface NameState {
+  nameHash: string;
+  owner: string;
+  expiry: number;
+  length: number;
+  encryptedRecord: string;
+}
+
+type Args = Record<string, string>;
+
+const hex32 = (v: string) => v.toLowerCase().replace(/^0x/, "").padStart(64, "0");
+
+export function ipFromUint32(n: number): string {
+  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join(".");
+}
+
+/**
+ * Node and name state as a fold over contract events in chain order. `version` changes on every
+ * applied event so API responses can be cached (and ETagged) per version.
+ */
+export class ChainState {
+  readonly nodes = new Map<number, NodeState>();
+  readonly names = new Map<string, NameState>();
+  version = 0;
+  eventCount = 0;
+  private active: { version: number; list: NodeInfo[] } | undefined;
+
+  apply(ev: StoredEvent): void {
+    const a = JSON.parse(ev.args) as Args;
+    this.version++;
+    this.eventCount++;
+    if (ev.contract === "registry") this.applyRegistry(ev.name, a, ev.blockNumber);
+    else this.applyNames(ev.name, a);
+  }
+
+  private applyRegistry(name: string, a: Args, block: number) {
+    const id = Number(a.nodeId);
+    const node = this.nodes.get(id);
+    switch (name) {
+      case "NodeRegistered":
+        this.nodes.set(id, {
+          id,
+          operator: a.operator!,
+          ed25519: hex32(a.ed25519Pubkey!),
+          x25519: hex32(a.x25519Pubkey!),
+          ip: ipFromUint32(Number(a.ip)),
+          port: Number(a.port),
+          feeBps: Number(a.feeBps),
+          status: "awaiting",
+          stakingRequirement: a.stakingRequirement!,
+          totalStaked: "0",
+          contributors: [],
+          unlockAt: null,
+          registeredBlock: block,
+        });
+        return;
+      case "NodeContribution": {
+        if (!node) return;
+        const c = node.contributors.find((x) => x.address === a.contributor);
+        if (c) c.amount = (BigInt(c.amount) + BigInt(a.amount!)).toString();
+        else node.contributors.push({ address: a.contributor!, amount: a.amount! });
+        node.totalStaked = a.totalStaked!;
+        return;
+      }
+      case "NodeActivated":
+        if (node) node.status = "active";
+        return;
+      case "NodeEndpointUpdated":
+        if (node) {
+          node.ip = ipFromUint32(Number(a.ip));
+          node.port = Number(a.port);
+        }
+        return;
+      case "NodeExitRequested":
+        if (node) {
+          node.status = "exiting";
+          node.unlockAt = Number(a.unlockAt);
+        }
+        return;
+      case "NodeExited":
+        if (node) node.status = "exited";
+        return;
+      case "NodeLiquidated":
+        if (node) node.status = "removed";
+        return;
+      default:
+        return;
+    }
+  }
+
+  private applyNames(name: string, a: Args) {
+    switch (name) {
+      case "NameRegistered":
+        this.names.set(a.nameHash!, {
+          nameHash: a.nameHash!,
+          owner: a.owner!,
+          expiry: Number(a.expiry),
+          length: Number(a.length),
+          encryptedRecord: "0x",
+        });
+        return;
+      case "RecordUpdated": {
+        const n = this.names.get(a.nameHash!);
+        if (n) n.encryptedRecord = a.encryptedRecord!;
+        return;
+      }
+      case "NameRenewed": {
+        const n = this.names.get(a.nameHash!);
+        if (n) n.expiry = Number(a.expiry);
+        return;
+      }
+      case "NameChallenged":
+        this.names.delete(a.nameHash!);
+        return;
+      case "Transfer": {
+        const hash = `0x${BigInt(a.tokenId!).toString(16).padStart(64, "0")}`;
+        if (/^0x0{40}$/i.test(a.to!)) this.names.delete(hash);
+        else {
+          const n = this.names.get(hash);
+          if (n) n.owner = a.to!;
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Active nodes with their swarm (packages/protocol's deterministic assignment), cached per version. */
+  activeNodeInfos(): NodeInfo[] {
+    if (this.active?.version === this.version) return this.active.list;
+    const active = [...this.nodes.values()].filter((n) => n.status === "active");
+    const swarms = assignSwarms(active.map((n) => ({ pubkey_ed25519: n.ed25519, node: n })));
+    const list: NodeInfo[] = [];
+    for (const [swarmId, members] of swarms) {
+      for (const m of members) {
+        list.push({
+          pubkey_ed25519: m.node.ed25519,
+          pubkey_x25519: m.node.x25519,
+          public_ip: m.node.ip,
+          storage_port: m.node.port,
+          swarm_id: swarmId.toString(),
+          active: true,
+        });
+      }
+    }
+    list.sort((x, y) => (x.pubkey_ed25519 < y.pubkey_ed25519 ? -1 : 1));
+    this.active = { version: this.version, list };
+    return list;
+  }
+}

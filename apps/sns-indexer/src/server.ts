@@ -1,0 +1,101 @@
+import { createHash } from "node:crypto";
+import {
+  createMetrics,
+  errorResponse,
+  notFoundHandler,
+  onErrorHandler,
+  requestLogger,
+  type ServiceMetrics,
+} from "@session/service-kit";
+import { Hono } from "hono";
+import type { Logger } from "pino";
+import type { Follower } from "./domain/follower.ts";
+import { openApiDocument } from "./openapi.ts";
+
+export interface AppDeps {
+  follower: Follower;
+  logger: Logger;
+  /** Unix seconds; decides whether a name has expired. */
+  now?: () => number;
+  /** Metrics registry to serve (the indexer adds its own counters to it). */
+  metrics?: ServiceMetrics;
+}
+
+const NAME_HASH = /^0x[0-9a-f]{64}$/;
+
+/** Read API over the indexed state. Responses carry an ETag of their content (304 on match). */
+export function createApp(deps: AppDeps) {
+  const { follower, logger } = deps;
+  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  const metrics = deps.metrics ?? createMetrics({ prefix: "sns_indexer_" });
+  const app = new Hono();
+  app.use(requestLogger(logger));
+  app.use(metrics.middleware);
+  app.onError(onErrorHandler(logger));
+  app.notFound(notFoundHandler);
+
+  // Serialised /v1/nodes body and its ETag, rebuilt only when the state changes.
+  let nodesCache: { version: number; body: string; etag: string } | undefined;
+  const etagOf = (body: string) => `"${createHash("sha256").update(body).digest("base64url").slice(0, 27)}"`;
+
+  const sendJson = (c: import("hono").Context, body: string, etag: string, maxAge = 5) => {
+    c.header("ETag", etag);
+    c.header("Cache-Control", `public, max-age=${maxAge}`);
+    if (c.req.header("if-none-match") === etag) return c.body(null, 304);
+    return c.body(body, 200, { "content-type": "application/json" });
+  };
+
+  app.get("/v1/nodes", (c) => {
+    const state = follower.state;
+    if (!nodesCache || nodesCache.version !== state.version) {
+      const body = JSON.stringify({ height: follower.indexedTo, nodes: state.activeNodeInfos() });
+      nodesCache = { version: state.version, body, etag: etagOf(body) };
+    }
+    return sendJson(c, nodesCache.body, nodesCache.etag);
+  });
+
+  app.get("/v1/nodes/:id", (c) => {
+    const id = Number(c.req.param("id"));
+    if (!Number.isSafeInteger(id) || id < 1)
+      return errorResponse(c, "BAD_REQUEST", "node id must be a positive integer");
+    const node = follower.state.nodes.get(id);
+    if (!node) return errorResponse(c, "NOT_FOUND", "no such node");
+    const swarm =
+      follower.state.activeNodeInfos().find((n) => n.pubkey_ed25519 === node.ed25519)?.swarm_id ?? null;
+    const body = JSON.stringify({ ...node, swarm_id: swarm });
+    return sendJson(c, body, etagOf(body));
+  });
+
+  app.get("/v1/names/:nameHash", (c) => {
+    const hash = c.req.param("nameHash").toLowerCase();
+    if (!NAME_HASH.test(hash)) return errorResponse(c, "BAD_REQUEST", "name hash must be 0x + 64 hex digits");
+    const name = follower.state.names.get(hash);
+    if (!name || name.expiry < now()) return errorResponse(c, "NOT_FOUND", "name not registered");
+    const body = JSON.stringify(name);
+    return sendJson(c, body, etagOf(body), 30);
+  });
+
+  app.get("/v1/stats", (c) => {
+    const s = follower.state;
+    let active = 0;
+    let staked = 0n;
+    for (const n of s.nodes.values()) {
+      if (n.status === "active") active++;
+      if (n.status === "active" || n.status === "awaiting" || n.status === "exiting")
+        staked += BigInt(n.totalStaked);
+    }
+    return c.json({
+      indexedTo: follower.indexedTo,
+      head: follower.head,
+      events: s.eventCount,
+      nodes: { total: s.nodes.size, active },
+      totalStaked: staked.toString(),
+      names: s.names.size,
+    });
+  });
+
+  app.get("/openapi.json", (c) => c.json(openApiDocument));
+  app.get("/health", (c) => c.json({ ok: true, indexedTo: follower.indexedTo, head: follower.head }));
+  app.get("/metrics", metrics.handler);
+  return { app, metrics };
+}

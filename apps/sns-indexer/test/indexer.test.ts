@@ -1,0 +1,219 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decryptNameRecord, fromHex, generateSeed, keypairFromSeed, nameHashHex } from "@session/crypto";
+import { nodeInfoSchema } from "@session/protocol";
+import { createLogger } from "@session/service-kit";
+import postgres from "postgres";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { IndexerConfig } from "../src/config.ts";
+import { openEventStore } from "../src/db/store.ts";
+import { Follower } from "../src/domain/follower.ts";
+import { type RunningIndexer, startIndexer } from "../src/index.ts";
+import { chainFixture, type Fixture } from "./chain-fixture.ts";
+
+const logger = createLogger({ name: "sns-indexer-test", level: "silent" });
+const PG_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+function config(f: Fixture, databaseUrl: string, extra: Partial<IndexerConfig> = {}): IndexerConfig {
+  return {
+    rpcUrl: "http://unused",
+    addresses: { registry: f.deployment.serviceNodeRegistry, names: f.deployment.sessionNameService },
+    startBlock: f.deployment.deploymentBlock,
+    databaseUrl,
+    confirmations: 0,
+    batchSize: 4,
+    reorgDepth: 16,
+    pollMs: 100,
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: "silent",
+    ...extra,
+  };
+}
+
+const aliceId = keypairFromSeed(generateSeed()).sessionId;
+
+for (const dialect of ["sqlite", "postgres"] as const) {
+  describe(`indexer against an in-process chain (${dialect})`, () => {
+    let f: Fixture;
+    let indexer: RunningIndexer;
+    let dir: string;
+    const schema = `sns_test_${process.pid}_${Date.now()}`;
+    const keys: string[] = [];
+
+    beforeAll(async () => {
+      f = await chainFixture();
+      for (let i = 0; i < 6; i++) keys.push(await f.registerNode({ operatorIndex: 1 + (i % 3) }));
+      await f.registerNode({ full: false }); // awaiting contributions: not in the node list
+      await f.registerName("alice", aliceId);
+      dir = mkdtempSync(join(tmpdir(), "sns-indexer-"));
+      const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
+      indexer = await startIndexer(config(f, url), { provider: f.chain.provider, logger, pgSchema: schema });
+    }, 120_000);
+
+    afterAll(async () => {
+      await indexer?.stop();
+      await f?.close();
+      rmSync(dir, { recursive: true, force: true });
+      if (dialect === "postgres") {
+        const sql = postgres(PG_URL, { onnotice: () => {} });
+        await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await sql.end();
+      }
+    });
+
+    it("serves the active nodes with keys, endpoints and swarms, with an ETag", async () => {
+      const res = await fetch(`${indexer.url}/v1/nodes`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { height: number; nodes: unknown[] };
+      expect(body.nodes).toHaveLength(6);
+      const nodes = body.nodes.map((n) => nodeInfoSchema.parse(n));
+      expect(nodes.map((n) => n.pubkey_ed25519).sort()).toEqual([...keys].sort());
+      expect(nodes.every((n) => n.public_ip === "127.0.0.1" && n.storage_port === 22000)).toBe(true);
+      expect(new Set(nodes.map((n) => n.swarm_id)).size).toBeGreaterThanOrEqual(1);
+      const etag = res.headers.get("etag")!;
+      const again = await fetch(`${indexer.url}/v1/nodes`, { headers: { "if-none-match": etag } });
+      expect(again.status).toBe(304);
+    });
+
+    it("serves node details, stats, the OpenAPI document and typed errors", async () => {
+      const one = (await (await fetch(`${indexer.url}/v1/nodes/1`)).json()) as {
+        status: string;
+        contributors: unknown[];
+      };
+      expect(one.status).toBe("active");
+      expect(one.contributors).toHaveLength(1);
+      const awaiting = (await (await fetch(`${indexer.url}/v1/nodes/7`)).json()) as { status: string };
+      expect(awaiting.status).toBe("awaiting");
+      expect((await fetch(`${indexer.url}/v1/nodes/99`)).status).toBe(404);
+      const bad = await fetch(`${indexer.url}/v1/nodes/abc`);
+      expect(bad.status).toBe(400);
+      expect(((await bad.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+      const stats = (await (await fetch(`${indexer.url}/v1/stats`)).json()) as {
+        nodes: { total: number; active: number };
+        names: number;
+      };
+      expect(stats.nodes).toEqual({ total: 7, active: 6 });
+      expect(stats.names).toBe(1);
+      const doc = (await (await fetch(`${indexer.url}/openapi.json`)).json()) as {
+        openapi: string;
+        paths: object;
+      };
+      expect(doc.openapi).toBe("3.1.0");
+      expect(Object.keys(doc.paths)).toContain("/v1/names/{nameHash}");
+      expect(await (await fetch(`${indexer.url}/metrics`)).text()).toContain("sns_indexer_events_total");
+    });
+
+    it("serves a name's encrypted record that only the name decrypts", async () => {
+      const res = await fetch(`${indexer.url}/v1/names/${nameHashHex("alice")}`);
+      expect(res.status).toBe(200);
+      const rec = (await res.json()) as { encryptedRecord: string; length: number };
+      expect(rec.length).toBe(5);
+      expect(decryptNameRecord("alice", fromHex(rec.encryptedRecord.slice(2)))).toBe(aliceId);
+      expect((await fetch(`${indexer.url}/v1/names/${nameHashHex("bob")}`)).status).toBe(404);
+      expect((await fetch(`${indexer.url}/v1/names/0x1234`)).status).toBe(400);
+    });
+
+    it("follows new blocks: a node that exits leaves the list", async () => {
+      const id = Number(await f.registry.getFunction("nodeIdByEd25519")(`0x${keys[0]}`));
+      const op = await f.chain.signer(1);
+      await (await (f.registry.connect(op) as typeof f.registry).getFunction("requestExit")(id)).wait();
+      await expect
+        .poll(
+          async () =>
+            ((await (await fetch(`${indexer.url}/v1/nodes`)).json()) as { nodes: unknown[] }).nodes.length,
+          {
+            timeout: 10_000,
+          },
+        )
+        .toBe(5);
+    });
+  });
+}
+
+describe("reorgs and restarts", () => {
+  let f: Fixture;
+  let dir: string;
+  beforeAll(async () => {
+    f = await chainFixture();
+    dir = mkdtempSync(join(tmpdir(), "sns-reorg-"));
+  }, 60_000);
+  afterAll(async () => {
+    await f?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const follower = async (db: string, extra: Partial<IndexerConfig> = {}) => {
+    const c = config(f, `sqlite:${join(dir, db)}`, extra);
+    const store = await openEventStore(c.databaseUrl);
+    const fl = new Follower({
+      ...c,
+      provider: f.chain.provider,
+      store,
+      logger,
+      retry: { attempts: 2, baseMs: 10 },
+    });
+    await fl.init();
+    return { fl, store };
+  };
+
+  it("rolls back to the fork point and re-applies the new branch", async () => {
+    const kept = await f.registerNode();
+    const { fl, store } = await follower("reorg.sqlite");
+    const snapshot = await f.chain.provider.send("evm_snapshot", []);
+    const orphan = await f.registerNode();
+    await fl.syncOnce();
+    expect(fl.state.activeNodeInfos().map((n) => n.pubkey_ed25519)).toContain(orphan);
+    // Replace the orphaned blocks with a longer branch holding a different node.
+    await f.chain.provider.send("evm_revert", [snapshot]);
+    const replacement = await f.registerNode();
+    await f.mine(5);
+    const r = await fl.syncOnce();
+    expect(r.reorged).toBe(true);
+    const active = fl.state.activeNodeInfos().map((n) => n.pubkey_ed25519);
+    expect(active).toContain(kept);
+    expect(active).toContain(replacement);
+    expect(active).not.toContain(orphan);
+    // What is stored matches a fresh index of the new chain.
+    const fresh = await follower("fresh.sqlite");
+    await fresh.fl.syncOnce();
+    expect(await store.eventCount()).toBe(await fresh.store.eventCount());
+    await store.close();
+    await fresh.store.close();
+  }, 60_000);
+
+  it("resumes after being killed mid-backfill without duplicates or gaps", async () => {
+    for (let i = 0; i < 10; i++) await f.registerNode({ operatorIndex: 1 + (i % 4) });
+    const first = await follower("resume.sqlite", { batchSize: 2 });
+    const abort = new AbortController();
+    let batches = 0;
+    const killed = new Follower({
+      ...config(f, "unused", { batchSize: 2 }),
+      provider: f.chain.provider,
+      store: first.store,
+      logger,
+      onBatch: () => {
+        if (++batches === 3) abort.abort();
+      },
+    });
+    await killed.init();
+    await expect(killed.syncOnce(abort.signal)).rejects.toThrow();
+    const partial = await first.store.cursor();
+    expect(partial).toBeGreaterThan(f.deployment.deploymentBlock);
+    expect(partial).toBeLessThan(await f.chain.provider.getBlockNumber());
+
+    const resumed = await follower("resume.sqlite", { batchSize: 2 });
+    await resumed.fl.syncOnce();
+    const logs = await f.chain.provider.getLogs({
+      address: [f.deployment.serviceNodeRegistry, f.deployment.sessionNameService],
+      fromBlock: f.deployment.deploymentBlock,
+      toBlock: "latest",
+    });
+    expect(await resumed.store.eventCount()).toBe(logs.length);
+    const fresh = await follower("fresh2.sqlite", { batchSize: 50 });
+    await fresh.fl.syncOnce();
+    expect(resumed.fl.state.activeNodeInfos()).toEqual(fresh.fl.state.activeNodeInfos());
+    for (const s of [first.store, resumed.store, fresh.store]) await s.close();
+  }, 60_000);
+});
