@@ -1,0 +1,63 @@
+import { z } from "zod";
+
+const flag = z
+  .enum(["1", "0", "true", "false", "yes", "no", ""])
+  .optional()
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+
+/** Environment variables of a storage node (see README). */
+export const nodeEnvSchema = z
+  .object({
+    SESSION_NODE_DATA_DIR: z.string().default("./data/node"),
+    HOST: z.string().default("127.0.0.1"),
+    PORT: int(22021),
+    PUBLIC_IP: z.string().default("127.0.0.1"),
+    /** Port other nodes and clients reach; defaults to PORT. */
+    PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+    /** Plain HTTP instead of HTTPS (loopback devnets only). */
+    SESSION_NODE_HTTP: flag,
+    REGISTRY_FILE: z.string().optional(),
+    /** sns-indexer base URL; the node polls `<url>/v1/nodes`. */
+    REGISTRY_URL: z.string().url().optional(),
+    REGISTRY_POLL_MS: int(5000, 100),
+    SWEEP_INTERVAL_MS: int(10_000, 100),
+    MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
+    RATE_LIMIT_PER_SECOND: int(200, 1),
+    RATE_LIMIT_BURST: int(400, 1),
+    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+  })
+  .refine((e) => e.REGISTRY_FILE || e.REGISTRY_URL, {
+    message: "set REGISTRY_FILE (static registry JSON) or REGISTRY_URL (sns-indexer)",
+    path: ["REGISTRY_FILE"],
+  });
+
+export interface NodeConfig {
+  dataDir: string;
+  host: string;
+  port: number;
+  publicIp: string;
+  publicPort?: number | undefined;
+  http: boolean;
+  registry: { file?: string | undefined; url?: string | undefined; pollMs: number };
+  sweepIntervalMs: number;
+  maxBodyBytes: number;
+  rateLimit: { perSecond: number; burst: number };
+  logLevel: string;
+}
+
+export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
+  return {
+    dataDir: env.SESSION_NODE_DATA_DIR,
+    host: env.HOST,
+    port: env.PORT,
+    publicIp: env.PUBLIC_IP,
+    publicPort: env.PUBLIC_PORT,
+    http: env.SESSION_NODE_HTTP,
+    registry: { file: env.REGISTRY_FILE, url: env.REGISTRY_URL, pollMs: env.REGISTRY_POLL_MS },
+    sweepIntervalMs: env.SWEEP_INTERVAL_MS,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
+    logLevel: env.LOG_LEVEL,
+  };
+}

@@ -1,0 +1,33 @@
+import type { EventEmitter } from "node:events";
+import type { AccountKeys } from "@session/crypto";
+import type { NodeInfo } from "@session/protocol";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import type { NodeConfig } from "./config.ts";
+import type { SwarmSync } from "./replication/sync.ts";
+import type { RpcHandler } from "./rpc/handler.ts";
+import type { MessageStore } from "./storage/store.ts";
+import type { Membership } from "./swarm/membership.ts";
+
+/** Everything a node's HTTP routes need, assembled once by `startNode` (or by tests). */
+export interface NodeContext {
+  config: NodeConfig;
+  keys: AccountKeys;
+  clock: { now(): number };
+  logger: Logger;
+  metrics: Registry;
+  store: MessageStore;
+  membership: Membership;
+  rpc: RpcHandler;
+  sync: SwarmSync;
+  /** Emits "stored" ({ pubkey, namespace, hash, timestamp, expiry, data }) for each new message. */
+  events: EventEmitter;
+  network: {
+    self(): NodeInfo | undefined;
+    nodeByEd25519(hex: string): NodeInfo | undefined;
+    nodeByX25519(hex: string): NodeInfo | undefined;
+    allNodes(): readonly NodeInfo[];
+  };
+  /** Fetch for node-to-node calls (accepts self-signed certificates: nodes authenticate by keys). */
+  fetch: typeof fetch;
+}

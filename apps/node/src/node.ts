@@ -1,0 +1,228 @@
+import { EventEmitter } from "node:events";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import { type AccountKeys, toHex } from "@session/crypto";
+import type { NodeInfo } from "@session/protocol";
+import { createLogger, type Logger } from "@session/service-kit";
+import { Counter, Gauge, Registry } from "prom-client";
+import { Agent, fetch as undiciFetch } from "undici";
+import type { NodeConfig } from "./config.ts";
+import type { NodeContext } from "./deps.ts";
+import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
+import { peerClient } from "./replication/peer.ts";
+import { SwarmSync } from "./replication/sync.ts";
+import { RpcHandler } from "./rpc/handler.ts";
+import { createApp } from "./server.ts";
+import { MessageStore } from "./storage/store.ts";
+import { fileRegistry, httpRegistry, Membership, type RegistrySource } from "./swarm/membership.ts";
+
+export interface RunningNode {
+  url: string;
+  keys: AccountKeys;
+  /** This node as a registry entry (swarm_id "0" until assigned). */
+  info: Omit<NodeInfo, "swarm_id">;
+  ctx: NodeContext;
+  /** Re-reads the registry now (tests; otherwise it is polled). */
+  refreshRegistry(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface StartNodeOptions {
+  clock?: { now(): number };
+  logger?: Logger;
+  registry?: RegistrySource;
+}
+
+/** Starts a storage node: keys and database in `config.dataDir`, HTTP(S) server, registry polling. */
+export async function startNode(config: NodeConfig, opts: StartNodeOptions = {}): Promise<RunningNode> {
+  const logger = opts.logger ?? createLogger({ name: "session-node", level: config.logLevel });
+  const clock = opts.clock ?? { now: () => Date.now() };
+  const keys = loadNodeKeys(config.dataDir);
+  const selfHex = toHex(keys.ed25519.publicKey);
+  const store = MessageStore.open(join(config.dataDir, "storage.db"));
+  const events = new EventEmitter();
+  events.setMaxListeners(0);
+  const membership = new Membership(selfHex);
+  const registry =
+    opts.registry ??
+    (config.registry.url
+      ? httpRegistry(config.registry.url)
+      : fileRegistry(config.registry.file ?? "registry.json"));
+
+  // Nodes use self-signed certificates; peers are authenticated by their keys instead.
+  const agent = config.http ? undefined : new Agent({ connect: { rejectUnauthorized: false } });
+  const nodeFetch: typeof fetch = agent
+    ? (((input: string, init?: RequestInit) =>
+        undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch)
+    : fetch;
+  const peers = peerClient({
+    keys: keys.ed25519,
+    scheme: config.http ? "http" : "https",
+    fetch: nodeFetch,
+    now: () => clock.now(),
+  });
+
+  const metrics = new Registry();
+  const rebalanced = new Counter({
+    name: "session_node_rebalanced_messages_total",
+    help: "Messages pushed to another swarm after a membership change",
+    registers: [metrics],
+  });
+  const caughtUp = new Counter({
+    name: "session_node_caught_up_messages_total",
+    help: "Messages pulled from swarm peers",
+    registers: [metrics],
+  });
+  const swept = new Counter({
+    name: "session_node_expired_messages_total",
+    help: "Expired messages removed",
+    registers: [metrics],
+  });
+  new Gauge({
+    name: "session_node_stored_messages",
+    help: "Live messages stored",
+    registers: [metrics],
+    collect() {
+      this.set(store.count(clock.now()));
+    },
+  });
+  new Gauge({
+    name: "session_node_swarm_peers",
+    help: "Other members of this node's swarm",
+    registers: [metrics],
+    collect() {
+      this.set(membership.peers().length);
+    },
+  });
+
+  const rpc = new RpcHandler({
+    store,
+    membership,
+    keys,
+    selfEd25519Hex: selfHex,
+    clock,
+    events,
+    peers,
+    logger,
+  });
+  const sync = new SwarmSync({
+    store,
+    membership,
+    peers,
+    clock,
+    logger,
+    onImported: (m) => events.emit("stored", { ...m, pubkey: m.owner }),
+  });
+  const ctx: NodeContext = {
+    config,
+    keys,
+    clock,
+    logger,
+    metrics,
+    store,
+    membership,
+    rpc,
+    sync,
+    events,
+    network: {
+      self: () => membership.self(),
+      nodeByEd25519: (h) => membership.nodeByEd25519(h),
+      nodeByX25519: (h) => membership.nodeByX25519(h),
+      allNodes: () => membership.allNodes(),
+    },
+    fetch: nodeFetch,
+  };
+  const { app, monitor } = createApp(ctx);
+
+  const tls = config.http ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
+  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const s = serve(
+      {
+        fetch: app.fetch,
+        port: config.port,
+        hostname: config.host,
+        ...(tls ? { createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } } : {}),
+      },
+      () => resolve(s),
+    );
+    s.once("error", reject);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const url = `${config.http ? "http" : "https"}://${config.host}:${port}`;
+  const info = {
+    pubkey_ed25519: selfHex,
+    pubkey_x25519: toHex(keys.x25519.publicKey),
+    public_ip: config.publicIp,
+    storage_port: config.publicPort ?? port,
+  };
+
+  // Membership changes (and our own return) trigger catch-up and rebalancing; one run at a time.
+  let syncing: Promise<void> | undefined;
+  const runSync = () => {
+    syncing ??= (async () => {
+      try {
+        rebalanced.inc(await sync.rebalance());
+        caughtUp.inc(await sync.catchUp());
+      } catch (err) {
+        logger.warn({ err: String(err) }, "swarm sync failed");
+      } finally {
+        syncing = undefined;
+      }
+    })();
+    return syncing;
+  };
+  membership.on("changed", () => {
+    const s = membership.mySwarm();
+    logger.info({ swarm: s?.id.toString(16), members: s?.members.length ?? 0 }, "swarm membership changed");
+    void runSync();
+  });
+  const refreshRegistry = async () => {
+    try {
+      membership.update(await registry.load());
+    } catch (err) {
+      logger.warn({ err: String(err), source: registry.description }, "registry refresh failed");
+    }
+    await syncing;
+  };
+  await refreshRegistry();
+  const registryTimer = setInterval(() => void refreshRegistry(), config.registry.pollMs);
+  const sweepTimer = setInterval(() => swept.inc(store.sweep(clock.now())), config.sweepIntervalMs);
+  registryTimer.unref();
+  sweepTimer.unref();
+  logger.info({ url, pubkey_ed25519: selfHex, registry: registry.description }, "storage node listening");
+
+  let stopping: Promise<void> | undefined;
+  return {
+    url,
+    keys,
+    info,
+    ctx,
+    refreshRegistry,
+    stop() {
+      stopping ??= (async () => {
+        clearInterval(registryTimer);
+        clearInterval(sweepTimer);
+        monitor.close();
+        // Stop accepting; finish requests in flight (idle keep-alive sockets close at once).
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(
+            () => (server as unknown as { closeAllConnections(): void }).closeAllConnections(),
+            10_000,
+          );
+          t.unref();
+          server.close(() => {
+            clearTimeout(t);
+            resolve();
+          });
+          (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
+        });
+        await syncing;
+        await agent?.close();
+        store.close();
+      })();
+      return stopping;
+    },
+  };
+}

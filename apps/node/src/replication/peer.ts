@@ -1,0 +1,92 @@
+import { fromBase64, fromHex, sha256, sign, toBase64, toHex, utf8Encode, verify } from "@session/crypto";
+import { type NodeInfo, ProtocolError } from "@session/protocol";
+import type { Membership } from "../swarm/membership.ts";
+
+/*
+ * Node-to-node requests (POST /node_rpc/v1) are authenticated by the sender's registered Ed25519
+ * key, not by TLS (nodes use self-signed certificates, as in Session):
+ *   X-Node-Pubkey: sender Ed25519 key (hex) — must be a registered node
+ *   X-Node-Timestamp: unix ms, within ±PEER_CLOCK_TOLERANCE_MS of the receiver's clock
+ *   X-Node-Signature: base64 Ed25519 signature of "<timestamp>\n<hex sha256(body)>"
+ */
+
+export const PEER_RPC_PATH = "/node_rpc/v1";
+export const PEER_CLOCK_TOLERANCE_MS = 60_000;
+
+function peerMessage(timestamp: string, body: Uint8Array): Uint8Array {
+  return utf8Encode(`${timestamp}\n${toHex(sha256(body))}`);
+}
+
+export function signPeerRequest(
+  keys: { publicKey: Uint8Array; secretKey: Uint8Array },
+  body: Uint8Array,
+  now: number,
+): Record<string, string> {
+  const ts = String(now);
+  return {
+    "x-node-pubkey": toHex(keys.publicKey),
+    "x-node-timestamp": ts,
+    "x-node-signature": toBase64(sign(peerMessage(ts, body), keys.secretKey)),
+  };
+}
+
+/** Returns the registered sender, or throws UNAUTHORIZED / TIMESTAMP_OUT_OF_WINDOW. */
+export function verifyPeerRequest(
+  headers: { get(name: string): string | null | undefined },
+  body: Uint8Array,
+  membership: Membership,
+  now: number,
+): NodeInfo {
+  const pk = headers.get("x-node-pubkey") ?? "";
+  const ts = headers.get("x-node-timestamp") ?? "";
+  const sig = headers.get("x-node-signature") ?? "";
+  const node = /^[0-9a-f]{64}$/.test(pk) ? membership.nodeByEd25519(pk) : undefined;
+  if (!node) throw new ProtocolError("UNAUTHORIZED", "not a registered node");
+  const t = Number(ts);
+  if (!Number.isSafeInteger(t) || Math.abs(now - t) > PEER_CLOCK_TOLERANCE_MS) {
+    throw new ProtocolError("TIMESTAMP_OUT_OF_WINDOW", "peer request timestamp out of window");
+  }
+  let signature: Uint8Array;
+  try {
+    signature = fromBase64(sig);
+  } catch {
+    throw new ProtocolError("BAD_SIGNATURE", "bad peer signature");
+  }
+  if (!verify(signature, peerMessage(ts, body), fromHex(pk))) {
+    throw new ProtocolError("BAD_SIGNATURE", "bad peer signature");
+  }
+  return node;
+}
+
+export interface PeerClient {
+  post(node: NodeInfo, payload: unknown, timeoutMs?: number): Promise<{ status: number; body: unknown }>;
+}
+
+/** Signed JSON POSTs to other nodes, with a timeout on every request. */
+export function peerClient(opts: {
+  keys: { publicKey: Uint8Array; secretKey: Uint8Array };
+  scheme: "http" | "https";
+  fetch: typeof fetch;
+  now: () => number;
+}): PeerClient {
+  return {
+    async post(node, payload, timeoutMs = 5000) {
+      const body = utf8Encode(JSON.stringify(payload));
+      const res = await opts.fetch(
+        `${opts.scheme}://${node.public_ip}:${node.storage_port}${PEER_RPC_PATH}`,
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", ...signPeerRequest(opts.keys, body, opts.now()) },
+          body,
+          signal: AbortSignal.timeout(timeoutMs),
+        },
+      );
+      const text = await res.text();
+      let parsed: unknown = text;
+      try {
+        parsed = JSON.parse(text);
+      } catch {}
+      return { status: res.status, body: parsed };
+    },
+  };
+}

@@ -1,0 +1,349 @@
+import type { EventEmitter } from "node:events";
+import { ed25519PkToX25519, sign, toBase64, verify } from "@session/crypto";
+import {
+  appliedExpiry,
+  asciiSort,
+  authRequirementFor,
+  checkRequestTiming,
+  computeMessageHash,
+  deleteAllResponseSignatureMessage,
+  deleteBeforeResponseSignatureMessage,
+  deleteResponseSignatureMessage,
+  effectiveRetrieveLimits,
+  evaluateIfElseCondition,
+  expireAllResponseSignatureMessage,
+  expireResponseSignatureMessage,
+  flattenByNamespace,
+  isSwarmFailure,
+  type NodeInfo,
+  ProtocolError,
+  parseRpcRequest,
+  type RpcRequest,
+  type RpcSubrequest,
+  type SignatureVerifier,
+  storeResponseSignatureMessage,
+  swarmInfoBody,
+  toErrorBody,
+  toSwarmSnode,
+  verifyAuth,
+} from "@session/protocol";
+import type { Logger } from "pino";
+import type { PeerClient } from "../replication/peer.ts";
+import type { MessageStore } from "../storage/store.ts";
+import type { Membership } from "../swarm/membership.ts";
+
+export const NODE_VERSION: [number, number, number] = [2, 11, 0];
+export const HARDFORK: [number, number] = [19, 3];
+
+export interface RpcResult {
+  status: number;
+  body: unknown;
+}
+
+export interface RpcHandlerDeps {
+  store: MessageStore;
+  membership: Membership;
+  keys: { ed25519: { publicKey: Uint8Array; secretKey: Uint8Array } };
+  selfEd25519Hex: string;
+  clock: { now(): number };
+  events: EventEmitter;
+  peers: PeerClient;
+  logger: Logger;
+  /** Chain height for ifelse conditions (0 with a static registry). */
+  height?: () => number;
+}
+
+const verifier: SignatureVerifier = {
+  verify: (sig, msg, pk) => verify(sig, msg, pk),
+  ed25519PubkeyToX25519: (pk) => {
+    try {
+      return ed25519PkToX25519(pk);
+    } catch {
+      return undefined as never;
+    }
+  },
+};
+
+const SWARM_WIDE = new Set(["store", "delete", "delete_all", "delete_before", "expire", "expire_all"]);
+
+/**
+ * The storage RPC of one node. Client requests for swarm-wide methods are applied locally and
+ * forwarded to every swarm peer (this is also how stores and deletes replicate); the reply's
+ * `swarm` object carries each member's signed result, as oxen-storage-server answers.
+ */
+export class RpcHandler {
+  constructor(private readonly d: RpcHandlerDeps) {}
+
+  private misc() {
+    return { t: this.d.clock.now(), hf: HARDFORK };
+  }
+
+  private signB64(msg: Uint8Array): string {
+    return toBase64(sign(msg, this.d.keys.ed25519.secretKey));
+  }
+
+  /** Handles a JSON body; never throws. */
+  async handle(body: unknown, opts: { viaOnion?: boolean; forwarded?: boolean } = {}): Promise<RpcResult> {
+    try {
+      const req = parseRpcRequest(body);
+      return await this.dispatch(req, body, opts.forwarded ?? false, 0);
+    } catch (err) {
+      return this.errorResult(err);
+    }
+  }
+
+  private errorResult(err: unknown): RpcResult {
+    if (err instanceof ProtocolError && err.code === "WRONG_SWARM" && err.details) {
+      return { status: 421, body: { ...(err.details as object), ...this.misc() } };
+    }
+    if (!(err instanceof ProtocolError)) this.d.logger.error({ err: String(err) }, "rpc failed");
+    return { status: err instanceof ProtocolError ? err.status : 500, body: toErrorBody(err) };
+  }
+
+  private async dispatch(
+    req: RpcRequest,
+    raw: unknown,
+    forwarded: boolean,
+    depth: number,
+  ): Promise<RpcResult> {
+    switch (req.method) {
+      case "batch":
+      case "sequence": {
+        const results: { code: number; body: unknown }[] = [];
+        const rawReqs = ((raw as { params?: { requests?: unknown[] } }).params?.requests ?? []) as unknown[];
+        for (const [i, sub] of req.requests.entries()) {
+          const r = await this.sub(sub, rawReqs[i], forwarded);
+          results.push({ code: r.status, body: r.body });
+          if (req.method === "sequence" && r.status !== 200) break;
+        }
+        return { status: 200, body: { results, ...this.misc() } };
+      }
+      case "ifelse": {
+        const condition = evaluateIfElseCondition(req.condition, {
+          hf: HARDFORK,
+          version: NODE_VERSION,
+          height: this.d.height?.() ?? 0,
+        });
+        const branch = condition ? req.thenRequest : req.elseRequest;
+        const rawParams = (raw as { params?: Record<string, unknown> }).params ?? {};
+        const out: Record<string, unknown> = {
+          hf: HARDFORK,
+          v: NODE_VERSION,
+          height: this.d.height?.() ?? 0,
+          condition,
+        };
+        if (branch) {
+          const r = await this.dispatch(branch, rawParams[condition ? "then" : "else"], forwarded, depth + 1);
+          out.result = { code: r.status, body: r.body };
+        }
+        return { status: 200, body: out };
+      }
+      default:
+        return this.sub(req, raw, forwarded);
+    }
+  }
+
+  private async sub(req: RpcSubrequest, raw: unknown, forwarded: boolean): Promise<RpcResult> {
+    try {
+      return await this.subrequest(req, raw, forwarded);
+    } catch (err) {
+      return this.errorResult(err);
+    }
+  }
+
+  private requireSwarm(pubkeyHex: string) {
+    this.d.membership.requireReady();
+    if (this.d.membership.isMine(pubkeyHex)) return;
+    const swarm = this.d.membership.swarmOf(pubkeyHex);
+    throw new ProtocolError(
+      "WRONG_SWARM",
+      "pubkey is not served by this swarm",
+      swarmInfoBody((swarm?.members ?? []).map(toSwarmSnode), swarm?.id),
+    );
+  }
+
+  private async subrequest(req: RpcSubrequest, raw: unknown, forwarded: boolean): Promise<RpcResult> {
+    const now = this.d.clock.now();
+    switch (req.method) {
+      case "info":
+        return { status: 200, body: { version: NODE_VERSION, timestamp: now, ...this.misc() } };
+      case "get_swarm": {
+        this.d.membership.requireReady();
+        const swarm = this.d.membership.swarmOf(req.params.pubkey.hex);
+        return {
+          status: 200,
+          body: { ...swarmInfoBody((swarm?.members ?? []).map(toSwarmSnode), swarm?.id), ...this.misc() },
+        };
+      }
+      case "oxend_request":
+        return {
+          status: 200,
+          body: {
+            result: { service_node_states: this.d.membership.allNodes(), height: this.d.height?.() ?? 0 },
+            ...this.misc(),
+          },
+        };
+      case "revoke_subaccount":
+      case "unrevoke_subaccount":
+        throw new ProtocolError("UNSUPPORTED_METHOD", `${req.method} is not supported by this node`);
+      default:
+        break;
+    }
+
+    const pubkeyHex = req.params.pubkey.hex;
+    this.requireSwarm(pubkeyHex);
+    checkRequestTiming(req, now, { forwarded });
+    const requirement = authRequirementFor(req);
+    if (requirement) verifyAuth(verifier, requirement);
+
+    const local = this.applyLocal(req, now);
+    if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
+
+    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
+    if (!forwarded) await this.fanOut(raw, req.method, swarm);
+    if (req.method === "delete" && req.params.required) {
+      const any = Object.values(swarm).some(
+        (e) => !isSwarmFailure(e as object) && ((e as { deleted?: string[] }).deleted?.length ?? 0) > 0,
+      );
+      if (!any) throw new ProtocolError("NOT_FOUND", "no messages deleted");
+    }
+    const body: Record<string, unknown> = { swarm, ...this.misc() };
+    if (req.method === "store") body.hash = (local as { hash: string }).hash;
+    return { status: 200, body };
+  }
+
+  /** Forwards the client's request to every swarm peer and merges their signed entries. */
+  private async fanOut(raw: unknown, method: string, swarm: Record<string, unknown>) {
+    const peers = this.d.membership.peers();
+    const body =
+      raw && typeof raw === "object" && "method" in (raw as object) ? raw : { method, params: raw };
+    await Promise.all(
+      peers.map(async (peer: NodeInfo) => {
+        try {
+          const res = await this.d.peers.post(peer, { action: "forward", request: body });
+          const entry = (res.body as { swarm?: Record<string, unknown> })?.swarm?.[peer.pubkey_ed25519];
+          swarm[peer.pubkey_ed25519] =
+            res.status === 200 && entry
+              ? entry
+              : { failed: true, code: res.status, bad_peer_response: !entry };
+        } catch (err) {
+          const timeout = err instanceof Error && err.name === "TimeoutError";
+          swarm[peer.pubkey_ed25519] = timeout
+            ? { failed: true, timeout: true }
+            : { failed: true, query_failure: true };
+        }
+      }),
+    );
+  }
+
+  private applyLocal(req: RpcSubrequest, now: number): Record<string, unknown> {
+    const s = this.d.store;
+    const pk = "pubkey" in req.params ? req.params.pubkey.hex : "";
+    switch (req.method) {
+      case "store": {
+        const p = req.params;
+        const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
+        const isNew = s.store({
+          hash,
+          owner: pk,
+          namespace: p.namespace,
+          timestamp: p.timestamp,
+          expiry: p.expiry,
+          data: p.data,
+        });
+        if (isNew) {
+          this.d.events.emit("stored", {
+            pubkey: pk,
+            namespace: p.namespace,
+            hash,
+            timestamp: p.timestamp,
+            expiry: p.expiry,
+            data: p.data,
+          });
+        }
+        const entry: Record<string, unknown> = {
+          hash,
+          signature: this.signB64(storeResponseSignatureMessage(hash)),
+          expiry: s.get(hash, now)?.expiry ?? p.expiry,
+        };
+        if (!isNew) entry.already = true;
+        return entry;
+      }
+      case "retrieve": {
+        const p = req.params;
+        const limits = effectiveRetrieveLimits(p.maxCount, p.maxSize);
+        const r = s.retrieve(pk, p.namespace, p.lastHash, now, limits);
+        return {
+          messages: r.messages.map((m) => ({
+            hash: m.hash,
+            timestamp: m.timestamp,
+            expiration: m.expiry,
+            data: toBase64(m.data),
+          })),
+          more: r.more,
+        };
+      }
+      case "get_expiries":
+        return { expiries: s.expiries(pk, req.params.messages, now) };
+      case "delete": {
+        const deleted = asciiSort(s.deleteHashes(pk, req.params.messages));
+        return {
+          deleted,
+          signature: this.signB64(deleteResponseSignatureMessage(pk, req.params.messages, deleted)),
+        };
+      }
+      case "delete_all": {
+        const p = req.params;
+        const byNs = s.deleteAll(pk, p.namespace);
+        const flat =
+          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
+        const deleted = p.namespace === "all" ? sortGroups(byNs) : flat;
+        return { deleted, signature: this.signB64(deleteAllResponseSignatureMessage(pk, p.timestamp, flat)) };
+      }
+      case "delete_before": {
+        const p = req.params;
+        const byNs = s.deleteBefore(pk, p.namespace, p.before);
+        const flat =
+          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
+        const deleted = p.namespace === "all" ? sortGroups(byNs) : flat;
+        return { deleted, signature: this.signB64(deleteBeforeResponseSignatureMessage(pk, p.before, flat)) };
+      }
+      case "expire": {
+        const p = req.params;
+        const targets = p.expiry.map((e) => appliedExpiry(e, now));
+        const r = s.expire(pk, p.messages, targets, { shorten: p.shorten, extend: p.extend }, now);
+        const updated = asciiSort(r.updated);
+        const expiries = targets.length === 1 ? targets : updated.map((h) => r.newExpiries[h]!);
+        const entry: Record<string, unknown> = {
+          updated,
+          expiry: targets.length === 1 ? targets[0] : expiries,
+          signature: this.signB64(
+            expireResponseSignatureMessage(
+              pk,
+              expiries,
+              p.messages,
+              updated,
+              p.shorten || p.extend ? r.unchanged : {},
+            ),
+          ),
+        };
+        if (p.shorten || p.extend) entry.unchanged = r.unchanged;
+        return entry;
+      }
+      case "expire_all": {
+        const p = req.params;
+        const byNs = s.expireAll(pk, p.namespace, p.expiry, now);
+        const flat =
+          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
+        const updated = p.namespace === "all" ? sortGroups(byNs) : flat;
+        return { updated, signature: this.signB64(expireAllResponseSignatureMessage(pk, p.expiry, flat)) };
+      }
+      default:
+        throw new ProtocolError("UNSUPPORTED_METHOD", `no method ${req.method}`);
+    }
+  }
+}
+
+function sortGroups(byNs: Record<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries(Object.entries(byNs).map(([ns, hs]) => [ns, asciiSort(hs)]));
+}

@@ -1,0 +1,113 @@
+import { getConnInfo } from "@hono/node-server/conninfo";
+import { ProtocolError, StorageHttpEndpoint, toErrorBody } from "@session/protocol";
+import {
+  createMetrics,
+  errorResponse,
+  limitBody,
+  notFoundHandler,
+  onErrorHandler,
+  rateLimit,
+  TokenBuckets,
+} from "@session/service-kit";
+import { type Context, Hono } from "hono";
+import type { NodeContext } from "./deps.ts";
+import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
+import { onionRoutes } from "./onion/routes.ts";
+import { PEER_RPC_PATH, verifyPeerRequest } from "./replication/peer.ts";
+import { peerRequestSchema } from "./replication/sync.ts";
+
+export interface NodeApp {
+  app: Hono;
+  monitor: MonitorService;
+}
+
+/**
+ * The node's HTTP surface: storage RPC, onion requests, monitor, node-to-node RPC, health and
+ * metrics. Rate limits are per remote address, kept in memory only (never logged).
+ */
+export function createApp(ctx: NodeContext): NodeApp {
+  const { logger } = ctx;
+  const metrics = createMetrics({ prefix: "session_node_" });
+  // Serve the node's own registry too (onion/monitor/replication metrics register there).
+  const app = new Hono();
+  app.onError(onErrorHandler(logger));
+  app.notFound(notFoundHandler);
+  app.use(metrics.middleware);
+  const buckets = new TokenBuckets({
+    capacity: ctx.config.rateLimit.burst,
+    refillPerSecond: ctx.config.rateLimit.perSecond,
+  });
+  const remote = (c: Context) => {
+    try {
+      return getConnInfo(c).remote.address ?? "unknown";
+    } catch {
+      return "unknown";
+    }
+  };
+  app.use("/storage_rpc/*", rateLimit(buckets, remote));
+  app.use("/storage_rpc/*", limitBody(ctx.config.maxBodyBytes));
+
+  app.post(StorageHttpEndpoint.storageRpc, async (c) => {
+    let body: unknown;
+    try {
+      body = await c.req.json();
+    } catch {
+      return c.json(toErrorBody(new ProtocolError("INVALID_JSON", "request body must be JSON")), 400);
+    }
+    const r = await ctx.rpc.handle(body, { viaOnion: false });
+    return c.json(r.body as object, r.status as 200);
+  });
+
+  app.post(PEER_RPC_PATH, limitBody(ctx.config.maxBodyBytes), async (c) => {
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    try {
+      verifyPeerRequest(c.req.raw.headers, bytes, ctx.membership, ctx.clock.now());
+      const parsed = peerRequestSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
+      if (!parsed.success) throw new ProtocolError("BAD_REQUEST", "bad peer request");
+      if (parsed.data.action === "forward") {
+        const r = await ctx.rpc.handle(parsed.data.request, { forwarded: true });
+        return c.json(r.body as object, r.status as 200);
+      }
+      return c.json(ctx.sync.handlePeer(parsed.data) as object);
+    } catch (err) {
+      const status = err instanceof ProtocolError ? err.status : 400;
+      return c.json(
+        toErrorBody(err instanceof SyntaxError ? new ProtocolError("INVALID_JSON") : err),
+        status as 400,
+      );
+    }
+  });
+
+  const onionCtx = {
+    keys: ctx.keys,
+    logger,
+    metrics: metrics.registry,
+    rpc: { handle: (body: unknown, o: { viaOnion: boolean }) => ctx.rpc.handle(body, o) },
+    network: ctx.network,
+    fetch: ctx.fetch,
+  };
+  app.route("/", onionRoutes(onionCtx, { nodeScheme: ctx.config.http ? "http" : "https" }));
+  const monitor = createMonitorService({ clock: ctx.clock, logger, events: ctx.events });
+  app.route("/", monitor.routes);
+
+  app.get("/health", (c) => {
+    const self = ctx.membership.self();
+    const swarm = ctx.membership.mySwarm();
+    const body = {
+      ok: self !== undefined,
+      pubkey_ed25519: ctx.network.self()?.pubkey_ed25519 ?? null,
+      registered: self !== undefined,
+      swarm: swarm ? swarm.id.toString(16).padStart(16, "0") : null,
+      peers: ctx.membership.peers().length,
+      messages: ctx.store.count(ctx.clock.now()),
+    };
+    return c.json(body, self ? 200 : 503);
+  });
+  app.get("/metrics", async (c) => {
+    const own = await ctx.metrics.metrics();
+    const http = await metrics.registry.metrics();
+    return c.body(`${own}\n${http}`, 200, { "content-type": metrics.registry.contentType });
+  });
+  app.all("*", (c) => errorResponse(c, "NOT_FOUND"));
+  return { app, monitor };
+}

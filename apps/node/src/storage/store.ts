@@ -1,0 +1,291 @@
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Database from "better-sqlite3";
+import { and, asc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/better-sqlite3";
+import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { type MessageRow, messages } from "../db/schema.ts";
+
+const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "..", "db", "migrations");
+
+export interface NewMessage {
+  hash: string;
+  owner: string;
+  namespace: number;
+  timestamp: number;
+  expiry: number;
+  data: Uint8Array;
+}
+
+export type StoredMessage = NewMessage;
+
+export interface ExpireResult {
+  updated: string[];
+  /** Hash → current expiry of messages a shorten/extend left as they were. */
+  unchanged: Record<string, number>;
+  /** Hash → new expiry of updated messages. */
+  newExpiries: Record<string, number>;
+}
+
+/**
+ * Message storage on SQLite (better-sqlite3 through drizzle, WAL). Every read takes `now` and
+ * ignores expired rows, so an expired message is never returned even before the sweep runs.
+ */
+export class MessageStore {
+  readonly db: ReturnType<typeof drizzle>;
+  private constructor(private readonly sqlite: Database.Database) {
+    this.db = drizzle(sqlite);
+  }
+
+  static open(path: string): MessageStore {
+    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+    const sqlite = new Database(path);
+    sqlite.pragma("journal_mode = WAL");
+    sqlite.pragma("synchronous = NORMAL");
+    const store = new MessageStore(sqlite);
+    migrate(store.db, { migrationsFolder: MIGRATIONS });
+    return store;
+  }
+
+  /** Inserts a message; false when its hash is already stored (then its expiry is raised if later). */
+  store(m: NewMessage): boolean {
+    const res = this.db
+      .insert(messages)
+      .values({ ...m, data: Buffer.from(m.data) })
+      .onConflictDoNothing()
+      .run();
+    if (res.changes > 0) return true;
+    this.db
+      .update(messages)
+      .set({ expiry: sql`max(${messages.expiry}, ${m.expiry})` })
+      .where(eq(messages.hash, m.hash))
+      .run();
+    return false;
+  }
+
+  get(hash: string, now: number): MessageRow | undefined {
+    return this.db
+      .select()
+      .from(messages)
+      .where(and(eq(messages.hash, hash), gt(messages.expiry, now)))
+      .get();
+  }
+
+  /**
+   * Messages of an account namespace after `lastHash` (or from the start when unknown/absent),
+   * oldest first, within the count and byte limits; `more` when limits cut the result.
+   */
+  retrieve(
+    owner: string,
+    namespace: number,
+    lastHash: string | undefined,
+    now: number,
+    limits: { maxCount?: number | undefined; maxSize: number },
+  ): { messages: MessageRow[]; more: boolean } {
+    let afterId = 0;
+    if (lastHash) {
+      const last = this.db
+        .select({ id: messages.id })
+        .from(messages)
+        .where(and(eq(messages.hash, lastHash), eq(messages.owner, owner), eq(messages.namespace, namespace)))
+        .get();
+      if (last) afterId = last.id;
+    }
+    const cap = (limits.maxCount ?? 10_000) + 1;
+    const rows = this.db
+      .select()
+      .from(messages)
+      .where(
+        and(
+          eq(messages.owner, owner),
+          eq(messages.namespace, namespace),
+          gt(messages.id, afterId),
+          gt(messages.expiry, now),
+        ),
+      )
+      .orderBy(asc(messages.id))
+      .limit(cap)
+      .all();
+    const out: MessageRow[] = [];
+    let size = 0;
+    for (const r of rows) {
+      // Sizes are counted as the base64 the reply carries, as oxenss does.
+      const s = Math.ceil(r.data.length / 3) * 4 + r.hash.length;
+      if (limits.maxCount !== undefined && out.length >= limits.maxCount)
+        return { messages: out, more: true };
+      if (out.length > 0 && size + s > limits.maxSize) return { messages: out, more: true };
+      out.push(r);
+      size += s;
+    }
+    return { messages: out, more: false };
+  }
+
+  /** Deletes the given hashes of an account; returns the ones that existed. */
+  deleteHashes(owner: string, hashes: readonly string[]): string[] {
+    if (hashes.length === 0) return [];
+    const rows = this.db
+      .delete(messages)
+      .where(and(eq(messages.owner, owner), inArray(messages.hash, [...hashes])))
+      .returning({ hash: messages.hash })
+      .all();
+    return rows.map((r) => r.hash);
+  }
+
+  /** Deletes every message (of one namespace, or all), returning hashes grouped by namespace. */
+  deleteAll(owner: string, namespace: number | "all"): Record<string, string[]> {
+    const where =
+      namespace === "all"
+        ? eq(messages.owner, owner)
+        : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
+    const rows = this.db
+      .delete(messages)
+      .where(where)
+      .returning({ hash: messages.hash, namespace: messages.namespace })
+      .all();
+    return groupByNamespace(rows);
+  }
+
+  deleteBefore(owner: string, namespace: number | "all", before: number): Record<string, string[]> {
+    const scope =
+      namespace === "all"
+        ? eq(messages.owner, owner)
+        : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
+    const rows = this.db
+      .delete(messages)
+      .where(and(scope, lt(messages.timestamp, before)))
+      .returning({ hash: messages.hash, namespace: messages.namespace })
+      .all();
+    return groupByNamespace(rows);
+  }
+
+  /**
+   * Sets the expiry of the given messages (one value, or one per hash). `shorten` only lowers,
+   * `extend` only raises; others are reported unchanged with their current expiry.
+   */
+  expire(
+    owner: string,
+    hashes: readonly string[],
+    expiries: readonly number[],
+    mode: { shorten: boolean; extend: boolean },
+    now: number,
+  ): ExpireResult {
+    const out: ExpireResult = { updated: [], unchanged: {}, newExpiries: {} };
+    this.db.transaction((tx) => {
+      hashes.forEach((hash, i) => {
+        const target = expiries.length === 1 ? expiries[0]! : expiries[i]!;
+        const row = tx
+          .select({ expiry: messages.expiry })
+          .from(messages)
+          .where(and(eq(messages.owner, owner), eq(messages.hash, hash), gt(messages.expiry, now)))
+          .get();
+        if (!row) return;
+        const allowed =
+          (mode.shorten && target < row.expiry) ||
+          (mode.extend && target > row.expiry) ||
+          (!mode.shorten && !mode.extend);
+        if (!allowed || target === row.expiry) {
+          if (mode.shorten || mode.extend) out.unchanged[hash] = row.expiry;
+          else if (target === row.expiry) {
+            out.updated.push(hash);
+            out.newExpiries[hash] = target;
+          }
+          return;
+        }
+        tx.update(messages).set({ expiry: target }).where(eq(messages.hash, hash)).run();
+        out.updated.push(hash);
+        out.newExpiries[hash] = target;
+      });
+    });
+    return out;
+  }
+
+  /** Shortens every later expiry (of one namespace, or all) to `expiry`; returns updated hashes. */
+  expireAll(owner: string, namespace: number | "all", expiry: number, now: number): Record<string, string[]> {
+    const scope =
+      namespace === "all"
+        ? eq(messages.owner, owner)
+        : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
+    const rows = this.db
+      .update(messages)
+      .set({ expiry })
+      .where(and(scope, gt(messages.expiry, expiry), gt(messages.expiry, now)))
+      .returning({ hash: messages.hash, namespace: messages.namespace })
+      .all();
+    return groupByNamespace(rows);
+  }
+
+  expiries(owner: string, hashes: readonly string[], now: number): Record<string, number> {
+    if (hashes.length === 0) return {};
+    const rows = this.db
+      .select({ hash: messages.hash, expiry: messages.expiry })
+      .from(messages)
+      .where(and(eq(messages.owner, owner), inArray(messages.hash, [...hashes]), gt(messages.expiry, now)))
+      .all();
+    return Object.fromEntries(rows.map((r) => [r.hash, r.expiry]));
+  }
+
+  /** Removes expired rows; returns how many. */
+  sweep(now: number): number {
+    return this.db.delete(messages).where(lte(messages.expiry, now)).run().changes;
+  }
+
+  owners(now: number): string[] {
+    return this.db
+      .selectDistinct({ owner: messages.owner })
+      .from(messages)
+      .where(gt(messages.expiry, now))
+      .all()
+      .map((r) => r.owner);
+  }
+
+  /** Live messages of the given owners (replication, rebalancing, catch-up). */
+  messagesOf(owners: readonly string[], now: number): StoredMessage[] {
+    if (owners.length === 0) return [];
+    return this.db
+      .select()
+      .from(messages)
+      .where(and(inArray(messages.owner, [...owners]), gt(messages.expiry, now)))
+      .orderBy(asc(messages.id))
+      .all()
+      .map(toStored);
+  }
+
+  deleteOwners(owners: readonly string[]): number {
+    if (owners.length === 0) return 0;
+    return this.db
+      .delete(messages)
+      .where(inArray(messages.owner, [...owners]))
+      .run().changes;
+  }
+
+  count(now: number): number {
+    const row = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(messages)
+      .where(gt(messages.expiry, now))
+      .get();
+    return Number(row?.n ?? 0);
+  }
+
+  close(): void {
+    this.sqlite.close();
+  }
+}
+
+function toStored(r: MessageRow): StoredMessage {
+  return {
+    hash: r.hash,
+    owner: r.owner,
+    namespace: r.namespace,
+    timestamp: r.timestamp,
+    expiry: r.expiry,
+    data: new Uint8Array(r.data),
+  };
+}
+
+function groupByNamespace(rows: { hash: string; namespace: number }[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const r of rows) (out[String(r.namespace)] ??= []).push(r.hash);
+  return out;
+}
