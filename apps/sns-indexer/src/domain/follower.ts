@@ -174,11 +174,15 @@ export class Follower {
         this.o.logger.error({ err: String(err) }, "sync failed; will retry");
       }
       await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, pollMs);
-        signal.addEventListener("abort", () => {
+        const onAbort = () => {
           clearTimeout(t);
           resolve();
-        });
+        };
+        const t = setTimeout(() => {
+          signal.removeEventListener("abort", onAbort);
+          resolve();
+        }, pollMs);
+        signal.addEventListener("abort", onAbort, { once: true });
       });
     }
   }

@@ -1,0 +1,237 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import {
+  type Deployment,
+  defaultDeployParams,
+  deploySessionContracts,
+  type InProcessChain,
+  serviceNodeRegistryAbi,
+  seshAbi,
+  startInProcessChain,
+} from "@session/contracts";
+import { fromHex, toHex, x25519PublicFromSecret } from "@session/crypto";
+import { type RunningNode, startNode } from "@session/node";
+import { createLogger, type Logger } from "@session/service-kit";
+import { type RunningIndexer, startIndexer } from "@session/sns-indexer";
+import { Contract } from "ethers";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+
+export interface DevnetOptions {
+  /** Storage nodes to run (default 12). */
+  nodes?: number;
+  /** Where every service keeps its data (created if missing). */
+  dataDir: string;
+  /** Start the file server as a child process (default true). */
+  fileServer?: boolean;
+  /** One line per step, for a progress display. */
+  onProgress?: (step: string, done: number, total: number) => void;
+  logger?: Logger;
+}
+
+export interface DevnetNode {
+  url: string;
+  pubkeyEd25519: string;
+  pubkeyX25519: string;
+  swarm: string | null;
+  node: RunningNode;
+}
+
+export interface Devnet {
+  /** A node to bootstrap clients from (`session --network <seedUrl>`). */
+  seedUrl: string;
+  chainUrl: string;
+  indexerUrl: string;
+  deployment: Deployment;
+  nodes: DevnetNode[];
+  fileServer?: { url: string; x25519: string };
+  /** Re-reads node swarms (after membership changes). */
+  status(): DevnetNode[];
+  stop(): Promise<void>;
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 30_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`devnet: timed out waiting for ${what}`);
+}
+
+/**
+ * The whole local network on loopback: an in-process Hardhat (EDR) chain served over JSON-RPC with
+ * the contracts deployed, N storage nodes staked and registered on-chain, the sns-indexer
+ * following the chain, the nodes reading their registry from the indexer, and the file server.
+ */
+export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
+  const n = opts.nodes ?? 12;
+  const logger = opts.logger ?? createLogger({ name: "devnet", level: "warn" });
+  const total = 4 + n;
+  let done = 0;
+  const step = (s: string) => opts.onProgress?.(s, ++done, total);
+  mkdirSync(opts.dataDir, { recursive: true });
+  const cleanups: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await c().catch(() => {});
+  };
+
+  try {
+    const chain: InProcessChain = await startInProcessChain();
+    cleanups.push(() => chain.close());
+    const chainUrl = await chain.serve();
+    const admin = await chain.signer(0);
+    const params = defaultDeployParams(await admin.getAddress());
+    const deployment = await deploySessionContracts(admin, params);
+    step("chain started, contracts deployed");
+
+    const indexer: RunningIndexer = await startIndexer(
+      {
+        rpcUrl: chainUrl,
+        addresses: { registry: deployment.serviceNodeRegistry, names: deployment.sessionNameService },
+        startBlock: deployment.deploymentBlock,
+        databaseUrl: `sqlite:${join(opts.dataDir, "indexer", "indexer.sqlite")}`,
+        confirmations: 0,
+        batchSize: 1000,
+        reorgDepth: 16,
+        pollMs: 250,
+        host: "127.0.0.1",
+        port: 0,
+        logLevel: "warn",
+      },
+      { provider: chain.provider, logger: logger.child({ svc: "indexer" }) },
+    );
+    cleanups.push(() => indexer.stop());
+    step("sns-indexer following the chain");
+
+    const nodes: RunningNode[] = [];
+    for (let i = 0; i < n; i++) {
+      const node = await startNode(
+        {
+          dataDir: join(opts.dataDir, `node-${String(i).padStart(2, "0")}`),
+          host: "127.0.0.1",
+          port: 0,
+          publicIp: "127.0.0.1",
+          http: true,
+          registry: { url: indexer.url, pollMs: 1000 },
+          sweepIntervalMs: 10_000,
+          maxBodyBytes: 10 * 1024 * 1024,
+          rateLimit: { perSecond: 1000, burst: 2000 },
+          logLevel: "warn",
+        },
+        { logger: logger.child({ svc: `node-${i}` }) },
+      );
+      nodes.push(node);
+      cleanups.push(() => node.stop());
+      // Stake and register the node on-chain from its own operator account.
+      const operator = await chain.signer(1 + (i % 19));
+      const sesh = new Contract(deployment.sesh, seshAbi as never, admin);
+      await (
+        await sesh.getFunction("transfer")(await operator.getAddress(), params.stakingRequirement)
+      ).wait();
+      const opSesh = new Contract(deployment.sesh, seshAbi as never, operator);
+      await (
+        await opSesh.getFunction("approve")(deployment.serviceNodeRegistry, params.stakingRequirement)
+      ).wait();
+      const registry = new Contract(
+        deployment.serviceNodeRegistry,
+        serviceNodeRegistryAbi as never,
+        operator,
+      );
+      await (
+        await registry.getFunction("registerNode")(
+          `0x${node.info.pubkey_ed25519}`,
+          `0x${node.info.pubkey_x25519}`,
+          0x7f000001,
+          node.info.storage_port,
+          500,
+          params.stakingRequirement,
+        )
+      ).wait();
+      step(`node ${i + 1}/${n} staked and registered`);
+    }
+
+    await waitFor(
+      "the indexer to list every node",
+      () => indexer.follower.state.activeNodeInfos().length === n,
+    );
+    await Promise.all(nodes.map((x) => x.refreshRegistry()));
+    await waitFor("every node to know its swarm", () =>
+      nodes.every((x) => x.ctx.membership.mySwarm() !== undefined),
+    );
+    step("nodes joined their swarms");
+
+    let fileServer: Devnet["fileServer"];
+    if (opts.fileServer ?? true) {
+      fileServer = await startFileServerProcess(join(opts.dataDir, "file-server"), cleanups);
+    }
+    step("file server up");
+
+    const status = (): DevnetNode[] =>
+      nodes.map((x) => ({
+        url: x.url,
+        pubkeyEd25519: x.info.pubkey_ed25519,
+        pubkeyX25519: x.info.pubkey_x25519,
+        swarm: x.ctx.membership.mySwarm()?.id.toString(16).padStart(16, "0") ?? null,
+        node: x,
+      }));
+    return {
+      seedUrl: nodes[0]!.url,
+      chainUrl,
+      indexerUrl: indexer.url,
+      deployment,
+      nodes: status(),
+      ...(fileServer ? { fileServer } : {}),
+      status,
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
+
+/** Runs apps/file-server's own main as a child process on a free port. */
+async function startFileServerProcess(
+  dataDir: string,
+  cleanups: (() => Promise<void>)[],
+): Promise<{ url: string; x25519: string }> {
+  mkdirSync(dataDir, { recursive: true });
+  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [tsx, join(repoRoot, "apps", "file-server", "src", "main.ts")],
+    {
+      env: { ...process.env, FS_PORT: String(port), FS_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  cleanups.push(
+    () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null) return res();
+        child.once("exit", () => res());
+        child.kill("SIGTERM");
+      }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor("the file server", async () => {
+    if (child.exitCode !== null) throw new Error(`file server exited with ${child.exitCode}`);
+    try {
+      return (await fetch(`${url}/health`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  // The file server keeps its X25519 secret there; clients need the public key.
+  const secret = fromHex(readFileSync(join(dataDir, "x25519.key"), "utf8").trim());
+  return { url, x25519: toHex(x25519PublicFromSecret(secret)) };
+}

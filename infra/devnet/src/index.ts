@@ -1,0 +1,1 @@
+export { type Devnet, type DevnetNode, type DevnetOptions, startDevnet } from "./devnet.ts";
