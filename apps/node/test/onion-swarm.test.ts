@@ -1,196 +1,171 @@
-import { sign } from "node:crypto";
-import { EventEmitter } from "node:events";
-import { toBase64, toHex, utf8Encode } from "@session/crypto";
-import {
-  assignSwarms,
-  computeMessageHash,
-  type NodeInfo,
-  signRpcParams,
-  swarmForPubkey,
-} from "@session/protocol";
+import { fromBase64, sign, toBase64, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { type EncType, encodeV4Request, swarmIdToHex } from "@session/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openMonitorStream } from "../src/monitor/client.ts";
 import { monitorSignatureMessage } from "../src/monitor/schema.ts";
-import { newAccount, type TestAccount } from "./helpers/accounts.ts";
+import type { RunningNode } from "../src/node.ts";
+import { newAccount, retrieveParams, storeParams, TestNet } from "./helpers/node-net.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";
-import { type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
-import { swarmStorage } from "./helpers/swarm-storage.ts";
+import { loopbackServer } from "./helpers/raw-server.ts";
+import { startV4TestServer } from "./helpers/v4-server.ts";
 
 /*
- * A client stores a message for a recipient through a 3-hop path that ends at a node of the
- * recipient's swarm, reads it back the same way, and a push-server-style monitor subscription
- * on that node sees it. Six real node servers, two swarms of three. The storage behind each
- * node is the in-memory stand-in of test/helpers/swarm-storage.ts (see there).
+ * Eleven real storage nodes (startNode: own SQLite file, registry, replication) on loopback, two
+ * swarms. A client stores for a recipient through a 3-hop onion path that ends at a member of
+ * the recipient's swarm, reads it back through another path from another member, a
+ * push-server-style monitor on the destination sees the store, a node outside the swarm answers
+ * 421 through the onion, and a path through real nodes reaches an HTTP server's /oxen/v4/lsrpc.
  */
 
-const network = new TestNetwork();
-const handlers = new Map<string, (body: unknown) => Promise<{ status: number; body: unknown }>>();
-const emitters = new Map<string, EventEmitter>();
-let nodes: OnionTestNode[] = [];
-let swarms: Map<bigint, NodeInfo[]>;
+const net = new TestNet();
+let server: Awaited<ReturnType<typeof startV4TestServer>>;
 
 beforeAll(async () => {
-  nodes = await Promise.all(
-    Array.from({ length: 6 }, async () => {
-      const events = new EventEmitter();
-      const node = await startOnionTestNode(network, {
-        events,
-        rpc: (body) => handlers.get(node.ed25519Hex)!(body),
-      });
-      emitters.set(node.ed25519Hex, events);
-      return node;
-    }),
-  );
-  swarms = assignSwarms(
-    nodes.map((n) => ({ ...n.address, swarm_id: "0" })),
-    { minSwarmSize: 2, targetSwarmSize: 3 },
-  );
-  expect(swarms.size).toBe(2);
-  for (const [id, members] of swarms) {
-    for (const m of members) {
-      m.swarm_id = id.toString();
-      const events = emitters.get(m.pubkey_ed25519)!;
-      handlers.set(
-        m.pubkey_ed25519,
-        swarmStorage({ mySwarm: id, swarms, onStored: (s) => events.emit("stored", s) }),
-      );
-    }
-  }
+  await net.start(11); // 11 nodes: the smallest network the swarm rule (min 5, target 7) splits in two
+  server = await startV4TestServer();
+}, 60_000);
+afterAll(async () => {
+  await net.stop();
+  await server.close();
 });
-afterAll(() => Promise.all(nodes.map((n) => n.close())));
 
-function placement(recipient: TestAccount) {
-  const owner = swarmForPubkey(recipient.sessionId, [...swarms.keys()]);
-  const members = swarms.get(owner)!;
-  const byHex = (hex: string) => nodes.find((n) => n.ed25519Hex === hex)!;
-  const dest = byHex(members[0]!.pubkey_ed25519);
-  const outsider = nodes.find((n) => !members.some((m) => m.pubkey_ed25519 === n.ed25519Hex))!;
-  const path = nodes.filter((n) => n !== dest).slice(0, 3);
-  return { owner, members, dest, outsider, path };
+const hop = (n: RunningNode) => ({ ed25519: n.keys.ed25519.publicKey, x25519: n.keys.x25519.publicKey });
+
+function placement(sessionId: string) {
+  const swarm = net.nodes[0]!.ctx.membership.swarmOf(sessionId)!;
+  const members = net.nodes.filter((n) =>
+    swarm.members.some((m) => m.pubkey_ed25519 === n.info.pubkey_ed25519),
+  );
+  const others = net.nodes.filter((n) => !members.includes(n));
+  return { swarm, members, others };
 }
 
 async function viaOnion(
-  path: OnionTestNode[],
-  dest: OnionTestNode,
-  request: object,
-  encType: "aes-gcm" | "xchacha20",
+  path: RunningNode[],
+  dest: RunningNode,
+  method: string,
+  params: unknown,
+  encType: EncType,
 ) {
   const onion = buildClientOnion({
-    payload: utf8Encode(JSON.stringify(request)),
-    destination: { kind: "node", ed25519: dest.ed25519, x25519: dest.x25519 },
-    hops: path,
+    payload: utf8Encode(JSON.stringify({ method, params })),
+    destination: { kind: "node", ...hop(dest) },
+    hops: path.map(hop),
     encType,
   });
   const res = await postBytes(`${path[0]!.url}/onion_req/v2`, onion.request);
   expect(res.status).toBe(200);
-  return onion.openJson(res.body);
+  // biome-ignore lint/suspicious/noExplicitAny: RPC bodies are checked field by field below
+  return onion.openJson(res.body) as { status: number; body: any };
 }
 
-describe("store and retrieve through 3 hops to the recipient's swarm", () => {
-  for (const encType of ["aes-gcm", "xchacha20"] as const) {
-    it(`${encType}: store lands on a swarm member, the monitor sees it, a signed retrieve returns it`, async () => {
-      const recipient = newAccount();
-      const { dest, path } = placement(recipient);
-      const now = Date.now();
+describe("onion requests across real storage nodes", () => {
+  it("has two swarms", () => {
+    expect(net.nodes[0]!.ctx.membership.swarmIds().length).toBe(2);
+  });
 
-      // The push server's view: a monitor stream on the destination node.
-      const sigTs = Math.floor(now / 1000);
-      const monitorSub = {
-        pubkey: recipient.sessionId,
-        session_ed25519: toHex(recipient.edPk),
-        namespaces: [0],
-        data: true,
-        sig_ts: sigTs,
-        signature: toBase64(
-          new Uint8Array(
-            sign(null, monitorSignatureMessage(recipient.sessionId, sigTs, true, [0]), recipient.key),
-          ),
-        ),
-      };
+  for (const encType of ["aes-gcm", "xchacha20"] as const) {
+    it(`${encType}: store via 3 hops lands in the recipient's swarm; monitor sees it; retrieve via another path`, async () => {
+      const alice = newAccount();
+      const { members, others } = placement(alice.sessionId);
+      const dest = members[0]!;
+      const path = [...others, ...members.slice(1)].slice(0, 3);
+
+      const sigTs = Math.floor(Date.now() / 1000);
       const controller = new AbortController();
-      const monitor = await openMonitorStream(fetch, dest.url, [monitorSub], { signal: controller.signal });
+      const monitor = await openMonitorStream(
+        fetch,
+        dest.url,
+        [
+          {
+            pubkey: alice.sessionId,
+            session_ed25519: toHex(alice.ed25519.publicKey),
+            namespaces: [0],
+            data: true,
+            sig_ts: sigTs,
+            signature: toBase64(
+              sign(monitorSignatureMessage(alice.sessionId, sigTs, true, [0]), alice.ed25519.secretKey),
+            ),
+          },
+        ],
+        { signal: controller.signal },
+      );
       expect((await monitor.next()).value).toMatchObject({
         event: "subscribed",
         data: { results: [{ success: true }] },
       });
 
-      const data = utf8Encode(`hello through the onion (${encType})`);
-      const stored = await viaOnion(
-        path,
-        dest,
-        {
-          method: "store",
-          params: {
-            pubkey: recipient.sessionId,
-            namespace: 0,
-            timestamp: now,
-            ttl: 86_400_000,
-            data: toBase64(data),
-          },
-        },
-        encType,
-      );
-      const hash = computeMessageHash(recipient.sessionId, 0, data);
-      expect(stored).toEqual({ status: 200, body: { hash } });
+      const text = `through the onion (${encType})`;
+      const stored = await viaOnion(path, dest, "store", storeParams(alice, text), encType);
+      expect(stored.status).toBe(200);
+      expect(Object.keys(stored.body.swarm).sort()).toEqual(members.map((m) => m.info.pubkey_ed25519).sort());
 
       const note = await monitor.next();
       expect(note.value).toMatchObject({
         event: "message",
-        data: { pubkey: recipient.sessionId, hash, data: toBase64(data) },
+        data: {
+          pubkey: alice.sessionId,
+          hash: stored.body.hash,
+          namespace: 0,
+          data: toBase64(utf8Encode(text)),
+        },
       });
       controller.abort();
 
-      const retrieveParams = signRpcParams(
-        "retrieve",
-        { pubkey: recipient.sessionId, namespace: 0, timestamp: Date.now() },
-        {
-          sign: (m) => new Uint8Array(sign(null, m, recipient.key)),
-          ed25519PubkeyHex: toHex(recipient.edPk),
-        },
-      );
-      const got = await viaOnion(path, dest, { method: "retrieve", params: retrieveParams }, encType);
+      const reader = members[members.length - 1]!;
+      const otherPath = net.nodes
+        .filter((n) => n !== reader)
+        .reverse()
+        .slice(0, 3);
+      const got = await viaOnion(otherPath, reader, "retrieve", retrieveParams(alice), encType);
       expect(got.status).toBe(200);
-      expect((got.body as { messages: { hash: string; data: string }[] }).messages).toEqual([
-        expect.objectContaining({ hash, data: toBase64(data) }),
-      ]);
-
-      // The same retrieve signed by someone else is refused, through the onion.
-      const forged = signRpcParams(
-        "retrieve",
-        { pubkey: recipient.sessionId, namespace: 0, timestamp: Date.now() },
-        {
-          sign: (m) => new Uint8Array(sign(null, m, newAccount().key)),
-          ed25519PubkeyHex: toHex(recipient.edPk),
-        },
-      );
-      expect((await viaOnion(path, dest, { method: "retrieve", params: forged }, encType)).status).toBe(401);
+      expect(got.body.messages.map((m: { data: string }) => utf8Decode(fromBase64(m.data)))).toEqual([text]);
     });
   }
 
   it("a node outside the recipient's swarm answers 421 with the right swarm, through the onion", async () => {
-    const recipient = newAccount();
-    const { owner, members, outsider } = placement(recipient);
-    const path = nodes.filter((n) => n !== outsider).slice(0, 3);
-    const res = await viaOnion(
-      path,
-      outsider,
-      {
-        method: "store",
-        params: {
-          pubkey: recipient.sessionId,
-          namespace: 0,
-          timestamp: Date.now(),
-          ttl: 86_400_000,
-          data: "aGk=",
-        },
-      },
-      "xchacha20",
+    const bob = newAccount();
+    const { swarm, members, others } = placement(bob.sessionId);
+    const outsider = others[0]!;
+    const path = net.nodes.filter((n) => n !== outsider).slice(0, 3);
+    const r = await viaOnion(path, outsider, "store", storeParams(bob, "wrong place"), "xchacha20");
+    expect(r.status).toBe(421);
+    expect(r.body.swarm).toBe(swarmIdToHex(swarm.id));
+    expect(r.body.snodes.map((s: { pubkey_ed25519: string }) => s.pubkey_ed25519).sort()).toEqual(
+      members.map((m) => m.info.pubkey_ed25519).sort(),
     );
-    expect(res.status).toBe(421);
-    const body = res.body as { swarm: string; snodes: { pubkey_ed25519: string }[] };
-    expect(BigInt(`0x${body.swarm}`)).toBe(owner);
-    expect(body.snodes.map((s) => s.pubkey_ed25519).sort()).toEqual(
-      members.map((m) => m.pubkey_ed25519).sort(),
-    );
+  });
+
+  it("a v4 storage request at the final node gets a v4 answer", async () => {
+    const carol = newAccount();
+    const { members, others } = placement(carol.sessionId);
+    const onion = buildClientOnion({
+      payload: encodeV4Request(
+        { method: "POST", endpoint: "/storage_rpc/v1", headers: { "content-type": "application/json" } },
+        utf8Encode(JSON.stringify({ method: "store", params: storeParams(carol, "v4 store") })),
+      ),
+      destination: { kind: "node", ...hop(members[0]!) },
+      hops: others.slice(0, 3).map(hop),
+      encType: "aes-gcm",
+    });
+    const res = await postBytes(`${others[0]!.url}/oxen/v4/lsrpc`, onion.request);
+    expect(res.status).toBe(200);
+    const v4 = onion.openV4(res.body);
+    expect(v4.info.code).toBe(200);
+    expect(JSON.parse(utf8Decode(v4.body!)).hash).toMatch(/^[A-Za-z0-9+/]{43}$/);
+  });
+
+  it("3 real nodes relay to an HTTP server's /oxen/v4/lsrpc and back", async () => {
+    const onion = buildClientOnion({
+      payload: encodeV4Request({ method: "GET", endpoint: "/echo/via-real-nodes" }),
+      destination: loopbackServer(server.port, server.x25519),
+      hops: net.nodes.slice(0, 3).map(hop),
+      encType: "xchacha20",
+    });
+    const res = await postBytes(`${net.nodes[0]!.url}/onion_req/v2`, onion.request);
+    expect(res.status).toBe(200);
+    const v4 = onion.openV4(res.body);
+    expect(v4.info.code).toBe(200);
+    expect(utf8Decode(v4.body!)).toBe("via-real-nodes");
   });
 });
