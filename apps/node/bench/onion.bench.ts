@@ -11,6 +11,7 @@ import { decodeOnionLayer, type EncType, encodeOnionLayer, FINAL_HOP_CONTROL } f
 import { nodeHopCipher } from "../src/onion/hop-cipher.ts";
 import { encryptForHop, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import { type OnionDeps, processOnionHop } from "../src/onion/process.ts";
+import { TestNet } from "../test/helpers/node-net.ts";
 import { buildClientOnion, postBytes } from "../test/helpers/onion-client.ts";
 import { ed25519KeyPair, parsingRpc, startOnionTestNode, TestNetwork } from "../test/helpers/onion-node.ts";
 
@@ -33,7 +34,7 @@ async function measure(name: string, unitsPerOp: number, unit: string, op: () =>
   lat.sort((a, b) => a - b);
   const ops = lat.length / secs;
   console.log(
-    `${name.padEnd(46)} ${ops.toFixed(0).padStart(7)} ops/s ${(ops * unitsPerOp).toFixed(0).padStart(7)} ${unit}/s  p50 ${pct(lat, 50).toFixed(3)} ms  p99 ${pct(lat, 99).toFixed(3)} ms`,
+    `${name.padEnd(52)} ${ops.toFixed(0).padStart(7)} ops/s ${(ops * unitsPerOp).toFixed(0).padStart(7)} ${unit}/s  p50 ${pct(lat, 50).toFixed(3)} ms  p99 ${pct(lat, 99).toFixed(3)} ms`,
   );
 }
 
@@ -57,7 +58,7 @@ async function measureConcurrent(
   );
   const ops = done / ((performance.now() - start) / 1000);
   console.log(
-    `${name.padEnd(46)} ${ops.toFixed(0).padStart(7)} ops/s ${(ops * unitsPerOp).toFixed(0).padStart(7)} ${unit}/s`,
+    `${name.padEnd(52)} ${ops.toFixed(0).padStart(7)} ops/s ${(ops * unitsPerOp).toFixed(0).padStart(7)} ${unit}/s`,
   );
 }
 
@@ -129,8 +130,35 @@ async function httpChain(encType: EncType) {
   await Promise.all(nodes.map((n) => n.close()));
 }
 
+/** The same 3-hop path over real storage nodes (startNode: SQLite, registry, rate limits). */
+async function realNodeChain(encType: EncType) {
+  const net = new TestNet();
+  const nodes = await net.start(4);
+  const hops = nodes.map((n) => ({ ed25519: n.keys.ed25519.publicKey, x25519: n.keys.x25519.publicKey }));
+  const payload = utf8Encode(JSON.stringify({ method: "info", params: {} }));
+  const pool = Array.from({ length: 64 }, () =>
+    buildClientOnion({
+      payload,
+      destination: { kind: "node", ...hops[3]! },
+      hops: hops.slice(0, 3),
+      encType,
+    }),
+  );
+  let i = 0;
+  const send = async () => {
+    const onion = pool[i++ % pool.length]!;
+    const res = await postBytes(`${nodes[0]!.url}/onion_req/v2`, onion.request);
+    if (res.status !== 200 || onion.openJson(res.body).status !== 200)
+      throw new Error(`onion failed: ${res.status}`);
+  };
+  await send();
+  await measure(`real nodes 3-hop → node info, sequential (${encType})`, 4, "hops", send);
+  await net.stop();
+}
+
 console.log(
   `onion bench (${DURATION_MS} ms per line; HTTP lines replay prebuilt requests; 4 node hops each, client decrypts every reply)`,
 );
 for (const encType of ["aes-gcm", "xchacha20"] as const) await inProcess(encType);
 for (const encType of ["aes-gcm", "xchacha20"] as const) await httpChain(encType);
+for (const encType of ["aes-gcm", "xchacha20"] as const) await realNodeChain(encType);
