@@ -112,6 +112,9 @@ describe("onion requests across real storage nodes", () => {
       });
       controller.abort();
 
+      const metrics = await (await fetch(`${dest.url}/metrics`)).text();
+      expect(metrics).toMatch(/session_node_onion_requests_total\{outcome="final",code="ok"\} [1-9]/);
+
       const reader = members[members.length - 1]!;
       const otherPath = net.nodes
         .filter((n) => n !== reader)
