@@ -55,6 +55,7 @@ export class MonitorStream {
   readonly watches = new Map<string, AccountWatch>();
   private readonly queue: StreamEvent[] = [];
   private wake: (() => void) | undefined;
+  private onClosed: (() => void) | undefined;
   closed = false;
 
   constructor(private readonly maxQueued: number) {}
@@ -74,6 +75,12 @@ export class MonitorStream {
     this.queue.push({ event: "close", data });
     this.closed = true;
     this.wake?.();
+    this.onClosed?.();
+  }
+
+  /** Called once when the hub closes this stream (slow reader, shutdown). */
+  whenClosed(fn: () => void): void {
+    this.onClosed = fn;
   }
 
   /** Ends the stream at once (the reader went away). */

@@ -28,6 +28,8 @@ export interface MonitorOptions {
   keepaliveMs?: number;
   /** Largest subscribe request body (default 1 MiB). */
   maxBodyBytes?: number;
+  /** After the node closes a stream, how long its reader has to take the rest (default 5 s). */
+  closeGraceMs?: number;
   verifier?: SignatureVerifier;
 }
 
@@ -64,6 +66,7 @@ function errorResponse(c: Context, err: unknown): Response {
 export function createMonitorService(ctx: MonitorRouteContext, options: MonitorOptions = {}): MonitorService {
   const keepaliveMs = options.keepaliveMs ?? 25_000;
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
+  const closeGraceMs = options.closeGraceMs ?? 5000;
   const logger = ctx.logger.child({ component: "monitor" });
   const hub = new MonitorHub({
     now: () => ctx.clock.now(),
@@ -93,9 +96,23 @@ export function createMonitorService(ctx: MonitorRouteContext, options: MonitorO
         stream.abort();
         hub.remove(stream);
       });
+      // A reader that stopped reading leaves our writes pending forever: once the hub has
+      // dropped the stream, give the close event a moment to go out, then cut the connection.
+      let watchdog: NodeJS.Timeout | undefined;
+      stream.whenClosed(() => {
+        watchdog = setTimeout(() => {
+          (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing?.destroy();
+          sse.abort();
+        }, closeGraceMs);
+        watchdog.unref();
+      });
       await sse.writeSSE({ event: "subscribed", data: JSON.stringify({ stream: stream.id, results }) });
-      await pump(stream, sse, keepaliveMs);
-      hub.remove(stream);
+      try {
+        await pump(stream, sse, keepaliveMs);
+      } finally {
+        clearTimeout(watchdog);
+        hub.remove(stream);
+      }
       logger.debug({ stream: stream.id }, "monitor stream ended");
     });
   });

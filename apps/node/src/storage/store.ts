@@ -286,6 +286,9 @@ function toStored(r: MessageRow): StoredMessage {
 
 function groupByNamespace(rows: { hash: string; namespace: number }[]): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (const r of rows) (out[String(r.namespace)] ??= []).push(r.hash);
+  for (const r of rows) {
+    const key = String(r.namespace);
+    out[key] = [...(out[key] ?? []), r.hash];
+  }
   return out;
 }

@@ -74,6 +74,7 @@ export function newAccount(): AccountKeys {
   return keypairFromSeed(generateSeed());
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: tests read RPC bodies field by field
 export async function rpc(
   url: string,
   method: string,

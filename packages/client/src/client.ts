@@ -1,0 +1,250 @@
+import { EventEmitter } from "node:events";
+import { isSessionId, sign, toHex } from "@session/crypto";
+import { type Content, ExpirationType, type NodeInfo, signRpcParams } from "@session/protocol";
+import { ClientError } from "./errors.ts";
+import type { Identity } from "./identity.ts";
+import { expirationOf, type IncomingMessage, openMessage, sealMessage } from "./messages.ts";
+import { NodePool } from "./network/nodes.ts";
+import { OnionTransport, type RpcReply } from "./network/transport.ts";
+
+export interface SessionClientOptions {
+  identity: Identity;
+  /** Seed node URLs (their scheme is used for every node). */
+  seeds: readonly string[];
+  fetch?: typeof fetch;
+  /** How often `start()` polls the account's swarm (ms). */
+  pollIntervalMs?: number;
+  /** Default message TTL (ms): 14 days like Session. */
+  ttlMs?: number;
+  /** Resolves `name` to a Session ID (e.g. through the sns-indexer); none by default. */
+  resolveName?: (name: string) => Promise<string>;
+}
+
+export interface SendOptions {
+  ttlMs?: number;
+  /** Disappearing message: deleted `seconds` after sending, or after the recipient reads it. */
+  disappear?: { type: "after-send" | "after-read"; seconds: number };
+}
+
+export interface SentMessage {
+  hash: string;
+  timestamp: number;
+  to: string;
+}
+
+const DEFAULT_TTL = 14 * 24 * 3600 * 1000;
+
+/**
+ * A Session account on the network: sends 1:1 messages, polls its own swarm for new ones (events
+ * and an async iterator), deletes and expires its messages. Every request goes through an onion
+ * path (see OnionTransport); only the node-list bootstrap talks to a seed directly.
+ */
+export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; error: [Error] }> {
+  readonly sessionId: string;
+  readonly pool: NodePool;
+  readonly transport: OnionTransport;
+  private readonly seen = new Set<string>();
+  private readonly lastHash = new Map<string, string>();
+  private readonly contacts = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling: Promise<IncomingMessage[]> | undefined;
+
+  constructor(private readonly o: SessionClientOptions) {
+    super();
+    this.sessionId = o.identity.sessionId;
+    const f = o.fetch ?? fetch;
+    const scheme = (o.seeds[0] ?? "https://").startsWith("http://") ? "http" : "https";
+    this.pool = new NodePool(o.seeds, f);
+    this.transport = new OnionTransport(() => this.pool.list(), { scheme, fetch: f });
+  }
+
+  async connect(): Promise<NodeInfo[]> {
+    return this.pool.bootstrap();
+  }
+
+  private signer() {
+    const keys = this.o.identity.keys;
+    return {
+      sign: (m: Uint8Array) => sign(m, keys.ed25519.secretKey),
+      ed25519PubkeyHex: toHex(keys.ed25519.publicKey),
+    };
+  }
+
+  /** Runs an RPC against the swarm of `account`, following 421 answers to the right swarm. */
+  async swarmRpc(account: string, method: string, params: unknown): Promise<RpcReply> {
+    let last: RpcReply | undefined;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const members = this.pool.swarmOf(account);
+      const dest = members[Math.floor(Math.random() * members.length)];
+      if (!dest) throw new ClientError("NETWORK_UNAVAILABLE", "no node for this account's swarm");
+      last = await this.transport.rpc(dest, method, params);
+      if (last.status !== 421) return last;
+      const snodes = (last.body as { snodes?: { pubkey_ed25519: string }[] })?.snodes ?? [];
+      this.pool.learnSwarm(account, snodes);
+    }
+    return last!;
+  }
+
+  private async resolve(to: string): Promise<string> {
+    if (isSessionId(to, 0x05)) return to.toLowerCase();
+    if (/^[0-9a-fA-F]{66}$/.test(to))
+      throw new ClientError("BAD_RECIPIENT", "recipient must be a 05 Session ID");
+    if (!this.o.resolveName) {
+      throw new ClientError(
+        "NAME_RESOLUTION_UNAVAILABLE",
+        `"${to}" is not a Session ID and name resolution is not configured`,
+      );
+    }
+    return this.o.resolveName(to);
+  }
+
+  /** Sends a text message; returns the stored message's hash. */
+  async sendText(to: string, text: string, opts: SendOptions = {}): Promise<SentMessage> {
+    const recipient = await this.resolve(to);
+    const timestamp = Date.now();
+    const content: Content = { dataMessage: { body: text } };
+    let ttl = opts.ttlMs ?? this.o.ttlMs ?? DEFAULT_TTL;
+    if (opts.disappear) {
+      content.expirationType =
+        opts.disappear.type === "after-read"
+          ? ExpirationType.DELETE_AFTER_READ
+          : ExpirationType.DELETE_AFTER_SEND;
+      content.expirationTimer = opts.disappear.seconds;
+      if (opts.disappear.type === "after-send") ttl = Math.max(10_000, opts.disappear.seconds * 1000);
+    }
+    const data = sealMessage(this.o.identity.keys.ed25519.secretKey, recipient, content, timestamp);
+    const r = await this.swarmRpc(recipient, "store", {
+      pubkey: recipient,
+      namespace: 0,
+      timestamp,
+      ttl,
+      data,
+    });
+    if (r.status !== 200)
+      throw new ClientError("REQUEST_FAILED", `store failed: ${JSON.stringify(r.body)}`, r.status);
+    this.contacts.add(recipient);
+    return { hash: (r.body as { hash: string }).hash, timestamp, to: recipient };
+  }
+
+  /** Accepts a message request: later messages from this sender are not flagged. */
+  accept(sessionId: string): void {
+    this.contacts.add(sessionId);
+  }
+
+  /** Fetches new messages from the account's swarm (deduplicated across members) and emits them. */
+  poll(): Promise<IncomingMessage[]> {
+    this.polling ??= this.pollOnce().finally(() => {
+      this.polling = undefined;
+    });
+    return this.polling;
+  }
+
+  private async pollOnce(): Promise<IncomingMessage[]> {
+    const members = this.pool.swarmOf(this.sessionId);
+    const dest = members[Math.floor(Math.random() * members.length)]!;
+    const key = dest.pubkey_ed25519;
+    const params = signRpcParams(
+      "retrieve",
+      {
+        pubkey: this.sessionId,
+        namespace: 0,
+        timestamp: Date.now(),
+        ...(this.lastHash.has(key) ? { last_hash: this.lastHash.get(key) } : {}),
+      },
+      this.signer(),
+    );
+    const r = await this.transport.rpc(dest, "retrieve", params);
+    if (r.status === 421) {
+      this.pool.learnSwarm(
+        this.sessionId,
+        (r.body as { snodes?: { pubkey_ed25519: string }[] }).snodes ?? [],
+      );
+      return [];
+    }
+    if (r.status !== 200) throw new ClientError("REQUEST_FAILED", `retrieve failed (${r.status})`, r.status);
+    const body = r.body as { messages: { hash: string; data: string }[] };
+    const out: IncomingMessage[] = [];
+    for (const m of body.messages) {
+      this.lastHash.set(key, m.hash);
+      if (this.seen.has(m.hash)) continue;
+      this.seen.add(m.hash);
+      const opened = openMessage(this.o.identity.keys.ed25519.secretKey, m.data);
+      if (!opened) continue;
+      const isRequest = !this.contacts.has(opened.from) && opened.from !== this.sessionId;
+      const msg: IncomingMessage = {
+        hash: m.hash,
+        from: opened.from,
+        text: opened.content.dataMessage?.body,
+        timestamp: opened.timestamp,
+        isRequest,
+        content: opened.content,
+      };
+      const exp = expirationOf(opened.content);
+      if (exp) msg.expiration = exp;
+      out.push(msg);
+      this.emit("message", msg);
+    }
+    return out;
+  }
+
+  /** Marks a message read: an after-read disappearing message starts its timer on the swarm. */
+  async markRead(msg: IncomingMessage): Promise<void> {
+    if (msg.expiration?.type !== "after-read") return;
+    await this.expire([msg.hash], Date.now() + msg.expiration.seconds * 1000);
+  }
+
+  /** Sets the expiry of messages in this account's swarm. */
+  async expire(hashes: string[], expiry: number): Promise<RpcReply> {
+    const params = signRpcParams(
+      "expire",
+      { pubkey: this.sessionId, messages: hashes, expiry },
+      this.signer(),
+    );
+    return this.swarmRpc(this.sessionId, "expire", params);
+  }
+
+  /** Deletes messages from this account's swarm. */
+  async deleteMessages(hashes: string[]): Promise<RpcReply> {
+    const params = signRpcParams("delete", { pubkey: this.sessionId, messages: hashes }, this.signer());
+    return this.swarmRpc(this.sessionId, "delete", params);
+  }
+
+  /** Polls every `pollIntervalMs` until `stop()`; errors are emitted, polling goes on. */
+  start(): void {
+    if (this.timer) return;
+    const tick = () =>
+      this.poll().catch((err: unknown) => {
+        if (this.listenerCount("error") > 0) this.emit("error", err as Error);
+      });
+    void tick();
+    this.timer = setInterval(tick, this.o.pollIntervalMs ?? 1000);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Async iterator over incoming messages (starts polling; stops when the loop ends). */
+  async *messages(): AsyncGenerator<IncomingMessage> {
+    const queue: IncomingMessage[] = [];
+    let wake: (() => void) | undefined;
+    const on = (m: IncomingMessage) => {
+      queue.push(m);
+      wake?.();
+    };
+    this.on("message", on);
+    this.start();
+    try {
+      for (;;) {
+        while (queue.length > 0) yield queue.shift()!;
+        await new Promise<void>((r) => {
+          wake = r;
+        });
+        wake = undefined;
+      }
+    } finally {
+      this.off("message", on);
+    }
+  }
+}

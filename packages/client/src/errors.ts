@@ -1,0 +1,21 @@
+/** Stable codes for what can go wrong in the SDK. */
+export type ClientErrorCode =
+  | "NO_IDENTITY"
+  | "IDENTITY_EXISTS"
+  | "BAD_RECIPIENT"
+  | "NETWORK_UNAVAILABLE"
+  | "NOT_ENOUGH_NODES"
+  | "REQUEST_FAILED"
+  | "NAME_RESOLUTION_UNAVAILABLE"
+  | "NAME_NOT_FOUND";
+
+export class ClientError extends Error {
+  override readonly name = "ClientError";
+  constructor(
+    readonly code: ClientErrorCode,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,6 @@
+export { type SendOptions, type SentMessage, SessionClient, type SessionClientOptions } from "./client.ts";
+export { ClientError, type ClientErrorCode } from "./errors.ts";
+export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
+export type { IncomingMessage } from "./messages.ts";
+export { NodePool } from "./network/nodes.ts";
+export { OnionTransport } from "./network/transport.ts";

@@ -1,0 +1,66 @@
+import { type NodeInfo, nodeInfoSchema, swarmForPubkey } from "@session/protocol";
+import { z } from "zod";
+import { ClientError } from "../errors.ts";
+
+const listSchema = z.object({ result: z.object({ service_node_states: z.array(nodeInfoSchema) }) });
+
+/**
+ * The client's view of the network: the node list (fetched from seed nodes at bootstrap, the one
+ * step a client must do directly, as Session clients do) and swarm lookups, with corrections
+ * learnt from "wrong swarm" answers.
+ */
+export class NodePool {
+  private nodes: NodeInfo[] = [];
+  private readonly swarmOverrides = new Map<string, NodeInfo[]>();
+
+  constructor(
+    private readonly seeds: readonly string[],
+    private readonly fetchFn: typeof fetch,
+  ) {}
+
+  list(): readonly NodeInfo[] {
+    return this.nodes;
+  }
+
+  async bootstrap(): Promise<NodeInfo[]> {
+    let lastErr: unknown;
+    for (const seed of this.seeds) {
+      try {
+        const res = await this.fetchFn(`${seed.replace(/\/$/, "")}/storage_rpc/v1`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ method: "oxend_request", params: { endpoint: "get_service_nodes" } }),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const parsed = listSchema.parse(await res.json());
+        this.nodes = parsed.result.service_node_states;
+        if (this.nodes.length > 0) return this.nodes;
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    throw new ClientError(
+      "NETWORK_UNAVAILABLE",
+      `no seed node answered (${String(lastErr ?? "empty node list")})`,
+    );
+  }
+
+  /** Members of the swarm that stores `sessionId`'s messages. */
+  swarmOf(sessionId: string): NodeInfo[] {
+    const override = this.swarmOverrides.get(sessionId);
+    if (override?.length) return override;
+    const ids = [...new Set(this.nodes.map((n) => BigInt(n.swarm_id)))];
+    if (ids.length === 0)
+      throw new ClientError("NETWORK_UNAVAILABLE", "node list is empty (bootstrap first)");
+    const id = swarmForPubkey(sessionId, ids);
+    return this.nodes.filter((n) => BigInt(n.swarm_id) === id);
+  }
+
+  /** A 421 answer told us the right swarm: use its members for this account from now on. */
+  learnSwarm(sessionId: string, snodes: readonly { pubkey_ed25519: string }[]): void {
+    const members = snodes
+      .map((s) => this.nodes.find((n) => n.pubkey_ed25519 === s.pubkey_ed25519))
+      .filter((n): n is NodeInfo => n !== undefined);
+    if (members.length > 0) this.swarmOverrides.set(sessionId, members);
+  }
+}

@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ClientError,
+  createIdentity,
+  type IncomingMessage,
+  loadIdentity,
+  restoreIdentity,
+  SessionClient,
+  saveIdentity,
+} from "../src/index.ts";
+
+let devnet: Devnet;
+const dir = mkdtempSync(join(tmpdir(), "client-e2e-"));
+beforeAll(async () => {
+  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false });
+}, 120_000);
+afterAll(async () => {
+  await devnet?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function connected(identity = createIdentity()) {
+  const c = new SessionClient({ identity, seeds: [devnet.seedUrl] });
+  await c.connect();
+  return c;
+}
+
+async function waitForMessage(c: SessionClient, pred: (m: IncomingMessage) => boolean, timeoutMs = 10_000) {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    const got = (await c.poll()).find(pred);
+    if (got) return got;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("message did not arrive");
+}
+
+describe("identity", () => {
+  it("saves the seed 0600 and restores the same Session ID from the phrase", () => {
+    const id = createIdentity();
+    const path = saveIdentity(join(dir, "id1"), id);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(loadIdentity(join(dir, "id1")).sessionId).toBe(id.sessionId);
+    expect(restoreIdentity(id.recoveryPhrase).sessionId).toBe(id.sessionId);
+    expect(id.recoveryPhrase.split(" ")).toHaveLength(13);
+    expect(() => saveIdentity(join(dir, "id1"), id)).toThrow(ClientError);
+    expect(() => loadIdentity(join(dir, "nobody"))).toThrowError(
+      expect.objectContaining({ code: "NO_IDENTITY" }),
+    );
+  });
+});
+
+describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
+  it("two identities exchange messages both ways; first contact is a message request", async () => {
+    const alice = await connected();
+    const bob = await connected();
+    await alice.sendText(bob.sessionId, "hi bob");
+    const m1 = await waitForMessage(bob, (m) => m.text === "hi bob");
+    expect(m1.from).toBe(alice.sessionId);
+    expect(m1.isRequest).toBe(true);
+    await bob.sendText(alice.sessionId, "hi alice");
+    const m2 = await waitForMessage(alice, (m) => m.text === "hi alice");
+    expect(m2.from).toBe(bob.sessionId);
+    expect(m2.isRequest).toBe(false); // alice wrote first
+    await alice.sendText(bob.sessionId, "again");
+    expect((await waitForMessage(bob, (m) => m.text === "again")).isRequest).toBe(false);
+    // Every request went through a 3-node path.
+    expect(alice.transport.currentPath()).toHaveLength(3);
+    expect(new Set(alice.transport.currentPath()!.map((n) => n.pubkey_ed25519)).size).toBe(3);
+  }, 60_000);
+
+  it("messages still arrive when a node of the recipient's swarm is down", async () => {
+    const alice = await connected();
+    const bob = await connected();
+    const swarm = bob.pool.swarmOf(bob.sessionId);
+    const victim = devnet.nodes.find((n) => n.pubkeyEd25519 === swarm[0]!.pubkey_ed25519)!;
+    await victim.node.stop();
+    for (let i = 0; i < 5; i++) await alice.sendText(bob.sessionId, `while down ${i}`);
+    const got = new Set<string>();
+    const until = Date.now() + 20_000;
+    while (got.size < 5 && Date.now() < until) {
+      for (const m of await bob.poll().catch(() => [])) if (m.text) got.add(m.text);
+    }
+    expect([...got].sort()).toEqual([0, 1, 2, 3, 4].map((i) => `while down ${i}`));
+  }, 60_000);
+
+  it("a disappearing message is gone after its timer", async () => {
+    const alice = await connected();
+    const bobIdentity = createIdentity();
+    const bob = await connected(bobIdentity);
+    await alice.sendText(bob.sessionId, "read me once", { disappear: { type: "after-read", seconds: 1 } });
+    const m = await waitForMessage(bob, (x) => x.text === "read me once");
+    expect(m.expiration).toEqual({ type: "after-read", seconds: 1 });
+    // Before it is read, another device of bob's still finds it.
+    const before = await connected(restoreIdentity(bobIdentity.recoveryPhrase));
+    expect((await before.poll()).map((x) => x.text)).toContain("read me once");
+    await bob.markRead(m);
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await connected(restoreIdentity(bobIdentity.recoveryPhrase));
+    expect((await after.poll()).map((x) => x.text)).not.toContain("read me once");
+  }, 60_000);
+
+  it("a restored identity on a second device receives the same messages", async () => {
+    const alice = await connected();
+    const bobIdentity = createIdentity();
+    const bob = await connected(bobIdentity);
+    await alice.sendText(bob.sessionId, "to both devices");
+    const device2 = await connected(restoreIdentity(bobIdentity.recoveryPhrase));
+    expect(device2.sessionId).toBe(bob.sessionId);
+    const a = await waitForMessage(bob, (m) => m.text === "to both devices");
+    const b = await waitForMessage(device2, (m) => m.text === "to both devices");
+    expect(a.hash).toBe(b.hash);
+  }, 60_000);
+
+  it("names need a resolver; bad recipients get typed errors", async () => {
+    const alice = await connected();
+    await expect(alice.sendText("alice", "x")).rejects.toMatchObject({ code: "NAME_RESOLUTION_UNAVAILABLE" });
+    await expect(alice.sendText(`15${"ab".repeat(32)}`, "x")).rejects.toMatchObject({
+      code: "BAD_RECIPIENT",
+    });
+  });
+});
