@@ -1,5 +1,6 @@
 import { type KeyObject, sign } from "node:crypto";
 import { EventEmitter } from "node:events";
+import { request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { toBase64, toHex } from "@session/crypto";
@@ -95,6 +96,49 @@ async function subscribe(subs: unknown[]) {
   const ready = monitorSubscribedEventSchema.parse(first!.data);
   return { sse, ready };
 }
+
+describe("monitor API: a reader that stops reading", () => {
+  it("is cut off shortly after being dropped, instead of holding the connection forever", async () => {
+    const localEvents = new EventEmitter();
+    const svc = createMonitorService(
+      { clock: { now: () => clockMs }, logger: pino({ level: "silent" }), events: localEvents },
+      { limits: { maxQueuedEvents: 200 }, closeGraceMs: 300 },
+    );
+    const srv = serve({ fetch: svc.routes.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise<void>((r) => srv.once("listening", () => r()));
+    const port = (srv.address() as AddressInfo).port;
+    const hank = newAccount();
+    const closed = new Promise<void>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          path: "/monitor/v1/stream",
+          method: "POST",
+          headers: { "content-type": "application/json" },
+        },
+        (res) => {
+          res.pause(); // never read
+          res.socket.on("close", () => resolve());
+          // Fill the stream far beyond what socket buffers hold, then overflow its queue.
+          setTimeout(() => {
+            const big = new Uint8Array(76_800).fill(7);
+            for (let i = 0; i < 201; i++)
+              localEvents.emit("stored", { ...stored(hank, 0, i % 200), data: big });
+          }, 100);
+        },
+      );
+      req.on("error", reject);
+      req.end(JSON.stringify({ subscriptions: [signedSub(hank, [0], { data: true })] }));
+    });
+    const started = Date.now();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(svc.hub.streamCount).toBe(0);
+    svc.close();
+    await new Promise<void>((r) => srv.close(() => r()));
+  });
+});
 
 describe("monitor API", () => {
   it("a valid subscription receives exactly the matching stored message, with data when asked", async () => {

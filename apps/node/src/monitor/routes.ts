@@ -14,6 +14,13 @@ import {
 } from "./schema.ts";
 import { ed25519Verifier } from "./signature-verifier.ts";
 
+/** The node:http response behind a Hono context served by @hono/node-server. */
+interface NodeOutgoing {
+  writableEnded: boolean;
+  writableLength: number;
+  destroy(): void;
+}
+
 /** The parts of NodeContext the monitor uses. */
 export interface MonitorRouteContext {
   clock: { now(): number };
@@ -96,21 +103,19 @@ export function createMonitorService(ctx: MonitorRouteContext, options: MonitorO
         stream.abort();
         hub.remove(stream);
       });
-      // A reader that stopped reading leaves our writes pending forever: once the hub has
-      // dropped the stream, give the close event a moment to go out, then cut the connection.
-      let watchdog: NodeJS.Timeout | undefined;
+      // A reader that stopped reading leaves our writes buffered (or pending) without end: once
+      // the hub has dropped the stream, give the rest a moment to go out, then cut the socket.
       stream.whenClosed(() => {
-        watchdog = setTimeout(() => {
-          (c.env as { outgoing?: { destroy(): void } } | undefined)?.outgoing?.destroy();
+        setTimeout(() => {
+          const out = (c.env as { outgoing?: NodeOutgoing } | undefined)?.outgoing;
+          if (out && (!out.writableEnded || out.writableLength > 0)) out.destroy();
           sse.abort();
-        }, closeGraceMs);
-        watchdog.unref();
+        }, closeGraceMs).unref();
       });
       await sse.writeSSE({ event: "subscribed", data: JSON.stringify({ stream: stream.id, results }) });
       try {
         await pump(stream, sse, keepaliveMs);
       } finally {
-        clearTimeout(watchdog);
         hub.remove(stream);
       }
       logger.debug({ stream: stream.id }, "monitor stream ended");

@@ -75,11 +75,13 @@ export function newAccount(): AccountKeys {
 }
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read RPC bodies field by field
+type AnyBody = any;
+
 export async function rpc(
   url: string,
   method: string,
   params: unknown,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: AnyBody }> {
   const res = await fetch(`${url}/storage_rpc/v1`, {
     method: "POST",
     headers: { "content-type": "application/json" },

@@ -1,0 +1,146 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { CryptoError } from "@session/crypto";
+import {
+  ClientError,
+  createIdentity,
+  loadIdentity,
+  restoreIdentity,
+  SessionClient,
+  saveIdentity,
+} from "./index.ts";
+
+const USAGE = `Usage: session <command> [options]
+
+Commands:
+  id new                     create an identity (prints Session ID and recovery phrase)
+  id show                    print this identity's Session ID
+  id restore "<13 words>"    restore an identity from its recovery phrase
+  send <SessionID> <text>    send a text message through an onion path
+  listen [--timeout <s>]     print incoming messages (until Ctrl-C or the timeout)
+  nodes                      list the network's nodes and swarms
+
+Options:
+  --network <url>    seed node URL (or SESSION_NETWORK)
+  --data-dir <dir>   where the identity is kept (default ~/.session-cli, or SESSION_DATA_DIR)
+  --timeout <s>      listen: stop after this many seconds
+  --force            id new/restore: replace an existing identity
+`;
+
+const { values, positionals } = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: {
+    network: { type: "string" },
+    "data-dir": { type: "string" },
+    timeout: { type: "string" },
+    force: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  },
+});
+
+const out = (s: string) => process.stdout.write(`${s}\n`);
+const progress = (s: string) => process.stderr.write(`${s}\n`);
+const dataDir = values["data-dir"] ?? process.env.SESSION_DATA_DIR ?? join(homedir(), ".session-cli");
+
+function network(): string {
+  const n = values.network ?? process.env.SESSION_NETWORK;
+  if (!n)
+    throw new ClientError(
+      "NETWORK_UNAVAILABLE",
+      "no network: pass --network <seed-url> or set SESSION_NETWORK",
+    );
+  return n;
+}
+
+async function client(): Promise<SessionClient> {
+  const c = new SessionClient({ identity: loadIdentity(dataDir), seeds: [network()] });
+  progress("Bootstrapping the node list from the seed…");
+  const nodes = await c.connect();
+  progress(`  ${nodes.length} nodes known.`);
+  return c;
+}
+
+async function main(): Promise<void> {
+  const [cmd, sub, ...rest] = positionals;
+  if (values.help || !cmd) {
+    out(USAGE);
+    return;
+  }
+  switch (cmd) {
+    case "id": {
+      if (sub === "new") {
+        const id = createIdentity();
+        saveIdentity(dataDir, id, { overwrite: values.force ?? false });
+        out(`Session ID:      ${id.sessionId}`);
+        out(`Recovery phrase: ${id.recoveryPhrase}`);
+        progress("Keep the recovery phrase secret: it restores this account on any device.");
+        return;
+      }
+      if (sub === "show") {
+        out(loadIdentity(dataDir).sessionId);
+        return;
+      }
+      if (sub === "restore") {
+        const phrase = rest.join(" ");
+        const id = restoreIdentity(phrase);
+        saveIdentity(dataDir, id, { overwrite: values.force ?? false });
+        out(`Restored Session ID: ${id.sessionId}`);
+        return;
+      }
+      throw new ClientError("BAD_RECIPIENT", `unknown id command "${sub ?? ""}" (new, show, restore)`);
+    }
+    case "send": {
+      const text = rest.join(" ");
+      if (!sub || !text) throw new ClientError("BAD_RECIPIENT", "usage: session send <SessionID> <text>");
+      const c = await client();
+      progress("Sending through a 3-hop onion path…");
+      const sent = await c.sendText(sub, text);
+      out(`sent ${sent.hash}`);
+      return;
+    }
+    case "listen": {
+      const c = await client();
+      const timeout = values.timeout ? Number(values.timeout) * 1000 : undefined;
+      progress(`Listening as ${c.sessionId}${timeout ? ` for ${values.timeout}s` : ""}…`);
+      c.on("message", (m) => {
+        const when = new Date(m.timestamp).toISOString();
+        out(`${when} ${m.from}${m.isRequest ? " (request)" : ""}: ${m.text ?? "(no text)"}`);
+      });
+      c.on("error", (e) => progress(`  poll failed: ${e.message}`));
+      c.start();
+      await new Promise<void>((resolve) => {
+        if (timeout !== undefined) setTimeout(resolve, timeout);
+        process.once("SIGINT", () => resolve());
+      });
+      c.stop();
+      return;
+    }
+    case "nodes": {
+      const c = new SessionClient({ identity: createIdentity(), seeds: [network()] });
+      const nodes = await c.connect();
+      const swarms = new Map<string, number>();
+      for (const n of nodes) swarms.set(n.swarm_id, (swarms.get(n.swarm_id) ?? 0) + 1);
+      out(`${nodes.length} nodes in ${swarms.size} swarms`);
+      for (const n of [...nodes].sort((a, b) => (BigInt(a.swarm_id) < BigInt(b.swarm_id) ? -1 : 1))) {
+        const swarm = BigInt(n.swarm_id).toString(16).padStart(16, "0");
+        out(`  ${swarm}  ${`${n.public_ip}:${n.storage_port}`.padEnd(21)}  ${n.pubkey_ed25519}`);
+      }
+      return;
+    }
+    default:
+      out(USAGE);
+      throw new ClientError("BAD_RECIPIENT", `unknown command "${cmd}"`);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    if (err instanceof ClientError || err instanceof CryptoError)
+      process.stderr.write(`error: ${err.message}\n`);
+    else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

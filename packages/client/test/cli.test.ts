@@ -1,0 +1,72 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "session.mjs");
+let devnet: Devnet;
+const dir = mkdtempSync(join(tmpdir(), "session-cli-"));
+
+async function session(args: string[], dataDir: string) {
+  try {
+    const r = await run(
+      process.execPath,
+      [bin, ...args, "--data-dir", dataDir, "--network", devnet.seedUrl],
+      {
+        timeout: 60_000,
+      },
+    );
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+beforeAll(async () => {
+  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false });
+}, 120_000);
+afterAll(async () => {
+  await devnet?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("session CLI against the devnet", () => {
+  it("id new/show/restore, send, listen and nodes", async () => {
+    const a = join(dir, "alice");
+    const b = join(dir, "bob");
+    const created = await session(["id", "new"], a);
+    expect(created.code).toBe(0);
+    const aliceId = /Session ID:\s+(05[0-9a-f]{64})/.exec(created.stdout)![1]!;
+    const phrase = /Recovery phrase: (.+)/.exec(created.stdout)![1]!;
+    expect((await session(["id", "show"], a)).stdout.trim()).toBe(aliceId);
+    expect((await session(["id", "new"], a)).code).toBe(1); // refuses to overwrite
+    const restored = await session(["id", "restore", ...phrase.split(" ")], join(dir, "alice2"));
+    expect(restored.stdout).toContain(aliceId);
+
+    const bobNew = await session(["id", "new"], b);
+    const bobId = /Session ID:\s+(05[0-9a-f]{64})/.exec(bobNew.stdout)![1]!;
+    const sent = await session(["send", bobId, "hello", "from", "the", "cli"], a);
+    expect(sent.code).toBe(0);
+    expect(sent.stdout).toMatch(/^sent [A-Za-z0-9+/]{43}/);
+    expect(sent.stderr).toContain("3-hop onion path");
+    const listened = await session(["listen", "--timeout", "3"], b);
+    expect(listened.stdout).toContain(`${aliceId} (request): hello from the cli`);
+
+    const nodes = await session(["nodes"], a);
+    expect(nodes.stdout).toContain("12 nodes in 2 swarms");
+  }, 120_000);
+
+  it("friendly errors", async () => {
+    const r = await session(["send", "not-an-id", "x"], join(dir, "nobody"));
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^error: no identity/);
+    const bad = await session(["id", "restore", "abbey", "abbey"], join(dir, "x"));
+    expect(bad.stderr).toMatch(/^error: recovery phrase must have 13 words/);
+  }, 60_000);
+});
