@@ -70,19 +70,38 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     };
   }
 
-  /** Runs an RPC against the swarm of `account`, following 421 answers to the right swarm. */
-  async swarmRpc(account: string, method: string, params: unknown): Promise<RpcReply> {
-    let last: RpcReply | undefined;
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const members = this.pool.swarmOf(account);
+  /**
+   * Runs an RPC against a member of `account`'s swarm: another member when one is unreachable,
+   * and the right swarm when a node answers 421.
+   */
+  async swarmRpc(
+    account: string,
+    method: string,
+    params: Record<string, unknown> | ((dest: NodeInfo) => unknown),
+  ): Promise<RpcReply & { node: NodeInfo }> {
+    let lastErr: unknown;
+    const tried = new Set<string>();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const members = this.pool.swarmOf(account).filter((m) => !tried.has(m.pubkey_ed25519));
       const dest = members[Math.floor(Math.random() * members.length)];
-      if (!dest) throw new ClientError("NETWORK_UNAVAILABLE", "no node for this account's swarm");
-      last = await this.transport.rpc(dest, method, params);
-      if (last.status !== 421) return last;
-      const snodes = (last.body as { snodes?: { pubkey_ed25519: string }[] })?.snodes ?? [];
-      this.pool.learnSwarm(account, snodes);
+      if (!dest) break;
+      tried.add(dest.pubkey_ed25519);
+      try {
+        const r = await this.transport.rpc(
+          dest,
+          method,
+          typeof params === "function" ? params(dest) : params,
+        );
+        if (r.status !== 421) return { ...r, node: dest };
+        const snodes = (r.body as { snodes?: { pubkey_ed25519: string }[] })?.snodes ?? [];
+        this.pool.learnSwarm(account, snodes);
+        tried.clear();
+      } catch (err) {
+        lastErr = err;
+      }
     }
-    return last!;
+    if (lastErr) throw lastErr;
+    throw new ClientError("NETWORK_UNAVAILABLE", "no reachable node in this account's swarm");
   }
 
   private async resolve(to: string): Promise<string> {
@@ -140,27 +159,16 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   }
 
   private async pollOnce(): Promise<IncomingMessage[]> {
-    const members = this.pool.swarmOf(this.sessionId);
-    const dest = members[Math.floor(Math.random() * members.length)]!;
-    const key = dest.pubkey_ed25519;
-    const params = signRpcParams(
-      "retrieve",
-      {
-        pubkey: this.sessionId,
-        namespace: 0,
-        timestamp: Date.now(),
-        ...(this.lastHash.has(key) ? { last_hash: this.lastHash.get(key) } : {}),
-      },
-      this.signer(),
-    );
-    const r = await this.transport.rpc(dest, "retrieve", params);
-    if (r.status === 421) {
-      this.pool.learnSwarm(
-        this.sessionId,
-        (r.body as { snodes?: { pubkey_ed25519: string }[] }).snodes ?? [],
+    // last_hash is tracked per node: each member numbers messages in its own order.
+    const r = await this.swarmRpc(this.sessionId, "retrieve", (dest) => {
+      const last = this.lastHash.get(dest.pubkey_ed25519);
+      return signRpcParams(
+        "retrieve",
+        { pubkey: this.sessionId, namespace: 0, timestamp: Date.now(), ...(last ? { last_hash: last } : {}) },
+        this.signer(),
       );
-      return [];
-    }
+    });
+    const key = r.node.pubkey_ed25519;
     if (r.status !== 200) throw new ClientError("REQUEST_FAILED", `retrieve failed (${r.status})`, r.status);
     const body = r.body as { messages: { hash: string; data: string }[] };
     const out: IncomingMessage[] = [];
