@@ -1,0 +1,2 @@
+export { Broadcaster } from "./broadcaster.ts";
+export { TwoFactorSender } from "./two-factor.ts";

@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createIdentity, type IncomingMessage, SessionClient } from "@session/client";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Broadcaster, TwoFactorSender } from "../src/index.ts";
+
+let devnet: Devnet;
+const dir = mkdtempSync(join(tmpdir(), "examples-"));
+beforeAll(async () => {
+  devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false });
+}, 120_000);
+afterAll(async () => {
+  await devnet?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function client() {
+  const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+  await c.connect();
+  return c;
+}
+
+async function next(c: SessionClient, pred: (m: IncomingMessage) => boolean) {
+  for (let i = 0; i < 100; i++) {
+    const m = (await c.poll()).find(pred);
+    if (m) return m;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error("no message");
+}
+
+describe("examples on the devnet", () => {
+  it("2FA: the user receives a disappearing code that verifies once", async () => {
+    const bot = await client();
+    const user = await client();
+    const twofa = new TwoFactorSender(bot);
+    await twofa.sendCode(user.sessionId);
+    const m = await next(user, (x) => x.from === bot.sessionId);
+    const code = /code is (\d{6})/.exec(m.text ?? "")![1]!;
+    expect(m.expiration).toEqual({ type: "after-send", seconds: 300 });
+    expect(
+      twofa.verify(
+        user.sessionId,
+        "000000".replace(/./g, (_, i) => String((Number(code[i]) + 1) % 10)),
+      ),
+    ).toBe(false);
+    expect(twofa.verify(user.sessionId, code)).toBe(true);
+    expect(twofa.verify(user.sessionId, code)).toBe(false); // single use
+  }, 60_000);
+
+  it("broadcaster: subscribers opt in by message and receive announcements; STOP opts out", async () => {
+    const bot = await client();
+    const b = new Broadcaster(bot);
+    const [u1, u2, u3] = [await client(), await client(), await client()];
+    await u1!.sendText(bot.sessionId, "subscribe");
+    await u2!.sendText(bot.sessionId, "SUBSCRIBE");
+    for (let i = 0; i < 50 && b.subscribers.size < 2; i++) await b.processInbox();
+    expect([...b.subscribers].sort()).toEqual([u1!.sessionId, u2!.sessionId].sort());
+    expect(await b.announce("Service window tonight at 22:00")).toBe(2);
+    for (const u of [u1!, u2!])
+      expect((await next(u, (m) => m.text?.startsWith("Service window") ?? false)).from).toBe(bot.sessionId);
+    expect(await u3!.poll()).toEqual([]);
+    await u1!.sendText(bot.sessionId, "stop");
+    for (let i = 0; i < 50 && b.subscribers.size > 1; i++) await b.processInbox();
+    expect([...b.subscribers]).toEqual([u2!.sessionId]);
+  }, 60_000);
+});
