@@ -5,6 +5,7 @@ import { CryptoError } from "@session/crypto";
 import {
   ClientError,
   createIdentity,
+  indexerNameResolver,
   loadIdentity,
   restoreIdentity,
   SessionClient,
@@ -17,13 +18,14 @@ Commands:
   id new                     create an identity (prints Session ID and recovery phrase)
   id show                    print this identity's Session ID
   id restore "<13 words>"    restore an identity from its recovery phrase
-  send <SessionID> <text>    send a text message through an onion path
+  send <SessionID|name> <text>  send a text message through an onion path
   listen [--timeout <s>]     print incoming messages (until Ctrl-C or the timeout)
   nodes                      list the network's nodes and swarms
 
 Options:
   --network <url>    seed node URL (or SESSION_NETWORK)
   --data-dir <dir>   where the identity is kept (default ~/.session-cli, or SESSION_DATA_DIR)
+  --indexer <url>    sns-indexer for name resolution (or SESSION_INDEXER)
   --timeout <s>      listen: stop after this many seconds
   --force            id new/restore: replace an existing identity
 `;
@@ -35,6 +37,7 @@ const { values, positionals } = parseArgs({
     network: { type: "string" },
     "data-dir": { type: "string" },
     timeout: { type: "string" },
+    indexer: { type: "string" },
     force: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
@@ -55,7 +58,12 @@ function network(): string {
 }
 
 async function client(): Promise<SessionClient> {
-  const c = new SessionClient({ identity: loadIdentity(dataDir), seeds: [network()] });
+  const indexer = values.indexer ?? process.env.SESSION_INDEXER;
+  const c = new SessionClient({
+    identity: loadIdentity(dataDir),
+    seeds: [network()],
+    ...(indexer ? { resolveName: indexerNameResolver(indexer) } : {}),
+  });
   progress("Bootstrapping the node list from the seed…");
   const nodes = await c.connect();
   progress(`  ${nodes.length} nodes known.`);

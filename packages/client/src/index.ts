@@ -2,5 +2,6 @@ export { type SendOptions, type SentMessage, SessionClient, type SessionClientOp
 export { ClientError, type ClientErrorCode } from "./errors.ts";
 export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
 export type { IncomingMessage } from "./messages.ts";
+export { indexerNameResolver } from "./names.ts";
 export { NodePool } from "./network/nodes.ts";
 export { OnionTransport } from "./network/transport.ts";

@@ -1,0 +1,78 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { seshAbi, sessionNameServiceAbi } from "@session/contracts";
+import { encryptNameRecord, nameHashHex } from "@session/crypto";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { Contract, hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createIdentity, indexerNameResolver, SessionClient } from "../src/index.ts";
+
+let devnet: Devnet;
+const dir = mkdtempSync(join(tmpdir(), "client-names-"));
+beforeAll(async () => {
+  devnet = await startDevnet({ nodes: 6, dataDir: dir, fileServer: false });
+}, 120_000);
+afterAll(async () => {
+  await devnet?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+// Hardhat's first development account (public test key) owns the SESH supply on the devnet.
+const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
+
+async function register(name: string, sessionId: string, declaredLength = name.length) {
+  const provider = new JsonRpcProvider(devnet.chainUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const wallet = new Wallet(DEV_KEY, provider);
+  const sesh = new Contract(devnet.deployment.sesh, seshAbi as never, wallet);
+  const sns = new Contract(devnet.deployment.sessionNameService, sessionNameServiceAbi as never, wallet);
+  await (await sesh.getFunction("approve")(devnet.deployment.sessionNameService, 10n ** 18n)).wait();
+  const record = hexlify(encryptNameRecord(name, sessionId));
+  const secret = hexlify(randomBytes(32));
+  const c = await sns.getFunction("makeCommitment")(
+    nameHashHex(name),
+    declaredLength,
+    wallet.address,
+    record,
+    secret,
+  );
+  await (await sns.getFunction("commit")(c)).wait();
+  await provider.send("evm_increaseTime", [61]);
+  await (await sns.getFunction("register")(nameHashHex(name), declaredLength, record, 1n, secret)).wait();
+  provider.destroy();
+}
+
+describe("sending to a name", () => {
+  it("resolves through the indexer, decrypts with the name, and the message arrives", async () => {
+    const bob = createIdentity();
+    await register("bob-the-builder", bob.sessionId);
+    const resolve = indexerNameResolver(devnet.indexerUrl);
+    await expect
+      .poll(() => resolve("Bob-The-Builder").catch(() => ""), { timeout: 10_000 })
+      .toBe(bob.sessionId);
+    const alice = new SessionClient({
+      identity: createIdentity(),
+      seeds: [devnet.seedUrl],
+      resolveName: resolve,
+    });
+    await alice.connect();
+    await alice.sendText("bob-the-builder", "found you by name");
+    const bobClient = new SessionClient({ identity: bob, seeds: [devnet.seedUrl] });
+    await bobClient.connect();
+    await expect
+      .poll(async () => (await bobClient.poll()).map((m) => m.text), { timeout: 10_000 })
+      .toContain("found you by name");
+  }, 60_000);
+
+  it("unknown names and lying registrations are refused", async () => {
+    const resolve = indexerNameResolver(devnet.indexerUrl);
+    await expect(resolve("nobody-here")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
+    await register("liar", createIdentity().sessionId, 9);
+    await new Promise((r) => setTimeout(r, 1500));
+    await expect(resolve("liar")).rejects.toMatchObject({
+      code: "NAME_NOT_FOUND",
+      message: expect.stringContaining("wrong length"),
+    });
+    await expect(resolve("-bad-")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
+  }, 60_000);
+});
