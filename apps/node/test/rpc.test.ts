@@ -268,8 +268,9 @@ describe("meta methods", () => {
     expect(batch.results.map((r) => r.code)).toEqual([401, 200]);
     const seq = (await call("sequence", { requests: [bad, st] })).body as { results: { code: number }[] };
     expect(seq.results.map((r) => r.code)).toEqual([401]);
-    const ife = (await call("ifelse", { if: { hf_at_least: [19, 0] }, then: { method: "info", params: {} } }))
-      .body as {
+    // The wire format names the branch "then" (oxenss ifelse); built from JSON so it is no thenable.
+    const ifelse = JSON.parse('{"if":{"hf_at_least":[19,0]},"then":{"method":"info","params":{}}}');
+    const ife = (await call("ifelse", ifelse)).body as {
       condition: boolean;
       result: { code: number };
     };
