@@ -30,7 +30,7 @@ async function storeN(a: Acct, n: number, ns = 0, url = A, tag = "msg") {
       namespace: ns,
       timestamp: now,
       ttl: 60_000,
-      data: toBase64(utf8Encode(`msg ${i}`)),
+      data: toBase64(utf8Encode(`${tag} ${i}`)),
     };
     const params = ns % 10 === 0 ? base : signed(a, "store", { ...base, sig_timestamp: now });
     const r = await rpc(url, "store", params);
@@ -123,9 +123,8 @@ describe("test_deletes.py", () => {
     for (const e of Object.values(r.body.swarm) as { deleted: string[] }[]) {
       expect(e.deleted).toEqual(old.map((m) => m.hash).sort());
     }
-    expect((await retrieve(a)).body.messages.map((m: { hash: string }) => m.hash)).toEqual(
-      recent.map((m) => m.hash),
-    );
+    const rr = await retrieve(a);
+    expect(rr.body.messages.map((m: { hash: string }) => m.hash)).toEqual(recent.map((m) => m.hash));
   });
 });
 
