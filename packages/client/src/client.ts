@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { isSessionId, sign, toHex } from "@session/crypto";
 import { type Content, ExpirationType, type NodeInfo, signRpcParams } from "@session/protocol";
+import { type AttachmentRef, Attachments, type FileServerConfig, toPointer } from "./attachments.ts";
 import { ClientError } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { expirationOf, type IncomingMessage, openMessage, sealMessage } from "./messages.ts";
@@ -18,6 +19,8 @@ export interface SessionClientOptions {
   ttlMs?: number;
   /** Resolves `name` to a Session ID (e.g. through the sns-indexer); none by default. */
   resolveName?: (name: string) => Promise<string>;
+  /** File server for attachments (reached through onion paths only). */
+  fileServer?: FileServerConfig;
 }
 
 export interface SendOptions {
@@ -43,6 +46,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   readonly sessionId: string;
   readonly pool: NodePool;
   readonly transport: OnionTransport;
+  readonly attachments: Attachments;
   private readonly seen = new Set<string>();
   private readonly lastHash = new Map<string, string>();
   private readonly contacts = new Set<string>();
@@ -56,6 +60,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     const scheme = (o.seeds[0] ?? "https://").startsWith("http://") ? "http" : "https";
     this.pool = new NodePool(o.seeds, f);
     this.transport = new OnionTransport(() => this.pool.list(), { scheme, fetch: f });
+    this.attachments = new Attachments(this.transport, o.fileServer);
   }
 
   async connect(): Promise<NodeInfo[]> {
@@ -117,11 +122,28 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     return this.o.resolveName(to);
   }
 
+  /** Uploads a file (encrypted) and sends it with an optional caption. */
+  async sendAttachment(
+    to: string,
+    ref: AttachmentRef,
+    caption = "",
+    opts: SendOptions = {},
+  ): Promise<SentMessage> {
+    return this.sendText(to, caption, opts, [ref]);
+  }
+
   /** Sends a text message; returns the stored message's hash. */
-  async sendText(to: string, text: string, opts: SendOptions = {}): Promise<SentMessage> {
+  async sendText(
+    to: string,
+    text: string,
+    opts: SendOptions = {},
+    files: AttachmentRef[] = [],
+  ): Promise<SentMessage> {
     const recipient = await this.resolve(to);
     const timestamp = Date.now();
-    const content: Content = { dataMessage: { body: text } };
+    const content: Content = {
+      dataMessage: { body: text, ...(files.length ? { attachments: files.map(toPointer) } : {}) },
+    };
     let ttl = opts.ttlMs ?? this.o.ttlMs ?? DEFAULT_TTL;
     if (opts.disappear) {
       content.expirationType =

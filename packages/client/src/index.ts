@@ -1,3 +1,4 @@
+export { type AttachmentRef, Attachments, type FileServerConfig, fromPointer } from "./attachments.ts";
 export { type SendOptions, type SentMessage, SessionClient, type SessionClientOptions } from "./client.ts";
 export { ClientError, type ClientErrorCode } from "./errors.ts";
 export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";

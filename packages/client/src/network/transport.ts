@@ -8,7 +8,15 @@ import {
   utf8Encode,
   x25519Keypair,
 } from "@session/crypto";
-import { buildOnionRequest, decodeFinalHopResponse, type EncType, type NodeInfo } from "@session/protocol";
+import {
+  buildOnionRequest,
+  decodeFinalHopResponse,
+  decodeV4Response,
+  type EncType,
+  encodeV4Request,
+  type NodeInfo,
+  type OnionDestination,
+} from "@session/protocol";
 import { ClientError } from "../errors.ts";
 
 export interface RpcReply {
@@ -59,15 +67,14 @@ export class OnionTransport {
   }
 
   /** The path to use for a request to `dest` (3 distinct nodes, none of them `dest`). */
-  pathFor(dest: NodeInfo): NodeInfo[] {
-    if (this.path && !this.path.some((n) => n.pubkey_ed25519 === dest.pubkey_ed25519)) return this.path;
-    const exclude = new Set([dest.pubkey_ed25519]);
+  pathFor(dest: NodeInfo | undefined): NodeInfo[] {
+    const destKey = dest?.pubkey_ed25519 ?? "";
+    if (this.path && !this.path.some((n) => n.pubkey_ed25519 === destKey)) return this.path;
+    const exclude = new Set([destKey]);
     // Keep the guard (first hop) when it is still usable.
     const guard = this.path?.[0];
     const base =
-      guard && guard.pubkey_ed25519 !== dest.pubkey_ed25519 && !this.bad.has(guard.pubkey_ed25519)
-        ? [guard]
-        : [];
+      guard && guard.pubkey_ed25519 !== destKey && !this.bad.has(guard.pubkey_ed25519) ? [guard] : [];
     for (const b of base) exclude.add(b.pubkey_ed25519);
     const rest = this.pick(3 - base.length, exclude);
     const path = [...base, ...rest];
@@ -78,6 +85,51 @@ export class OnionTransport {
     this.path = path;
     this.stats.pathsBuilt++;
     return path;
+  }
+
+  /**
+   * One HTTP request to a server (file server, push server) through a 3-node path: the last node
+   * POSTs the still-encrypted v4 request to the server's /oxen/v4/lsrpc, as Session does.
+   */
+  async serverRequest(
+    server: ServerTarget,
+    info: { method: string; endpoint: string; headers?: Record<string, string> },
+    body?: Uint8Array,
+  ): Promise<{ code: number; headers: Record<string, string>; body: Uint8Array }> {
+    const attempts = this.o.attempts ?? 3;
+    let last: unknown;
+    for (let i = 0; i < attempts; i++) {
+      const path = this.pathFor(undefined);
+      try {
+        this.stats.requests++;
+        const destination: OnionDestination = {
+          kind: "server",
+          host: server.host,
+          port: server.port,
+          protocol: server.protocol,
+          target: "/oxen/v4/lsrpc",
+          x25519: fromHex(server.x25519),
+        };
+        const plain = await this.exchange(
+          path,
+          destination,
+          encodeV4Request({ headers: {}, ...info }, body),
+          false,
+        );
+        const v4 = decodeV4Response(plain);
+        return {
+          code: v4.info.code,
+          headers: (v4.info.headers ?? {}) as Record<string, string>,
+          body: v4.body ?? new Uint8Array(0),
+        };
+      } catch (err) {
+        last = err;
+        this.stats.pathFailures++;
+        for (const n of path) this.bad.add(n.pubkey_ed25519);
+        this.path = undefined;
+      }
+    }
+    throw new ClientError("REQUEST_FAILED", `server request failed on ${attempts} paths: ${String(last)}`);
   }
 
   /** One storage RPC to `dest` through an onion path, retried on new paths. */
@@ -101,14 +153,25 @@ export class OnionTransport {
   }
 
   private async send(path: NodeInfo[], dest: NodeInfo, method: string, params: unknown): Promise<RpcReply> {
+    const plain = await this.exchange(
+      path,
+      { kind: "node", ...hop(dest) },
+      utf8Encode(JSON.stringify({ method, params })),
+      true,
+    );
+    return decodeFinalHopResponse(utf8Decode(plain));
+  }
+
+  /** Builds the layers, posts them to the path's first node and opens the destination's reply. */
+  private async exchange(
+    path: NodeInfo[],
+    destination: OnionDestination,
+    payload: Uint8Array,
+    mayBeBase64: boolean,
+  ): Promise<Uint8Array> {
     const encType = this.o.encType ?? "xchacha20";
     const built = buildOnionRequest(
-      {
-        payload: utf8Encode(JSON.stringify({ method, params })),
-        destination: { kind: "node", ...hop(dest) },
-        hops: path.map(hop),
-        encType,
-      },
+      { payload, destination, hops: path.map(hop), encType },
       (plaintext, recipient, et) => {
         const ephemeral = x25519Keypair();
         return {
@@ -124,15 +187,25 @@ export class OnionTransport {
       {
         method: "POST",
         body: built.request as Uint8Array<ArrayBuffer>,
-        signal: AbortSignal.timeout(this.o.timeoutMs ?? 10_000),
+        signal: AbortSignal.timeout(this.o.timeoutMs ?? 30_000),
       },
     );
     const bytes = new Uint8Array(await res.arrayBuffer());
     if (res.status !== 200) throw new Error(`path answered HTTP ${res.status}`);
-    const text = utf8Decode(bytes);
-    const cipher = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? fromBase64(text) : bytes;
+    let cipher: Uint8Array = bytes;
+    if (mayBeBase64) {
+      const text = utf8Decode(bytes);
+      if (/^[A-Za-z0-9+/]+={0,2}$/.test(text)) cipher = fromBase64(text);
+    }
     const { ephemeral, recipient } = built.destinationKeys as { ephemeral: KeyPair; recipient: Uint8Array };
-    const plain = onionDecryptResponse(encType, cipher, ephemeral, recipient);
-    return decodeFinalHopResponse(utf8Decode(plain));
+    return onionDecryptResponse(encType, cipher, ephemeral, recipient);
   }
+}
+
+/** A server reached through onion paths: its address and X25519 key (hex). */
+export interface ServerTarget {
+  host: string;
+  port: number;
+  protocol: "http" | "https";
+  x25519: string;
 }

@@ -1,0 +1,121 @@
+import { decryptAttachment, encryptAttachment } from "@session/crypto";
+import type { AttachmentPointer } from "@session/protocol";
+import { z } from "zod";
+import { ClientError } from "./errors.ts";
+import type { OnionTransport, ServerTarget } from "./network/transport.ts";
+
+/** What the recipient needs to fetch and open an attachment (sent inside the message). */
+export interface AttachmentRef {
+  id: string;
+  url: string;
+  key: Uint8Array;
+  digest: Uint8Array;
+  size: number;
+  fileName?: string;
+  contentType?: string;
+}
+
+export interface FileServerConfig {
+  /** e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** The file server's X25519 public key (hex): the onion destination key. */
+  x25519: string;
+}
+
+function target(fs: FileServerConfig): ServerTarget {
+  const u = new URL(fs.url);
+  const protocol = u.protocol === "http:" ? "http" : "https";
+  return {
+    host: u.hostname,
+    port: Number(u.port || (protocol === "http" ? 80 : 443)),
+    protocol,
+    x25519: fs.x25519,
+  };
+}
+
+/**
+ * Attachments through the file server, reached only by onion requests: encrypted with Session's
+ * attachment scheme before upload; the digest and size are checked on download.
+ */
+export class Attachments {
+  constructor(
+    private readonly transport: OnionTransport,
+    private readonly fileServer: FileServerConfig | undefined,
+  ) {}
+
+  private fs(): FileServerConfig {
+    if (!this.fileServer) throw new ClientError("NETWORK_UNAVAILABLE", "no file server configured");
+    return this.fileServer;
+  }
+
+  async upload(
+    bytes: Uint8Array,
+    meta: { fileName?: string; contentType?: string } = {},
+    onProgress?: (stage: "encrypting" | "uploading" | "done") => void,
+  ): Promise<AttachmentRef> {
+    const fs = this.fs();
+    onProgress?.("encrypting");
+    const enc = encryptAttachment(bytes);
+    onProgress?.("uploading");
+    const r = await this.transport.serverRequest(
+      target(fs),
+      { method: "POST", endpoint: "/file", headers: { "Content-Type": "application/octet-stream" } },
+      enc.ciphertext,
+    );
+    if (r.code !== 200) throw new ClientError("REQUEST_FAILED", `upload failed (${r.code})`, r.code);
+    const { id } = z
+      .object({ id: z.union([z.string(), z.number()]) })
+      .parse(JSON.parse(new TextDecoder().decode(r.body)));
+    onProgress?.("done");
+    return {
+      id: String(id),
+      url: `${fs.url.replace(/\/$/, "")}/file/${id}`,
+      key: enc.key,
+      digest: enc.digest,
+      size: enc.size,
+      ...meta,
+    };
+  }
+
+  /** Downloads and decrypts; DECRYPT_FAILED (CryptoError) when the digest or MAC is wrong. */
+  async download(ref: {
+    id: string;
+    key: Uint8Array;
+    digest?: Uint8Array;
+    size?: number;
+  }): Promise<Uint8Array> {
+    const r = await this.transport.serverRequest(target(this.fs()), {
+      method: "GET",
+      endpoint: `/file/${ref.id}`,
+    });
+    if (r.code !== 200) throw new ClientError("REQUEST_FAILED", `download failed (${r.code})`, r.code);
+    return decryptAttachment(r.body, ref.key, ref.digest, ref.size);
+  }
+}
+
+export function toPointer(ref: AttachmentRef): AttachmentPointer {
+  return {
+    deprecated_id: 0,
+    key: ref.key,
+    digest: ref.digest,
+    size: ref.size,
+    url: ref.url,
+    ...(ref.fileName ? { fileName: ref.fileName } : {}),
+    ...(ref.contentType ? { contentType: ref.contentType } : {}),
+  };
+}
+
+/** The file id from a pointer's URL (…/file/<id>). */
+export function fromPointer(
+  p: AttachmentPointer,
+): { id: string; key: Uint8Array; digest?: Uint8Array; size?: number; fileName?: string } | undefined {
+  const id = p.url?.split("/file/")[1];
+  if (!id || !p.key) return undefined;
+  return {
+    id,
+    key: p.key,
+    ...(p.digest ? { digest: p.digest } : {}),
+    ...(p.size !== undefined ? { size: p.size } : {}),
+    ...(p.fileName ? { fileName: p.fileName } : {}),
+  };
+}
