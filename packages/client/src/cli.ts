@@ -1,10 +1,12 @@
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { CryptoError } from "@session/crypto";
 import {
   ClientError,
   createIdentity,
+  fromPointer,
   indexerNameResolver,
   loadIdentity,
   restoreIdentity,
@@ -26,6 +28,9 @@ Options:
   --network <url>    seed node URL (or SESSION_NETWORK)
   --data-dir <dir>   where the identity is kept (default ~/.session-cli, or SESSION_DATA_DIR)
   --indexer <url>    sns-indexer for name resolution (or SESSION_INDEXER)
+  --file <path>      send: attach this file (encrypted, uploaded through an onion path)
+  --file-server <url> --file-server-key <hex>
+                     file server and its X25519 key (or SESSION_FILE_SERVER, SESSION_FILE_SERVER_KEY)
   --timeout <s>      listen: stop after this many seconds
   --force            id new/restore: replace an existing identity
 `;
@@ -38,6 +43,9 @@ const { values, positionals } = parseArgs({
     "data-dir": { type: "string" },
     timeout: { type: "string" },
     indexer: { type: "string" },
+    file: { type: "string" },
+    "file-server": { type: "string" },
+    "file-server-key": { type: "string" },
     force: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
@@ -59,10 +67,13 @@ function network(): string {
 
 async function client(): Promise<SessionClient> {
   const indexer = values.indexer ?? process.env.SESSION_INDEXER;
+  const fsUrl = values["file-server"] ?? process.env.SESSION_FILE_SERVER;
+  const fsKey = values["file-server-key"] ?? process.env.SESSION_FILE_SERVER_KEY;
   const c = new SessionClient({
     identity: loadIdentity(dataDir),
     seeds: [network()],
     ...(indexer ? { resolveName: indexerNameResolver(indexer) } : {}),
+    ...(fsUrl && fsKey ? { fileServer: { url: fsUrl, x25519: fsKey } } : {}),
   });
   progress("Bootstrapping the node list from the seed…");
   const nodes = await c.connect();
@@ -101,8 +112,24 @@ async function main(): Promise<void> {
     }
     case "send": {
       const text = rest.join(" ");
-      if (!sub || !text) throw new ClientError("BAD_RECIPIENT", "usage: session send <SessionID> <text>");
+      if (!sub || (!text && !values.file)) {
+        throw new ClientError("BAD_RECIPIENT", "usage: session send <SessionID|name> <text> [--file <path>]");
+      }
       const c = await client();
+      if (values.file) {
+        const bytes = new Uint8Array(readFileSync(values.file));
+        const steps = { encrypting: 1, uploading: 2, done: 3 } as const;
+        const ref = await c.attachments.upload(bytes, { fileName: basename(values.file) }, (stage) => {
+          const n = steps[stage];
+          progress(
+            `[${"#".repeat(n * 6).padEnd(18, "-")}] ${stage}${stage === "uploading" ? ` ${bytes.length} bytes through a 3-hop onion path` : ""}`,
+          );
+        });
+        progress("Sending the message through a 3-hop onion path…");
+        const sent = await c.sendAttachment(sub, ref, text);
+        out(`sent ${sent.hash} with ${basename(values.file)}`);
+        return;
+      }
       progress("Sending through a 3-hop onion path…");
       const sent = await c.sendText(sub, text);
       out(`sent ${sent.hash}`);
@@ -112,9 +139,25 @@ async function main(): Promise<void> {
       const c = await client();
       const timeout = values.timeout ? Number(values.timeout) * 1000 : undefined;
       progress(`Listening as ${c.sessionId}${timeout ? ` for ${values.timeout}s` : ""}…`);
+      const downloads: Promise<void>[] = [];
       c.on("message", (m) => {
         const when = new Date(m.timestamp).toISOString();
         out(`${when} ${m.from}${m.isRequest ? " (request)" : ""}: ${m.text ?? "(no text)"}`);
+        for (const p of m.content.dataMessage?.attachments ?? []) {
+          const ref = fromPointer(p);
+          if (!ref) continue;
+          const name = basename(ref.fileName ?? ref.id).replace(/[^A-Za-z0-9._-]/g, "_");
+          const job = c.attachments.download(ref).then(
+            (bytes) => {
+              const dir = join(dataDir, "downloads");
+              mkdirSync(dir, { recursive: true });
+              writeFileSync(join(dir, name), bytes);
+              out(`  saved ${join(dir, name)} (${bytes.length} bytes)`);
+            },
+            (e: Error) => progress(`  attachment ${name} failed: ${e.message}`),
+          );
+          downloads.push(job);
+        }
       });
       c.on("error", (e) => progress(`  poll failed: ${e.message}`));
       c.start();
@@ -123,6 +166,7 @@ async function main(): Promise<void> {
         process.once("SIGINT", () => resolve());
       });
       c.stop();
+      await Promise.all(downloads); // finish saving files that were being fetched
       return;
     }
     case "nodes": {

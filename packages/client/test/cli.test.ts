@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,7 @@ async function session(args: string[], dataDir: string) {
 }
 
 beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false });
+  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net") });
 }, 120_000);
 afterAll(async () => {
   await devnet?.stop();
@@ -57,6 +57,18 @@ describe("session CLI against the devnet", () => {
     expect(sent.stderr).toContain("3-hop onion path");
     const listened = await session(["listen", "--timeout", "3"], b);
     expect(listened.stdout).toContain(`${aliceId} (request): hello from the cli`);
+
+    // A file: encrypted, uploaded through an onion path, saved by the listener.
+    const file = join(dir, "report.txt");
+    writeFileSync(file, "quarterly numbers\n".repeat(1000));
+    const fsArgs = ["--file-server", devnet.fileServer!.url, "--file-server-key", devnet.fileServer!.x25519];
+    const withFile = await session(["send", bobId, "the report", "--file", file, ...fsArgs], a);
+    expect(withFile.code).toBe(0);
+    expect(withFile.stderr).toContain("uploading");
+    const gotFile = await session(["listen", "--timeout", "3", ...fsArgs], b);
+    expect(gotFile.stdout).toContain("the report");
+    expect(gotFile.stdout).toContain("saved");
+    expect(readFileSync(join(b, "downloads", "report.txt"), "utf8")).toBe(readFileSync(file, "utf8"));
 
     const nodes = await session(["nodes"], a);
     expect(nodes.stdout).toContain("12 nodes in 2 swarms");
