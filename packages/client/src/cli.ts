@@ -139,7 +139,7 @@ async function main(): Promise<void> {
       const c = await client();
       const timeout = values.timeout ? Number(values.timeout) * 1000 : undefined;
       progress(`Listening as ${c.sessionId}${timeout ? ` for ${values.timeout}s` : ""}…`);
-      const downloads: Promise<void>[] = [];
+      const downloads: Promise<unknown>[] = [];
       c.on("message", (m) => {
         const when = new Date(m.timestamp).toISOString();
         out(`${when} ${m.from}${m.isRequest ? " (request)" : ""}: ${m.text ?? "(no text)"}`);
