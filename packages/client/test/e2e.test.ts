@@ -116,6 +116,22 @@ describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
     expect(a.hash).toBe(b.hash);
   }, 60_000);
 
+  it("the async iterator yields incoming messages; delete removes them from the swarm", async () => {
+    const alice = await connected();
+    const bobIdentity = createIdentity();
+    const bob = await connected(bobIdentity);
+    await alice.sendText(bob.sessionId, "via iterator");
+    const it = bob.messages();
+    const first = (await it.next()).value as IncomingMessage;
+    await it.return(undefined);
+    bob.stop();
+    expect(first.text).toBe("via iterator");
+    const del = await bob.deleteMessages([first.hash]);
+    expect(del.status).toBe(200);
+    const other = await connected(restoreIdentity(bobIdentity.recoveryPhrase));
+    expect((await other.poll()).map((m) => m.hash)).not.toContain(first.hash);
+  }, 60_000);
+
   it("names need a resolver; bad recipients get typed errors", async () => {
     const alice = await connected();
     await expect(alice.sendText("alice", "x")).rejects.toMatchObject({ code: "NAME_RESOLUTION_UNAVAILABLE" });
