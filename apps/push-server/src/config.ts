@@ -1,0 +1,49 @@
+import { loadConfig } from "@session/service-kit";
+import { z } from "zod";
+
+export const envSchema = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3400),
+    HOST: z.string().default("0.0.0.0"),
+    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    /** SQLite file path, or postgres://… for PostgreSQL. */
+    DATABASE_URL: z.string().min(1).default("./push-server.sqlite"),
+    /** Comma-separated storage node URLs the node list is fetched from. */
+    SEED_NODES: z
+      .string()
+      .min(1, "SEED_NODES is required (comma-separated storage node URLs)")
+      .transform((s) =>
+        s
+          .split(",")
+          .map((x) => x.trim())
+          .filter(Boolean),
+      ),
+    NODE_SCHEME: z.enum(["http", "https"]).default("https"),
+    NODES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10).default(2),
+    /** "log" (print notifications) or "fcm" (FCM HTTP v1). */
+    FIREBASE_NOTIFIER: z.enum(["log", "fcm", "off"]).default("log"),
+    FCM_ENDPOINT: z.url().default("https://fcm.googleapis.com"),
+    FCM_PROJECT_ID: z.string().optional(),
+    /** OAuth2 access token for FCM (minted outside this server). */
+    FCM_ACCESS_TOKEN: z.string().optional(),
+    /** APNs delivery is not implemented: "log" only. */
+    APNS_NOTIFIER: z.enum(["log", "off"]).default("off"),
+    QUEUE_MAX: z.coerce.number().int().positive().default(100_000),
+    QUEUE_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(60_000),
+  })
+  .superRefine((v, ctx) => {
+    if (v.FIREBASE_NOTIFIER === "fcm" && (!v.FCM_PROJECT_ID || !v.FCM_ACCESS_TOKEN))
+      ctx.addIssue({
+        code: "custom",
+        path: ["FCM_PROJECT_ID"],
+        message: "FCM_PROJECT_ID and FCM_ACCESS_TOKEN are required with FIREBASE_NOTIFIER=fcm",
+      });
+  });
+export type PushEnv = z.output<typeof envSchema>;
+
+export function configFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  onInvalid: "exit" | "throw" = "exit",
+): PushEnv {
+  return loadConfig(envSchema, { env, name: "push server", onInvalid });
+}

@@ -1,0 +1,192 @@
+import Database from "better-sqlite3";
+import { and, eq, sql } from "drizzle-orm";
+import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
+import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import { CREATE_SUBS_SQL, pgSubs, sqliteSubs } from "./schema.ts";
+
+export type PushService = "firebase" | "apns";
+
+/** A stored device subscription to one account. */
+export interface Subscription {
+  pubkey: string;
+  sessionEd25519: string | null;
+  namespaces: number[];
+  wantData: boolean;
+  sigTs: number;
+  signature: string;
+  service: PushService;
+  token: string;
+  encKey: string;
+  updatedMs: number;
+}
+
+type Row = typeof sqliteSubs.$inferSelect;
+
+const subId = (pubkey: string, service: string, token: string) => `${pubkey}\u0000${service}\u0000${token}`;
+
+function toRow(s: Subscription): Row {
+  return {
+    id: subId(s.pubkey, s.service, s.token),
+    pubkey: s.pubkey,
+    sessionEd25519: s.sessionEd25519,
+    namespaces: JSON.stringify(s.namespaces),
+    wantData: s.wantData ? 1 : 0,
+    sigTs: s.sigTs,
+    signature: s.signature,
+    service: s.service,
+    token: s.token,
+    encKey: s.encKey,
+    updatedMs: s.updatedMs,
+  };
+}
+
+function fromRow(r: Row): Subscription {
+  return {
+    pubkey: r.pubkey,
+    sessionEd25519: r.sessionEd25519,
+    namespaces: JSON.parse(r.namespaces) as number[],
+    wantData: r.wantData === 1,
+    sigTs: r.sigTs,
+    signature: r.signature,
+    service: r.service as PushService,
+    token: r.token,
+    encKey: r.encKey,
+    updatedMs: r.updatedMs,
+  };
+}
+
+export interface SubscriptionRepo {
+  /** Inserts or replaces; true when it was new. */
+  upsert(sub: Subscription): Promise<boolean>;
+  remove(pubkey: string, service: string, token: string): Promise<boolean>;
+  /** Drops every subscription of a device token (the provider said it is invalid). */
+  removeToken(service: string, token: string): Promise<number>;
+  forAccount(pubkey: string): Promise<Subscription[]>;
+  accounts(): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export class SqliteSubscriptionRepo implements SubscriptionRepo {
+  private readonly db: BetterSQLite3Database;
+
+  constructor(private readonly sqlite: Database.Database) {
+    sqlite.pragma("journal_mode = WAL");
+    for (const stmt of CREATE_SUBS_SQL) sqlite.exec(stmt);
+    this.db = drizzleSqlite(sqlite);
+  }
+
+  static open(path: string): SqliteSubscriptionRepo {
+    return new SqliteSubscriptionRepo(new Database(path));
+  }
+
+  async upsert(sub: Subscription) {
+    const row = toRow(sub);
+    // One synchronous transaction: better-sqlite3 serialises it, so existence check and write agree.
+    return this.sqlite.transaction(() => {
+      const existed = this.db
+        .select({ id: sqliteSubs.id })
+        .from(sqliteSubs)
+        .where(eq(sqliteSubs.id, row.id))
+        .get();
+      this.db.insert(sqliteSubs).values(row).onConflictDoUpdate({ target: sqliteSubs.id, set: row }).run();
+      return existed === undefined;
+    })();
+  }
+
+  async remove(pubkey: string, service: string, token: string) {
+    return (
+      this.db
+        .delete(sqliteSubs)
+        .where(eq(sqliteSubs.id, subId(pubkey, service, token)))
+        .run().changes > 0
+    );
+  }
+
+  async removeToken(service: string, token: string) {
+    return this.db
+      .delete(sqliteSubs)
+      .where(and(eq(sqliteSubs.service, service), eq(sqliteSubs.token, token)))
+      .run().changes;
+  }
+
+  async forAccount(pubkey: string) {
+    return this.db.select().from(sqliteSubs).where(eq(sqliteSubs.pubkey, pubkey)).all().map(fromRow);
+  }
+
+  async accounts() {
+    return this.db
+      .selectDistinct({ pubkey: sqliteSubs.pubkey })
+      .from(sqliteSubs)
+      .all()
+      .map((r) => r.pubkey);
+  }
+
+  async close() {
+    this.sqlite.close();
+  }
+}
+
+export class PgSubscriptionRepo implements SubscriptionRepo {
+  private constructor(
+    private readonly client: postgres.Sql,
+    private readonly db: PostgresJsDatabase,
+  ) {}
+
+  /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
+  static async open(url: string, schema?: string): Promise<PgSubscriptionRepo> {
+    const client = postgres(url, {
+      max: 5,
+      onnotice: () => {},
+      ...(schema ? { connection: { search_path: schema } } : {}),
+    });
+    if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    for (const stmt of CREATE_SUBS_SQL) await client.unsafe(stmt);
+    return new PgSubscriptionRepo(client, drizzlePg(client));
+  }
+
+  async upsert(sub: Subscription) {
+    const row = toRow(sub);
+    // xmax = 0 only on a freshly inserted row: tells insert from update in one statement.
+    const res = await this.db
+      .insert(pgSubs)
+      .values(row)
+      .onConflictDoUpdate({ target: pgSubs.id, set: row })
+      .returning({ inserted: sql<boolean>`(xmax = 0)` });
+    return res[0]?.inserted === true;
+  }
+
+  async remove(pubkey: string, service: string, token: string) {
+    const r = await this.db
+      .delete(pgSubs)
+      .where(eq(pgSubs.id, subId(pubkey, service, token)))
+      .returning({ id: pgSubs.id });
+    return r.length > 0;
+  }
+
+  async removeToken(service: string, token: string) {
+    const r = await this.db
+      .delete(pgSubs)
+      .where(and(eq(pgSubs.service, service), eq(pgSubs.token, token)))
+      .returning({ id: pgSubs.id });
+    return r.length;
+  }
+
+  async forAccount(pubkey: string) {
+    return (await this.db.select().from(pgSubs).where(eq(pgSubs.pubkey, pubkey))).map(fromRow);
+  }
+
+  async accounts() {
+    return (await this.db.selectDistinct({ pubkey: pgSubs.pubkey }).from(pgSubs)).map((r) => r.pubkey);
+  }
+
+  async close() {
+    await this.client.end({ timeout: 5 });
+  }
+}
+
+/** SQLite file path or a postgres:// URL. */
+export async function openSubscriptionRepo(url: string, schema?: string): Promise<SubscriptionRepo> {
+  if (/^postgres(ql)?:\/\//.test(url)) return PgSubscriptionRepo.open(url, schema);
+  return SqliteSubscriptionRepo.open(url);
+}

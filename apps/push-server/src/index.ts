@@ -1,0 +1,24 @@
+export { configFromEnv, envSchema, type PushEnv } from "./config.ts";
+export {
+  openSubscriptionRepo,
+  PgSubscriptionRepo,
+  type PushService,
+  SqliteSubscriptionRepo,
+  type Subscription,
+  type SubscriptionRepo,
+} from "./db/repo.ts";
+export { SubscribeCode, SubscribeError } from "./domain/errors.ts";
+export {
+  encryptNotification,
+  MAX_NOTIFY_BODY,
+  type NotifyMessage,
+  notificationPlaintext,
+} from "./domain/payload.ts";
+export { NotificationQueue, type QueueOptions } from "./domain/queue.ts";
+export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
+export { FcmNotifier, type FcmOptions } from "./notifiers/fcm.ts";
+export { LogNotifier } from "./notifiers/log.ts";
+export type { Notifier, PushNotification, SendOutcome } from "./notifiers/types.ts";
+export { createPushServer, fanOut, type PushServer, type PushServerDeps } from "./server.ts";
+export { seedNodeSource, swarmMembers } from "./watcher/nodes.ts";
+export { monitorSubscriptions, Watcher, type WatcherOptions } from "./watcher/watcher.ts";

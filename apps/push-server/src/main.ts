@@ -1,0 +1,51 @@
+import { createLogger, exitOnSignals, startServer } from "@session/service-kit";
+import { configFromEnv } from "./config.ts";
+import { openSubscriptionRepo } from "./db/repo.ts";
+import { FcmNotifier } from "./notifiers/fcm.ts";
+import { LogNotifier } from "./notifiers/log.ts";
+import type { Notifier } from "./notifiers/types.ts";
+import { createPushServer } from "./server.ts";
+import { seedNodeSource } from "./watcher/nodes.ts";
+
+const env = configFromEnv();
+const logger = createLogger({ name: "push-server", level: env.LOG_LEVEL });
+const repo = await openSubscriptionRepo(env.DATABASE_URL);
+
+const notifiers = new Map<string, Notifier>();
+if (env.FIREBASE_NOTIFIER === "log") notifiers.set("firebase", new LogNotifier("firebase", logger));
+if (env.FIREBASE_NOTIFIER === "fcm") {
+  const token = env.FCM_ACCESS_TOKEN ?? "";
+  notifiers.set(
+    "firebase",
+    new FcmNotifier({
+      endpoint: env.FCM_ENDPOINT,
+      projectId: env.FCM_PROJECT_ID ?? "",
+      accessToken: () => token,
+      fetch,
+    }),
+  );
+}
+if (env.APNS_NOTIFIER === "log") notifiers.set("apns", new LogNotifier("apns", logger));
+
+const push = createPushServer({
+  repo,
+  notifiers,
+  logger,
+  fetch,
+  listNodes: seedNodeSource(env.SEED_NODES, fetch),
+  nodeScheme: env.NODE_SCHEME,
+  nodesPerAccount: env.NODES_PER_ACCOUNT,
+  queueMax: env.QUEUE_MAX,
+  queueMaxBackoffMs: env.QUEUE_MAX_BACKOFF_MS,
+});
+await push.start();
+const server = await startServer(push.app, {
+  port: env.PORT,
+  hostname: env.HOST,
+  onClose: async () => {
+    push.stop();
+    await repo.close();
+  },
+});
+logger.info({ url: server.url }, "push server listening");
+exitOnSignals(server, logger);

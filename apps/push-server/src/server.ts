@@ -1,0 +1,109 @@
+import { createMetrics, notFoundHandler, onErrorHandler } from "@session/service-kit";
+import { Hono } from "hono";
+import type { Logger } from "pino";
+import type { SubscriptionRepo } from "./db/repo.ts";
+import { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
+import { NotificationQueue } from "./domain/queue.ts";
+import type { Notifier } from "./notifiers/types.ts";
+import { subscribeRoutes } from "./routes/subscribe.ts";
+import { Watcher, type WatcherOptions } from "./watcher/watcher.ts";
+
+export interface PushServerDeps {
+  repo: SubscriptionRepo;
+  notifiers: ReadonlyMap<string, Notifier>;
+  logger: Logger;
+  fetch: typeof fetch;
+  listNodes: WatcherOptions["listNodes"];
+  now?: () => number;
+  nodeScheme?: "http" | "https";
+  nodesPerAccount?: number;
+  watcherRetryMs?: number;
+  queueMax?: number;
+  queueBaseBackoffMs?: number;
+  queueMaxBackoffMs?: number;
+}
+
+export interface PushServer {
+  app: Hono;
+  watcher: Watcher;
+  queue: NotificationQueue;
+  /** Starts watching the accounts already stored. */
+  start(): Promise<void>;
+  stop(): void;
+}
+
+/** Enqueues one notification per device subscription that covers the message's namespace. */
+export async function fanOut(
+  repo: SubscriptionRepo,
+  queue: NotificationQueue,
+  msg: NotifyMessage,
+): Promise<number> {
+  let n = 0;
+  for (const sub of await repo.forAccount(msg.pubkey)) {
+    if (!sub.namespaces.includes(msg.namespace)) continue;
+    const { data, ...rest } = msg;
+    const m = sub.wantData && data ? { ...rest, data } : rest;
+    if (
+      queue.enqueue({
+        service: sub.service,
+        token: sub.token,
+        encPayload: encryptNotification(sub.encKey, m),
+      })
+    )
+      n++;
+  }
+  return n;
+}
+
+/** The push server: HTTP API, account watcher and delivery queue, wired together. */
+export function createPushServer(deps: PushServerDeps): PushServer {
+  const metrics = createMetrics({ prefix: "push_" });
+  const queue = new NotificationQueue({
+    notifiers: deps.notifiers,
+    onInvalidToken: async (service, token) => {
+      await deps.repo.removeToken(service, token);
+    },
+    logger: deps.logger,
+    registry: metrics.registry,
+    ...(deps.queueMax !== undefined ? { maxSize: deps.queueMax } : {}),
+    ...(deps.queueBaseBackoffMs !== undefined ? { baseBackoffMs: deps.queueBaseBackoffMs } : {}),
+    ...(deps.queueMaxBackoffMs !== undefined ? { maxBackoffMs: deps.queueMaxBackoffMs } : {}),
+  });
+  const watcher = new Watcher({
+    repo: deps.repo,
+    fetch: deps.fetch,
+    listNodes: deps.listNodes,
+    logger: deps.logger,
+    registry: metrics.registry,
+    onMessage: async (msg) => {
+      await fanOut(deps.repo, queue, msg);
+    },
+    ...(deps.nodeScheme ? { nodeScheme: deps.nodeScheme } : {}),
+    ...(deps.nodesPerAccount ? { nodesPerAccount: deps.nodesPerAccount } : {}),
+    ...(deps.watcherRetryMs ? { retryMs: deps.watcherRetryMs } : {}),
+  });
+
+  const app = new Hono();
+  app.use(metrics.middleware);
+  app.onError(onErrorHandler(deps.logger));
+  app.notFound(notFoundHandler);
+  subscribeRoutes(app, {
+    repo: deps.repo,
+    now: deps.now ?? Date.now,
+    services: new Set(deps.notifiers.keys()),
+    onChange: (pk) => watcher.refresh(pk),
+  });
+  app.get("/health", (c) => c.json({ ok: true, queued: queue.size }));
+  app.get("/metrics", metrics.handler);
+
+  return {
+    app,
+    watcher,
+    queue,
+    start: () => watcher.start(),
+    stop: () => {
+      watcher.stop();
+      queue.stop();
+    },
+  };
+}
