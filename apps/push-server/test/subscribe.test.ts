@@ -118,6 +118,7 @@ describe("POST /subscribe", () => {
     ["empty namespaces", (b) => ({ ...b, namespaces: [] }), 1, /namespaces/],
     ["namespace out of range", (b) => ({ ...b, namespaces: [40000] }), 1, /namespaces/],
     ["missing token", (b) => ({ ...b, service_info: {} }), 1, /service_info.token/],
+    ["control bytes in token", (b) => ({ ...b, service_info: { token: "a\u0000b" } }), 1, /printable ASCII/],
     ["subaccount", (b) => ({ ...b, subaccount: "aa" }), 1, /subaccount/],
     ["unknown service", (b) => ({ ...b, service: "pigeon" }), 2, /unknown service/],
     ["unconfigured service", (b) => ({ ...b, service: "apns" }), 2, /not available/],

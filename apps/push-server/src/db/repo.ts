@@ -23,7 +23,7 @@ export interface Subscription {
 
 type Row = typeof sqliteSubs.$inferSelect;
 
-const subId = (pubkey: string, service: string, token: string) => `${pubkey}\u0000${service}\u0000${token}`;
+const subId = (pubkey: string, service: string, token: string) => `${pubkey}:${service}:${token}`;
 
 function toRow(s: Subscription): Row {
   return {

@@ -27,7 +27,15 @@ function hexOrB64(len: number, what: string) {
   });
 }
 
-const serviceInfo = z.object({ token: z.string().min(1, "service_info.token must not be empty").max(4096) });
+// Provider tokens are printable ASCII (FCM registration tokens, APNs hex); refusing anything else
+// keeps control bytes out of the database.
+const serviceInfo = z.object({
+  token: z
+    .string()
+    .min(1, "service_info.token must not be empty")
+    .max(4096)
+    .regex(/^[\x21-\x7e]+$/, "service_info.token must be printable ASCII"),
+});
 
 const common = {
   pubkey: hexOrB64(33, "pubkey"),

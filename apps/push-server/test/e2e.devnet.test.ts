@@ -1,0 +1,133 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createIdentity, SessionClient } from "@session/client";
+import { decryptPushPayload, fromBase64, randomBytesArray } from "@session/crypto";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { bdecode } from "@session/protocol";
+import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
+import { FcmNotifier } from "../src/notifiers/fcm.ts";
+import { createPushServer, type PushServer } from "../src/server.ts";
+import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
+import { FcmStandIn, subscribeBody, waitFor } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "push-e2e-"));
+const logger = createLogger({ name: "push-e2e", level: "silent" });
+let devnet: Devnet;
+let fcm: FcmStandIn;
+let repo: SqliteSubscriptionRepo;
+let push: PushServer;
+let server: RunningServer;
+
+beforeAll(async () => {
+  devnet = await startDevnet({ nodes: 6, dataDir: join(dir, "devnet"), fileServer: false });
+  fcm = new FcmStandIn();
+  await fcm.start();
+  repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
+  push = createPushServer({
+    repo,
+    notifiers: new Map([
+      [
+        "firebase",
+        new FcmNotifier({
+          endpoint: fcm.url,
+          projectId: "session-test",
+          accessToken: () => "test-token",
+          fetch,
+        }),
+      ],
+    ]),
+    logger,
+    fetch,
+    listNodes: seedNodeSource([devnet.seedUrl], fetch),
+    nodeScheme: "http",
+    watcherRetryMs: 200,
+    queueBaseBackoffMs: 50,
+    queueMaxBackoffMs: 300,
+  });
+  await push.start();
+  server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
+}, 120_000);
+
+afterAll(async () => {
+  push?.stop();
+  await server?.close();
+  await fcm?.stop();
+  await devnet?.stop();
+  await repo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Opens a received notification: decrypt, strip the zero padding, bdecode, parse the metadata. */
+function open(encPayloadB64: string, encKey: Uint8Array) {
+  const padded = decryptPushPayload(encKey, fromBase64(encPayloadB64));
+  expect(padded.length % 256).toBe(0);
+  let end = padded.length;
+  while (end > 0 && padded[end - 1] === 0) end--;
+  const list = bdecode(padded.subarray(0, end)) as Uint8Array[];
+  expect(Array.isArray(list)).toBe(true);
+  const meta = JSON.parse(new TextDecoder().decode(list[0])) as Record<string, unknown>;
+  return { meta, body: list[1] };
+}
+
+describe("push server on a devnet", () => {
+  it("notifies once per message through FCM, and loses nothing while FCM is down", async () => {
+    const bob = createIdentity();
+    const encKey = randomBytesArray(32);
+    const res = await fetch(`${server.url}/subscribe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(
+        subscribeBody(bob.keys, { namespaces: [0], data: true, token: "bob-phone", encKey }),
+      ),
+    });
+    expect(await res.json()).toMatchObject({ success: true, added: true });
+
+    // Both watched swarm members have accepted the subscription before anything is sent.
+    const members = swarmMembers(await seedNodeSource([devnet.seedUrl], fetch)(), bob.sessionId);
+    await waitFor(
+      "monitor streams",
+      () => push.watcher.openStreams(bob.sessionId) >= Math.min(2, members.length),
+    );
+
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+    await alice.connect();
+    const sent = await alice.sendText(bob.sessionId, "hello bob");
+    await waitFor("one notification", () => fcm.received.length >= 1);
+    // The second node's copy of the same message must not produce a second notification.
+    await new Promise((r) => setTimeout(r, 700));
+    expect(fcm.received).toHaveLength(1);
+    const metrics1 = await (await fetch(`${server.url}/metrics`)).text();
+    expect(metrics1).toMatch(/push_monitor_messages_total\{result="new"\} 1\n/);
+    expect(metrics1).toMatch(/push_monitor_messages_total\{result="duplicate"\} 1\n/);
+    const first = fcm.received[0]!;
+    expect(first.path).toBe("/v1/projects/session-test/messages:send");
+    expect(first.auth).toBe("Bearer test-token");
+    expect(first.body.message.token).toBe("bob-phone");
+    expect(first.body.message.data.spns).toBe("1");
+    const { meta, body } = open(first.body.message.data.enc_payload, encKey);
+    expect(meta["#"]).toBe(sent.hash);
+    expect(meta["@"]).toBe(bob.sessionId);
+    expect(meta.n).toBe(0);
+    expect(body).toBeInstanceOf(Uint8Array);
+    expect(meta.l).toBe(body!.length);
+
+    // FCM goes away; a message arrives; FCM comes back on the same address: it is delivered.
+    const port = fcm.port;
+    await fcm.stop();
+    const second = await alice.sendText(bob.sessionId, "while you were out");
+    await waitFor("a failed attempt", async () => {
+      const text = await (await fetch(`${server.url}/metrics`)).text();
+      return /push_notification_attempts_failed_total\{service="firebase"\} [1-9]/.test(text);
+    });
+    expect(push.queue.size).toBe(1);
+    await fcm.start(port);
+    await waitFor("redelivery", () => fcm.received.length >= 2);
+    await new Promise((r) => setTimeout(r, 500));
+    expect(fcm.received).toHaveLength(2);
+    expect(open(fcm.received[1]!.body.message.data.enc_payload, encKey).meta["#"]).toBe(second.hash);
+    expect(push.queue.size).toBe(0);
+  }, 60_000);
+});
