@@ -66,10 +66,19 @@ function open(encPayloadB64: string, encKey: Uint8Array) {
   expect(padded.length % 256).toBe(0);
   let end = padded.length;
   while (end > 0 && padded[end - 1] === 0) end--;
-  const list = bdecode(padded.subarray(0, end)) as Uint8Array[];
+  const list = bdecode(padded.subarray(0, end)) as unknown[];
   expect(Array.isArray(list)).toBe(true);
-  const meta = JSON.parse(new TextDecoder().decode(list[0])) as Record<string, unknown>;
-  return { meta, body: list[1] };
+  const head = list[0];
+  // [json, body] when the body is included, [dict] when not (as the reference server sends it).
+  if (head instanceof Uint8Array)
+    return {
+      meta: JSON.parse(new TextDecoder().decode(head)) as Record<string, unknown>,
+      body: list[1] as Uint8Array,
+    };
+  const meta: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(head as Record<string, unknown>))
+    meta[k] = v instanceof Uint8Array ? new TextDecoder().decode(v) : v;
+  return { meta, body: undefined };
 }
 
 describe("push server on a devnet", () => {
@@ -129,5 +138,40 @@ describe("push server on a devnet", () => {
     expect(fcm.received).toHaveLength(2);
     expect(open(fcm.received[1]!.body.message.data.enc_payload, encKey).meta["#"]).toBe(second.hash);
     expect(push.queue.size).toBe(0);
+  }, 60_000);
+
+  it("moves to another swarm member when a watched node goes down", async () => {
+    // An account whose swarm has a spare member beyond the two watched ones.
+    const nodes = await seedNodeSource([devnet.seedUrl], fetch)();
+    let carol = createIdentity();
+    for (let i = 0; i < 100 && swarmMembers(nodes, carol.sessionId).length < 3; i++) carol = createIdentity();
+    const members = swarmMembers(nodes, carol.sessionId);
+    expect(members.length).toBeGreaterThanOrEqual(3);
+    const encKey = randomBytesArray(32);
+    const before = fcm.received.length;
+    const res = await push.app.request("/subscribe", {
+      method: "POST",
+      body: JSON.stringify(subscribeBody(carol.keys, { namespaces: [0], token: "carol-phone", encKey })),
+    });
+    expect(await res.json()).toMatchObject({ success: true });
+    await waitFor("monitor streams", () => push.watcher.openStreams(carol.sessionId) === 2);
+    // Slot 0 watches the first member (in key order): take it down.
+    const victim = devnet.nodes.find((n) => n.pubkeyEd25519 === members[0]!.pubkey_ed25519)!;
+    await victim.node.stop();
+    await waitFor("streams back on two live members", () => push.watcher.openStreams(carol.sessionId) === 2);
+    const alice = new SessionClient({
+      identity: createIdentity(),
+      seeds: [devnet.seedUrl === victim.url ? devnet.nodes[1]!.url : devnet.seedUrl],
+    });
+    await alice.connect();
+    const sent = await alice.sendText(carol.sessionId, "still there?");
+    await waitFor("notification", () => fcm.received.length > before);
+    await new Promise((r) => setTimeout(r, 500));
+    const mine = fcm.received.slice(before);
+    expect(mine).toHaveLength(1);
+    expect(mine[0]!.body.message.token).toBe("carol-phone");
+    const opened = open(mine[0]!.body.message.data.enc_payload, encKey);
+    expect(opened.meta["#"]).toBe(sent.hash);
+    expect(opened.body).toBeUndefined();
   }, 60_000);
 });
