@@ -28,6 +28,12 @@ export const envSchema = z
     FCM_ACCESS_TOKEN: z.string().optional(),
     /** APNs delivery is not implemented: "log" only. */
     APNS_NOTIFIER: z.enum(["log", "off"]).default("off"),
+    /** Onion key: a 64-hex secret, else read from/created in KEY_FILE. */
+    PUSH_X25519_SECRET_KEY: z
+      .string()
+      .regex(/^[0-9a-fA-F]{64}$/, "must be 64 hex digits")
+      .optional(),
+    KEY_FILE: z.string().min(1).default("./push-server-x25519.key"),
     QUEUE_MAX: z.coerce.number().int().positive().default(100_000),
     QUEUE_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(60_000),
   })

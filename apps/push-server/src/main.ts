@@ -1,6 +1,8 @@
+import { toHex } from "@session/crypto";
 import { createLogger, exitOnSignals, startServer } from "@session/service-kit";
 import { configFromEnv } from "./config.ts";
 import { openSubscriptionRepo } from "./db/repo.ts";
+import { loadServerKeys } from "./keys.ts";
 import { FcmNotifier } from "./notifiers/fcm.ts";
 import { LogNotifier } from "./notifiers/log.ts";
 import type { Notifier } from "./notifiers/types.ts";
@@ -10,6 +12,7 @@ import { seedNodeSource } from "./watcher/nodes.ts";
 const env = configFromEnv();
 const logger = createLogger({ name: "push-server", level: env.LOG_LEVEL });
 const repo = await openSubscriptionRepo(env.DATABASE_URL);
+const x25519Keys = await loadServerKeys(env.KEY_FILE, env.PUSH_X25519_SECRET_KEY);
 
 const notifiers = new Map<string, Notifier>();
 if (env.FIREBASE_NOTIFIER === "log") notifiers.set("firebase", new LogNotifier("firebase", logger));
@@ -33,6 +36,7 @@ const push = createPushServer({
   logger,
   fetch,
   listNodes: seedNodeSource(env.SEED_NODES, fetch),
+  x25519Keys,
   nodeScheme: env.NODE_SCHEME,
   nodesPerAccount: env.NODES_PER_ACCOUNT,
   queueMax: env.QUEUE_MAX,
@@ -47,5 +51,5 @@ const server = await startServer(push.app, {
     await repo.close();
   },
 });
-logger.info({ url: server.url }, "push server listening");
+logger.info({ url: server.url, x25519: toHex(x25519Keys.publicKey) }, "push server listening");
 exitOnSignals(server, logger);

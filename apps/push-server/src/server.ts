@@ -1,4 +1,10 @@
-import { createMetrics, notFoundHandler, onErrorHandler } from "@session/service-kit";
+import {
+  createMetrics,
+  notFoundHandler,
+  onErrorHandler,
+  onionV4Handler,
+  type X25519Keys,
+} from "@session/service-kit";
 import { Hono } from "hono";
 import type { Logger } from "pino";
 import type { SubscriptionRepo } from "./db/repo.ts";
@@ -15,6 +21,8 @@ export interface PushServerDeps {
   fetch: typeof fetch;
   listNodes: WatcherOptions["listNodes"];
   now?: () => number;
+  /** When given, `POST /oxen/v4/lsrpc` serves onion requests encrypted to this key. */
+  x25519Keys?: X25519Keys;
   nodeScheme?: "http" | "https";
   nodesPerAccount?: number;
   watcherRetryMs?: number;
@@ -93,6 +101,11 @@ export function createPushServer(deps: PushServerDeps): PushServer {
     services: new Set(deps.notifiers.keys()),
     onChange: (pk) => watcher.refresh(pk),
   });
+  if (deps.x25519Keys)
+    app.post(
+      "/oxen/v4/lsrpc",
+      onionV4Handler({ x25519Keys: deps.x25519Keys, app, maxBodyBytes: 256 * 1024, logger: deps.logger }),
+    );
   app.get("/health", (c) => c.json({ ok: true, queued: queue.size }));
   app.get("/metrics", metrics.handler);
 
