@@ -140,6 +140,37 @@ describe("push server on a devnet", () => {
     expect(push.queue.size).toBe(0);
   }, 60_000);
 
+  it("adds a second device on the open streams, without reopening them", async () => {
+    const dave = createIdentity();
+    const k1 = randomBytesArray(32);
+    const k2 = randomBytesArray(32);
+    const sub = async (token: string, encKey: Uint8Array) => {
+      const r = await push.app.request("/subscribe", {
+        method: "POST",
+        body: JSON.stringify(subscribeBody(dave.keys, { namespaces: [0], token, encKey })),
+      });
+      expect(await r.json()).toMatchObject({ success: true, added: true });
+    };
+    await sub("dave-phone", k1);
+    await waitFor("monitor streams", () => push.watcher.openStreams(dave.sessionId) === 2);
+    const ids = push.watcher.streamIds(dave.sessionId);
+    const before = fcm.received.length;
+    await sub("dave-tablet", k2);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(push.watcher.streamIds(dave.sessionId)).toEqual(ids);
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+    await alice.connect();
+    const sent = await alice.sendText(dave.sessionId, "to both devices");
+    await waitFor("two notifications", () => fcm.received.length >= before + 2);
+    await new Promise((r) => setTimeout(r, 500));
+    const mine = fcm.received.slice(before);
+    expect(mine.map((m) => m.body.message.token).sort()).toEqual(["dave-phone", "dave-tablet"]);
+    for (const m of mine) {
+      const key = m.body.message.token === "dave-phone" ? k1 : k2;
+      expect(open(m.body.message.data.enc_payload, key).meta["#"]).toBe(sent.hash);
+    }
+  }, 60_000);
+
   it("moves to another swarm member when a watched node goes down", async () => {
     // An account whose swarm has a spare member beyond the two watched ones.
     const nodes = await seedNodeSource([devnet.seedUrl], fetch)();

@@ -1,5 +1,5 @@
 import { fromBase64 } from "@session/crypto";
-import { type MonitorSubscriptionJson, openMonitorStream } from "@session/node";
+import { type MonitorSubscriptionJson, openMonitorStream, renewMonitorSubscriptions } from "@session/node";
 import type { NodeInfo } from "@session/protocol";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
@@ -67,7 +67,10 @@ export function monitorSubscriptions(subs: readonly Subscription[]): MonitorSubs
 export class Watcher {
   private readonly watches = new Map<string, AbortController>();
   private readonly seen = new Map<string, true>();
-  private readonly subscribedStreams = new Map<string, number>();
+  /** Subscribed streams per account: slot → node URL and stream id. */
+  private readonly live = new Map<string, Map<number, { url: string; stream: string }>>();
+  /** Bumped on every subscription change, so a stream opened with older subscriptions renews. */
+  private readonly versions = new Map<string, number>();
   private nodes: { at: number; list: NodeInfo[] } | undefined;
   private stopped = false;
   private readonly streams: Gauge;
@@ -94,9 +97,19 @@ export class Watcher {
     for (const pk of await this.opts.repo.accounts()) this.refresh(pk);
   }
 
-  /** (Re)starts watching an account with its current subscriptions (or stops if none). */
+  /**
+   * Subscriptions of an account changed: renew them on its open streams (no gap), start watching
+   * a new account, or stop when none are left. A failed renewal restarts the streams.
+   */
   refresh(pubkey: string): void {
     if (this.stopped) return;
+    this.versions.set(pubkey, (this.versions.get(pubkey) ?? 0) + 1);
+    const ctl = this.watches.get(pubkey);
+    if (ctl && !ctl.signal.aborted) void this.renew(pubkey, ctl);
+    else this.restart(pubkey);
+  }
+
+  private restart(pubkey: string): void {
     this.watches.get(pubkey)?.abort();
     const ctl = new AbortController();
     this.watches.set(pubkey, ctl);
@@ -104,15 +117,51 @@ export class Watcher {
     for (let slot = 0; slot < n; slot++) void this.run(pubkey, slot, n, ctl);
   }
 
-  /** Streams currently subscribed for an account (tests, health). */
-  openStreams(pubkey: string): number {
-    return this.subscribedStreams.get(pubkey) ?? 0;
+  private async renew(pubkey: string, ctl: AbortController): Promise<void> {
+    try {
+      const subs = await this.opts.repo.forAccount(pubkey);
+      if (subs.length === 0) {
+        ctl.abort();
+        if (this.watches.get(pubkey) === ctl) this.watches.delete(pubkey);
+        return;
+      }
+      const streams = [...(this.live.get(pubkey)?.values() ?? [])];
+      await Promise.all(
+        streams.map((s) =>
+          renewMonitorSubscriptions(this.opts.fetch, s.url, s.stream, monitorSubscriptions(subs), {
+            signal: AbortSignal.timeout(10_000),
+          }),
+        ),
+      );
+    } catch (err) {
+      if (ctl.signal.aborted || this.stopped) return;
+      this.opts.logger.warn({ err: String(err) }, "renewing monitor subscriptions failed: reopening streams");
+      this.restart(pubkey);
+    }
   }
 
-  private bump(pubkey: string, d: number): void {
-    const v = (this.subscribedStreams.get(pubkey) ?? 0) + d;
-    if (v <= 0) this.subscribedStreams.delete(pubkey);
-    else this.subscribedStreams.set(pubkey, v);
+  /** Streams currently subscribed for an account (tests, health). */
+  openStreams(pubkey: string): number {
+    return this.live.get(pubkey)?.size ?? 0;
+  }
+
+  /** The node-assigned ids of those streams. */
+  streamIds(pubkey: string): string[] {
+    return [...(this.live.get(pubkey)?.values() ?? [])].map((s) => s.stream).sort();
+  }
+
+  private setLive(pubkey: string, slot: number, v: { url: string; stream: string } | undefined): void {
+    let m = this.live.get(pubkey);
+    if (v) {
+      if (!m) {
+        m = new Map();
+        this.live.set(pubkey, m);
+      }
+      m.set(slot, v);
+    } else if (m) {
+      m.delete(slot);
+      if (m.size === 0) this.live.delete(pubkey);
+    }
   }
 
   stop(): void {
@@ -137,6 +186,7 @@ export class Watcher {
       let open = false;
       let subscribed = false;
       try {
+        const version = this.versions.get(pubkey) ?? 0;
         const subs = await this.opts.repo.forAccount(pubkey);
         if (subs.length === 0) {
           if (this.watches.get(pubkey) === ctl) this.watches.delete(pubkey);
@@ -157,7 +207,9 @@ export class Watcher {
             if (bad.length > 0) logger.warn({ results: bad }, "node refused some monitor subscriptions");
             if (!subscribed && bad.length < ev.data.results.length) {
               subscribed = true;
-              this.bump(pubkey, 1);
+              this.setLive(pubkey, slot, { url, stream: ev.data.stream });
+              // Subscriptions changed while this stream was opening: bring it up to date.
+              if ((this.versions.get(pubkey) ?? 0) !== version) void this.renew(pubkey, ctl);
             }
           } else if (ev.event === "message") {
             const m = ev.data;
@@ -195,7 +247,7 @@ export class Watcher {
         }
       } finally {
         if (open) this.streams.dec();
-        if (subscribed) this.bump(pubkey, -1);
+        if (subscribed) this.setLive(pubkey, slot, undefined);
       }
       await sleep(attempt === 0 ? 100 : (this.opts.retryMs ?? 2000), ctl.signal);
     }
