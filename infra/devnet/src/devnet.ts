@@ -17,6 +17,7 @@ import { type RunningNode, startNode } from "@session/node";
 import { createLogger, type Logger } from "@session/service-kit";
 import { type RunningIndexer, startIndexer } from "@session/sns-indexer";
 import { Contract } from "ethers";
+import { startStatusServer } from "./status.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
@@ -48,6 +49,8 @@ export interface Devnet {
   deployment: Deployment;
   nodes: DevnetNode[];
   fileServer?: { url: string; x25519: string };
+  /** Status page: nodes, swarms, message counts, and a traced onion request. */
+  statusUrl: string;
   /** Re-reads node swarms (after membership changes). */
   status(): DevnetNode[];
   stop(): Promise<void>;
@@ -182,7 +185,27 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         swarm: x.ctx.membership.mySwarm()?.id.toString(16).padStart(16, "0") ?? null,
         node: x,
       }));
+    const membership = nodes[0]!.ctx.membership;
+    const statusServer = await startStatusServer({
+      seedUrl: nodes[0]!.url,
+      indexerUrl: indexer.url,
+      chainUrl,
+      ...(fileServer ? { fileServerUrl: fileServer.url } : {}),
+      nodes: () =>
+        nodes.map((x) => ({
+          url: x.url,
+          pubkeyEd25519: x.info.pubkey_ed25519,
+          swarm: x.ctx.membership.mySwarm()?.id.toString(16).padStart(16, "0") ?? null,
+          messages: () => x.ctx.store.count(Date.now()),
+        })),
+      network: {
+        allNodes: () => membership.allNodes(),
+        swarmOf: (id) => membership.swarmOf(id)?.members ?? [],
+      },
+    });
+    cleanups.push(() => statusServer.close());
     return {
+      statusUrl: statusServer.url,
       seedUrl: nodes[0]!.url,
       chainUrl,
       indexerUrl: indexer.url,

@@ -43,6 +43,7 @@ process.stdout.write(
   [
     "",
     "Session devnet is up.",
+    `  status page   ${devnet.statusUrl}`,
     `  seed URL      ${devnet.seedUrl}`,
     `  chain RPC     ${devnet.chainUrl} (chain id ${devnet.deployment.chainId})`,
     `  indexer       ${devnet.indexerUrl}  (GET /v1/nodes, /v1/names/:hash, /openapi.json)`,
