@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import type { SubscriptionRepo } from "./db/repo.ts";
 import { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
 import { NotificationQueue } from "./domain/queue.ts";
+import { SUBSCRIBE_SIG_MAX_AGE_S } from "./domain/subscribe.ts";
 import type { Notifier } from "./notifiers/types.ts";
 import { subscribeRoutes } from "./routes/subscribe.ts";
 import { Watcher, type WatcherOptions } from "./watcher/watcher.ts";
@@ -35,8 +36,10 @@ export interface PushServer {
   app: Hono;
   watcher: Watcher;
   queue: NotificationQueue;
-  /** Starts watching the accounts already stored. */
+  /** Starts watching the accounts already stored, and the hourly expiry sweep. */
   start(): Promise<void>;
+  /** Drops subscriptions whose signature is older than 14 days (the nodes would refuse it). */
+  sweepExpired(): Promise<number>;
   stop(): void;
 }
 
@@ -109,12 +112,29 @@ export function createPushServer(deps: PushServerDeps): PushServer {
   app.get("/health", (c) => c.json({ ok: true, queued: queue.size }));
   app.get("/metrics", metrics.handler);
 
+  const now = deps.now ?? Date.now;
+  const sweepExpired = async () => {
+    const accounts = await deps.repo.removeSignedBefore(Math.floor(now() / 1000) - SUBSCRIBE_SIG_MAX_AGE_S);
+    for (const pk of accounts) watcher.refresh(pk);
+    if (accounts.length > 0) deps.logger.info({ accounts: accounts.length }, "expired subscriptions removed");
+    return accounts.length;
+  };
+  let sweeper: NodeJS.Timeout | undefined;
   return {
     app,
     watcher,
     queue,
-    start: () => watcher.start(),
+    sweepExpired,
+    start: async () => {
+      await sweepExpired();
+      await watcher.start();
+      sweeper = setInterval(() => {
+        sweepExpired().catch((err: unknown) => deps.logger.error({ err }, "expiry sweep failed"));
+      }, 3_600_000);
+      sweeper.unref();
+    },
     stop: () => {
+      if (sweeper) clearInterval(sweeper);
       watcher.stop();
       queue.stop();
     },

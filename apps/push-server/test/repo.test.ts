@@ -58,6 +58,12 @@ describe.each(backends)("%s subscription repo", (_name, open) => {
       expect(await repo.remove(a.pubkey, "firebase", "t1")).toBe(false);
       expect(await repo.removeToken("firebase", "t2")).toBe(2);
       expect(await repo.accounts()).toEqual([]);
+      await repo.upsert(sub({ sigTs: 100 }));
+      await repo.upsert(sub({ sigTs: 100, token: "t3" }));
+      await repo.upsert(sub({ pubkey: other, sigTs: 200 }));
+      expect(await repo.removeSignedBefore(150)).toEqual([a.pubkey]);
+      expect(await repo.accounts()).toEqual([other]);
+      expect(await repo.removeSignedBefore(200)).toEqual([other]);
     } finally {
       await repo.close();
     }

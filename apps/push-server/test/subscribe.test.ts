@@ -172,6 +172,35 @@ describe("POST /subscribe", () => {
   });
 });
 
+describe("expiry", () => {
+  it("drops subscriptions once their signature is 14 days old", async () => {
+    let clock = Date.now();
+    const r = SqliteSubscriptionRepo.open(join(dir, `expiry-${n++}.sqlite`));
+    const p = createPushServer({
+      repo: r,
+      notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
+      logger,
+      fetch,
+      listNodes: async () => [],
+      now: () => clock,
+    });
+    const acct = newAccount();
+    const sigTs = Math.floor(clock / 1000);
+    const res = await p.app.request("/subscribe", {
+      method: "POST",
+      body: JSON.stringify(subscribeBody(acct, { sigTs })),
+    });
+    expect(await res.json()).toMatchObject({ success: true });
+    clock += 13 * 86_400_000;
+    expect(await p.sweepExpired()).toBe(0);
+    clock += 86_400_000;
+    expect(await p.sweepExpired()).toBe(1);
+    expect(await r.forAccount(acct.sessionId)).toHaveLength(0);
+    p.stop();
+    await r.close();
+  });
+});
+
 describe("POST /unsubscribe", () => {
   it("checks signature and freshness", async () => {
     const acct = newAccount();

@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
@@ -62,6 +62,8 @@ export interface SubscriptionRepo {
   remove(pubkey: string, service: string, token: string): Promise<boolean>;
   /** Drops every subscription of a device token (the provider said it is invalid). */
   removeToken(service: string, token: string): Promise<number>;
+  /** Deletes subscriptions whose signature timestamp is at or before `sigTs`; returns their accounts. */
+  removeSignedBefore(sigTs: number): Promise<string[]>;
   forAccount(pubkey: string): Promise<Subscription[]>;
   accounts(): Promise<string[]>;
   close(): Promise<void>;
@@ -108,6 +110,15 @@ export class SqliteSubscriptionRepo implements SubscriptionRepo {
       .delete(sqliteSubs)
       .where(and(eq(sqliteSubs.service, service), eq(sqliteSubs.token, token)))
       .run().changes;
+  }
+
+  async removeSignedBefore(sigTs: number) {
+    const rows = this.db
+      .delete(sqliteSubs)
+      .where(lte(sqliteSubs.sigTs, sigTs))
+      .returning({ pubkey: sqliteSubs.pubkey })
+      .all();
+    return [...new Set(rows.map((r) => r.pubkey))];
   }
 
   async forAccount(pubkey: string) {
@@ -170,6 +181,14 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
       .where(and(eq(pgSubs.service, service), eq(pgSubs.token, token)))
       .returning({ id: pgSubs.id });
     return r.length;
+  }
+
+  async removeSignedBefore(sigTs: number) {
+    const rows = await this.db
+      .delete(pgSubs)
+      .where(lte(pgSubs.sigTs, sigTs))
+      .returning({ pubkey: pgSubs.pubkey });
+    return [...new Set(rows.map((r) => r.pubkey))];
   }
 
   async forAccount(pubkey: string) {
