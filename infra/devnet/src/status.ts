@@ -128,14 +128,12 @@ export async function startStatusServer(src: StatusSource): Promise<{ url: strin
         return;
       }
       if (req.method === "GET" && req.url === "/api/status") {
-        const nodes = src
-          .nodes()
-          .map((n) => ({
-            url: n.url,
-            pubkeyEd25519: n.pubkeyEd25519,
-            swarm: n.swarm,
-            messages: n.messages(),
-          }));
+        const nodes = src.nodes().map((n) => ({
+          url: n.url,
+          pubkeyEd25519: n.pubkeyEd25519,
+          swarm: n.swarm,
+          messages: n.messages(),
+        }));
         const body = {
           seedUrl: src.seedUrl,
           indexerUrl: src.indexerUrl,
