@@ -9,7 +9,7 @@ import { Broadcaster, TwoFactorSender } from "../src/index.ts";
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "examples-"));
 beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false });
+  devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false, pushServer: false });
 }, 120_000);
 afterAll(async () => {
   await devnet?.stop();

@@ -28,6 +28,8 @@ export interface DevnetOptions {
   dataDir: string;
   /** Start the file server as a child process (default true). */
   fileServer?: boolean;
+  /** Start the push server (log notifier) as a child process (default true). */
+  pushServer?: boolean;
   /** One line per step, for a progress display. */
   onProgress?: (step: string, done: number, total: number) => void;
   logger?: Logger;
@@ -49,6 +51,7 @@ export interface Devnet {
   deployment: Deployment;
   nodes: DevnetNode[];
   fileServer?: { url: string; x25519: string };
+  pushServer?: { url: string };
   /** Status page: nodes, swarms, message counts, and a traced onion request. */
   statusUrl: string;
   /** Re-reads node swarms (after membership changes). */
@@ -77,7 +80,7 @@ async function waitFor(
 export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   const n = opts.nodes ?? 12;
   const logger = opts.logger ?? createLogger({ name: "devnet", level: "warn" });
-  const total = 4 + n;
+  const total = 5 + n;
   let done = 0;
   const step = (s: string) => opts.onProgress?.(s, ++done, total);
   mkdirSync(opts.dataDir, { recursive: true });
@@ -177,6 +180,26 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     }
     step("file server up");
 
+    let pushServer: Devnet["pushServer"];
+    if (opts.pushServer ?? true) {
+      pushServer = await startChildService(
+        "push-server",
+        join(opts.dataDir, "push-server"),
+        (port, dir) => ({
+          PORT: String(port),
+          HOST: "127.0.0.1",
+          SEED_NODES: nodes.map((x) => x.url).join(","),
+          NODE_SCHEME: "http",
+          FIREBASE_NOTIFIER: "log",
+          DATABASE_URL: join(dir, "push.sqlite"),
+          KEY_FILE: join(dir, "x25519.key"),
+          LOG_LEVEL: "warn",
+        }),
+        cleanups,
+      );
+    }
+    step("push server up (log notifier)");
+
     const status = (): DevnetNode[] =>
       nodes.map((x) => ({
         url: x.url,
@@ -212,6 +235,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       deployment,
       nodes: status(),
       ...(fileServer ? { fileServer } : {}),
+      ...(pushServer ? { pushServer } : {}),
       status,
       stop: stopAll,
     };
@@ -219,6 +243,40 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await stopAll();
     throw err;
   }
+}
+
+/** Runs an app's own main (apps/<name>/src/main.ts) as a child process and waits for /health. */
+async function startChildService(
+  name: string,
+  dataDir: string,
+  env: (port: number, dir: string) => Record<string, string>,
+  cleanups: (() => Promise<void>)[],
+): Promise<{ url: string }> {
+  mkdirSync(dataDir, { recursive: true });
+  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const child = spawn(process.execPath, [tsx, join(repoRoot, "apps", name, "src", "main.ts")], {
+    env: { ...process.env, ...env(port, dataDir) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  cleanups.push(
+    () =>
+      new Promise<void>((res) => {
+        if (child.exitCode !== null) return res();
+        child.once("exit", () => res());
+        child.kill("SIGTERM");
+      }),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(name, async () => {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    try {
+      return (await fetch(`${url}/health`)).ok;
+    } catch {
+      return false;
+    }
+  });
+  return { url };
 }
 
 /** Runs apps/file-server's own main as a child process on a free port. */

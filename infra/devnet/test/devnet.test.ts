@@ -17,7 +17,7 @@ describe("startDevnet", () => {
   });
 
   it("registers 12 staked nodes on-chain, all listed by the indexer, in swarms", async () => {
-    expect(steps.at(-1)).toBe("file server up");
+    expect(steps.at(-1)).toBe("push server up (log notifier)");
     const res = await fetch(`${devnet.indexerUrl}/v1/nodes`);
     const body = (await res.json()) as { nodes: { pubkey_ed25519: string }[] };
     expect(body.nodes.map((x) => x.pubkey_ed25519).sort()).toEqual(
@@ -31,6 +31,7 @@ describe("startDevnet", () => {
   it("every node and the file server are healthy", async () => {
     for (const n of devnet.nodes) expect((await fetch(`${n.url}/health`)).status).toBe(200);
     expect((await fetch(`${devnet.fileServer!.url}/health`)).status).toBe(200);
+    expect((await fetch(`${devnet.pushServer!.url}/health`)).status).toBe(200);
     expect(devnet.fileServer!.x25519).toMatch(/^[0-9a-f]{64}$/);
   });
 });

@@ -14,7 +14,7 @@ describe.skipIf(!haveChromium)("devnet status page in headless Chromium", () => 
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), "devnet-status-"));
   beforeAll(async () => {
-    devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false });
+    devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false, pushServer: false });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: [

@@ -7,7 +7,7 @@ import { startDevnet } from "@session/devnet";
 import { createIdentity, SessionClient } from "../src/index.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "client-bench-"));
-const devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false });
+const devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false, pushServer: false });
 const mk = async () => {
   const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
   await c.connect();

@@ -9,7 +9,7 @@ import { createIdentity, fromPointer, SessionClient } from "../src/index.ts";
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "client-att-"));
 beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 6, dataDir: dir });
+  devnet = await startDevnet({ nodes: 6, dataDir: dir, pushServer: false });
 }, 120_000);
 afterAll(async () => {
   await devnet?.stop();

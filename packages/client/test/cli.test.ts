@@ -29,7 +29,7 @@ async function session(args: string[], dataDir: string) {
 }
 
 beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net") });
+  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), pushServer: false });
 }, 120_000);
 afterAll(async () => {
   await devnet?.stop();

@@ -16,7 +16,7 @@ import {
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "client-e2e-"));
 beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false });
+  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false, pushServer: false });
 }, 120_000);
 afterAll(async () => {
   await devnet?.stop();

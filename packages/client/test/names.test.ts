@@ -11,7 +11,7 @@ import { createIdentity, indexerNameResolver, SessionClient } from "../src/index
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "client-names-"));
 beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 6, dataDir: dir, fileServer: false });
+  devnet = await startDevnet({ nodes: 6, dataDir: dir, fileServer: false, pushServer: false });
 }, 120_000);
 afterAll(async () => {
   await devnet?.stop();
