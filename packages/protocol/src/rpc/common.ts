@@ -1,4 +1,4 @@
-import { fromBase64, fromHex, utf8Encode } from "@session/crypto";
+import { concatBytes, fromBase64, fromHex, utf8Encode } from "@session/crypto";
 import { z } from "zod";
 import { fromZodError, ProtocolError } from "../errors.ts";
 import { isValidMessageHash } from "../message-hash.ts";
@@ -230,15 +230,7 @@ export function sigMessage(
     if (Array.isArray(p)) for (const q of p as readonly (string | number | Uint8Array)[]) add(q);
     else add(p as string | number | Uint8Array);
   }
-  let len = 0;
-  for (const c of chunks) len += c.length;
-  const out = new Uint8Array(len);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** Base-10 form of an integer with no exponent or fraction (std::to_chars). */
