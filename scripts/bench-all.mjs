@@ -35,6 +35,17 @@ for (const dir of dirs) {
   }
   for (const line of (r.stdout ?? "").split("\n")) {
     const t = line.replace(/\x1b\[[0-9;]*m/g, "").trim();
+    // Hardhat's gas table: keep "function: median gas" rows.
+    if (t.includes("│")) {
+      const cells = t
+        .replace(/║/g, "")
+        .split("│")
+        .map((c) => c.trim());
+      if (cells.length >= 5 && /^[A-Za-z_]\w*$/.test(cells[0]) && /^\d+$/.test(cells[3] ?? "")) {
+        rows.push([pkg.name, `${cells[0]}: median ${cells[3]} gas`]);
+      }
+      continue;
+    }
     if (t && figure.test(t) && !t.startsWith(">") && t.length < 200)
       rows.push([pkg.name, t.replace(/\|/g, "/")]);
   }
