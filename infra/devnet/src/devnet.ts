@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
@@ -279,39 +279,17 @@ async function startChildService(
   return { url };
 }
 
-/** Runs apps/file-server's own main as a child process on a free port. */
+/** The file server as a child process; its X25519 public key is read from the key it keeps. */
 async function startFileServerProcess(
   dataDir: string,
   cleanups: (() => Promise<void>)[],
 ): Promise<{ url: string; x25519: string }> {
-  mkdirSync(dataDir, { recursive: true });
-  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
-  const port = 20000 + Math.floor(Math.random() * 20000);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [tsx, join(repoRoot, "apps", "file-server", "src", "main.ts")],
-    {
-      env: { ...process.env, FS_PORT: String(port), FS_DATA_DIR: dataDir, LOG_LEVEL: "warn" },
-      stdio: ["ignore", "ignore", "inherit"],
-    },
+  const { url } = await startChildService(
+    "file-server",
+    dataDir,
+    (port, dir) => ({ FS_PORT: String(port), FS_DATA_DIR: dir, LOG_LEVEL: "warn" }),
+    cleanups,
   );
-  cleanups.push(
-    () =>
-      new Promise<void>((res) => {
-        if (child.exitCode !== null) return res();
-        child.once("exit", () => res());
-        child.kill("SIGTERM");
-      }),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor("the file server", async () => {
-    if (child.exitCode !== null) throw new Error(`file server exited with ${child.exitCode}`);
-    try {
-      return (await fetch(`${url}/health`)).ok;
-    } catch {
-      return false;
-    }
-  });
   // The file server keeps its X25519 secret there; clients need the public key.
   const secret = fromHex(readFileSync(join(dataDir, "x25519.key"), "utf8").trim());
   return { url, x25519: toHex(x25519PublicFromSecret(secret)) };
