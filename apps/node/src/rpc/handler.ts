@@ -264,7 +264,8 @@ export class RpcHandler {
         const entry: Record<string, unknown> = {
           hash,
           signature: this.signB64(storeResponseSignatureMessage(hash)),
-          expiry: s.get(hash, now)?.expiry ?? p.expiry,
+          // Only a duplicate can carry a different (later) stored expiry.
+          expiry: isNew ? p.expiry : (s.get(hash, now)?.expiry ?? p.expiry),
         };
         if (!isNew) entry.already = true;
         return entry;
