@@ -10,7 +10,9 @@ describe("config", () => {
   });
 
   it("names every bad variable", () => {
-    expect(() => configFromEnv({ PORT: "x" }, "throw")).toThrow(/PORT[\s\S]*SEED_NODES/);
+    expect(() => configFromEnv({ PORT: "x" }, "throw")).toThrow(/PORT/);
+    expect(() => configFromEnv({}, "throw")).toThrow(/SEED_NODES[\s\S]*or INDEXER_URL is required/);
+    expect(configFromEnv({ INDEXER_URL: "http://127.0.0.1:8090" }, "throw").SEED_NODES).toEqual([]);
     expect(() => configFromEnv({ SEED_NODES: "http://a:1", FIREBASE_NOTIFIER: "fcm" }, "throw")).toThrow(
       /FCM_PROJECT_ID and FCM_ACCESS_TOKEN are required/,
     );

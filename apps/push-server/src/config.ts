@@ -11,13 +11,15 @@ export const envSchema = z
     /** Comma-separated storage node URLs the node list is fetched from. */
     SEED_NODES: z
       .string()
-      .min(1, "SEED_NODES is required (comma-separated storage node URLs)")
+      .optional()
       .transform((s) =>
-        s
+        (s ?? "")
           .split(",")
           .map((x) => x.trim())
           .filter(Boolean),
       ),
+    /** sns-indexer URL: node list from its /v1/nodes instead of SEED_NODES. */
+    INDEXER_URL: z.url().optional(),
     NODE_SCHEME: z.enum(["http", "https"]).default("https"),
     NODES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10).default(2),
     /** "log" (print notifications) or "fcm" (FCM HTTP v1). */
@@ -38,6 +40,12 @@ export const envSchema = z
     QUEUE_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(60_000),
   })
   .superRefine((v, ctx) => {
+    if (v.SEED_NODES.length === 0 && !v.INDEXER_URL)
+      ctx.addIssue({
+        code: "custom",
+        path: ["SEED_NODES"],
+        message: "SEED_NODES (comma-separated storage node URLs) or INDEXER_URL is required",
+      });
     if (v.FIREBASE_NOTIFIER === "fcm" && (!v.FCM_PROJECT_ID || !v.FCM_ACCESS_TOKEN))
       ctx.addIssue({
         code: "custom",

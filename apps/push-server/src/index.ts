@@ -20,5 +20,5 @@ export { FcmNotifier, type FcmOptions } from "./notifiers/fcm.ts";
 export { LogNotifier } from "./notifiers/log.ts";
 export type { Notifier, PushNotification, SendOutcome } from "./notifiers/types.ts";
 export { createPushServer, fanOut, type PushServer, type PushServerDeps } from "./server.ts";
-export { seedNodeSource, swarmMembers } from "./watcher/nodes.ts";
+export { indexerNodeSource, seedNodeSource, swarmMembers } from "./watcher/nodes.ts";
 export { monitorSubscriptions, Watcher, type WatcherOptions } from "./watcher/watcher.ts";

@@ -7,7 +7,7 @@ import { FcmNotifier } from "./notifiers/fcm.ts";
 import { LogNotifier } from "./notifiers/log.ts";
 import type { Notifier } from "./notifiers/types.ts";
 import { createPushServer } from "./server.ts";
-import { seedNodeSource } from "./watcher/nodes.ts";
+import { indexerNodeSource, seedNodeSource } from "./watcher/nodes.ts";
 
 const env = configFromEnv();
 const logger = createLogger({ name: "push-server", level: env.LOG_LEVEL });
@@ -35,7 +35,9 @@ const push = createPushServer({
   notifiers,
   logger,
   fetch,
-  listNodes: seedNodeSource(env.SEED_NODES, fetch),
+  listNodes: env.INDEXER_URL
+    ? indexerNodeSource(env.INDEXER_URL, fetch)
+    : seedNodeSource(env.SEED_NODES, fetch),
   x25519Keys,
   nodeScheme: env.NODE_SCHEME,
   nodesPerAccount: env.NODES_PER_ACCOUNT,

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
-import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
+import { indexerNodeSource, seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
 import { FcmStandIn, subscribeBody, waitFor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-e2e-"));
@@ -147,6 +147,16 @@ describe("push server on a devnet", () => {
     expect(open(fcm.received[1]!.body.message.data.enc_payload, encKey).meta["#"]).toBe(second.hash);
     expect(push.queue.size).toBe(0);
   }, 60_000);
+
+  it("gets the same node list and swarms from the sns-indexer as from a seed node", async () => {
+    const key = (n: { pubkey_ed25519: string; swarm_id: string | bigint }) =>
+      `${n.pubkey_ed25519}/${n.swarm_id}`;
+    const fromSeed = (await seedNodeSource([devnet.seedUrl], fetch)()).map(key).sort();
+    const fromIndexer = (await indexerNodeSource(devnet.indexerUrl, fetch)()).map(key).sort();
+    expect(fromIndexer).toEqual(fromSeed);
+    expect(fromIndexer.length).toBe(devnet.nodes.length);
+    await expect(indexerNodeSource(server.url, fetch)()).rejects.toThrow(/HTTP 404/);
+  });
 
   it("adds a second device on the open streams, without reopening them", async () => {
     const dave = createIdentity();

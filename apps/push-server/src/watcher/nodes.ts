@@ -25,6 +25,21 @@ export function seedNodeSource(seeds: readonly string[], fetchFn: typeof fetch):
   };
 }
 
+const indexerSchema = z.object({ nodes: z.array(nodeInfoSchema) });
+
+/** Node list from an sns-indexer's `GET /v1/nodes` (active nodes with their swarm ids). */
+export function indexerNodeSource(indexerUrl: string, fetchFn: typeof fetch): () => Promise<NodeInfo[]> {
+  return async () => {
+    const res = await fetchFn(`${indexerUrl.replace(/\/$/, "")}/v1/nodes`, {
+      signal: AbortSignal.timeout(10_000),
+    });
+    if (!res.ok) throw new Error(`indexer answered HTTP ${res.status}`);
+    const nodes = indexerSchema.parse(await res.json()).nodes;
+    if (nodes.length === 0) throw new Error("indexer lists no active nodes");
+    return nodes;
+  };
+}
+
 /** Members of the swarm storing `pubkey`, in a stable order (by Ed25519 key). */
 export function swarmMembers(nodes: readonly NodeInfo[], pubkey: string): NodeInfo[] {
   const active = nodes.filter((n) => n.active !== false);
