@@ -28,8 +28,15 @@ export const envSchema = z
     FCM_PROJECT_ID: z.string().optional(),
     /** OAuth2 access token for FCM (minted outside this server). */
     FCM_ACCESS_TOKEN: z.string().optional(),
-    /** APNs delivery is not implemented: "log" only. */
-    APNS_NOTIFIER: z.enum(["log", "off"]).default("off"),
+    /** "apns" (HTTP/2, token auth), "log", or "off". */
+    APNS_NOTIFIER: z.enum(["apns", "log", "off"]).default("off"),
+    APNS_ENDPOINT: z.url().default("https://api.push.apple.com"),
+    APNS_TEAM_ID: z.string().optional(),
+    APNS_KEY_ID: z.string().optional(),
+    /** The .p8 ES256 signing key file from Apple. */
+    APNS_KEY_FILE: z.string().optional(),
+    /** The app's bundle id (apns-topic). */
+    APNS_TOPIC: z.string().optional(),
     /** Onion key: a 64-hex secret, else read from/created in KEY_FILE. */
     PUSH_X25519_SECRET_KEY: z
       .string()
@@ -45,6 +52,16 @@ export const envSchema = z
         code: "custom",
         path: ["SEED_NODES"],
         message: "SEED_NODES (comma-separated storage node URLs) or INDEXER_URL is required",
+      });
+    if (
+      v.APNS_NOTIFIER === "apns" &&
+      (!v.APNS_TEAM_ID || !v.APNS_KEY_ID || !v.APNS_KEY_FILE || !v.APNS_TOPIC)
+    )
+      ctx.addIssue({
+        code: "custom",
+        path: ["APNS_NOTIFIER"],
+        message:
+          "APNS_TEAM_ID, APNS_KEY_ID, APNS_KEY_FILE and APNS_TOPIC are required with APNS_NOTIFIER=apns",
       });
     if (v.FIREBASE_NOTIFIER === "fcm" && (!v.FCM_PROJECT_ID || !v.FCM_ACCESS_TOKEN))
       ctx.addIssue({

@@ -16,6 +16,7 @@ export {
 } from "./domain/payload.ts";
 export { NotificationQueue, type QueueOptions } from "./domain/queue.ts";
 export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
+export { ApnsNotifier, type ApnsOptions } from "./notifiers/apns.ts";
 export { FcmNotifier, type FcmOptions } from "./notifiers/fcm.ts";
 export { LogNotifier } from "./notifiers/log.ts";
 export type { Notifier, PushNotification, SendOutcome } from "./notifiers/types.ts";

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { toHex } from "@session/crypto";
 import { createLogger, exitOnSignals, startServer } from "@session/service-kit";
 import { configFromEnv } from "./config.ts";
 import { openSubscriptionRepo } from "./db/repo.ts";
 import { loadServerKeys } from "./keys.ts";
+import { ApnsNotifier } from "./notifiers/apns.ts";
 import { FcmNotifier } from "./notifiers/fcm.ts";
 import { LogNotifier } from "./notifiers/log.ts";
 import type { Notifier } from "./notifiers/types.ts";
@@ -29,6 +31,18 @@ if (env.FIREBASE_NOTIFIER === "fcm") {
   );
 }
 if (env.APNS_NOTIFIER === "log") notifiers.set("apns", new LogNotifier("apns", logger));
+if (env.APNS_NOTIFIER === "apns") {
+  notifiers.set(
+    "apns",
+    new ApnsNotifier({
+      endpoint: env.APNS_ENDPOINT,
+      teamId: env.APNS_TEAM_ID ?? "",
+      keyId: env.APNS_KEY_ID ?? "",
+      privateKeyPem: readFileSync(env.APNS_KEY_FILE ?? "", "utf8"),
+      topic: env.APNS_TOPIC ?? "",
+    }),
+  );
+}
 
 const push = createPushServer({
   repo,
