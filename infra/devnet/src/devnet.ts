@@ -51,7 +51,7 @@ export interface Devnet {
   deployment: Deployment;
   nodes: DevnetNode[];
   fileServer?: { url: string; x25519: string };
-  pushServer?: { url: string };
+  pushServer?: { url: string; x25519: string };
   /** Status page: nodes, swarms, message counts, and a traced onion request. */
   statusUrl: string;
   /** Re-reads node swarms (after membership changes). */
@@ -182,7 +182,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 
     let pushServer: Devnet["pushServer"];
     if (opts.pushServer ?? true) {
-      pushServer = await startChildService(
+      const started = await startChildService(
         "push-server",
         join(opts.dataDir, "push-server"),
         (port, dir) => ({
@@ -197,6 +197,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         }),
         cleanups,
       );
+      const secret = fromHex(readFileSync(join(opts.dataDir, "push-server", "x25519.key"), "utf8").trim());
+      pushServer = { url: started.url, x25519: toHex(x25519PublicFromSecret(secret)) };
     }
     step("push server up (log notifier)");
 

@@ -7,6 +7,7 @@ import type { Identity } from "./identity.ts";
 import { expirationOf, type IncomingMessage, openMessage, sealMessage } from "./messages.ts";
 import { NodePool } from "./network/nodes.ts";
 import { OnionTransport, type RpcReply } from "./network/transport.ts";
+import { Push, type PushServerConfig } from "./push.ts";
 
 export interface SessionClientOptions {
   identity: Identity;
@@ -21,6 +22,8 @@ export interface SessionClientOptions {
   resolveName?: (name: string) => Promise<string>;
   /** File server for attachments (reached through onion paths only). */
   fileServer?: FileServerConfig;
+  /** Push server for device registration (reached through onion paths only). */
+  pushServer?: PushServerConfig;
 }
 
 export interface SendOptions {
@@ -47,6 +50,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   readonly pool: NodePool;
   readonly transport: OnionTransport;
   readonly attachments: Attachments;
+  readonly push: Push;
   private readonly seen = new Set<string>();
   private readonly lastHash = new Map<string, string>();
   private readonly contacts = new Set<string>();
@@ -61,6 +65,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     this.pool = new NodePool(o.seeds, f);
     this.transport = new OnionTransport(() => this.pool.list(), { scheme, fetch: f });
     this.attachments = new Attachments(this.transport, o.fileServer);
+    this.push = new Push(this.transport, o.identity, o.pushServer);
   }
 
   async connect(): Promise<NodeInfo[]> {

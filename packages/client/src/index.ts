@@ -6,3 +6,4 @@ export type { IncomingMessage } from "./messages.ts";
 export { indexerNameResolver } from "./names.ts";
 export { NodePool } from "./network/nodes.ts";
 export { OnionTransport } from "./network/transport.ts";
+export { Push, type PushRegistration, type PushServerConfig } from "./push.ts";
