@@ -1,0 +1,101 @@
+// Notifications/s from a stored message to a stand-in FCM provider, and the latency from the
+// store answer to the provider receiving the notification (6-node devnet, 20 watched accounts).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toBase64 } from "@session/crypto";
+import { startDevnet } from "@session/devnet";
+import { createLogger, startServer } from "@session/service-kit";
+import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
+import { FcmNotifier } from "../src/notifiers/fcm.ts";
+import { createPushServer } from "../src/server.ts";
+import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
+import { FcmStandIn, newAccount, subscribeBody, waitFor } from "../test/helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "push-bench-"));
+const devnet = await startDevnet({
+  nodes: 6,
+  dataDir: join(dir, "devnet"),
+  fileServer: false,
+  pushServer: false,
+});
+const fcm = new FcmStandIn();
+await fcm.start();
+const repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
+const logger = createLogger({ name: "bench", level: "silent" });
+const push = createPushServer({
+  repo,
+  notifiers: new Map([
+    ["firebase", new FcmNotifier({ endpoint: fcm.url, projectId: "p", accessToken: () => "t", fetch })],
+  ]),
+  logger,
+  fetch,
+  listNodes: seedNodeSource([devnet.seedUrl], fetch),
+  nodeScheme: "http",
+});
+await push.start();
+const server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
+const accounts = Array.from({ length: 20 }, () => newAccount());
+for (const [i, a] of accounts.entries()) {
+  await fetch(`${server.url}/subscribe`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(subscribeBody(a, { token: `tok-${i}` })),
+  });
+}
+await new Promise((r) => setTimeout(r, 1500)); // monitor streams open
+const nodes = await seedNodeSource([devnet.seedUrl], fetch)();
+const store = async (i: number) => {
+  const a = accounts[i % accounts.length]!;
+  const m = swarmMembers(nodes, a.sessionId)[0]!;
+  const body = {
+    method: "store",
+    params: {
+      pubkey: a.sessionId,
+      namespace: 0,
+      timestamp: Date.now(),
+      ttl: 60_000,
+      data: toBase64(new TextEncoder().encode(`bench ${i} ${Math.random()}`)),
+    },
+  };
+  const r = await fetch(`http://${m.public_ip}:${m.storage_port}/storage_rpc/v1`, {
+    method: "POST",
+    body: JSON.stringify(body),
+  });
+  if (r.status !== 200) throw new Error(`store ${r.status}`);
+};
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+// Latency: one message at a time.
+const lat: number[] = [];
+for (let i = 0; i < 40; i++) {
+  const before = fcm.received.length;
+  // From the store request: the node emits the monitor event before it answers the client.
+  const t0 = performance.now();
+  await store(i);
+  await waitFor("notification", () => fcm.received.length > before, 10_000);
+  lat.push(performance.now() - t0);
+}
+// Throughput: 300 messages as fast as the stores go.
+const N = 300;
+const start = fcm.received.length;
+const t0 = performance.now();
+await Promise.all(
+  Array.from({ length: 8 }, async (_, w) => {
+    for (let i = w; i < N; i += 8) await store(1000 + i);
+  }),
+);
+await waitFor("all notifications", () => fcm.received.length - start >= N, 60_000);
+const secs = (performance.now() - t0) / 1000;
+console.log("push-server benchmark (6-node devnet, 20 watched accounts, stand-in FCM)");
+console.log(
+  `  store request → provider latency: p50 ${pct(lat, 0.5).toFixed(1)} ms   p99 ${pct(lat, 0.99).toFixed(1)} ms (n=${lat.length})`,
+);
+console.log(`  throughput: ${(N / secs).toFixed(0)} notifications/s (${N} messages, 8 concurrent stores)`);
+push.stop();
+await server.close();
+await fcm.stop();
+await devnet.stop();
+await repo.close();
+rmSync(dir, { recursive: true, force: true });
