@@ -1,3 +1,4 @@
+import { concatBytes } from "@session/crypto";
 import { ProtocolError } from "./errors.ts";
 
 /**
@@ -36,10 +37,8 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 /** Encodes a value; dict keys are sorted by their UTF-8 bytes as the format requires. */
 export function bencode(value: BencodeInput): Uint8Array {
   const parts: Uint8Array[] = [];
-  let total = 0;
   const push = (b: Uint8Array) => {
     parts.push(b);
-    total += b.length;
   };
   const pushStr = (s: string) => push(enc.encode(s));
   const pushBytes = (b: Uint8Array) => {
@@ -77,13 +76,7 @@ export function bencode(value: BencodeInput): Uint8Array {
     }
   };
   walk(value, 0);
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
+  return concatBytes(...parts);
 }
 
 const C_0 = 0x30;

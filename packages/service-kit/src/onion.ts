@@ -1,4 +1,4 @@
-import { fromBase64, fromHex } from "@session/crypto";
+import { concatBytes, fromBase64, fromHex } from "@session/crypto";
 import {
   decodeOnionLayer,
   decodeV4Request,
@@ -72,13 +72,7 @@ async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
     if (size > maxBytes) throw new ProtocolError("PAYLOAD_TOO_LARGE", "onion request data too big");
     chunks.push(chunk);
   }
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, off);
-    off += chunk.byteLength;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** Runs a decoded v4 request against `app` in-process and returns the bencoded v4 response. */

@@ -1,3 +1,4 @@
+import { concatBytes } from "@session/crypto";
 import { ProtocolError } from "@session/protocol";
 
 /**
@@ -33,13 +34,7 @@ export async function readBodyLimited(
     reader.releaseLock();
   }
   if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.byteLength;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 /** True for the error fetch throws when its AbortSignal.timeout fired. */
