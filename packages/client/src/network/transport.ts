@@ -96,60 +96,59 @@ export class OnionTransport {
     info: { method: string; endpoint: string; headers?: Record<string, string> },
     body?: Uint8Array,
   ): Promise<{ code: number; headers: Record<string, string>; body: Uint8Array }> {
-    const attempts = this.o.attempts ?? 3;
-    let last: unknown;
-    for (let i = 0; i < attempts; i++) {
-      const path = this.pathFor(undefined);
-      try {
-        this.stats.requests++;
-        const destination: OnionDestination = {
-          kind: "server",
-          host: server.host,
-          port: server.port,
-          protocol: server.protocol,
-          target: "/oxen/v4/lsrpc",
-          x25519: fromHex(server.x25519),
-        };
-        const plain = await this.exchange(
-          path,
-          destination,
-          encodeV4Request({ headers: {}, ...info }, body),
-          false,
-        );
-        const v4 = decodeV4Response(plain);
-        return {
-          code: v4.info.code,
-          headers: (v4.info.headers ?? {}) as Record<string, string>,
-          body: v4.body ?? new Uint8Array(0),
-        };
-      } catch (err) {
-        last = err;
-        this.stats.pathFailures++;
-        for (const n of path) this.bad.add(n.pubkey_ed25519);
-        this.path = undefined;
-      }
-    }
-    throw new ClientError("REQUEST_FAILED", `server request failed on ${attempts} paths: ${String(last)}`);
+    return this.withPath(undefined, "server request", async (path) => {
+      const destination: OnionDestination = {
+        kind: "server",
+        host: server.host,
+        port: server.port,
+        protocol: server.protocol,
+        target: "/oxen/v4/lsrpc",
+        x25519: fromHex(server.x25519),
+      };
+      const plain = await this.exchange(
+        path,
+        destination,
+        encodeV4Request({ headers: {}, ...info }, body),
+        false,
+      );
+      const v4 = decodeV4Response(plain);
+      return {
+        code: v4.info.code,
+        headers: (v4.info.headers ?? {}) as Record<string, string>,
+        body: v4.body ?? new Uint8Array(0),
+      };
+    });
   }
 
   /** One storage RPC to `dest` through an onion path, retried on new paths. */
   async rpc(dest: NodeInfo, method: string, params: unknown): Promise<RpcReply> {
+    return this.withPath(dest, "request", (path) => this.send(path, dest, method, params));
+  }
+
+  /**
+   * Runs `attempt` on the current path, and on a failure blames the whole path and retries on a
+   * fresh one (up to `attempts`). A node destination is not blamed: it is retried, it may be fine.
+   */
+  private async withPath<T>(
+    dest: NodeInfo | undefined,
+    what: string,
+    attempt: (path: NodeInfo[]) => Promise<T>,
+  ): Promise<T> {
     const attempts = this.o.attempts ?? 3;
     let last: unknown;
     for (let i = 0; i < attempts; i++) {
       const path = this.pathFor(dest);
       try {
         this.stats.requests++;
-        return await this.send(path, dest, method, params);
+        return await attempt(path);
       } catch (err) {
         last = err;
         this.stats.pathFailures++;
-        // Blame the whole path; the destination itself is retried (it may be fine).
         for (const n of path) this.bad.add(n.pubkey_ed25519);
         this.path = undefined;
       }
     }
-    throw new ClientError("REQUEST_FAILED", `request failed on ${attempts} paths: ${String(last)}`);
+    throw new ClientError("REQUEST_FAILED", `${what} failed on ${attempts} paths: ${String(last)}`);
   }
 
   private async send(path: NodeInfo[], dest: NodeInfo, method: string, params: unknown): Promise<RpcReply> {
