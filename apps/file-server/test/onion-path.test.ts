@@ -2,9 +2,15 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
-import { decryptAttachment, encryptAttachment, toHex, x25519Keypair } from "@session/crypto";
+import {
+  decryptAttachment,
+  encryptAttachment,
+  onionOpenReply,
+  onionSealLayer,
+  toHex,
+  x25519Keypair,
+} from "@session/crypto";
 import { buildOnionRequest, decodeV4Response, encodeV4Request, type OnionHop } from "@session/protocol";
-import { openTestHopReply, testHopEncryptor } from "@session/service-kit/testing";
 import { Hono } from "hono";
 import pino from "pino";
 import { Registry } from "prom-client";
@@ -109,12 +115,12 @@ describeIfRelay("file server through a 3-node onion path (apps/node relays)", ()
         hops: nodes,
         encType,
       },
-      testHopEncryptor,
+      onionSealLayer,
     );
     const res = await fetch(`${nodes[0]!.url}/onion_req/v2`, { method: "POST", body: built.request });
     expect(res.status).toBe(200);
     const reply = new Uint8Array(await res.arrayBuffer());
-    const v4 = decodeV4Response(openTestHopReply(encType, reply, built.destinationKeys));
+    const v4 = decodeV4Response(onionOpenReply(encType, reply, built.destinationKeys));
     return { code: v4.info.code, headers: v4.info.headers ?? {}, body: v4.body ?? new Uint8Array(0) };
   }
 

@@ -5,12 +5,11 @@ import {
   fromHex,
   generateSeed,
   keypairFromSeed,
-  onionDecryptResponse,
-  onionEncryptForHop,
+  onionOpenReply,
+  onionSealLayer,
   toBase64,
   utf8Decode,
   utf8Encode,
-  x25519Keypair,
 } from "@session/crypto";
 import { buildOnionRequest, decodeFinalHopResponse, type NodeInfo } from "@session/protocol";
 
@@ -42,14 +41,7 @@ async function traceOnce(nodes: readonly NodeInfo[], swarmOf: (id: string) => No
   );
   const built = buildOnionRequest(
     { payload, destination: { kind: "node", ...hop(dest) }, hops: path.map(hop), encType: "xchacha20" },
-    (plaintext, recipient, et) => {
-      const ephemeral = x25519Keypair();
-      return {
-        ciphertext: onionEncryptForHop(et, plaintext, ephemeral, recipient),
-        ephemeralPublicKey: ephemeral.publicKey,
-        keys: { ephemeral, recipient },
-      };
-    },
+    onionSealLayer,
   );
   const t0 = performance.now();
   const first = path[0]!;
@@ -58,12 +50,8 @@ async function traceOnce(nodes: readonly NodeInfo[], swarmOf: (id: string) => No
     body: built.request as Uint8Array<ArrayBuffer>,
   });
   const text = await res.text();
-  const { ephemeral, recipient } = built.destinationKeys as {
-    ephemeral: ReturnType<typeof x25519Keypair>;
-    recipient: Uint8Array;
-  };
   const reply = decodeFinalHopResponse(
-    utf8Decode(onionDecryptResponse("xchacha20", fromBase64(text), ephemeral, recipient)),
+    utf8Decode(onionOpenReply("xchacha20", fromBase64(text), built.destinationKeys)),
   );
   return {
     path: path.map((n) => ({

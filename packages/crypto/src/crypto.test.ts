@@ -22,6 +22,8 @@ import {
   onionDecryptResponse,
   onionEncryptForHop,
   onionEncryptResponse,
+  onionOpenReply,
+  onionSealLayer,
   paddedAttachmentSize,
   padMessage,
   parseSessionId,
@@ -230,6 +232,35 @@ describe("onion hop encryption", () => {
         fc.property(bytes(100), (b) =>
           onlyTypedErrors(() => onionDecryptFromClient(encType, b, node, eph.publicKey)),
         ),
+      );
+    });
+
+    it(`${encType}: onionSealLayer uses a fresh ephemeral key the node can open; onionOpenReply reads the reply`, () => {
+      const node = x25519Keypair();
+      fc.assert(
+        fc.property(bytes(), bytes(), (m, answer) => {
+          const a = onionSealLayer(m, node.publicKey, encType);
+          const b = onionSealLayer(m, node.publicKey, encType);
+          const opened = onionDecryptFromClient(encType, a.ciphertext, node, a.ephemeralPublicKey);
+          const reply = onionEncryptResponse(encType, answer, node, a.ephemeralPublicKey);
+          return (
+            toHex(a.ephemeralPublicKey) !== toHex(b.ephemeralPublicKey) &&
+            toHex(a.keys.recipientX25519) === toHex(node.publicKey) &&
+            toHex(opened) === toHex(m) &&
+            toHex(onionOpenReply(encType, reply, a.keys)) === toHex(answer)
+          );
+        }),
+        { numRuns: 30 },
+      );
+      const sealed = onionSealLayer(new Uint8Array(3), node.publicKey, encType);
+      const foreign = onionEncryptResponse(
+        encType,
+        new Uint8Array(3),
+        x25519Keypair(),
+        sealed.ephemeralPublicKey,
+      );
+      expect(() => onionOpenReply(encType, foreign, sealed.keys)).toThrowError(
+        expect.objectContaining({ code: "DECRYPT_FAILED" }),
       );
     });
   }

@@ -55,11 +55,14 @@ export {
 export {
   ONION_ENC_TYPES,
   type OnionEncType,
+  type OnionReplyKeys,
   onionDecryptFromClient,
   onionDecryptResponse,
   onionEncryptForHop,
   onionEncryptResponse,
   onionHopKey,
+  onionOpenReply,
+  onionSealLayer,
 } from "./onion.ts";
 export { paddedMessageLength, padMessage, unpadMessage } from "./padding.ts";
 export { decryptPushPayload, encryptPushPayload, PUSH_PAYLOAD_PAD, padPushPayload } from "./push.ts";

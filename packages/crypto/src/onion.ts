@@ -2,7 +2,7 @@ import { aesGcmDecrypt, aesGcmEncrypt, xchachaDecrypt, xchachaEncrypt } from "./
 import { concatBytes } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
 import { blake2b, hmacSha256 } from "./hash.ts";
-import { type KeyPair, x25519SharedSecret } from "./keys.ts";
+import { type KeyPair, x25519Keypair, x25519SharedSecret } from "./keys.ts";
 
 /*
  * Onion-request hop encryption (libsession src/onionreq/hop_encryption.cpp).
@@ -82,4 +82,32 @@ export function onionEncryptResponse(
   clientEphemeralPk: Uint8Array,
 ): Uint8Array {
   return seal(encType, nodeKey(encType, nodeKeys, clientEphemeralPk), plaintext);
+}
+
+/** What a client keeps to open a layer's reply: its ephemeral key pair and the recipient's key. */
+export interface OnionReplyKeys {
+  ephemeral: KeyPair;
+  recipientX25519: Uint8Array;
+}
+
+/**
+ * Client: encrypts one layer under a fresh ephemeral key. The result has the shape of
+ * @session/protocol's `LayerEncryptor`, so it can be passed to `buildOnionRequest` as is.
+ */
+export function onionSealLayer(
+  plaintext: Uint8Array,
+  recipientX25519: Uint8Array,
+  encType: OnionEncType,
+): { ciphertext: Uint8Array; ephemeralPublicKey: Uint8Array; keys: OnionReplyKeys } {
+  const ephemeral = x25519Keypair();
+  return {
+    ciphertext: onionEncryptForHop(encType, plaintext, ephemeral, recipientX25519),
+    ephemeralPublicKey: ephemeral.publicKey,
+    keys: { ephemeral, recipientX25519 },
+  };
+}
+
+/** Client: opens the reply to a layer sealed by `onionSealLayer`. */
+export function onionOpenReply(encType: OnionEncType, reply: Uint8Array, keys: OnionReplyKeys): Uint8Array {
+  return onionDecryptResponse(encType, reply, keys.ephemeral, keys.recipientX25519);
 }

@@ -1,4 +1,4 @@
-import { toHex, x25519Keypair } from "@session/crypto";
+import { onionOpenReply, onionSealLayer, toHex, x25519Keypair } from "@session/crypto";
 import { decodeV4Response, encodeOnionLayer, encodeV4Request } from "@session/protocol";
 import fc from "fast-check";
 import { Hono } from "hono";
@@ -8,7 +8,7 @@ import type { EncType } from "./hop.ts";
 import { createLogger } from "./logger.ts";
 import { isOnionRequest, onionV4Handler } from "./onion.ts";
 import { type RunningServer, startServer } from "./serve.ts";
-import { onionV4TestClient, openTestHopReply, testHopEncryptor } from "./testing.ts";
+import { onionV4TestClient } from "./testing.ts";
 
 const logger = createLogger({ name: "t", level: "silent" });
 const keys = x25519Keypair();
@@ -92,7 +92,7 @@ describe.each(["aes-gcm", "xchacha20"] as EncType[])("onion v4 final hop (%s)", 
       new TextEncoder().encode("not bencode"),
       encodeV4Request({ method: "GET", endpoint: "x" } as never),
     ]) {
-      const enc = testHopEncryptor(plain, keys.publicKey, encType);
+      const enc = onionSealLayer(plain, keys.publicKey, encType);
       const body = encodeOnionLayer(enc.ciphertext, {
         ephemeral_key: toHex(enc.ephemeralPublicKey),
         enc_type: encType,
@@ -100,7 +100,7 @@ describe.each(["aes-gcm", "xchacha20"] as EncType[])("onion v4 final hop (%s)", 
       const r = await post(body);
       expect(r.status).toBe(200);
       const reply = decodeV4Response(
-        openTestHopReply(encType, new Uint8Array(await r.arrayBuffer()), enc.keys),
+        onionOpenReply(encType, new Uint8Array(await r.arrayBuffer()), enc.keys),
       );
       expect(reply.info.code).toBe(400);
       expect(JSON.parse(dec.decode(reply.body)).error.code).toMatch(/BENCODE_INVALID|BAD_REQUEST/);

@@ -1,10 +1,4 @@
-import {
-  type KeyPair,
-  onionDecryptResponse,
-  onionEncryptForHop,
-  toHex,
-  x25519Keypair,
-} from "@session/crypto";
+import { onionOpenReply, onionSealLayer, toHex } from "@session/crypto";
 import {
   decodeV4Response,
   encodeOnionLayer,
@@ -13,28 +7,6 @@ import {
   type V4Response,
 } from "@session/protocol";
 import type { EncType } from "./hop.ts";
-
-/** What a client keeps to open a reply: its ephemeral key pair and the recipient's public key. */
-export interface HopReplyKeys {
-  ephemeral: KeyPair;
-  recipientX25519: Uint8Array;
-}
-
-/**
- * Client-side hop encryption (@session/crypto) in the shape of @session/protocol's
- * `LayerEncryptor`, for building whole multi-hop onion requests with `buildOnionRequest`.
- */
-export function testHopEncryptor(plaintext: Uint8Array, recipientX25519: Uint8Array, encType: EncType) {
-  const ephemeral = x25519Keypair();
-  const ciphertext = onionEncryptForHop(encType, plaintext, ephemeral, recipientX25519);
-  const keys: HopReplyKeys = { ephemeral, recipientX25519 };
-  return { ciphertext, ephemeralPublicKey: ephemeral.publicKey, keys };
-}
-
-/** Opens a reply encrypted by the destination, given the keys `testHopEncryptor` returned for it. */
-export function openTestHopReply(encType: EncType, reply: Uint8Array, keys: HopReplyKeys): Uint8Array {
-  return onionDecryptResponse(encType, reply, keys.ephemeral, keys.recipientX25519);
-}
 
 /**
  * A minimal client for a server's onion final hop, for tests and benchmarks: it builds the layer
@@ -50,13 +22,13 @@ export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, 
      */
     build(info: V4RequestInfo, body?: Uint8Array, routing: Record<string, unknown> = {}) {
       const plain = encodeV4Request(info, body);
-      const { ciphertext, ephemeralPublicKey, keys } = testHopEncryptor(plain, serverPublicKey, encType);
+      const { ciphertext, ephemeralPublicKey, keys } = onionSealLayer(plain, serverPublicKey, encType);
       const layer = encodeOnionLayer(ciphertext, {
         ...routing,
         ephemeral_key: toHex(ephemeralPublicKey),
         enc_type: encType,
       });
-      return { layer, open: (reply: Uint8Array) => decodeV4Response(openTestHopReply(encType, reply, keys)) };
+      return { layer, open: (reply: Uint8Array) => decodeV4Response(onionOpenReply(encType, reply, keys)) };
     },
     async request(info: V4RequestInfo, body?: Uint8Array): Promise<V4Response & { body: Uint8Array }> {
       const { layer, open } = this.build(info, body);

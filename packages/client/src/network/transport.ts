@@ -1,13 +1,4 @@
-import {
-  fromBase64,
-  fromHex,
-  type KeyPair,
-  onionDecryptResponse,
-  onionEncryptForHop,
-  utf8Decode,
-  utf8Encode,
-  x25519Keypair,
-} from "@session/crypto";
+import { fromBase64, fromHex, onionOpenReply, onionSealLayer, utf8Decode, utf8Encode } from "@session/crypto";
 import {
   buildOnionRequest,
   decodeFinalHopResponse,
@@ -169,17 +160,7 @@ export class OnionTransport {
     mayBeBase64: boolean,
   ): Promise<Uint8Array> {
     const encType = this.o.encType ?? "xchacha20";
-    const built = buildOnionRequest(
-      { payload, destination, hops: path.map(hop), encType },
-      (plaintext, recipient, et) => {
-        const ephemeral = x25519Keypair();
-        return {
-          ciphertext: onionEncryptForHop(et, plaintext, ephemeral, recipient),
-          ephemeralPublicKey: ephemeral.publicKey,
-          keys: { ephemeral, recipient },
-        };
-      },
-    );
+    const built = buildOnionRequest({ payload, destination, hops: path.map(hop), encType }, onionSealLayer);
     const first = path[0]!;
     const res = await this.o.fetch(
       `${this.o.scheme}://${first.public_ip}:${first.storage_port}/onion_req/v2`,
@@ -196,8 +177,7 @@ export class OnionTransport {
       const text = utf8Decode(bytes);
       if (/^[A-Za-z0-9+/]+={0,2}$/.test(text)) cipher = fromBase64(text);
     }
-    const { ephemeral, recipient } = built.destinationKeys as { ephemeral: KeyPair; recipient: Uint8Array };
-    return onionDecryptResponse(encType, cipher, ephemeral, recipient);
+    return onionOpenReply(encType, cipher, built.destinationKeys);
   }
 }
 
