@@ -6,6 +6,30 @@ export const newAccount = (): AccountKeys => keypairFromSeed(randomBytesArray(16
 
 const enc = new TextEncoder();
 
+/** A subaccount of an account: token (prefix ‖ flags ‖ 0 0 ‖ key), the owner's signature, its secret key. */
+export interface TestSubaccount {
+  token: Uint8Array;
+  sig: Uint8Array;
+  secretKey: Uint8Array;
+}
+
+/** Issues a subaccount token for `owner` (read for prefix 05 unless told otherwise). */
+export function makeSubaccount(
+  owner: AccountKeys,
+  opts: { flags?: number; prefix?: number; signerSecretKey?: Uint8Array } = {},
+): TestSubaccount {
+  const sub = newAccount().ed25519;
+  const token = new Uint8Array(36);
+  token[0] = opts.prefix ?? 0x05;
+  token[1] = opts.flags ?? 0x01;
+  token.set(sub.publicKey, 4);
+  return {
+    token,
+    sig: sign(token, opts.signerSecretKey ?? owner.ed25519.secretKey),
+    secretKey: sub.secretKey,
+  };
+}
+
 /** A /subscribe body for a 05 account, signed as a Session client does. */
 export function subscribeBody(
   keys: AccountKeys,
@@ -16,6 +40,8 @@ export function subscribeBody(
     token?: string;
     encKey?: Uint8Array;
     service?: string;
+    /** Sign with this subaccount instead of the account key. */
+    subaccount?: TestSubaccount;
   } = {},
 ) {
   const namespaces = opts.namespaces ?? [0];
@@ -25,23 +51,33 @@ export function subscribeBody(
   return {
     pubkey: keys.sessionId,
     session_ed25519: toHex(keys.ed25519.publicKey),
+    ...(opts.subaccount
+      ? { subaccount: toHex(opts.subaccount.token), subaccount_sig: toHex(opts.subaccount.sig) }
+      : {}),
     namespaces,
     data,
     sig_ts: sigTs,
-    signature: toHex(sign(enc.encode(msg), keys.ed25519.secretKey)),
+    signature: toHex(sign(enc.encode(msg), opts.subaccount?.secretKey ?? keys.ed25519.secretKey)),
     service: opts.service ?? "firebase",
     service_info: { token: opts.token ?? "device-token-1" },
     enc_key: toHex(opts.encKey ?? new Uint8Array(32).fill(7)),
   };
 }
 
-export function unsubscribeBody(keys: AccountKeys, opts: { sigTs?: number; token?: string } = {}) {
+export function unsubscribeBody(
+  keys: AccountKeys,
+  opts: { sigTs?: number; token?: string; subaccount?: TestSubaccount } = {},
+) {
   const sigTs = opts.sigTs ?? Math.floor(Date.now() / 1000);
+  const signer = opts.subaccount?.secretKey ?? keys.ed25519.secretKey;
   return {
     pubkey: keys.sessionId,
     session_ed25519: toHex(keys.ed25519.publicKey),
+    ...(opts.subaccount
+      ? { subaccount: toHex(opts.subaccount.token), subaccount_sig: toHex(opts.subaccount.sig) }
+      : {}),
     sig_ts: sigTs,
-    signature: toHex(sign(enc.encode(`UNSUBSCRIBE${keys.sessionId}${sigTs}`), keys.ed25519.secretKey)),
+    signature: toHex(sign(enc.encode(`UNSUBSCRIBE${keys.sessionId}${sigTs}`), signer)),
     service: "firebase",
     service_info: { token: opts.token ?? "device-token-1" },
   };

@@ -7,7 +7,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { LogNotifier } from "../src/notifiers/log.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
-import { newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
+import { makeSubaccount, newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-sub-"));
 const logger = createLogger({ name: "test", level: "silent" });
@@ -119,7 +119,12 @@ describe("POST /subscribe", () => {
     ["namespace out of range", (b) => ({ ...b, namespaces: [40000] }), 1, /namespaces/],
     ["missing token", (b) => ({ ...b, service_info: {} }), 1, /service_info.token/],
     ["control bytes in token", (b) => ({ ...b, service_info: { token: "a\u0000b" } }), 1, /printable ASCII/],
-    ["subaccount", (b) => ({ ...b, subaccount: "aa" }), 1, /subaccount/],
+    [
+      "short subaccount token",
+      (b) => ({ ...b, subaccount: "aa", subaccount_sig: "11".repeat(64) }),
+      1,
+      /subaccount must be 36 bytes/,
+    ],
     ["unknown service", (b) => ({ ...b, service: "pigeon" }), 2, /unknown service/],
     ["unconfigured service", (b) => ({ ...b, service: "apns" }), 2, /not available/],
     ["bad signature", (b) => ({ ...b, signature: "11".repeat(64) }), 4, /signature verification failed/],
@@ -219,5 +224,102 @@ describe("POST /unsubscribe", () => {
     expect(await post("/unsubscribe", noToken)).toMatchObject({ error: 1 });
     expect(await repo.forAccount(acct.sessionId)).toHaveLength(1);
     expect(await post("/unsubscribe", unsubscribeBody(acct))).toMatchObject({ removed: true });
+  });
+});
+
+describe("subaccount subscriptions (spns verify_storage_signature)", () => {
+  it("accepts a token with read permission signed by the account, stores it and unsubscribes with it", async () => {
+    const acct = newAccount();
+    const sub = makeSubaccount(acct);
+    const body = subscribeBody(acct, { subaccount: sub, namespaces: [0, 2] });
+    expect(await post("/subscribe", body)).toMatchObject({ success: true, added: true });
+    const [stored] = await repo.forAccount(acct.sessionId);
+    expect(stored).toMatchObject({ subaccount: toHex(sub.token), subaccountSig: toHex(sub.sig) });
+    // base64 token and signature are the same subscription
+    const b64 = {
+      ...body,
+      subaccount: Buffer.from(sub.token).toString("base64"),
+      subaccount_sig: Buffer.from(sub.sig).toString("base64"),
+    };
+    expect(await post("/subscribe", b64)).toMatchObject({ success: true, updated: true });
+    // "any prefix" tokens are accepted for a 05 account even with another prefix byte
+    const any = makeSubaccount(acct, { prefix: 0x03, flags: 0x01 | 0x08 });
+    expect(await post("/subscribe", subscribeBody(acct, { subaccount: any, token: "t2" }))).toMatchObject({
+      success: true,
+      added: true,
+    });
+    expect(await post("/unsubscribe", unsubscribeBody(acct, { subaccount: sub }))).toMatchObject({
+      success: true,
+      removed: true,
+    });
+  });
+
+  it("refuses each bad token with spns's code and message", async () => {
+    const acct = newAccount();
+    const other = newAccount();
+    const good = makeSubaccount(acct);
+    const cases: [string, Record<string, unknown>, number, RegExp][] = [
+      [
+        "token signed by another key",
+        subscribeBody(acct, {
+          subaccount: makeSubaccount(acct, { signerSecretKey: other.ed25519.secretKey }),
+        }),
+        4,
+        /Subaccount auth signature verification failed/,
+      ],
+      [
+        "token without the read bit",
+        subscribeBody(acct, { subaccount: makeSubaccount(acct, { flags: 0x02 | 0x04 }) }),
+        4,
+        /does not have read permission/,
+      ],
+      [
+        "token for another network prefix",
+        subscribeBody(acct, { subaccount: makeSubaccount(acct, { prefix: 0x03 }) }),
+        4,
+        /mismatched network prefix/,
+      ],
+      [
+        "MONITOR signed by the account key instead of the subaccount",
+        {
+          ...subscribeBody(acct),
+          subaccount: toHex(good.token),
+          subaccount_sig: toHex(good.sig),
+        },
+        4,
+        /Subaccount main signature verification failed/,
+      ],
+      [
+        "MONITOR signed by another subaccount",
+        { ...subscribeBody(acct, { subaccount: makeSubaccount(acct) }), subaccount: toHex(good.token) },
+        4,
+        /Subaccount (auth|main) signature verification failed/,
+      ],
+      [
+        "token without its signature",
+        (({ subaccount_sig: _, ...b }) => b)(subscribeBody(acct, { subaccount: good })),
+        4,
+        /without subaccount_sig/,
+      ],
+      [
+        "short subaccount_sig",
+        { ...subscribeBody(acct, { subaccount: good }), subaccount_sig: "ab" },
+        1,
+        /subaccount_sig must be 64 bytes/,
+      ],
+    ];
+    for (const [name, body, code, msg] of cases) {
+      const res = await post("/subscribe", body);
+      expect(res, name).toMatchObject({ error: code });
+      expect(String(res.message), name).toMatch(msg);
+    }
+    expect(await repo.forAccount(acct.sessionId)).toHaveLength(0);
+    const noRead = makeSubaccount(acct, { flags: 0x02 });
+    await post("/subscribe", subscribeBody(acct));
+    expect(await post("/unsubscribe", unsubscribeBody(acct, { subaccount: noRead }))).toMatchObject({
+      error: 4,
+      message: /read permission/,
+    });
+    expect(await repo.forAccount(acct.sessionId)).toHaveLength(1);
   });
 });

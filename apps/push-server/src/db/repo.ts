@@ -3,7 +3,7 @@ import { and, eq, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import { CREATE_SUBS_SQL, pgSubs, sqliteSubs } from "./schema.ts";
+import { CREATE_SUBS_SQL, pgSubs, SUBS_ADDED_COLUMNS, sqliteSubs } from "./schema.ts";
 
 export type PushService = "firebase" | "apns";
 
@@ -11,6 +11,9 @@ export type PushService = "firebase" | "apns";
 export interface Subscription {
   pubkey: string;
   sessionEd25519: string | null;
+  /** Subaccount authentication (36-byte token and the account's signature of it), hex. */
+  subaccount: string | null;
+  subaccountSig: string | null;
   namespaces: number[];
   wantData: boolean;
   sigTs: number;
@@ -30,6 +33,8 @@ function toRow(s: Subscription): Row {
     id: subId(s.pubkey, s.service, s.token),
     pubkey: s.pubkey,
     sessionEd25519: s.sessionEd25519,
+    subaccount: s.subaccount,
+    subaccountSig: s.subaccountSig,
     namespaces: JSON.stringify(s.namespaces),
     wantData: s.wantData ? 1 : 0,
     sigTs: s.sigTs,
@@ -45,6 +50,8 @@ function fromRow(r: Row): Subscription {
   return {
     pubkey: r.pubkey,
     sessionEd25519: r.sessionEd25519,
+    subaccount: r.subaccount ?? null,
+    subaccountSig: r.subaccountSig ?? null,
     namespaces: JSON.parse(r.namespaces) as number[],
     wantData: r.wantData === 1,
     sigTs: r.sigTs,
@@ -75,6 +82,11 @@ export class SqliteSubscriptionRepo implements SubscriptionRepo {
   constructor(private readonly sqlite: Database.Database) {
     sqlite.pragma("journal_mode = WAL");
     for (const stmt of CREATE_SUBS_SQL) sqlite.exec(stmt);
+    const cols = new Set(
+      (sqlite.prepare("PRAGMA table_info(subscriptions)").all() as { name: string }[]).map((c) => c.name),
+    );
+    for (const c of SUBS_ADDED_COLUMNS)
+      if (!cols.has(c.name)) sqlite.exec(`ALTER TABLE subscriptions ADD COLUMN ${c.ddl}`);
     this.db = drizzleSqlite(sqlite);
   }
 
@@ -153,6 +165,8 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
     });
     if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
     for (const stmt of CREATE_SUBS_SQL) await client.unsafe(stmt);
+    for (const c of SUBS_ADDED_COLUMNS)
+      await client.unsafe(`ALTER TABLE subscriptions ADD COLUMN IF NOT EXISTS ${c.ddl}`);
     return new PgSubscriptionRepo(client, drizzlePg(client));
   }
 

@@ -9,6 +9,8 @@ export const sqliteSubs = sqliteTable("subscriptions", {
   id: text("id").primaryKey(),
   pubkey: text("pubkey").notNull(),
   sessionEd25519: text("session_ed25519"),
+  subaccount: text("subaccount"),
+  subaccountSig: text("subaccount_sig"),
   namespaces: text("namespaces").notNull(),
   wantData: integer("want_data").notNull(),
   sigTs: integer("sig_ts").notNull(),
@@ -23,6 +25,8 @@ export const pgSubs = pgTable("subscriptions", {
   id: pgText("id").primaryKey(),
   pubkey: pgText("pubkey").notNull(),
   sessionEd25519: pgText("session_ed25519"),
+  subaccount: pgText("subaccount"),
+  subaccountSig: pgText("subaccount_sig"),
   namespaces: pgText("namespaces").notNull(),
   wantData: bigint("want_data", { mode: "number" }).notNull(),
   sigTs: bigint("sig_ts", { mode: "number" }).notNull(),
@@ -39,6 +43,8 @@ export const CREATE_SUBS_SQL = [
     id TEXT PRIMARY KEY,
     pubkey TEXT NOT NULL,
     session_ed25519 TEXT,
+    subaccount TEXT,
+    subaccount_sig TEXT,
     namespaces TEXT NOT NULL,
     want_data BIGINT NOT NULL,
     sig_ts BIGINT NOT NULL,
@@ -50,4 +56,10 @@ export const CREATE_SUBS_SQL = [
   )`,
   "CREATE INDEX IF NOT EXISTS subscriptions_pubkey ON subscriptions (pubkey)",
   "CREATE INDEX IF NOT EXISTS subscriptions_token ON subscriptions (service, token)",
+];
+
+/** Columns added after the first release: added to an existing table at open when missing. */
+export const SUBS_ADDED_COLUMNS: readonly { name: string; ddl: string }[] = [
+  { name: "subaccount", ddl: "subaccount TEXT" },
+  { name: "subaccount_sig", ddl: "subaccount_sig TEXT" },
 ];

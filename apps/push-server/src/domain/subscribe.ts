@@ -1,4 +1,5 @@
 import { ed25519PkToX25519, fromBase64, fromHex, toHex, verify } from "@session/crypto";
+import { decodeSubaccountToken, SubaccountAccess } from "@session/protocol";
 import { z } from "zod";
 import type { PushService, Subscription, SubscriptionRepo } from "../db/repo.ts";
 import { SubscribeCode, SubscribeError } from "./errors.ts";
@@ -40,8 +41,10 @@ const serviceInfo = z.object({
 const common = {
   pubkey: hexOrB64(33, "pubkey"),
   session_ed25519: hexOrB64(32, "session_ed25519").optional(),
-  subaccount: z.string().optional(),
-  subaccount_sig: z.string().optional(),
+  /** 36-byte subaccount token: prefix ‖ flags ‖ 2 reserved ‖ the subaccount's Ed25519 key. */
+  subaccount: hexOrB64(36, "subaccount").optional(),
+  /** The account key's signature of the token. */
+  subaccount_sig: hexOrB64(64, "subaccount_sig").optional(),
   sig_ts: z.number().int().nonnegative(),
   signature: hexOrB64(64, "signature"),
   service: z.string().min(1),
@@ -80,16 +83,25 @@ function firstIssue(err: z.ZodError): string {
   return `Invalid ${i.path.join(".") || "request"}: ${i.message}`;
 }
 
+/** Subaccount authentication as given: the token and the account's signature of it. */
+export interface SubaccountAuth {
+  token: Uint8Array;
+  sig: Uint8Array;
+}
+
 /**
  * Verifies who signed `msg` for `pubkey` (spns `verify_storage_signature`): 05 Session IDs sign
  * with the Ed25519 key given in session_ed25519, which must convert to the ID's X25519 key; other
- * prefixes (03 groups, …) sign with the account key itself.
+ * prefixes (03 groups, …) sign with the account key itself. With a subaccount, that account key
+ * must have signed the token, the token must grant read (for this prefix, or any prefix), and
+ * the token's own key must have signed `msg`.
  */
 function verifyAccountSignature(
   pubkey: Uint8Array,
   sessionEd: Uint8Array | undefined,
   msg: string,
   sig: Uint8Array,
+  subaccount?: SubaccountAuth,
 ): void {
   const key = pubkey.subarray(1);
   let signer: Uint8Array;
@@ -110,19 +122,40 @@ function verifyAccountSignature(
       throw new SubscribeError(SubscribeCode.BAD_INPUT, "session_ed25519 is only allowed for 05 Session IDs");
     signer = key;
   }
+  if (subaccount) {
+    const token = decodeSubaccountToken(subaccount.token);
+    if ((token.flags & SubaccountAccess.Read) === 0)
+      throw new SubscribeError(
+        SubscribeCode.ERROR,
+        "Invalid subaccount: this subaccount does not have read permission",
+      );
+    if ((token.flags & SubaccountAccess.AnyPrefix) === 0 && token.prefix !== pubkey[0])
+      throw new SubscribeError(
+        SubscribeCode.ERROR,
+        "Invalid subaccount: subaccount and main account have mismatched network prefix",
+      );
+    if (!verify(subaccount.sig, subaccount.token, signer))
+      throw new SubscribeError(SubscribeCode.ERROR, "Subaccount auth signature verification failed");
+    if (!verify(sig, enc.encode(msg), token.pubkey))
+      throw new SubscribeError(SubscribeCode.ERROR, "Subaccount main signature verification failed");
+    return;
+  }
   if (!verify(sig, enc.encode(msg), signer))
     throw new SubscribeError(SubscribeCode.ERROR, "Invalid signature: signature verification failed");
 }
 
-function checkCommon(
-  deps: SubscribeDeps,
-  req: { service: string; subaccount?: string | undefined; subaccount_sig?: string | undefined },
-) {
-  if (req.subaccount !== undefined || req.subaccount_sig !== undefined)
-    throw new SubscribeError(
-      SubscribeCode.BAD_INPUT,
-      "subaccount authentication is not supported by this server",
-    );
+/** spns: a token needs its signature; a signature without a token is ignored. */
+function subaccountOf(req: {
+  subaccount?: Uint8Array | undefined;
+  subaccount_sig?: Uint8Array | undefined;
+}): SubaccountAuth | undefined {
+  if (req.subaccount === undefined) return undefined;
+  if (req.subaccount_sig === undefined)
+    throw new SubscribeError(SubscribeCode.ERROR, "Cannot specify subaccount without subaccount_sig");
+  return { token: req.subaccount, sig: req.subaccount_sig };
+}
+
+function checkCommon(deps: SubscribeDeps, req: { service: string }) {
   if (req.service !== "firebase" && req.service !== "apns")
     throw new SubscribeError(SubscribeCode.SERVICE_NOT_AVAILABLE, `unknown service "${req.service}"`);
   if (!deps.services.has(req.service))
@@ -139,6 +172,7 @@ export async function subscribeOne(deps: SubscribeDeps, body: unknown): Promise<
     if (!parsed.success) throw new SubscribeError(SubscribeCode.BAD_INPUT, firstIssue(parsed.error));
     const r = parsed.data;
     checkCommon(deps, r);
+    const subaccount = subaccountOf(r);
     for (let i = 0; i + 1 < r.namespaces.length; i++) {
       const a = r.namespaces[i] as number;
       const b = r.namespaces[i + 1] as number;
@@ -157,10 +191,12 @@ export async function subscribeOne(deps: SubscribeDeps, body: unknown): Promise<
       );
     const pubkeyHex = toHex(r.pubkey);
     const msg = `MONITOR${pubkeyHex}${r.sig_ts}${r.data ? "1" : "0"}${r.namespaces.join(",")}`;
-    verifyAccountSignature(r.pubkey, r.session_ed25519, msg, r.signature);
+    verifyAccountSignature(r.pubkey, r.session_ed25519, msg, r.signature, subaccount);
     const sub: Subscription = {
       pubkey: pubkeyHex,
       sessionEd25519: r.session_ed25519 ? toHex(r.session_ed25519) : null,
+      subaccount: subaccount ? toHex(subaccount.token) : null,
+      subaccountSig: subaccount ? toHex(subaccount.sig) : null,
       namespaces: r.namespaces,
       wantData: r.data,
       sigTs: r.sig_ts,
@@ -188,11 +224,18 @@ export async function unsubscribeOne(deps: SubscribeDeps, body: unknown): Promis
     if (!parsed.success) throw new SubscribeError(SubscribeCode.BAD_INPUT, firstIssue(parsed.error));
     const r = parsed.data;
     checkCommon(deps, r);
+    const subaccount = subaccountOf(r);
     const nowS = Math.floor(deps.now() / 1000);
     if (Math.abs(r.sig_ts - nowS) > UNSUBSCRIBE_GRACE_S)
       throw new SubscribeError(SubscribeCode.ERROR, "Invalid signature: sig_ts is too far from current time");
     const pubkeyHex = toHex(r.pubkey);
-    verifyAccountSignature(r.pubkey, r.session_ed25519, `UNSUBSCRIBE${pubkeyHex}${r.sig_ts}`, r.signature);
+    verifyAccountSignature(
+      r.pubkey,
+      r.session_ed25519,
+      `UNSUBSCRIBE${pubkeyHex}${r.sig_ts}`,
+      r.signature,
+      subaccount,
+    );
     const removed = await deps.repo.remove(pubkeyHex, r.service, r.service_info.token);
     if (removed) deps.onChange?.(pubkeyHex);
     return {
