@@ -6,6 +6,7 @@ import type { Registry } from "prom-client";
 import type { NodeConfig } from "./config.ts";
 import type { SwarmSync } from "./replication/sync.ts";
 import type { RpcHandler } from "./rpc/handler.ts";
+import type { SubaccountRevocations } from "./storage/revocations.ts";
 import type { MessageStore } from "./storage/store.ts";
 import type { Membership } from "./swarm/membership.ts";
 
@@ -17,6 +18,8 @@ export interface NodeContext {
   logger: Logger;
   metrics: Registry;
   store: MessageStore;
+  /** Revoked subaccount tokens (same database as `store`). */
+  revocations: SubaccountRevocations;
   membership: Membership;
   rpc: RpcHandler;
   sync: SwarmSync;

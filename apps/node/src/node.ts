@@ -15,6 +15,7 @@ import { peerClient } from "./replication/peer.ts";
 import { SwarmSync } from "./replication/sync.ts";
 import { RpcHandler } from "./rpc/handler.ts";
 import { createApp } from "./server.ts";
+import { SubaccountRevocations } from "./storage/revocations.ts";
 import { MessageStore } from "./storage/store.ts";
 import { fileRegistry, httpRegistry, Membership, type RegistrySource } from "./swarm/membership.ts";
 
@@ -42,6 +43,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const keys = loadNodeKeys(config.dataDir);
   const selfHex = toHex(keys.ed25519.publicKey);
   const store = MessageStore.open(join(config.dataDir, "storage.db"));
+  const revocations = new SubaccountRevocations(store.db);
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const membership = new Membership(selfHex);
@@ -99,6 +101,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
 
   const rpc = new RpcHandler({
     store,
+    revocations,
     membership,
     keys,
     selfEd25519Hex: selfHex,
@@ -109,6 +112,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   });
   const sync = new SwarmSync({
     store,
+    revocations,
     membership,
     peers,
     clock,
@@ -122,6 +126,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     logger,
     metrics,
     store,
+    revocations,
     membership,
     rpc,
     sync,
@@ -188,7 +193,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   };
   await refreshRegistry();
   const registryTimer = setInterval(() => void refreshRegistry(), config.registry.pollMs);
-  const sweepTimer = setInterval(() => swept.inc(store.sweep(clock.now())), config.sweepIntervalMs);
+  const sweepTimer = setInterval(() => {
+    swept.inc(store.sweep(clock.now()));
+    revocations.dropOrphans();
+  }, config.sweepIntervalMs);
   registryTimer.unref();
   sweepTimer.unref();
   logger.info({ url, pubkey_ed25519: selfHex, registry: registry.description }, "storage node listening");

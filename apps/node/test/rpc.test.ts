@@ -1,4 +1,7 @@
 import { EventEmitter } from "node:events";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fromBase64, sign, toBase64, toHex, utf8Encode, verify } from "@session/crypto";
 import {
   deleteResponseSignatureMessage,
@@ -8,6 +11,7 @@ import {
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { RpcHandler } from "../src/rpc/handler.ts";
+import { SubaccountRevocations } from "../src/storage/revocations.ts";
 import { MessageStore } from "../src/storage/store.ts";
 import { Membership } from "../src/swarm/membership.ts";
 import { newAccount, signed, silent } from "./helpers/node-net.ts";
@@ -36,6 +40,7 @@ beforeEach(() => {
   events = new EventEmitter();
   rpc = new RpcHandler({
     store,
+    revocations: new SubaccountRevocations(store.db),
     membership,
     keys: nodeKeys,
     selfEd25519Hex: selfHex,
@@ -288,5 +293,59 @@ describe("meta methods", () => {
       ),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("subaccount revocations (SQLite)", () => {
+  const owner = `03${"ab".repeat(32)}`;
+  const tok = (i: number) => new Uint8Array([3, 3, 0, 0, ...new Uint8Array(32).fill(i)]);
+  const msg = (hash: string, expiry: number) => ({
+    hash,
+    owner,
+    namespace: 0,
+    timestamp: 1,
+    expiry,
+    data: new Uint8Array([1]),
+  });
+
+  it("persist across a reopen; recorded only while the account holds messages", () => {
+    const dir = mkdtempSync(join(tmpdir(), "revocations-"));
+    try {
+      const file = join(dir, "storage.db");
+      let s = MessageStore.open(file);
+      let rev = new SubaccountRevocations(s.db);
+      expect(rev.revoke(owner, [tok(1)], 10)).toBe(0); // no messages: nothing to protect, nothing kept
+      s.store(msg("h".repeat(43), 1_000));
+      expect(rev.revoke(owner, [tok(1), tok(2)], 10)).toBe(2);
+      expect(rev.revoke(owner, [tok(1)], 11)).toBe(0); // already revoked: refreshed, not counted
+      s.close();
+      s = MessageStore.open(file);
+      rev = new SubaccountRevocations(s.db);
+      expect(rev.isRevoked(owner, tok(1))).toBe(true);
+      expect(rev.isRevoked(`03${"cd".repeat(32)}`, tok(1))).toBe(false);
+      expect(rev.unrevoke(owner, [tok(1), tok(9)])).toBe(1);
+      expect(rev.isRevoked(owner, tok(1))).toBe(false);
+      // The account's last message expires: the sweep drops its revocations with it.
+      expect(s.sweep(2_000)).toBe(1);
+      expect(rev.dropOrphans()).toBe(1);
+      expect(rev.count(owner)).toBe(0);
+      s.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("keeps the 50 most recent revocations of an account", () => {
+    const rev = new SubaccountRevocations(store.db);
+    store.store(msg("k".repeat(43), Number.MAX_SAFE_INTEGER));
+    for (let i = 0; i < 60; i++) rev.revoke(owner, [tok(i)], 100 + i);
+    expect(rev.count(owner)).toBe(50);
+    expect(rev.isRevoked(owner, tok(9))).toBe(false);
+    expect(rev.isRevoked(owner, tok(10))).toBe(true);
+    // Re-revoking an old token makes it recent again.
+    rev.revoke(owner, [tok(10)], 1_000);
+    rev.revoke(owner, [tok(60)], 1_001);
+    expect(rev.isRevoked(owner, tok(10))).toBe(true);
+    expect(rev.isRevoked(owner, tok(11))).toBe(false);
   });
 });

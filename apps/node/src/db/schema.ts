@@ -1,4 +1,4 @@
-import { blob, index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 /**
  * Stored messages (oxenss storage/database.cpp keeps the same facts): `id` gives delivery order for
@@ -19,3 +19,22 @@ export const messages = sqliteTable(
 );
 
 export type MessageRow = typeof messages.$inferSelect;
+
+/**
+ * Subaccount tokens an account has revoked (oxenss `revoked_subaccounts`): a request authenticated
+ * by a revoked token is refused, except retrieves from unrevocable namespaces. At most
+ * MAX_SUBACCOUNT_TOKENS (50) per account, newest `revoked_at` kept (ties: later `seq`); rows of an
+ * account that holds no messages are dropped by the sweep.
+ */
+export const revokedSubaccounts = sqliteTable(
+  "revoked_subaccounts",
+  {
+    seq: integer("seq").primaryKey({ autoIncrement: true }),
+    owner: text("owner").notNull(),
+    token: blob("token", { mode: "buffer" }).notNull(),
+    revokedAt: integer("revoked_at").notNull(),
+  },
+  (t) => [uniqueIndex("revoked_subaccounts_owner_token").on(t.owner, t.token)],
+);
+
+export type RevokedSubaccountRow = typeof revokedSubaccounts.$inferSelect;

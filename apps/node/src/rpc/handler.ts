@@ -14,6 +14,7 @@ import {
   expireAllResponseSignatureMessage,
   expireResponseSignatureMessage,
   flattenByNamespace,
+  isPublicOutboxNamespace,
   isSwarmFailure,
   type NodeInfo,
   ProtocolError,
@@ -21,14 +22,18 @@ import {
   type RpcRequest,
   type RpcSubrequest,
   type SignatureVerifier,
+  SubaccountAccess,
   storeResponseSignatureMessage,
+  subaccountRevocationResponseSignatureMessage,
   swarmInfoBody,
   toErrorBody,
   toSwarmSnode,
+  type VerifyAuthOptions,
   verifyAuth,
 } from "@session/protocol";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
+import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
 
@@ -42,6 +47,7 @@ export interface RpcResult {
 
 export interface RpcHandlerDeps {
   store: MessageStore;
+  revocations: SubaccountRevocations;
   membership: Membership;
   keys: { ed25519: { publicKey: Uint8Array; secretKey: Uint8Array } };
   selfEd25519Hex: string;
@@ -64,7 +70,16 @@ const verifier: SignatureVerifier = {
   },
 };
 
-const SWARM_WIDE = new Set(["store", "delete", "delete_all", "delete_before", "expire", "expire_all"]);
+const SWARM_WIDE = new Set([
+  "store",
+  "delete",
+  "delete_all",
+  "delete_before",
+  "expire",
+  "expire_all",
+  "revoke_subaccount",
+  "unrevoke_subaccount",
+]);
 
 /**
  * The storage RPC of one node. Client requests for swarm-wide methods are applied locally and
@@ -73,6 +88,11 @@ const SWARM_WIDE = new Set(["store", "delete", "delete_all", "delete_before", "e
  */
 export class RpcHandler {
   constructor(private readonly d: RpcHandlerDeps) {}
+
+  /** Subaccount-authenticated requests are refused when the account revoked the token. */
+  private readonly revoked: VerifyAuthOptions = {
+    isSubaccountRevoked: (pubkey, token) => this.d.revocations.isRevoked(pubkey.hex, token),
+  };
 
   private misc() {
     return { t: this.d.clock.now(), hf: HARDFORK };
@@ -183,9 +203,6 @@ export class RpcHandler {
             ...this.misc(),
           },
         };
-      case "revoke_subaccount":
-      case "unrevoke_subaccount":
-        throw new ProtocolError("UNSUPPORTED_METHOD", `${req.method} is not supported by this node`);
       default:
         break;
     }
@@ -194,7 +211,7 @@ export class RpcHandler {
     this.requireSwarm(pubkeyHex);
     checkRequestTiming(req, now, { forwarded });
     const requirement = authRequirementFor(req);
-    if (requirement) verifyAuth(verifier, requirement);
+    if (requirement) verifyAuth(verifier, requirement, this.revoked);
 
     const local = this.applyLocal(req, now);
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
@@ -243,6 +260,8 @@ export class RpcHandler {
       case "store": {
         const p = req.params;
         const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
+        // A public outbox holds only the latest message (a duplicate keeps its row).
+        if (isPublicOutboxNamespace(p.namespace)) s.clearNamespaceExcept(pk, p.namespace, hash);
         const isNew = s.store({
           hash,
           owner: pk,
@@ -312,7 +331,17 @@ export class RpcHandler {
       case "expire": {
         const p = req.params;
         const targets = p.expiry.map((e) => appliedExpiry(e, now));
-        const r = s.expire(pk, p.messages, targets, { shorten: p.shorten, extend: p.extend }, now);
+        // A subaccount without delete access may only extend (shortening is nearly deleting).
+        const sub = p.auth.subaccount;
+        const canDelete = !sub || (sub.token[1]! & SubaccountAccess.Delete) !== 0;
+        if (!canDelete && p.shorten) {
+          throw new ProtocolError(
+            "BAD_REQUEST",
+            "expire: shorten parameter cannot be used with this subaccount token (missing delete access)",
+          );
+        }
+        const mode = { shorten: p.shorten, extend: p.extend || !canDelete };
+        const r = s.expire(pk, p.messages, targets, mode, now);
         const updated = asciiSort(r.updated);
         const expiries = targets.length === 1 ? targets : updated.map((h) => r.newExpiries[h]!);
         const entry: Record<string, unknown> = {
@@ -338,6 +367,20 @@ export class RpcHandler {
           p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
         const updated = p.namespace === "all" ? sortGroups(byNs) : flat;
         return { updated, signature: this.signB64(expireAllResponseSignatureMessage(pk, p.expiry, flat)) };
+      }
+      case "revoke_subaccount": {
+        const p = req.params;
+        this.d.revocations.revoke(pk, p.tokens, now);
+        return {
+          signature: this.signB64(subaccountRevocationResponseSignatureMessage(pk, p.timestamp, p.tokens)),
+        };
+      }
+      case "unrevoke_subaccount": {
+        const p = req.params;
+        return {
+          count: this.d.revocations.unrevoke(pk, p.tokens),
+          signature: this.signB64(subaccountRevocationResponseSignatureMessage(pk, p.timestamp, p.tokens)),
+        };
       }
       default:
         throw new ProtocolError("UNSUPPORTED_METHOD", `no method ${req.method}`);

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, eq, gt, inArray, lt, lte, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, lte, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { type MessageRow, messages } from "../db/schema.ts";
@@ -62,6 +62,14 @@ export class MessageStore {
       .where(eq(messages.hash, m.hash))
       .run();
     return false;
+  }
+
+  /** Drops an account's other messages in a namespace (a public outbox holds one message). */
+  clearNamespaceExcept(owner: string, namespace: number, keepHash: string): number {
+    return this.db
+      .delete(messages)
+      .where(and(eq(messages.owner, owner), eq(messages.namespace, namespace), ne(messages.hash, keepHash)))
+      .run().changes;
   }
 
   get(hash: string, now: number): MessageRow | undefined {
