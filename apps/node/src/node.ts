@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -139,7 +140,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     },
     fetch: nodeFetch,
   };
-  const { app, monitor } = createApp(ctx);
+  const { app, monitor, fastPath } = createApp(ctx);
 
   const tls = config.http ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -148,7 +149,14 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         fetch: app.fetch,
         port: config.port,
         hostname: config.host,
-        ...(tls ? { createServer: createHttpsServer, serverOptions: { key: tls.key, cert: tls.cert } } : {}),
+        // The storage RPC fast path answers first; everything else goes to Hono's listener.
+        createServer: ((options: object, listener: (req: IncomingMessage, res: ServerResponse) => void) => {
+          const first = (req: IncomingMessage, res: ServerResponse) => {
+            if (!fastPath(req, res)) listener(req, res);
+          };
+          return tls ? createHttpsServer(options, first) : createHttpServer(options, first);
+        }) as typeof createHttpsServer,
+        serverOptions: tls ? { key: tls.key, cert: tls.cert } : {},
       },
       () => resolve(s),
     );

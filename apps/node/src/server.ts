@@ -15,10 +15,16 @@ import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
 import { onionRoutes } from "./onion/routes.ts";
 import { PEER_RPC_PATH, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
+import { type FastPath, storageRpcFastPath } from "./rpc/http-fast-path.ts";
 
 export interface NodeApp {
   app: Hono;
   monitor: MonitorService;
+  /**
+   * Serves the hot `POST /storage_rpc/v1` on node:http directly (same behaviour as the Hono route,
+   * sharing its rate limiter and metrics); the node's request listener tries it before Hono.
+   */
+  fastPath: FastPath;
 }
 
 /**
@@ -27,7 +33,8 @@ export interface NodeApp {
  */
 export function createApp(ctx: NodeContext): NodeApp {
   const { logger } = ctx;
-  const metrics = createMetrics({ prefix: "session_node_" });
+  const metricPrefix = "session_node_";
+  const metrics = createMetrics({ prefix: metricPrefix });
   // Serve the node's own registry too (onion/monitor/replication metrics register there).
   const app = new Hono();
   app.onError(onErrorHandler(logger));
@@ -109,5 +116,13 @@ export function createApp(ctx: NodeContext): NodeApp {
     return c.body(`${own}\n${http}`, 200, { "content-type": metrics.registry.contentType });
   });
   app.all("*", (c) => errorResponse(c, "NOT_FOUND"));
-  return { app, monitor };
+  const fastPath = storageRpcFastPath({
+    rpc: ctx.rpc,
+    buckets,
+    maxBodyBytes: ctx.config.maxBodyBytes,
+    metrics: metrics.registry,
+    metricPrefix,
+    logger,
+  });
+  return { app, monitor, fastPath };
 }

@@ -1,5 +1,5 @@
 import type { EventEmitter } from "node:events";
-import { ed25519PkToX25519, sign, toBase64, verify } from "@session/crypto";
+import { toBase64 } from "@session/crypto";
 import {
   appliedExpiry,
   asciiSort,
@@ -21,7 +21,6 @@ import {
   parseRpcRequest,
   type RpcRequest,
   type RpcSubrequest,
-  type SignatureVerifier,
   SubaccountAccess,
   storeResponseSignatureMessage,
   subaccountRevocationResponseSignatureMessage,
@@ -36,6 +35,7 @@ import type { PeerClient } from "../replication/peer.ts";
 import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
+import { requestVerifier, resultSigner } from "./node-crypto.ts";
 
 export const NODE_VERSION: [number, number, number] = [2, 11, 0];
 export const HARDFORK: [number, number] = [19, 3];
@@ -59,17 +59,6 @@ export interface RpcHandlerDeps {
   height?: () => number;
 }
 
-const verifier: SignatureVerifier = {
-  verify: (sig, msg, pk) => verify(sig, msg, pk),
-  ed25519PubkeyToX25519: (pk) => {
-    try {
-      return ed25519PkToX25519(pk);
-    } catch {
-      return undefined as never;
-    }
-  },
-};
-
 const SWARM_WIDE = new Set([
   "store",
   "delete",
@@ -87,7 +76,11 @@ const SWARM_WIDE = new Set([
  * `swarm` object carries each member's signed result, as oxen-storage-server answers.
  */
 export class RpcHandler {
-  constructor(private readonly d: RpcHandlerDeps) {}
+  private readonly signB64: (msg: Uint8Array) => string;
+
+  constructor(private readonly d: RpcHandlerDeps) {
+    this.signB64 = resultSigner(d.keys.ed25519.secretKey);
+  }
 
   /** Subaccount-authenticated requests are refused when the account revoked the token. */
   private readonly revoked: VerifyAuthOptions = {
@@ -96,10 +89,6 @@ export class RpcHandler {
 
   private misc() {
     return { t: this.d.clock.now(), hf: HARDFORK };
-  }
-
-  private signB64(msg: Uint8Array): string {
-    return toBase64(sign(msg, this.d.keys.ed25519.secretKey));
   }
 
   /** Handles a JSON body; never throws. */
@@ -211,7 +200,7 @@ export class RpcHandler {
     this.requireSwarm(pubkeyHex);
     checkRequestTiming(req, now, { forwarded });
     const requirement = authRequirementFor(req);
-    if (requirement) verifyAuth(verifier, requirement, this.revoked);
+    if (requirement) verifyAuth(requestVerifier, requirement, this.revoked);
 
     const local = this.applyLocal(req, now);
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };

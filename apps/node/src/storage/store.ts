@@ -34,8 +34,15 @@ export interface ExpireResult {
  */
 export class MessageStore {
   readonly db: ReturnType<typeof drizzle>;
+  private hotStatements?: HotStatements;
   private constructor(private readonly sqlite: Database.Database) {
     this.db = drizzle(sqlite);
+  }
+
+  /** Prepared once (after migrations): drizzle rebuilds the SQL of a query on every call. */
+  private get hot(): HotStatements {
+    this.hotStatements ??= prepareHotStatements(this.sqlite);
+    return this.hotStatements;
   }
 
   static open(path: string): MessageStore {
@@ -50,17 +57,10 @@ export class MessageStore {
 
   /** Inserts a message; false when its hash is already stored (then its expiry is raised if later). */
   store(m: NewMessage): boolean {
-    const res = this.db
-      .insert(messages)
-      .values({ ...m, data: Buffer.from(m.data) })
-      .onConflictDoNothing()
-      .run();
+    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+    const res = this.hot.insert.run(m.hash, m.owner, m.namespace, m.timestamp, m.expiry, data);
     if (res.changes > 0) return true;
-    this.db
-      .update(messages)
-      .set({ expiry: sql`max(${messages.expiry}, ${m.expiry})` })
-      .where(eq(messages.hash, m.hash))
-      .run();
+    this.hot.raiseExpiry.run(m.expiry, m.hash);
     return false;
   }
 
@@ -73,11 +73,7 @@ export class MessageStore {
   }
 
   get(hash: string, now: number): MessageRow | undefined {
-    return this.db
-      .select()
-      .from(messages)
-      .where(and(eq(messages.hash, hash), gt(messages.expiry, now)))
-      .get();
+    return this.hot.get.get(hash, now) as MessageRow | undefined;
   }
 
   /**
@@ -93,28 +89,11 @@ export class MessageStore {
   ): { messages: MessageRow[]; more: boolean } {
     let afterId = 0;
     if (lastHash) {
-      const last = this.db
-        .select({ id: messages.id })
-        .from(messages)
-        .where(and(eq(messages.hash, lastHash), eq(messages.owner, owner), eq(messages.namespace, namespace)))
-        .get();
+      const last = this.hot.lastId.get(lastHash, owner, namespace) as { id: number } | undefined;
       if (last) afterId = last.id;
     }
     const cap = (limits.maxCount ?? 10_000) + 1;
-    const rows = this.db
-      .select()
-      .from(messages)
-      .where(
-        and(
-          eq(messages.owner, owner),
-          eq(messages.namespace, namespace),
-          gt(messages.id, afterId),
-          gt(messages.expiry, now),
-        ),
-      )
-      .orderBy(asc(messages.id))
-      .limit(cap)
-      .all();
+    const rows = this.hot.after.all(owner, namespace, afterId, now, cap) as MessageRow[];
     const out: MessageRow[] = [];
     let size = 0;
     for (const r of rows) {
@@ -279,6 +258,30 @@ export class MessageStore {
   close(): void {
     this.sqlite.close();
   }
+}
+
+interface HotStatements {
+  insert: Database.Statement;
+  raiseExpiry: Database.Statement;
+  get: Database.Statement;
+  lastId: Database.Statement;
+  after: Database.Statement;
+}
+
+/** The per-request queries of store and retrieve, as plain prepared statements (same SQL drizzle builds). */
+function prepareHotStatements(db: Database.Database): HotStatements {
+  const columns = "id, hash, owner, namespace, timestamp, expiry, data";
+  return {
+    insert: db.prepare(
+      "INSERT INTO messages (hash, owner, namespace, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    ),
+    raiseExpiry: db.prepare("UPDATE messages SET expiry = max(expiry, ?) WHERE hash = ?"),
+    get: db.prepare(`SELECT ${columns} FROM messages WHERE hash = ? AND expiry > ?`),
+    lastId: db.prepare("SELECT id FROM messages WHERE hash = ? AND owner = ? AND namespace = ?"),
+    after: db.prepare(
+      `SELECT ${columns} FROM messages WHERE owner = ? AND namespace = ? AND id > ? AND expiry > ? ORDER BY id LIMIT ?`,
+    ),
+  };
 }
 
 function toStored(r: MessageRow): StoredMessage {

@@ -1,0 +1,82 @@
+/*
+ * The crypto limit of a request: the ops/s one core could do if the node did nothing but the
+ * cryptography the request requires, measured on the very functions the node calls
+ * (src/rpc/node-crypto.ts, src/onion/hop-cipher.ts). Figures are per CPU-second of this process,
+ * so other load on a shared VM does not move them much; wall-clock rates are returned too.
+ */
+import { ed25519PkToX25519, keypairFromSeed, randomBytesArray } from "@session/crypto";
+import { type EncType, storeResponseSignatureMessage, storeSignatureMessage } from "@session/protocol";
+import { nodeHopCipher } from "../src/onion/hop-cipher.ts";
+import { encryptForHop, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
+import { requestVerifier, resultSigner } from "../src/rpc/node-crypto.ts";
+
+export type LimitKind =
+  | { op: "verify" }
+  | { op: "sign" }
+  | { op: "convert" }
+  | { op: "onion-open"; encType: EncType; bytes: number }
+  | { op: "onion-seal"; encType: EncType; bytes: number };
+
+export interface Rate {
+  /** Operations per CPU-second of this process (all threads). */
+  perCpuSecond: number;
+  /** Operations per wall-clock second. */
+  perWallSecond: number;
+}
+
+function measure(fn: () => void, ms: number): Rate {
+  for (let i = 0; i < 200; i++) fn(); // warm the JIT
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let n = 0;
+  while (performance.now() - t0 < ms) {
+    for (let i = 0; i < 20; i++) fn();
+    n += 20;
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { perCpuSecond: n / ((cpu.user + cpu.system) / 1e6), perWallSecond: n / wall };
+}
+
+export function cryptoLimit(kind: LimitKind, ms: number): Rate {
+  const account = keypairFromSeed(randomBytesArray(32));
+  const node = keypairFromSeed(randomBytesArray(32));
+  switch (kind.op) {
+    case "verify": {
+      // What a client signs for an authenticated store; a retrieve's message is the same size.
+      const msg = storeSignatureMessage(1, Date.now());
+      const sig = resultSigner(account.ed25519.secretKey)(msg);
+      const sigBytes = Uint8Array.from(Buffer.from(sig, "base64"));
+      return measure(() => {
+        if (!requestVerifier.verify(sigBytes, msg, account.ed25519.publicKey)) throw new Error("verify");
+      }, ms);
+    }
+    case "sign": {
+      const signer = resultSigner(node.ed25519.secretKey);
+      const msg = storeResponseSignatureMessage("x".repeat(43));
+      return measure(() => signer(msg), ms);
+    }
+    case "convert":
+      // The uncached conversion (a 05 account's pubkey_ed25519 → its X25519 Session ID key).
+      return measure(() => ed25519PkToX25519(account.ed25519.publicKey), ms);
+    case "onion-open": {
+      const keys = generateX25519KeyPair();
+      const cipher = nodeHopCipher(keys);
+      const layer = encryptForHop(kind.encType, randomBytesArray(kind.bytes), keys.publicKey);
+      return measure(() => cipher.open(kind.encType, layer.ciphertext, layer.ephemeralPublicKey), ms);
+    }
+    case "onion-seal": {
+      const keys = generateX25519KeyPair();
+      const cipher = nodeHopCipher(keys);
+      const layer = encryptForHop(kind.encType, randomBytesArray(16), keys.publicKey);
+      const opened = cipher.open(kind.encType, layer.ciphertext, layer.ephemeralPublicKey);
+      const reply = randomBytesArray(kind.bytes);
+      return measure(() => opened.seal(reply), ms);
+    }
+  }
+}
+
+/** Rate of doing all of `parts` once per request (harmonic combination of per-op rates). */
+export function combined(parts: readonly number[]): number {
+  return 1 / parts.reduce((s, r) => s + 1 / r, 0);
+}

@@ -1,0 +1,165 @@
+/*
+ * Benchmark plumbing: nodes in child processes (bench/node-process.ts) and a load generator on
+ * persistent keep-alive connections (undici Pool.request) in this process.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { NodeInfo } from "@session/protocol";
+import { Pool } from "undici";
+import { writeRegistryFile } from "../src/swarm/membership.ts";
+import type { LimitKind, Rate } from "./crypto-limit.ts";
+
+export interface BenchNode {
+  url: string;
+  info: Omit<NodeInfo, "swarm_id">;
+  call<T = unknown>(cmd: string, args?: Record<string, unknown>): Promise<T>;
+  /** CPU seconds (user + system, all threads) the node process has used so far. */
+  cpuSeconds(): Promise<number>;
+  limit(kind: LimitKind, ms?: number): Promise<Rate>;
+}
+
+/** Nodes, each in its own process, sharing one static registry file. */
+export class BenchNet {
+  readonly dir = mkdtempSync(join(tmpdir(), "session-bench-"));
+  readonly registry = join(this.dir, "registry.json");
+  private readonly children: ChildProcess[] = [];
+  readonly nodes: BenchNode[] = [];
+
+  async start(n: number): Promise<BenchNode[]> {
+    await writeRegistryFile(this.registry, []);
+    const started = await Promise.all(Array.from({ length: n }, (_, i) => this.startOne(`n${i}`)));
+    await writeRegistryFile(
+      this.registry,
+      started.map((s) => s.info),
+    );
+    await Promise.all(started.map((s) => s.call("refresh")));
+    return started;
+  }
+
+  private async startOne(name: string): Promise<BenchNode> {
+    const child = fork(new URL("./node-process.ts", import.meta.url).pathname, [], {
+      execArgv: ["--import", "tsx"],
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.children.push(child);
+    let nextId = 0;
+    const pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+    child.on("message", (m: { id: number; result?: unknown; error?: string }) => {
+      const p = pending.get(m.id);
+      pending.delete(m.id);
+      if (m.error) p?.reject(new Error(m.error));
+      else p?.resolve(m.result);
+    });
+    child.on("exit", (code) => {
+      for (const p of pending.values()) p.reject(new Error(`node process exited (${code})`));
+    });
+    const call = <T>(cmd: string, args: Record<string, unknown> = {}) =>
+      new Promise<T>((resolve, reject) => {
+        const id = nextId++;
+        pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        child.send({ id, cmd, ...args });
+      });
+    const { url, info } = await call<{ url: string; info: BenchNode["info"] }>("start", {
+      dir: this.dir,
+      registry: this.registry,
+      name,
+    });
+    const node: BenchNode = {
+      url,
+      info,
+      call,
+      async cpuSeconds() {
+        const u = await call<{ user: number; system: number }>("cpu");
+        return (u.user + u.system) / 1e6;
+      },
+      limit: (kind, ms = 1000) => call<Rate>("limit", { kind, ms }),
+    };
+    this.nodes.push(node);
+    return node;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.nodes.map((n) => n.call("stop").catch(() => {})));
+    await Promise.all(
+      this.children.map(
+        (c) =>
+          new Promise<void>((resolve) => (c.exitCode !== null ? resolve() : c.once("exit", () => resolve()))),
+      ),
+    );
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface LoadResult {
+  requests: number;
+  wallSeconds: number;
+  /** CPU seconds the measured node(s) spent during the run. */
+  nodeCpuSeconds: number;
+  /** CPU seconds this (client) process spent during the run. */
+  clientCpuSeconds: number;
+  p50: number;
+  p99: number;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+/**
+ * Sends every body (prepared in advance) with `concurrency` requests in flight over one keep-alive
+ * connection each; `check` sees each reply. CPU time is read from `measured` before and after.
+ */
+export async function runLoad(opts: {
+  url: string;
+  path: string;
+  bodies: readonly (string | Uint8Array)[];
+  concurrency: number;
+  contentType: string;
+  measured: readonly BenchNode[];
+  check(status: number, body: Buffer, i: number): void;
+}): Promise<LoadResult> {
+  const pool = new Pool(opts.url, { connections: opts.concurrency, pipelining: 1 });
+  const lat = new Float64Array(opts.bodies.length);
+  let next = 0;
+  const cpuNodes = async () =>
+    (await Promise.all(opts.measured.map((n) => n.cpuSeconds()))).reduce((a, b) => a + b, 0);
+  const node0 = await cpuNodes();
+  const client0 = process.cpuUsage();
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= opts.bodies.length) return;
+        const s = performance.now();
+        const res = await pool.request({
+          path: opts.path,
+          method: "POST",
+          headers: { "content-type": opts.contentType },
+          body: opts.bodies[i]!,
+        });
+        const chunks: Buffer[] = [];
+        for await (const c of res.body) chunks.push(c as Buffer);
+        lat[i] = performance.now() - s;
+        opts.check(res.statusCode, Buffer.concat(chunks), i);
+      }
+    }),
+  );
+  const wallSeconds = (performance.now() - t0) / 1000;
+  const client = process.cpuUsage(client0);
+  const nodeCpuSeconds = (await cpuNodes()) - node0;
+  await pool.close();
+  const sorted = Array.from(lat).sort((a, b) => a - b);
+  return {
+    requests: opts.bodies.length,
+    wallSeconds,
+    nodeCpuSeconds,
+    clientCpuSeconds: (client.user + client.system) / 1e6,
+    p50: percentile(sorted, 0.5),
+    p99: percentile(sorted, 0.99),
+  };
+}
+
+export const fmt = (n: number, digits = 0) => n.toFixed(digits).padStart(7);

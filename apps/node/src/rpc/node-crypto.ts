@@ -1,0 +1,64 @@
+import { ed25519PkToX25519, sign, toBase64, verify } from "@session/crypto";
+import type { SignatureVerifier } from "@session/protocol";
+
+/*
+ * The signature work of the storage RPC, in one place so the benchmark's crypto limit measures
+ * the very functions the handler calls.
+ */
+
+/**
+ * Ed25519 → X25519 public-key conversions, cached per key in a bounded LRU (a 05 account's
+ * `pubkey_ed25519` converts on every signed request; the map costs one field inversion per
+ * request otherwise). Invalid keys are cached too, as null.
+ */
+export class KeyConversionCache {
+  private readonly entries = new Map<string, Uint8Array | null>();
+
+  constructor(
+    readonly maxEntries = 10_000,
+    private readonly convert: (ed25519Pk: Uint8Array) => Uint8Array = ed25519PkToX25519,
+  ) {
+    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError("maxEntries must be ≥ 1");
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The X25519 key for `ed25519Pk`, or null when it is not a valid point (or not 32 bytes). */
+  x25519For(ed25519Pk: Uint8Array): Uint8Array | null {
+    if (ed25519Pk.length !== 32) return null;
+    const key = Buffer.from(ed25519Pk.buffer, ed25519Pk.byteOffset, 32).toString("latin1");
+    const hit = this.entries.get(key);
+    if (hit !== undefined) {
+      // Re-insert: Map iteration order is the LRU order.
+      this.entries.delete(key);
+      this.entries.set(key, hit);
+      return hit;
+    }
+    let x: Uint8Array | null;
+    try {
+      x = this.convert(ed25519Pk);
+    } catch {
+      x = null;
+    }
+    this.entries.set(key, x);
+    if (this.entries.size > this.maxEntries) {
+      this.entries.delete(this.entries.keys().next().value as string);
+    }
+    return x;
+  }
+}
+
+const conversions = new KeyConversionCache();
+
+/** Checks client request signatures (verifyAuth). */
+export const requestVerifier: SignatureVerifier = {
+  verify: (sig, msg, pk) => verify(sig, msg, pk),
+  ed25519PubkeyToX25519: (pk) => conversions.x25519For(pk),
+};
+
+/** Signs this node's swarm results (store, delete, expire replies) with its Ed25519 key. */
+export function resultSigner(secretKey: Uint8Array): (msg: Uint8Array) => string {
+  return (msg) => toBase64(sign(msg, secretKey));
+}
