@@ -1,13 +1,9 @@
 import { randomBytes } from "node:crypto";
 import {
-  blake2b,
   concatBytes,
   ed25519PkToX25519,
   fromBase64,
   fromHex,
-  generateSeed,
-  keypairFromSeed,
-  sign,
   toBase64,
   toHex,
   utf8Encode,
@@ -15,7 +11,20 @@ import {
 } from "@session/crypto";
 import { deleteAllResponseSignatureMessage, deleteResponseSignatureMessage } from "@session/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newAccount, rpc, signed, TestNet } from "./helpers/node-net.ts";
+import { startNode } from "../src/node.ts";
+import { newAccount, nodeConfig, rpc, signed, silent, TestNet } from "./helpers/node-net.ts";
+import {
+  b64,
+  enc,
+  groupAccount,
+  makeSubaccount,
+  msgHash,
+  revokeParams,
+  type Sk,
+  sigB64,
+  signingKey,
+  subaccountRetrieve,
+} from "./helpers/subaccounts.ts";
 
 /*
  * A port of oxen-storage-server's operator acceptance suite (network-tests/*.py, OxenMQ there)
@@ -274,37 +283,7 @@ describe("test_session_auth.py", () => {
   });
 });
 
-/*
- * The Python suite's own helpers, ported: a bare Ed25519 key (`SigningKey.generate()`), used
- * under any network prefix the test chooses (03 groups, or 05 + the Ed25519 key itself, which
- * oxenss accepts when no pubkey_ed25519 is given); subaccount.make_subaccount; ss.store_n.
- */
-const b64 = (b: Uint8Array) => toBase64(b);
-const enc = (s: string) => utf8Encode(s);
-interface Sk {
-  pub: Uint8Array;
-  sign(m: Uint8Array): Uint8Array;
-}
-function signingKey(): Sk {
-  const k = keypairFromSeed(generateSeed());
-  return { pub: k.ed25519.publicKey, sign: (m) => sign(m, k.ed25519.secretKey) };
-}
-const sigB64 = (sk: Sk, m: string | Uint8Array) => b64(sk.sign(typeof m === "string" ? enc(m) : m));
-/** blake2b-256 of (prefix byte ‖ key ‖ namespace text ‖ data), unpadded base64: the message hash. */
-const msgHash = (prefix: number, key: Uint8Array, ns: string, data: Uint8Array) =>
-  b64(blake2b(concatBytes(new Uint8Array([prefix]), key, enc(ns), data), 32)).replace(/=+$/, "");
-
-function makeSubaccount(
-  netid: number,
-  owner: Sk,
-  { read = true, write = true, del = false, anyPrefix = false } = {},
-) {
-  const sub = signingKey();
-  const flags = Number(read) | (Number(write) << 1) | (Number(del) << 2) | (Number(anyPrefix) << 3);
-  const token = new Uint8Array([netid, flags, 0, 0, ...sub.pub]);
-  return { sub, token, sig: owner.sign(token) };
-}
-
+/* ss.store_n, ported (the other Python helpers are in helpers/subaccounts.ts). */
 interface StoredPy {
   data: Uint8Array;
   req: { pubkey: string; timestamp: number; expiry: number; data: string };
@@ -903,4 +882,35 @@ describe("test_session_auth.py (non-Session ids)", () => {
     expect(r.status).toBe(400);
     expect(r.body.error.message).toContain("pubkey_ed25519 is only permitted for 05[...] pubkeys");
   });
+});
+
+describe("beyond the port: revocations reach a member that was down", () => {
+  it("a member stopped during revoke_subaccount learns it when it comes back (catch-up)", async () => {
+    const { sk, pk } = groupAccount();
+    const dude = makeSubaccount(0x03, sk);
+    const st = await rpc(A, "store", {
+      pubkey: pk,
+      timestamp: Date.now(),
+      ttl: 600_000,
+      data: b64(enc("g")),
+    });
+    expect(st.status).toBe(200);
+    expect((await subaccountRetrieve(B, pk, dude)).status).toBe(200);
+    const down = net.nodes[1]!;
+    await down.stop();
+    const r = await rpc(A, "revoke_subaccount", revokeParams(sk, pk, "revoke", [dude.token]));
+    expect(r.status).toBe(200);
+    expect(r.body.swarm[down.info.pubkey_ed25519].failed).toBe(true);
+    // Same data dir and port; starting pulls from the swarm (messages and revocations).
+    const back = await startNode(
+      { ...nodeConfig(down.ctx.config.dataDir, net.registry), port: down.info.storage_port },
+      { logger: silent },
+    );
+    net.nodes[1] = back;
+    expect(errorOf(await subaccountRetrieve(B, pk, dude))).toEqual({
+      status: 401,
+      code: "SUBACCOUNT_REVOKED",
+    });
+    expect(back.ctx.revocations.isRevoked(pk, dude.token)).toBe(true);
+  }, 20_000);
 });

@@ -2,12 +2,13 @@ import { fromBase64, utf8Decode } from "@session/crypto";
 import { swarmIdToHex } from "@session/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newAccount, retrieveParams, rpc, storeParams, TestNet } from "./helpers/node-net.ts";
+import { groupAccount, makeSubaccount, revokeParams, subaccountRetrieve } from "./helpers/subaccounts.ts";
 
 /*
  * Twelve real node servers on loopback (own SQLite file each, one static registry) in two
  * swarms: storing through one node reaches every member of the owner's swarm; a node killed
- * mid-stream loses nothing; a membership change moves messages to their new swarm; a node that
- * was down catches up when it returns.
+ * mid-stream loses nothing; a membership change moves messages (and subaccount revocations) to
+ * their new swarm; a node that was down catches up when it returns.
  */
 const net = new TestNet();
 beforeAll(async () => {
@@ -99,10 +100,34 @@ describe("a 12-node network", () => {
         (await rpc(members[0]!.url, "store", storeParams(a, `for ${a.sessionId.slice(0, 8)}`))).status,
       ).toBe(200);
     }
+    // 03 groups with one revoked and one valid subaccount each: the revocation moves too.
+    const groups = Array.from({ length: 20 }, () => {
+      const g = groupAccount();
+      return { ...g, revoked: makeSubaccount(0x03, g.sk), valid: makeSubaccount(0x03, g.sk) };
+    });
+    for (const g of groups) {
+      const url = swarmOf(g.pk).members[0]!.url;
+      const st = await rpc(url, "store", { pubkey: g.pk, timestamp: Date.now(), ttl: 600_000, data: "Zw==" });
+      expect(st.status).toBe(200);
+      expect(
+        (await rpc(url, "revoke_subaccount", revokeParams(g.sk, g.pk, "revoke", [g.revoked.token]))).status,
+      ).toBe(200);
+    }
+    const groupsBefore = new Map(groups.map((g) => [g.pk, swarmOf(g.pk).swarm.id]));
     // Six more nodes join: swarms are re-cut and some accounts change swarm.
     for (let i = 0; i < 6; i++) await net.startOne();
     await net.publish();
     expect(accounts.some((a) => swarmOf(a.sessionId).swarm.id !== before.get(a.sessionId))).toBe(true);
+    expect(groups.some((g) => swarmOf(g.pk).swarm.id !== groupsBefore.get(g.pk))).toBe(true);
+    for (const g of groups) {
+      for (const m of swarmOf(g.pk).members) {
+        const bad = await subaccountRetrieve(m.url, g.pk, g.revoked);
+        expect([bad.status, bad.body.error?.code]).toEqual([401, "SUBACCOUNT_REVOKED"]);
+        const good = await subaccountRetrieve(m.url, g.pk, g.valid);
+        expect(good.status).toBe(200);
+        expect(good.body.messages).toHaveLength(1);
+      }
+    }
     for (const a of accounts) {
       const { members } = swarmOf(a.sessionId);
       for (const m of members) {
