@@ -1,16 +1,18 @@
 // Notifications/s from a stored message to a stand-in FCM provider, and the latency from the
 // store answer to the provider receiving the notification (6-node devnet, 20 watched accounts).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { toBase64 } from "@session/crypto";
 import { startDevnet } from "@session/devnet";
 import { createLogger, startServer } from "@session/service-kit";
+import { SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer } from "../src/server.ts";
 import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
-import { FcmStandIn, newAccount, subscribeBody, waitFor } from "../test/helpers.ts";
+import { FcmStandIn, testServiceAccount } from "../test/fcm-stand-in.ts";
+import { newAccount, subscribeBody, waitFor } from "../test/helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-bench-"));
 const devnet = await startDevnet({
@@ -19,15 +21,23 @@ const devnet = await startDevnet({
   fileServer: false,
   pushServer: false,
 });
-const fcm = new FcmStandIn();
+// firebase-admin (OAuth token minting and messages:send over TLS) against a loopback stand-in.
+const account = testServiceAccount("bench");
+writeFileSync(join(dir, "sa.json"), JSON.stringify(account));
+const fcm = new FcmStandIn(account);
 await fcm.start();
+const fcmNotifier = new FcmNotifier({
+  serviceAccountFile: join(dir, "sa.json"),
+  connectTo: { host: "127.0.0.1", port: fcm.port },
+  extraCa: fcm.ca,
+});
 const repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
+const pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
 const logger = createLogger({ name: "bench", level: "silent" });
 const push = createPushServer({
   repo,
-  notifiers: new Map([
-    ["firebase", new FcmNotifier({ endpoint: fcm.url, projectId: "p", accessToken: () => "t", fetch })],
-  ]),
+  pending,
+  notifiers: new Map([["firebase", fcmNotifier]]),
   logger,
   fetch,
   listNodes: seedNodeSource([devnet.seedUrl], fetch),
@@ -93,9 +103,11 @@ console.log(
   `  store request → provider latency: p50 ${pct(lat, 0.5).toFixed(1)} ms   p99 ${pct(lat, 0.99).toFixed(1)} ms (n=${lat.length})`,
 );
 console.log(`  throughput: ${(N / secs).toFixed(0)} notifications/s (${N} messages, 8 concurrent stores)`);
-push.stop();
+await push.stop();
 await server.close();
+await fcmNotifier.close();
 await fcm.stop();
 await devnet.stop();
+await pending.close();
 await repo.close();
 rmSync(dir, { recursive: true, force: true });

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
 import { loadConfig } from "@session/service-kit";
 import { z } from "zod";
+import { readServiceAccountFile } from "./notifiers/fcm.ts";
 
 export const envSchema = z
   .object({
@@ -22,12 +24,22 @@ export const envSchema = z
     INDEXER_URL: z.url().optional(),
     NODE_SCHEME: z.enum(["http", "https"]).default("https"),
     NODES_PER_ACCOUNT: z.coerce.number().int().min(1).max(10).default(2),
-    /** "log" (print notifications) or "fcm" (FCM HTTP v1). */
+    /** "log" (print notifications), "fcm" (firebase-admin) or "off". */
     FIREBASE_NOTIFIER: z.enum(["log", "fcm", "off"]).default("log"),
-    FCM_ENDPOINT: z.url().default("https://fcm.googleapis.com"),
-    FCM_PROJECT_ID: z.string().optional(),
-    /** OAuth2 access token for FCM (minted outside this server). */
-    FCM_ACCESS_TOKEN: z.string().optional(),
+    /** Google service-account key file (JSON); firebase-admin mints OAuth tokens from it. */
+    FCM_SERVICE_ACCOUNT_FILE: z.string().min(1).optional(),
+    /** host:port every FCM/OAuth TLS connection is dialled to (egress relay; a stand-in in tests). */
+    FCM_CONNECT_TO: z
+      .string()
+      .regex(/^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:.]+\]:\d{1,5}$/, "must be host:port")
+      .transform((v) => {
+        const i = v.lastIndexOf(":");
+        return { host: v.slice(0, i).replace(/^\[|\]$/g, ""), port: Number(v.slice(i + 1)) };
+      })
+      .refine((v) => v.port > 0 && v.port < 65536, "port must be 1..65535")
+      .optional(),
+    /** A PEM CA file trusted for those connections on top of the system roots. */
+    FCM_EXTRA_CA_FILE: z.string().min(1).optional(),
     /** "apns" (HTTP/2, token auth), "log", or "off". */
     APNS_NOTIFIER: z.enum(["apns", "log", "off"]).default("off"),
     APNS_ENDPOINT: z.url().default("https://api.push.apple.com"),
@@ -63,12 +75,35 @@ export const envSchema = z
         message:
           "APNS_TEAM_ID, APNS_KEY_ID, APNS_KEY_FILE and APNS_TOPIC are required with APNS_NOTIFIER=apns",
       });
-    if (v.FIREBASE_NOTIFIER === "fcm" && (!v.FCM_PROJECT_ID || !v.FCM_ACCESS_TOKEN))
-      ctx.addIssue({
-        code: "custom",
-        path: ["FCM_PROJECT_ID"],
-        message: "FCM_PROJECT_ID and FCM_ACCESS_TOKEN are required with FIREBASE_NOTIFIER=fcm",
-      });
+    if (v.FIREBASE_NOTIFIER === "fcm") {
+      if (!v.FCM_SERVICE_ACCOUNT_FILE)
+        ctx.addIssue({
+          code: "custom",
+          path: ["FCM_SERVICE_ACCOUNT_FILE"],
+          message: "FCM_SERVICE_ACCOUNT_FILE is required with FIREBASE_NOTIFIER=fcm",
+        });
+      else
+        try {
+          readServiceAccountFile(v.FCM_SERVICE_ACCOUNT_FILE);
+        } catch (err) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["FCM_SERVICE_ACCOUNT_FILE"],
+            message: (err as Error).message,
+          });
+        }
+    }
+    if (v.FCM_EXTRA_CA_FILE) {
+      let pem = "";
+      try {
+        pem = readFileSync(v.FCM_EXTRA_CA_FILE, "utf8");
+      } catch (err) {
+        pem = "";
+        ctx.addIssue({ code: "custom", path: ["FCM_EXTRA_CA_FILE"], message: (err as Error).message });
+      }
+      if (pem && !pem.includes("-----BEGIN CERTIFICATE-----"))
+        ctx.addIssue({ code: "custom", path: ["FCM_EXTRA_CA_FILE"], message: "must hold a PEM certificate" });
+    }
   });
 export type PushEnv = z.output<typeof envSchema>;
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { toHex } from "@session/crypto";
 import { createLogger, exitOnSignals, startServer } from "@session/service-kit";
 import { configFromEnv } from "./config.ts";
+import { openPendingStore } from "./db/pending.ts";
 import { openSubscriptionRepo } from "./db/repo.ts";
 import { loadServerKeys } from "./keys.ts";
 import { ApnsNotifier } from "./notifiers/apns.ts";
@@ -14,21 +15,19 @@ import { indexerNodeSource, seedNodeSource } from "./watcher/nodes.ts";
 const env = configFromEnv();
 const logger = createLogger({ name: "push-server", level: env.LOG_LEVEL });
 const repo = await openSubscriptionRepo(env.DATABASE_URL);
+const pending = await openPendingStore(env.DATABASE_URL);
 const x25519Keys = await loadServerKeys(env.KEY_FILE, env.PUSH_X25519_SECRET_KEY);
 
 const notifiers = new Map<string, Notifier>();
 if (env.FIREBASE_NOTIFIER === "log") notifiers.set("firebase", new LogNotifier("firebase", logger));
 if (env.FIREBASE_NOTIFIER === "fcm") {
-  const token = env.FCM_ACCESS_TOKEN ?? "";
-  notifiers.set(
-    "firebase",
-    new FcmNotifier({
-      endpoint: env.FCM_ENDPOINT,
-      projectId: env.FCM_PROJECT_ID ?? "",
-      accessToken: () => token,
-      fetch,
-    }),
-  );
+  const fcm = new FcmNotifier({
+    serviceAccountFile: env.FCM_SERVICE_ACCOUNT_FILE ?? "",
+    ...(env.FCM_CONNECT_TO ? { connectTo: env.FCM_CONNECT_TO } : {}),
+    ...(env.FCM_EXTRA_CA_FILE ? { extraCa: readFileSync(env.FCM_EXTRA_CA_FILE, "utf8") } : {}),
+  });
+  notifiers.set("firebase", fcm);
+  logger.info({ project: fcm.projectId, connectTo: env.FCM_CONNECT_TO }, "FCM notifier (firebase-admin)");
 }
 if (env.APNS_NOTIFIER === "log") notifiers.set("apns", new LogNotifier("apns", logger));
 if (env.APNS_NOTIFIER === "apns") {
@@ -46,6 +45,7 @@ if (env.APNS_NOTIFIER === "apns") {
 
 const push = createPushServer({
   repo,
+  pending,
   notifiers,
   logger,
   fetch,
@@ -63,7 +63,9 @@ const server = await startServer(push.app, {
   port: env.PORT,
   hostname: env.HOST,
   onClose: async () => {
-    push.stop();
+    await push.stop();
+    for (const n of notifiers.values()) await n.close?.();
+    await pending.close();
     await repo.close();
   },
 });

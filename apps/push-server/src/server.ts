@@ -7,6 +7,7 @@ import {
 } from "@session/service-kit";
 import { Hono } from "hono";
 import type { Logger } from "pino";
+import { MemoryPendingStore, type PendingStore } from "./db/pending.ts";
 import type { SubscriptionRepo } from "./db/repo.ts";
 import { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
 import { NotificationQueue } from "./domain/queue.ts";
@@ -17,6 +18,8 @@ import { Watcher, type WatcherOptions } from "./watcher/watcher.ts";
 
 export interface PushServerDeps {
   repo: SubscriptionRepo;
+  /** Where queued notifications wait; without one they are held in memory only. */
+  pending?: PendingStore;
   notifiers: ReadonlyMap<string, Notifier>;
   logger: Logger;
   fetch: typeof fetch;
@@ -27,6 +30,10 @@ export interface PushServerDeps {
   nodeScheme?: "http" | "https";
   nodesPerAccount?: number;
   watcherRetryMs?: number;
+  /** Further watcher tuning (tests shorten intervals). */
+  watcher?: Partial<
+    Omit<WatcherOptions, "repo" | "fetch" | "listNodes" | "onMessage" | "logger" | "registry">
+  >;
   queueMax?: number;
   queueBaseBackoffMs?: number;
   queueMaxBackoffMs?: number;
@@ -36,11 +43,12 @@ export interface PushServer {
   app: Hono;
   watcher: Watcher;
   queue: NotificationQueue;
-  /** Starts watching the accounts already stored, and the hourly expiry sweep. */
+  /** Resumes queued notifications, starts watching the accounts stored, and the hourly expiry sweep. */
   start(): Promise<void>;
   /** Drops subscriptions whose signature is older than 14 days (the nodes would refuse it). */
   sweepExpired(): Promise<number>;
-  stop(): void;
+  /** Stops watching and sending; resolves once the sends in flight are recorded. */
+  stop(): Promise<void>;
 }
 
 /** Enqueues one notification per device subscription that covers the message's namespace. */
@@ -55,7 +63,7 @@ export async function fanOut(
     const { data, ...rest } = msg;
     const m = sub.wantData && data ? { ...rest, data } : rest;
     if (
-      queue.enqueue({
+      await queue.enqueue({
         service: sub.service,
         token: sub.token,
         encPayload: encryptNotification(sub.encKey, m),
@@ -70,6 +78,7 @@ export async function fanOut(
 export function createPushServer(deps: PushServerDeps): PushServer {
   const metrics = createMetrics({ prefix: "push_" });
   const queue = new NotificationQueue({
+    store: deps.pending ?? new MemoryPendingStore(),
     notifiers: deps.notifiers,
     onInvalidToken: async (service, token) => {
       await deps.repo.removeToken(service, token);
@@ -92,6 +101,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
     ...(deps.nodeScheme ? { nodeScheme: deps.nodeScheme } : {}),
     ...(deps.nodesPerAccount ? { nodesPerAccount: deps.nodesPerAccount } : {}),
     ...(deps.watcherRetryMs ? { retryMs: deps.watcherRetryMs } : {}),
+    ...deps.watcher,
   });
 
   const app = new Hono();
@@ -126,6 +136,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
     queue,
     sweepExpired,
     start: async () => {
+      await queue.start();
       await sweepExpired();
       await watcher.start();
       sweeper = setInterval(() => {
@@ -133,10 +144,10 @@ export function createPushServer(deps: PushServerDeps): PushServer {
       }, 3_600_000);
       sweeper.unref();
     },
-    stop: () => {
+    stop: async () => {
       if (sweeper) clearInterval(sweeper);
       watcher.stop();
-      queue.stop();
+      await queue.stop();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIdentity, SessionClient } from "@session/client";
@@ -7,17 +7,21 @@ import { type Devnet, startDevnet } from "@session/devnet";
 import { bdecode } from "@session/protocol";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
 import { indexerNodeSource, seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
-import { FcmStandIn, subscribeBody, waitFor } from "./helpers.ts";
+import { FCM_HOST, FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { subscribeBody, waitFor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-e2e-"));
 const logger = createLogger({ name: "push-e2e", level: "silent" });
 let devnet: Devnet;
 let fcm: FcmStandIn;
 let repo: SqliteSubscriptionRepo;
+let pending: SqlitePendingStore;
+let fcmNotifier: FcmNotifier;
 let push: PushServer;
 let server: RunningServer;
 
@@ -28,22 +32,22 @@ beforeAll(async () => {
     fileServer: false,
     pushServer: false,
   });
-  fcm = new FcmStandIn();
+  // FCM through firebase-admin, dialled to a loopback stand-in for Google (token minting too).
+  const account = testServiceAccount("session-test");
+  writeFileSync(join(dir, "service-account.json"), JSON.stringify(account));
+  fcm = new FcmStandIn(account);
   await fcm.start();
+  fcmNotifier = new FcmNotifier({
+    serviceAccountFile: join(dir, "service-account.json"),
+    connectTo: { host: "127.0.0.1", port: fcm.port },
+    extraCa: fcm.ca,
+  });
   repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
+  pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
   push = createPushServer({
     repo,
-    notifiers: new Map([
-      [
-        "firebase",
-        new FcmNotifier({
-          endpoint: fcm.url,
-          projectId: "session-test",
-          accessToken: () => "test-token",
-          fetch,
-        }),
-      ],
-    ]),
+    pending,
+    notifiers: new Map([["firebase", fcmNotifier]]),
     logger,
     fetch,
     listNodes: seedNodeSource([devnet.seedUrl], fetch),
@@ -57,10 +61,12 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  push?.stop();
+  await push?.stop();
   await server?.close();
+  await fcmNotifier?.close();
   await fcm?.stop();
   await devnet?.stop();
+  await pending?.close();
   await repo?.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -120,8 +126,12 @@ describe("push server on a devnet", () => {
     expect(fcm.received).toHaveLength(1);
     expect(await metricsText()).toMatch(/push_monitor_messages_total\{result="new"\} 1\n/);
     const first = fcm.received[0]!;
+    expect(first.host).toBe(FCM_HOST);
     expect(first.path).toBe("/v1/projects/session-test/messages:send");
-    expect(first.auth).toBe("Bearer test-token");
+    // A token the stand-in minted for firebase-admin's signed JWT assertion.
+    expect(fcm.minted).toHaveLength(1);
+    expect(first.auth).toBe(`Bearer ${fcm.minted[0]}`);
+    expect(first.body.message.android).toEqual({ priority: "high" });
     expect(first.body.message.token).toBe("bob-phone");
     expect(first.body.message.data.spns).toBe("1");
     const { meta, body } = open(first.body.message.data.enc_payload, encKey);
@@ -140,6 +150,10 @@ describe("push server on a devnet", () => {
       return /push_notification_attempts_failed_total\{service="firebase"\} [1-9]/.test(text);
     });
     expect(push.queue.size).toBe(1);
+    // Stored, not only held: the row waits in the database with its failed attempts.
+    const [row] = await pending.due(Number.MAX_SAFE_INTEGER, 5, []);
+    expect(row?.token).toBe("bob-phone");
+    expect(row?.attempts).toBeGreaterThanOrEqual(1);
     await fcm.start(port);
     await waitFor("redelivery", () => fcm.received.length >= 2);
     await new Promise((r) => setTimeout(r, 500));

@@ -1,5 +1,3 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { type AccountKeys, keypairFromSeed, randomBytesArray, sign, toHex } from "@session/crypto";
 
 export const newAccount = (): AccountKeys => keypairFromSeed(randomBytesArray(16));
@@ -81,66 +79,6 @@ export function unsubscribeBody(
     service: "firebase",
     service_info: { token: opts.token ?? "device-token-1" },
   };
-}
-
-export interface FcmRequest {
-  path: string;
-  auth: string | undefined;
-  body: { message: { token: string; data: { enc_payload: string; spns: string } } };
-}
-
-/**
- * A stand-in for the FCM HTTP v1 API on loopback: records `messages:send` calls; answers 404
- * UNREGISTERED for tokens in `unregistered`, 503 while `failing`, else 200.
- */
-export class FcmStandIn {
-  readonly received: FcmRequest[] = [];
-  readonly unregistered = new Set<string>();
-  failing = false;
-  attempts = 0;
-  private server: Server | undefined;
-  port = 0;
-
-  get url() {
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  async start(port = 0): Promise<void> {
-    const server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
-    this.server = server;
-    this.port = (server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const s = this.server;
-    this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    this.attempts++;
-    const body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as FcmRequest["body"];
-    if (this.failing) {
-      res.writeHead(503, { "content-type": "application/json" }).end('{"error":{"status":"UNAVAILABLE"}}');
-      return;
-    }
-    if (this.unregistered.has(body.message.token)) {
-      res
-        .writeHead(404, { "content-type": "application/json" })
-        .end('{"error":{"status":"NOT_FOUND","details":[{"errorCode":"UNREGISTERED"}]}}');
-      return;
-    }
-    this.received.push({ path: req.url ?? "", auth: req.headers.authorization, body });
-    res.writeHead(200, { "content-type": "application/json" }).end('{"name":"projects/p/messages/1"}');
-  }
 }
 
 export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 15_000) {

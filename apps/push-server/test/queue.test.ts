@@ -1,37 +1,78 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { decryptPushPayload, fromBase64 } from "@session/crypto";
 import { bdecode } from "@session/protocol";
 import { createLogger } from "@session/service-kit";
+import postgres from "postgres";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { notificationPlaintext } from "../src/domain/payload.ts";
-import { NotificationQueue } from "../src/domain/queue.ts";
+import { backoffMs, NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createPushServer } from "../src/server.ts";
-import { FcmStandIn, newAccount, subscribeBody, waitFor } from "./helpers.ts";
+import { createPushServer, fanOut } from "../src/server.ts";
+import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
 
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const schema = `push_queue_test_${process.pid}_${Date.now()}`;
 const logger = createLogger({ name: "test", level: "silent" });
 const dir = mkdtempSync(join(tmpdir(), "push-queue-"));
-let fcm: FcmStandIn;
+const account = testServiceAccount("session-test");
+const fcm = new FcmStandIn(account);
+let notifier: FcmNotifier;
+
 beforeAll(async () => {
-  fcm = new FcmStandIn();
   await fcm.start();
+  const saFile = join(dir, "sa.json");
+  writeFileSync(saFile, JSON.stringify(account));
+  notifier = new FcmNotifier({
+    serviceAccountFile: saFile,
+    connectTo: { host: "127.0.0.1", port: fcm.port },
+    extraCa: fcm.ca,
+  });
 });
 afterEach(() => {
-  fcm.failing = false;
-  fcm.received.length = 0;
-  fcm.unregistered.clear();
+  fcm.outage = undefined;
+  fcm.tokenErrors.clear();
 });
 afterAll(async () => {
+  await notifier.close();
   await fcm.stop();
   rmSync(dir, { recursive: true, force: true });
+  const sql = postgres(PG_URL, { onnotice: () => {} });
+  await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await sql.end();
 });
 
-const notifier = () =>
-  new FcmNotifier({ endpoint: fcm.url, projectId: "p", accessToken: () => "tok", fetch });
+const note = (token: string, byte: number) => ({
+  service: "firebase",
+  token,
+  encPayload: new Uint8Array([byte, byte, byte]),
+});
+/** The first payload byte of each message the stand-in accepted (tests tag payloads with it). */
+const receivedTags = () => fcm.received.map((r) => fromBase64(r.body.message.data.enc_payload)[0]);
+
+const queueOn = (store: PendingStore, over: Partial<QueueOptions> = {}) => {
+  const registry = new Registry();
+  const q = new NotificationQueue({
+    store,
+    notifiers: new Map([["firebase", notifier]]),
+    onInvalidToken: async () => {},
+    logger,
+    registry,
+    baseBackoffMs: 40,
+    maxBackoffMs: 200,
+    ...over,
+  });
+  const metric = async (name: string) => {
+    const m = (await registry.getMetricsAsJSON()).find((x) => x.name === name);
+    return (m?.values ?? []).reduce((a, v) => a + Number(v.value), 0);
+  };
+  return { q, metric };
+};
 
 describe("payload", () => {
   const msg = { pubkey: `05${"aa".repeat(32)}`, hash: "h1", namespace: -10, timestamp: 1, expiry: 2 };
@@ -60,46 +101,118 @@ describe("payload", () => {
   });
 });
 
-describe("notification queue with the FCM notifier", () => {
-  it("retries through a 503 outage until delivered", async () => {
-    const q = new NotificationQueue({
-      notifiers: new Map([["firebase", notifier()]]),
-      onInvalidToken: async () => {},
-      logger,
-      registry: new Registry(),
-      baseBackoffMs: 20,
-      maxBackoffMs: 100,
-    });
-    fcm.failing = true;
-    const before = fcm.attempts;
-    expect(q.enqueue({ service: "firebase", token: "x", encPayload: new Uint8Array([1, 2, 3]) })).toBe(true);
-    await waitFor("three failed attempts", () => fcm.attempts - before >= 3);
-    expect(fcm.received).toHaveLength(0);
-    fcm.failing = false;
-    await waitFor("delivery", () => fcm.received.length === 1);
-    expect(fromBase64(fcm.received[0]!.body.message.data.enc_payload)).toEqual(new Uint8Array([1, 2, 3]));
+describe("backoff", () => {
+  it("doubles from the base and stops at the cap", () => {
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => backoffMs(n, 500, 10_000))).toEqual([
+      500, 1000, 2000, 4000, 8000, 10_000, 10_000,
+    ]);
+  });
+});
+
+const backends: [string, () => Promise<PendingStore>][] = [
+  ["sqlite", async () => SqlitePendingStore.open(join(dir, "pending.sqlite"))],
+  ["postgres", () => PgPendingStore.open(PG_URL, schema)],
+];
+
+describe.each(backends)("durable queue on %s", (_name, open) => {
+  afterEach(async () => {
+    // Each test starts from an empty table.
+    const s = await open();
+    await s.dropOldest(1_000_000, []);
+    await s.close();
+  });
+
+  it("keeps notifications through an outage and a restart, then delivers each once", async () => {
+    fcm.received.length = 0;
+    fcm.outage = 500;
+    let store = await open();
+    const first = queueOn(store);
+    await first.q.start();
+    expect(await first.q.enqueue(note("phone-a", 1))).toBe(true);
+    expect(await first.q.enqueue(note("phone-b", 2))).toBe(true);
+    await waitFor(
+      "failed attempts",
+      async () => (await first.metric("push_notification_attempts_failed_total")) >= 4,
+    );
+    await first.q.stop();
+    expect(await first.q.enqueue(note("phone-c", 3))).toBe(false);
+    await store.close();
+    expect(receivedTags()).toEqual([]);
+
+    // A new process: the rows are still there, with their attempt counts.
+    store = await open();
+    const rows = await store.due(Number.MAX_SAFE_INTEGER, 10, []);
+    expect(rows.map((r) => [r.token, r.encPayload[0]]).sort()).toEqual([
+      ["phone-a", 1],
+      ["phone-b", 2],
+    ]);
+    expect(rows.every((r) => r.attempts >= 2 && /internal-error/.test(r.lastError ?? ""))).toBe(true);
+    fcm.outage = undefined;
+    const second = queueOn(store);
+    await second.q.start();
+    expect(second.q.size).toBe(2);
+    await waitFor("delivery", () => fcm.received.length >= 2);
+    await waitFor("empty queue", () => second.q.size === 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receivedTags().sort()).toEqual([1, 2]);
+    expect(await store.count()).toBe(0);
+    expect(await second.metric("push_notifications_sent_total")).toBe(2);
+    await second.q.stop();
+    await store.close();
+  }, 30_000);
+
+  it("is bounded: over QUEUE_MAX the oldest are dropped and counted", async () => {
+    fcm.received.length = 0;
+    const store = await open();
+    const { q, metric } = queueOn(store, { maxSize: 3 });
+    for (let i = 1; i <= 5; i++) expect(await q.enqueue(note(`t${i}`, i))).toBe(true);
+    expect(q.size).toBe(3);
+    expect(await store.count()).toBe(3);
+    expect(await metric("push_notifications_dropped_total")).toBe(2);
+    expect(await metric("push_queue_depth")).toBe(3);
+    await q.start();
+    await waitFor("delivery", () => fcm.received.length >= 3);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receivedTags().sort()).toEqual([3, 4, 5]);
+    await q.stop();
+    await store.close();
+  }, 30_000);
+
+  it("retries with capped exponential backoff, and a fresh notification overtakes a backed-off one", async () => {
+    fcm.received.length = 0;
+    fcm.outage = 500;
+    const store = await open();
+    const { q } = queueOn(store, { baseBackoffMs: 100, maxBackoffMs: 400 });
+    await q.start();
+    const before = fcm.attemptTimes.length;
+    await q.enqueue(note("slow", 1));
+    await waitFor("five failed attempts", () => fcm.attemptTimes.length - before >= 5, 10_000);
+    const times = fcm.attemptTimes.slice(before, before + 5);
+    const gaps = times.slice(1).map((t, i) => t - times[i]!);
+    for (const [i, want] of [100, 200, 400, 400].entries()) {
+      expect(gaps[i]).toBeGreaterThanOrEqual(want - 5);
+      expect(gaps[i]).toBeLessThan(want + 250);
+    }
+    // The provider is back while "slow" waits out its 400 ms: a new notification goes first.
+    fcm.outage = undefined;
+    await q.enqueue(note("fresh", 2));
+    await waitFor("both delivered", () => fcm.received.length >= 2, 5_000);
+    expect(receivedTags()).toEqual([2, 1]);
     await waitFor("empty queue", () => q.size === 0);
-    q.stop();
-  });
+    await q.stop();
+    await store.close();
+  }, 30_000);
+});
 
-  it("is bounded: drops new notifications when full", async () => {
-    const q = new NotificationQueue({
-      notifiers: new Map(),
-      onInvalidToken: async () => {},
-      logger,
-      registry: new Registry(),
-      maxSize: 2,
-    });
-    const n = { service: "firebase", token: "x", encPayload: new Uint8Array(1) };
-    expect([q.enqueue(n), q.enqueue(n), q.enqueue(n)]).toEqual([true, true, false]);
-    q.stop();
-  });
-
-  it("removes subscriptions of a token FCM reports unregistered", async () => {
+describe("queue in the push server", () => {
+  it("removes the subscriptions and pending notifications of a token FCM reports unregistered", async () => {
+    fcm.received.length = 0;
     const repo = SqliteSubscriptionRepo.open(join(dir, "q.sqlite"));
+    const pending = SqlitePendingStore.open(join(dir, "q.sqlite"));
     const push = createPushServer({
       repo,
-      notifiers: new Map([["firebase", notifier()]]),
+      pending,
+      notifiers: new Map([["firebase", notifier]]),
       logger,
       fetch,
       listNodes: async () => [],
@@ -113,8 +226,7 @@ describe("notification queue with the FCM notifier", () => {
       });
       expect(await r.json()).toMatchObject({ success: true });
     }
-    fcm.unregistered.add("gone");
-    const { fanOut } = await import("../src/server.ts");
+    fcm.tokenErrors.set("gone", "UNREGISTERED");
     const msg = {
       pubkey: acct.sessionId,
       hash: "hh",
@@ -123,12 +235,19 @@ describe("notification queue with the FCM notifier", () => {
       expiry: 20,
       data: new Uint8Array(4),
     };
+    // Queued (durably) before the server starts sending.
     expect(await fanOut(repo, push.queue, msg)).toBe(2);
+    expect(await fanOut(repo, push.queue, { ...msg, hash: "h2" })).toBe(2);
     // Not in a subscribed namespace: nothing queued.
     expect(await fanOut(repo, push.queue, { ...msg, namespace: 1 })).toBe(0);
+    expect(await pending.count()).toBe(4);
+    await push.start();
     await waitFor("token removal", async () => (await repo.forAccount(acct.sessionId)).length === 1);
+    await waitFor("queue drained", () => push.queue.size === 0);
+    expect(await pending.count()).toBe(0);
     expect((await repo.forAccount(acct.sessionId))[0]?.token).toBe("alive");
-    expect(fcm.received.map((r) => r.body.message.token)).toEqual(["alive"]);
+    // One 404 for "gone" removed its second notification too.
+    expect(fcm.received.map((r) => r.body.message.token)).toEqual(["alive", "alive"]);
     const plain = decryptPushPayload(encKey, fromBase64(fcm.received[0]!.body.message.data.enc_payload));
     let end = plain.length;
     while (plain[end - 1] === 0) end--;
@@ -136,7 +255,8 @@ describe("notification queue with the FCM notifier", () => {
     const [meta] = bdecode(plain.subarray(0, end)) as Record<string, unknown>[];
     expect(meta).toMatchObject({ n: 5, t: 10, z: 20 });
     expect(new TextDecoder().decode(meta?.["#"] as Uint8Array)).toBe("hh");
-    push.stop();
+    await push.stop();
+    await pending.close();
     await repo.close();
-  });
+  }, 30_000);
 });

@@ -63,3 +63,57 @@ export const SUBS_ADDED_COLUMNS: readonly { name: string; ddl: string }[] = [
   { name: "subaccount", ddl: "subaccount TEXT" },
   { name: "subaccount_sig", ddl: "subaccount_sig TEXT" },
 ];
+
+// Notifications waiting for their provider (the durable delivery queue). The payload is the
+// encrypted notification (base64), so nothing readable rests here. `id` orders by arrival.
+
+export const sqlitePending = sqliteTable("pending_notifications", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  service: text("service").notNull(),
+  token: text("token").notNull(),
+  payload: text("payload").notNull(),
+  enqueuedMs: integer("enqueued_ms").notNull(),
+  attempts: integer("attempts").notNull(),
+  nextAttemptMs: integer("next_attempt_ms").notNull(),
+  lastError: text("last_error"),
+});
+
+export const pgPending = pgTable("pending_notifications", {
+  id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+  service: pgText("service").notNull(),
+  token: pgText("token").notNull(),
+  payload: pgText("payload").notNull(),
+  enqueuedMs: bigint("enqueued_ms", { mode: "number" }).notNull(),
+  attempts: bigint("attempts", { mode: "number" }).notNull(),
+  nextAttemptMs: bigint("next_attempt_ms", { mode: "number" }).notNull(),
+  lastError: pgText("last_error"),
+});
+
+const pendingColumns = `
+    service TEXT NOT NULL,
+    token TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    enqueued_ms BIGINT NOT NULL,
+    attempts BIGINT NOT NULL,
+    next_attempt_ms BIGINT NOT NULL,
+    last_error TEXT`;
+const pendingIndexes = [
+  "CREATE INDEX IF NOT EXISTS pending_due ON pending_notifications (next_attempt_ms, id)",
+  "CREATE INDEX IF NOT EXISTS pending_token ON pending_notifications (service, token)",
+];
+
+/** Hand-written DDL per dialect (only the auto-increment key differs), run at open. */
+export const CREATE_PENDING_SQL = {
+  sqlite: [
+    `CREATE TABLE IF NOT EXISTS pending_notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,${pendingColumns}
+  )`,
+    ...pendingIndexes,
+  ],
+  pg: [
+    `CREATE TABLE IF NOT EXISTS pending_notifications (
+    id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,${pendingColumns}
+  )`,
+    ...pendingIndexes,
+  ],
+} as const;

@@ -1,38 +1,45 @@
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { PendingNotification, PendingStore } from "../db/pending.ts";
 import type { Notifier, PushNotification, SendOutcome } from "../notifiers/types.ts";
 
 export interface QueueOptions {
+  /** Where notifications wait (the database, so a restart or an outage loses nothing). */
+  store: PendingStore;
   notifiers: ReadonlyMap<string, Notifier>;
   /** Called when a provider reports a token invalid. */
   onInvalidToken: (service: string, token: string) => Promise<void>;
   logger: Logger;
   registry: Registry;
-  /** Most notifications held at once; more are dropped (counted). Default 100 000. */
+  /** Most notifications held at once; beyond it the oldest are dropped (counted). Default 100 000. */
   maxSize?: number;
   /** Deliveries in flight at once. Default 8. */
   concurrency?: number;
-  /** Backoff after a failed attempt: min(maxBackoffMs, baseBackoffMs · 2^attempts). */
+  /** Wait after the n-th failed attempt: min(maxBackoffMs, baseBackoffMs · 2^(n−1)). */
   baseBackoffMs?: number;
   maxBackoffMs?: number;
 }
 
-interface Item {
-  n: PushNotification;
-  attempts: number;
-  readyAt: number;
-}
+/** Backoff after `attempts` failed attempts (1, 2, …): base · 2^(attempts−1), at most `cap`. */
+export const backoffMs = (attempts: number, base: number, cap: number) =>
+  Math.min(cap, base * 2 ** Math.min(Math.max(attempts, 1) - 1, 30));
 
 /**
- * Bounded in-memory delivery queue. A temporary failure keeps the notification and retries it
- * with capped exponential backoff for as long as the process runs, so a provider outage loses
- * nothing already queued; only a full queue drops (new items), and a restart loses what is held.
+ * Durable, bounded delivery queue. `enqueue` resolves once the notification is stored; a row is
+ * deleted only after the provider accepted it or reported its token invalid. A temporary failure
+ * keeps the row with its attempt count and next-attempt time (capped exponential backoff), so a
+ * provider outage or a restart loses nothing; `start` resumes what an earlier process left.
+ * Over `maxSize` the oldest rows are dropped (as spns keeps taking new notifications: the newest
+ * is the one that still makes the app fetch its messages).
  */
 export class NotificationQueue {
-  private readonly items: Item[] = [];
-  private inFlight = 0;
+  private depth = 0;
+  private readonly inFlight = new Map<number, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
-  private stopped = false;
+  private running = false;
+  private closed = false;
+  private pumping = false;
+  private pumpAgain = false;
   private readonly maxSize: number;
   private readonly concurrency: number;
   private readonly base: number;
@@ -41,7 +48,6 @@ export class NotificationQueue {
   private readonly failed: Counter;
   private readonly dropped: Counter;
   private readonly invalid: Counter;
-  private readonly depth: Gauge;
 
   constructor(private readonly opts: QueueOptions) {
     this.maxSize = opts.maxSize ?? 100_000;
@@ -51,7 +57,7 @@ export class NotificationQueue {
     const r = [opts.registry];
     this.sent = new Counter({
       name: "push_notifications_sent_total",
-      help: "Delivered",
+      help: "Accepted by the provider",
       labelNames: ["service"],
       registers: r,
     });
@@ -63,7 +69,7 @@ export class NotificationQueue {
     });
     this.dropped = new Counter({
       name: "push_notifications_dropped_total",
-      help: "Dropped: queue full",
+      help: "Dropped (the oldest) because the queue was full",
       registers: r,
     });
     this.invalid = new Counter({
@@ -72,91 +78,146 @@ export class NotificationQueue {
       labelNames: ["service"],
       registers: r,
     });
-    this.depth = new Gauge({
+    const depth: Gauge = new Gauge({
       name: "push_queue_depth",
-      help: "Notifications waiting or in flight",
+      help: "Notifications stored and not yet delivered (waiting or in flight)",
       registers: r,
-      collect: () => this.depth.set(this.items.length + this.inFlight),
+      collect: () => {
+        depth.set(this.depth);
+      },
     });
   }
 
+  /** Notifications stored and not yet delivered. */
   get size(): number {
-    return this.items.length + this.inFlight;
+    return this.depth;
   }
 
-  /** False when the queue is full and the notification was dropped. */
-  enqueue(n: PushNotification): boolean {
-    if (this.stopped) return false;
-    if (this.size >= this.maxSize) {
-      this.dropped.inc();
-      this.opts.logger.warn({ service: n.service }, "notification queue full: dropped");
-      return false;
+  /** Counts what is stored (an earlier process's leftovers included) and starts delivering. */
+  async start(): Promise<void> {
+    if (this.running || this.closed) return;
+    this.depth = await this.opts.store.count();
+    this.running = true;
+    if (this.depth > 0) this.opts.logger.info({ pending: this.depth }, "resuming pending notifications");
+    this.kick();
+  }
+
+  /**
+   * Stores a notification; true once it is durable. Refused (false) only after `stop`. Before
+   * `start` it is stored and waits.
+   */
+  async enqueue(n: PushNotification): Promise<boolean> {
+    if (this.closed) return false;
+    await this.opts.store.add(n, Date.now());
+    this.depth++;
+    if (this.depth > this.maxSize) {
+      const gone = await this.opts.store.dropOldest(this.depth - this.maxSize, [...this.inFlight.keys()]);
+      this.depth -= gone;
+      this.dropped.inc(gone);
+      this.opts.logger.warn(
+        { dropped: gone, max: this.maxSize },
+        "notification queue full: dropped the oldest",
+      );
     }
-    this.items.push({ n, attempts: 0, readyAt: 0 });
-    this.pump();
+    this.kick();
     return true;
   }
 
-  stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private pump(): void {
-    if (this.stopped) return;
-    const now = Date.now();
-    while (this.inFlight < this.concurrency) {
-      const i = this.items.findIndex((it) => it.readyAt <= now);
-      if (i < 0) break;
-      const [item] = this.items.splice(i, 1);
-      if (item) void this.deliver(item);
-    }
-    this.schedule();
-  }
-
-  private schedule(): void {
+  /** Stops taking and sending; waits (up to `graceMs`) for the sends in flight to be recorded. */
+  async stop(graceMs = 10_000): Promise<void> {
+    this.closed = true;
+    this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.stopped || this.items.length === 0 || this.inFlight >= this.concurrency) return;
-    const next = Math.min(...this.items.map((it) => it.readyAt));
-    this.timer = setTimeout(() => this.pump(), Math.max(0, next - Date.now()));
-    this.timer.unref();
+    if (this.inFlight.size === 0) return;
+    let t: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight.values()]),
+      new Promise((r) => {
+        t = setTimeout(r, graceMs);
+      }),
+    ]);
+    clearTimeout(t);
   }
 
-  private async deliver(item: Item): Promise<void> {
-    this.inFlight++;
-    const { n } = item;
+  /** Runs the pump, or asks the running one to go round again. */
+  private kick(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = true;
+    void this.pump().finally(() => {
+      this.pumping = false;
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.kick();
+      }
+    });
+  }
+
+  private async pump(): Promise<void> {
     try {
-      const notifier = this.opts.notifiers.get(n.service);
+      while (this.running && this.inFlight.size < this.concurrency) {
+        const rows = await this.opts.store.due(Date.now(), this.concurrency - this.inFlight.size, [
+          ...this.inFlight.keys(),
+        ]);
+        if (rows.length === 0) break;
+        for (const row of rows) this.inFlight.set(row.id, this.deliver(row));
+      }
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      if (!this.running || this.inFlight.size >= this.concurrency) return;
+      const next = await this.opts.store.nextAttemptMs([...this.inFlight.keys()]);
+      if (next === undefined || !this.running) return;
+      this.timer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()));
+      this.timer.unref();
+    } catch (err) {
+      this.opts.logger.error({ err }, "notification queue: store failed, retrying in 1 s");
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = setTimeout(() => this.kick(), 1000);
+      this.timer.unref();
+    }
+  }
+
+  private async deliver(row: PendingNotification): Promise<void> {
+    const { store, logger } = this.opts;
+    const notifier = this.opts.notifiers.get(row.service);
+    const n: PushNotification = { service: row.service, token: row.token, encPayload: row.encPayload };
+    try {
       const out: SendOutcome = notifier
         ? await notifier
             .send(n)
             .catch((err: unknown): SendOutcome => ({ kind: "retry", reason: String(err) }))
-        : { kind: "retry", reason: `no notifier for ${n.service}` };
-      if (out.kind === "sent") this.sent.inc({ service: n.service });
-      else if (out.kind === "invalid_token") {
-        this.invalid.inc({ service: n.service });
-        this.opts.logger.info(
-          { service: n.service, reason: out.reason },
-          "provider rejected token: removing it",
-        );
-        await this.opts.onInvalidToken(n.service, n.token).catch((err: unknown) => {
-          this.opts.logger.error({ err }, "could not remove invalid token");
+        : { kind: "retry", reason: `no notifier for ${row.service}` };
+      if (out.kind === "sent") {
+        this.sent.inc({ service: row.service });
+        if (await store.remove(row.id)) this.depth--;
+      } else if (out.kind === "invalid_token") {
+        this.invalid.inc({ service: row.service });
+        logger.info({ service: row.service, reason: out.reason }, "provider rejected token: removing it");
+        await this.opts.onInvalidToken(row.service, row.token).catch((err: unknown) => {
+          logger.error({ err }, "could not remove the invalid token's subscriptions");
         });
+        // Its other pending notifications would fail the same way.
+        this.depth -= await store.removeToken(row.service, row.token);
       } else {
-        this.failed.inc({ service: n.service });
-        item.attempts++;
-        const backoff = Math.min(this.cap, this.base * 2 ** Math.min(item.attempts - 1, 30));
-        item.readyAt = Date.now() + Math.max(backoff, out.retryAfterMs ?? 0);
-        this.opts.logger.warn(
-          { service: n.service, reason: out.reason, attempts: item.attempts },
+        this.failed.inc({ service: row.service });
+        const attempts = row.attempts + 1;
+        const wait = Math.max(backoffMs(attempts, this.base, this.cap), out.retryAfterMs ?? 0);
+        await store.retryLater(row.id, attempts, Date.now() + wait, out.reason);
+        logger.warn(
+          { service: row.service, reason: out.reason, attempts, retryInMs: wait },
           "delivery failed: will retry",
         );
-        if (!this.stopped) this.items.push(item);
       }
+    } catch (err) {
+      // The row stays as it was: it is tried again (a send that went through may repeat).
+      logger.error({ err, id: row.id }, "notification queue: could not record a delivery outcome");
     } finally {
-      this.inFlight--;
-      this.pump();
+      this.inFlight.delete(row.id);
+      this.kick();
     }
   }
 }

@@ -16,4 +16,6 @@ export interface PushNotification {
 export interface Notifier {
   readonly service: string;
   send(n: PushNotification): Promise<SendOutcome>;
+  /** Releases connections (called once on shutdown). */
+  close?(): Promise<void> | void;
 }
