@@ -221,18 +221,20 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         clearInterval(registryTimer);
         clearInterval(sweepTimer);
         monitor.close();
-        // Stop accepting; finish requests in flight (idle keep-alive sockets close at once).
+        // Stop accepting; finish requests in flight. Idle keep-alive sockets close at once, and so
+        // does each one whose request completes (node:http would otherwise keep it for its
+        // keep-alive timeout); whatever is still open after 10 s is cut.
+        const http = server as unknown as { closeAllConnections(): void; closeIdleConnections(): void };
         await new Promise<void>((resolve) => {
-          const t = setTimeout(
-            () => (server as unknown as { closeAllConnections(): void }).closeAllConnections(),
-            10_000,
-          );
-          t.unref();
+          const force = setTimeout(() => http.closeAllConnections(), 10_000);
+          const idle = setInterval(() => http.closeIdleConnections(), 50);
+          force.unref();
           server.close(() => {
-            clearTimeout(t);
+            clearTimeout(force);
+            clearInterval(idle);
             resolve();
           });
-          (server as unknown as { closeIdleConnections(): void }).closeIdleConnections();
+          http.closeIdleConnections();
         });
         await syncing;
         await agent?.close();

@@ -1,10 +1,13 @@
+import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { join } from "node:path";
+import { createInterface } from "node:readline";
 import { Agent, fetch as undiciFetch } from "undici";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { startNode } from "../src/node.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
-import { nodeConfig, silent, TestNet } from "./helpers/node-net.ts";
+import { newAccount, nodeConfig, silent, storeParams, TestNet } from "./helpers/node-net.ts";
 
 const net = new TestNet();
 afterAll(() => net.stop());
@@ -57,4 +60,142 @@ describe("operator features", () => {
     expect(codes.at(-1)).toBe(429);
     await node.stop();
   });
+});
+
+/** A POST whose body arrives in two parts: the first now, the rest when `finish()` is called. */
+function slowPost(url: string, path: string, body: string) {
+  const u = new URL(url);
+  const bytes = Buffer.from(body);
+  const half = Math.floor(bytes.length / 2);
+  let settle!: (r: { status: number; body: string }) => void;
+  let fail!: (e: unknown) => void;
+  const response = new Promise<{ status: number; body: string }>((res, rej) => {
+    settle = res;
+    fail = rej;
+  });
+  const req = httpRequest(
+    {
+      host: u.hostname,
+      port: u.port,
+      path,
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": bytes.length },
+    },
+    (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (c) => (text += c));
+      res.on("end", () => settle({ status: res.statusCode ?? 0, body: text }));
+      res.on("error", fail);
+    },
+  );
+  req.on("error", fail);
+  req.write(bytes.subarray(0, half));
+  return {
+    response,
+    /** Resolves once the first part has been flushed to the socket. */
+    started: new Promise<void>((r) =>
+      req.socket ? r() : req.once("socket", (s) => s.once("connect", () => r())),
+    ),
+    finish: () => req.end(bytes.subarray(half)),
+  };
+}
+
+const refused = (url: string) =>
+  fetch(`${url}/storage_rpc/v1`, { method: "POST", body: '{"method":"info","params":{}}' }).then(
+    () => false,
+    (err: { cause?: { code?: string } }) => err.cause?.code === "ECONNREFUSED",
+  );
+
+describe("graceful shutdown", () => {
+  it("stop(): refuses new connections, finishes the request in flight, then closes the database", async () => {
+    const node = await net.startOne("graceful");
+    await net.publish([node]);
+    const acct = newAccount();
+    const slow = slowPost(
+      node.url,
+      "/storage_rpc/v1",
+      JSON.stringify({
+        method: "store",
+        params: storeParams(acct, "x".repeat(50_000)),
+        pad: "p".repeat(150_000),
+      }),
+    );
+    await slow.started;
+    await new Promise((r) => setTimeout(r, 100)); // the node has the request and waits for its body
+    const t0 = performance.now();
+    let stopped = false;
+    const stopping = node.stop().then(() => {
+      stopped = true;
+    });
+    expect(await refused(node.url)).toBe(true);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(stopped).toBe(false); // still waiting for the request in flight
+    slow.finish();
+    const res = await slow.response;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).hash).toMatch(/^[A-Za-z0-9+/]{43}$/);
+    await stopping;
+    // Done once the in-flight request ended, not by the 10 s forced close.
+    expect(performance.now() - t0).toBeLessThan(3_000);
+    expect(() => node.ctx.store.count(Date.now())).toThrow(/not open/);
+    net.nodes.splice(net.nodes.indexOf(node), 1);
+    // The store reached the disk before the database closed.
+    const again = await startNode(nodeConfig(node.ctx.config.dataDir, net.registry), { logger: silent });
+    expect(again.ctx.store.count(Date.now())).toBe(1);
+    await again.stop();
+  }, 20_000);
+
+  it("SIGTERM: the node process finishes the request in flight and exits 0", async () => {
+    const dir = join(net.dir, "sigterm");
+    const registry = join(net.dir, "sigterm-registry.json");
+    await writeRegistryFile(registry, []);
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../src/main.ts")], {
+      env: {
+        ...process.env,
+        SESSION_NODE_DATA_DIR: dir,
+        SESSION_NODE_HTTP: "1",
+        PORT: "0",
+        REGISTRY_FILE: registry,
+        LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    const lines = createInterface({ input: child.stdout! });
+    const logs: string[] = [];
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error(`node did not start: ${logs.join("\n")}`)), 20_000);
+      lines.on("line", (line) => {
+        logs.push(line);
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === "storage node listening" && entry.url) {
+          clearTimeout(t);
+          resolve(entry.url);
+        }
+      });
+    });
+    const slow = slowPost(
+      url,
+      "/storage_rpc/v1",
+      JSON.stringify({ method: "info", params: {}, pad: "y".repeat(100_000) }),
+    );
+    await slow.started;
+    await new Promise((r) => setTimeout(r, 100));
+    child.kill("SIGTERM");
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await refused(url)).toBe(true);
+    slow.finish();
+    const res = await slow.response;
+    expect(res.status).toBe(200);
+    expect(JSON.parse(res.body).version).toEqual([2, 11, 0]);
+    const answered = performance.now();
+    expect(await exited).toBe(0);
+    // Promptly: the finished request's keep-alive socket does not hold the exit.
+    expect(performance.now() - answered).toBeLessThan(3_000);
+    expect(logs.some((l) => l.includes("shutting down"))).toBe(true);
+  }, 40_000);
 });
