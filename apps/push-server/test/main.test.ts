@@ -1,9 +1,13 @@
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { decryptPushPayload, fromBase64, randomBytesArray, toBase64 } from "@session/crypto";
+import { configFromEnv, nodeEnvSchema, type RunningNode, startNode, writeRegistryFile } from "@session/node";
+import { bdecode } from "@session/protocol";
 import { afterEach, describe, expect, it } from "vitest";
-import { newAccount, subscribeBody } from "./helpers.ts";
+import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
 
 const tsxCli = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
 const main = join(import.meta.dirname, "..", "src", "main.ts");
@@ -27,17 +31,20 @@ function run(env: Record<string, string>) {
     err += d.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const line = async (pattern: RegExp, timeoutMs = 20_000) => {
+  const line = async (pattern: RegExp, timeoutMs = 20_000, from = 0) => {
     const end = Date.now() + timeoutMs;
     while (Date.now() < end) {
-      const found = out.split("\n").find((l) => pattern.test(l));
+      const found = out
+        .split("\n")
+        .slice(from)
+        .find((l) => pattern.test(l));
       if (found) return JSON.parse(found) as Record<string, unknown>;
       await new Promise((r) => setTimeout(r, 50));
     }
     child.kill("SIGKILL");
     throw new Error(`no log line ${pattern} in:\n${out}\n${err}`);
   };
-  return { child, exited, line, output: () => ({ out, err }) };
+  return { child, exited, line, output: () => ({ out, err }), lines: () => out.split("\n").length };
 }
 
 describe("main", () => {
@@ -69,4 +76,114 @@ describe("main", () => {
     expect(await p.exited).toBe(1);
     expect(p.output().err).toMatch(/PORT/);
   }, 30_000);
+
+  it("keeps notifications queued while FCM is down through SIGTERM and delivers them after a restart", async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "push-main-"));
+    const dir = dataDir;
+    // One storage node on loopback (its own swarm) for the process to watch.
+    const registry = join(dir, "registry.json");
+    await writeRegistryFile(registry, []);
+    const node: RunningNode = await startNode(
+      configFromEnv(
+        nodeEnvSchema.parse({
+          SESSION_NODE_DATA_DIR: join(dir, "node"),
+          PORT: "0",
+          SESSION_NODE_HTTP: "1",
+          REGISTRY_FILE: registry,
+          LOG_LEVEL: "silent",
+        }),
+      ),
+    );
+    await writeRegistryFile(registry, [node.info]);
+    await node.refreshRegistry();
+    // The FCM stand-in takes a port and goes down: the first process finds nothing there.
+    const account = testServiceAccount("session-test");
+    const fcm = new FcmStandIn(account);
+    await fcm.start();
+    const fcmPort = fcm.port;
+    await fcm.stop();
+    await writeFile(join(dir, "sa.json"), JSON.stringify(account));
+    await writeFile(join(dir, "ca.pem"), fcm.ca);
+    const env = {
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "debug",
+      DATABASE_URL: join(dir, "push.sqlite"),
+      KEY_FILE: join(dir, "x25519.key"),
+      SEED_NODES: node.url,
+      NODE_SCHEME: "http",
+      FIREBASE_NOTIFIER: "fcm",
+      FCM_SERVICE_ACCOUNT_FILE: join(dir, "sa.json"),
+      FCM_CONNECT_TO: `127.0.0.1:${fcmPort}`,
+      FCM_EXTRA_CA_FILE: join(dir, "ca.pem"),
+      QUEUE_MAX_BACKOFF_MS: "400",
+    };
+    try {
+      const first = run(env);
+      const url = String((await first.line(/push server listening/)).url);
+      const bob = newAccount();
+      const encKey = randomBytesArray(32);
+      const sub = await fetch(`${url}/subscribe`, {
+        method: "POST",
+        body: JSON.stringify(subscribeBody(bob, { token: "bob-phone", encKey, namespaces: [0] })),
+      });
+      expect(await sub.json()).toMatchObject({ success: true, added: true });
+      const queued = async () => ((await (await fetch(`${url}/health`)).json()) as { queued: number }).queued;
+      // Store messages until the watcher (stream opening in the background) has queued two.
+      const hashes: string[] = [];
+      await waitFor("two queued notifications", async () => {
+        const r = await fetch(`${node.url}/storage_rpc/v1`, {
+          method: "POST",
+          body: JSON.stringify({
+            method: "store",
+            params: {
+              pubkey: bob.sessionId,
+              namespace: 0,
+              timestamp: Date.now(),
+              ttl: 600_000,
+              data: toBase64(new TextEncoder().encode(`msg ${hashes.length} ${Math.random()}`)),
+            },
+          }),
+        });
+        expect(r.status).toBe(200);
+        hashes.push(((await r.json()) as { hash: string }).hash);
+        await new Promise((res) => setTimeout(res, 300));
+        return (await queued()) >= 2;
+      });
+      await first.line(/delivery failed: will retry/);
+      const pendingAtStop = await queued();
+      first.child.kill("SIGTERM");
+      expect(await first.exited).toBe(0);
+
+      // FCM is back on the same address; a new process resumes the stored notifications.
+      await fcm.start(fcmPort);
+      const second = run(env);
+      const resumed = await second.line(/resuming pending notifications/);
+      expect(resumed.pending).toBe(pendingAtStop);
+      await waitFor("redelivery", () => fcm.received.length >= pendingAtStop);
+      const url2 = String((await second.line(/push server listening/)).url);
+      await waitFor("empty queue", async () => {
+        const h = (await (await fetch(`${url2}/health`)).json()) as { queued: number };
+        return h.queued === 0;
+      });
+      await new Promise((res) => setTimeout(res, 300));
+      expect(fcm.received).toHaveLength(pendingAtStop);
+      expect(fcm.minted.length).toBeGreaterThanOrEqual(1);
+      const delivered = fcm.received.map((m) => {
+        expect(m.body.message.token).toBe("bob-phone");
+        const plain = decryptPushPayload(encKey, fromBase64(m.body.message.data.enc_payload));
+        let end = plain.length;
+        while (end > 0 && plain[end - 1] === 0) end--;
+        const [meta] = bdecode(plain.subarray(0, end)) as Record<string, Uint8Array>[];
+        return new TextDecoder().decode(meta?.["#"]);
+      });
+      expect(new Set(delivered).size).toBe(pendingAtStop);
+      for (const h of delivered) expect(hashes).toContain(h);
+      second.child.kill("SIGTERM");
+      expect(await second.exited).toBe(0);
+    } finally {
+      await fcm.stop();
+      await node.stop();
+    }
+  }, 90_000);
 });
