@@ -99,6 +99,14 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       this.set(membership.peers().length);
     },
   });
+  new Gauge({
+    name: "session_node_revoked_subaccounts",
+    help: "Subaccount revocations stored (all accounts)",
+    registers: [metrics],
+    collect() {
+      this.set(revocations.total());
+    },
+  });
 
   const rpc = new RpcHandler({
     store,

@@ -912,5 +912,7 @@ describe("beyond the port: revocations reach a member that was down", () => {
       code: "SUBACCOUNT_REVOKED",
     });
     expect(back.ctx.revocations.isRevoked(pk, dude.token)).toBe(true);
+    const metrics = await (await fetch(`${B}/metrics`)).text();
+    expect(metrics).toMatch(/^session_node_revoked_subaccounts [1-9]/m);
   }, 20_000);
 });

@@ -112,6 +112,12 @@ export class SubaccountRevocations {
       .run().changes;
   }
 
+  /** Revocations stored, all accounts (metrics). */
+  total(): number {
+    const row = this.db.select({ n: sql<number>`count(*)` }).from(revokedSubaccounts).get();
+    return Number(row?.n ?? 0);
+  }
+
   count(owner: string): number {
     const row = this.db
       .select({ n: sql<number>`count(*)` })
