@@ -1,5 +1,13 @@
 export { configFromEnv, envSchema, type PushEnv } from "./config.ts";
 export {
+  MemoryPendingStore,
+  openPendingStore,
+  type PendingNotification,
+  type PendingStore,
+  PgPendingStore,
+  SqlitePendingStore,
+} from "./db/pending.ts";
+export {
   openSubscriptionRepo,
   PgSubscriptionRepo,
   type PushService,
@@ -14,10 +22,19 @@ export {
   type NotifyMessage,
   notificationPlaintext,
 } from "./domain/payload.ts";
-export { NotificationQueue, type QueueOptions } from "./domain/queue.ts";
+export { backoffMs, NotificationQueue, type QueueOptions } from "./domain/queue.ts";
 export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
 export { ApnsNotifier, type ApnsOptions } from "./notifiers/apns.ts";
-export { FcmNotifier, type FcmOptions } from "./notifiers/fcm.ts";
+export {
+  type ConnectTo,
+  classifyFcmError,
+  FcmNotifier,
+  type FcmOptions,
+  fcmHttpAgent,
+  readServiceAccountFile,
+  type ServiceAccount,
+  serviceAccountSchema,
+} from "./notifiers/fcm.ts";
 export { LogNotifier } from "./notifiers/log.ts";
 export type { Notifier, PushNotification, SendOutcome } from "./notifiers/types.ts";
 export { createPushServer, fanOut, type PushServer, type PushServerDeps } from "./server.ts";

@@ -3,8 +3,9 @@ import Database from "better-sqlite3";
 import { and, asc, count, eq, inArray, lte, min, notInArray } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import type { PushNotification } from "../notifiers/types.ts";
+import { openPgClient } from "./pg.ts";
 import { CREATE_PENDING_SQL, pgPending, sqlitePending } from "./schema.ts";
 
 /** A notification waiting for its provider. */
@@ -148,13 +149,7 @@ export class PgPendingStore implements PendingStore {
 
   /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
   static async open(url: string, schema?: string): Promise<PgPendingStore> {
-    const client = postgres(url, {
-      max: 3,
-      onnotice: () => {},
-      ...(schema ? { connection: { search_path: schema } } : {}),
-    });
-    if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    for (const stmt of CREATE_PENDING_SQL.pg) await client.unsafe(stmt);
+    const client = await openPgClient(url, schema, CREATE_PENDING_SQL.pg, 3);
     return new PgPendingStore(client, drizzlePg(client));
   }
 

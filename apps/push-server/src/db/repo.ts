@@ -2,7 +2,8 @@ import Database from "better-sqlite3";
 import { and, eq, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
+import { openPgClient } from "./pg.ts";
 import { CREATE_SUBS_SQL, pgSubs, SUBS_ADDED_COLUMNS, sqliteSubs } from "./schema.ts";
 
 export type PushService = "firebase" | "apns";
@@ -158,15 +159,15 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
 
   /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
   static async open(url: string, schema?: string): Promise<PgSubscriptionRepo> {
-    const client = postgres(url, {
-      max: 5,
-      onnotice: () => {},
-      ...(schema ? { connection: { search_path: schema } } : {}),
-    });
-    if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-    for (const stmt of CREATE_SUBS_SQL) await client.unsafe(stmt);
-    for (const c of SUBS_ADDED_COLUMNS)
-      await client.unsafe(`ALTER TABLE subscriptions ADD COLUMN IF NOT EXISTS ${c.ddl}`);
+    const client = await openPgClient(
+      url,
+      schema,
+      [
+        ...CREATE_SUBS_SQL,
+        ...SUBS_ADDED_COLUMNS.map((c) => `ALTER TABLE subscriptions ADD COLUMN IF NOT EXISTS ${c.ddl}`),
+      ],
+      5,
+    );
     return new PgSubscriptionRepo(client, drizzlePg(client));
   }
 
