@@ -77,5 +77,8 @@ describe("config", () => {
         "throw",
       ),
     ).toThrow(/FCM_EXTRA_CA_FILE: must hold a PEM certificate/);
+    expect(() =>
+      configFromEnv({ ...base, FCM_SERVICE_ACCOUNT_FILE: good, FCM_ACCESS_TOKEN: "ya29.x" }, "throw"),
+    ).toThrow(/FCM_ACCESS_TOKEN is no longer used/);
   });
 });

@@ -40,6 +40,10 @@ export const envSchema = z
       .optional(),
     /** A PEM CA file trusted for those connections on top of the system roots. */
     FCM_EXTRA_CA_FILE: z.string().min(1).optional(),
+    /** Settings of the former hand-written FCM client: refused, so a stale config is not silently ignored. */
+    FCM_ENDPOINT: z.string().optional(),
+    FCM_PROJECT_ID: z.string().optional(),
+    FCM_ACCESS_TOKEN: z.string().optional(),
     /** "apns" (HTTP/2, token auth), "log", or "off". */
     APNS_NOTIFIER: z.enum(["apns", "log", "off"]).default("off"),
     APNS_ENDPOINT: z.url().default("https://api.push.apple.com"),
@@ -75,6 +79,13 @@ export const envSchema = z
         message:
           "APNS_TEAM_ID, APNS_KEY_ID, APNS_KEY_FILE and APNS_TOPIC are required with APNS_NOTIFIER=apns",
       });
+    for (const old of ["FCM_ENDPOINT", "FCM_PROJECT_ID", "FCM_ACCESS_TOKEN"] as const)
+      if (v[old] !== undefined)
+        ctx.addIssue({
+          code: "custom",
+          path: [old],
+          message: `${old} is no longer used: FCM goes through firebase-admin with FCM_SERVICE_ACCOUNT_FILE (project and OAuth tokens come from it; FCM_CONNECT_TO redirects connections)`,
+        });
     if (v.FIREBASE_NOTIFIER === "fcm") {
       if (!v.FCM_SERVICE_ACCOUNT_FILE)
         ctx.addIssue({
