@@ -1,164 +1,132 @@
 /*
- * Onion routing throughput. Prints:
- *  - in-process final hop (decrypt layer → storage RPC stand-in → encrypt reply) per cipher;
- *  - in-process relay hop (decrypt layer → re-frame for the next node, no network);
- *  - a real HTTP chain on loopback: guard → middle → exit → destination node, sequential and
- *    with 8 requests in flight, reported as requests/s and hops/s (4 node hops per request).
- * Run: pnpm bench (or tsx bench/onion.bench.ts).
+ * Onion routing throughput over real storage nodes, each in its own process (bench/node-process.ts);
+ * this process only replays prebuilt onion requests (client-side X25519 work is done before the
+ * clock starts) on keep-alive connections and opens every reply.
+ *
+ *  - guard → destination (2 nodes): the guard's relay hop and the destination's final hop, each
+ *    as hops/s per core of that node's own CPU time;
+ *  - guard → middle → exit → destination (4 nodes): hops/s per node core over all four.
+ *
+ * The destination runs the storage RPC `info`. Crypto limits are measured in a node process on the
+ * node's own hop cipher (bench/crypto-limit.ts): a relay hop opens one layer (X25519 + KDF +
+ * AEAD decrypt); the final hop opens one and seals the reply.
+ *
+ * Env: BENCH_REQUESTS (default 3000 per line), BENCH_PROFILE=<dir> (final/relay .cpuprofile).
  */
-import { toHex, utf8Encode } from "@session/crypto";
-import { decodeOnionLayer, type EncType, encodeOnionLayer, FINAL_HOP_CONTROL } from "@session/protocol";
-import { nodeHopCipher } from "../src/onion/hop-cipher.ts";
-import { encryptForHop, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
-import { type OnionDeps, processOnionHop } from "../src/onion/process.ts";
-import { TestNet } from "../test/helpers/node-net.ts";
-import { buildClientOnion, postBytes } from "../test/helpers/onion-client.ts";
-import { ed25519KeyPair, parsingRpc, startOnionTestNode, TestNetwork } from "../test/helpers/onion-node.ts";
+import { join } from "node:path";
+import { fromHex, utf8Encode } from "@session/crypto";
+import type { EncType } from "@session/protocol";
+import { buildClientOnion } from "../test/helpers/onion-client.ts";
+import { combined } from "./crypto-limit.ts";
+import { BenchNet, type BenchNode, fmt, type LoadResult, runLoad } from "./harness.ts";
 
-const DURATION_MS = Number(process.env.BENCH_MS ?? 1500);
+const TOTAL = Number(process.env.BENCH_REQUESTS ?? 3000);
+const CONCURRENCY = 16;
+const PROFILE = process.env.BENCH_PROFILE;
+const payload = utf8Encode(JSON.stringify({ method: "info", params: {} }));
 
-function pct(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-}
+const hopOf = (n: BenchNode) => ({
+  ed25519: fromHex(n.info.pubkey_ed25519),
+  x25519: fromHex(n.info.pubkey_x25519),
+});
 
-async function measure(name: string, unitsPerOp: number, unit: string, op: () => Promise<unknown>) {
-  const lat: number[] = [];
-  const end = performance.now() + DURATION_MS;
-  const start = performance.now();
-  while (performance.now() < end) {
-    const t = performance.now();
-    await op();
-    lat.push(performance.now() - t);
-  }
-  const secs = (performance.now() - start) / 1000;
-  lat.sort((a, b) => a - b);
-  const ops = lat.length / secs;
-  console.log(
-    `${name.padEnd(52)} ${ops.toFixed(0).padStart(7)} ops/s ${(ops * unitsPerOp).toFixed(0).padStart(7)} ${unit}/s  p50 ${pct(lat, 50).toFixed(3)} ms  p99 ${pct(lat, 99).toFixed(3)} ms`,
-  );
-}
-
-async function measureConcurrent(
-  name: string,
-  unitsPerOp: number,
-  unit: string,
-  inFlight: number,
-  op: () => Promise<unknown>,
-) {
-  let done = 0;
-  const end = performance.now() + DURATION_MS;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < end) {
-        await op();
-        done++;
-      }
-    }),
-  );
-  const ops = done / ((performance.now() - start) / 1000);
-  console.log(
-    `${name.padEnd(52)} ${ops.toFixed(0).padStart(7)} ops/s ${(ops * unitsPerOp).toFixed(0).padStart(7)} ${unit}/s`,
-  );
-}
-
-async function inProcess(encType: EncType) {
-  const keys = generateX25519KeyPair();
-  const deps: OnionDeps = {
-    cipher: nodeHopCipher(keys),
-    selfEd25519Hex: toHex(ed25519KeyPair().publicKey),
-    nodeBaseUrl: () => undefined,
-    nodeFetch: fetch,
-    serverFetch: fetch,
-    storageRpc: parsingRpc,
-    isReady: () => true,
-  };
-  const rpc = utf8Encode(JSON.stringify({ method: "info", params: {} }));
-  const final = encryptForHop(encType, encodeOnionLayer(rpc, FINAL_HOP_CONTROL), keys.publicKey);
-  await measure(`final hop in-process (${encType})`, 1, "hops", () =>
-    processOnionHop(deps, {
-      ciphertext: final.ciphertext,
-      ephemeralKey: final.ephemeralPublicKey,
+async function replay(
+  nodes: BenchNode[],
+  encType: EncType,
+  measured: BenchNode[][],
+  profileAs?: string,
+): Promise<{ r: LoadResult; cpu: number[] }> {
+  const [guard, ...rest] = nodes as [BenchNode, ...BenchNode[]];
+  const dest = rest[rest.length - 1]!;
+  const onions = Array.from({ length: TOTAL }, () =>
+    buildClientOnion({
+      payload,
+      destination: { kind: "node", ...hopOf(dest) },
+      hops: [guard, ...rest.slice(0, -1)].map(hopOf),
       encType,
-      hopNo: 0,
     }),
   );
-  // A relay layer to an unknown node: everything a relay does short of the network call.
-  const next = { ed25519: ed25519KeyPair().publicKey, x25519: generateX25519KeyPair().publicKey };
-  const built = buildClientOnion({
-    payload: rpc,
-    destination: { kind: "node", ...next },
-    hops: [{ ed25519: new Uint8Array(32), x25519: keys.publicKey }],
-    encType,
+  const warm = onions.slice(0, 1000).map((o) => o.request);
+  const check = (status: number, body: Buffer, i: number, list = onions) => {
+    if (status !== 200) throw new Error(`onion: HTTP ${status} ${body.toString().slice(0, 200)}`);
+    const inner = list[i]!.openJson(new Uint8Array(body));
+    if (inner.status !== 200) throw new Error(`onion: inner status ${inner.status}`);
+  };
+  await runLoad({
+    url: guard.url,
+    path: "/onion_req/v2",
+    bodies: warm,
+    concurrency: CONCURRENCY,
+    contentType: "application/octet-stream",
+    measured: [],
+    check,
   });
-  const outer = decodeOnionLayer(built.request);
-  const ek = Uint8Array.from(Buffer.from((outer.json as { ephemeral_key: string }).ephemeral_key, "hex"));
-  await measure(`relay hop decrypt+parse in-process (${encType})`, 1, "hops", () =>
-    processOnionHop(deps, { ciphertext: outer.payload, ephemeralKey: ek, encType, hopNo: 0 }),
-  );
+  if (profileAs) await Promise.all(nodes.map((n) => n.call("profile-start")));
+  const cpu0 = await Promise.all(measured.map((g) => Promise.all(g.map((n) => n.cpuSeconds()))));
+  const r = await runLoad({
+    url: guard.url,
+    path: "/onion_req/v2",
+    bodies: onions.map((o) => o.request),
+    concurrency: CONCURRENCY,
+    contentType: "application/octet-stream",
+    measured: [],
+    check,
+  });
+  const cpu1 = await Promise.all(measured.map((g) => Promise.all(g.map((n) => n.cpuSeconds()))));
+  if (profileAs) {
+    await Promise.all(
+      nodes.map((n, i) => n.call("profile-stop", { path: join(PROFILE!, `${profileAs}-${i}.cpuprofile`) })),
+    );
+  }
+  const cpu = cpu1.map((g, gi) => g.reduce((s, c, i) => s + c - cpu0[gi]![i]!, 0));
+  return { r, cpu };
 }
 
-async function httpChain(encType: EncType) {
-  const network = new TestNetwork();
-  const nodes = await Promise.all([0, 1, 2, 3].map(() => startOnionTestNode(network)));
-  const [guard, middle, exit, dest] = nodes as [
-    (typeof nodes)[0],
-    (typeof nodes)[0],
-    (typeof nodes)[0],
-    (typeof nodes)[0],
-  ];
-  const payload = utf8Encode(JSON.stringify({ method: "info", params: {} }));
-  // Requests are built up front (client-side X25519 work is not the node's) and replayed.
-  const pool = Array.from({ length: 64 }, () =>
-    buildClientOnion({
-      payload,
-      destination: { kind: "node", ed25519: dest.ed25519, x25519: dest.x25519 },
-      hops: [guard, middle, exit],
-      encType,
-    }),
+const wall = (name: string, r: LoadResult, hopsPerRequest: number) =>
+  console.log(
+    `${name.padEnd(44)} ${fmt(r.requests / r.wallSeconds)} req/s wall ${fmt((hopsPerRequest * r.requests) / r.wallSeconds)} hops/s wall   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms`,
   );
-  let i = 0;
-  const send = async () => {
-    const onion = pool[i++ % pool.length]!;
-    const res = await postBytes(`${guard.url}/onion_req/v2`, onion.request);
-    if (res.status !== 200 || onion.openJson(res.body).status !== 200)
-      throw new Error(`onion failed: ${res.status}`);
-  };
-  await send();
-  await measure(`HTTP 3-hop path → node, sequential (${encType})`, 4, "hops", send);
-  await measureConcurrent(`HTTP 3-hop path → node, 8 in flight (${encType})`, 4, "hops", 8, send);
-  await Promise.all(nodes.map((n) => n.close()));
-}
-
-/** The same 3-hop path over real storage nodes (startNode: SQLite, registry, rate limits). */
-async function realNodeChain(encType: EncType) {
-  const net = new TestNet();
-  const nodes = await net.start(4);
-  const hops = nodes.map((n) => ({ ed25519: n.keys.ed25519.publicKey, x25519: n.keys.x25519.publicKey }));
-  const payload = utf8Encode(JSON.stringify({ method: "info", params: {} }));
-  const pool = Array.from({ length: 64 }, () =>
-    buildClientOnion({
-      payload,
-      destination: { kind: "node", ...hops[3]! },
-      hops: hops.slice(0, 3),
-      encType,
-    }),
+const perCore = (name: string, hops: number, cpu: number, limit: number, limitName: string) =>
+  console.log(
+    `${`  ${name}`.padEnd(44)} ${fmt(hops / cpu)} hops/s per node core (CPU ${cpu.toFixed(2)} s); limit ${fmt(limit)} (${limitName}) → ratio ${(limit / (hops / cpu)).toFixed(2)}×`,
   );
-  let i = 0;
-  const send = async () => {
-    const onion = pool[i++ % pool.length]!;
-    const res = await postBytes(`${nodes[0]!.url}/onion_req/v2`, onion.request);
-    if (res.status !== 200 || onion.openJson(res.body).status !== 200)
-      throw new Error(`onion failed: ${res.status}`);
-  };
-  await send();
-  await measure(`real nodes 3-hop → node info, sequential (${encType})`, 4, "hops", send);
-  await net.stop();
-}
 
 console.log(
-  `onion bench (${DURATION_MS} ms per line; HTTP lines replay prebuilt requests; 4 node hops each, client decrypts every reply)`,
+  `onion bench: nodes in their own processes, ${CONCURRENCY} keep-alive connections, ${TOTAL} prebuilt requests per line, destination runs "info"`,
 );
-for (const encType of ["aes-gcm", "xchacha20"] as const) await inProcess(encType);
-for (const encType of ["aes-gcm", "xchacha20"] as const) await httpChain(encType);
-for (const encType of ["aes-gcm", "xchacha20"] as const) await realNodeChain(encType);
+const net = new BenchNet();
+const nodes = await net.start(4);
+const [a, b, c, d] = nodes as [BenchNode, BenchNode, BenchNode, BenchNode];
+const limits: Record<string, { relay: number; final: number }> = {};
+for (const encType of ["aes-gcm", "xchacha20"] as const) {
+  // Layer sizes as the nodes see them (a guard's layer wraps the destination's; replies are small).
+  const open = (bytes: number) => a.limit({ op: "onion-open", encType, bytes });
+  const relayOpen = await open(payload.length + 400);
+  const finalOpen = await open(payload.length + 64);
+  const seal = await a.limit({ op: "onion-seal", encType, bytes: 160 });
+  limits[encType] = {
+    relay: relayOpen.perCpuSecond,
+    final: combined([finalOpen.perCpuSecond, seal.perCpuSecond]),
+  };
+}
+for (const encType of ["aes-gcm", "xchacha20"] as const) {
+  const l = limits[encType]!;
+  const two = await replay(
+    [a, b],
+    encType,
+    [[a], [b]],
+    PROFILE && encType === "aes-gcm" ? "2hop" : undefined,
+  );
+  wall(`guard → destination (${encType})`, two.r, 2);
+  perCore("relay hop (guard)", two.r.requests, two.cpu[0]!, l.relay, "open");
+  perCore("final hop (destination)", two.r.requests, two.cpu[1]!, l.final, "open + seal");
+}
+for (const encType of ["aes-gcm", "xchacha20"] as const) {
+  const l = limits[encType]!;
+  const four = await replay([a, b, c, d], encType, [[a, b, c, d]]);
+  wall(`guard → middle → exit → destination (${encType})`, four.r, 4);
+  // Per request: three relay opens and one final open + seal.
+  const pathLimit = 4 * combined([l.relay, l.relay, l.relay, l.final]);
+  perCore("all four nodes", 4 * four.r.requests, four.cpu[0]!, pathLimit, "3 relay + 1 final");
+}
+await net.stop();

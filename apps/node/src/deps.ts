@@ -4,6 +4,7 @@ import type { NodeInfo } from "@session/protocol";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { NodeConfig } from "./config.ts";
+import type { NodePost } from "./onion/http.ts";
 import type { SwarmSync } from "./replication/sync.ts";
 import type { RpcHandler } from "./rpc/handler.ts";
 import type { SubaccountRevocations } from "./storage/revocations.ts";
@@ -33,4 +34,6 @@ export interface NodeContext {
   };
   /** Fetch for node-to-node calls (accepts self-signed certificates: nodes authenticate by keys). */
   fetch: typeof fetch;
+  /** Node-to-node onion relays on the node's undici agent (cheaper than `fetch`). */
+  nodePost?: NodePost;
 }

@@ -12,6 +12,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import type { NodeConfig } from "./config.ts";
 import type { NodeContext } from "./deps.ts";
 import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
+import { dispatcherPost } from "./onion/http.ts";
 import { peerClient } from "./replication/peer.ts";
 import { SwarmSync } from "./replication/sync.ts";
 import { RpcHandler } from "./rpc/handler.ts";
@@ -60,6 +61,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     ? (((input: string, init?: RequestInit) =>
         undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch)
     : fetch;
+  // Onion relays to the next node: undici request on keep-alive connections.
+  const relayAgent = agent ?? new Agent();
+  const nodePost = dispatcherPost(relayAgent);
   const peers = peerClient({
     keys: keys.ed25519,
     scheme: config.http ? "http" : "https",
@@ -147,6 +151,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       allNodes: () => membership.allNodes(),
     },
     fetch: nodeFetch,
+    nodePost,
   };
   const { app, monitor, fastPath } = createApp(ctx);
 
@@ -245,7 +250,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
           http.closeIdleConnections();
         });
         await syncing;
-        await agent?.close();
+        await relayAgent.close();
         store.close();
       })();
       return stopping;

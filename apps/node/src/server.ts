@@ -12,7 +12,7 @@ import {
 import { type Context, Hono } from "hono";
 import type { NodeContext } from "./deps.ts";
 import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
-import { onionRoutes } from "./onion/routes.ts";
+import { onionService } from "./onion/routes.ts";
 import { PEER_RPC_PATH, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
 import { type FastPath, storageRpcFastPath } from "./rpc/http-fast-path.ts";
@@ -21,8 +21,9 @@ export interface NodeApp {
   app: Hono;
   monitor: MonitorService;
   /**
-   * Serves the hot `POST /storage_rpc/v1` on node:http directly (same behaviour as the Hono route,
-   * sharing its rate limiter and metrics); the node's request listener tries it before Hono.
+   * Serves the hot `POST /storage_rpc/v1` and the onion endpoints on node:http directly (same
+   * behaviour as the Hono routes, sharing their rate limiter, in-flight limit and metrics); the
+   * node's request listener tries it before Hono.
    */
   fastPath: FastPath;
 }
@@ -92,8 +93,10 @@ export function createApp(ctx: NodeContext): NodeApp {
     rpc: { handle: (body: unknown, o: { viaOnion: boolean }) => ctx.rpc.handle(body, o) },
     network: ctx.network,
     fetch: ctx.fetch,
+    ...(ctx.nodePost ? { nodePost: ctx.nodePost } : {}),
   };
-  app.route("/", onionRoutes(onionCtx, { nodeScheme: ctx.config.http ? "http" : "https" }));
+  const onion = onionService(onionCtx, { nodeScheme: ctx.config.http ? "http" : "https" });
+  app.route("/", onion.routes);
   const monitor = createMonitorService({ clock: ctx.clock, logger, events: ctx.events });
   app.route("/", monitor.routes);
 
@@ -116,7 +119,7 @@ export function createApp(ctx: NodeContext): NodeApp {
     return c.body(`${own}\n${http}`, 200, { "content-type": metrics.registry.contentType });
   });
   app.all("*", (c) => errorResponse(c, "NOT_FOUND"));
-  const fastPath = storageRpcFastPath({
+  const storageRpc = storageRpcFastPath({
     rpc: ctx.rpc,
     buckets,
     maxBodyBytes: ctx.config.maxBodyBytes,
@@ -124,5 +127,6 @@ export function createApp(ctx: NodeContext): NodeApp {
     metricPrefix,
     logger,
   });
+  const fastPath: FastPath = (req, res) => storageRpc(req, res) || onion.fastPath(req, res);
   return { app, monitor, fastPath };
 }

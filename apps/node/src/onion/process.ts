@@ -14,7 +14,7 @@ import {
 } from "@session/protocol";
 import type { Logger } from "pino";
 import type { HopCipher } from "./hop-cipher.ts";
-import { isTimeout, postWithTimeout } from "./http.ts";
+import { isTimeout, type NodePost, postWithTimeout } from "./http.ts";
 import { DEFAULT_ONION_LIMITS, ONION_RELAY_PATH, type OnionLimits, STORAGE_RPC_PATH } from "./limits.ts";
 import { type OnionReply, plainReply } from "./reply.ts";
 
@@ -40,6 +40,8 @@ export interface OnionDeps {
   nodeBaseUrl(ed25519Hex: string): string | undefined;
   /** Fetch for node-to-node relays (accepts the nodes' self-signed certificates). */
   nodeFetch: typeof fetch;
+  /** Node-to-node relay POST; when set it is used instead of `nodeFetch` (the node's undici agent). */
+  nodePost?: NodePost;
   /** Fetch for HTTP(S) destinations (file server, push server, …). */
   serverFetch: typeof fetch;
   /** Runs one storage RPC request body (`{method, params}`) as arriving through an onion request. */
@@ -193,7 +195,7 @@ async function relayToNode(
   });
   return relay(
     deps,
-    deps.nodeFetch,
+    deps.nodePost ?? viaFetch(deps.nodeFetch),
     `${base}${ONION_RELAY_PATH}`,
     relayBody,
     limits.nodeTimeoutMs,
@@ -202,10 +204,15 @@ async function relayToNode(
   );
 }
 
+const viaFetch =
+  (fetchFn: typeof fetch): NodePost =>
+  (url, body, opts) =>
+    postWithTimeout(fetchFn, url, body, opts);
+
 /** POSTs to the next hop and passes its answer back; timeouts → 504, failures → 502. */
 async function relay(
   deps: OnionDeps,
-  fetchFn: typeof fetch,
+  post: NodePost,
   url: string,
   body: Uint8Array,
   timeoutMs: number,
@@ -213,7 +220,7 @@ async function relay(
   failure: (err: unknown) => string,
 ): Promise<OnionReply> {
   try {
-    const res = await postWithTimeout(fetchFn, url, body, {
+    const res = await post(url, body, {
       timeoutMs,
       maxReplyBytes: limitsOf(deps).maxReplyBytes,
     });
@@ -232,7 +239,7 @@ async function relayToServer(
   // The whole decrypted layer goes on: the server reads [N][ciphertext]{…ephemeral_key…} itself.
   return relay(
     deps,
-    deps.serverFetch,
+    viaFetch(deps.serverFetch),
     action.url,
     action.body,
     limitsOf(deps).serverTimeoutMs,

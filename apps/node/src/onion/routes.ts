@@ -3,8 +3,9 @@ import { ProtocolError } from "@session/protocol";
 import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import { type FastPath, readIncomingLimited } from "../rpc/http-fast-path.ts";
 import { type HopCipher, nodeHopCipher } from "./hop-cipher.ts";
-import { readBodyLimited } from "./http.ts";
+import { type NodePost, readBodyLimited } from "./http.ts";
 import {
   DEFAULT_ONION_LIMITS,
   ONION_RELAY_PATH,
@@ -40,6 +41,8 @@ export interface OnionRouteContext {
   rpc: { handle(body: unknown, opts: { viaOnion: boolean }): Promise<{ status: number; body: unknown }> };
   network: { nodeByEd25519(hex: string): NodeAddress | undefined; allNodes(): readonly unknown[] };
   fetch: typeof fetch;
+  /** Node-to-node relay POST (preferred over `fetch` when given). */
+  nodePost?: NodePost;
 }
 
 export interface OnionRouteOptions {
@@ -59,6 +62,18 @@ export interface OnionRouteOptions {
  * - `POST /sn/onion_request`: node-to-node relay, the bencoded dict oxenss sends over OxenMQ.
  */
 export function onionRoutes(ctx: OnionRouteContext, options: OnionRouteOptions = {}): Hono {
+  return onionService(ctx, options).routes;
+}
+
+/**
+ * The onion endpoints twice over: as Hono routes, and as a node:http fast path the node's request
+ * listener tries first (same handling, same metrics and in-flight limit; it skips building WHATWG
+ * Request/Response objects and body streams, which cost more than the hop's X25519).
+ */
+export function onionService(
+  ctx: OnionRouteContext,
+  options: OnionRouteOptions = {},
+): { routes: Hono; fastPath: FastPath } {
   const limits: OnionLimits = { ...DEFAULT_ONION_LIMITS, ...options.limits };
   const scheme = options.nodeScheme ?? "https";
   const selfEd25519Hex = toHex(ctx.keys.ed25519.publicKey);
@@ -72,6 +87,7 @@ export function onionRoutes(ctx: OnionRouteContext, options: OnionRouteOptions =
       return n ? `${scheme}://${n.public_ip}:${n.storage_port}` : undefined;
     },
     nodeFetch: ctx.fetch,
+    ...(ctx.nodePost ? { nodePost: ctx.nodePost } : {}),
     serverFetch: options.serverFetch ?? fetch,
     storageRpc: (body) => ctx.rpc.handle(body, { viaOnion: true }),
     isReady: () => ctx.network.allNodes().length > 0,
@@ -79,14 +95,37 @@ export function onionRoutes(ctx: OnionRouteContext, options: OnionRouteOptions =
     logger,
   };
 
-  const respond = (reply: OnionReply, started: number): Response => {
+  const finish = (reply: OnionReply, started: number): Record<string, string> => {
     metrics.observe(reply, (performance.now() - started) / 1000);
     if (reply.code) logger.debug({ code: reply.code, status: reply.status }, "onion request refused");
     const headers: Record<string, string> = { "content-type": reply.contentType };
     if (reply.code && reply.outcome === "rejected") headers[ERROR_CODE_HEADER] = reply.code;
+    return headers;
+  };
+  const respond = (reply: OnionReply, started: number): Response => {
+    const headers = finish(reply, started);
     const body = typeof reply.body === "string" ? reply.body : (reply.body as Uint8Array<ArrayBuffer>);
     return new Response(body, { status: reply.status, headers });
   };
+
+  /** Reads, parses and processes one request body; never throws. */
+  const runHop = async (
+    read: () => Promise<Uint8Array>,
+    parse: (body: Uint8Array) => OnionHopInput | OnionReply,
+  ): Promise<OnionReply> => {
+    try {
+      const input = parse(await read());
+      return "ciphertext" in input ? await processOnionHop(deps, input) : input;
+    } catch (err) {
+      // Bodies are refused as oversize before anything else is done with them.
+      if (err instanceof ProtocolError && err.code === "PAYLOAD_TOO_LARGE") {
+        return plainReply(413, "PAYLOAD_TOO_LARGE", "onion request data too big");
+      }
+      logger.warn({ err }, "onion request failed unexpectedly");
+      return plainReply(500, "INTERNAL", "internal error");
+    }
+  };
+  const busy = () => plainReply(503, "SERVICE_UNAVAILABLE", "Snode busy: too many onion requests in flight");
 
   let inFlight = 0;
   const app = new Hono();
@@ -94,43 +133,59 @@ export function onionRoutes(ctx: OnionRouteContext, options: OnionRouteOptions =
     (parse: (body: Uint8Array) => OnionHopInput | OnionReply) =>
     async (c: Context): Promise<Response> => {
       const started = performance.now();
-      let reply: OnionReply;
       if (inFlight >= limits.maxInFlight) {
         await c.req.raw.body?.cancel().catch(() => {});
-        return respond(
-          plainReply(503, "SERVICE_UNAVAILABLE", "Snode busy: too many onion requests in flight"),
-          started,
-        );
+        return respond(busy(), started);
       }
       inFlight++;
+      let reply: OnionReply;
       try {
-        const body = await readBodyLimited(
-          c.req.raw.body,
-          c.req.header("content-length"),
-          limits.maxBodyBytes,
+        reply = await runHop(
+          () => readBodyLimited(c.req.raw.body, c.req.header("content-length"), limits.maxBodyBytes),
+          parse,
         );
-        const input = parse(body);
-        reply = "ciphertext" in input ? await processOnionHop(deps, input) : input;
-      } catch (err) {
-        // readBodyLimited refuses oversize bodies before anything else is done with them.
-        if (err instanceof ProtocolError && err.code === "PAYLOAD_TOO_LARGE") {
-          reply = plainReply(413, "PAYLOAD_TOO_LARGE", "onion request data too big");
-        } else {
-          logger.warn({ err }, "onion request failed unexpectedly");
-          reply = plainReply(500, "INTERNAL", "internal error");
-        }
       } finally {
         inFlight--;
       }
       return respond(reply, started);
     };
 
-  const client = handle((b) => parseClientOnionBody(b, deps));
-  app.post(ONION_REQUEST_PATH, client);
-  app.post(ONION_V4_PATH, client);
-  app.post(
-    ONION_RELAY_PATH,
-    handle((b) => parseRelayedOnionBody(b)),
-  );
-  return app;
+  const parseClient = (b: Uint8Array) => parseClientOnionBody(b, deps);
+  const parseRelayed = (b: Uint8Array) => parseRelayedOnionBody(b);
+  app.post(ONION_REQUEST_PATH, handle(parseClient));
+  app.post(ONION_V4_PATH, handle(parseClient));
+  app.post(ONION_RELAY_PATH, handle(parseRelayed));
+
+  const parsers = new Map([
+    [ONION_REQUEST_PATH, parseClient],
+    [ONION_V4_PATH, parseClient],
+    [ONION_RELAY_PATH, parseRelayed],
+  ]);
+  const fastPath: FastPath = (req, res) => {
+    const parse = req.method === "POST" ? parsers.get(req.url ?? "") : undefined;
+    if (!parse) return false;
+    const started = performance.now();
+    const send = (reply: OnionReply) => {
+      const headers = finish(reply, started);
+      const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
+      headers["content-length"] = String(body.byteLength);
+      res.writeHead(reply.status, headers);
+      res.end(body);
+    };
+    if (inFlight >= limits.maxInFlight) {
+      send(busy());
+      return true;
+    }
+    inFlight++;
+    runHop(() => readIncomingLimited(req, limits.maxBodyBytes), parse)
+      .then(send, (err: unknown) => {
+        logger.warn({ err }, "onion request failed unexpectedly");
+        if (!res.headersSent) send(plainReply(500, "INTERNAL", "internal error"));
+      })
+      .finally(() => {
+        inFlight--;
+      });
+    return true;
+  };
+  return { routes: app, fastPath };
 }

@@ -58,13 +58,13 @@ export function storageRpcFastPath(d: StorageRpcFastPathDeps): FastPath {
     send(res, errorTable[code].status, errorBody(code, message), started);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, started: number) => {
-    const tooLarge = `request body exceeds ${d.maxBodyBytes} bytes`;
-    const declared = req.headers["content-length"];
-    if (declared !== undefined && Number(declared) > d.maxBodyBytes) {
-      return refuse(res, "PAYLOAD_TOO_LARGE", tooLarge, started);
+    let raw: Buffer;
+    try {
+      raw = await readIncomingLimited(req, d.maxBodyBytes);
+    } catch (err) {
+      if (err instanceof ProtocolError) return refuse(res, err.code, err.message, started);
+      throw err;
     }
-    const raw = await readBody(req, d.maxBodyBytes);
-    if (raw === undefined) return refuse(res, "PAYLOAD_TOO_LARGE", tooLarge, started);
     let body: unknown;
     try {
       const text = raw.toString("utf8");
@@ -100,28 +100,36 @@ export function storageRpcFastPath(d: StorageRpcFastPathDeps): FastPath {
 }
 
 /**
- * The request body, or undefined once it passes `maxBytes` (reading stops there; node:http
- * discards the rest after the response is sent, keeping the connection usable).
+ * Reads a node:http request body; throws ProtocolError PAYLOAD_TOO_LARGE for a declared
+ * Content-Length over `maxBytes` (before reading) or as soon as the streamed body passes it. Reading
+ * stops there; node:http discards the rest once the response is sent, keeping the connection usable.
  */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | undefined> {
+export function readIncomingLimited(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = req.headers["content-length"];
+  if (declared !== undefined && declared !== "" && Number(declared) > maxBytes) {
+    return Promise.reject(new ProtocolError("PAYLOAD_TOO_LARGE", `request body exceeds ${maxBytes} bytes`));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const done = (v: Buffer | undefined) => {
+    const stop = () => {
       req.off("data", onData);
       req.off("end", onEnd);
       req.off("error", onError);
-      resolve(v);
     };
     const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > maxBytes) done(undefined);
-      else chunks.push(chunk);
+      if (size > maxBytes) {
+        stop();
+        reject(new ProtocolError("PAYLOAD_TOO_LARGE", `request body exceeds ${maxBytes} bytes`));
+      } else chunks.push(chunk);
     };
-    const onEnd = () => done(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    const onEnd = () => {
+      stop();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
+    };
     const onError = (err: Error) => {
-      req.off("data", onData);
-      req.off("end", onEnd);
+      stop();
       reject(err);
     };
     req.on("data", onData);

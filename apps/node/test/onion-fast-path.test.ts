@@ -1,0 +1,159 @@
+/*
+ * A storage node answers the onion endpoints on its node:http fast path (onionService) and relays
+ * to the next node with undici request (dispatcherPost). These check both against the Hono routes
+ * and the fetch-based poster they stand in for.
+ */
+import { fromHex, utf8Encode } from "@session/crypto";
+import { encodeOnionLayer } from "@session/protocol";
+import { Agent } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningNode } from "../src/node.ts";
+import { dispatcherPost, isTimeout, postWithTimeout } from "../src/onion/http.ts";
+import { ERROR_CODE_HEADER } from "../src/onion/reply.ts";
+import { createApp } from "../src/server.ts";
+import { TestNet } from "./helpers/node-net.ts";
+import { buildClientOnion } from "./helpers/onion-client.ts";
+import { startRawServer } from "./helpers/raw-server.ts";
+
+const net = new TestNet();
+let guard: RunningNode;
+let dest: RunningNode;
+beforeAll(async () => {
+  [guard, dest] = (await net.start(2)) as [RunningNode, RunningNode];
+});
+afterAll(() => net.stop());
+
+const hop = (n: RunningNode) => ({ ed25519: n.keys.ed25519.publicKey, x25519: n.keys.x25519.publicKey });
+const info = utf8Encode(JSON.stringify({ method: "info", params: {} }));
+
+type Answer = { status: number; type: string | null; code: string | null; body: Uint8Array };
+const answer = async (res: Response): Promise<Answer> => ({
+  status: res.status,
+  type: res.headers.get("content-type"),
+  code: res.headers.get(ERROR_CODE_HEADER),
+  body: new Uint8Array(await res.arrayBuffer()),
+});
+const fast = async (path: string, body: Uint8Array, headers: Record<string, string> = {}) =>
+  answer(
+    await fetch(`${guard.url}${path}`, { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers }),
+  );
+const hono = async (path: string, body: Uint8Array, headers: Record<string, string> = {}) => {
+  const { app, monitor } = createApp(guard.ctx);
+  try {
+    return await answer(
+      await app.request(path, { method: "POST", body: body as Uint8Array<ArrayBuffer>, headers }),
+    );
+  } finally {
+    monitor.close();
+  }
+};
+
+describe("onion fast path", () => {
+  it("refuses what the Hono routes refuse, with the same status, code header and text", async () => {
+    const unknownNext = buildClientOnion({
+      payload: info,
+      destination: { kind: "node", ed25519: new Uint8Array(32).fill(7), x25519: hop(dest).x25519 },
+      hops: [hop(guard)],
+      encType: "aes-gcm",
+    }).request;
+    const badCiphertext = encodeOnionLayer(new Uint8Array(64), {
+      ephemeral_key: "11".repeat(32),
+      enc_type: "xchacha20",
+    });
+    const cases: [string, Uint8Array][] = [
+      ["/onion_req/v2", new Uint8Array([1, 2, 3])],
+      ["/onion_req/v2", badCiphertext],
+      ["/oxen/v4/lsrpc", badCiphertext],
+      ["/onion_req/v2", unknownNext],
+      ["/sn/onion_request", utf8Encode("not bencode")],
+      ["/onion_req/v2", new Uint8Array(11 * 1024 * 1024)],
+    ];
+    for (const [path, body] of cases) {
+      const f = await fast(path, body);
+      const h = await hono(path, body);
+      expect({ ...f, body: Buffer.from(f.body).toString() }).toEqual({
+        ...h,
+        body: Buffer.from(h.body).toString(),
+      });
+      expect(f.status).toBeGreaterThanOrEqual(400);
+    }
+  });
+
+  it("carries a request guard → destination and back, as the Hono route does", async () => {
+    for (const encType of ["aes-gcm", "xchacha20"] as const) {
+      const build = () =>
+        buildClientOnion({
+          payload: info,
+          destination: { kind: "node", ...hop(dest) },
+          hops: [hop(guard)],
+          encType,
+        });
+      const a = build();
+      const b = build();
+      const f = await fast("/onion_req/v2", a.request);
+      const h = await hono("/onion_req/v2", b.request);
+      expect([f.status, f.type, f.code]).toEqual([h.status, h.type, h.code]);
+      const fi = a.openJson(f.body);
+      const hi = b.openJson(h.body);
+      expect(fi.status).toBe(200);
+      expect(Object.keys(fi.body as object)).toEqual(Object.keys(hi.body as object));
+    }
+    const metrics = await (await fetch(`${guard.url}/metrics`)).text();
+    expect(metrics).toMatch(/session_node_onion_requests_total\{outcome="node",code="ok"\} [1-9]/);
+  });
+});
+
+describe("dispatcherPost", () => {
+  it("matches postWithTimeout: status, content type, body, reply cap, timeout", async () => {
+    const server = await startRawServer((req, res) => {
+      if (req.url === "/slow") return void setTimeout(() => res.end("late"), 2000).unref();
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        const body = Buffer.concat(chunks);
+        if (req.url === "/big") {
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.end(Buffer.alloc(5000));
+          return;
+        }
+        if (req.url === "/chunked") {
+          res.writeHead(201);
+          res.write(Buffer.alloc(3000));
+          res.end(Buffer.alloc(3000));
+          return;
+        }
+        res.writeHead(207, { "content-type": "application/x-echo" });
+        res.end(Buffer.concat([Buffer.from(req.headers["content-type"] ?? ""), body]));
+      });
+    });
+    const agent = new Agent();
+    const post = dispatcherPost(agent);
+    const viaFetch = (url: string, body: Uint8Array, opts: { timeoutMs: number; maxReplyBytes: number }) =>
+      postWithTimeout(fetch, url, body, opts);
+    const base = `http://127.0.0.1:${server.port}`;
+    try {
+      const body = fromHex("00ff10");
+      const opts = { timeoutMs: 1000, maxReplyBytes: 4096 };
+      for (const p of [post, viaFetch]) {
+        const r = await p(`${base}/echo`, body, opts);
+        expect(r.status).toBe(207);
+        expect(r.contentType).toBe("application/x-echo");
+        expect(Buffer.from(r.body).toString("hex")).toBe(
+          `${Buffer.from("application/octet-stream").toString("hex")}00ff10`,
+        );
+        for (const big of ["/big", "/chunked"]) {
+          await expect(p(`${base}${big}`, body, opts)).rejects.toMatchObject({ code: "BAD_GATEWAY" });
+        }
+        const slow = await p(`${base}/slow`, body, { timeoutMs: 50, maxReplyBytes: 10 }).catch(
+          (e: unknown) => e,
+        );
+        expect(isTimeout(slow)).toBe(true);
+      }
+      const r = await post(`${base}/chunked`, body, { timeoutMs: 1000, maxReplyBytes: 6000 });
+      expect([r.status, r.contentType, r.body.length]).toEqual([201, "application/octet-stream", 6000]);
+    } finally {
+      await agent.close();
+      await server.close();
+    }
+  });
+});
