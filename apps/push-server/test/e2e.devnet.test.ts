@@ -2,9 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIdentity, SessionClient } from "@session/client";
-import { decryptPushPayload, fromBase64, randomBytesArray } from "@session/crypto";
+import { randomBytesArray } from "@session/crypto";
 import { type Devnet, startDevnet } from "@session/devnet";
-import { bdecode } from "@session/protocol";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqlitePendingStore } from "../src/db/pending.ts";
@@ -13,7 +12,7 @@ import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
 import { indexerNodeSource, seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
 import { FCM_HOST, FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
-import { subscribeBody, waitFor } from "./helpers.ts";
+import { openNotification as open, subscribeBody, waitFor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-e2e-"));
 const logger = createLogger({ name: "push-e2e", level: "silent" });
@@ -70,27 +69,6 @@ afterAll(async () => {
   await repo?.close();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** Opens a received notification: decrypt, strip the zero padding, bdecode, parse the metadata. */
-function open(encPayloadB64: string, encKey: Uint8Array) {
-  const padded = decryptPushPayload(encKey, fromBase64(encPayloadB64));
-  expect(padded.length % 256).toBe(0);
-  let end = padded.length;
-  while (end > 0 && padded[end - 1] === 0) end--;
-  const list = bdecode(padded.subarray(0, end)) as unknown[];
-  expect(Array.isArray(list)).toBe(true);
-  const head = list[0];
-  // [json, body] when the body is included, [dict] when not (as the reference server sends it).
-  if (head instanceof Uint8Array)
-    return {
-      meta: JSON.parse(new TextDecoder().decode(head)) as Record<string, unknown>,
-      body: list[1] as Uint8Array,
-    };
-  const meta: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(head as Record<string, unknown>))
-    meta[k] = v instanceof Uint8Array ? new TextDecoder().decode(v) : v;
-  return { meta, body: undefined };
-}
 
 describe("push server on a devnet", () => {
   it("notifies once per message through FCM, and loses nothing while FCM is down", async () => {
@@ -218,10 +196,19 @@ describe("push server on a devnet", () => {
     });
     expect(await res.json()).toMatchObject({ success: true });
     await waitFor("monitor streams", () => push.watcher.openStreams(carol.sessionId) === 2);
-    // Slot 0 watches the first member (in key order): take it down.
-    const victim = devnet.nodes.find((n) => n.pubkeyEd25519 === members[0]!.pubkey_ed25519)!;
+    // Take down one of the two members watching carol (not the seed the node list comes from).
+    const watching = push.watcher.nodesOf(carol.sessionId);
+    const victimKey = watching.find(
+      (k) => devnet.nodes.find((n) => n.pubkeyEd25519 === k)?.url !== devnet.seedUrl,
+    )!;
+    const victim = devnet.nodes.find((n) => n.pubkeyEd25519 === victimKey)!;
     await victim.node.stop();
-    await waitFor("streams back on two live members", () => push.watcher.openStreams(carol.sessionId) === 2);
+    await waitFor(
+      "streams back on two live members",
+      () =>
+        push.watcher.openStreams(carol.sessionId) === 2 &&
+        !push.watcher.nodesOf(carol.sessionId).includes(victimKey),
+    );
     const alice = new SessionClient({
       identity: createIdentity(),
       seeds: [devnet.seedUrl === victim.url ? devnet.nodes[1]!.url : devnet.seedUrl],

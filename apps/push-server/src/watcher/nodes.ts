@@ -40,13 +40,28 @@ export function indexerNodeSource(indexerUrl: string, fetchFn: typeof fetch): ()
   };
 }
 
+/** Active nodes grouped by swarm, built once per node list (member lists sorted by Ed25519 key). */
+export interface SwarmIndex {
+  ids: bigint[];
+  members: Map<bigint, NodeInfo[]>;
+}
+
+export function swarmIndex(nodes: readonly NodeInfo[]): SwarmIndex {
+  const members = new Map<bigint, NodeInfo[]>();
+  for (const n of nodes) {
+    if (n.active === false) continue;
+    const id = BigInt(n.swarm_id);
+    const list = members.get(id) ?? [];
+    list.push(n);
+    members.set(id, list);
+  }
+  for (const list of members.values()) list.sort((a, b) => (a.pubkey_ed25519 < b.pubkey_ed25519 ? -1 : 1));
+  return { ids: [...members.keys()], members };
+}
+
 /** Members of the swarm storing `pubkey`, in a stable order (by Ed25519 key). */
-export function swarmMembers(nodes: readonly NodeInfo[], pubkey: string): NodeInfo[] {
-  const active = nodes.filter((n) => n.active !== false);
-  const ids = [...new Set(active.map((n) => BigInt(n.swarm_id)))];
-  if (ids.length === 0) return [];
-  const id = swarmForPubkey(pubkey, ids);
-  return active
-    .filter((n) => BigInt(n.swarm_id) === id)
-    .sort((a, b) => (a.pubkey_ed25519 < b.pubkey_ed25519 ? -1 : 1));
+export function swarmMembers(nodes: readonly NodeInfo[] | SwarmIndex, pubkey: string): NodeInfo[] {
+  const index = "ids" in nodes ? nodes : swarmIndex(nodes);
+  if (index.ids.length === 0) return [];
+  return index.members.get(swarmForPubkey(pubkey, index.ids)) ?? [];
 }
