@@ -170,6 +170,9 @@ export class NotificationQueue {
       this.timer = undefined;
       if (!this.running || this.inFlight.size >= this.concurrency) return;
       const next = await this.opts.store.nextAttemptMs([...this.inFlight.keys()]);
+      // Nothing stored beyond what is in flight: the count is exact again (an enqueue racing
+      // `start`'s count is corrected here).
+      if (next === undefined && this.inFlight.size === 0) this.depth = 0;
       if (next === undefined || !this.running) return;
       this.timer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()));
       this.timer.unref();
