@@ -22,7 +22,21 @@ export interface Revocation {
  * - revoking an already revoked token refreshes its time.
  */
 export class SubaccountRevocations {
-  constructor(private readonly db: BetterSQLite3Database<Record<string, unknown>>) {}
+  /** Checked on every subaccount-signed request: prepared once. */
+  private readonly revokedQuery;
+
+  constructor(private readonly db: BetterSQLite3Database<Record<string, unknown>>) {
+    this.revokedQuery = db
+      .select({ one: sql`1` })
+      .from(revokedSubaccounts)
+      .where(
+        and(
+          eq(revokedSubaccounts.owner, sql.placeholder("owner")),
+          eq(revokedSubaccounts.token, sql.placeholder("token")),
+        ),
+      )
+      .prepare();
+  }
 
   /** Records the revocations (where the account has messages); returns how many were new. */
   revoke(owner: string, tokens: readonly Uint8Array[], now: number): number {
@@ -72,13 +86,7 @@ export class SubaccountRevocations {
   }
 
   isRevoked(owner: string, token: Uint8Array): boolean {
-    return (
-      this.db
-        .select({ one: sql`1` })
-        .from(revokedSubaccounts)
-        .where(and(eq(revokedSubaccounts.owner, owner), eq(revokedSubaccounts.token, Buffer.from(token))))
-        .get() !== undefined
-    );
+    return this.revokedQuery.get({ owner, token: Buffer.from(token) }) !== undefined;
   }
 
   /** Revocations of the given accounts (to send along with their messages). */
