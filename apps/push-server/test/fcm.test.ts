@@ -150,6 +150,21 @@ describe("FCM notifier (firebase-admin) against a loopback stand-in", () => {
     expect(await dead.send(note("x"))).toMatchObject({ kind: "retry" });
   }, 30_000);
 
+  it("treats a token endpoint outage as temporary, and mints once it is back", async () => {
+    const n = notifier();
+    fcm.tokenOutage = 503;
+    const minted = fcm.minted.length;
+    const sends = fcm.attempts;
+    expect(await n.send(note("x"))).toMatchObject({
+      kind: "retry",
+      reason: expect.stringMatching(/^app\/invalid-credential/),
+    });
+    expect(fcm.attempts).toBe(sends);
+    fcm.tokenOutage = undefined;
+    expect(await n.send(note("x"))).toEqual({ kind: "sent" });
+    expect(fcm.minted.length).toBe(minted + 1);
+  }, 30_000);
+
   it("does not trust the stand-in's certificate without the extra CA", async () => {
     const n = notifier({ extraCa: undefined });
     const before = fcm.minted.length;
