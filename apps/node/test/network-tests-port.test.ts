@@ -9,7 +9,13 @@ import {
   utf8Encode,
   verify,
 } from "@session/crypto";
-import { deleteAllResponseSignatureMessage, deleteResponseSignatureMessage } from "@session/protocol";
+import {
+  deleteAllResponseSignatureMessage,
+  deleteResponseSignatureMessage,
+  parseNodeResponse,
+  revokeSubaccountResponseSchema,
+  unrevokeSubaccountResponseSchema,
+} from "@session/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNode } from "../src/node.ts";
 import { newAccount, nodeConfig, rpc, signed, silent, TestNet } from "./helpers/node-net.ts";
@@ -555,6 +561,10 @@ describe("test_subaccount_auth.py", () => {
         signature: sigB64(sk, concatBytes(enc(`${method}_subaccount${t}`), ...tokens)),
       });
       expect(r.status).toBe(200);
+      parseNodeResponse(
+        method === "revoke" ? revokeSubaccountResponseSchema : unrevokeSubaccountResponseSchema,
+        r.body,
+      );
       // Every member signs ( PUBKEY_HEX || timestamp || TOKEN_BYTES... ).
       checkSwarmSigs(r.body.swarm, () => concatBytes(enc(`${pk}${t}`), ...tokens));
       return r.body.swarm as Record<string, { count?: number }>;

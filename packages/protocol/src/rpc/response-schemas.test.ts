@@ -6,8 +6,10 @@ import {
   deleteAllResponseSchema,
   parseNodeResponse,
   retrieveResponseSchema,
+  revokeSubaccountResponseSchema,
   storeResponseSchema,
   swarmInfoResponseSchema,
+  unrevokeSubaccountResponseSchema,
 } from "./response-schemas.ts";
 
 const ED = "ab".repeat(32);
@@ -41,6 +43,21 @@ describe("node response schemas", () => {
         swarm: { [ED]: { deleted: { "0": ["a"], "-10": [] }, signature: "s" } },
       }),
     ).not.toThrow();
+  });
+  it("revoke_subaccount / unrevoke_subaccount: signature, and count for unrevoke", () => {
+    const revoke = { swarm: { [ED]: { signature: "s" }, [ED2]: { failed: true, code: 503 } }, t: 1 };
+    expect(parseNodeResponse(revokeSubaccountResponseSchema, revoke)).toEqual(revoke);
+    const unrevoke = { swarm: { [ED]: { count: 2, signature: "s" } } };
+    expect(parseNodeResponse(unrevokeSubaccountResponseSchema, unrevoke).swarm[ED]).toEqual({
+      count: 2,
+      signature: "s",
+    });
+    expect(() =>
+      parseNodeResponse(unrevokeSubaccountResponseSchema, { swarm: { [ED]: { signature: "s" } } }),
+    ).toThrow(ProtocolError);
+    expect(() =>
+      parseNodeResponse(revokeSubaccountResponseSchema, { swarm: { [ED]: { count: 1 } } }),
+    ).toThrow(ProtocolError);
   });
   it("421 / get_swarm body", () => {
     const body = {

@@ -70,6 +70,13 @@ export const expireResponseSchema = swarmResponseSchema(
     signature: z.string(),
   }),
 );
+/** revoke_subaccount: `{ signature }`; unrevoke_subaccount: `{ count, signature }` (removed ones). */
+export const revokeSubaccountResponseSchema = swarmResponseSchema(
+  z.looseObject({ signature: z.string(), count: z.number().int().min(0).optional() }),
+);
+export const unrevokeSubaccountResponseSchema = swarmResponseSchema(
+  z.looseObject({ count: z.number().int().min(0), signature: z.string() }),
+);
 export const getExpiriesResponseSchema = z.looseObject({
   expiries: z.record(z.string(), z.number().int()),
   ...misc,
