@@ -1,0 +1,168 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type NodeConfig, type RunningNode, startNode } from "@session/node";
+import type { NodeInfo } from "@session/protocol";
+import { createLogger } from "@session/service-kit";
+import { Registry } from "prom-client";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { SqliteSubscriptionRepo, type Subscription } from "../src/db/repo.ts";
+import type { NotifyMessage } from "../src/domain/payload.ts";
+import { Watcher } from "../src/watcher/watcher.ts";
+import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
+
+// The watcher against one real storage node (its monitor routes, hub and signature checks) on
+// loopback: batching past the 1000-per-request limit, overflow streams on one node, and a node
+// restart (stream lost, reopened, everything subscribed again).
+
+const dir = mkdtempSync(join(tmpdir(), "push-watcher-"));
+const logger = createLogger({ name: "watcher-test", level: "silent" });
+let running: RunningNode;
+let config: NodeConfig;
+let node: NodeInfo;
+let repo: SqliteSubscriptionRepo;
+const pubkeys: string[] = [];
+
+const startOurNode = (port: number) =>
+  startNode({ ...config, port }, { logger, registry: { description: "none", load: async () => [] } });
+
+/** Requests for `route` the node has served since it started (its own /metrics). */
+async function served(route: string): Promise<number> {
+  const text = await (await fetch(`${running.url}/metrics`)).text();
+  const re = new RegExp(
+    `session_node_http_requests_total\\{method="POST",route="${route}",status="200"\\} (\\d+)`,
+  );
+  return Number(text.match(re)?.[1] ?? 0);
+}
+
+beforeAll(async () => {
+  config = {
+    dataDir: join(dir, "node"),
+    host: "127.0.0.1",
+    port: 0,
+    publicIp: "127.0.0.1",
+    http: true,
+    registry: { pollMs: 60_000 },
+    sweepIntervalMs: 60_000,
+    maxBodyBytes: 10 * 1024 * 1024,
+    rateLimit: { perSecond: 1000, burst: 2000 },
+    logLevel: "silent",
+  };
+  running = await startOurNode(0);
+  node = { ...running.info, swarm_id: "0" };
+  repo = SqliteSubscriptionRepo.open(join(dir, "subs.sqlite"));
+  // 1500 accounts: more than one request (1000) can carry.
+  for (let i = 0; i < 1500; i++) {
+    const keys = newAccount();
+    const b = subscribeBody(keys, { token: `t${i}` });
+    const sub: Subscription = {
+      pubkey: b.pubkey,
+      sessionEd25519: b.session_ed25519,
+      subaccount: null,
+      subaccountSig: null,
+      namespaces: b.namespaces,
+      wantData: b.data,
+      sigTs: b.sig_ts,
+      signature: b.signature,
+      service: "firebase",
+      token: b.service_info.token,
+      encKey: b.enc_key,
+      updatedMs: Date.now(),
+    };
+    await repo.upsert(sub);
+    pubkeys.push(b.pubkey);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  await running?.stop();
+  await repo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let watcher: Watcher | undefined;
+afterEach(() => {
+  watcher?.stop();
+  watcher = undefined;
+});
+
+function startWatcher(extra: { maxAccountsPerStream?: number } = {}) {
+  const got: NotifyMessage[] = [];
+  const w = new Watcher({
+    repo,
+    fetch,
+    listNodes: async () => [node],
+    onMessage: (m) => {
+      got.push(m);
+    },
+    logger,
+    registry: new Registry(),
+    nodeScheme: "http",
+    retryMs: 100,
+    ...extra,
+  });
+  watcher = w;
+  return { w, got };
+}
+
+/** What the node's store announces for a newly stored message (as its RPC handler does). */
+const store = (pubkey: string, hash: string) =>
+  running.ctx.events.emit("stored", {
+    pubkey,
+    namespace: 0,
+    hash,
+    timestamp: Date.now(),
+    expiry: Date.now() + 86_400_000,
+    data: new Uint8Array(4),
+  });
+
+describe("watcher against a node's monitor service", () => {
+  it("puts 1500 accounts on one stream, in requests of at most 1000 subscriptions", async () => {
+    const opens = await served("/monitor/v1/stream");
+    const subscribes = await served("/monitor/v1/subscribe");
+    const { w, got } = startWatcher();
+    await w.start();
+    // acked counts the node's per-subscription success results.
+    await waitFor("all accepted", () => w.streamStats()[0]?.acked === 1500, 30_000);
+    expect(w.streamStats()).toHaveLength(1);
+    expect(await served("/monitor/v1/stream")).toBe(opens + 1);
+    // 1500 subscriptions at ≤ 1000 per request: at least one /monitor/v1/subscribe after the open.
+    expect(await served("/monitor/v1/subscribe")).toBeGreaterThanOrEqual(subscribes + 1);
+    store(pubkeys[0]!, "h-first");
+    store(pubkeys[1499]!, "h-last");
+    await waitFor("two messages", () => got.length === 2);
+    expect(got.map((m) => m.hash).sort()).toEqual(["h-first", "h-last"]);
+  }, 60_000);
+
+  it("opens a further stream on the same node past maxAccountsPerStream", async () => {
+    const opens = await served("/monitor/v1/stream");
+    const { w } = startWatcher({ maxAccountsPerStream: 600 });
+    await w.start();
+    await waitFor("all accepted", () => w.streamStats().reduce((a, s) => a + s.acked, 0) === 1500, 30_000);
+    const stats = w.streamStats();
+    expect(stats.map((s) => s.accounts).sort((a, b) => a - b)).toEqual([300, 600, 600]);
+    expect(new Set(stats.map((s) => s.stream)).size).toBe(3);
+    expect(await served("/monitor/v1/stream")).toBe(opens + 3);
+  }, 60_000);
+
+  it("reopens the stream when the node restarts, subscribing every account again", async () => {
+    const { w, got } = startWatcher();
+    await w.start();
+    await waitFor("all accepted", () => w.streamStats()[0]?.acked === 1500, 30_000);
+    const first = w.streamStats()[0]!.stream;
+    const port = running.info.storage_port;
+    await running.stop();
+    await waitFor("the stream gone", () => w.streamStats()[0]?.stream === undefined);
+    running = await startOurNode(port);
+    await waitFor(
+      "a new stream with every account",
+      () => w.streamStats()[0]?.stream !== undefined && w.streamStats()[0]?.acked === 1500,
+      30_000,
+    );
+    expect(w.streamStats()[0]!.stream).not.toBe(first);
+    expect(w.streamStats()).toHaveLength(1);
+    expect(await served("/monitor/v1/stream")).toBe(1);
+    store(pubkeys[700]!, "h-after");
+    await waitFor("the message", () => got.some((m) => m.hash === "h-after"));
+  }, 60_000);
+});
