@@ -27,6 +27,7 @@ import {
   msgHash,
   revokeParams,
   type Sk,
+  type Subaccount,
   sigB64,
   signingKey,
   subaccountRetrieve,
@@ -417,7 +418,7 @@ describe("test_big_retrieve.py", () => {
 });
 
 describe("test_subaccount_auth.py", () => {
-  const store42 = (pk: string, ts: number, signer: Sk, sub?: ReturnType<typeof makeSubaccount>) =>
+  const store42 = (pk: string, ts: number, signer: Sk, sub?: Subaccount) =>
     rpc(A, "store", {
       pubkey: pk,
       namespace: 42,
@@ -427,23 +428,20 @@ describe("test_subaccount_auth.py", () => {
       signature: sigB64(signer, `store42${ts}`),
       ...(sub ? { subaccount: b64(sub.token), subaccount_sig: b64(sub.sig) } : {}),
     });
-  const subRetrieve = (pk: string, ns: number, ts: number, sub: ReturnType<typeof makeSubaccount>, url = A) =>
-    rpc(url, "retrieve", {
-      pubkey: pk,
-      namespace: ns,
-      timestamp: ts,
-      signature: sigB64(sub.sub, `retrieve${ns}${ts}`),
-      subaccount: b64(sub.token),
-      subaccount_sig: b64(sub.sig),
-    });
-
-  it("test_retrieve_subaccount: a subaccount of a 03 group reads what the group key stored", async () => {
-    const sk = signingKey();
-    const pk = `03${toHex(sk.pub)}`;
+  const subRetrieve = (pk: string, ns: number, ts: number, sub: Subaccount, url = A) =>
+    subaccountRetrieve(url, pk, sub, ns, ts);
+  /** The originals' opening: a new 03 group stores "abc 123" in namespace 42 with its own key. */
+  const groupWithMessage = async () => {
+    const { sk, pk } = groupAccount();
     const ts = Date.now();
     const s = await store42(pk, ts, sk);
     const hash = msgHash(3, sk.pub, "42", enc("abc 123"));
     for (const v of Object.values(s.body.swarm) as { hash: string }[]) expect(v.hash).toBe(hash);
+    return { sk, pk, ts, hash };
+  };
+
+  it("test_retrieve_subaccount: a subaccount of a 03 group reads what the group key stored", async () => {
+    const { sk, pk, ts, hash } = await groupWithMessage();
     const dude = makeSubaccount(0x03, sk);
     expect(toHex(dude.token)).toBe(`03030000${toHex(dude.sub.pub)}`);
     const r = await subRetrieve(pk, 42, ts, dude);
@@ -518,12 +516,7 @@ describe("test_subaccount_auth.py", () => {
   });
 
   it("test_revoke_subaccount: revoke, unrevoke, the 50 most recent revocations kept", async () => {
-    const sk = signingKey();
-    const pk = `03${toHex(sk.pub)}`;
-    const ts = Date.now();
-    const s = await store42(pk, ts, sk);
-    const hash = msgHash(3, sk.pub, "42", enc("abc 123"));
-    for (const v of Object.values(s.body.swarm) as { hash: string }[]) expect(v.hash).toBe(hash);
+    const { sk, pk, ts, hash } = await groupWithMessage();
     // Another message in the namespace revoked subaccounts may still read (-11).
     const s11 = await rpc(A, "store", {
       pubkey: pk,
