@@ -4,10 +4,14 @@
  *   start {dir, registry, name} → {url, info}     refresh → re-read the registry
  *   cpu → process.cpuUsage() (µs, every thread)     limit {kind, ms} → crypto-limit figures
  *   profile-start / profile-stop {path}            stop → close the node and exit
+ *   start-floor {reply} → url of a bare node:http server that reads each body and answers `reply`
+ *   (the HTTP floor: what any node.js server pays per request on this machine)
  * Only the node runs here, so its CPU time is the node's own.
  */
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
 import { Session } from "node:inspector/promises";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { type RunningNode, startNode } from "../src/node.ts";
 import { nodeConfig, silent } from "../test/helpers/node-net.ts";
@@ -15,8 +19,9 @@ import { cryptoLimit, type LimitKind } from "./crypto-limit.ts";
 
 type Command =
   | { id: number; cmd: "start"; dir: string; registry: string; name: string }
-  | { id: number; cmd: "refresh" | "cpu" | "profile-start" | "stop" }
+  | { id: number; cmd: "refresh" | "cpu" | "threads" | "profile-start" | "stop" }
   | { id: number; cmd: "profile-stop"; path: string }
+  | { id: number; cmd: "start-floor"; reply: string; spinMicros?: number }
   | { id: number; cmd: "limit"; kind: LimitKind; ms: number };
 
 let node: RunningNode | undefined;
@@ -33,11 +38,36 @@ async function run(c: Command): Promise<unknown> {
         { logger: silent },
       );
       return { url: node.url, info: node.info };
+    case "start-floor": {
+      const server = createServer((req, res) => {
+        req.on("data", () => {});
+        req.on("end", () => {
+          const until = performance.now() + (c.spinMicros ?? 0) / 1000;
+          while (performance.now() < until);
+          res.writeHead(200, {
+            "content-type": "application/json",
+            "content-length": Buffer.byteLength(c.reply),
+          });
+          res.end(c.reply);
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+      server.unref();
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    }
     case "refresh":
       await node?.refreshRegistry();
       return null;
     case "cpu":
       return process.cpuUsage();
+    case "threads":
+      // Per-thread CPU (clock ticks) from /proc: tells the main thread from GC and libuv threads.
+      return readdirSync("/proc/self/task").map((tid) => {
+        const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+        const name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        return { tid, name, ticks: Number(f[11]) + Number(f[12]) };
+      });
     case "limit":
       return cryptoLimit(c.kind, c.ms);
     case "profile-start":

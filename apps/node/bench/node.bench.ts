@@ -116,6 +116,26 @@ const retrieve = await timed("retrieve", retrieves, (status, body) => {
   if (n !== 1) throw new Error(`retrieve: expected 1 message, got ${n}`);
 });
 
+// The HTTP floor: a bare node:http server in the same process reading the same bodies and sending
+// a reply of a store's size; no node.js server can answer for less on this machine.
+const floorUrl = await node.call<string>("start-floor", {
+  reply: JSON.stringify({
+    swarm: { ["0".repeat(64)]: { hash: "h".repeat(43), signature: "s".repeat(88), expiry: 1 } },
+    t: 1,
+    hf: [19, 3],
+    hash: "h".repeat(43),
+  }),
+});
+const floor = await runLoad({
+  url: floorUrl,
+  path: "/storage_rpc/v1",
+  bodies: stores,
+  concurrency: CONCURRENCY,
+  contentType: "application/json",
+  measured: [node],
+  check: ok("floor"),
+});
+
 // The crypto limits, measured in the (now idle) node process on the node's own functions.
 const verify = await node.limit({ op: "verify" });
 const sign = await node.limit({ op: "sign" });
@@ -123,6 +143,7 @@ const convert = await node.limit({ op: "convert" });
 await net.stop();
 
 const perCore = (r: LoadResult) => r.requests / r.nodeCpuSeconds;
+const micros = (r: LoadResult) => (r.nodeCpuSeconds / r.requests) * 1e6;
 const line = (name: string, r: LoadResult, limit: number, limitName: string) => {
   console.log(
     `${name.padEnd(34)} ${fmt(r.requests / r.wallSeconds)} req/s wall   p50 ${r.p50.toFixed(2)} ms   p99 ${r.p99.toFixed(2)} ms`,
@@ -145,6 +166,15 @@ line(
   "verify + sign",
 );
 line("authenticated retrieve (1 message)", retrieve, verify.perCpuSecond, "verify");
+console.log(
+  `${"HTTP floor (bare node:http, same bodies)".padEnd(34)} ${fmt(perCore(floor))} req/s per node core (${micros(floor).toFixed(0)} µs CPU per request)`,
+);
+const us = (rate: number) => 1e6 / rate;
+const cryptoStore = us(verify.perCpuSecond) + us(sign.perCpuSecond);
+const cryptoRetrieve = us(verify.perCpuSecond);
+console.log(
+  `node CPU per request: store ${micros(store).toFixed(0)} µs = crypto ${cryptoStore.toFixed(0)} + HTTP floor ${micros(floor).toFixed(0)} + rest ${(micros(store) - cryptoStore - micros(floor)).toFixed(0)}; retrieve ${micros(retrieve).toFixed(0)} µs = crypto ${cryptoRetrieve.toFixed(0)} + floor ${micros(floor).toFixed(0)} + rest ${(micros(retrieve) - cryptoRetrieve - micros(floor)).toFixed(0)}`,
+);
 console.log(
   `crypto per core on the node's functions: ed25519 verify ${fmt(verify.perCpuSecond)} ops/s, sign ${fmt(sign.perCpuSecond)} ops/s, ed25519→x25519 ${fmt(convert.perCpuSecond)} ops/s (cached per key by the node)`,
 );

@@ -61,13 +61,14 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     ? (((input: string, init?: RequestInit) =>
         undiciFetch(input, { ...(init as object), dispatcher: agent })) as unknown as typeof fetch)
     : fetch;
-  // Onion relays to the next node: undici request on keep-alive connections.
+  // Onion relays and swarm fan-out to other nodes: undici request on keep-alive connections.
   const relayAgent = agent ?? new Agent();
   const nodePost = dispatcherPost(relayAgent);
   const peers = peerClient({
     keys: keys.ed25519,
     scheme: config.http ? "http" : "https",
     fetch: nodeFetch,
+    dispatcher: relayAgent,
     now: () => clock.now(),
   });
 
