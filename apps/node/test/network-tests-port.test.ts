@@ -635,6 +635,10 @@ describe("test_subaccount_auth.py", () => {
       signature: sigB64(sk, concatBytes(enc(`revoke_subaccount${stale}`), token)),
     });
     expect(errorOf(old)).toEqual({ status: 406, code: "TIMESTAMP_OUT_OF_WINDOW" });
+    const tooMany = Array.from({ length: 51 }, () => makeSubaccount(0x03, sk).token);
+    const r51 = await rpc(A, "revoke_subaccount", revokeParams(sk, pk, "revoke", tooMany, ts));
+    expect(r51.status).toBe(400);
+    expect(r51.body.error.message).toContain("cannot revoke more than 50 subaccounts at once");
     // A revoked token is refused for writes and deletes too, with the real error.
     await rpc(A, "revoke_subaccount", {
       pubkey: pk,
