@@ -86,7 +86,9 @@ afterEach(() => {
   watcher = undefined;
 });
 
-function startWatcher(extra: { maxAccountsPerStream?: number } = {}) {
+function startWatcher(
+  extra: { maxAccountsPerStream?: number; nodesTtlMs?: number; listNodes?: () => Promise<NodeInfo[]> } = {},
+) {
   const got: NotifyMessage[] = [];
   const w = new Watcher({
     repo,
@@ -164,5 +166,20 @@ describe("watcher against a node's monitor service", () => {
     expect(await served("/monitor/v1/stream")).toBe(1);
     store(pubkeys[700]!, "h-after");
     await waitFor("the message", () => got.some((m) => m.hash === "h-after"));
+  }, 60_000);
+
+  it("places the accounts once a node list arrives, when none could be had at start", async () => {
+    let calls = 0;
+    const { w } = startWatcher({
+      nodesTtlMs: 200,
+      listNodes: async () => {
+        if (++calls <= 2) throw new Error("seed unreachable");
+        return [node];
+      },
+    });
+    await w.start();
+    expect(w.streamStats()).toHaveLength(0);
+    await waitFor("all accepted", () => w.streamStats()[0]?.acked === 1500, 30_000);
+    expect(calls).toBeGreaterThan(2);
   }, 60_000);
 });

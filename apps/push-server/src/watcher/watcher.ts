@@ -498,10 +498,13 @@ export class Watcher implements ConnectionHost {
           return;
         }
         this.index = { at: Date.now(), fingerprint, swarms: swarmIndex(list) };
-        if (!first) {
+        if (!first)
           this.opts.logger.info({ nodes: list.length }, "node list changed: re-placing watched accounts");
-          this.placeAll();
-        }
+        // Failure records of nodes that left the list are of no further use.
+        const listed = new Set(list.map((n) => `${n.pubkey_ed25519}@${this.urlOf(n)}`));
+        for (const k of this.failed.keys()) if (!listed.has(k)) this.failed.delete(k);
+        // Also places accounts that could not be placed before (no node list yet).
+        this.placeAll();
       } finally {
         this.loading = undefined;
       }
