@@ -440,6 +440,11 @@ export class Watcher implements ConnectionHost {
     void this.sync(pubkey);
   }
 
+  /** Re-sends every subscription on its open stream now (the periodic renewal, on demand). */
+  renewAll(): void {
+    for (const list of this.conns.values()) for (const c of list) c.renewAll();
+  }
+
   /** Resolves once every refresh asked for so far has been applied (tests). */
   async settled(): Promise<void> {
     await Promise.all([...this.pending.values(), this.rebalancing]);
