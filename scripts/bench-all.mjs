@@ -12,7 +12,7 @@ const dirs = ["packages", "apps", "infra"].flatMap((d) =>
 );
 dirs.push("contracts");
 const figure =
-  /(ops\/s|req\/s|events\/s|blocks\/s|MB\/s|MiB\/s|messages\/s|hops\/s|notifications\/s|p50|p99|median|gas)/i;
+  /(ops\/s|req\/s|events\/s|blocks\/s|MB\/s|MiB\/s|messages\/s|hops\/s|notifications\/s|µs\/req|p50|p99|median|gas)/i;
 const rows = [];
 let failed = 0;
 for (const dir of dirs) {

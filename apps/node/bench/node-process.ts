@@ -4,8 +4,9 @@
  *   start {dir, registry, name} → {url, info}     refresh → re-read the registry
  *   cpu → process.cpuUsage() (µs, every thread)     limit {kind, ms} → crypto-limit figures
  *   profile-start / profile-stop {path}            stop → close the node and exit
- *   start-floor {reply} → url of a bare node:http server that reads each body and answers `reply`
- *   (the HTTP floor: what any node.js server pays per request on this machine)
+ *   start-floor {reply, fastPath} → url of a bare node:http server that reads each body and
+ *   answers `reply` (the HTTP floor: what any node.js server pays per request on this machine);
+ *   with fastPath, through the node's storage RPC fast path with an RPC that only returns `reply`
  * Only the node runs here, so its CPU time is the node's own.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -13,7 +14,9 @@ import { createServer } from "node:http";
 import { Session } from "node:inspector/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { createMetrics, TokenBuckets } from "@session/service-kit";
 import { type RunningNode, startNode } from "../src/node.ts";
+import { storageRpcFastPath } from "../src/rpc/http-fast-path.ts";
 import { nodeConfig, silent } from "../test/helpers/node-net.ts";
 import { cryptoLimit, type LimitKind } from "./crypto-limit.ts";
 
@@ -21,7 +24,7 @@ type Command =
   | { id: number; cmd: "start"; dir: string; registry: string; name: string }
   | { id: number; cmd: "refresh" | "cpu" | "threads" | "profile-start" | "stop" }
   | { id: number; cmd: "profile-stop"; path: string }
-  | { id: number; cmd: "start-floor"; reply: string; spinMicros?: number }
+  | { id: number; cmd: "start-floor"; reply: string; fastPath?: boolean }
   | { id: number; cmd: "limit"; kind: LimitKind; ms: number };
 
 let node: RunningNode | undefined;
@@ -39,11 +42,19 @@ async function run(c: Command): Promise<unknown> {
       );
       return { url: node.url, info: node.info };
     case "start-floor": {
+      const reply = JSON.parse(c.reply) as object;
+      const fast = storageRpcFastPath({
+        rpc: { handle: async () => ({ status: 200, body: reply }) },
+        buckets: new TokenBuckets({ capacity: 1e9, refillPerSecond: 1e9 }),
+        maxBodyBytes: 10 << 20,
+        metrics: createMetrics({ prefix: "floor_" }).registry,
+        metricPrefix: "floor_",
+        logger: silent,
+      });
       const server = createServer((req, res) => {
+        if (c.fastPath && fast(req, res)) return;
         req.on("data", () => {});
         req.on("end", () => {
-          const until = performance.now() + (c.spinMicros ?? 0) / 1000;
-          while (performance.now() < until);
           res.writeHead(200, {
             "content-type": "application/json",
             "content-length": Buffer.byteLength(c.reply),
