@@ -143,8 +143,11 @@ class MonitorConnection {
   changed(pubkey: string): void {
     if (!this.accounts.has(pubkey) || this.life.signal.aborted) return;
     this.dirty.add(pubkey);
-    if (!this.running) void this.run();
-    else if (this.streamId) this.flush();
+    if (!this.running) {
+      // Open on the next turn, so accounts placed together go out in the opening request.
+      this.running = true;
+      setImmediate(() => void this.run());
+    } else if (this.streamId) this.flush();
   }
 
   /**
@@ -323,7 +326,10 @@ class MonitorConnection {
       this.running = false;
       this.ctl = undefined;
       // An account added just as the loop ended: start again.
-      if (!this.life.signal.aborted && this.accounts.size > 0) void this.run();
+      if (!this.life.signal.aborted && this.accounts.size > 0) {
+        this.running = true;
+        void this.run();
+      }
     }
   }
 }
