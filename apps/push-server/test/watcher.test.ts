@@ -136,6 +136,39 @@ describe("watcher against a node's monitor service", () => {
     expect(got.map((m) => m.hash).sort()).toEqual(["h-first", "h-last"]);
   }, 60_000);
 
+  it("a message whose handling failed is not remembered: the next report of it is handled", async () => {
+    let fail = true;
+    const handled: string[] = [];
+    const w = new Watcher({
+      repo,
+      fetch,
+      listNodes: async () => [node],
+      onMessage: (m) => {
+        if (fail) {
+          fail = false;
+          throw new Error("database unavailable");
+        }
+        handled.push(m.hash);
+      },
+      logger,
+      registry: new Registry(),
+      nodeScheme: "http",
+      retryMs: 100,
+    });
+    watcher = w;
+    await w.start();
+    await waitFor("all accepted", () => w.streamStats()[0]?.acked === 1500, 30_000);
+    // As when a second swarm member reports the same message after the first report failed.
+    store(pubkeys[7]!, "h-retry");
+    await waitFor("first report failed", () => !fail);
+    store(pubkeys[7]!, "h-retry");
+    await waitFor("second report handled", () => handled.length === 1);
+    store(pubkeys[7]!, "h-retry");
+    await new Promise((r) => setTimeout(r, 200));
+    // Once handled it is a duplicate again.
+    expect(handled).toEqual(["h-retry"]);
+  }, 60_000);
+
   it("opens a further stream on the same node past maxAccountsPerStream", async () => {
     const opens = await served("/monitor/v1/stream");
     const { w } = startWatcher({ maxAccountsPerStream: 600 });

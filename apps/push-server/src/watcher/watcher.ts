@@ -403,7 +403,7 @@ export class Watcher implements ConnectionHost {
     });
     this.messages = new Counter({
       name: "push_monitor_messages_total",
-      help: "Message events: new, duplicate (seen from another node) or unwatched (account no longer watched)",
+      help: "Message events: new, duplicate (seen from another node), unwatched (account no longer watched) or failed (not queued; a later copy is handled)",
       labelNames: ["result"],
       registers: r,
     });
@@ -678,6 +678,10 @@ export class Watcher implements ConnectionHost {
         ...(m.data !== undefined ? { data: fromBase64(m.data) } : {}),
       });
     } catch (err) {
+      // Not queued (e.g. the database write failed): forget it, so the copy another member of the
+      // swarm reports is handled instead of being dropped as a duplicate.
+      this.seen.delete(key);
+      this.messages.inc({ result: "failed" });
       this.opts.logger.error({ err: String(err), pubkey: m.pubkey }, "handling a message failed");
     }
   }
