@@ -4,7 +4,16 @@
  * (src/rpc/node-crypto.ts, src/onion/hop-cipher.ts). Figures are per CPU-second of this process,
  * so other load on a shared VM does not move them much; wall-clock rates are returned too.
  */
-import { ed25519PkToX25519, keypairFromSeed, randomBytesArray } from "@session/crypto";
+import {
+  ed25519PkToX25519,
+  ed25519VerifyingKey,
+  keypairFromSeed,
+  nativeSign,
+  nativeVerify,
+  randomBytesArray,
+  sign,
+  toBase64,
+} from "@session/crypto";
 import { type EncType, storeResponseSignatureMessage, storeSignatureMessage } from "@session/protocol";
 import { nodeHopCipher } from "../src/onion/hop-cipher.ts";
 import { encryptForHop, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
@@ -14,6 +23,9 @@ export type LimitKind =
   | { op: "verify" }
   | { op: "sign" }
   | { op: "convert" }
+  /** The implementations the node does not take (src/rpc/node-crypto.ts says why). */
+  | { op: "verify-native" }
+  | { op: "sign-libsodium" }
   | { op: "onion-open"; encType: EncType; bytes: number }
   | { op: "onion-seal"; encType: EncType; bytes: number };
 
@@ -55,6 +67,18 @@ export function cryptoLimit(kind: LimitKind, ms: number): Rate {
       const signer = resultSigner(node.ed25519.secretKey);
       const msg = storeResponseSignatureMessage("x".repeat(43));
       return measure(() => signer(msg), ms);
+    }
+    case "verify-native": {
+      const msg = storeSignatureMessage(1, Date.now());
+      const sig = nativeSign(msg, account.ed25519.secretKey);
+      const key = ed25519VerifyingKey(account.ed25519.publicKey);
+      return measure(() => {
+        if (!nativeVerify(sig, msg, key)) throw new Error("verify");
+      }, ms);
+    }
+    case "sign-libsodium": {
+      const msg = storeResponseSignatureMessage("x".repeat(43));
+      return measure(() => toBase64(sign(msg, node.ed25519.secretKey)), ms);
     }
     case "convert":
       // The uncached conversion (a 05 account's pubkey_ed25519 → its X25519 Session ID key).

@@ -1,9 +1,28 @@
-import { ed25519PkToX25519, keypairFromSeed, toHex } from "@session/crypto";
+import { ed25519PkToX25519, keypairFromSeed, sign, toBase64, toHex, verify } from "@session/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { KeyConversionCache, requestVerifier } from "./node-crypto.ts";
+import { KeyConversionCache, requestVerifier, resultSigner } from "./node-crypto.ts";
 
 const key = (i: number) => keypairFromSeed(new Uint8Array(32).fill(i + 1)).ed25519.publicKey;
+
+describe("resultSigner", () => {
+  it("gives libsodium's signature bytes (Ed25519 is deterministic), which verify", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 32, maxLength: 32 }),
+        fc.uint8Array({ maxLength: 300 }),
+        (seed, msg) => {
+          const keys = keypairFromSeed(seed).ed25519;
+          const sig = resultSigner(keys.secretKey)(msg);
+          expect(sig).toBe(toBase64(sign(msg, keys.secretKey)));
+          expect(requestVerifier.verify(Buffer.from(sig, "base64"), msg, keys.publicKey)).toBe(true);
+          expect(verify(Buffer.from(sig, "base64"), Uint8Array.of(...msg, 0), keys.publicKey)).toBe(false);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});
 
 describe("KeyConversionCache", () => {
   it("keeps at most maxEntries keys, dropping the least recently used", () => {
