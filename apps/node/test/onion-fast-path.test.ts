@@ -3,15 +3,18 @@
  * to the next node with undici request (dispatcherPost). These check both against the Hono routes
  * and the fetch-based poster they stand in for.
  */
+
+import { join } from "node:path";
 import { fromHex, utf8Encode } from "@session/crypto";
 import { encodeOnionLayer } from "@session/protocol";
-import { Agent } from "undici";
+import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningNode } from "../src/node.ts";
+import { type RunningNode, startNode } from "../src/node.ts";
 import { dispatcherPost, isTimeout, postWithTimeout } from "../src/onion/http.ts";
 import { ERROR_CODE_HEADER } from "../src/onion/reply.ts";
 import { createApp } from "../src/server.ts";
-import { TestNet } from "./helpers/node-net.ts";
+import { writeRegistryFile } from "../src/swarm/membership.ts";
+import { nodeConfig, silent, TestNet } from "./helpers/node-net.ts";
 import { buildClientOnion } from "./helpers/onion-client.ts";
 import { startRawServer } from "./helpers/raw-server.ts";
 
@@ -154,6 +157,48 @@ describe("dispatcherPost", () => {
     } finally {
       await agent.close();
       await server.close();
+    }
+  });
+});
+
+describe("fast paths over HTTPS", () => {
+  it("serve the storage RPC and relay an onion request between HTTPS nodes", async () => {
+    const registry = join(net.dir, "tls-registry.json");
+    await writeRegistryFile(registry, []);
+    const nodes = await Promise.all(
+      ["tls-a", "tls-b"].map((n) =>
+        startNode({ ...nodeConfig(join(net.dir, n), registry), http: false }, { logger: silent }),
+      ),
+    );
+    const [a, b] = nodes as [RunningNode, RunningNode];
+    const agent = new Agent({ connect: { rejectUnauthorized: false } });
+    try {
+      await writeRegistryFile(registry, [a.info, b.info]);
+      await Promise.all(nodes.map((n) => n.refreshRegistry()));
+      expect(a.url.startsWith("https://")).toBe(true);
+      const rpc = await undiciFetch(`${a.url}/storage_rpc/v1`, {
+        method: "POST",
+        body: JSON.stringify({ method: "info", params: {} }),
+        dispatcher: agent,
+      });
+      expect(rpc.status).toBe(200);
+      expect(((await rpc.json()) as { version: number[] }).version).toHaveLength(3);
+      const onion = buildClientOnion({
+        payload: info,
+        destination: { kind: "node", ...hop(b) },
+        hops: [hop(a)],
+        encType: "xchacha20",
+      });
+      const res = await undiciFetch(`${a.url}/onion_req/v2`, {
+        method: "POST",
+        body: onion.request,
+        dispatcher: agent,
+      });
+      expect(res.status).toBe(200);
+      expect(onion.openJson(new Uint8Array(await res.arrayBuffer())).status).toBe(200);
+    } finally {
+      await agent.close();
+      await Promise.all(nodes.map((n) => n.stop()));
     }
   });
 });
