@@ -16,12 +16,7 @@ export {
   type SubscriptionRepo,
 } from "./db/repo.ts";
 export { SubscribeCode, SubscribeError } from "./domain/errors.ts";
-export {
-  encryptNotification,
-  MAX_NOTIFY_BODY,
-  type NotifyMessage,
-  notificationPlaintext,
-} from "./domain/payload.ts";
+export { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
 export { backoffMs, NotificationQueue, type QueueOptions } from "./domain/queue.ts";
 export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
 export { ApnsNotifier, type ApnsOptions } from "./notifiers/apns.ts";

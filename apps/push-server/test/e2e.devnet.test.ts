@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createIdentity, SessionClient } from "@session/client";
+import { createIdentity, openPushNotification as open, SessionClient } from "@session/client";
 import { randomBytesArray } from "@session/crypto";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
@@ -12,7 +12,7 @@ import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
 import { indexerNodeSource, seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
 import { FCM_HOST, FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
-import { openNotification as open, subscribeBody, waitFor } from "./helpers.ts";
+import { subscribeBody, waitFor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-e2e-"));
 const logger = createLogger({ name: "push-e2e", level: "silent" });
@@ -112,12 +112,11 @@ describe("push server on a devnet", () => {
     expect(first.body.message.android).toEqual({ priority: "high" });
     expect(first.body.message.token).toBe("bob-phone");
     expect(first.body.message.data.spns).toBe("1");
-    const { meta, body } = open(first.body.message.data.enc_payload, encKey);
-    expect(meta["#"]).toBe(sent.hash);
-    expect(meta["@"]).toBe(bob.sessionId);
-    expect(meta.n).toBe(0);
-    expect(body).toBeInstanceOf(Uint8Array);
-    expect(meta.l).toBe(body!.length);
+    // Opened as the device would, with the client SDK.
+    const opened = open(first.body.message.data.enc_payload, encKey);
+    expect(opened).toMatchObject({ hash: sent.hash, account: bob.sessionId, namespace: 0, tooBig: false });
+    expect(opened.body).toBeInstanceOf(Uint8Array);
+    expect(opened.length).toBe(opened.body!.length);
 
     // FCM goes away; a message arrives; FCM comes back on the same address: it is delivered.
     const port = fcm.port;
@@ -136,7 +135,7 @@ describe("push server on a devnet", () => {
     await waitFor("redelivery", () => fcm.received.length >= 2);
     await new Promise((r) => setTimeout(r, 500));
     expect(fcm.received).toHaveLength(2);
-    expect(open(fcm.received[1]!.body.message.data.enc_payload, encKey).meta["#"]).toBe(second.hash);
+    expect(open(fcm.received[1]!.body.message.data.enc_payload, encKey).hash).toBe(second.hash);
     expect(push.queue.size).toBe(0);
   }, 60_000);
 
@@ -177,7 +176,7 @@ describe("push server on a devnet", () => {
     expect(mine.map((m) => m.body.message.token).sort()).toEqual(["dave-phone", "dave-tablet"]);
     for (const m of mine) {
       const key = m.body.message.token === "dave-phone" ? k1 : k2;
-      expect(open(m.body.message.data.enc_payload, key).meta["#"]).toBe(sent.hash);
+      expect(open(m.body.message.data.enc_payload, key).hash).toBe(sent.hash);
     }
   }, 60_000);
 
@@ -226,7 +225,7 @@ describe("push server on a devnet", () => {
     expect(mine).toHaveLength(1);
     expect(mine[0]!.body.message.token).toBe("carol-phone");
     const opened = open(mine[0]!.body.message.data.enc_payload, encKey);
-    expect(opened.meta["#"]).toBe(sent.hash);
+    expect(opened.hash).toBe(sent.hash);
     expect(opened.body).toBeUndefined();
   }, 60_000);
 });

@@ -1,13 +1,4 @@
-import {
-  type AccountKeys,
-  decryptPushPayload,
-  fromBase64,
-  keypairFromSeed,
-  randomBytesArray,
-  sign,
-  toHex,
-} from "@session/crypto";
-import { bdecode } from "@session/protocol";
+import { type AccountKeys, keypairFromSeed, randomBytesArray, sign, toHex } from "@session/crypto";
 
 export const newAccount = (): AccountKeys => keypairFromSeed(randomBytesArray(16));
 
@@ -97,27 +88,4 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/**
- * Opens a received notification payload (base64): decrypts it, checks and strips the zero
- * padding, bdecodes `[json, body]` (body included) or `[dict]` and returns the metadata.
- */
-export function openNotification(encPayloadB64: string, encKey: Uint8Array) {
-  const padded = decryptPushPayload(encKey, fromBase64(encPayloadB64));
-  if (padded.length % 256 !== 0) throw new Error(`payload not padded to 256: ${padded.length}`);
-  let end = padded.length;
-  while (end > 0 && padded[end - 1] === 0) end--;
-  const list = bdecode(padded.subarray(0, end));
-  if (!Array.isArray(list)) throw new Error("payload is not a bencoded list");
-  const head = list[0];
-  if (head instanceof Uint8Array)
-    return {
-      meta: JSON.parse(new TextDecoder().decode(head)) as Record<string, unknown>,
-      body: list[1] as Uint8Array,
-    };
-  const meta: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(head as Record<string, unknown>))
-    meta[k] = v instanceof Uint8Array ? new TextDecoder().decode(v) : v;
-  return { meta, body: undefined };
 }

@@ -2,9 +2,9 @@ import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decryptPushPayload, fromBase64, randomBytesArray, toBase64 } from "@session/crypto";
+import { openPushNotification } from "@session/client";
+import { randomBytesArray, toBase64 } from "@session/crypto";
 import { configFromEnv, nodeEnvSchema, type RunningNode, startNode, writeRegistryFile } from "@session/node";
-import { bdecode } from "@session/protocol";
 import { afterEach, describe, expect, it } from "vitest";
 import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
 import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
@@ -171,11 +171,7 @@ describe("main", () => {
       expect(fcm.minted.length).toBeGreaterThanOrEqual(1);
       const delivered = fcm.received.map((m) => {
         expect(m.body.message.token).toBe("bob-phone");
-        const plain = decryptPushPayload(encKey, fromBase64(m.body.message.data.enc_payload));
-        let end = plain.length;
-        while (end > 0 && plain[end - 1] === 0) end--;
-        const [meta] = bdecode(plain.subarray(0, end)) as Record<string, Uint8Array>[];
-        return new TextDecoder().decode(meta?.["#"]);
+        return openPushNotification(m.body.message.data.enc_payload, encKey).hash;
       });
       expect(new Set(delivered).size).toBe(pendingAtStop);
       for (const h of delivered) expect(hashes).toContain(h);

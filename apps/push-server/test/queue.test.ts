@@ -1,15 +1,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { decryptPushPayload, fromBase64 } from "@session/crypto";
-import { bdecode } from "@session/protocol";
+import { openPushNotification } from "@session/client";
+import { fromBase64 } from "@session/crypto";
 import { createLogger } from "@session/service-kit";
 import postgres from "postgres";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { notificationPlaintext } from "../src/domain/payload.ts";
 import { backoffMs, NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer, fanOut } from "../src/server.ts";
@@ -73,33 +72,6 @@ const queueOn = (store: PendingStore, over: Partial<QueueOptions> = {}) => {
   };
   return { q, metric };
 };
-
-describe("payload", () => {
-  const msg = { pubkey: `05${"aa".repeat(32)}`, hash: "h1", namespace: -10, timestamp: 1, expiry: 2 };
-  it("is [json, body] with a body, [dict] without, and leaves out bodies over 2500 bytes", () => {
-    const withBody = bdecode(
-      notificationPlaintext({ ...msg, data: new Uint8Array(10).fill(9) }),
-    ) as Uint8Array[];
-    expect(JSON.parse(new TextDecoder().decode(withBody[0]))).toEqual({
-      "@": msg.pubkey,
-      "#": "h1",
-      n: -10,
-      t: 1,
-      z: 2,
-      l: 10,
-    });
-    expect(withBody[1]).toEqual(new Uint8Array(10).fill(9));
-    const bare = bdecode(notificationPlaintext(msg)) as Record<string, unknown>[];
-    expect(bare).toHaveLength(1);
-    expect(bare[0]?.n).toBe(-10);
-    const big = bdecode(notificationPlaintext({ ...msg, data: new Uint8Array(2501) })) as Record<
-      string,
-      unknown
-    >[];
-    expect(big).toHaveLength(1);
-    expect(big[0]).toMatchObject({ l: 2501, B: 1 });
-  });
-});
 
 describe("backoff", () => {
   it("doubles from the base and stops at the cap", () => {
@@ -248,13 +220,10 @@ describe("queue in the push server", () => {
     expect((await repo.forAccount(acct.sessionId))[0]?.token).toBe("alive");
     // One 404 for "gone" removed its second notification too.
     expect(fcm.received.map((r) => r.body.message.token)).toEqual(["alive", "alive"]);
-    const plain = decryptPushPayload(encKey, fromBase64(fcm.received[0]!.body.message.data.enc_payload));
-    let end = plain.length;
-    while (plain[end - 1] === 0) end--;
     // subscribeBody defaults to data=false: the body is not forwarded.
-    const [meta] = bdecode(plain.subarray(0, end)) as Record<string, unknown>[];
-    expect(meta).toMatchObject({ n: 5, t: 10, z: 20 });
-    expect(new TextDecoder().decode(meta?.["#"] as Uint8Array)).toBe("hh");
+    const opened = openPushNotification(fcm.received[0]!.body.message.data.enc_payload, encKey);
+    expect(opened).toMatchObject({ hash: "hh", namespace: 5, timestamp: 10, expiry: 20 });
+    expect(opened.body).toBeUndefined();
     await push.stop();
     await pending.close();
     await repo.close();

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createIdentity, type Identity, SessionClient } from "@session/client";
+import { createIdentity, type Identity, openPushNotification, SessionClient } from "@session/client";
 import { randomBytesArray, toHex } from "@session/crypto";
 import { type Devnet, startDevnet } from "@session/devnet";
 import type { NodeInfo } from "@session/protocol";
@@ -11,7 +11,7 @@ import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
 import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
 import { ApnsStandIn } from "./apns-stand-in.ts";
-import { makeSubaccount, openNotification, subscribeBody, unsubscribeBody, waitFor } from "./helpers.ts";
+import { makeSubaccount, subscribeBody, unsubscribeBody, waitFor } from "./helpers.ts";
 
 // The push server's watcher on a 6-node devnet, delivering through a loopback APNs stand-in:
 // many accounts multiplexed onto one monitor stream per node, a subaccount subscription, an
@@ -142,9 +142,9 @@ async function everyoneNotified(list: Watched[], text: string) {
     const mine = got.filter((g) => g.token === a.token);
     expect(mine, a.token).toHaveLength(1);
     const body = JSON.parse(mine[0]!.body) as { enc_payload: string };
-    const { meta } = openNotification(body.enc_payload, a.encKey);
-    expect(meta["#"]).toBe(hashes.get(a.token));
-    expect(meta["@"]).toBe(a.who.sessionId);
+    const opened = openPushNotification(body.enc_payload, a.encKey);
+    expect(opened.hash).toBe(hashes.get(a.token));
+    expect(opened.account).toBe(a.who.sessionId);
   }
 }
 
@@ -176,9 +176,9 @@ describe("watcher on a devnet (APNs stand-in)", () => {
     expect(apns.jwtValid(String(mine[0]!.headers.authorization))).toBe(true);
     const body = JSON.parse(mine[0]!.body) as { aps: Record<string, unknown>; enc_payload: string };
     expect(body.aps["mutable-content"]).toBe(1);
-    const opened = openNotification(body.enc_payload, encKey);
-    expect(opened.meta["#"]).toBe(sent.hash);
-    expect(opened.meta["@"]).toBe(bob.sessionId);
+    const opened = openPushNotification(body.enc_payload, encKey);
+    expect(opened.hash).toBe(sent.hash);
+    expect(opened.account).toBe(bob.sessionId);
     expect(opened.body).toBeInstanceOf(Uint8Array);
     accounts.push({ who: bob, token: "b0b0", encKey });
   }, 60_000);

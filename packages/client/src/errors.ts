@@ -7,7 +7,8 @@ export type ClientErrorCode =
   | "NOT_ENOUGH_NODES"
   | "REQUEST_FAILED"
   | "NAME_RESOLUTION_UNAVAILABLE"
-  | "NAME_NOT_FOUND";
+  | "NAME_NOT_FOUND"
+  | "BAD_NOTIFICATION";
 
 export class ClientError extends Error {
   override readonly name = "ClientError";

@@ -1,3 +1,4 @@
+export type { PushNotificationContent } from "@session/protocol";
 export { type AttachmentRef, Attachments, type FileServerConfig, fromPointer } from "./attachments.ts";
 export { type SendOptions, type SentMessage, SessionClient, type SessionClientOptions } from "./client.ts";
 export { ClientError, type ClientErrorCode } from "./errors.ts";
@@ -6,4 +7,4 @@ export type { IncomingMessage } from "./messages.ts";
 export { indexerNameResolver } from "./names.ts";
 export { NodePool } from "./network/nodes.ts";
 export { OnionTransport } from "./network/transport.ts";
-export { Push, type PushRegistration, type PushServerConfig } from "./push.ts";
+export { openPushNotification, Push, type PushRegistration, type PushServerConfig } from "./push.ts";

@@ -1,4 +1,13 @@
-import { sign, toBase64, toHex, utf8Encode } from "@session/crypto";
+import {
+  CryptoError,
+  decryptPushPayload,
+  fromBase64,
+  sign,
+  toBase64,
+  toHex,
+  utf8Encode,
+} from "@session/crypto";
+import { decodePushNotification, ProtocolError, type PushNotificationContent } from "@session/protocol";
 import { ClientError } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import type { OnionTransport, ServerTarget } from "./network/transport.ts";
@@ -17,8 +26,28 @@ export interface PushRegistration {
   namespaces?: number[];
   /** Include message bodies (≤ 2500 bytes) in the encrypted payload. */
   data?: boolean;
-  /** 32-byte key the notifications are encrypted with (decrypt with decryptPushPayload). */
+  /** 32-byte key the notifications are encrypted with (open them with `openPushNotification`). */
   encKey: Uint8Array;
+}
+
+/**
+ * Opens a notification the push server sent this device (the provider's `enc_payload`, base64
+ * or bytes) with the registration's `encKey`: account, message hash, namespace, timestamps, and
+ * the message body when it was included. A payload that does not decrypt or decode is a
+ * ClientError("BAD_NOTIFICATION").
+ */
+export function openPushNotification(
+  encPayload: Uint8Array | string,
+  encKey: Uint8Array,
+): PushNotificationContent {
+  try {
+    const bytes = typeof encPayload === "string" ? fromBase64(encPayload) : encPayload;
+    return decodePushNotification(decryptPushPayload(encKey, bytes));
+  } catch (err) {
+    if (err instanceof CryptoError || err instanceof ProtocolError)
+      throw new ClientError("BAD_NOTIFICATION", `cannot open push notification: ${err.message}`);
+    throw err;
+  }
 }
 
 /**
@@ -33,6 +62,48 @@ export class Push {
   ) {}
 
   async register(r: PushRegistration): Promise<{ success: boolean; added?: boolean; updated?: boolean }> {
+    const namespaces = [...(r.namespaces ?? [0])].sort((a, b) => a - b);
+    const sigTs = Math.floor(Date.now() / 1000);
+    const pubkey = this.identity.sessionId;
+    const signed = `MONITOR${pubkey}${sigTs}${r.data ? "1" : "0"}${namespaces.join(",")}`;
+    return this.post("/subscribe", "registration", {
+      pubkey,
+      session_ed25519: toHex(this.identity.keys.ed25519.publicKey),
+      namespaces,
+      data: r.data ?? false,
+      sig_ts: sigTs,
+      signature: this.signB64(signed),
+      service: r.service,
+      service_info: { token: r.token },
+      enc_key: toHex(r.encKey),
+    });
+  }
+
+  /**
+   * Removes this device's subscription (`POST /unsubscribe`, signed "UNSUBSCRIBE" ‖ account hex ‖
+   * sig_ts). `removed` is false when the push server had no such subscription.
+   */
+  async unregister(r: {
+    service: "firebase" | "apns";
+    token: string;
+  }): Promise<{ success: boolean; removed: boolean }> {
+    const sigTs = Math.floor(Date.now() / 1000);
+    const pubkey = this.identity.sessionId;
+    return this.post("/unsubscribe", "unregistration", {
+      pubkey,
+      session_ed25519: toHex(this.identity.keys.ed25519.publicKey),
+      sig_ts: sigTs,
+      signature: this.signB64(`UNSUBSCRIBE${pubkey}${sigTs}`),
+      service: r.service,
+      service_info: { token: r.token },
+    }) as Promise<{ success: boolean; removed: boolean }>;
+  }
+
+  private signB64(text: string): string {
+    return toBase64(sign(utf8Encode(text), this.identity.keys.ed25519.secretKey));
+  }
+
+  private async post(endpoint: string, what: string, body: unknown) {
     if (!this.server) throw new ClientError("NETWORK_UNAVAILABLE", "no push server configured");
     const u = new URL(this.server.url);
     const protocol = u.protocol === "http:" ? "http" : "https";
@@ -42,38 +113,24 @@ export class Push {
       protocol,
       x25519: this.server.x25519,
     };
-    const namespaces = [...(r.namespaces ?? [0])].sort((a, b) => a - b);
-    const sigTs = Math.floor(Date.now() / 1000);
-    const pubkey = this.identity.sessionId;
-    const msg = utf8Encode(`MONITOR${pubkey}${sigTs}${r.data ? "1" : "0"}${namespaces.join(",")}`);
-    const body = {
-      pubkey,
-      session_ed25519: toHex(this.identity.keys.ed25519.publicKey),
-      namespaces,
-      data: r.data ?? false,
-      sig_ts: sigTs,
-      signature: toBase64(sign(msg, this.identity.keys.ed25519.secretKey)),
-      service: r.service,
-      service_info: { token: r.token },
-      enc_key: toHex(r.encKey),
-    };
     const res = await this.transport.serverRequest(
       target,
-      { method: "POST", endpoint: "/subscribe", headers: { "Content-Type": "application/json" } },
+      { method: "POST", endpoint, headers: { "Content-Type": "application/json" } },
       utf8Encode(JSON.stringify(body)),
     );
-    const parsed = JSON.parse(new TextDecoder().decode(res.body)) as {
-      success?: boolean;
-      error?: number;
-      message?: string;
-    };
+    let parsed: { success?: boolean; error?: number; message?: string };
+    try {
+      parsed = JSON.parse(new TextDecoder().decode(res.body));
+    } catch {
+      parsed = {};
+    }
     if (res.code !== 200 || !parsed.success) {
       throw new ClientError(
         "REQUEST_FAILED",
-        `push registration refused: ${parsed.message ?? res.code}`,
+        `push ${what} refused: ${parsed.message ?? res.code}`,
         res.code,
       );
     }
-    return parsed as { success: boolean };
+    return parsed as { success: boolean; added?: boolean; updated?: boolean; removed?: boolean };
   }
 }

@@ -16,8 +16,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("client.push.register through an onion path", () => {
-  it("registers, then renews, a device with the push server", async () => {
+describe("client.push.register / unregister through an onion path", () => {
+  it("registers, renews, then removes a device with the push server", async () => {
     const c = new SessionClient({
       identity: createIdentity(),
       seeds: [devnet.seedUrl],
@@ -27,6 +27,9 @@ describe("client.push.register through an onion path", () => {
     const reg = { service: "firebase" as const, token: "device-token-1", encKey: generateSeed() };
     expect(await c.push.register(reg)).toMatchObject({ success: true, added: true });
     expect(await c.push.register(reg)).toMatchObject({ success: true, updated: true });
+    const device = { service: "firebase" as const, token: "device-token-1" };
+    expect(await c.push.unregister(device)).toMatchObject({ success: true, removed: true });
+    expect(await c.push.unregister(device)).toMatchObject({ success: true, removed: false });
     const none = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
     await expect(none.push.register(reg)).rejects.toMatchObject({ code: "NETWORK_UNAVAILABLE" });
   }, 60_000);

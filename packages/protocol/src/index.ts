@@ -5,5 +5,6 @@ export * from "./namespaces.ts";
 export * from "./onion/index.ts";
 export * from "./proto/index.ts";
 export * from "./pubkey.ts";
+export * from "./push-notification.ts";
 export * from "./rpc/index.ts";
 export * from "./swarm/index.ts";
