@@ -1,14 +1,14 @@
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { runService } from "@session/service-kit/testing";
 import postgres from "postgres";
 import S3rver from "s3rver";
 import { afterEach, describe, expect, it } from "vitest";
 
-const tsxCli = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
 const main = join(import.meta.dirname, "..", "src", "main.ts");
+const run = (env: Record<string, string>) => runService(main, env);
 let dataDir: string | undefined;
 const PG_URL = process.env.DATABASE_URL?.startsWith("postgres")
   ? process.env.DATABASE_URL
@@ -17,32 +17,6 @@ const PG_URL = process.env.DATABASE_URL?.startsWith("postgres")
 afterEach(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, [tsxCli, main], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const line = async (pattern: RegExp, timeoutMs = 20_000) => {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      const found = out.split("\n").find((l) => pattern.test(l));
-      if (found) return JSON.parse(found) as Record<string, unknown>;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`no log line ${pattern} in:\n${out}\n${err}`);
-  };
-  return { child, exited, line, output: () => ({ out, err }) };
-}
 
 describe("main", () => {
   it("runs on PostgreSQL metadata and S3 blobs configured from the environment", async () => {

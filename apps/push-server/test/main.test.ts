@@ -1,51 +1,21 @@
-import { spawn } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPushNotification } from "@session/client";
 import { randomBytesArray, toBase64 } from "@session/crypto";
 import { configFromEnv, nodeEnvSchema, type RunningNode, startNode, writeRegistryFile } from "@session/node";
+import { runService } from "@session/service-kit/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
 import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
 
-const tsxCli = join(import.meta.dirname, "..", "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
 const main = join(import.meta.dirname, "..", "src", "main.ts");
+const run = (env: Record<string, string>) => runService(main, env);
 let dataDir: string | undefined;
 
 afterEach(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
-
-function run(env: Record<string, string>) {
-  const child = spawn(process.execPath, [tsxCli, main], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr.on("data", (d: Buffer) => {
-    err += d.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const line = async (pattern: RegExp, timeoutMs = 20_000, from = 0) => {
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end) {
-      const found = out
-        .split("\n")
-        .slice(from)
-        .find((l) => pattern.test(l));
-      if (found) return JSON.parse(found) as Record<string, unknown>;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    child.kill("SIGKILL");
-    throw new Error(`no log line ${pattern} in:\n${out}\n${err}`);
-  };
-  return { child, exited, line, output: () => ({ out, err }), lines: () => out.split("\n").length };
-}
 
 describe("main", () => {
   it("starts from the environment, serves /subscribe and stops on SIGTERM", async () => {

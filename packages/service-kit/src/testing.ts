@@ -42,3 +42,5 @@ export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, 
     },
   };
 }
+
+export { runService, type ServiceProcess } from "./test-process.ts";
