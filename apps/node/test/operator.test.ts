@@ -84,7 +84,9 @@ function slowPost(url: string, path: string, body: string) {
     (res) => {
       let text = "";
       res.setEncoding("utf8");
-      res.on("data", (c) => (text += c));
+      res.on("data", (c) => {
+        text += c;
+      });
       res.on("end", () => settle({ status: res.statusCode ?? 0, body: text }));
       res.on("error", fail);
     },
