@@ -203,6 +203,19 @@ export class RpcHandler {
     if (requirement) verifyAuth(requestVerifier, requirement, this.revoked);
 
     const local = this.applyLocal(req, now);
+    // Nothing is answered or announced before it is committed (stores are group-committed).
+    await this.d.store.durable();
+    if (req.method === "store" && local.already !== true) {
+      const p = req.params;
+      this.d.events.emit("stored", {
+        pubkey: pubkeyHex,
+        namespace: p.namespace,
+        hash: local.hash,
+        timestamp: p.timestamp,
+        expiry: p.expiry,
+        data: p.data,
+      });
+    }
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
 
     const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
@@ -251,7 +264,8 @@ export class RpcHandler {
         const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
         // A public outbox holds only the latest message (a duplicate keeps its row).
         if (isPublicOutboxNamespace(p.namespace)) s.clearNamespaceExcept(pk, p.namespace, hash);
-        const isNew = s.store({
+        // Committed with the other stores of this turn; subrequest awaits that before replying.
+        const isNew = s.storeInBatch({
           hash,
           owner: pk,
           namespace: p.namespace,
@@ -259,16 +273,6 @@ export class RpcHandler {
           expiry: p.expiry,
           data: p.data,
         });
-        if (isNew) {
-          this.d.events.emit("stored", {
-            pubkey: pk,
-            namespace: p.namespace,
-            hash,
-            timestamp: p.timestamp,
-            expiry: p.expiry,
-            data: p.data,
-          });
-        }
         const entry: Record<string, unknown> = {
           hash,
           signature: this.signB64(storeResponseSignatureMessage(hash)),

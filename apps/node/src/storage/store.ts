@@ -31,12 +31,67 @@ export interface ExpireResult {
 /**
  * Message storage on SQLite (better-sqlite3 through drizzle, WAL). Every read takes `now` and
  * ignores expired rows, so an expired message is never returned even before the sweep runs.
+ *
+ * Group commit: `storeInBatch` (the storage RPC's stores) puts the inserts of one event-loop turn
+ * in one transaction, committed in that turn's check phase; callers acknowledge only after
+ * `durable()`. Any other statement — every other method, and any use of `db` (the drizzle
+ * handle, also used by SubaccountRevocations) — commits the pending batch first, so nothing
+ * uncommitted is ever read or answered.
  */
 export class MessageStore {
   readonly db: ReturnType<typeof drizzle>;
   private hotStatements?: HotStatements;
+  private batch?: { done: Promise<void>; resolve(): void; reject(err: unknown): void };
   private constructor(private readonly sqlite: Database.Database) {
-    this.db = drizzle(sqlite);
+    const db = drizzle(sqlite);
+    // Every drizzle query starts with a property of this object: flush the batch there.
+    this.db = new Proxy(db, {
+      get: (target, key, receiver) => {
+        this.flush();
+        return Reflect.get(target, key, receiver);
+      },
+    });
+  }
+
+  /**
+   * Inserts like `store`, inside this turn's write transaction (opened on the first call, committed
+   * once the turn's I/O callbacks have run). Acknowledge only after `durable()` resolves.
+   */
+  storeInBatch(m: NewMessage): boolean {
+    if (!this.batch && !this.sqlite.inTransaction) {
+      this.sqlite.exec("BEGIN IMMEDIATE");
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      done.catch(() => {}); // the callers that await it see the error; nobody else must
+      this.batch = { done, resolve, reject };
+      setImmediate(() => this.flush());
+    }
+    return this.insert(m);
+  }
+
+  /** Resolves once every batched store so far is committed (rejects if that commit failed). */
+  durable(): Promise<void> {
+    return this.batch?.done ?? Promise.resolve();
+  }
+
+  /** Commits the pending batch now (a no-op without one). */
+  flush(): void {
+    const b = this.batch;
+    if (!b) return;
+    this.batch = undefined;
+    try {
+      this.sqlite.exec("COMMIT");
+      b.resolve();
+    } catch (err) {
+      try {
+        if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
+      } catch {}
+      b.reject(err);
+    }
   }
 
   /** Prepared once (after migrations): drizzle rebuilds the SQL of a query on every call. */
@@ -57,6 +112,11 @@ export class MessageStore {
 
   /** Inserts a message; false when its hash is already stored (then its expiry is raised if later). */
   store(m: NewMessage): boolean {
+    this.flush();
+    return this.insert(m);
+  }
+
+  private insert(m: NewMessage): boolean {
     const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
     const res = this.hot.insert.run(m.hash, m.owner, m.namespace, m.timestamp, m.expiry, data);
     if (res.changes > 0) return true;
@@ -73,6 +133,7 @@ export class MessageStore {
   }
 
   get(hash: string, now: number): MessageRow | undefined {
+    this.flush();
     return this.hot.get.get(hash, now) as MessageRow | undefined;
   }
 
@@ -87,6 +148,7 @@ export class MessageStore {
     now: number,
     limits: { maxCount?: number | undefined; maxSize: number },
   ): { messages: MessageRow[]; more: boolean } {
+    this.flush();
     let afterId = 0;
     if (lastHash) {
       const last = this.hot.lastId.get(lastHash, owner, namespace) as { id: number } | undefined;
@@ -256,6 +318,7 @@ export class MessageStore {
   }
 
   close(): void {
+    this.flush();
     this.sqlite.close();
   }
 }

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { MessageStore, type NewMessage } from "./store.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A store on a real file plus a second connection that sees only committed rows. */
+function open() {
+  const dir = mkdtempSync(join(tmpdir(), "store-test-"));
+  dirs.push(dir);
+  const path = join(dir, "storage.db");
+  const store = MessageStore.open(path);
+  const other = new Database(path, { readonly: true });
+  const committed = () => (other.prepare("SELECT count(*) AS n FROM messages").get() as { n: number }).n;
+  return {
+    store,
+    path,
+    committed,
+    close() {
+      other.close();
+      store.close();
+    },
+    closeReader: () => other.close(),
+  };
+}
+
+const now = 1_765_000_000_000;
+const msg = (i: number): NewMessage => ({
+  hash: `h${String(i).padStart(42, "0")}`,
+  owner: `05${"ab".repeat(32)}`,
+  namespace: 1,
+  timestamp: now,
+  expiry: now + 60_000,
+  data: new Uint8Array([i]),
+});
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
+describe("MessageStore group commit", () => {
+  it("commits the stores of one turn together, after the turn, and durable() waits for it", async () => {
+    const { store, committed, close } = open();
+    expect(store.storeInBatch(msg(1))).toBe(true);
+    expect(store.storeInBatch(msg(2))).toBe(true);
+    expect(store.storeInBatch(msg(2))).toBe(false); // duplicate within the batch
+    const durable = store.durable();
+    expect(committed()).toBe(0);
+    await durable;
+    expect(committed()).toBe(2);
+    await expect(store.durable()).resolves.toBeUndefined(); // nothing pending
+    close();
+  });
+
+  it("commits the pending batch before any other read or write", async () => {
+    const { store, path, committed, closeReader } = open();
+    store.storeInBatch(msg(1));
+    expect(store.get(msg(1).hash, now)?.hash).toBe(msg(1).hash);
+    expect(committed()).toBe(1);
+    store.storeInBatch(msg(2));
+    expect(store.count(now)).toBe(2); // a drizzle query, through `db`
+    expect(committed()).toBe(2);
+    store.storeInBatch(msg(3));
+    store.store(msg(4)); // the unbatched store commits at once, after the batch
+    expect(committed()).toBe(4);
+    store.storeInBatch(msg(5));
+    expect(store.retrieve(msg(5).owner, 1, undefined, now, { maxSize: 1e6 }).messages).toHaveLength(5);
+    expect(committed()).toBe(5);
+    store.storeInBatch(msg(6));
+    store.close(); // closing commits too
+    expect(committed()).toBe(6);
+    closeReader();
+    const reopened = MessageStore.open(path);
+    expect(reopened.count(now)).toBe(6);
+    reopened.close();
+  });
+
+  it("rolls the batch back and rejects durable() when the commit fails", async () => {
+    const { store, committed, close } = open();
+    const sqlite = (store as unknown as { sqlite: Database.Database }).sqlite;
+    const exec = sqlite.exec.bind(sqlite);
+    let fail = true;
+    sqlite.exec = ((sql: string) => {
+      if (sql === "COMMIT" && fail) {
+        fail = false;
+        throw new Error("disk I/O error");
+      }
+      return exec(sql);
+    }) as typeof sqlite.exec;
+    store.storeInBatch(msg(1));
+    await expect(store.durable()).rejects.toThrow("disk I/O error");
+    expect(sqlite.inTransaction).toBe(false);
+    expect(committed()).toBe(0);
+    expect(store.get(msg(1).hash, now)).toBeUndefined();
+    store.storeInBatch(msg(2)); // the next turn's batch works again
+    await store.durable();
+    expect(committed()).toBe(1);
+    await nextTurn();
+    close();
+  });
+});
