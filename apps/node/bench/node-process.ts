@@ -85,7 +85,7 @@ async function run(c: Command): Promise<unknown> {
       inspector = new Session();
       inspector.connect();
       await inspector.post("Profiler.enable");
-      await inspector.post("Profiler.setSamplingInterval", { interval: 100 });
+      await inspector.post("Profiler.setSamplingInterval", { interval: 250 });
       await inspector.post("Profiler.start");
       return null;
     case "profile-stop": {
