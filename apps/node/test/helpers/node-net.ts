@@ -40,6 +40,8 @@ export class TestNet {
   async start(n: number): Promise<RunningNode[]> {
     await writeRegistryFile(this.registry, []);
     const started = await Promise.all(Array.from({ length: n }, () => this.startOne()));
+    // startOne appends in completion order; keep `nodes` in start order, as `started` is.
+    this.nodes = [...this.nodes.filter((x) => !started.includes(x)), ...started];
     await this.publish();
     return started;
   }
