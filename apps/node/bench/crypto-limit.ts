@@ -10,13 +10,14 @@ import {
   keypairFromSeed,
   nativeSign,
   nativeVerify,
+  onionSealLayer,
   randomBytesArray,
   sign,
   toBase64,
 } from "@session/crypto";
 import { type EncType, storeResponseSignatureMessage, storeSignatureMessage } from "@session/protocol";
 import { nodeHopCipher } from "../src/onion/hop-cipher.ts";
-import { encryptForHop, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
+import { generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import { requestVerifier, resultSigner } from "../src/rpc/node-crypto.ts";
 
 export type LimitKind =
@@ -86,13 +87,13 @@ export function cryptoLimit(kind: LimitKind, ms: number): Rate {
     case "onion-open": {
       const keys = generateX25519KeyPair();
       const cipher = nodeHopCipher(keys);
-      const layer = encryptForHop(kind.encType, randomBytesArray(kind.bytes), keys.publicKey);
+      const layer = onionSealLayer(randomBytesArray(kind.bytes), keys.publicKey, kind.encType);
       return measure(() => cipher.open(kind.encType, layer.ciphertext, layer.ephemeralPublicKey), ms);
     }
     case "onion-seal": {
       const keys = generateX25519KeyPair();
       const cipher = nodeHopCipher(keys);
-      const layer = encryptForHop(kind.encType, randomBytesArray(16), keys.publicKey);
+      const layer = onionSealLayer(randomBytesArray(16), keys.publicKey, kind.encType);
       const opened = cipher.open(kind.encType, layer.ciphertext, layer.ephemeralPublicKey);
       const reply = randomBytesArray(kind.bytes);
       return measure(() => opened.seal(reply), ms);

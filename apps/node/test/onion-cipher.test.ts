@@ -1,10 +1,9 @@
-import { fromHex, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { fromHex, onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
 import { decodeOnionLayer, type EncType, firstHopInfoSchema } from "@session/protocol";
 import { describe, expect, it } from "vitest";
 import {
   decryptFromClient,
   decryptHopReply,
-  encryptForHop,
   encryptToClient,
   generateX25519KeyPair,
 } from "../src/onion/hop-encryption.ts";
@@ -25,12 +24,12 @@ describe("onion hop encryption", () => {
 
     it(`${encType}: a reply sealed by the node opens with the client's hop key`, () => {
       const node = generateX25519KeyPair();
-      const req = encryptForHop(encType, utf8Encode("ping"), node.publicKey);
+      const req = onionSealLayer(utf8Encode("ping"), node.publicKey, encType);
       expect(utf8Decode(decryptFromClient(encType, req.ciphertext, req.ephemeralPublicKey, node))).toBe(
         "ping",
       );
       const reply = encryptToClient(encType, utf8Encode("pong"), req.ephemeralPublicKey, node);
-      expect(utf8Decode(decryptHopReply(encType, reply, req.key))).toBe("pong");
+      expect(utf8Decode(decryptHopReply(encType, reply, req.keys))).toBe("pong");
     });
   }
 
@@ -38,7 +37,7 @@ describe("onion hop encryption", () => {
     const node = generateX25519KeyPair();
     const other = generateX25519KeyPair();
     for (const encType of ["aes-gcm", "xchacha20"] as EncType[]) {
-      const req = encryptForHop(encType, utf8Encode("secret"), node.publicKey);
+      const req = onionSealLayer(utf8Encode("secret"), node.publicKey, encType);
       const tampered = req.ciphertext.slice();
       tampered[tampered.length - 1]! ^= 1;
       const attempts = [
@@ -56,7 +55,7 @@ describe("onion hop encryption", () => {
     const a = generateX25519KeyPair();
     const b = generateX25519KeyPair();
     expect(toHex(a.publicKey)).not.toBe(toHex(b.publicKey));
-    const viaA = encryptForHop("aes-gcm", utf8Encode("x"), a.publicKey);
+    const viaA = onionSealLayer(utf8Encode("x"), a.publicKey, "aes-gcm");
     expect(utf8Decode(decryptFromClient("aes-gcm", viaA.ciphertext, viaA.ephemeralPublicKey, a))).toBe("x");
   });
 });

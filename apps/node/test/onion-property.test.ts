@@ -1,8 +1,7 @@
-import { toHex } from "@session/crypto";
+import { onionSealLayer, toHex } from "@session/crypto";
 import { bencode, encodeOnionLayer } from "@session/protocol";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encryptForHop } from "../src/onion/hop-encryption.ts";
 import { postBytes } from "./helpers/onion-client.ts";
 import { type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
 
@@ -43,7 +42,7 @@ const bodies = fc.oneof(
   fc
     .tuple(fc.uint8Array({ maxLength: 120 }), fc.constantFrom("aes-gcm" as const, "xchacha20" as const))
     .map(([inner, encType]) => {
-      const enc = encryptForHop(encType, inner, node.x25519);
+      const enc = onionSealLayer(inner, node.x25519, encType);
       return encodeOnionLayer(enc.ciphertext, {
         ephemeral_key: toHex(enc.ephemeralPublicKey),
         enc_type: encType,
@@ -59,7 +58,7 @@ const bodies = fc.oneof(
       // A genuinely decryptable layer whose inner routing is random: relays to unknown nodes,
       // disallowed targets, bad keys… (never a real server: ports are closed or refused).
       const inner = encodeOnionLayer(payload, { ...routing, host: "127.0.0.1", port: 1 });
-      const enc = encryptForHop(encType, inner, node.x25519);
+      const enc = onionSealLayer(inner, node.x25519, encType);
       return encodeOnionLayer(enc.ciphertext, {
         ephemeral_key: toHex(enc.ephemeralPublicKey),
         enc_type: encType,

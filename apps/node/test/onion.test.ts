@@ -1,6 +1,6 @@
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
-import { fromHex, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { fromHex, onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
 import {
   decodeOnionLayer,
   type EncType,
@@ -10,7 +10,7 @@ import {
   FINAL_HOP_CONTROL,
 } from "@session/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decryptHopReply, encryptForHop, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
+import { decryptHopReply, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import { ERROR_CODE_HEADER } from "../src/onion/reply.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";
 import { ed25519KeyPair, type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
@@ -22,7 +22,7 @@ const text = (b: Uint8Array) => utf8Decode(b);
 
 /** Sends a layer encrypted straight to `node` whose decrypted content is `inner`. */
 function layerFor(node: OnionTestNode, inner: Uint8Array, encType: EncType = "aes-gcm", extra: object = {}) {
-  const enc = encryptForHop(encType, inner, node.x25519);
+  const enc = onionSealLayer(inner, node.x25519, encType);
   const body = encodeOnionLayer(enc.ciphertext, {
     ephemeral_key: toHex(enc.ephemeralPublicKey),
     enc_type: encType,
@@ -30,7 +30,7 @@ function layerFor(node: OnionTestNode, inner: Uint8Array, encType: EncType = "ae
   });
   return {
     body,
-    open: (reply: Uint8Array) => text(decryptHopReply(encType, fromBase64Text(reply), enc.key)),
+    open: (reply: Uint8Array) => text(decryptHopReply(encType, fromBase64Text(reply), enc.keys)),
   };
 }
 
@@ -264,7 +264,7 @@ describe("onion requests at one node", () => {
     await new Promise<void>((r) => target.listen(0, "127.0.0.1", () => r()));
     const port = (target.address() as AddressInfo).port;
     const serverKey = generateX25519KeyPair();
-    const forServer = encryptForHop("aes-gcm", rpcBody("info"), serverKey.publicKey);
+    const forServer = onionSealLayer(rpcBody("info"), serverKey.publicKey, "aes-gcm");
     for (const path of ["/admin", "/oxen/v4/lsrpc?x=1", "/oxen/v4/other"]) {
       const routing = {
         host: "127.0.0.1",

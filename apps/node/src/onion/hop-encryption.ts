@@ -2,9 +2,9 @@ import {
   aesGcmDecrypt,
   aesGcmEncrypt,
   type KeyPair,
-  onionDecryptResponse,
-  onionEncryptForHop,
+  type OnionReplyKeys,
   onionHopKey,
+  onionOpenReply,
   x25519Keypair,
   xchachaDecrypt,
   xchachaEncrypt,
@@ -84,30 +84,13 @@ export function encryptToClient(
   );
 }
 
-/** What a client keeps to read the reply to a layer it encrypted. */
-export interface HopReplyKey {
-  ephemeral: KeyPair;
-  nodePk: Uint8Array;
-}
-
-/** Client side: encrypts to `serverPk` under a fresh ephemeral key. */
-export function encryptForHop(
-  encType: EncType,
-  plaintext: Uint8Array,
-  serverPk: Uint8Array,
-): { ciphertext: Uint8Array; ephemeralPublicKey: Uint8Array; key: HopReplyKey } {
-  const ephemeral = x25519Keypair();
-  return {
-    ciphertext: onionEncryptForHop(encType, plaintext, ephemeral, serverPk),
-    ephemeralPublicKey: ephemeral.publicKey,
-    key: { ephemeral, nodePk: serverPk },
-  };
-}
-
-/** Client side: opens the reply to a layer built by encryptForHop. */
-export function decryptHopReply(encType: EncType, ciphertext: Uint8Array, key: HopReplyKey): Uint8Array {
+/**
+ * Client side (tests, bench): opens the reply to a layer sealed with @session/crypto's
+ * `onionSealLayer`, failing as the node does (ONION_DECRYPT_FAILED).
+ */
+export function decryptHopReply(encType: EncType, ciphertext: Uint8Array, keys: OnionReplyKeys): Uint8Array {
   try {
-    return onionDecryptResponse(encType, ciphertext, key.ephemeral, key.nodePk);
+    return onionOpenReply(encType, ciphertext, keys);
   } catch {
     throw decryptFailed();
   }

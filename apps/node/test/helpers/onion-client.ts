@@ -1,4 +1,4 @@
-import { fromBase64, utf8Decode } from "@session/crypto";
+import { fromBase64, onionSealLayer, utf8Decode } from "@session/crypto";
 import {
   buildOnionRequest,
   decodeFinalHopResponse,
@@ -7,7 +7,7 @@ import {
   type OnionDestination,
   type OnionHop,
 } from "@session/protocol";
-import { decryptHopReply, encryptForHop } from "../../src/onion/hop-encryption.ts";
+import { decryptHopReply } from "../../src/onion/hop-encryption.ts";
 
 /**
  * Client side of an onion request for tests and benchmarks: builds the layers with
@@ -20,10 +20,7 @@ export function buildClientOnion(opts: {
   hops: readonly OnionHop[];
   encType: EncType;
 }) {
-  const built = buildOnionRequest(opts, (plaintext, recipient, encType) => {
-    const r = encryptForHop(encType, plaintext, recipient);
-    return { ciphertext: r.ciphertext, ephemeralPublicKey: r.ephemeralPublicKey, keys: r.key };
-  });
+  const built = buildOnionRequest(opts, onionSealLayer);
   const key = built.destinationKeys;
   return {
     request: built.request,
