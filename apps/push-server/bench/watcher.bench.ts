@@ -9,7 +9,7 @@ import { createLogger } from "@session/service-kit";
 import { Registry } from "prom-client";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { Watcher } from "../src/watcher/watcher.ts";
-import { newAccount, subscribeBody, waitFor } from "../test/helpers.ts";
+import { newAccount, subscribeBody, subscriptionRow, waitFor } from "../test/helpers.ts";
 
 const N = Number(process.env.ACCOUNTS ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), "push-watch-bench-"));
@@ -33,20 +33,7 @@ const repo = SqliteSubscriptionRepo.open(join(dir, "subs.sqlite"));
 const t0 = performance.now();
 for (let i = 0; i < N; i++) {
   const b = subscribeBody(newAccount(), { token: `t${i}` });
-  await repo.upsert({
-    pubkey: b.pubkey,
-    sessionEd25519: b.session_ed25519,
-    subaccount: null,
-    subaccountSig: null,
-    namespaces: b.namespaces,
-    wantData: b.data,
-    sigTs: b.sig_ts,
-    signature: b.signature,
-    service: "firebase",
-    token: b.service_info.token,
-    encKey: b.enc_key,
-    updatedMs: Date.now(),
-  });
+  await repo.upsert(subscriptionRow(b));
 }
 console.log(`${N} signed subscriptions stored in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 

@@ -1,5 +1,7 @@
 import { type AccountKeys, keypairFromSeed, randomBytesArray, sign, toHex } from "@session/crypto";
 
+import type { PushService, Subscription } from "../src/db/repo.ts";
+
 export const newAccount = (): AccountKeys => keypairFromSeed(randomBytesArray(16));
 
 const enc = new TextEncoder();
@@ -59,6 +61,24 @@ export function subscribeBody(
     service: opts.service ?? "firebase",
     service_info: { token: opts.token ?? "device-token-1" },
     enc_key: toHex(opts.encKey ?? new Uint8Array(32).fill(7)),
+  };
+}
+
+/** The stored row for a (not yet verified) `subscribeBody`, for seeding a repo directly. */
+export function subscriptionRow(b: ReturnType<typeof subscribeBody>): Subscription {
+  return {
+    pubkey: b.pubkey,
+    sessionEd25519: b.session_ed25519,
+    subaccount: null,
+    subaccountSig: null,
+    namespaces: b.namespaces,
+    wantData: b.data,
+    sigTs: b.sig_ts,
+    signature: b.signature,
+    service: b.service as PushService,
+    token: b.service_info.token,
+    encKey: b.enc_key,
+    updatedMs: Date.now(),
   };
 }
 

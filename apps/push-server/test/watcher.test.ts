@@ -6,10 +6,10 @@ import type { NodeInfo } from "@session/protocol";
 import { createLogger } from "@session/service-kit";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { SqliteSubscriptionRepo, type Subscription } from "../src/db/repo.ts";
+import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import type { NotifyMessage } from "../src/domain/payload.ts";
 import { Watcher } from "../src/watcher/watcher.ts";
-import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
+import { newAccount, subscribeBody, subscriptionRow, waitFor } from "./helpers.ts";
 
 // The watcher against one real storage node (its monitor routes, hub and signature checks) on
 // loopback: batching past the 1000-per-request limit, overflow streams on one node, and a node
@@ -55,21 +55,7 @@ beforeAll(async () => {
   for (let i = 0; i < 1500; i++) {
     const keys = newAccount();
     const b = subscribeBody(keys, { token: `t${i}` });
-    const sub: Subscription = {
-      pubkey: b.pubkey,
-      sessionEd25519: b.session_ed25519,
-      subaccount: null,
-      subaccountSig: null,
-      namespaces: b.namespaces,
-      wantData: b.data,
-      sigTs: b.sig_ts,
-      signature: b.signature,
-      service: "firebase",
-      token: b.service_info.token,
-      encKey: b.enc_key,
-      updatedMs: Date.now(),
-    };
-    await repo.upsert(sub);
+    await repo.upsert(subscriptionRow(b));
     pubkeys.push(b.pubkey);
   }
 }, 60_000);
