@@ -9,26 +9,15 @@ import { createLogger } from "@session/service-kit";
 import { Registry } from "prom-client";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { Watcher } from "../src/watcher/watcher.ts";
-import { newAccount, subscribeBody, subscriptionRow, waitFor } from "../test/helpers.ts";
+import { loneNodeConfig, newAccount, subscribeBody, subscriptionRow, waitFor } from "../test/helpers.ts";
 
 const N = Number(process.env.ACCOUNTS ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), "push-watch-bench-"));
 const logger = createLogger({ name: "bench", level: "silent" });
-const node = await startNode(
-  {
-    dataDir: join(dir, "node"),
-    host: "127.0.0.1",
-    port: 0,
-    publicIp: "127.0.0.1",
-    http: true,
-    registry: { pollMs: 60_000 },
-    sweepIntervalMs: 60_000,
-    maxBodyBytes: 10 * 1024 * 1024,
-    rateLimit: { perSecond: 100_000, burst: 100_000 },
-    logLevel: "silent",
-  },
-  { logger, registry: { description: "none", load: async () => [] } },
-);
+const node = await startNode(loneNodeConfig(join(dir, "node"), { perSecond: 100_000, burst: 100_000 }), {
+  logger,
+  registry: { description: "none", load: async () => [] },
+});
 const repo = SqliteSubscriptionRepo.open(join(dir, "subs.sqlite"));
 const t0 = performance.now();
 for (let i = 0; i < N; i++) {

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import type { NotifyMessage } from "../src/domain/payload.ts";
 import { Watcher } from "../src/watcher/watcher.ts";
-import { newAccount, subscribeBody, subscriptionRow, waitFor } from "./helpers.ts";
+import { loneNodeConfig, newAccount, subscribeBody, subscriptionRow, waitFor } from "./helpers.ts";
 
 // The watcher against one real storage node (its monitor routes, hub and signature checks) on
 // loopback: batching past the 1000-per-request limit, overflow streams on one node, and a node
@@ -36,18 +36,8 @@ async function served(route: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  config = {
-    dataDir: join(dir, "node"),
-    host: "127.0.0.1",
-    port: 0,
-    publicIp: "127.0.0.1",
-    http: true,
-    registry: { pollMs: 60_000 },
-    sweepIntervalMs: 60_000,
-    maxBodyBytes: 10 * 1024 * 1024,
-    rateLimit: { perSecond: 1000, burst: 2000 },
-    logLevel: "silent",
-  };
+  config = loneNodeConfig(join(dir, "node"));
+
   running = await startOurNode(0);
   node = { ...running.info, swarm_id: "0" };
   repo = SqliteSubscriptionRepo.open(join(dir, "subs.sqlite"));
