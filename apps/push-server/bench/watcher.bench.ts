@@ -5,19 +5,23 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startNode } from "@session/node";
+import { loopbackNodeConfig } from "@session/node/testing";
 import { createLogger } from "@session/service-kit";
 import { Registry } from "prom-client";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { Watcher } from "../src/watcher/watcher.ts";
-import { loneNodeConfig, newAccount, subscribeBody, subscriptionRow, waitFor } from "../test/helpers.ts";
+import { newAccount, subscribeBody, subscriptionRow, waitFor } from "../test/helpers.ts";
 
 const N = Number(process.env.ACCOUNTS ?? 10_000);
 const dir = mkdtempSync(join(tmpdir(), "push-watch-bench-"));
 const logger = createLogger({ name: "bench", level: "silent" });
-const node = await startNode(loneNodeConfig(join(dir, "node"), { perSecond: 100_000, burst: 100_000 }), {
-  logger,
-  registry: { description: "none", load: async () => [] },
-});
+const node = await startNode(
+  loopbackNodeConfig(join(dir, "node"), { rateLimit: { perSecond: 100_000, burst: 100_000 } }),
+  {
+    logger,
+    registry: { description: "none", load: async () => [] },
+  },
+);
 const repo = SqliteSubscriptionRepo.open(join(dir, "subs.sqlite"));
 const t0 = performance.now();
 for (let i = 0; i < N; i++) {

@@ -1,6 +1,5 @@
 import { type AccountKeys, keypairFromSeed, randomBytesArray, sign, toHex } from "@session/crypto";
 
-import type { NodeConfig } from "@session/node";
 import type { PushService, Subscription } from "../src/db/repo.ts";
 
 export const newAccount = (): AccountKeys => keypairFromSeed(randomBytesArray(16));
@@ -109,20 +108,4 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
-}
-
-/** A storage node alone on loopback (plain HTTP, static empty registry), for watcher tests. */
-export function loneNodeConfig(dataDir: string, rateLimit = { perSecond: 1000, burst: 2000 }): NodeConfig {
-  return {
-    dataDir,
-    host: "127.0.0.1",
-    port: 0,
-    publicIp: "127.0.0.1",
-    http: true,
-    registry: { pollMs: 60_000 },
-    sweepIntervalMs: 60_000,
-    maxBodyBytes: 10 * 1024 * 1024,
-    rateLimit,
-    logLevel: "silent",
-  };
 }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type NodeConfig, type RunningNode, startNode } from "@session/node";
+import { loopbackNodeConfig } from "@session/node/testing";
 import type { NodeInfo } from "@session/protocol";
 import { createLogger } from "@session/service-kit";
 import { Registry } from "prom-client";
@@ -9,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import type { NotifyMessage } from "../src/domain/payload.ts";
 import { Watcher } from "../src/watcher/watcher.ts";
-import { loneNodeConfig, newAccount, subscribeBody, subscriptionRow, waitFor } from "./helpers.ts";
+import { newAccount, subscribeBody, subscriptionRow, waitFor } from "./helpers.ts";
 
 // The watcher against one real storage node (its monitor routes, hub and signature checks) on
 // loopback: batching past the 1000-per-request limit, overflow streams on one node, and a node
@@ -36,7 +37,7 @@ async function served(route: string): Promise<number> {
 }
 
 beforeAll(async () => {
-  config = loneNodeConfig(join(dir, "node"));
+  config = loopbackNodeConfig(join(dir, "node"));
 
   running = await startOurNode(0);
   node = { ...running.info, swarm_id: "0" };

@@ -7,6 +7,7 @@ import { createLogger } from "@session/service-kit";
 import type { NodeConfig } from "../../src/config.ts";
 import { type RunningNode, startNode } from "../../src/node.ts";
 import { writeRegistryFile } from "../../src/swarm/membership.ts";
+import { loopbackNodeConfig } from "../../src/testing.ts";
 
 export const silent = createLogger({ name: "test", level: "silent" });
 
@@ -15,19 +16,11 @@ export function nodeConfig(
   registryFile: string,
   extra: Partial<NodeConfig> = {},
 ): NodeConfig {
-  return {
-    dataDir,
-    host: "127.0.0.1",
-    port: 0,
-    publicIp: "127.0.0.1",
-    http: true,
+  return loopbackNodeConfig(dataDir, {
     registry: { file: registryFile, pollMs: 60_000 },
-    sweepIntervalMs: 60_000,
-    maxBodyBytes: 10 * 1024 * 1024,
     rateLimit: { perSecond: 10_000, burst: 10_000 },
-    logLevel: "silent",
     ...extra,
-  };
+  });
 }
 
 /** N in-process nodes on loopback sharing one static registry file. */
