@@ -23,6 +23,7 @@ import { BenchNet, type BenchNode, fmt, type LoadResult, runLoad } from "./harne
 
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 6000);
 const WARM = Math.min(TOTAL, 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONCURRENCY = 16;
 const PROFILE = process.env.BENCH_PROFILE;
 
@@ -57,14 +58,17 @@ async function run(
   return r;
 }
 
-/** Signed stores of distinct 1 KiB messages (every one is new) to namespace 1. */
-function storeBodies(n: number): string[] {
+/**
+ * Signed stores of distinct 1 KiB messages (every one is new) to namespace 1. `track`: remember the
+ * hashes for retrieveBodies (only for stores that go to the node).
+ */
+function storeBodies(n: number, track = true): string[] {
   return Array.from({ length: n }, (_, i) => {
     const a = accounts[i % accounts.length]!;
     const now = Date.now();
     const data = randomBytes(1024);
     const hs = latest.get(a.sessionId) ?? [];
-    latest.set(a.sessionId, [...hs, computeMessageHash(a.sessionId, 1, data)].slice(-2));
+    if (track) latest.set(a.sessionId, [...hs, computeMessageHash(a.sessionId, 1, data)].slice(-2));
     const params = { pubkey: a.sessionId, namespace: 1, timestamp: now, sig_timestamp: now, ttl: 600_000 };
     return JSON.stringify({
       method: "store",
@@ -97,10 +101,39 @@ const retrieveOk = (status: number, body: Buffer) => {
   if (n !== 1) throw new Error(`retrieve: expected 1 message, got ${n}`);
 };
 
+// Timed lines run in ROUNDS rounds, each with the crypto limits measured right next to it: this VM's
+// speed drifts by tens of percent over minutes, so a limit from another minute would skew a ratio.
+interface Round {
+  store: LoadResult;
+  pipeline: LoadResult;
+  retrieve: LoadResult;
+  verify: number;
+  sign: number;
+}
+const limitsNow = async () => {
+  const [v, s] = [await node.limit({ op: "verify" }, 500), await node.limit({ op: "sign" }, 300)];
+  return { verify: v.perCpuSecond, sign: s.perCpuSecond };
+};
+const pipelineUrl = await node.call<string>("start-pipeline", { dir: net.dir });
 await run(node.url, storeBodies(WARM), storeOk); // warm-up: JIT, SQLite pages
-const store = await run(node.url, storeBodies(TOTAL), storeOk, "store");
+await run(pipelineUrl, storeBodies(WARM, false), storeOk);
 await run(node.url, retrieveBodies(WARM), retrieveOk);
-const retrieve = await run(node.url, retrieveBodies(TOTAL), retrieveOk, "retrieve");
+const rounds: Round[] = [];
+for (let i = 0; i < ROUNDS; i++) {
+  const before = await limitsNow();
+  const store = await run(node.url, storeBodies(TOTAL), storeOk, i === 0 ? "store" : undefined);
+  // The store pipeline floor: only the steps no store can skip (bench/store-pipeline.ts).
+  const pipeline = await run(pipelineUrl, storeBodies(TOTAL, false), storeOk);
+  const retrieve = await run(node.url, retrieveBodies(TOTAL), retrieveOk, i === 0 ? "retrieve" : undefined);
+  const after = await limitsNow();
+  rounds.push({
+    store,
+    pipeline,
+    retrieve,
+    verify: (before.verify + after.verify) / 2,
+    sign: (before.sign + after.sign) / 2,
+  });
+}
 
 // The floors, fed the same store bodies and answering with a store reply's size.
 const reply = JSON.stringify({
@@ -109,7 +142,7 @@ const reply = JSON.stringify({
   hf: [19, 3],
   hash: "h".repeat(43),
 });
-const floorBodies = storeBodies(TOTAL);
+const floorBodies = storeBodies(TOTAL, false);
 const floors: LoadResult[] = [];
 for (const fastPath of [false, true]) {
   const url = await node.call<string>("start-floor", { reply, fastPath });
@@ -118,7 +151,7 @@ for (const fastPath of [false, true]) {
 }
 const [bare, layer] = floors as [LoadResult, LoadResult];
 
-// The crypto limits, measured in the (now idle) node process on the node's own functions.
+// Other crypto figures, measured in the (now idle) node process on the node's own functions.
 const verify = await node.limit({ op: "verify" });
 const sign = await node.limit({ op: "sign" });
 const convert = await node.limit({ op: "convert" });
@@ -129,34 +162,78 @@ await net.stop();
 const perCore = (r: LoadResult) => r.requests / r.nodeCpuSeconds;
 const micros = (r: LoadResult) => (r.nodeCpuSeconds / r.requests) * 1e6;
 const us = (rate: number) => 1e6 / rate;
-const line = (name: string, r: LoadResult, limit: number, limitName: string) => {
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const storeLimit = (r: Round) => 1e6 / (us(r.verify) + us(r.sign));
+/** One timed line of every round, then its medians (rates, latencies, ratios). */
+const line = (
+  name: string,
+  pick: (r: Round) => LoadResult,
+  limit: (r: Round) => number,
+  limitName: string,
+) => {
+  const ratios = rounds.map((r) => limit(r) / perCore(pick(r)));
+  for (const [i, r] of rounds.entries()) {
+    const l = pick(r);
+    console.log(
+      `  round ${i + 1}: ${fmt(perCore(l))} req/s per node core (${micros(l).toFixed(0)} µs), limit ${fmt(limit(r))} → ${ratios[i]!.toFixed(2)}×; wall ${fmt(l.requests / l.wallSeconds)} req/s, p50 ${l.p50.toFixed(2)} ms, p99 ${l.p99.toFixed(2)} ms`,
+    );
+  }
+  const m = (f: (l: LoadResult) => number) => median(rounds.map((r) => f(pick(r))));
   console.log(
-    `${name}: ${fmt(r.requests / r.wallSeconds)} req/s wall, p50 ${r.p50.toFixed(2)} ms, p99 ${r.p99.toFixed(2)} ms (client CPU ${r.clientCpuSeconds.toFixed(2)} s)`,
+    `${name}: ${fmt(m((l) => l.requests / l.wallSeconds))} req/s wall, p50 ${m((l) => l.p50).toFixed(2)} ms, p99 ${m((l) => l.p99).toFixed(2)} ms`,
   );
   console.log(
-    `${name}: ${fmt(perCore(r))} req/s per node core (${micros(r).toFixed(0)} µs CPU per request) vs crypto limit ${fmt(limit)} ops/s per core (${limitName}) → ratio ${(limit / perCore(r)).toFixed(2)}×`,
+    `${name}: ${fmt(m(perCore))} req/s per node core (${m(micros).toFixed(0)} µs CPU per request) vs crypto limit ${fmt(median(rounds.map(limit)))} ops/s per core (${limitName}) → ratio ${median(ratios).toFixed(2)}× (median of ${rounds.length} rounds)`,
   );
 };
 
 console.log(
-  `apps/node benchmark: one node process, load generator in another (${CONCURRENCY} keep-alive connections), ${TOTAL} requests per line after ${WARM} untimed, 1 KiB messages`,
+  `apps/node benchmark: one node process, load generator in another (${CONCURRENCY} keep-alive connections), ${ROUNDS} rounds of ${TOTAL} requests per line after ${WARM} untimed, 1 KiB messages`,
 );
-const cryptoStore = us(verify.perCpuSecond) + us(sign.perCpuSecond);
-const cryptoRetrieve = us(verify.perCpuSecond);
-line("authenticated store (namespace 1)", store, 1e6 / cryptoStore, "verify + sign");
-line("authenticated retrieve (1 message)", retrieve, verify.perCpuSecond, "verify");
+line("authenticated store (namespace 1)", (r) => r.store, storeLimit, "verify + sign");
+line(
+  "store pipeline floor (read, parse, verify, hash, SQLite insert, sign, reply)",
+  (r) => r.pipeline,
+  storeLimit,
+  "verify + sign",
+);
+line(
+  "authenticated retrieve (1 message)",
+  (r) => r.retrieve,
+  (r) => r.verify,
+  "verify",
+);
 for (const [name, r] of [
   ["HTTP floor, bare node:http", bare],
   ["HTTP floor, node fast path around a no-op RPC", layer],
 ] as const) {
   console.log(`${name}: ${fmt(perCore(r))} req/s per node core (${micros(r).toFixed(0)} µs CPU per request)`);
 }
-const split = (name: string, r: LoadResult, crypto: number) =>
+const split = (name: string, pick: (r: Round) => LoadResult, crypto: (r: Round) => number) => {
+  const total = median(rounds.map((r) => micros(pick(r))));
+  const c = median(rounds.map(crypto));
   console.log(
-    `${name} node CPU per request (µs/req): ${micros(r).toFixed(0)} = crypto ${crypto.toFixed(0)} + HTTP ${micros(layer).toFixed(0)} + RPC rest ${(micros(r) - crypto - micros(layer)).toFixed(0)}`,
+    `${name} node CPU per request (µs/req, medians): ${total.toFixed(0)} = crypto ${c.toFixed(0)} + HTTP ${micros(layer).toFixed(0)} + rest ${(total - c - micros(layer)).toFixed(0)}`,
   );
-split("store", store, cryptoStore);
-split("retrieve", retrieve, cryptoRetrieve);
+};
+split(
+  "store",
+  (r) => r.store,
+  (r) => us(r.verify) + us(r.sign),
+);
+split(
+  "store pipeline floor",
+  (r) => r.pipeline,
+  (r) => us(r.verify) + us(r.sign),
+);
+split(
+  "retrieve",
+  (r) => r.retrieve,
+  (r) => us(r.verify),
+);
 console.log(
   `crypto on the node's functions, ops/s per core: ed25519 verify (libsodium) ${fmt(verify.perCpuSecond)}, sign (node:crypto) ${fmt(sign.perCpuSecond)}, ed25519→x25519 ${fmt(convert.perCpuSecond)} (cached per key)`,
 );

@@ -27,8 +27,6 @@ import {
   swarmInfoBody,
   toErrorBody,
   toSwarmSnode,
-  type VerifyAuthOptions,
-  verifyAuth,
 } from "@session/protocol";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
@@ -36,6 +34,7 @@ import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
 import { requestVerifier, resultSigner } from "./node-crypto.ts";
+import { TurnBatchedAuth } from "./turn-batched-auth.ts";
 
 export const NODE_VERSION: [number, number, number] = [2, 11, 0];
 export const HARDFORK: [number, number] = [19, 3];
@@ -82,10 +81,10 @@ export class RpcHandler {
     this.signB64 = resultSigner(d.keys.ed25519.secretKey);
   }
 
-  /** Subaccount-authenticated requests are refused when the account revoked the token. */
-  private readonly revoked: VerifyAuthOptions = {
+  /** Signature checks, batched per event-loop turn; revoked subaccount tokens are refused. */
+  private readonly auth = new TurnBatchedAuth(requestVerifier, {
     isSubaccountRevoked: (pubkey, token) => this.d.revocations.isRevoked(pubkey.hex, token),
-  };
+  });
 
   private misc() {
     return { t: this.d.clock.now(), hf: HARDFORK };
@@ -200,7 +199,7 @@ export class RpcHandler {
     this.requireSwarm(pubkeyHex);
     checkRequestTiming(req, now, { forwarded });
     const requirement = authRequirementFor(req);
-    if (requirement) verifyAuth(requestVerifier, requirement, this.revoked);
+    if (requirement) await this.auth.verify(requirement);
 
     const local = this.applyLocal(req, now);
     // Nothing is answered or announced before it is committed (stores are group-committed).
