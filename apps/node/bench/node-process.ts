@@ -40,6 +40,8 @@ async function run(c: Command): Promise<unknown> {
         nodeConfig(join(c.dir, c.name), c.registry, {
           // The benchmark is one client address: the per-IP limiter must not be what is measured.
           rateLimit: { perSecond: 1_000_000, burst: 1_000_000 },
+          // BENCH_NODE_LINKS=0: relays as one HTTP request each, for comparison.
+          nodeLinks: process.env.BENCH_NODE_LINKS !== "0",
         }),
         { logger: silent },
       );

@@ -25,6 +25,11 @@ export const nodeEnvSchema = z
     MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
     RATE_LIMIT_PER_SECOND: int(200, 1),
     RATE_LIMIT_BURST: int(400, 1),
+    /** Onion relays to other nodes over persistent node links (default on; 0 = one HTTP request each). */
+    NODE_LINKS: z
+      .enum(["1", "0", "true", "false", "yes", "no"])
+      .default("1")
+      .transform((v) => v === "1" || v === "true" || v === "yes"),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
   })
   .refine((e) => e.REGISTRY_FILE || e.REGISTRY_URL, {
@@ -43,6 +48,8 @@ export interface NodeConfig {
   sweepIntervalMs: number;
   maxBodyBytes: number;
   rateLimit: { perSecond: number; burst: number };
+  /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
+  nodeLinks?: boolean | undefined;
   logLevel: string;
 }
 
@@ -58,6 +65,7 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
     sweepIntervalMs: env.SWEEP_INTERVAL_MS,
     maxBodyBytes: env.MAX_BODY_BYTES,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
+    nodeLinks: env.NODE_LINKS,
     logLevel: env.LOG_LEVEL,
   };
 }

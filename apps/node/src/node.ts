@@ -1,5 +1,10 @@
 import { EventEmitter } from "node:events";
-import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer as createHttpServer,
+  type Server as HttpServer,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -13,6 +18,8 @@ import type { NodeConfig } from "./config.ts";
 import type { NodeContext } from "./deps.ts";
 import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
 import { dispatcherPost } from "./onion/http.ts";
+import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
+import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
 import { peerClient } from "./replication/peer.ts";
 import { SwarmSync } from "./replication/sync.ts";
 import { RpcHandler } from "./rpc/handler.ts";
@@ -63,7 +70,13 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     : fetch;
   // Onion relays and swarm fan-out to other nodes: undici request on keep-alive connections.
   const relayAgent = agent ?? new Agent();
-  const nodePost = dispatcherPost(relayAgent);
+  const httpPost = dispatcherPost(relayAgent);
+  // Onion relays go over one persistent node link per peer (HTTP relays to peers without one).
+  const links =
+    config.nodeLinks === false
+      ? undefined
+      : nodeLinks(httpPost, { maxReplyBytes: DEFAULT_ONION_LIMITS.maxReplyBytes });
+  const nodePost = links?.post ?? httpPost;
   const peers = peerClient({
     keys: keys.ed25519,
     scheme: config.http ? "http" : "https",
@@ -154,7 +167,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     fetch: nodeFetch,
     nodePost,
   };
-  const { app, monitor, fastPath } = createApp(ctx);
+  const { app, monitor, fastPath, onionRelay } = createApp(ctx);
 
   const tls = config.http ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -175,6 +188,20 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       () => resolve(s),
     );
     s.once("error", reject);
+  });
+  const linkServer = acceptNodeLinks(server as unknown as HttpServer, onionRelay, {
+    maxBodyBytes: DEFAULT_ONION_LIMITS.maxBodyBytes,
+    logger,
+  });
+  new Gauge({
+    name: "session_node_node_links",
+    help: "Open node links (persistent node-to-node onion relay connections), by who opened them",
+    labelNames: ["direction"],
+    registers: [metrics],
+    collect() {
+      this.set({ direction: "out" }, links?.open ?? 0);
+      this.set({ direction: "in" }, linkServer.open);
+    },
   });
   const port = (server.address() as AddressInfo).port;
   const url = `${config.http ? "http" : "https"}://${config.host}:${port}`;
@@ -239,6 +266,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         // does each one whose request completes (node:http would otherwise keep it for its
         // keep-alive timeout); whatever is still open after 10 s is cut.
         const http = server as unknown as { closeAllConnections(): void; closeIdleConnections(): void };
+        // Node links stop taking relays now and close once the ones in hand are answered.
+        const linksClosed = linkServer.close(10_000);
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => http.closeAllConnections(), 10_000);
           const idle = setInterval(() => http.closeIdleConnections(), 50);
@@ -250,7 +279,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
           });
           http.closeIdleConnections();
         });
+        await linksClosed;
         await syncing;
+        links?.close();
         await relayAgent.close();
         store.close();
       })();

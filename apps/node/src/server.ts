@@ -12,6 +12,7 @@ import {
 import { type Context, Hono } from "hono";
 import type { NodeContext } from "./deps.ts";
 import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
+import type { RelayHandler } from "./onion/node-link.ts";
 import { onionService } from "./onion/routes.ts";
 import { PEER_RPC_PATH, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
@@ -26,6 +27,8 @@ export interface NodeApp {
    * node's request listener tries it before Hono.
    */
   fastPath: FastPath;
+  /** Handles a relay arriving on a node link (acceptNodeLinks). */
+  onionRelay: RelayHandler;
 }
 
 /**
@@ -128,5 +131,5 @@ export function createApp(ctx: NodeContext): NodeApp {
     logger,
   });
   const fastPath: FastPath = (req, res) => storageRpc(req, res) || onion.fastPath(req, res);
-  return { app, monitor, fastPath };
+  return { app, monitor, fastPath, onionRelay: onion.relay };
 }

@@ -196,9 +196,62 @@ describe("fast paths over HTTPS", () => {
       });
       expect(res.status).toBe(200);
       expect(onion.openJson(new Uint8Array(await res.arrayBuffer())).status).toBe(200);
+      // The relay went a → b over a node link (TLS, same port).
+      const links = async (n: RunningNode) => {
+        const text = await (await undiciFetch(`${n.url}/metrics`, { dispatcher: agent })).text();
+        const at = (dir: string) =>
+          Number(new RegExp(`session_node_node_links\\{direction="${dir}"\\} (\\d+)`).exec(text)?.[1]);
+        return { out: at("out"), in: at("in") };
+      };
+      expect(await links(a)).toEqual({ out: 1, in: 0 });
+      expect(await links(b)).toEqual({ out: 0, in: 1 });
     } finally {
       await agent.close();
       await Promise.all(nodes.map((n) => n.stop()));
+    }
+  });
+
+  it("relay over plain HTTP requests when node links are off (NODE_LINKS=0), and to a peer that has them off", async () => {
+    const registry = join(net.dir, "nolinks-registry.json");
+    await writeRegistryFile(registry, []);
+    const [a, b, c] = (await Promise.all(
+      [false, false, true].map((linksOn, i) =>
+        startNode(
+          { ...nodeConfig(join(net.dir, `nolinks-${i}`), registry), nodeLinks: linksOn },
+          { logger: silent },
+        ),
+      ),
+    )) as [RunningNode, RunningNode, RunningNode];
+    try {
+      await writeRegistryFile(registry, [a.info, b.info, c.info]);
+      await Promise.all([a, b, c].map((n) => n.refreshRegistry()));
+      // a (links off) → b; c (links on) → b (b, links off, still accepts links) and c → a.
+      for (const [from, to] of [
+        [a, b],
+        [c, b],
+        [c, a],
+      ] as const) {
+        const onion = buildClientOnion({
+          payload: info,
+          destination: { kind: "node", ...hop(to) },
+          hops: [hop(from)],
+          encType: "aes-gcm",
+        });
+        const res = await fetch(`${from.url}/onion_req/v2`, { method: "POST", body: onion.request });
+        expect(res.status).toBe(200);
+        expect(onion.openJson(new Uint8Array(await res.arrayBuffer())).status).toBe(200);
+      }
+      const metric = async (n: RunningNode, dir: string) =>
+        Number(
+          new RegExp(`session_node_node_links\\{direction="${dir}"\\} (\\d+)`).exec(
+            await (await fetch(`${n.url}/metrics`)).text(),
+          )?.[1],
+        );
+      expect(await metric(a, "out")).toBe(0);
+      expect(await metric(c, "out")).toBe(2);
+      expect(await metric(b, "in")).toBe(1);
+    } finally {
+      await Promise.all([a, b, c].map((n) => n.stop()));
     }
   });
 });

@@ -14,6 +14,7 @@ import {
   type OnionLimits,
 } from "./limits.ts";
 import { onionMetrics } from "./metrics.ts";
+import type { RelayHandler } from "./node-link.ts";
 import {
   type OnionDeps,
   type OnionHopInput,
@@ -73,7 +74,7 @@ export function onionRoutes(ctx: OnionRouteContext, options: OnionRouteOptions =
 export function onionService(
   ctx: OnionRouteContext,
   options: OnionRouteOptions = {},
-): { routes: Hono; fastPath: FastPath } {
+): { routes: Hono; fastPath: FastPath; relay: RelayHandler } {
   const limits: OnionLimits = { ...DEFAULT_ONION_LIMITS, ...options.limits };
   const scheme = options.nodeScheme ?? "https";
   const selfEd25519Hex = toHex(ctx.keys.ed25519.publicKey);
@@ -187,5 +188,21 @@ export function onionService(
       });
     return true;
   };
-  return { routes: app, fastPath };
+  /** A relay arriving on a node link: the `/sn/onion_request` handling, limits and metrics. */
+  const relay: RelayHandler = async (body) => {
+    const started = performance.now();
+    let reply: OnionReply;
+    if (inFlight >= limits.maxInFlight) reply = busy();
+    else {
+      inFlight++;
+      try {
+        reply = await runHop(() => Promise.resolve(body), parseRelayed);
+      } finally {
+        inFlight--;
+      }
+    }
+    finish(reply, started);
+    return reply;
+  };
+  return { routes: app, fastPath, relay };
 }

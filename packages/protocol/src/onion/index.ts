@@ -1,5 +1,6 @@
 export * from "./builder.ts";
 export * from "./layer.ts";
+export * from "./node-link.ts";
 export * from "./process.ts";
 export * from "./relay.ts";
 export * from "./routing.ts";

@@ -1,0 +1,168 @@
+import { ProtocolError } from "../errors.ts";
+
+/*
+ * The node link: a persistent node-to-node connection that carries onion relays, our stand-in for
+ * the OxenMQ connection oxenss nodes keep to each other (`sn.onion_request`). A node opens it with
+ * an HTTP/1.1 upgrade on the other node's storage port (so it rides the same TLS listener):
+ *
+ *   GET /sn/link/v1   Connection: Upgrade   Upgrade: session-node-link/1
+ *   → 101 Switching Protocols, Upgrade: session-node-link/1
+ *
+ * then both sides write frames, any number in flight, replies in any order:
+ *
+ *   u32le length (of what follows) ‖ u8 type ‖ u32le id ‖ payload
+ *   type 1, request: payload = a relay request body (encodeRelayRequest: what POST
+ *           /sn/onion_request carries)
+ *   type 2, reply:   payload = u16le status ‖ u8 n ‖ content type (n bytes, ASCII) ‖ body — the
+ *           status, content type and body that POST /sn/onion_request would have answered
+ *
+ * The opener sends requests and the acceptor replies with the request's id. A frame over the
+ * reader's limit, an unknown type or a reply to nothing closes the link.
+ */
+
+export const NODE_LINK_PATH = "/sn/link/v1";
+export const NODE_LINK_PROTOCOL = "session-node-link/1";
+
+export const LinkFrameType = { request: 1, reply: 2 } as const;
+
+/** Bytes a frame adds around its payload (length, type, id). */
+export const LINK_FRAME_OVERHEAD = 9;
+/** Bytes a reply adds before its body at most (status, content-type length, 255-byte type). */
+export const LINK_REPLY_OVERHEAD = LINK_FRAME_OVERHEAD + 3 + 255;
+
+export type LinkFrame =
+  | { type: typeof LinkFrameType.request; id: number; body: Uint8Array }
+  | { type: typeof LinkFrameType.reply; id: number; status: number; contentType: string; body: Uint8Array };
+
+function header(length: number, type: number, id: number, extra: number): Uint8Array {
+  const h = new Uint8Array(LINK_FRAME_OVERHEAD + extra);
+  const v = new DataView(h.buffer);
+  v.setUint32(0, length, true);
+  v.setUint8(4, type);
+  v.setUint32(5, id >>> 0, true);
+  return h;
+}
+
+const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
+
+function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+
+function checkId(id: number): void {
+  if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
+    throw new ProtocolError("BAD_REQUEST", "link frame id must be a u32");
+  }
+}
+
+/** A request frame as [header, body] (written with one writev; the body is not copied). */
+export function encodeLinkRequest(id: number, body: Uint8Array): [Uint8Array, Uint8Array] {
+  checkId(id);
+  return [header(5 + body.length, LinkFrameType.request, id, 0), body];
+}
+
+/** A reply frame as [header ‖ status ‖ content type, body]. */
+export function encodeLinkReply(
+  id: number,
+  status: number,
+  contentType: string,
+  body: Uint8Array,
+): [Uint8Array, Uint8Array] {
+  checkId(id);
+  if (!Number.isInteger(status) || status < 100 || status > 999) {
+    throw new ProtocolError("BAD_REQUEST", "link reply status must be 100..999");
+  }
+  if (contentType.length > 255 || !/^[\x20-\x7e]*$/.test(contentType)) {
+    throw new ProtocolError("BAD_REQUEST", "link reply content type must be ≤255 printable ASCII bytes");
+  }
+  const n = contentType.length;
+  const h = header(5 + 3 + n + body.length, LinkFrameType.reply, id, 3 + n);
+  const v = view(h);
+  v.setUint16(LINK_FRAME_OVERHEAD, status, true);
+  v.setUint8(LINK_FRAME_OVERHEAD + 2, n);
+  for (let i = 0; i < n; i++) h[LINK_FRAME_OVERHEAD + 3 + i] = contentType.charCodeAt(i);
+  return [h, body];
+}
+
+/**
+ * Splits a link's byte stream into frames. `push` returns the frames completed by a chunk; it
+ * throws ProtocolError (and the link must be closed) for a frame longer than `maxFrameBytes`
+ * (refused from its length field, before its payload arrives) or one that does not parse.
+ */
+export class LinkFrameReader {
+  private chunks: Uint8Array[] = [];
+  private buffered = 0;
+
+  constructor(private readonly maxFrameBytes: number) {}
+
+  push(chunk: Uint8Array): LinkFrame[] {
+    if (chunk.length > 0) {
+      this.chunks.push(chunk);
+      this.buffered += chunk.length;
+    }
+    const out: LinkFrame[] = [];
+    for (;;) {
+      if (this.buffered < 4) return out;
+      const length = this.peekLength();
+      if (length < 5) throw new ProtocolError("BAD_REQUEST", "link frame too short");
+      if (length + 4 > this.maxFrameBytes)
+        throw new ProtocolError("PAYLOAD_TOO_LARGE", "link frame too large");
+      if (this.buffered < 4 + length) return out;
+      out.push(parseFrame(this.take(4 + length)));
+    }
+  }
+
+  /** Bytes of an incomplete frame held. */
+  get pending(): number {
+    return this.buffered;
+  }
+
+  private peekLength(): number {
+    const first = this.chunks[0]!;
+    const head = first.length >= 4 ? first : concat(this.chunks, this.buffered);
+    return view(head).getUint32(0, true);
+  }
+
+  private take(n: number): Uint8Array {
+    const first = this.chunks[0]!;
+    let frame: Uint8Array;
+    if (first.length >= n) {
+      frame = first.subarray(0, n);
+      if (first.length === n) this.chunks.shift();
+      else this.chunks[0] = first.subarray(n);
+    } else {
+      const all = concat(this.chunks, this.buffered);
+      frame = all.subarray(0, n);
+      this.chunks = all.length > n ? [all.subarray(n)] : [];
+    }
+    this.buffered -= n;
+    return frame;
+  }
+}
+
+function parseFrame(f: Uint8Array): LinkFrame {
+  const type = f[4]!;
+  const id = view(f).getUint32(5, true);
+  const payload = f.subarray(LINK_FRAME_OVERHEAD);
+  if (type === LinkFrameType.request) return { type, id, body: payload };
+  if (type === LinkFrameType.reply) {
+    if (payload.length < 3) throw new ProtocolError("BAD_REQUEST", "link reply too short");
+    const status = view(payload).getUint16(0, true);
+    const n = payload[2]!;
+    if (payload.length < 3 + n) throw new ProtocolError("BAD_REQUEST", "link reply content type truncated");
+    return {
+      type,
+      id,
+      status,
+      contentType: String.fromCharCode(...payload.subarray(3, 3 + n)),
+      body: payload.subarray(3 + n),
+    };
+  }
+  throw new ProtocolError("BAD_REQUEST", `unknown link frame type ${type}`);
+}
