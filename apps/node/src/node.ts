@@ -71,7 +71,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   // Onion relays and swarm fan-out to other nodes: undici request on keep-alive connections.
   const relayAgent = agent ?? new Agent();
   const httpPost = dispatcherPost(relayAgent);
-  // Onion relays go over one persistent node link per peer (HTTP relays to peers without one).
+  // Onion relays and swarm forwards go over one persistent node link per peer (HTTP to peers
+  // without one).
   const links =
     config.nodeLinks === false
       ? undefined
@@ -83,6 +84,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     fetch: nodeFetch,
     dispatcher: relayAgent,
     now: () => clock.now(),
+    ...(links ? { links } : {}),
   });
 
   const metrics = new Registry();
@@ -167,7 +169,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     fetch: nodeFetch,
     nodePost,
   };
-  const { app, monitor, fastPath, onionRelay } = createApp(ctx);
+  const { app, monitor, fastPath, linkHandlers } = createApp(ctx);
 
   const tls = config.http ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
   const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
@@ -189,8 +191,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     );
     s.once("error", reject);
   });
-  const linkServer = acceptNodeLinks(server as unknown as HttpServer, onionRelay, {
-    maxBodyBytes: DEFAULT_ONION_LIMITS.maxBodyBytes,
+  const linkServer = acceptNodeLinks(server as unknown as HttpServer, linkHandlers, {
+    // The larger of an onion body and a peer request (with its auth fields).
+    maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + 104),
     logger,
   });
   new Gauge({

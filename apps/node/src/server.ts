@@ -1,4 +1,5 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { utf8Encode } from "@session/crypto";
 import { ProtocolError, StorageHttpEndpoint, toErrorBody } from "@session/protocol";
 import {
   createMetrics,
@@ -12,9 +13,9 @@ import {
 import { type Context, Hono } from "hono";
 import type { NodeContext } from "./deps.ts";
 import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
-import type { RelayHandler } from "./onion/node-link.ts";
+import type { PeerHandler, RelayHandler } from "./onion/node-link.ts";
 import { onionService } from "./onion/routes.ts";
-import { PEER_RPC_PATH, verifyPeerRequest } from "./replication/peer.ts";
+import { PEER_RPC_PATH, peerAuthHeaders, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
 import { type FastPath, storageRpcFastPath } from "./rpc/http-fast-path.ts";
 
@@ -27,9 +28,11 @@ export interface NodeApp {
    * node's request listener tries it before Hono.
    */
   fastPath: FastPath;
-  /** Handles a relay arriving on a node link (acceptNodeLinks). */
-  onionRelay: RelayHandler;
+  /** Handle what arrives on node links (acceptNodeLinks): onion relays and peer requests. */
+  linkHandlers: { relay: RelayHandler; peer: PeerHandler };
 }
+
+const headersOf = (h: Record<string, string>) => ({ get: (name: string) => h[name.toLowerCase()] });
 
 /**
  * The node's HTTP surface: storage RPC, onion requests, monitor, node-to-node RPC, health and
@@ -69,25 +72,39 @@ export function createApp(ctx: NodeContext): NodeApp {
     return c.json(r.body as object, r.status as 200);
   });
 
-  app.post(PEER_RPC_PATH, limitBody(ctx.config.maxBodyBytes), async (c) => {
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
+  /** A node-to-node RPC (POST /node_rpc/v1, or a node link's peer request). */
+  const peerRpc = async (
+    headers: { get(name: string): string | null | undefined },
+    bytes: Uint8Array,
+  ): Promise<{ status: number; body: unknown }> => {
     try {
-      verifyPeerRequest(c.req.raw.headers, bytes, ctx.membership, ctx.clock.now());
+      verifyPeerRequest(headers, bytes, ctx.membership, ctx.clock.now());
       const parsed = peerRequestSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
       if (!parsed.success) throw new ProtocolError("BAD_REQUEST", "bad peer request");
       if (parsed.data.action === "forward") {
         const r = await ctx.rpc.handle(parsed.data.request, { forwarded: true });
-        return c.json(r.body as object, r.status as 200);
+        return { status: r.status, body: r.body };
       }
-      return c.json(ctx.sync.handlePeer(parsed.data) as object);
+      return { status: 200, body: ctx.sync.handlePeer(parsed.data) };
     } catch (err) {
       const status = err instanceof ProtocolError ? err.status : 400;
-      return c.json(
-        toErrorBody(err instanceof SyntaxError ? new ProtocolError("INVALID_JSON") : err),
-        status as 400,
-      );
+      return {
+        status,
+        body: toErrorBody(err instanceof SyntaxError ? new ProtocolError("INVALID_JSON") : err),
+      };
     }
+  };
+  app.post(PEER_RPC_PATH, limitBody(ctx.config.maxBodyBytes), async (c) => {
+    const r = await peerRpc(c.req.raw.headers, new Uint8Array(await c.req.arrayBuffer()));
+    return c.json(r.body as object, r.status as 200);
   });
+  const peerLinkRequest: PeerHandler = async (auth, bytes) => {
+    const r =
+      bytes.length > ctx.config.maxBodyBytes
+        ? { status: 413, body: toErrorBody(new ProtocolError("PAYLOAD_TOO_LARGE")) }
+        : await peerRpc(headersOf(peerAuthHeaders(auth)), bytes);
+    return { status: r.status, contentType: "application/json", body: utf8Encode(JSON.stringify(r.body)) };
+  };
 
   const onionCtx = {
     keys: ctx.keys,
@@ -131,5 +148,5 @@ export function createApp(ctx: NodeContext): NodeApp {
     logger,
   });
   const fastPath: FastPath = (req, res) => storageRpc(req, res) || onion.fastPath(req, res);
-  return { app, monitor, fastPath, onionRelay: onion.relay };
+  return { app, monitor, fastPath, linkHandlers: { relay: onion.relay, peer: peerLinkRequest } };
 }

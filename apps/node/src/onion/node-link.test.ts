@@ -50,7 +50,25 @@ async function peer(
   const links =
     opts.links === false
       ? undefined
-      : acceptNodeLinks(server, handle, { maxBodyBytes: opts.maxBodyBytes ?? 1 << 20 });
+      : acceptNodeLinks(
+          server,
+          {
+            relay: handle,
+            peer: async (auth, body) => ({
+              status: 200,
+              contentType: "application/json",
+              body: bytes(
+                JSON.stringify({
+                  pubkey: [...auth.pubkey],
+                  ts: auth.timestamp,
+                  sig: auth.signature.length,
+                  body: text(body),
+                }),
+              ),
+            }),
+          },
+          { maxBodyBytes: opts.maxBodyBytes ?? 1 << 20 },
+        );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   closers.push(
     () =>
@@ -100,6 +118,29 @@ describe("node links", () => {
     expect(c.open).toBe(1);
     expect(p.links?.open).toBe(1);
     expect(p.httpPosts).toBe(0);
+  });
+
+  it("carry peer requests with their auth fields on the same link, and say when a peer takes no links", async () => {
+    const p = await peer(async (b) => reply(text(b)));
+    const c = client();
+    const auth = {
+      pubkey: new Uint8Array(32).fill(7),
+      timestamp: 1_700_000_000_123,
+      signature: new Uint8Array(64),
+    };
+    const r = await c.peerRequest(p.origin, auth, bytes('{"action":"forward"}'), opts);
+    expect(r?.status).toBe(200);
+    expect(JSON.parse(text(r!.body))).toEqual({
+      pubkey: new Array(32).fill(7),
+      ts: 1_700_000_000_123,
+      sig: 64,
+      body: '{"action":"forward"}',
+    });
+    const relayed = await c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("r"), opts);
+    expect(text(relayed.body)).toBe("r");
+    expect(c.open).toBe(1);
+    const old = await peer(async (b) => reply(text(b)), { links: false });
+    expect(await c.peerRequest(old.origin, auth, bytes("{}"), opts)).toBeUndefined();
   });
 
   it("fall back to HTTP relays for a peer that refuses the upgrade, and other paths always go over HTTP", async () => {

@@ -3,12 +3,15 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
 import {
+  encodeLinkPeerRequest,
   encodeLinkReply,
   encodeLinkRequest,
   LINK_FRAME_OVERHEAD,
   LINK_REPLY_OVERHEAD,
+  type LinkFrame,
   LinkFrameReader,
   LinkFrameType,
+  type LinkPeerAuth,
   NODE_LINK_PATH,
   NODE_LINK_PROTOCOL,
   ProtocolError,
@@ -28,6 +31,16 @@ import type { OnionReply } from "./reply.ts";
 /** What a link's acceptor runs for each relay request (the `/sn/onion_request` handler). */
 export type RelayHandler = (body: Uint8Array) => Promise<OnionReply>;
 
+/** A reply as the link carries it. */
+export interface LinkReply {
+  status: number;
+  contentType: string;
+  body: Uint8Array;
+}
+
+/** What a link's acceptor runs for each peer request (the `/node_rpc/v1` handler). */
+export type PeerHandler = (auth: LinkPeerAuth, body: Uint8Array) => Promise<LinkReply>;
+
 export interface NodeLinkServer {
   /** Links open now. */
   readonly open: number;
@@ -44,9 +57,20 @@ export interface NodeLinkServer {
  */
 export function acceptNodeLinks(
   server: Server,
-  handle: RelayHandler,
+  handlers: { relay: RelayHandler; peer?: PeerHandler },
   opts: { maxBodyBytes: number; logger?: Logger },
 ): NodeLinkServer {
+  const run = (f: LinkFrame): Promise<LinkReply> | undefined => {
+    if (f.type === LinkFrameType.request) {
+      return handlers.relay(f.body).then((r) => ({
+        status: r.status,
+        contentType: r.contentType,
+        body: typeof r.body === "string" ? Buffer.from(r.body) : r.body,
+      }));
+    }
+    if (f.type === LinkFrameType.peer && handlers.peer) return handlers.peer(f.auth, f.body);
+    return undefined;
+  };
   const links = new Set<{ socket: Socket; inFlight: number; drained?: () => void }>();
   let closing = false;
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
@@ -74,16 +98,17 @@ export function acceptNodeLinks(
         return;
       }
       for (const f of frames) {
-        if (f.type !== LinkFrameType.request || closing) {
-          if (f.type !== LinkFrameType.request) socket.destroy();
-          continue;
+        if (closing) continue;
+        const replying = run(f);
+        if (!replying) {
+          socket.destroy(); // a reply, or a kind this node does not take
+          return;
         }
         link.inFlight++;
-        handle(f.body)
+        replying
           .then((reply) => {
             if (socket.destroyed) return;
-            const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
-            const [h, b] = encodeLinkReply(f.id, reply.status, reply.contentType, body);
+            const [h, b] = encodeLinkReply(f.id, reply.status, reply.contentType, reply.body);
             socket.cork();
             socket.write(h);
             socket.write(b);
@@ -143,7 +168,7 @@ export function acceptNodeLinks(
 }
 
 interface Pending {
-  resolve(r: { status: number; contentType: string; body: Uint8Array }): void;
+  resolve(r: LinkReply): void;
   reject(err: unknown): void;
   timer: NodeJS.Timeout;
   maxReplyBytes: number;
@@ -179,8 +204,12 @@ class Link {
     socket.on("close", () => this.fail(new Error("node link closed")));
   }
 
-  request(body: Uint8Array, timeoutMs: number, maxReplyBytes: number) {
-    return new Promise<{ status: number; contentType: string; body: Uint8Array }>((resolve, reject) => {
+  request(
+    frame: (id: number) => [Uint8Array, Uint8Array],
+    timeoutMs: number,
+    maxReplyBytes: number,
+  ): Promise<LinkReply> {
+    return new Promise<LinkReply>((resolve, reject) => {
       if (this.closed) return reject(new Error("node link closed"));
       const id = this.nextId;
       this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
@@ -191,7 +220,7 @@ class Link {
         reject(new TimeoutError("node link request timed out"));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer, maxReplyBytes });
-      const [h, b] = encodeLinkRequest(id, body);
+      const [h, b] = frame(id);
       this.socket.cork();
       this.socket.write(h);
       this.socket.write(b);
@@ -253,6 +282,16 @@ class UpgradeRefused extends Error {}
 export interface NodeLinks {
   /** NodePost for relays: `…/sn/onion_request` goes over the peer's link, anything else to `fallback`. */
   post: NodePost;
+  /**
+   * A node-to-node RPC over the link to `origin` (scheme://host:port); undefined when the peer
+   * takes no links (then send it over HTTP).
+   */
+  peerRequest(
+    origin: string,
+    auth: LinkPeerAuth,
+    body: Uint8Array,
+    opts: { timeoutMs: number; maxReplyBytes: number },
+  ): Promise<LinkReply | undefined>;
   /** Links open now. */
   readonly open: number;
   close(): void;
@@ -340,26 +379,33 @@ export function nodeLinks(
     return opening;
   };
 
-  const post: NodePost = async (url, body, o) => {
-    const cut = url.endsWith(ONION_RELAY_PATH) ? url.length - ONION_RELAY_PATH.length : -1;
-    const origin = cut > 0 ? url.slice(0, cut) : undefined;
-    if (closed || origin === undefined || (refused.get(origin) ?? 0) > Date.now()) {
-      return fallback(url, body, o);
-    }
-    let link: Link;
+  /** The open link to `origin`, or undefined when it takes none (refused upgrades are remembered). */
+  const usable = async (origin: string): Promise<Link | undefined> => {
+    if (closed || (refused.get(origin) ?? 0) > Date.now()) return undefined;
     try {
       const l = linkTo(origin);
-      link = l instanceof Link ? l : await l;
+      return l instanceof Link ? l : await l;
     } catch (err) {
       if (!(err instanceof UpgradeRefused)) throw err;
       refused.set(origin, Date.now() + refusedForMs);
-      return fallback(url, body, o);
+      return undefined;
     }
-    return link.request(body, o.timeoutMs, o.maxReplyBytes);
+  };
+
+  const post: NodePost = async (url, body, o) => {
+    const cut = url.endsWith(ONION_RELAY_PATH) ? url.length - ONION_RELAY_PATH.length : -1;
+    const link = cut > 0 ? await usable(url.slice(0, cut)) : undefined;
+    if (!link) return fallback(url, body, o);
+    return link.request((id) => encodeLinkRequest(id, body), o.timeoutMs, o.maxReplyBytes);
   };
 
   return {
     post,
+    async peerRequest(origin, auth, body, o) {
+      const link = await usable(origin);
+      if (!link) return undefined;
+      return link.request((id) => encodeLinkPeerRequest(id, auth, body), o.timeoutMs, o.maxReplyBytes);
+    },
     get open() {
       let n = 0;
       for (const l of links.values()) if (l instanceof Link) n++;

@@ -1,6 +1,7 @@
 import { fromBase64, fromHex, sha256, sign, toBase64, toHex, utf8Encode, verify } from "@session/crypto";
-import { type NodeInfo, ProtocolError } from "@session/protocol";
+import { type LinkPeerAuth, type NodeInfo, ProtocolError } from "@session/protocol";
 import { type Dispatcher, request as undiciRequest } from "undici";
+import type { NodeLinks } from "../onion/node-link.ts";
 import type { Membership } from "../swarm/membership.ts";
 
 /*
@@ -18,16 +19,33 @@ function peerMessage(timestamp: string, body: Uint8Array): Uint8Array {
   return utf8Encode(`${timestamp}\n${toHex(sha256(body))}`);
 }
 
+/** A node-to-node request's authentication as raw fields (a node link carries them so). */
+export function peerAuth(
+  keys: { publicKey: Uint8Array; secretKey: Uint8Array },
+  body: Uint8Array,
+  now: number,
+): LinkPeerAuth {
+  return {
+    pubkey: keys.publicKey,
+    timestamp: now,
+    signature: sign(peerMessage(String(now), body), keys.secretKey),
+  };
+}
+
 export function signPeerRequest(
   keys: { publicKey: Uint8Array; secretKey: Uint8Array },
   body: Uint8Array,
   now: number,
 ): Record<string, string> {
-  const ts = String(now);
+  return peerAuthHeaders(peerAuth(keys, body, now));
+}
+
+/** The X-Node-* headers of a request authenticated by `auth`. */
+export function peerAuthHeaders(auth: LinkPeerAuth): Record<string, string> {
   return {
-    "x-node-pubkey": toHex(keys.publicKey),
-    "x-node-timestamp": ts,
-    "x-node-signature": toBase64(sign(peerMessage(ts, body), keys.secretKey)),
+    "x-node-pubkey": toHex(auth.pubkey),
+    "x-node-timestamp": String(auth.timestamp),
+    "x-node-signature": toBase64(auth.signature),
   };
 }
 
@@ -59,6 +77,10 @@ export function verifyPeerRequest(
   return node;
 }
 
+/** Cap on a forwarded request's reply (one member's signed result; a delete_all lists hashes). */
+const FORWARD_REPLY_MAX = 10 << 20;
+const textDecoder = new TextDecoder();
+
 export interface PeerClient {
   post(node: NodeInfo, payload: unknown, timeoutMs?: number): Promise<{ status: number; body: unknown }>;
 }
@@ -74,6 +96,11 @@ export function peerClient(opts: {
   fetch: typeof fetch;
   dispatcher?: Dispatcher;
   now: () => number;
+  /**
+   * Node links: swarm forwards (the per-store fan-out) go over the peer's link when it takes
+   * them; sync and import (large, rare) stay on HTTP.
+   */
+  links?: Pick<NodeLinks, "peerRequest">;
 }): PeerClient {
   const send = async (url: string, headers: Record<string, string>, body: Uint8Array, timeoutMs: number) => {
     const signal = AbortSignal.timeout(timeoutMs);
@@ -98,12 +125,21 @@ export function peerClient(opts: {
   return {
     async post(node, payload, timeoutMs = 5000) {
       const body = utf8Encode(JSON.stringify(payload));
-      const res = await send(
-        `${opts.scheme}://${node.public_ip}:${node.storage_port}${PEER_RPC_PATH}`,
-        { "content-type": "application/json", ...signPeerRequest(opts.keys, body, opts.now()) },
-        body,
-        timeoutMs,
-      );
+      const origin = `${opts.scheme}://${node.public_ip}:${node.storage_port}`;
+      const auth = peerAuth(opts.keys, body, opts.now());
+      const isForward = (payload as { action?: unknown } | null)?.action === "forward";
+      const viaLink =
+        isForward && opts.links
+          ? await opts.links.peerRequest(origin, auth, body, { timeoutMs, maxReplyBytes: FORWARD_REPLY_MAX })
+          : undefined;
+      const res = viaLink
+        ? { status: viaLink.status, text: textDecoder.decode(viaLink.body) }
+        : await send(
+            `${origin}${PEER_RPC_PATH}`,
+            { "content-type": "application/json", ...peerAuthHeaders(auth) },
+            body,
+            timeoutMs,
+          );
       const text = res.text;
       let parsed: unknown = text;
       try {

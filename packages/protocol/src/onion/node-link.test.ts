@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
+  encodeLinkPeerRequest,
   encodeLinkReply,
   encodeLinkRequest,
   LINK_FRAME_OVERHEAD,
@@ -26,6 +27,16 @@ const frameArb = fc.oneof(
     body: fc.uint8Array({ maxLength: 300 }),
   }),
   fc.record({
+    type: fc.constant(LinkFrameType.peer),
+    id: fc.nat({ max: 0xffffffff }),
+    auth: fc.record({
+      pubkey: fc.uint8Array({ minLength: 32, maxLength: 32 }),
+      timestamp: fc.nat({ max: Number.MAX_SAFE_INTEGER }),
+      signature: fc.uint8Array({ minLength: 64, maxLength: 64 }),
+    }),
+    body: fc.uint8Array({ maxLength: 300 }),
+  }),
+  fc.record({
     type: fc.constant(LinkFrameType.reply),
     id: fc.nat({ max: 0xffffffff }),
     status: fc.integer({ min: 100, max: 999 }),
@@ -38,8 +49,19 @@ const encode = (f: LinkFrame) =>
   join(
     f.type === LinkFrameType.request
       ? encodeLinkRequest(f.id, f.body)
-      : encodeLinkReply(f.id, f.status, f.contentType, f.body),
+      : f.type === LinkFrameType.peer
+        ? encodeLinkPeerRequest(f.id, f.auth, f.body)
+        : encodeLinkReply(f.id, f.status, f.contentType, f.body),
   );
+/** Frames with their byte fields as plain arrays, for toEqual. */
+const plain = (f: LinkFrame) =>
+  f.type === LinkFrameType.peer
+    ? {
+        ...f,
+        body: [...f.body],
+        auth: { ...f.auth, pubkey: [...f.auth.pubkey], signature: [...f.auth.signature] },
+      }
+    : { ...f, body: [...f.body] };
 
 describe("node link frames", () => {
   it("round-trip through the reader however the stream is cut", () => {
@@ -55,9 +77,7 @@ describe("node link frames", () => {
         }
         got.push(...reader.push(stream.subarray(at)));
         expect(reader.pending).toBe(0);
-        expect(got.map((f) => ({ ...f, body: [...f.body] }))).toEqual(
-          frames.map((f) => ({ ...f, body: [...f.body] })),
-        );
+        expect(got.map(plain)).toEqual(frames.map(plain));
       }),
     );
   });
@@ -76,6 +96,15 @@ describe("node link frames", () => {
     const [rh] = encodeLinkRequest(0x01020304, new Uint8Array(3));
     expect([...rh]).toEqual([8, 0, 0, 0, 1, 4, 3, 2, 1]);
     expect(rh.length).toBe(LINK_FRAME_OVERHEAD);
+    const [ph] = encodeLinkPeerRequest(
+      9,
+      { pubkey: new Uint8Array(32).fill(1), timestamp: 0x0102030405, signature: new Uint8Array(64).fill(2) },
+      new Uint8Array(2),
+    );
+    expect([...ph.subarray(0, 9)]).toEqual([5 + 104 + 2, 0, 0, 0, 3, 9, 0, 0, 0]);
+    expect([...ph.subarray(9, 41)]).toEqual(new Array(32).fill(1));
+    expect([...ph.subarray(41, 49)]).toEqual([5, 4, 3, 2, 1, 0, 0, 0]);
+    expect([...ph.subarray(49)]).toEqual(new Array(64).fill(2));
   });
 
   it("refuses an oversized frame from its length field, before its payload arrives", () => {
@@ -93,6 +122,7 @@ describe("node link frames", () => {
       new Uint8Array([5, 0, 0, 0, 9, 0, 0, 0, 0]), // unknown type
       new Uint8Array([6, 0, 0, 0, 2, 0, 0, 0, 0, 1]), // reply without status/type length
       new Uint8Array([8, 0, 0, 0, 2, 0, 0, 0, 0, 200, 0, 9]), // content type longer than the frame
+      new Uint8Array([9, 0, 0, 0, 3, 0, 0, 0, 0, 1, 2, 3, 4]), // peer request without its auth
     ];
     for (const b of bad) {
       expect(() => new LinkFrameReader(1000).push(b)).toThrow(
@@ -107,5 +137,10 @@ describe("node link frames", () => {
     expect(() => encodeLinkReply(1, 99, "x", new Uint8Array())).toThrow();
     expect(() => encodeLinkReply(1, 200, "é", new Uint8Array())).toThrow();
     expect(() => encodeLinkReply(1, 200, "x".repeat(256), new Uint8Array())).toThrow();
+    const auth = { pubkey: new Uint8Array(32), timestamp: 1, signature: new Uint8Array(64) };
+    expect(() =>
+      encodeLinkPeerRequest(1, { ...auth, pubkey: new Uint8Array(31) }, new Uint8Array()),
+    ).toThrow();
+    expect(() => encodeLinkPeerRequest(1, { ...auth, timestamp: -1 }, new Uint8Array())).toThrow();
   });
 });

@@ -14,7 +14,11 @@ import { ProtocolError } from "../errors.ts";
  *   type 1, request: payload = a relay request body (encodeRelayRequest: what POST
  *           /sn/onion_request carries)
  *   type 2, reply:   payload = u16le status ‖ u8 n ‖ content type (n bytes, ASCII) ‖ body — the
- *           status, content type and body that POST /sn/onion_request would have answered
+ *           status, content type and body that POST /sn/onion_request (or /node_rpc/v1) would
+ *           have answered
+ *   type 3, peer request: payload = sender Ed25519 key (32) ‖ u64le timestamp (unix ms) ‖
+ *           Ed25519 signature (64) ‖ body — a node-to-node RPC (what POST /node_rpc/v1 carries,
+ *           with its X-Node-Pubkey / X-Node-Timestamp / X-Node-Signature headers as fields)
  *
  * The opener sends requests and the acceptor replies with the request's id. A frame over the
  * reader's limit, an unknown type or a reply to nothing closes the link.
@@ -23,7 +27,19 @@ import { ProtocolError } from "../errors.ts";
 export const NODE_LINK_PATH = "/sn/link/v1";
 export const NODE_LINK_PROTOCOL = "session-node-link/1";
 
-export const LinkFrameType = { request: 1, reply: 2 } as const;
+export const LinkFrameType = { request: 1, reply: 2, peer: 3 } as const;
+
+/** A node-to-node RPC's authentication (the receiver checks it as for POST /node_rpc/v1). */
+export interface LinkPeerAuth {
+  /** Sender's registered Ed25519 key (32 bytes). */
+  pubkey: Uint8Array;
+  /** Unix ms. */
+  timestamp: number;
+  /** Ed25519 signature (64 bytes). */
+  signature: Uint8Array;
+}
+
+const PEER_AUTH_BYTES = 32 + 8 + 64;
 
 /** Bytes a frame adds around its payload (length, type, id). */
 export const LINK_FRAME_OVERHEAD = 9;
@@ -32,7 +48,8 @@ export const LINK_REPLY_OVERHEAD = LINK_FRAME_OVERHEAD + 3 + 255;
 
 export type LinkFrame =
   | { type: typeof LinkFrameType.request; id: number; body: Uint8Array }
-  | { type: typeof LinkFrameType.reply; id: number; status: number; contentType: string; body: Uint8Array };
+  | { type: typeof LinkFrameType.reply; id: number; status: number; contentType: string; body: Uint8Array }
+  | { type: typeof LinkFrameType.peer; id: number; auth: LinkPeerAuth; body: Uint8Array };
 
 function header(length: number, type: number, id: number, extra: number): Uint8Array {
   const h = new Uint8Array(LINK_FRAME_OVERHEAD + extra);
@@ -65,6 +82,26 @@ function checkId(id: number): void {
 export function encodeLinkRequest(id: number, body: Uint8Array): [Uint8Array, Uint8Array] {
   checkId(id);
   return [header(5 + body.length, LinkFrameType.request, id, 0), body];
+}
+
+/** A peer request frame as [header ‖ key ‖ timestamp ‖ signature, body]. */
+export function encodeLinkPeerRequest(
+  id: number,
+  auth: LinkPeerAuth,
+  body: Uint8Array,
+): [Uint8Array, Uint8Array] {
+  checkId(id);
+  if (auth.pubkey.length !== 32 || auth.signature.length !== 64) {
+    throw new ProtocolError("BAD_REQUEST", "peer auth needs a 32-byte key and a 64-byte signature");
+  }
+  if (!Number.isSafeInteger(auth.timestamp) || auth.timestamp < 0) {
+    throw new ProtocolError("BAD_REQUEST", "peer auth timestamp must be a non-negative integer");
+  }
+  const h = header(5 + PEER_AUTH_BYTES + body.length, LinkFrameType.peer, id, PEER_AUTH_BYTES);
+  h.set(auth.pubkey, LINK_FRAME_OVERHEAD);
+  view(h).setBigUint64(LINK_FRAME_OVERHEAD + 32, BigInt(auth.timestamp), true);
+  h.set(auth.signature, LINK_FRAME_OVERHEAD + 40);
+  return [h, body];
 }
 
 /** A reply frame as [header ‖ status ‖ content type, body]. */
@@ -162,6 +199,23 @@ function parseFrame(f: Uint8Array): LinkFrame {
       status,
       contentType: String.fromCharCode(...payload.subarray(3, 3 + n)),
       body: payload.subarray(3 + n),
+    };
+  }
+  if (type === LinkFrameType.peer) {
+    if (payload.length < PEER_AUTH_BYTES)
+      throw new ProtocolError("BAD_REQUEST", "link peer request too short");
+    const ts = view(payload).getBigUint64(32, true);
+    if (ts > BigInt(Number.MAX_SAFE_INTEGER))
+      throw new ProtocolError("BAD_REQUEST", "link peer timestamp too large");
+    return {
+      type,
+      id,
+      auth: {
+        pubkey: payload.subarray(0, 32),
+        timestamp: Number(ts),
+        signature: payload.subarray(40, PEER_AUTH_BYTES),
+      },
+      body: payload.subarray(PEER_AUTH_BYTES),
     };
   }
   throw new ProtocolError("BAD_REQUEST", `unknown link frame type ${type}`);
