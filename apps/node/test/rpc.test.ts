@@ -10,6 +10,7 @@ import {
 } from "@session/protocol";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
+import { peerClient } from "../src/replication/peer.ts";
 import { RpcHandler } from "../src/rpc/handler.ts";
 import { SubaccountRevocations } from "../src/storage/revocations.ts";
 import { MessageStore } from "../src/storage/store.ts";
@@ -46,7 +47,8 @@ beforeEach(() => {
     selfEd25519Hex: selfHex,
     clock,
     events,
-    peers: { post: async () => ({ status: 500, body: {} }) },
+    // One node, no peers: nothing is forwarded.
+    peers: peerClient({ keys: nodeKeys.ed25519, scheme: "http", fetch, now: () => clock.now() }),
     logger: silent,
   });
 });

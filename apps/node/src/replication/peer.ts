@@ -81,8 +81,21 @@ export function verifyPeerRequest(
 const FORWARD_REPLY_MAX = 10 << 20;
 const textDecoder = new TextDecoder();
 
+/** A payload serialised and signed once, to send to several nodes (a swarm fan-out). */
+export interface SignedPeerPayload {
+  readonly body: Uint8Array;
+  readonly auth: LinkPeerAuth;
+  readonly isForward: boolean;
+}
+
 export interface PeerClient {
   post(node: NodeInfo, payload: unknown, timeoutMs?: number): Promise<{ status: number; body: unknown }>;
+  sign(payload: unknown): SignedPeerPayload;
+  send(
+    node: NodeInfo,
+    signed: SignedPeerPayload,
+    timeoutMs?: number,
+  ): Promise<{ status: number; body: unknown }>;
 }
 
 /**
@@ -122,12 +135,19 @@ export function peerClient(opts: {
     });
     return { status: res.status, text: await res.text() };
   };
-  return {
-    async post(node, payload, timeoutMs = 5000) {
-      const body = utf8Encode(JSON.stringify(payload));
+  const sign = (payload: unknown): SignedPeerPayload => {
+    const body = utf8Encode(JSON.stringify(payload));
+    return {
+      body,
+      auth: peerAuth(opts.keys, body, opts.now()),
+      isForward: (payload as { action?: unknown } | null)?.action === "forward",
+    };
+  };
+  const client: PeerClient = {
+    sign,
+    post: (node, payload, timeoutMs) => client.send(node, sign(payload), timeoutMs),
+    async send(node, { body, auth, isForward }, timeoutMs = 5000) {
       const origin = `${opts.scheme}://${node.public_ip}:${node.storage_port}`;
-      const auth = peerAuth(opts.keys, body, opts.now());
-      const isForward = (payload as { action?: unknown } | null)?.action === "forward";
       const viaLink =
         isForward && opts.links
           ? await opts.links.peerRequest(origin, auth, body, { timeoutMs, maxReplyBytes: FORWARD_REPLY_MAX })
@@ -148,4 +168,5 @@ export function peerClient(opts: {
       return { status: res.status, body: parsed };
     },
   };
+  return client;
 }
