@@ -46,7 +46,7 @@ for (const dir of dirs) {
       }
       continue;
     }
-    if (t && figure.test(t) && !t.startsWith(">") && t.length < 200)
+    if (t && figure.test(t) && !t.startsWith(">") && t.length < 320)
       rows.push([pkg.name, t.replace(/\|/g, "/")]);
   }
 }
