@@ -25,7 +25,7 @@ const reply = (body: string, status = 200): OnionReply => ({
 /** A loopback server accepting node links; `http` answers plain POSTs (the HTTP relay path). */
 async function peer(
   handle: RelayHandler,
-  opts: { links?: boolean; maxBodyBytes?: number } = {},
+  opts: { links?: boolean; maxBodyBytes?: number; maxLinks?: number } = {},
 ): Promise<{
   origin: string;
   server: Server;
@@ -67,7 +67,10 @@ async function peer(
               ),
             }),
           },
-          { maxBodyBytes: opts.maxBodyBytes ?? 1 << 20 },
+          {
+            maxBodyBytes: opts.maxBodyBytes ?? 1 << 20,
+            ...(opts.maxLinks ? { maxLinks: opts.maxLinks } : {}),
+          },
         );
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   closers.push(
@@ -250,6 +253,18 @@ describe("node links", () => {
     expect(text((await inFlight).body)).toBe("kept");
     await closing;
     expect(text((await viaHttp).body)).toBe("new");
+    expect(p.httpPosts).toBe(1);
+  });
+
+  it("accepting side: link upgrades over maxLinks get 503, and that opener relays over HTTP", async () => {
+    const p = await peer(async (b) => reply(text(b)), { maxLinks: 1 });
+    const first = client();
+    expect(text((await first.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("1"), opts)).body)).toBe("1");
+    const second = client();
+    expect(text((await second.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("2"), opts)).body)).toBe("2");
+    expect(first.open).toBe(1);
+    expect(second.open).toBe(0);
+    expect(p.links?.open).toBe(1);
     expect(p.httpPosts).toBe(1);
   });
 

@@ -53,13 +53,19 @@ export interface NodeLinkServer {
 
 /**
  * Accepts node links on `server` (upgrade requests to NODE_LINK_PATH); every other upgrade
- * request is answered 400 and closed.
+ * request is answered 400 and closed, and link upgrades over `maxLinks` or during shutdown 503.
  */
 export function acceptNodeLinks(
   server: Server,
   handlers: { relay: RelayHandler; peer?: PeerHandler },
-  opts: { maxBodyBytes: number; logger?: Logger },
+  opts: {
+    maxBodyBytes: number;
+    /** Links accepted at once (default 4096); more upgrades are answered 503. */
+    maxLinks?: number;
+    logger?: Logger;
+  },
 ): NodeLinkServer {
+  const maxLinks = opts.maxLinks ?? 4096;
   const run = (f: LinkFrame): Promise<LinkReply> | undefined => {
     if (f.type === LinkFrameType.request) {
       return handlers.relay(f.body).then((r) => ({
@@ -75,10 +81,10 @@ export function acceptNodeLinks(
   let closing = false;
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const wanted = req.url === NODE_LINK_PATH && req.headers.upgrade?.toLowerCase() === NODE_LINK_PROTOCOL;
-    if (!wanted || closing) {
-      socket.end(
-        `HTTP/1.1 ${closing ? "503 Service Unavailable" : "400 Bad Request"}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`,
-      );
+    if (!wanted || closing || links.size >= maxLinks) {
+      // A refused link upgrade (503) makes the opener relay over HTTP for a while.
+      const status = wanted ? "503 Service Unavailable" : "400 Bad Request";
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
       return;
     }
     socket.setNoDelay(true);
