@@ -81,6 +81,7 @@ describe("deployment files", () => {
       "session_node_onion_requests_total",
       "sns_indexer_reorgs_total",
       "session_node_rebalanced_messages_total",
+      "session_node_node_links",
     ]) {
       expect(exprs).toContain(m);
       expect(sources).toContain(m.replace(/^session_node_|^sns_indexer_/, ""));
