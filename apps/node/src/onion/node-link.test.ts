@@ -233,7 +233,7 @@ describe("node links", () => {
     await closed2;
   });
 
-  it("close() on the accepting side answers the requests in hand, then closes; new upgrades get 503", async () => {
+  it("close() on the accepting side answers the requests in hand, refuses new ones (503), then closes; new upgrades get 503", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => {
       release = r;
@@ -246,6 +246,10 @@ describe("node links", () => {
     const inFlight = c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("kept"), opts);
     await new Promise((r) => setTimeout(r, 100));
     const closing = p.links!.close();
+    // A new request on the open link is refused at once while the first one is still in hand.
+    const refused = await c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("late"), opts);
+    expect(refused.status).toBe(503);
+    expect(text(refused.body)).toBe("Snode shutting down");
     const c2 = client();
     // A refused upgrade (503) means HTTP for this peer.
     const viaHttp = c2.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("new"), opts);

@@ -51,6 +51,12 @@ export interface NodeLinkServer {
   close(forceAfterMs?: number): Promise<void>;
 }
 
+const SHUTTING_DOWN: LinkReply = {
+  status: 503,
+  contentType: "text/plain; charset=utf-8",
+  body: new TextEncoder().encode("Snode shutting down"),
+};
+
 /**
  * Accepts node links on `server` (upgrade requests to NODE_LINK_PATH); every other upgrade
  * request is answered 400 and closed, and link upgrades over `maxLinks` or during shutdown 503.
@@ -104,8 +110,8 @@ export function acceptNodeLinks(
         return;
       }
       for (const f of frames) {
-        if (closing) continue;
-        const replying = run(f);
+        // Once shutdown began, new requests are refused at once rather than left to time out.
+        const replying = closing && f.type !== LinkFrameType.reply ? Promise.resolve(SHUTTING_DOWN) : run(f);
         if (!replying) {
           socket.destroy(); // a reply, or a kind this node does not take
           return;
