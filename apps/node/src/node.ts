@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { type AccountKeys, toHex } from "@session/crypto";
-import type { NodeInfo } from "@session/protocol";
+import { LINK_PEER_AUTH_BYTES, type NodeInfo } from "@session/protocol";
 import { createLogger, type Logger } from "@session/service-kit";
 import { Counter, Gauge, Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -193,7 +193,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   });
   const linkServer = acceptNodeLinks(server as unknown as HttpServer, linkHandlers, {
     // The larger of an onion body and a peer request (with its auth fields).
-    maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + 104),
+    maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),
     logger,
   });
   new Gauge({
@@ -269,7 +269,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         // does each one whose request completes (node:http would otherwise keep it for its
         // keep-alive timeout); whatever is still open after 10 s is cut.
         const http = server as unknown as { closeAllConnections(): void; closeIdleConnections(): void };
-        // Node links stop taking relays now and close once the ones in hand are answered.
+        // Node links refuse new requests now (503) and close once the ones in hand are answered.
         const linksClosed = linkServer.close(10_000);
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => http.closeAllConnections(), 10_000);

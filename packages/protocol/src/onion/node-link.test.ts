@@ -1,3 +1,4 @@
+import { concatBytes } from "@session/crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
@@ -10,15 +11,7 @@ import {
   LinkFrameType,
 } from "./node-link.ts";
 
-const join = (parts: Uint8Array[]) => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
+const join = (parts: Uint8Array[]) => concatBytes(...parts);
 
 const frameArb = fc.oneof(
   fc.record({

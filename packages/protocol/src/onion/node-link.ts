@@ -1,3 +1,4 @@
+import { concatBytes } from "@session/crypto";
 import { ProtocolError } from "../errors.ts";
 
 /*
@@ -39,7 +40,8 @@ export interface LinkPeerAuth {
   signature: Uint8Array;
 }
 
-const PEER_AUTH_BYTES = 32 + 8 + 64;
+/** Bytes a peer request adds before its body (key, timestamp, signature). */
+export const LINK_PEER_AUTH_BYTES = 32 + 8 + 64;
 
 /** Bytes a frame adds around its payload (length, type, id). */
 export const LINK_FRAME_OVERHEAD = 9;
@@ -61,16 +63,6 @@ function header(length: number, type: number, id: number, extra: number): Uint8A
 }
 
 const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
-
-function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
 
 function checkId(id: number): void {
   if (!Number.isInteger(id) || id < 0 || id > 0xffffffff) {
@@ -97,7 +89,7 @@ export function encodeLinkPeerRequest(
   if (!Number.isSafeInteger(auth.timestamp) || auth.timestamp < 0) {
     throw new ProtocolError("BAD_REQUEST", "peer auth timestamp must be a non-negative integer");
   }
-  const h = header(5 + PEER_AUTH_BYTES + body.length, LinkFrameType.peer, id, PEER_AUTH_BYTES);
+  const h = header(5 + LINK_PEER_AUTH_BYTES + body.length, LinkFrameType.peer, id, LINK_PEER_AUTH_BYTES);
   h.set(auth.pubkey, LINK_FRAME_OVERHEAD);
   view(h).setBigUint64(LINK_FRAME_OVERHEAD + 32, BigInt(auth.timestamp), true);
   h.set(auth.signature, LINK_FRAME_OVERHEAD + 40);
@@ -162,7 +154,7 @@ export class LinkFrameReader {
 
   private peekLength(): number {
     const first = this.chunks[0]!;
-    const head = first.length >= 4 ? first : concat(this.chunks, this.buffered);
+    const head = first.length >= 4 ? first : concatBytes(...this.chunks);
     return view(head).getUint32(0, true);
   }
 
@@ -174,7 +166,7 @@ export class LinkFrameReader {
       if (first.length === n) this.chunks.shift();
       else this.chunks[0] = first.subarray(n);
     } else {
-      const all = concat(this.chunks, this.buffered);
+      const all = concatBytes(...this.chunks);
       frame = all.subarray(0, n);
       this.chunks = all.length > n ? [all.subarray(n)] : [];
     }
@@ -202,7 +194,7 @@ function parseFrame(f: Uint8Array): LinkFrame {
     };
   }
   if (type === LinkFrameType.peer) {
-    if (payload.length < PEER_AUTH_BYTES)
+    if (payload.length < LINK_PEER_AUTH_BYTES)
       throw new ProtocolError("BAD_REQUEST", "link peer request too short");
     const ts = view(payload).getBigUint64(32, true);
     if (ts > BigInt(Number.MAX_SAFE_INTEGER))
@@ -213,9 +205,9 @@ function parseFrame(f: Uint8Array): LinkFrame {
       auth: {
         pubkey: payload.subarray(0, 32),
         timestamp: Number(ts),
-        signature: payload.subarray(40, PEER_AUTH_BYTES),
+        signature: payload.subarray(40, LINK_PEER_AUTH_BYTES),
       },
-      body: payload.subarray(PEER_AUTH_BYTES),
+      body: payload.subarray(LINK_PEER_AUTH_BYTES),
     };
   }
   throw new ProtocolError("BAD_REQUEST", `unknown link frame type ${type}`);
