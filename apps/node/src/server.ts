@@ -15,7 +15,7 @@ import type { NodeContext } from "./deps.ts";
 import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
 import type { PeerHandler, RelayHandler } from "./onion/node-link.ts";
 import { onionService } from "./onion/routes.ts";
-import { PEER_RPC_PATH, peerAuthHeaders, verifyPeerRequest } from "./replication/peer.ts";
+import { PEER_RPC_PATH, verifyPeerAuth, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
 import { type FastPath, storageRpcFastPath } from "./rpc/http-fast-path.ts";
 
@@ -31,8 +31,6 @@ export interface NodeApp {
   /** Handle what arrives on node links (acceptNodeLinks): onion relays and peer requests. */
   linkHandlers: { relay: RelayHandler; peer: PeerHandler };
 }
-
-const headersOf = (h: Record<string, string>) => ({ get: (name: string) => h[name.toLowerCase()] });
 
 /**
  * The node's HTTP surface: storage RPC, onion requests, monitor, node-to-node RPC, health and
@@ -74,11 +72,11 @@ export function createApp(ctx: NodeContext): NodeApp {
 
   /** A node-to-node RPC (POST /node_rpc/v1, or a node link's peer request). */
   const peerRpc = async (
-    headers: { get(name: string): string | null | undefined },
+    authenticate: () => void,
     bytes: Uint8Array,
   ): Promise<{ status: number; body: unknown }> => {
     try {
-      verifyPeerRequest(headers, bytes, ctx.membership, ctx.clock.now());
+      authenticate();
       const parsed = peerRequestSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)));
       if (!parsed.success) throw new ProtocolError("BAD_REQUEST", "bad peer request");
       if (parsed.data.action === "forward") {
@@ -95,14 +93,18 @@ export function createApp(ctx: NodeContext): NodeApp {
     }
   };
   app.post(PEER_RPC_PATH, limitBody(ctx.config.maxBodyBytes), async (c) => {
-    const r = await peerRpc(c.req.raw.headers, new Uint8Array(await c.req.arrayBuffer()));
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    const r = await peerRpc(
+      () => verifyPeerRequest(c.req.raw.headers, bytes, ctx.membership, ctx.clock.now()),
+      bytes,
+    );
     return c.json(r.body as object, r.status as 200);
   });
   const peerLinkRequest: PeerHandler = async (auth, bytes) => {
     const r =
       bytes.length > ctx.config.maxBodyBytes
         ? { status: 413, body: toErrorBody(new ProtocolError("PAYLOAD_TOO_LARGE")) }
-        : await peerRpc(headersOf(peerAuthHeaders(auth)), bytes);
+        : await peerRpc(() => verifyPeerAuth(auth, bytes, ctx.membership, ctx.clock.now()), bytes);
     return { status: r.status, contentType: "application/json", body: utf8Encode(JSON.stringify(r.body)) };
   };
 

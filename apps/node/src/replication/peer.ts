@@ -49,29 +49,63 @@ export function peerAuthHeaders(auth: LinkPeerAuth): Record<string, string> {
   };
 }
 
-/** Returns the registered sender, or throws UNAUTHORIZED / TIMESTAMP_OUT_OF_WINDOW. */
+/** Returns the registered sender, or throws UNAUTHORIZED / TIMESTAMP_OUT_OF_WINDOW / BAD_SIGNATURE. */
 export function verifyPeerRequest(
   headers: { get(name: string): string | null | undefined },
   body: Uint8Array,
   membership: Membership,
   now: number,
 ): NodeInfo {
-  const pk = headers.get("x-node-pubkey") ?? "";
-  const ts = headers.get("x-node-timestamp") ?? "";
   const sig = headers.get("x-node-signature") ?? "";
+  return checkPeerAuth(
+    headers.get("x-node-pubkey") ?? "",
+    headers.get("x-node-timestamp") ?? "",
+    () => {
+      try {
+        return fromBase64(sig);
+      } catch {
+        throw new ProtocolError("BAD_SIGNATURE", "bad peer signature");
+      }
+    },
+    body,
+    membership,
+    now,
+  );
+}
+
+/** verifyPeerRequest for the raw fields a node link's peer request carries. */
+export function verifyPeerAuth(
+  auth: LinkPeerAuth,
+  body: Uint8Array,
+  membership: Membership,
+  now: number,
+): NodeInfo {
+  return checkPeerAuth(
+    toHex(auth.pubkey),
+    String(auth.timestamp),
+    () => auth.signature,
+    body,
+    membership,
+    now,
+  );
+}
+
+/** The checks, in order: registered sender, timestamp window, signature (read only if needed). */
+function checkPeerAuth(
+  pk: string,
+  ts: string,
+  signature: () => Uint8Array,
+  body: Uint8Array,
+  membership: Membership,
+  now: number,
+): NodeInfo {
   const node = /^[0-9a-f]{64}$/.test(pk) ? membership.nodeByEd25519(pk) : undefined;
   if (!node) throw new ProtocolError("UNAUTHORIZED", "not a registered node");
   const t = Number(ts);
   if (!Number.isSafeInteger(t) || Math.abs(now - t) > PEER_CLOCK_TOLERANCE_MS) {
     throw new ProtocolError("TIMESTAMP_OUT_OF_WINDOW", "peer request timestamp out of window");
   }
-  let signature: Uint8Array;
-  try {
-    signature = fromBase64(sig);
-  } catch {
-    throw new ProtocolError("BAD_SIGNATURE", "bad peer signature");
-  }
-  if (!verify(signature, peerMessage(ts, body), fromHex(pk))) {
+  if (!verify(signature(), peerMessage(ts, body), fromHex(pk))) {
     throw new ProtocolError("BAD_SIGNATURE", "bad peer signature");
   }
   return node;
