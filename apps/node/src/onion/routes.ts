@@ -129,25 +129,30 @@ export function onionService(
   const busy = () => plainReply(503, "SERVICE_UNAVAILABLE", "Snode busy: too many onion requests in flight");
 
   let inFlight = 0;
+  /** runHop within the in-flight cap: over it, the busy reply, without reading the body. */
+  const admitHop = async (
+    read: () => Promise<Uint8Array>,
+    parse: (body: Uint8Array) => OnionHopInput | OnionReply,
+  ): Promise<OnionReply> => {
+    if (inFlight >= limits.maxInFlight) return busy();
+    inFlight++;
+    try {
+      return await runHop(read, parse);
+    } finally {
+      inFlight--;
+    }
+  };
   const app = new Hono();
   const handle =
     (parse: (body: Uint8Array) => OnionHopInput | OnionReply) =>
     async (c: Context): Promise<Response> => {
       const started = performance.now();
-      if (inFlight >= limits.maxInFlight) {
-        await c.req.raw.body?.cancel().catch(() => {});
-        return respond(busy(), started);
-      }
-      inFlight++;
-      let reply: OnionReply;
-      try {
-        reply = await runHop(
-          () => readBodyLimited(c.req.raw.body, c.req.header("content-length"), limits.maxBodyBytes),
-          parse,
-        );
-      } finally {
-        inFlight--;
-      }
+      let read = false;
+      const reply = await admitHop(() => {
+        read = true;
+        return readBodyLimited(c.req.raw.body, c.req.header("content-length"), limits.maxBodyBytes);
+      }, parse);
+      if (!read) await c.req.raw.body?.cancel().catch(() => {});
       return respond(reply, started);
     };
 
@@ -173,34 +178,16 @@ export function onionService(
       res.writeHead(reply.status, headers);
       res.end(body);
     };
-    if (inFlight >= limits.maxInFlight) {
-      send(busy());
-      return true;
-    }
-    inFlight++;
-    runHop(() => readIncomingLimited(req, limits.maxBodyBytes), parse)
-      .then(send, (err: unknown) => {
-        logger.warn({ err }, "onion request failed unexpectedly");
-        if (!res.headersSent) send(plainReply(500, "INTERNAL", "internal error"));
-      })
-      .finally(() => {
-        inFlight--;
-      });
+    admitHop(() => readIncomingLimited(req, limits.maxBodyBytes), parse).then(send, (err: unknown) => {
+      logger.warn({ err }, "onion request failed unexpectedly");
+      if (!res.headersSent) send(plainReply(500, "INTERNAL", "internal error"));
+    });
     return true;
   };
   /** A relay arriving on a node link: the `/sn/onion_request` handling, limits and metrics. */
   const relay: RelayHandler = async (body) => {
     const started = performance.now();
-    let reply: OnionReply;
-    if (inFlight >= limits.maxInFlight) reply = busy();
-    else {
-      inFlight++;
-      try {
-        reply = await runHop(() => Promise.resolve(body), parseRelayed);
-      } finally {
-        inFlight--;
-      }
-    }
+    const reply = await admitHop(() => Promise.resolve(body), parseRelayed);
     finish(reply, started);
     return reply;
   };
