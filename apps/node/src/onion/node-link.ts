@@ -51,6 +51,13 @@ export interface NodeLinkServer {
   close(forceAfterMs?: number): Promise<void>;
 }
 
+/** An accepted link: its requests being handled, and who waits for them to drain. */
+interface AcceptedLink {
+  socket: Socket;
+  inFlight: number;
+  drained?: () => void;
+}
+
 const SHUTTING_DOWN: LinkReply = {
   status: 503,
   contentType: "text/plain; charset=utf-8",
@@ -83,7 +90,7 @@ export function acceptNodeLinks(
     if (f.type === LinkFrameType.peer && handlers.peer) return handlers.peer(f.auth, f.body);
     return undefined;
   };
-  const links = new Set<{ socket: Socket; inFlight: number; drained?: () => void }>();
+  const links = new Set<AcceptedLink>();
   let closing = false;
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const wanted = req.url === NODE_LINK_PATH && req.headers.upgrade?.toLowerCase() === NODE_LINK_PROTOCOL;
@@ -97,7 +104,7 @@ export function acceptNodeLinks(
     socket.write(
       `HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: ${NODE_LINK_PROTOCOL}\r\n\r\n`,
     );
-    const link: { socket: Socket; inFlight: number; drained?: () => void } = { socket, inFlight: 0 };
+    const link: AcceptedLink = { socket, inFlight: 0 };
     links.add(link);
     const reader = new LinkFrameReader(opts.maxBodyBytes + LINK_FRAME_OVERHEAD);
     const onData = (chunk: Buffer) => {
@@ -260,12 +267,12 @@ class Link {
       return;
     }
     for (const f of frames) {
-      const p = f.type === LinkFrameType.reply ? this.pending.get(f.id) : undefined;
       if (f.type !== LinkFrameType.reply) {
         this.socket.destroy(); // an acceptor never sends requests
         this.fail(new Error("node link: unexpected frame"));
         return;
       }
+      const p = this.pending.get(f.id);
       if (!p) continue; // timed out already
       this.pending.delete(f.id);
       if (this.pending.size === 0) this.idleSince = Date.now();

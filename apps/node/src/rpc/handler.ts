@@ -235,12 +235,13 @@ export class RpcHandler {
     const peers = this.d.membership.peers();
     const body =
       raw && typeof raw === "object" && "method" in (raw as object) ? raw : { method, params: raw };
+    if (peers.length === 0) return;
     // Serialised and signed once for all peers.
-    const signed = peers.length > 0 ? this.d.peers.sign({ action: "forward", request: body }) : undefined;
+    const signed = this.d.peers.sign({ action: "forward", request: body });
     await Promise.all(
       peers.map(async (peer: NodeInfo) => {
         try {
-          const res = await this.d.peers.send(peer, signed!);
+          const res = await this.d.peers.send(peer, signed);
           const entry = (res.body as { swarm?: Record<string, unknown> })?.swarm?.[peer.pubkey_ed25519];
           swarm[peer.pubkey_ed25519] =
             res.status === 200 && entry
