@@ -1,10 +1,14 @@
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { existsSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { connect as tlsConnect } from "node:tls";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import { openMonitorStream } from "../src/monitor/client.ts";
 import { startNode } from "../src/node.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
 import { newAccount, nodeConfig, silent, storeParams, TestNet } from "./helpers/node-net.ts";
@@ -146,6 +150,44 @@ describe("graceful shutdown", () => {
     const again = await startNode(nodeConfig(node.ctx.config.dataDir, net.registry), { logger: silent });
     expect(again.ctx.store.count(Date.now())).toBe(1);
     await again.stop();
+  }, 20_000);
+
+  it("stop(): connections that never began a request are closed, over HTTP and HTTPS", async () => {
+    for (const http of [true, false]) {
+      const registry = join(net.dir, `unused-${http}-registry.json`);
+      await writeRegistryFile(registry, []);
+      const node = await startNode(
+        { ...nodeConfig(join(net.dir, `unused-${http}`), registry), http },
+        {
+          logger: silent,
+        },
+      );
+      const { port } = new URL(node.url);
+      // A client that connects (and, over TLS, shakes hands) but sends nothing and never hangs up.
+      const socket = http
+        ? connect(Number(port), "127.0.0.1")
+        : tlsConnect({ port: Number(port), host: "127.0.0.1", rejectUnauthorized: false });
+      await once(socket, http ? "connect" : "secureConnect");
+      const closed = once(socket, "close");
+      // And undici's own case: aborting a monitor stream leaves a spare connection open for 4 s.
+      const dispatcher = new Agent({ connect: { rejectUnauthorized: false } });
+      const abort = new AbortController();
+      const stream = await openMonitorStream(
+        (input, init) => undiciFetch(input as string, { ...(init as object), dispatcher }) as never,
+        node.url,
+        [],
+        { signal: abort.signal },
+      );
+      expect((await stream.next()).value?.event).toBe("subscribed");
+      abort.abort();
+      await new Promise((r) => setTimeout(r, 100));
+      const t0 = performance.now();
+      await node.stop();
+      await closed;
+      // Not by the 10 s forced close, nor by the clients' keep-alive timeouts.
+      expect(performance.now() - t0).toBeLessThan(2_000);
+      await dispatcher.close();
+    }
   }, 20_000);
 
   it("SIGTERM: the node process finishes the request in flight and exits 0", async () => {

@@ -21,3 +21,4 @@ export {
 } from "./onion.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
 export { exitOnSignals, type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
+export { trackUnusedConnections } from "./unused-connections.ts";

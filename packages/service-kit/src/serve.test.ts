@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { connect } from "node:net";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { startServer } from "./serve.ts";
@@ -35,6 +37,23 @@ describe("startServer", () => {
     expect(await slow).toBe("done");
     await closing;
     expect(closed).toBe(true);
+  });
+
+  it("close() does not wait for connections that never began a request", async () => {
+    const server = await startServer(
+      new Hono().get("/", (c) => c.text("ok")),
+      { port: 0 },
+    );
+    // A client that connects, sends nothing and never hangs up (undici keeps such a spare
+    // connection for its keep-alive timeout after an aborted request).
+    const socket = connect(server.port, "127.0.0.1");
+    await once(socket, "connect");
+    const closed = once(socket, "close");
+    const t0 = performance.now();
+    await server.close();
+    await closed;
+    // Not by the 10 s grace period.
+    expect(performance.now() - t0).toBeLessThan(2_000);
   });
 
   it("cuts connections still open after the grace period", async () => {
