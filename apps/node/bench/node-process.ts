@@ -7,7 +7,8 @@
  *   start-floor {reply, fastPath} → url of a bare node:http server that reads each body and
  *   answers `reply` (the HTTP floor: what any node.js server pays per request on this machine);
  *   with fastPath, through the node's storage RPC fast path with an RPC that only returns `reply`
- *   start-pipeline {dir} → url of the store pipeline floor (bench/store-pipeline.ts)
+ *   start-pipeline {dir, cryptoThread?} → url of the store pipeline floor (bench/store-pipeline.ts),
+ *   its crypto on a worker thread with cryptoThread; pipeline-crypto-cpu → that thread's CPU seconds
  * Only the node runs here, so its CPU time is the node's own.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -20,18 +21,20 @@ import { type RunningNode, startNode } from "../src/node.ts";
 import { storageRpcFastPath } from "../src/rpc/http-fast-path.ts";
 import { nodeConfig, silent } from "../test/helpers/node-net.ts";
 import { cryptoLimit, type LimitKind } from "./crypto-limit.ts";
-import { startStorePipeline } from "./store-pipeline.ts";
+import { type StorePipeline, startStorePipeline } from "./store-pipeline.ts";
 
 type Command =
   | { id: number; cmd: "start"; dir: string; registry: string; name: string }
   | { id: number; cmd: "refresh" | "cpu" | "threads" | "profile-start" | "stop" }
   | { id: number; cmd: "profile-stop"; path: string }
   | { id: number; cmd: "start-floor"; reply: string; fastPath?: boolean }
-  | { id: number; cmd: "start-pipeline"; dir: string }
+  | { id: number; cmd: "start-pipeline"; dir: string; cryptoThread?: boolean }
+  | { id: number; cmd: "pipeline-crypto-cpu" }
   | { id: number; cmd: "limit"; kind: LimitKind; ms: number };
 
 let node: RunningNode | undefined;
 let inspector: Session | undefined;
+let pipelineCryptoThread: StorePipeline | undefined;
 
 async function run(c: Command): Promise<unknown> {
   switch (c.cmd) {
@@ -72,9 +75,15 @@ async function run(c: Command): Promise<unknown> {
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     }
     case "start-pipeline": {
-      const url = await startStorePipeline(join(c.dir, "pipeline.db"));
-      return url;
+      const cryptoThread = c.cryptoThread ?? false;
+      const p = await startStorePipeline(join(c.dir, cryptoThread ? "pipeline-thread.db" : "pipeline.db"), {
+        cryptoThread,
+      });
+      if (cryptoThread) pipelineCryptoThread = p;
+      return p.url;
     }
+    case "pipeline-crypto-cpu":
+      return (await pipelineCryptoThread?.cryptoThreadSeconds()) ?? 0;
     case "refresh":
       await node?.refreshRegistry();
       return null;

@@ -106,6 +106,9 @@ const retrieveOk = (status: number, body: Buffer) => {
 interface Round {
   store: LoadResult;
   pipeline: LoadResult;
+  /** The floor with its crypto on a worker thread, and that thread's CPU seconds in the run. */
+  pipelineThread: LoadResult;
+  cryptoThreadSeconds: number;
   retrieve: LoadResult;
   verify: number;
   sign: number;
@@ -115,8 +118,11 @@ const limitsNow = async () => {
   return { verify: v.perCpuSecond, sign: s.perCpuSecond };
 };
 const pipelineUrl = await node.call<string>("start-pipeline", { dir: net.dir });
+const pipelineThreadUrl = await node.call<string>("start-pipeline", { dir: net.dir, cryptoThread: true });
+const cryptoThreadSeconds = () => node.call<number>("pipeline-crypto-cpu");
 await run(node.url, storeBodies(WARM), storeOk); // warm-up: JIT, SQLite pages
 await run(pipelineUrl, storeBodies(WARM, false), storeOk);
+await run(pipelineThreadUrl, storeBodies(WARM, false), storeOk);
 await run(node.url, retrieveBodies(WARM), retrieveOk);
 const rounds: Round[] = [];
 for (let i = 0; i < ROUNDS; i++) {
@@ -124,11 +130,16 @@ for (let i = 0; i < ROUNDS; i++) {
   const store = await run(node.url, storeBodies(TOTAL), storeOk, i === 0 ? "store" : undefined);
   // The store pipeline floor: only the steps no store can skip (bench/store-pipeline.ts).
   const pipeline = await run(pipelineUrl, storeBodies(TOTAL, false), storeOk);
+  const thread0 = await cryptoThreadSeconds();
+  const pipelineThread = await run(pipelineThreadUrl, storeBodies(TOTAL, false), storeOk);
+  const thread1 = await cryptoThreadSeconds();
   const retrieve = await run(node.url, retrieveBodies(TOTAL), retrieveOk, i === 0 ? "retrieve" : undefined);
   const after = await limitsNow();
   rounds.push({
     store,
     pipeline,
+    pipelineThread,
+    cryptoThreadSeconds: thread1 - thread0,
     retrieve,
     verify: (before.verify + after.verify) / 2,
     sign: (before.sign + after.sign) / 2,
@@ -201,6 +212,12 @@ line(
   "verify + sign",
 );
 line(
+  "store pipeline floor, its verify + sign on a worker thread",
+  (r) => r.pipelineThread,
+  storeLimit,
+  "verify + sign",
+);
+line(
   "authenticated retrieve (1 message)",
   (r) => r.retrieve,
   (r) => r.verify,
@@ -234,6 +251,16 @@ split(
   (r) => r.retrieve,
   (r) => us(r.verify),
 );
+{
+  // Measured, not subtracted: the crypto thread's CPU, and everything else the floor costs.
+  const per = (r: Round, s: number) => (s / r.pipelineThread.requests) * 1e6;
+  const crypto = median(rounds.map((r) => per(r, r.cryptoThreadSeconds)));
+  const rest = median(rounds.map((r) => per(r, r.pipelineThread.nodeCpuSeconds - r.cryptoThreadSeconds)));
+  const loop = median(rounds.map((r) => us(r.verify) + us(r.sign)));
+  console.log(
+    `store pipeline floor with its crypto on a worker thread (µs/req, medians): crypto thread ${crypto.toFixed(0)} (tight loop ${loop.toFixed(0)}) + everything else ${rest.toFixed(0)}; a 1.5× ratio leaves ${(loop / 2).toFixed(0)} for everything else`,
+  );
+}
 console.log(
   `crypto on the node's functions, ops/s per core: ed25519 verify (libsodium) ${fmt(verify.perCpuSecond)}, sign (node:crypto) ${fmt(sign.perCpuSecond)}, ed25519→x25519 ${fmt(convert.perCpuSecond)} (cached per key)`,
 );
