@@ -1,6 +1,5 @@
 export { configFromEnv, type NodeConfig, nodeEnvSchema } from "./config.ts";
 export type { NodeContext } from "./deps.ts";
-export * from "./monitor/index.ts";
 export { type RunningNode, type StartNodeOptions, startNode } from "./node.ts";
 export { PEER_RPC_PATH, signPeerRequest } from "./replication/peer.ts";
 export { RpcHandler } from "./rpc/handler.ts";

@@ -1,6 +1,6 @@
+import { MonitorErrorCode } from "@session/protocol";
 import { describe, expect, it } from "vitest";
 import { MonitorHub } from "../src/monitor/hub.ts";
-import { MonitorErrorCode } from "../src/monitor/schema.ts";
 
 /** A verifier that accepts everything: these tests are about bookkeeping, not signatures. */
 const acceptAll = { verify: () => true, ed25519PubkeyToX25519: (k: Uint8Array) => k };

@@ -4,22 +4,20 @@ import { type IncomingMessage, request } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { toBase64, toHex } from "@session/crypto";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type MonitorStreamEvent,
-  openMonitorStream,
-  renewMonitorSubscriptions,
-} from "../src/monitor/client.ts";
-import type { StoredMessage } from "../src/monitor/hub.ts";
-import { createMonitorService, type MonitorService } from "../src/monitor/routes.ts";
 import {
   MONITOR_EXPIRY_MS,
+  type MonitorStreamEvent,
   type MonitorSubscriptionJson,
   monitorMessageEventSchema,
   monitorSignatureMessage,
   monitorSubscribedEventSchema,
-} from "../src/monitor/schema.ts";
+  openMonitorStream,
+  renewMonitorSubscriptions,
+} from "@session/protocol";
+import pino from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StoredMessage } from "../src/monitor/hub.ts";
+import { createMonitorService, type MonitorService } from "../src/monitor/routes.ts";
 import { newAccount, type TestAccount } from "./helpers/accounts.ts";
 import { openSse } from "./helpers/sse.ts";
 

@@ -1,8 +1,12 @@
 import { fromBase64, sign, toBase64, toHex, utf8Decode, utf8Encode } from "@session/crypto";
-import { type EncType, encodeV4Request, swarmIdToHex } from "@session/protocol";
+import {
+  type EncType,
+  encodeV4Request,
+  monitorSignatureMessage,
+  openMonitorStream,
+  swarmIdToHex,
+} from "@session/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openMonitorStream } from "../src/monitor/client.ts";
-import { monitorSignatureMessage } from "../src/monitor/schema.ts";
 import type { RunningNode } from "../src/node.ts";
 import { newAccount, retrieveParams, storeParams, TestNet } from "./helpers/node-net.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";

@@ -1,6 +1,7 @@
 export * from "./bencode.ts";
 export * from "./errors.ts";
 export * from "./message-hash.ts";
+export * from "./monitor/index.ts";
 export * from "./namespaces.ts";
 export * from "./onion/index.ts";
 export * from "./proto/index.ts";

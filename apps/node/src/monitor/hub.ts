@@ -7,7 +7,7 @@ import {
   MonitorErrorCode,
   type MonitorMessageEvent,
   type MonitorSubscribeResult,
-} from "./schema.ts";
+} from "@session/protocol";
 import { checkSubscription } from "./verify.ts";
 
 /** A message just stored, as the node's `stored` event carries it. */

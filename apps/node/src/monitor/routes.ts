@@ -1,17 +1,20 @@
 import type { EventEmitter } from "node:events";
-import { fromZodError, ProtocolError, type SignatureVerifier, toErrorBody } from "@session/protocol";
+import {
+  fromZodError,
+  MONITOR_STREAM_PATH,
+  MONITOR_SUBSCRIBE_PATH,
+  monitorStreamRequestSchema,
+  monitorSubscribeRequestSchema,
+  ProtocolError,
+  type SignatureVerifier,
+  toErrorBody,
+} from "@session/protocol";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { readBodyLimited } from "../onion/http.ts";
 import { MonitorHub, type MonitorLimits, type MonitorStream, type StoredMessage } from "./hub.ts";
-import {
-  MONITOR_STREAM_PATH,
-  MONITOR_SUBSCRIBE_PATH,
-  monitorStreamRequestSchema,
-  monitorSubscribeRequestSchema,
-} from "./schema.ts";
 import { ed25519Verifier } from "./signature-verifier.ts";
 
 /** The node:http response behind a Hono context served by @hono/node-server. */
@@ -67,7 +70,7 @@ function errorResponse(c: Context, err: unknown): Response {
 
 /**
  * Monitor API for the push server (replaces oxenss's OxenMQ `monitor.messages`): see
- * apps/node/docs/monitor.md. `POST /monitor/v1/stream` opens a Server-Sent-Events stream with
+ * packages/protocol/docs/monitor.md. `POST /monitor/v1/stream` opens a Server-Sent-Events stream with
  * signed subscriptions; `POST /monitor/v1/subscribe` adds or renews subscriptions on it.
  */
 export function createMonitorService(ctx: MonitorRouteContext, options: MonitorOptions = {}): MonitorService {

@@ -1,13 +1,6 @@
 import { fromBase64, fromHex } from "@session/crypto";
 import {
   type AuthRequirement,
-  ProtocolError,
-  parseUserPubkey,
-  type SignatureVerifier,
-  SubaccountAccess,
-  verifyAuth,
-} from "@session/protocol";
-import {
   MONITOR_SIG_MAX_AGE_MS,
   MONITOR_SIG_MAX_FUTURE_MS,
   MonitorErrorCode,
@@ -15,7 +8,12 @@ import {
   type MonitorSubscription,
   monitorSignatureMessage,
   monitorSubscriptionSchema,
-} from "./schema.ts";
+  ProtocolError,
+  parseUserPubkey,
+  type SignatureVerifier,
+  SubaccountAccess,
+  verifyAuth,
+} from "@session/protocol";
 
 /** A subscription that passed every check: who, which namespaces, whether data is wanted. */
 export interface VerifiedSubscription {

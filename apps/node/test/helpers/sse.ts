@@ -1,4 +1,4 @@
-import { type MonitorStreamEvent, readMonitorEvents } from "../../src/monitor/client.ts";
+import { type MonitorStreamEvent, readMonitorEvents } from "@session/protocol";
 
 /**
  * Opens a monitor stream with a raw fetch (so tests see status and headers) and reads it with

@@ -4,10 +4,10 @@ import {
   type MonitorMessageEvent,
   type MonitorSubscribeResult,
   type MonitorSubscriptionJson,
+  type NodeInfo,
   openMonitorStream,
   renewMonitorSubscriptions,
-} from "@session/node";
-import type { NodeInfo } from "@session/protocol";
+} from "@session/protocol";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Subscription, SubscriptionRepo } from "../db/repo.ts";

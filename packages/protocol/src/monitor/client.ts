@@ -1,5 +1,5 @@
-import { type ErrorCode, errorTable, ProtocolError } from "@session/protocol";
 import type { z } from "zod";
+import { type ErrorCode, errorTable, ProtocolError } from "../errors.ts";
 import {
   MONITOR_STREAM_PATH,
   MONITOR_SUBSCRIBE_PATH,

@@ -4,9 +4,10 @@ import { z } from "zod";
 /*
  * Wire shapes of the monitor API (our HTTP replacement for oxen-storage-server's OxenMQ
  * `monitor.messages` / `notify.message`, server/mqbase.cpp and snode/service_node.cpp).
- * The push server imports these from "@session/node". Field names follow the push server's own
- * subscription request (session-push-notification-server spns/hive/subscription.cpp), the
- * signed string and its rules follow oxenss exactly. Documented in apps/node/docs/monitor.md.
+ * The node serves them (apps/node/src/monitor), the push server consumes them. Field names follow
+ * the push server's own subscription request (session-push-notification-server
+ * spns/hive/subscription.cpp), the signed string and its rules follow oxenss exactly. Documented
+ * in packages/protocol/docs/monitor.md.
  */
 
 export const MONITOR_STREAM_PATH = "/monitor/v1/stream";
