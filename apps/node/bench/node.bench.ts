@@ -146,6 +146,51 @@ for (let i = 0; i < ROUNDS; i++) {
   });
 }
 
+// A large inbox: one account with INBOX messages, retrieved with the default limits (no
+// max_count or max_size: a fifth of RETRIEVE_MAX_SIZE), as a client that was offline does.
+const INBOX = Number(process.env.BENCH_INBOX ?? 10_000);
+const inboxOwner = newAccount();
+await run(
+  node.url,
+  Array.from({ length: INBOX }, () => {
+    const now = Date.now();
+    const params = {
+      pubkey: inboxOwner.sessionId,
+      namespace: 1,
+      timestamp: now,
+      sig_timestamp: now,
+      ttl: 600_000,
+    };
+    return JSON.stringify({
+      method: "store",
+      params: signed(inboxOwner, "store", { ...params, data: toBase64(randomBytes(1024)) }),
+    });
+  }),
+  storeOk,
+);
+let inboxReplyMessages = 0;
+const inbox = await runLoad({
+  url: node.url,
+  path: "/storage_rpc/v1",
+  bodies: Array.from({ length: 40 }, () =>
+    JSON.stringify({
+      method: "retrieve",
+      params: signed(inboxOwner, "retrieve", {
+        pubkey: inboxOwner.sessionId,
+        namespace: 1,
+        timestamp: Date.now(),
+      }),
+    }),
+  ),
+  concurrency: 2,
+  contentType: "application/json",
+  measured: [node],
+  check: (status, body) => {
+    ok("inbox retrieve")(status, body);
+    inboxReplyMessages = (JSON.parse(body.toString()) as { messages: unknown[] }).messages.length;
+  },
+});
+
 // The floors, fed the same store bodies and answering with a store reply's size.
 const reply = JSON.stringify({
   swarm: { ["0".repeat(64)]: { hash: "h".repeat(43), signature: "s".repeat(88), expiry: 1 } },
@@ -222,6 +267,9 @@ line(
   (r) => r.retrieve,
   (r) => r.verify,
   "verify",
+);
+console.log(
+  `retrieve from a ${INBOX}-message inbox, default limits (${inboxReplyMessages} messages of 1 KiB per reply): ${((inbox.nodeCpuSeconds / inbox.requests) * 1e3).toFixed(1)} ms node CPU per request, p50 ${inbox.p50.toFixed(1)} ms`,
 );
 for (const [name, r] of [
   ["HTTP floor, bare node:http", bare],

@@ -155,10 +155,12 @@ export class MessageStore {
       if (last) afterId = last.id;
     }
     const cap = (limits.maxCount ?? 10_000) + 1;
-    const rows = this.hot.after.all(owner, namespace, afterId, now, cap) as MessageRow[];
     const out: MessageRow[] = [];
     let size = 0;
-    for (const r of rows) {
+    // Rows are read one by one and the reading stops at the first that does not fit: a default
+    // retrieve from a large inbox returns ~1100 messages of 1 KiB and must not load the 10 001
+    // the count cap allows (leaving the loop early resets the statement).
+    for (const r of this.hot.after.iterate(owner, namespace, afterId, now, cap) as Iterable<MessageRow>) {
       // Sizes are counted as the base64 the reply carries, as oxenss does.
       const s = Math.ceil(r.data.length / 3) * 4 + r.hash.length;
       if (limits.maxCount !== undefined && out.length >= limits.maxCount)
