@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { ReplicationPage } from "./replication/sync.ts";
 
 const flag = z
   .enum(["1", "0", "true", "false", "yes", "no", ""])
@@ -48,6 +49,8 @@ export interface NodeConfig {
   sweepIntervalMs: number;
   maxBodyBytes: number;
   rateLimit: { perSecond: number; burst: number };
+  /** Size of one catch-up or rebalancing request (default DEFAULT_REPLICATION_PAGE; tests make it small). */
+  replicationPage?: ReplicationPage | undefined;
   /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
   nodeLinks?: boolean | undefined;
   logLevel: string;

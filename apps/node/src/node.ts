@@ -21,7 +21,7 @@ import { dispatcherPost } from "./onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
 import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
 import { peerClient } from "./replication/peer.ts";
-import { SwarmSync } from "./replication/sync.ts";
+import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
 import { RpcHandler } from "./rpc/handler.ts";
 import { createApp } from "./server.ts";
 import { SubaccountRevocations } from "./storage/revocations.ts";
@@ -147,6 +147,14 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     clock,
     logger,
     onImported: (m) => events.emit("stored", { ...m, pubkey: m.owner }),
+    // An import page must fit the receiving node's body limit (the same setting network-wide).
+    page: {
+      messages: config.replicationPage?.messages ?? DEFAULT_REPLICATION_PAGE.messages,
+      bytes: Math.min(
+        config.replicationPage?.bytes ?? DEFAULT_REPLICATION_PAGE.bytes,
+        Math.floor(config.maxBodyBytes / 2),
+      ),
+    },
   });
   const ctx: NodeContext = {
     config,

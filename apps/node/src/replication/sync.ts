@@ -1,4 +1,5 @@
 import { fromBase64, toBase64 } from "@session/crypto";
+import type { NodeInfo } from "@session/protocol";
 import { ProtocolError } from "@session/protocol";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -29,11 +30,44 @@ export const peerRequestSchema = z.discriminatedUnion("action", [
     messages: z.array(wireMessage).max(10_000),
     revocations: wireRevocations,
   }),
-  z.object({ action: z.literal("sync") }),
+  // `after`: the cursor a previous page answered as `next` (absent: from the start).
+  z.object({ action: z.literal("sync"), after: z.number().int().nonnegative().optional() }),
 ]);
 export type PeerRequest = z.infer<typeof peerRequestSchema>;
 
-const toWire = (m: StoredMessage) => ({ ...m, data: toBase64(m.data) });
+/** A sync answer: one page of messages, and the cursor of the next page when there is one. */
+const syncPageSchema = z.object({
+  messages: z.array(wireMessage),
+  revocations: wireRevocations,
+  next: z.number().int().nonnegative().optional(),
+});
+
+/**
+ * How much one replication request carries (a sync answer, a rebalancing import). Pages keep
+ * every request within the peers' body limit and the time it takes within its timeout, however
+ * many messages a swarm holds.
+ */
+export interface ReplicationPage {
+  messages: number;
+  /** Body bytes: each message's base64 data plus 256 for its other fields. */
+  bytes: number;
+}
+export const DEFAULT_REPLICATION_PAGE: ReplicationPage = { messages: 5000, bytes: 4 << 20 };
+/** Rows read per query while paging. */
+const SCAN_ROWS = 1000;
+/** Rows one sync answer may look at, kept or not (a table of mostly foreign rows). */
+const MAX_SCAN_ROWS = 50_000;
+
+/** What a message adds to a request body: its base64 data and, generously, its other fields. */
+const wireBytes = (m: StoredMessage) => Math.ceil(m.data.length / 3) * 4 + 256;
+const toWire = (m: StoredMessage) => ({
+  hash: m.hash,
+  owner: m.owner,
+  namespace: m.namespace,
+  timestamp: m.timestamp,
+  expiry: m.expiry,
+  data: toBase64(m.data),
+});
 const fromWire = (m: z.infer<typeof wireMessage>): StoredMessage => ({ ...m, data: fromBase64(m.data) });
 const revocationToWire = (r: Revocation) => ({
   owner: r.owner,
@@ -55,6 +89,8 @@ const revocationFromWire = (r: z.infer<typeof wireRevocation>): Revocation => ({
  * Subaccount revocations go along with their account's messages both ways (oxenss keeps them
  * only on the nodes that received the revoke; moving them keeps a revoked token refused after
  * the account changes swarm or a member returns).
+ * Both walk the table in row order, a page at a time (`ReplicationPage`): neither side ever holds
+ * more than a page in memory or sends more than a page in one request.
  */
 export class SwarmSync {
   constructor(
@@ -66,17 +102,46 @@ export class SwarmSync {
       clock: { now(): number };
       logger: Logger;
       onImported?: (m: StoredMessage) => void;
+      page?: ReplicationPage;
     },
   ) {}
+
+  private get page(): ReplicationPage {
+    return this.d.page ?? DEFAULT_REPLICATION_PAGE;
+  }
+
+  /** One page of our swarm's live messages after row `after`, with the next page's cursor. */
+  private syncPage(after: number, now: number) {
+    const out: StoredMessage[] = [];
+    let bytes = 0;
+    let scanned = 0;
+    let cursor = after;
+    for (;;) {
+      const rows = this.d.store.liveAfter(cursor, now, SCAN_ROWS);
+      for (const r of rows) {
+        cursor = r.id;
+        scanned++;
+        if (this.d.membership.isMine(r.owner)) {
+          out.push(r);
+          bytes += wireBytes(r);
+        }
+        if (out.length >= this.page.messages || bytes >= this.page.bytes || scanned >= MAX_SCAN_ROWS)
+          return { messages: out, next: cursor };
+      }
+      if (rows.length < SCAN_ROWS) return { messages: out, next: undefined };
+    }
+  }
 
   /** Answers a peer's `sync` and `import` actions (`forward` is the RPC handler's). */
   handlePeer(req: PeerRequest): unknown {
     const now = this.d.clock.now();
     if (req.action === "sync") {
-      const mine = this.d.store.owners(now).filter((o) => this.d.membership.isMine(o));
+      const page = this.syncPage(req.after ?? 0, now);
+      const owners = [...new Set(page.messages.map((m) => m.owner))];
       return {
-        messages: this.d.store.messagesOf(mine, now).map(toWire),
-        revocations: this.d.revocations.of(mine).map(revocationToWire),
+        messages: page.messages.map(toWire),
+        revocations: this.d.revocations.of(owners).map(revocationToWire),
+        ...(page.next !== undefined ? { next: page.next } : {}),
       };
     }
     if (req.action === "import") {
@@ -101,62 +166,103 @@ export class SwarmSync {
     throw new ProtocolError("BAD_REQUEST", "unexpected peer action");
   }
 
+  /** Pulls every live message of our swarm from each peer, a page at a time. */
   async catchUp(): Promise<number> {
     let got = 0;
     for (const peer of this.d.membership.peers()) {
+      let after = 0;
+      let pages = 0;
       try {
-        const res = await this.d.peers.post(peer, { action: "sync" }, 15_000);
-        if (res.status !== 200) continue;
-        const parsed = z
-          .object({ messages: z.array(wireMessage), revocations: wireRevocations })
-          .safeParse(res.body);
-        if (!parsed.success) continue;
-        const now = this.d.clock.now();
-        for (const w of parsed.data.messages) {
-          if (w.expiry > now && this.d.membership.isMine(w.owner) && this.d.store.store(fromWire(w))) got++;
+        for (;;) {
+          const res = await this.d.peers.post(peer, { action: "sync", after }, 15_000);
+          if (res.status !== 200) break;
+          const parsed = syncPageSchema.safeParse(res.body);
+          if (!parsed.success) break;
+          const now = this.d.clock.now();
+          for (const w of parsed.data.messages) {
+            if (w.expiry > now && this.d.membership.isMine(w.owner) && this.d.store.store(fromWire(w))) got++;
+          }
+          // After the page's messages: revocations are kept only for accounts with messages here.
+          this.d.revocations.import(
+            (parsed.data.revocations ?? [])
+              .filter((r) => this.d.membership.isMine(r.owner))
+              .map(revocationFromWire),
+          );
+          pages++;
+          const next = parsed.data.next;
+          // A peer's cursor must move forward, or its pages would never end.
+          if (next === undefined || next <= after) break;
+          after = next;
+          if (pages % 10 === 0) this.d.logger.info({ pages, messages: got }, "catching up from a swarm peer");
         }
-        this.d.revocations.import(
-          (parsed.data.revocations ?? [])
-            .filter((r) => this.d.membership.isMine(r.owner))
-            .map(revocationFromWire),
-        );
       } catch (err) {
-        this.d.logger.debug({ err: String(err) }, "catch-up from a peer failed");
+        this.d.logger.debug({ err: String(err), pages }, "catch-up from a peer failed");
       }
     }
     if (got > 0) this.d.logger.info({ messages: got }, "caught up from swarm peers");
     return got;
   }
 
+  /**
+   * Pushes the messages whose owner now maps to another swarm to that swarm, a page per import
+   * request, and deletes each page here once a member of that swarm accepted it. A page no member
+   * accepted stays, for the next membership change or restart.
+   */
   async rebalance(): Promise<number> {
     const now = this.d.clock.now();
-    const foreign = this.d.store.owners(now).filter((o) => !this.d.membership.isMine(o));
+    const buckets = new Map<bigint, { members: NodeInfo[]; messages: StoredMessage[]; bytes: number }>();
     let moved = 0;
-    const bySwarm = new Map<bigint, string[]>();
-    for (const o of foreign) {
-      const s = this.d.membership.swarmOf(o);
-      if (s) bySwarm.set(s.id, [...(bySwarm.get(s.id) ?? []), o]);
-    }
-    for (const [id, owners] of bySwarm) {
-      const members = this.d.membership.swarmOf(owners[0]!)?.members ?? [];
-      const messages = this.d.store.messagesOf(owners, now).map(toWire);
-      const revocations = this.d.revocations.of(owners).map(revocationToWire);
+    let kept = 0;
+    const push = async (swarm: bigint, b: { members: NodeInfo[]; messages: StoredMessage[] }) => {
+      const owners = [...new Set(b.messages.map((m) => m.owner))];
+      const body = {
+        action: "import",
+        messages: b.messages.map(toWire),
+        revocations: this.d.revocations.of(owners).map(revocationToWire),
+      };
       let accepted = false;
-      for (const m of members) {
+      for (const m of b.members) {
         try {
-          const res = await this.d.peers.post(m, { action: "import", messages, revocations }, 15_000);
+          const res = await this.d.peers.post(m, body, 15_000);
           if (res.status === 200) accepted = true;
         } catch (err) {
-          this.d.logger.debug({ err: String(err), swarm: id.toString(16) }, "push to new swarm failed");
+          this.d.logger.debug({ err: String(err), swarm: swarm.toString(16) }, "push to new swarm failed");
         }
       }
       if (accepted) {
-        this.d.store.deleteOwners(owners);
-        this.d.revocations.dropOrphans();
-        moved += messages.length;
+        this.d.store.deleteByHash(b.messages.map((m) => m.hash));
+        moved += b.messages.length;
+      } else kept += b.messages.length;
+    };
+    let cursor = 0;
+    for (;;) {
+      const rows = this.d.store.liveAfter(cursor, now, SCAN_ROWS);
+      for (const r of rows) {
+        cursor = r.id;
+        if (this.d.membership.isMine(r.owner)) continue;
+        const swarm = this.d.membership.swarmOf(r.owner);
+        if (!swarm) continue;
+        let b = buckets.get(swarm.id);
+        if (!b) {
+          b = { members: swarm.members, messages: [], bytes: 0 };
+          buckets.set(swarm.id, b);
+        }
+        b.messages.push(r);
+        b.bytes += wireBytes(r);
+        if (b.messages.length >= this.page.messages || b.bytes >= this.page.bytes) {
+          buckets.delete(swarm.id);
+          await push(swarm.id, b);
+        }
       }
+      if (rows.length < SCAN_ROWS) break;
     }
-    if (moved > 0) this.d.logger.info({ messages: moved }, "moved messages to their new swarm");
+    for (const [swarm, b] of buckets) await push(swarm, b);
+    if (moved > 0) {
+      this.d.revocations.dropOrphans();
+      this.d.logger.info({ messages: moved }, "moved messages to their new swarm");
+    }
+    if (kept > 0)
+      this.d.logger.warn({ messages: kept }, "no member of their new swarm took these messages yet");
     return moved;
   }
 }

@@ -281,33 +281,33 @@ export class MessageStore {
     return this.db.delete(messages).where(lte(messages.expiry, now)).run().changes;
   }
 
-  owners(now: number): string[] {
-    return this.db
-      .selectDistinct({ owner: messages.owner })
-      .from(messages)
-      .where(gt(messages.expiry, now))
-      .all()
-      .map((r) => r.owner);
-  }
-
-  /** Live messages of the given owners (replication, rebalancing, catch-up). */
-  messagesOf(owners: readonly string[], now: number): StoredMessage[] {
-    if (owners.length === 0) return [];
+  /**
+   * Live messages stored after row `afterId`, in row (arrival) order, at most `limit`: the pages
+   * catch-up and rebalancing walk the table in. `id` is the cursor for the next page.
+   */
+  liveAfter(afterId: number, now: number, limit: number): (StoredMessage & { id: number })[] {
     return this.db
       .select()
       .from(messages)
-      .where(and(inArray(messages.owner, [...owners]), gt(messages.expiry, now)))
+      .where(and(gt(messages.id, afterId), gt(messages.expiry, now)))
       .orderBy(asc(messages.id))
+      .limit(limit)
       .all()
-      .map(toStored);
+      .map((r) => ({ ...toStored(r), id: r.id }));
   }
 
-  deleteOwners(owners: readonly string[]): number {
-    if (owners.length === 0) return 0;
-    return this.db
-      .delete(messages)
-      .where(inArray(messages.owner, [...owners]))
-      .run().changes;
+  /** Deletes messages by hash, whatever their owner (messages moved to another swarm). */
+  deleteByHash(hashes: readonly string[]): number {
+    let n = 0;
+    this.db.transaction((tx) => {
+      for (let i = 0; i < hashes.length; i += 500) {
+        n += tx
+          .delete(messages)
+          .where(inArray(messages.hash, hashes.slice(i, i + 500)))
+          .run().changes;
+      }
+    });
+    return n;
   }
 
   count(now: number): number {

@@ -23,8 +23,10 @@ export function nodeConfig(
   });
 }
 
-/** N in-process nodes on loopback sharing one static registry file. */
+/** N in-process nodes on loopback sharing one static registry file; `extra` goes into every config. */
 export class TestNet {
+  constructor(readonly extra: Partial<NodeConfig> = {}) {}
+
   readonly dir = mkdtempSync(join(tmpdir(), "session-net-"));
   readonly registry = join(this.dir, "registry.json");
   nodes: RunningNode[] = [];
@@ -42,7 +44,7 @@ export class TestNet {
   async startOne(
     name = `n${this.nodes.length}-${Math.random().toString(36).slice(2, 6)}`,
   ): Promise<RunningNode> {
-    const node = await startNode(nodeConfig(join(this.dir, name), this.registry), {
+    const node = await startNode(nodeConfig(join(this.dir, name), this.registry, this.extra), {
       logger: silent,
       clock: { now: () => this.clock.now() },
     });
