@@ -28,6 +28,9 @@ import { SubaccountRevocations } from "./storage/revocations.ts";
 import { MessageStore } from "./storage/store.ts";
 import { fileRegistry, httpRegistry, Membership, type RegistrySource } from "./swarm/membership.ts";
 
+/** Expired rows one sweep statement removes. */
+const SWEEP_STEP = 5000;
+
 export interface RunningNode {
   url: string;
   keys: AccountKeys;
@@ -254,9 +257,27 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   };
   await refreshRegistry();
   const registryTimer = setInterval(() => void refreshRegistry(), config.registry.pollMs);
+  // Expired messages go in steps of SWEEP_STEP rows, yielding between them, so a large backlog
+  // (a node back after days) does not hold the event loop; one sweep runs at a time.
+  let sweeping: Promise<void> | undefined;
+  let stopped = false;
   const sweepTimer = setInterval(() => {
-    swept.inc(store.sweep(clock.now()));
-    revocations.dropOrphans();
+    sweeping ??= (async () => {
+      try {
+        for (;;) {
+          const n = store.sweep(clock.now(), SWEEP_STEP);
+          swept.inc(n);
+          if (n < SWEEP_STEP) break;
+          await new Promise((r) => setImmediate(r));
+          if (stopped) return;
+        }
+        revocations.dropOrphans();
+      } catch (err) {
+        logger.warn({ err: String(err) }, "sweep failed");
+      } finally {
+        sweeping = undefined;
+      }
+    })();
   }, config.sweepIntervalMs);
   registryTimer.unref();
   sweepTimer.unref();
@@ -273,6 +294,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       stopping ??= (async () => {
         clearInterval(registryTimer);
         clearInterval(sweepTimer);
+        stopped = true;
         monitor.close();
         // Stop accepting; finish requests in flight. Idle keep-alive sockets close at once, and so
         // does each one whose request completes (node:http would otherwise keep it for its
@@ -298,6 +320,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         });
         await linksClosed;
         await syncing;
+        await sweeping;
         links?.close();
         await relayAgent.close();
         store.close();

@@ -145,23 +145,19 @@ export class SwarmSync {
       };
     }
     if (req.action === "import") {
-      let imported = 0;
+      // Checked whole before anything is written: a page is taken entirely or not at all.
       for (const w of req.messages) {
         if (!this.d.membership.isMine(w.owner))
           throw new ProtocolError("WRONG_SWARM", "message does not belong here");
-        const m = fromWire(w);
-        if (m.expiry <= now) continue;
-        if (this.d.store.store(m)) {
-          imported++;
-          this.d.onImported?.(m);
-        }
       }
       for (const r of req.revocations ?? []) {
         if (!this.d.membership.isMine(r.owner))
           throw new ProtocolError("WRONG_SWARM", "revocation does not belong here");
       }
+      const added = this.d.store.storeMany(req.messages.map(fromWire).filter((m) => m.expiry > now));
+      for (const m of added) this.d.onImported?.(m);
       this.d.revocations.import((req.revocations ?? []).map(revocationFromWire));
-      return { imported };
+      return { imported: added.length };
     }
     throw new ProtocolError("BAD_REQUEST", "unexpected peer action");
   }
@@ -179,9 +175,11 @@ export class SwarmSync {
           const parsed = syncPageSchema.safeParse(res.body);
           if (!parsed.success) break;
           const now = this.d.clock.now();
-          for (const w of parsed.data.messages) {
-            if (w.expiry > now && this.d.membership.isMine(w.owner) && this.d.store.store(fromWire(w))) got++;
-          }
+          got += this.d.store.storeMany(
+            parsed.data.messages
+              .filter((w) => w.expiry > now && this.d.membership.isMine(w.owner))
+              .map(fromWire),
+          ).length;
           // After the page's messages: revocations are kept only for accounts with messages here.
           this.d.revocations.import(
             (parsed.data.revocations ?? [])

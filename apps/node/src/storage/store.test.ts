@@ -102,3 +102,44 @@ describe("MessageStore group commit", () => {
     close();
   });
 });
+
+describe("MessageStore bulk operations", () => {
+  it("sweep(now, limit) removes at most `limit` expired rows, soonest-expired first, and never a live one", () => {
+    const { store, close } = open();
+    // 12 expired (expiry now-12 … now-1) and 3 live, inserted out of expiry order.
+    const expired = Array.from({ length: 12 }, (_, i) => ({
+      ...msg(100 + i),
+      expiry: now - 12 + ((i * 5) % 12),
+    }));
+    for (const m of [...expired, msg(1), msg(2), msg(3)]) store.store(m);
+    const left = () => expired.filter((m) => store.get(m.hash, 0) !== undefined).map((m) => m.expiry);
+    expect(store.sweep(now, 5)).toBe(5);
+    expect(left().sort((a, b) => a - b)).toEqual([
+      now - 7,
+      now - 6,
+      now - 5,
+      now - 4,
+      now - 3,
+      now - 2,
+      now - 1,
+    ]);
+    expect(store.sweep(now, 5)).toBe(5);
+    expect(store.sweep(now, 5)).toBe(2);
+    expect(store.sweep(now, 5)).toBe(0);
+    expect(store.count(now)).toBe(3);
+    expect(store.sweep(now)).toBe(0); // no limit: everything expired, here nothing left
+    close();
+  });
+
+  it("storeMany inserts a page in one transaction and returns only the new messages", () => {
+    const { store, committed, close } = open();
+    store.store(msg(2));
+    const added = store.storeMany([msg(1), msg(2), msg(3), msg(3)]);
+    expect(added.map((m) => m.hash)).toEqual([msg(1).hash, msg(3).hash]);
+    expect(committed()).toBe(3);
+    // A failing row rolls the whole page back.
+    expect(() => store.storeMany([msg(4), { ...msg(5), owner: null as unknown as string }])).toThrow();
+    expect(committed()).toBe(3);
+    close();
+  });
+});

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, eq, gt, inArray, lt, lte, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { type MessageRow, messages } from "../db/schema.ts";
@@ -114,6 +114,16 @@ export class MessageStore {
   store(m: NewMessage): boolean {
     this.flush();
     return this.insert(m);
+  }
+
+  /** Inserts many in one transaction (a replication page); returns the ones that were new. */
+  storeMany(ms: readonly NewMessage[]): NewMessage[] {
+    this.flush();
+    const added: NewMessage[] = [];
+    this.sqlite.transaction(() => {
+      for (const m of ms) if (this.insert(m)) added.push(m);
+    })();
+    return added;
   }
 
   private insert(m: NewMessage): boolean {
@@ -276,9 +286,13 @@ export class MessageStore {
     return Object.fromEntries(rows.map((r) => [r.hash, r.expiry]));
   }
 
-  /** Removes expired rows; returns how many. */
-  sweep(now: number): number {
-    return this.db.delete(messages).where(lte(messages.expiry, now)).run().changes;
+  /**
+   * Removes expired rows, the soonest-expired first, at most `limit` (one statement holds the
+   * event loop: a node back from days away sweeps its backlog in steps); returns how many.
+   */
+  sweep(now: number, limit = Number.MAX_SAFE_INTEGER): number {
+    this.flush();
+    return this.hot.sweep.run(now, limit).changes;
   }
 
   /**
@@ -328,6 +342,7 @@ export class MessageStore {
 interface HotStatements {
   insert: Database.Statement;
   raiseExpiry: Database.Statement;
+  sweep: Database.Statement;
   get: Database.Statement;
   lastId: Database.Statement;
   after: Database.Statement;
@@ -341,6 +356,9 @@ function prepareHotStatements(db: Database.Database): HotStatements {
       "INSERT INTO messages (hash, owner, namespace, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     ),
     raiseExpiry: db.prepare("UPDATE messages SET expiry = max(expiry, ?) WHERE hash = ?"),
+    sweep: db.prepare(
+      "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE expiry <= ? ORDER BY expiry LIMIT ?)",
+    ),
     get: db.prepare(`SELECT ${columns} FROM messages WHERE hash = ? AND expiry > ?`),
     lastId: db.prepare("SELECT id FROM messages WHERE hash = ? AND owner = ? AND namespace = ?"),
     after: db.prepare(
