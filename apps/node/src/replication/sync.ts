@@ -52,7 +52,8 @@ export interface ReplicationPage {
   /** Body bytes: each message's base64 data plus 256 for its other fields. */
   bytes: number;
 }
-export const DEFAULT_REPLICATION_PAGE: ReplicationPage = { messages: 5000, bytes: 4 << 20 };
+// A page is written in one transaction on arrival: 12–32 ms of event loop for 2000 messages of 1 KiB.
+export const DEFAULT_REPLICATION_PAGE: ReplicationPage = { messages: 2000, bytes: 2 << 20 };
 /** Rows read per query while paging. */
 const SCAN_ROWS = 1000;
 /** Rows one sync answer may look at, kept or not (a table of mostly foreign rows). */
