@@ -101,6 +101,12 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     help: "Messages pulled from swarm peers",
     registers: [metrics],
   });
+  const syncPages = new Counter({
+    name: "session_node_sync_pages_total",
+    help: "Catch-up pages this node answered for a peer (served) or pulled from one (fetched)",
+    labelNames: ["direction"],
+    registers: [metrics],
+  });
   const swept = new Counter({
     name: "session_node_expired_messages_total",
     help: "Expired messages removed",
@@ -150,6 +156,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     clock,
     logger,
     onImported: (m) => events.emit("stored", { ...m, pubkey: m.owner }),
+    onSyncPage: (direction) => syncPages.inc({ direction }),
     // An import page must fit the receiving node's body limit (the same setting network-wide).
     page: {
       messages: config.replicationPage?.messages ?? DEFAULT_REPLICATION_PAGE.messages,
@@ -227,13 +234,32 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     storage_port: config.publicPort ?? port,
   };
 
-  // Membership changes (and our own return) trigger catch-up and rebalancing; one run at a time.
+  // Membership changes (and our own start) trigger rebalancing and catch-up; one run at a time.
+  // Catch-up pulls the swarm's messages from each peer, so it runs only when this node is new to
+  // its swarm (it just started, or a re-cut moved it), from the peers it found there; a peer that
+  // did not answer every page is asked again at the next registry poll. Changes elsewhere in the
+  // network leave it be: nodes that join our swarm pull from us.
+  let catchUpIn: { swarm: bigint; pending: Set<string> } | undefined;
   let syncing: Promise<void> | undefined;
   const runSync = () => {
     syncing ??= (async () => {
       try {
         rebalanced.inc(await sync.rebalance());
-        caughtUp.inc(await sync.catchUp());
+        const swarm = membership.mySwarm()?.id;
+        if (swarm === undefined) catchUpIn = undefined;
+        else {
+          if (catchUpIn?.swarm !== swarm) {
+            catchUpIn = { swarm, pending: new Set(membership.peers().map((p) => p.pubkey_ed25519)) };
+          }
+          if (catchUpIn.pending.size > 0) {
+            const r = await sync.catchUp(catchUpIn.pending);
+            caughtUp.inc(r.messages);
+            for (const p of r.done) catchUpIn.pending.delete(p);
+            // Peers that left the swarm meanwhile are not waited for.
+            const current = new Set(membership.peers().map((p) => p.pubkey_ed25519));
+            for (const p of catchUpIn.pending) if (!current.has(p)) catchUpIn.pending.delete(p);
+          }
+        }
       } catch (err) {
         logger.warn({ err: String(err) }, "swarm sync failed");
       } finally {
@@ -249,7 +275,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   });
   const refreshRegistry = async () => {
     try {
-      membership.update(await registry.load());
+      // A change runs the sync itself; without one, a catch-up still owed is retried.
+      if (!membership.update(await registry.load()) && catchUpIn && catchUpIn.pending.size > 0)
+        void runSync();
     } catch (err) {
       logger.warn({ err: String(err), source: registry.description }, "registry refresh failed");
     }

@@ -1,6 +1,7 @@
 import { fromBase64, utf8Decode } from "@session/crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNode } from "../src/node.ts";
+import { Membership } from "../src/swarm/membership.ts";
 import {
   newAccount,
   nodeConfig,
@@ -50,7 +51,7 @@ describe("replication in pages (64 KiB bodies)", () => {
     );
     net.nodes[4] = revived;
     // Started, it caught up already; a second run finds nothing new.
-    expect(await revived.ctx.sync.catchUp()).toBe(0);
+    expect((await revived.ctx.sync.catchUp()).messages).toBe(0);
     expect(revived.ctx.store.count(Date.now())).toBe(accounts.length * PER_ACCOUNT);
     for (const a of accounts) {
       const got = await rpc(revived.url, "retrieve", retrieveParams(a));
@@ -83,4 +84,51 @@ describe("replication in pages (64 KiB bodies)", () => {
     // Some of the original five lost accounts to the new swarm (what this test is about).
     expect(movedAway).toBeGreaterThan(0);
   }, 120_000);
+
+  it("a node joining elsewhere does not make the others pull their swarm again; an owed catch-up is retried", async () => {
+    const swarmOfNode = (n: (typeof net.nodes)[number]) => n.ctx.membership.mySwarm()?.id;
+    const before = new Map(net.nodes.map((n) => [n, swarmOfNode(n)]));
+    const fetchedBefore = new Map(
+      await Promise.all(net.nodes.map(async (n) => [n, await fetched(n)] as const)),
+    );
+    // One of the swarm's members is down (still registered) when a new node joins.
+    const joiner = await net.startOne();
+    const down = net.nodes.find(
+      (n) => n !== joiner && swarmOfAfterJoin(joiner, n) && swarmOfNode(n) !== undefined,
+    );
+    expect(down).toBeDefined();
+    const downInfo = down!.info;
+    await down!.stop();
+    net.nodes.splice(net.nodes.indexOf(down!), 1);
+    await net.publish([...net.nodes, { ...down!, info: downInfo } as never]);
+    for (const n of net.nodes) {
+      if (n === joiner || swarmOfNode(n) !== before.get(n)) continue;
+      expect(await fetched(n), "a node whose swarm did not change pulled pages").toBe(fetchedBefore.get(n));
+    }
+    const joinerFetched = await fetched(joiner);
+    expect(joinerFetched).toBeGreaterThan(0);
+    // The member comes back: the joiner's next registry poll pulls from it, once.
+    const revived = await startNode(
+      { ...nodeConfig(down!.ctx.config.dataDir, net.registry, net.extra), port: downInfo.storage_port },
+      { logger: silent },
+    );
+    net.nodes.push(revived);
+    await joiner.refreshRegistry();
+    const afterRetry = await fetched(joiner);
+    expect(afterRetry).toBeGreaterThan(joinerFetched);
+    await joiner.refreshRegistry();
+    expect(await fetched(joiner)).toBe(afterRetry);
+  }, 120_000);
 });
+
+/** Whether `n` is in the swarm `joiner` joins once the registry lists every running node. */
+function swarmOfAfterJoin(joiner: (typeof net.nodes)[number], n: (typeof net.nodes)[number]): boolean {
+  const view = new Membership(joiner.info.pubkey_ed25519);
+  view.update(net.nodes.map((x) => ({ ...x.info, swarm_id: "0" })));
+  return view.peers().some((p) => p.pubkey_ed25519 === n.info.pubkey_ed25519);
+}
+
+async function fetched(n: (typeof net.nodes)[number]): Promise<number> {
+  const text = await (await fetch(`${n.url}/metrics`)).text();
+  return Number(/session_node_sync_pages_total\{direction="fetched"\} (\d+)/.exec(text)?.[1] ?? 0);
+}

@@ -56,6 +56,8 @@ export interface ReplicationPage {
 export const DEFAULT_REPLICATION_PAGE: ReplicationPage = { messages: 2000, bytes: 2 << 20 };
 /** Rows read per query while paging. */
 const SCAN_ROWS = 1000;
+/** Accounts read per owner-index query while rebalancing. */
+const OWNERS_PER_SCAN = 500;
 /** Rows one sync answer may look at, kept or not (a table of mostly foreign rows). */
 const MAX_SCAN_ROWS = 50_000;
 
@@ -103,6 +105,8 @@ export class SwarmSync {
       clock: { now(): number };
       logger: Logger;
       onImported?: (m: StoredMessage) => void;
+      /** Each catch-up page this node answers ("served") or receives ("fetched"). */
+      onSyncPage?: (direction: "served" | "fetched") => void;
       page?: ReplicationPage;
     },
   ) {}
@@ -138,6 +142,7 @@ export class SwarmSync {
     const now = this.d.clock.now();
     if (req.action === "sync") {
       const page = this.syncPage(req.after ?? 0, now);
+      this.d.onSyncPage?.("served");
       const owners = [...new Set(page.messages.map((m) => m.owner))];
       return {
         messages: page.messages.map(toWire),
@@ -163,10 +168,15 @@ export class SwarmSync {
     throw new ProtocolError("BAD_REQUEST", "unexpected peer action");
   }
 
-  /** Pulls every live message of our swarm from each peer, a page at a time. */
-  async catchUp(): Promise<number> {
+  /**
+   * Pulls every live message of our swarm from each peer (or from the peers in `from`), a page
+   * at a time. `done`: the peers whose every page came; the others can be asked again later.
+   */
+  async catchUp(from?: ReadonlySet<string>): Promise<{ messages: number; done: string[] }> {
     let got = 0;
+    const done: string[] = [];
     for (const peer of this.d.membership.peers()) {
+      if (from && !from.has(peer.pubkey_ed25519)) continue;
       let after = 0;
       let pages = 0;
       try {
@@ -175,6 +185,7 @@ export class SwarmSync {
           if (res.status !== 200) break;
           const parsed = syncPageSchema.safeParse(res.body);
           if (!parsed.success) break;
+          this.d.onSyncPage?.("fetched");
           const now = this.d.clock.now();
           got += this.d.store.storeMany(
             parsed.data.messages
@@ -189,8 +200,12 @@ export class SwarmSync {
           );
           pages++;
           const next = parsed.data.next;
+          if (next === undefined) {
+            done.push(peer.pubkey_ed25519);
+            break;
+          }
           // A peer's cursor must move forward, or its pages would never end.
-          if (next === undefined || next <= after) break;
+          if (next <= after) break;
           after = next;
           if (pages % 10 === 0) this.d.logger.info({ pages, messages: got }, "catching up from a swarm peer");
         }
@@ -199,7 +214,7 @@ export class SwarmSync {
       }
     }
     if (got > 0) this.d.logger.info({ messages: got }, "caught up from swarm peers");
-    return got;
+    return { messages: got, done };
   }
 
   /**
@@ -233,27 +248,43 @@ export class SwarmSync {
         moved += b.messages.length;
       } else kept += b.messages.length;
     };
-    let cursor = 0;
+    // The accounts come from the owner index, a few hundred at a time; only the messages of
+    // accounts that now belong elsewhere are read.
+    let ownerCursor = "";
     for (;;) {
-      const rows = this.d.store.liveAfter(cursor, now, SCAN_ROWS);
-      for (const r of rows) {
-        cursor = r.id;
-        if (this.d.membership.isMine(r.owner)) continue;
-        const swarm = this.d.membership.swarmOf(r.owner);
+      const owners = this.d.store.ownersAfter(ownerCursor, OWNERS_PER_SCAN);
+      const foreign = new Map<bigint, { members: NodeInfo[]; owners: string[] }>();
+      for (const o of owners) {
+        if (this.d.membership.isMine(o)) continue;
+        const swarm = this.d.membership.swarmOf(o);
         if (!swarm) continue;
-        let b = buckets.get(swarm.id);
-        if (!b) {
-          b = { members: swarm.members, messages: [], bytes: 0 };
-          buckets.set(swarm.id, b);
-        }
-        b.messages.push(r);
-        b.bytes += wireBytes(r);
-        if (b.messages.length >= this.page.messages || b.bytes >= this.page.bytes) {
-          buckets.delete(swarm.id);
-          await push(swarm.id, b);
+        const f = foreign.get(swarm.id) ?? { members: swarm.members, owners: [] };
+        f.owners.push(o);
+        foreign.set(swarm.id, f);
+      }
+      for (const [id, f] of foreign) {
+        let cursor = 0;
+        for (;;) {
+          const rows = this.d.store.liveOfOwnersAfter(f.owners, cursor, now, SCAN_ROWS);
+          for (const r of rows) {
+            cursor = r.id;
+            let b = buckets.get(id);
+            if (!b) {
+              b = { members: f.members, messages: [], bytes: 0 };
+              buckets.set(id, b);
+            }
+            b.messages.push(r);
+            b.bytes += wireBytes(r);
+            if (b.messages.length >= this.page.messages || b.bytes >= this.page.bytes) {
+              buckets.delete(id);
+              await push(id, b);
+            }
+          }
+          if (rows.length < SCAN_ROWS) break;
         }
       }
-      if (rows.length < SCAN_ROWS) break;
+      if (owners.length < OWNERS_PER_SCAN) break;
+      ownerCursor = owners.at(-1)!;
     }
     for (const [swarm, b] of buckets) await push(swarm, b);
     if (moved > 0) {

@@ -310,6 +310,39 @@ export class MessageStore {
       .map((r) => ({ ...toStored(r), id: r.id }));
   }
 
+  /**
+   * Accounts holding messages here, in id order after `afterOwner`, at most `limit`: read from the
+   * owner index alone, so rebalancing finds the accounts that moved without reading messages.
+   */
+  ownersAfter(afterOwner: string, limit: number): string[] {
+    return this.db
+      .selectDistinct({ owner: messages.owner })
+      .from(messages)
+      .where(gt(messages.owner, afterOwner))
+      .orderBy(asc(messages.owner))
+      .limit(limit)
+      .all()
+      .map((r) => r.owner);
+  }
+
+  /** Live messages of some accounts after row `afterId`, in row order, at most `limit`. */
+  liveOfOwnersAfter(
+    owners: readonly string[],
+    afterId: number,
+    now: number,
+    limit: number,
+  ): (StoredMessage & { id: number })[] {
+    if (owners.length === 0) return [];
+    return this.db
+      .select()
+      .from(messages)
+      .where(and(inArray(messages.owner, [...owners]), gt(messages.id, afterId), gt(messages.expiry, now)))
+      .orderBy(asc(messages.id))
+      .limit(limit)
+      .all()
+      .map((r) => ({ ...toStored(r), id: r.id }));
+  }
+
   /** Deletes messages by hash, whatever their owner (messages moved to another swarm). */
   deleteByHash(hashes: readonly string[]): number {
     let n = 0;
