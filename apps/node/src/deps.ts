@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { NodeConfig } from "./config.ts";
 import type { NodePost } from "./onion/http.ts";
+import type { Redelivery } from "./replication/redelivery.ts";
 import type { SwarmSync } from "./replication/sync.ts";
 import type { RpcHandler } from "./rpc/handler.ts";
 import type { SubaccountRevocations } from "./storage/revocations.ts";
@@ -24,6 +25,8 @@ export interface NodeContext {
   membership: Membership;
   rpc: RpcHandler;
   sync: SwarmSync;
+  /** Second attempts for stores a swarm peer missed (startNode always sets it). */
+  redelivery?: Redelivery;
   /** Emits "stored" ({ pubkey, namespace, hash, timestamp, expiry, data }) for each new message. */
   events: EventEmitter;
   network: {

@@ -21,6 +21,7 @@ import { dispatcherPost } from "./onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
 import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
 import { peerClient } from "./replication/peer.ts";
+import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
 import { RpcHandler } from "./rpc/handler.ts";
 import { createApp } from "./server.ts";
@@ -30,6 +31,8 @@ import { fileRegistry, httpRegistry, Membership, type RegistrySource } from "./s
 
 /** Expired rows one sweep statement removes. */
 const SWEEP_STEP = 5000;
+/** How often stores a swarm peer missed are sent again. */
+const REDELIVERY_MS = 5000;
 
 export interface RunningNode {
   url: string;
@@ -101,6 +104,12 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     help: "Messages pulled from swarm peers",
     registers: [metrics],
   });
+  const redelivered = new Counter({
+    name: "session_node_redelivered_messages_total",
+    help: "Stores a swarm peer failed to take, sent again (delivered) or given up (dropped)",
+    labelNames: ["outcome"],
+    registers: [metrics],
+  });
   const syncPages = new Counter({
     name: "session_node_sync_pages_total",
     help: "Catch-up pages this node answered for a peer (served) or pulled from one (fetched)",
@@ -137,6 +146,17 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     },
   });
 
+  const redelivery = new Redelivery({
+    store,
+    membership,
+    peers,
+    clock,
+    logger,
+    onFlushed: (r) => {
+      redelivered.inc({ outcome: "delivered" }, r.delivered);
+      redelivered.inc({ outcome: "dropped" }, r.dropped);
+    },
+  });
   const rpc = new RpcHandler({
     store,
     revocations,
@@ -147,6 +167,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     events,
     peers,
     logger,
+    redelivery,
   });
   const sync = new SwarmSync({
     store,
@@ -177,6 +198,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     membership,
     rpc,
     sync,
+    redelivery,
     events,
     network: {
       self: () => membership.self(),
@@ -285,6 +307,26 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   };
   await refreshRegistry();
   const registryTimer = setInterval(() => void refreshRegistry(), config.registry.pollMs);
+  // Stores a peer missed are sent again every REDELIVERY_MS (one attempt at a time).
+  new Gauge({
+    name: "session_node_redelivery_queued",
+    help: "Stores waiting for a second attempt to a swarm peer",
+    registers: [metrics],
+    collect() {
+      this.set(redelivery.size);
+    },
+  });
+  let redelivering: Promise<unknown> | undefined;
+  const redeliveryTimer = setInterval(() => {
+    if (redelivering || redelivery.size === 0) return;
+    redelivering = redelivery
+      .flush()
+      .catch((err: unknown) => logger.warn({ err: String(err) }, "redelivery failed"))
+      .finally(() => {
+        redelivering = undefined;
+      });
+  }, REDELIVERY_MS);
+  redeliveryTimer.unref();
   // Expired messages go in steps of SWEEP_STEP rows, yielding between them, so a large backlog
   // (a node back after days) does not hold the event loop; one sweep runs at a time.
   let sweeping: Promise<void> | undefined;
@@ -322,6 +364,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       stopping ??= (async () => {
         clearInterval(registryTimer);
         clearInterval(sweepTimer);
+        clearInterval(redeliveryTimer);
         stopped = true;
         monitor.close();
         // Stop accepting; finish requests in flight. Idle keep-alive sockets close at once, and so
@@ -349,6 +392,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         await linksClosed;
         await syncing;
         await sweeping;
+        await redelivering;
         links?.close();
         await relayAgent.close();
         store.close();

@@ -56,6 +56,8 @@ export interface RpcHandlerDeps {
   logger: Logger;
   /** Chain height for ifelse conditions (0 with a static registry). */
   height?: () => number;
+  /** Takes the stores a swarm peer failed to take, for a second attempt (src/replication/redelivery.ts). */
+  redelivery?: { add(peer: NodeInfo, hash: string): void };
 }
 
 const SWARM_WIDE = new Set([
@@ -218,7 +220,13 @@ export class RpcHandler {
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
 
     const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
-    if (!forwarded) await this.fanOut(raw, req.method, swarm);
+    if (!forwarded)
+      await this.fanOut(
+        raw,
+        req.method,
+        swarm,
+        req.method === "store" ? (local as { hash: string }).hash : undefined,
+      );
     if (req.method === "delete" && req.params.required) {
       const any = Object.values(swarm).some(
         (e) => !isSwarmFailure(e as object) && ((e as { deleted?: string[] }).deleted?.length ?? 0) > 0,
@@ -230,8 +238,11 @@ export class RpcHandler {
     return { status: 200, body };
   }
 
-  /** Forwards the client's request to every swarm peer and merges their signed entries. */
-  private async fanOut(raw: unknown, method: string, swarm: Record<string, unknown>) {
+  /**
+   * Forwards the client's request to every swarm peer and merges their signed entries. A store
+   * (`storedHash`) a peer could not take — no answer, a timeout, a 5xx — goes to redelivery.
+   */
+  private async fanOut(raw: unknown, method: string, swarm: Record<string, unknown>, storedHash?: string) {
     const peers = this.d.membership.peers();
     const body =
       raw && typeof raw === "object" && "method" in (raw as object) ? raw : { method, params: raw };
@@ -247,7 +258,9 @@ export class RpcHandler {
             res.status === 200 && entry
               ? entry
               : { failed: true, code: res.status, bad_peer_response: !entry };
+          if (storedHash && res.status >= 500) this.d.redelivery?.add(peer, storedHash);
         } catch (err) {
+          if (storedHash) this.d.redelivery?.add(peer, storedHash);
           const timeout = err instanceof Error && err.name === "TimeoutError";
           swarm[peer.pubkey_ed25519] = timeout
             ? { failed: true, timeout: true }

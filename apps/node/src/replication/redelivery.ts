@@ -1,0 +1,162 @@
+import { toBase64 } from "@session/crypto";
+import type { NodeInfo } from "@session/protocol";
+import type { Logger } from "pino";
+import type { MessageStore } from "../storage/store.ts";
+import type { Membership } from "../swarm/membership.ts";
+import type { PeerClient } from "./peer.ts";
+import { DEFAULT_REPLICATION_PAGE, type ReplicationPage } from "./sync.ts";
+
+export interface RedeliveryOptions {
+  /** Messages waiting, all peers together; past this the oldest are given up. */
+  maxQueued?: number;
+  /** How long a message is retried (a peer down longer catches up when it starts). */
+  maxAgeMs?: number;
+  page?: ReplicationPage;
+}
+
+export interface RedeliveryResult {
+  delivered: number;
+  /** Given up: too old, the queue full, the peer no longer in our swarm, or the message gone. */
+  dropped: number;
+}
+
+/**
+ * Second attempts for stores a swarm peer did not take. A forward that timed out or failed (or
+ * got a 5xx) leaves a member without the message while it stays up, and nothing else would bring
+ * it: catch-up runs when a node starts or changes swarm. The failed message hashes wait here per
+ * peer; `flush()` sends each peer its messages as node-signed `import` pages, read afresh from
+ * the store (a message deleted or expired meanwhile is not sent). A peer's 4xx is its decision and
+ * is not retried. Memory is bounded (hashes only, `maxQueued` of them).
+ */
+export class Redelivery {
+  private readonly queues = new Map<string, { peer: NodeInfo; hashes: Map<string, number> }>();
+  private queued = 0;
+  private flushing: Promise<RedeliveryResult> | undefined;
+  private readonly maxQueued: number;
+  private readonly maxAgeMs: number;
+  private readonly page: ReplicationPage;
+
+  constructor(
+    private readonly d: {
+      store: MessageStore;
+      membership: Membership;
+      peers: PeerClient;
+      clock: { now(): number };
+      logger: Logger;
+      /** Each flush's outcome (metrics). */
+      onFlushed?: (r: RedeliveryResult) => void;
+    },
+    opts: RedeliveryOptions = {},
+  ) {
+    this.maxQueued = opts.maxQueued ?? 10_000;
+    this.maxAgeMs = opts.maxAgeMs ?? 10 * 60_000;
+    this.page = opts.page ?? DEFAULT_REPLICATION_PAGE;
+  }
+
+  /** Messages waiting for a second attempt. */
+  get size(): number {
+    return this.queued;
+  }
+
+  /** Notes that `peer` did not take the message `hash`. */
+  add(peer: NodeInfo, hash: string): void {
+    let q = this.queues.get(peer.pubkey_ed25519);
+    if (!q) {
+      q = { peer, hashes: new Map() };
+      this.queues.set(peer.pubkey_ed25519, q);
+    }
+    if (q.hashes.has(hash)) return;
+    q.hashes.set(hash, this.d.clock.now());
+    this.queued++;
+    while (this.queued > this.maxQueued) this.dropOldest();
+  }
+
+  /** One attempt for everything waiting; one flush runs at a time. */
+  flush(): Promise<RedeliveryResult> {
+    this.flushing ??= this.run().finally(() => {
+      this.flushing = undefined;
+    });
+    return this.flushing;
+  }
+
+  private async run(): Promise<RedeliveryResult> {
+    const result = { delivered: 0, dropped: 0 };
+    const inSwarm = new Set(this.d.membership.peers().map((p) => p.pubkey_ed25519));
+    for (const [key, q] of [...this.queues]) {
+      const now = this.d.clock.now();
+      if (!inSwarm.has(key)) {
+        result.dropped += this.forget(key, [...q.hashes.keys()]);
+        continue;
+      }
+      const live: {
+        hash: string;
+        owner: string;
+        namespace: number;
+        timestamp: number;
+        expiry: number;
+        data: string;
+      }[] = [];
+      const gone: string[] = [];
+      for (const [hash, since] of q.hashes) {
+        const m = now - since > this.maxAgeMs ? undefined : this.d.store.get(hash, now);
+        if (!m) gone.push(hash);
+        else live.push({ ...m, data: toBase64(m.data) });
+      }
+      result.dropped += this.forget(key, gone);
+      for (let i = 0; i < live.length; ) {
+        const batch: typeof live = [];
+        let bytes = 0;
+        while (i < live.length && batch.length < this.page.messages && bytes < this.page.bytes) {
+          const m = live[i++]!;
+          batch.push(m);
+          bytes += m.data.length + 256;
+        }
+        try {
+          const res = await this.d.peers.post(
+            q.peer,
+            { action: "import", messages: batch, revocations: [] },
+            15_000,
+          );
+          if (res.status === 200)
+            result.delivered += this.forget(
+              key,
+              batch.map((m) => m.hash),
+            );
+          // A refusal (4xx) is the peer's decision; anything else is tried again next time.
+          else if (res.status < 500)
+            result.dropped += this.forget(
+              key,
+              batch.map((m) => m.hash),
+            );
+        } catch (err) {
+          this.d.logger.debug({ err: String(err) }, "redelivery to a swarm peer failed");
+          break; // this peer is still unreachable: its other pages wait too
+        }
+      }
+    }
+    if (result.delivered > 0 || result.dropped > 0)
+      this.d.logger.info(result, "store redelivery to swarm peers");
+    this.d.onFlushed?.(result);
+    return result;
+  }
+
+  private forget(key: string, hashes: readonly string[]): number {
+    const q = this.queues.get(key);
+    if (!q) return 0;
+    let n = 0;
+    for (const h of hashes) if (q.hashes.delete(h)) n++;
+    this.queued -= n;
+    if (q.hashes.size === 0) this.queues.delete(key);
+    return n;
+  }
+
+  private dropOldest(): void {
+    let oldest: { key: string; hash: string; at: number } | undefined;
+    for (const [key, q] of this.queues) {
+      // Each peer's map is in insertion order: its first entry is its oldest.
+      const first = q.hashes.entries().next().value;
+      if (first && (!oldest || first[1] < oldest.at)) oldest = { key, hash: first[0], at: first[1] };
+    }
+    if (oldest) this.forget(oldest.key, [oldest.hash]);
+  }
+}

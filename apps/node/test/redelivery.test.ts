@@ -1,0 +1,79 @@
+import { connect, createServer, type Socket } from "node:net";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { type RunningNode, startNode } from "../src/node.ts";
+import { newAccount, nodeConfig, rpc, silent, storeParams, TestNet } from "./helpers/node-net.ts";
+
+/**
+ * A loopback TCP proxy in front of a node, the address the registry gives for it: switched off,
+ * it cuts every connection and refuses new ones, as a network outage would.
+ */
+async function proxy() {
+  let target = 0;
+  let on = true;
+  const open = new Set<Socket>();
+  const server = createServer((client) => {
+    if (!on) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect(target, "127.0.0.1");
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on("close", () => open.delete(s));
+      s.on("error", () => {});
+    }
+    client.pipe(upstream).pipe(client);
+    client.on("close", () => upstream.destroy());
+    upstream.on("close", () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    port: (server.address() as { port: number }).port,
+    to(port: number) {
+      target = port;
+    },
+    set(up: boolean) {
+      on = up;
+      if (!up) for (const s of open) s.destroy();
+    },
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+const net = new TestNet();
+afterAll(() => net.stop());
+
+describe("redelivery of stores a swarm peer missed", () => {
+  it("a member cut off during a store gets the message once it is reachable again, without restarting", async () => {
+    const [a, b] = await net.start(2);
+    // The third member is reached only through the proxy.
+    const cut = await proxy();
+    const c: RunningNode = await startNode(
+      nodeConfig(join(net.dir, "behind-proxy"), net.registry, { publicPort: cut.port }),
+      { logger: silent },
+    );
+    cut.to(Number(new URL(c.url).port));
+    net.nodes.push(c);
+    await net.publish();
+    expect(a!.ctx.membership.peers()).toHaveLength(2);
+
+    const alice = newAccount();
+    cut.set(false);
+    const r = await rpc(a!.url, "store", storeParams(alice, "while c was cut off"));
+    expect(r.status).toBe(200);
+    expect(r.body.swarm[c.info.pubkey_ed25519]).toMatchObject({ failed: true });
+    expect(r.body.swarm[b!.info.pubkey_ed25519].hash).toBe(r.body.hash);
+    expect(c.ctx.store.get(r.body.hash, Date.now())).toBeUndefined();
+    expect(a!.ctx.redelivery!.size).toBe(1);
+
+    // Still cut off: the attempt fails and the message waits.
+    expect(await a!.ctx.redelivery!.flush()).toEqual({ delivered: 0, dropped: 0 });
+    cut.set(true);
+    expect(await a!.ctx.redelivery!.flush()).toEqual({ delivered: 1, dropped: 0 });
+    expect(c.ctx.store.get(r.body.hash, Date.now())?.hash).toBe(r.body.hash);
+    const metrics = await (await fetch(`${a!.url}/metrics`)).text();
+    expect(metrics).toMatch(/session_node_redelivered_messages_total\{outcome="delivered"\} 1/);
+    await cut.close();
+  }, 30_000);
+});
