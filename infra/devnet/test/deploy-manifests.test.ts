@@ -83,6 +83,7 @@ describe("deployment files", () => {
       "session_node_rebalanced_messages_total",
       "session_node_node_links",
       "session_node_sync_pages_total",
+      "session_node_redelivered_messages_total",
     ]) {
       expect(exprs).toContain(m);
       expect(sources).toContain(m.replace(/^session_node_|^sns_indexer_/, ""));
