@@ -107,11 +107,13 @@ describe("Redelivery", () => {
     expect(await r.flush()).toEqual({ delivered: 0, dropped: 0 }); // nothing left to send
   });
 
-  it("keeps what a peer could not take (5xx, unreachable) and gives up on a refusal (4xx)", async () => {
+  it("keeps what a peer could not take (5xx, 421, unreachable) and gives up on a refusal (other 4xx)", async () => {
     const r = redelivery();
     const m = stored();
     r.add(peer, m.hash);
     status = 503;
+    expect(await r.flush()).toEqual({ delivered: 0, dropped: 0 });
+    status = 421; // its registry view lags ours
     expect(await r.flush()).toEqual({ delivered: 0, dropped: 0 });
     await new Promise<void>((done) => server.close(() => done())); // unreachable now
     expect(await r.flush()).toEqual({ delivered: 0, dropped: 0 });

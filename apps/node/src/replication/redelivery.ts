@@ -25,8 +25,8 @@ export interface RedeliveryResult {
  * got a 5xx) leaves a member without the message while it stays up, and nothing else would bring
  * it: catch-up runs when a node starts or changes swarm. The failed message hashes wait here per
  * peer; `flush()` sends each peer its messages as node-signed `import` pages, read afresh from
- * the store (a message deleted or expired meanwhile is not sent). A peer's 4xx is its decision and
- * is not retried. Memory is bounded (hashes only, `maxQueued` of them).
+ * the store (a message deleted or expired meanwhile is not sent). A peer's 4xx other than 421
+ * (its registry view lagging ours) is its decision and is not retried. Memory is bounded (hashes only, `maxQueued` of them).
  */
 export class Redelivery {
   private readonly queues = new Map<string, { peer: NodeInfo; hashes: Map<string, number> }>();
@@ -117,17 +117,11 @@ export class Redelivery {
             { action: "import", messages: batch, revocations: [] },
             15_000,
           );
-          if (res.status === 200)
-            result.delivered += this.forget(
-              key,
-              batch.map((m) => m.hash),
-            );
-          // A refusal (4xx) is the peer's decision; anything else is tried again next time.
-          else if (res.status < 500)
-            result.dropped += this.forget(
-              key,
-              batch.map((m) => m.hash),
-            );
+          const hashes = batch.map((m) => m.hash);
+          if (res.status === 200) result.delivered += this.forget(key, hashes);
+          // A refusal (4xx) is the peer's decision; a 5xx, or a 421 (its registry view lags
+          // ours), is tried again next time.
+          else if (res.status < 500 && res.status !== 421) result.dropped += this.forget(key, hashes);
         } catch (err) {
           this.d.logger.debug({ err: String(err) }, "redelivery to a swarm peer failed");
           break; // this peer is still unreachable: its other pages wait too

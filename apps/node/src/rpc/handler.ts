@@ -258,7 +258,9 @@ export class RpcHandler {
             res.status === 200 && entry
               ? entry
               : { failed: true, code: res.status, bad_peer_response: !entry };
-          if (storedHash && res.status >= 500) this.d.redelivery?.add(peer, storedHash);
+          // 421: the peer's registry view lags ours; it takes the message once it has caught up.
+          if (storedHash && (res.status >= 500 || res.status === 421))
+            this.d.redelivery?.add(peer, storedHash);
         } catch (err) {
           if (storedHash) this.d.redelivery?.add(peer, storedHash);
           const timeout = err instanceof Error && err.name === "TimeoutError";
