@@ -2,7 +2,7 @@ import { connect, createServer, type Socket } from "node:net";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { type RunningNode, startNode } from "../src/node.ts";
-import { newAccount, nodeConfig, rpc, silent, storeParams, TestNet } from "./helpers/node-net.ts";
+import { newAccount, nodeConfig, rpc, signed, silent, storeParams, TestNet } from "./helpers/node-net.ts";
 
 /**
  * A loopback TCP proxy in front of a node, the address the registry gives for it: switched off,
@@ -37,7 +37,10 @@ async function proxy() {
       on = up;
       if (!up) for (const s of open) s.destroy();
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close() {
+      this.set(false); // node links through it would otherwise keep it open
+      return new Promise<void>((r) => server.close(() => r()));
+    },
   };
 }
 
@@ -45,7 +48,7 @@ const net = new TestNet();
 afterAll(() => net.stop());
 
 describe("redelivery of stores a swarm peer missed", () => {
-  it("a member cut off during a store gets the message once it is reachable again, without restarting", async () => {
+  it("a member cut off during a store, then a delete, gets both once it is reachable again, without restarting", async () => {
     const [a, b] = await net.start(2);
     // The third member is reached only through the proxy.
     const cut = await proxy();
@@ -74,6 +77,21 @@ describe("redelivery of stores a swarm peer missed", () => {
     expect(c.ctx.store.get(r.body.hash, Date.now())?.hash).toBe(r.body.hash);
     const metrics = await (await fetch(`${a!.url}/metrics`)).text();
     expect(metrics).toMatch(/session_node_redelivered_messages_total\{outcome="delivered"\} 1/);
+
+    // A delete c misses is forwarded to it again, with alice's own signature, once it is back.
+    cut.set(false);
+    const del = await rpc(
+      a!.url,
+      "delete",
+      signed(alice, "delete", { pubkey: alice.sessionId, messages: [r.body.hash], timestamp: Date.now() }),
+    );
+    expect(del.status).toBe(200);
+    expect(del.body.swarm[c.info.pubkey_ed25519]).toMatchObject({ failed: true });
+    expect(b!.ctx.store.get(r.body.hash, Date.now())).toBeUndefined();
+    expect(c.ctx.store.get(r.body.hash, Date.now())?.hash).toBe(r.body.hash);
+    cut.set(true);
+    expect(await a!.ctx.redelivery!.flush()).toEqual({ delivered: 1, dropped: 0 });
+    expect(c.ctx.store.get(r.body.hash, Date.now())).toBeUndefined();
     await cut.close();
   }, 30_000);
 });

@@ -31,6 +31,7 @@ let membership: Membership;
 let server: Server;
 let status: number;
 let imports: { hash: string; data: string }[][];
+let forwards: unknown[];
 let clock: { t: number; now(): number };
 let peer: ReturnType<typeof info>;
 
@@ -40,6 +41,7 @@ beforeEach(async () => {
   clock = { t: 1_700_000_000_000, now: () => clock.t };
   status = 200;
   imports = [];
+  forwards = [];
   server = createServer((req, res) => {
     let body = "";
     req.on("data", (c: Buffer) => {
@@ -47,8 +49,13 @@ beforeEach(async () => {
     });
     req.on("end", () => {
       if (req.url === PEER_RPC_PATH) {
-        const p = JSON.parse(body) as { action: string; messages: { hash: string; data: string }[] };
+        const p = JSON.parse(body) as {
+          action: string;
+          messages: { hash: string; data: string }[];
+          request: unknown;
+        };
         if (p.action === "import") imports.push(p.messages);
+        if (p.action === "forward" && status === 200) forwards.push(p.request);
       }
       res.writeHead(status, { "content-type": "application/json" }).end('{"imported":1}');
     });
@@ -158,5 +165,27 @@ describe("Redelivery", () => {
     expect(r.size).toBe(3);
     await r.flush();
     expect(imports.flat().map((m) => m.hash)).toEqual(ms.slice(2).map((m) => m.hash));
+  });
+
+  it("forwards other swarm-wide requests again, in order, while their signatures can still pass", async () => {
+    const r = redelivery({ maxForwardAgeMs: 60_000 });
+    const first = { method: "expire", params: { n: 1 } };
+    const second = { method: "delete", params: { n: 2 } };
+    r.add(peer, stored().hash);
+    r.addForward(peer, first);
+    r.addForward(peer, second);
+    expect(r.size).toBe(3);
+    status = 503;
+    expect(await r.flush()).toEqual({ delivered: 0, dropped: 0 });
+    status = 200;
+    expect(await r.flush()).toEqual({ delivered: 3, dropped: 0 });
+    expect(forwards).toEqual([first, second]);
+    r.addForward(peer, second);
+    clock.t += 61_000; // the client's signature would be refused by now
+    expect(await r.flush()).toEqual({ delivered: 0, dropped: 1 });
+    r.addForward(peer, first);
+    status = 406;
+    expect(await r.flush()).toEqual({ delivered: 0, dropped: 1 });
+    expect(r.size).toBe(0);
   });
 });

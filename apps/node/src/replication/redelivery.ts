@@ -11,6 +11,13 @@ export interface RedeliveryOptions {
   maxQueued?: number;
   /** How long a message is retried (a peer down longer catches up when it starts). */
   maxAgeMs?: number;
+  /**
+   * How long a forwarded request (delete, expire, revoke…) is retried: a peer checks the client's
+   * signature timestamp, ±70 s for a forwarded request, so later attempts could only fail.
+   */
+  maxForwardAgeMs?: number;
+  /** Forwarded requests waiting, all peers together. */
+  maxForwards?: number;
   page?: ReplicationPage;
 }
 
@@ -21,15 +28,21 @@ export interface RedeliveryResult {
 }
 
 /**
- * Second attempts for stores a swarm peer did not take. A forward that timed out or failed (or
- * got a 5xx) leaves a member without the message while it stays up, and nothing else would bring
- * it: catch-up runs when a node starts or changes swarm. The failed message hashes wait here per
- * peer; `flush()` sends each peer its messages as node-signed `import` pages, read afresh from
- * the store (a message deleted or expired meanwhile is not sent). A peer's 4xx other than 421
- * (its registry view lagging ours) is its decision and is not retried. Memory is bounded (hashes only, `maxQueued` of them).
+ * Second attempts for what a swarm peer did not take. A forward that timed out, failed, got a 5xx
+ * or a 421 (the peer's registry view lagging ours) leaves a member without it while it stays up,
+ * and nothing else would bring it: catch-up runs when a node starts or changes swarm.
+ * - Stores: the message hashes wait per peer; `flush()` sends each peer its messages as
+ *   node-signed `import` pages, read afresh from the store (a message deleted or expired
+ *   meanwhile is not sent), for `maxAgeMs`. Memory is bounded: hashes only, `maxQueued` of them.
+ * - Other swarm-wide requests (deletes, expiry changes, revocations): the client's signed request
+ *   is forwarded again, in order, while its signature can still pass the peer's time check.
+ * Any other 4xx is the peer's decision and is not retried.
  */
 export class Redelivery {
   private readonly queues = new Map<string, { peer: NodeInfo; hashes: Map<string, number> }>();
+  private forwards: { peer: NodeInfo; request: unknown; at: number }[] = [];
+  private readonly maxForwardAgeMs: number;
+  private readonly maxForwards: number;
   private queued = 0;
   private flushing: Promise<RedeliveryResult> | undefined;
   private readonly maxQueued: number;
@@ -51,11 +64,23 @@ export class Redelivery {
     this.maxQueued = opts.maxQueued ?? 10_000;
     this.maxAgeMs = opts.maxAgeMs ?? 10 * 60_000;
     this.page = opts.page ?? DEFAULT_REPLICATION_PAGE;
+    this.maxForwardAgeMs = opts.maxForwardAgeMs ?? 60_000;
+    this.maxForwards = opts.maxForwards ?? 1000;
   }
 
-  /** Messages waiting for a second attempt. */
+  /** Messages and forwarded requests waiting for a second attempt. */
   get size(): number {
-    return this.queued;
+    return this.queued + this.forwards.length;
+  }
+
+  /**
+   * Notes that `peer` did not take a forwarded swarm-wide request other than a store (a delete, an
+   * expiry change, a revocation): it is forwarded again, the client's own signature and all, while
+   * that signature can still pass the peer's time check.
+   */
+  addForward(peer: NodeInfo, request: unknown): void {
+    this.forwards.push({ peer, request, at: this.d.clock.now() });
+    if (this.forwards.length > this.maxForwards) this.forwards.shift();
   }
 
   /** Notes that `peer` did not take the message `hash`. */
@@ -82,6 +107,34 @@ export class Redelivery {
   private async run(): Promise<RedeliveryResult> {
     const result = { delivered: 0, dropped: 0 };
     const inSwarm = new Set(this.d.membership.peers().map((p) => p.pubkey_ed25519));
+    // Forwarded requests first, in the order they were made (a delete after an expire, …).
+    const waiting = this.forwards;
+    this.forwards = [];
+    const kept: typeof waiting = [];
+    const unreachable = new Set<string>();
+    for (const f of waiting) {
+      const key = f.peer.pubkey_ed25519;
+      if (!inSwarm.has(key) || this.d.clock.now() - f.at > this.maxForwardAgeMs) {
+        result.dropped++;
+        continue;
+      }
+      if (unreachable.has(key)) {
+        kept.push(f);
+        continue;
+      }
+      try {
+        const res = await this.d.peers.post(f.peer, { action: "forward", request: f.request });
+        if (res.status === 200) result.delivered++;
+        else if (res.status >= 500 || res.status === 421) kept.push(f);
+        else result.dropped++;
+      } catch (err) {
+        this.d.logger.debug({ err: String(err) }, "forward redelivery to a swarm peer failed");
+        unreachable.add(key);
+        kept.push(f);
+      }
+    }
+    // Ahead of any that failed while this ran, to keep their order.
+    this.forwards = [...kept, ...this.forwards];
     for (const [key, q] of [...this.queues]) {
       const now = this.d.clock.now();
       if (!inSwarm.has(key)) {

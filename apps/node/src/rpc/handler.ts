@@ -56,8 +56,11 @@ export interface RpcHandlerDeps {
   logger: Logger;
   /** Chain height for ifelse conditions (0 with a static registry). */
   height?: () => number;
-  /** Takes the stores a swarm peer failed to take, for a second attempt (src/replication/redelivery.ts). */
-  redelivery?: { add(peer: NodeInfo, hash: string): void };
+  /** Takes what a swarm peer failed to take, for a second attempt (src/replication/redelivery.ts). */
+  redelivery?: {
+    add(peer: NodeInfo, hash: string): void;
+    addForward(peer: NodeInfo, request: unknown): void;
+  };
 }
 
 const SWARM_WIDE = new Set([
@@ -239,8 +242,9 @@ export class RpcHandler {
   }
 
   /**
-   * Forwards the client's request to every swarm peer and merges their signed entries. A store
-   * (`storedHash`) a peer could not take — no answer, a timeout, a 5xx — goes to redelivery.
+   * Forwards the client's request to every swarm peer and merges their signed entries. What a peer
+   * could not take — no answer, a timeout, a 5xx, a 421 while its registry view lags — goes to
+   * redelivery: a store (`storedHash`) as its message, anything else as the signed request itself.
    */
   private async fanOut(raw: unknown, method: string, swarm: Record<string, unknown>, storedHash?: string) {
     const peers = this.d.membership.peers();
@@ -249,6 +253,10 @@ export class RpcHandler {
     if (peers.length === 0) return;
     // Serialised and signed once for all peers.
     const signed = this.d.peers.sign({ action: "forward", request: body });
+    const retry = (peer: NodeInfo) => {
+      if (storedHash) this.d.redelivery?.add(peer, storedHash);
+      else this.d.redelivery?.addForward(peer, body);
+    };
     await Promise.all(
       peers.map(async (peer: NodeInfo) => {
         try {
@@ -258,11 +266,9 @@ export class RpcHandler {
             res.status === 200 && entry
               ? entry
               : { failed: true, code: res.status, bad_peer_response: !entry };
-          // 421: the peer's registry view lags ours; it takes the message once it has caught up.
-          if (storedHash && (res.status >= 500 || res.status === 421))
-            this.d.redelivery?.add(peer, storedHash);
+          if (res.status >= 500 || res.status === 421) retry(peer);
         } catch (err) {
-          if (storedHash) this.d.redelivery?.add(peer, storedHash);
+          retry(peer);
           const timeout = err instanceof Error && err.name === "TimeoutError";
           swarm[peer.pubkey_ed25519] = timeout
             ? { failed: true, timeout: true }
