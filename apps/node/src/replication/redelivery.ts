@@ -1,10 +1,6 @@
 import { toBase64 } from "@session/crypto";
 import type { NodeInfo } from "@session/protocol";
-import type { Logger } from "pino";
-import type { MessageStore } from "../storage/store.ts";
-import type { Membership } from "../swarm/membership.ts";
-import type { PeerClient } from "./peer.ts";
-import { DEFAULT_REPLICATION_PAGE, type ReplicationPage } from "./sync.ts";
+import { DEFAULT_REPLICATION_PAGE, type ReplicationDeps, type ReplicationPage } from "./sync.ts";
 
 export interface RedeliveryOptions {
   /** Messages waiting, all peers together; past this the oldest are given up. */
@@ -50,12 +46,7 @@ export class Redelivery {
   private readonly page: ReplicationPage;
 
   constructor(
-    private readonly d: {
-      store: MessageStore;
-      membership: Membership;
-      peers: PeerClient;
-      clock: { now(): number };
-      logger: Logger;
+    private readonly d: ReplicationDeps & {
       /** Each flush's outcome (metrics). */
       onFlushed?: (r: RedeliveryResult) => void;
     },

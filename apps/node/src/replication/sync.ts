@@ -95,15 +95,19 @@ const revocationFromWire = (r: z.infer<typeof wireRevocation>): Revocation => ({
  * Both walk the table in row order, a page at a time (`ReplicationPage`): neither side ever holds
  * more than a page in memory or sends more than a page in one request.
  */
+/** What catch-up, rebalancing and redelivery work with. */
+export interface ReplicationDeps {
+  store: MessageStore;
+  membership: Membership;
+  peers: PeerClient;
+  clock: { now(): number };
+  logger: Logger;
+}
+
 export class SwarmSync {
   constructor(
-    private readonly d: {
-      store: MessageStore;
+    private readonly d: ReplicationDeps & {
       revocations: SubaccountRevocations;
-      membership: Membership;
-      peers: PeerClient;
-      clock: { now(): number };
-      logger: Logger;
       onImported?: (m: StoredMessage) => void;
       /** Each catch-up page this node answers ("served") or receives ("fetched"). */
       onSyncPage?: (direction: "served" | "fetched") => void;
