@@ -231,6 +231,7 @@ export class SwarmSync {
     const buckets = new Map<bigint, { members: NodeInfo[]; messages: StoredMessage[]; bytes: number }>();
     let moved = 0;
     let kept = 0;
+    let pages = 0;
     const push = async (swarm: bigint, b: { members: NodeInfo[]; messages: StoredMessage[] }) => {
       const owners = [...new Set(b.messages.map((m) => m.owner))];
       const body = {
@@ -251,6 +252,8 @@ export class SwarmSync {
         this.d.store.deleteByHash(b.messages.map((m) => m.hash));
         moved += b.messages.length;
       } else kept += b.messages.length;
+      if (++pages % 10 === 0)
+        this.d.logger.info({ pages, moved, kept }, "moving messages to their new swarms");
     };
     // The accounts come from the owner index, a few hundred at a time; only the messages of
     // accounts that now belong elsewhere are read.
