@@ -10,7 +10,7 @@ import { DiskBlobStore } from "./storage/disk.ts";
 import { S3BlobStore } from "./storage/s3.ts";
 import { resetStagingDir } from "./storage/staging.ts";
 
-const env = loadConfig(envSchema, { name: "file server" });
+const env = loadConfig(envSchema, { name: "file server", argv: process.argv.slice(2) });
 const logger = createLogger({ name: "file-server", level: env.LOG_LEVEL });
 
 const tmpDir = join(env.FS_DATA_DIR, "tmp");

@@ -3,7 +3,13 @@ import { createLogger, loadConfig } from "@session/service-kit";
 import { configFromEnv, nodeEnvSchema } from "./config.ts";
 import { startNode } from "./node.ts";
 
-const config = configFromEnv(loadConfig(nodeEnvSchema, { name: "session-node" }));
+const config = configFromEnv(
+  loadConfig(nodeEnvSchema, {
+    name: "session-node",
+    argv: process.argv.slice(2),
+    flagAliases: { "data-dir": "SESSION_NODE_DATA_DIR", http: "SESSION_NODE_HTTP" },
+  }),
+);
 const logger = createLogger({ name: "session-node", level: config.logLevel });
 const node = await startNode(config, { logger });
 let stopping = false;

@@ -39,6 +39,53 @@ describe("operator features", () => {
     await agent.close();
   });
 
+  it("is configured by flags as well as the environment; a bad flag stops it at start, named", async () => {
+    const registry = join(net.dir, "flags-registry.json");
+    await writeRegistryFile(registry, []);
+    const main = join(import.meta.dirname, "../src/main.ts");
+    const run = (args: string[]) =>
+      spawn(process.execPath, ["--import", "tsx", main, ...args], {
+        // Nothing from the environment: every setting comes from the flags.
+        env: { PATH: process.env.PATH ?? "" },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    const child = run([
+      "--data-dir",
+      join(net.dir, "flags-node"),
+      "--http",
+      "--port=0",
+      "--registry-file",
+      registry,
+    ]);
+    onTestFinished(() => {
+      if (child.exitCode === null) child.kill("SIGKILL");
+    });
+    const url = await new Promise<string>((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error("node did not start")), 20_000);
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        const entry = JSON.parse(line) as { msg?: string; url?: string };
+        if (entry.msg === "storage node listening" && entry.url) {
+          clearTimeout(t);
+          resolve(entry.url);
+        }
+      });
+    });
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect((await fetch(`${url}/health`)).status).toBeLessThan(600);
+    child.kill("SIGTERM");
+    expect(await new Promise((r) => child.once("exit", r))).toBe(0);
+
+    const bad = run(["--registry-file", registry, "--prot", "80"]);
+    let stderr = "";
+    bad.stderr!.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    expect(await new Promise((r) => bad.once("exit", r))).toBe(1);
+    expect(stderr).toContain("invalid session-node configuration");
+    expect(stderr).toContain("--prot: unknown flag");
+    expect(stderr).toContain("--data-dir");
+  }, 40_000);
+
   it("limits request bodies (413) and rates per client (429)", async () => {
     await writeRegistryFile(net.registry, []);
     const node = await startNode(

@@ -121,6 +121,7 @@ export type PushEnv = z.output<typeof envSchema>;
 export function configFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   onInvalid: "exit" | "throw" = "exit",
+  argv: readonly string[] = [],
 ): PushEnv {
-  return loadConfig(envSchema, { env, name: "push server", onInvalid });
+  return loadConfig(envSchema, { env, name: "push server", onInvalid, argv });
 }

@@ -12,7 +12,7 @@ import type { Notifier } from "./notifiers/types.ts";
 import { createPushServer } from "./server.ts";
 import { indexerNodeSource, seedNodeSource } from "./watcher/nodes.ts";
 
-const env = configFromEnv();
+const env = configFromEnv(process.env, "exit", process.argv.slice(2));
 const logger = createLogger({ name: "push-server", level: env.LOG_LEVEL });
 const repo = await openSubscriptionRepo(env.DATABASE_URL);
 const pending = await openPendingStore(env.DATABASE_URL);
