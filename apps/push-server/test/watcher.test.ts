@@ -9,6 +9,7 @@ import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import type { NotifyMessage } from "../src/domain/payload.ts";
+import { swarmMembers } from "../src/watcher/nodes.ts";
 import { Watcher } from "../src/watcher/watcher.ts";
 import { newAccount, subscribeBody, subscriptionRow, waitFor } from "./helpers.ts";
 
@@ -28,8 +29,8 @@ const startOurNode = (port: number) =>
   startNode({ ...config, port }, { logger, registry: { description: "none", load: async () => [] } });
 
 /** Requests for `route` the node has served since it started (its own /metrics). */
-async function served(route: string): Promise<number> {
-  const text = await (await fetch(`${running.url}/metrics`)).text();
+async function served(route: string, url = running.url): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
   const re = new RegExp(
     `session_node_http_requests_total\\{method="POST",route="${route}",status="200"\\} (\\d+)`,
   );
@@ -191,5 +192,83 @@ describe("watcher against a node's monitor service", () => {
     expect(w.streamStats()).toHaveLength(0);
     await waitFor("all accepted", () => w.streamStats()[0]?.acked === 1500, 30_000);
     expect(calls).toBeGreaterThan(2);
+  }, 60_000);
+
+  it("a re-placement that moves a node's accounts away while others move onto it keeps its one stream", async () => {
+    // N1 (the node above) and two more; one swarm; each account on one node.
+    const more = await Promise.all(
+      [2, 3].map((i) =>
+        startNode(loopbackNodeConfig(join(dir, `node${i}`)), {
+          logger,
+          registry: { description: "none", load: async () => [] },
+        }),
+      ),
+    );
+    try {
+      const [n2, n3] = more.map((r) => ({ ...r.info, swarm_id: "0" })) as [NodeInfo, NodeInfo];
+      const before = [node, n2];
+      const after = [node, n2, n3];
+      // The watcher starts an account's ring at its id modulo the swarm's size.
+      const at = (pk: string, list: NodeInfo[]) => {
+        const members = swarmMembers(list, pk); // by Ed25519 key, as the watcher orders them
+        return members[Number.parseInt(pk.slice(2, 10), 16) % members.length]!.pubkey_ed25519;
+      };
+      const find = (want: (pk: string) => boolean) => {
+        for (;;) {
+          const b = subscribeBody(newAccount(), { token: `t-${Math.random()}` });
+          if (want(b.pubkey)) return b;
+        }
+      };
+      // The two accounts swap nodes: `a` from N1 to N2, `b` from N2 to N1. Whichever is placed
+      // first, one node would hold neither for a moment if accounts left before others arrived.
+      const [k1, k2] = [node.pubkey_ed25519, n2.pubkey_ed25519];
+      const a = find((pk) => at(pk, before) === k1 && at(pk, after) === k2);
+      const b = find((pk) => at(pk, before) === k2 && at(pk, after) === k1);
+      const ownRepo = SqliteSubscriptionRepo.open(join(dir, "replace.sqlite"));
+      for (const x of [a, b]) await ownRepo.upsert(subscriptionRow(x));
+      let list = before;
+      const urls = [running.url, more[0]!.url];
+      const opens = () => Promise.all(urls.map((u) => served("/monitor/v1/stream", u)));
+      const opensBefore = await opens();
+      const w = new Watcher({
+        repo: ownRepo,
+        fetch,
+        listNodes: async () => list,
+        onMessage: () => {},
+        logger,
+        registry: new Registry(),
+        nodeScheme: "http",
+        retryMs: 100,
+        nodesTtlMs: 100,
+        nodesPerAccount: 1,
+      });
+      watcher = w;
+      await w.start();
+      const on = (n: NodeInfo) => w.streamStats().filter((s) => s.node === n.pubkey_ed25519);
+      await waitFor(
+        "both accounts watched",
+        () => on(node)[0]?.acked === 1 && on(n2)[0]?.acked === 1,
+        10_000,
+      );
+      list = after;
+      await waitFor(
+        "the swap",
+        () =>
+          w.nodesOf(a.pubkey).includes(n2.pubkey_ed25519) &&
+          w.nodesOf(b.pubkey).includes(node.pubkey_ed25519) &&
+          on(node)[0]?.acked === 1 &&
+          on(n2)[0]?.acked === 1,
+        10_000,
+      );
+      // Each node kept the stream it had: one open in all, never closed and opened again.
+      expect(on(node)).toHaveLength(1);
+      expect(on(n2)).toHaveLength(1);
+      expect((await opens()).map((n, k) => n - opensBefore[k]!)).toEqual([1, 1]);
+      w.stop();
+      watcher = undefined;
+      await ownRepo.close();
+    } finally {
+      await Promise.all(more.map((r) => r.stop()));
+    }
   }, 60_000);
 });

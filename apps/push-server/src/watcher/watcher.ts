@@ -483,7 +483,7 @@ export class Watcher implements ConnectionHost {
     const changed = existing !== undefined && JSON.stringify(existing.subs) !== JSON.stringify(subs);
     account.subs = subs;
     this.accounts.set(pubkey, account);
-    this.place(account, await this.swarms());
+    this.place([account], await this.swarms());
     if (changed) for (const c of account.conns) c.changed(pubkey);
   }
 
@@ -526,7 +526,7 @@ export class Watcher implements ConnectionHost {
   private placeAll(): void {
     const swarms = this.index?.swarms;
     if (!swarms) return;
-    for (const a of this.accounts.values()) this.place(a, swarms);
+    this.place([...this.accounts.values()], swarms);
   }
 
   /**
@@ -579,24 +579,32 @@ export class Watcher implements ConnectionHost {
     return [...good, ...bad].slice(0, n);
   }
 
-  private place(account: WatchedAccount, swarms: SwarmIndex): void {
+  /**
+   * Puts each account on the members it should be watched on. Every account is added to its new
+   * members before any leaves an old one: no gap in watching, and a stream that loses some
+   * accounts while it gains others stays open (detaching first could empty and close it, then
+   * open a new one to the same node a moment later).
+   */
+  private place(accounts: readonly WatchedAccount[], swarms: SwarmIndex): void {
     if (this.stopped) return;
-    const want = this.choose(account.pubkey, swarms);
-    const wantKeys = new Set(want.map((n) => `${n.pubkey_ed25519}@${this.urlOf(n)}`));
-    const have = new Set([...account.conns].map((c) => c.key));
-    // Add to the new members first, then leave the old ones: no gap in between.
-    for (const n of want) {
-      const key = `${n.pubkey_ed25519}@${this.urlOf(n)}`;
-      if (have.has(key)) continue;
-      const conn = this.connFor(n);
-      account.conns.add(conn);
-      conn.add(account.pubkey);
-      if (have.size > 0) this.moves.inc();
+    const leaving: { account: WatchedAccount; conn: MonitorConnection }[] = [];
+    for (const account of accounts) {
+      const want = this.choose(account.pubkey, swarms);
+      const wantKeys = new Set(want.map((n) => `${n.pubkey_ed25519}@${this.urlOf(n)}`));
+      const have = new Set([...account.conns].map((c) => c.key));
+      for (const n of want) {
+        const key = `${n.pubkey_ed25519}@${this.urlOf(n)}`;
+        if (have.has(key)) continue;
+        const conn = this.connFor(n);
+        account.conns.add(conn);
+        conn.add(account.pubkey);
+        if (have.size > 0) this.moves.inc();
+      }
+      for (const conn of account.conns) if (!wantKeys.has(conn.key)) leaving.push({ account, conn });
     }
-    for (const c of [...account.conns]) {
-      if (wantKeys.has(c.key)) continue;
-      account.conns.delete(c);
-      this.detach(c, account.pubkey);
+    for (const { account, conn } of leaving) {
+      account.conns.delete(conn);
+      this.detach(conn, account.pubkey);
     }
   }
 
@@ -644,10 +652,10 @@ export class Watcher implements ConnectionHost {
     this.failed.set(conn.key, { count, until: Date.now() + this.opts.avoidFailedMs });
     const swarms = this.index?.swarms;
     if (swarms)
-      for (const pk of [...conn.accounts]) {
-        const a = this.accounts.get(pk);
-        if (a) this.place(a, swarms);
-      }
+      this.place(
+        [...conn.accounts].flatMap((pk) => this.accounts.get(pk) ?? []),
+        swarms,
+      );
     return Math.min(this.opts.maxRetryMs, this.opts.retryMs * 2 ** (count - 1));
   }
 
