@@ -77,7 +77,10 @@ describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
     const alice = await connected();
     const bob = await connected();
     const swarm = bob.pool.swarmOf(bob.sessionId);
-    const victim = devnet.nodes.find((n) => n.pubkeyEd25519 === swarm[0]!.pubkey_ed25519)!;
+    // Not the seed node: the later tests bootstrap their clients from it.
+    const victim = devnet.nodes.find(
+      (n) => n.url !== devnet.seedUrl && swarm.some((m) => m.pubkey_ed25519 === n.pubkeyEd25519),
+    )!;
     await victim.node.stop();
     for (let i = 0; i < 5; i++) await alice.sendText(bob.sessionId, `while down ${i}`);
     const got = new Set<string>();
