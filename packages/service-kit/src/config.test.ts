@@ -35,7 +35,7 @@ describe("loadConfig flags", () => {
       SESSION_NODE_DATA_DIR: "/srv/x",
       VERBOSE: "1",
     });
-    expect(load({}, ["--session-node-data-dir", "/d", "--port=9"])).toMatchObject({
+    expect(load({}, ["--", "--session-node-data-dir", "/d", "--port=9"])).toMatchObject({
       PORT: 9,
       SESSION_NODE_DATA_DIR: "/d",
     });

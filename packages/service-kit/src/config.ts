@@ -50,6 +50,7 @@ function flagsToEnv(
       help = true;
       continue;
     }
+    if (arg === "--") continue; // what `pnpm start -- --port 80` passes through
     if (!arg.startsWith("--") || arg.length < 3) {
       issues.push(`${arg}: not a flag (flags look like --port 8080 or --port=8080)`);
       continue;
