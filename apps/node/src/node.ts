@@ -31,7 +31,7 @@ import { fileRegistry, httpRegistry, Membership, type RegistrySource } from "./s
 
 /** Expired rows one sweep statement removes. */
 const SWEEP_STEP = 5000;
-/** How often stores a swarm peer missed are sent again. */
+/** How often what a swarm peer missed (stores, deletes, …) is sent again. */
 const REDELIVERY_MS = 5000;
 
 export interface RunningNode {
@@ -106,7 +106,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   });
   const redelivered = new Counter({
     name: "session_node_redelivered_messages_total",
-    help: "Stores a swarm peer failed to take, sent again (delivered) or given up (dropped)",
+    help: "Stores and other swarm-wide requests a swarm peer failed to take, sent again (delivered) or given up (dropped)",
     labelNames: ["outcome"],
     registers: [metrics],
   });
@@ -307,10 +307,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   };
   await refreshRegistry();
   const registryTimer = setInterval(() => void refreshRegistry(), config.registry.pollMs);
-  // Stores a peer missed are sent again every REDELIVERY_MS (one attempt at a time).
+  // What a peer missed is sent again every REDELIVERY_MS (one attempt at a time).
   new Gauge({
     name: "session_node_redelivery_queued",
-    help: "Stores waiting for a second attempt to a swarm peer",
+    help: "Stores and other swarm-wide requests waiting for a second attempt to a swarm peer",
     registers: [metrics],
     collect() {
       this.set(redelivery.size);
