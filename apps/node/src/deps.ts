@@ -25,7 +25,7 @@ export interface NodeContext {
   membership: Membership;
   rpc: RpcHandler;
   sync: SwarmSync;
-  /** Second attempts for stores a swarm peer missed (startNode always sets it). */
+  /** Second attempts for what a swarm peer missed: stores, deletes, … (startNode always sets it). */
   redelivery?: Redelivery;
   /** Emits "stored" ({ pubkey, namespace, hash, timestamp, expiry, data }) for each new message. */
   events: EventEmitter;

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { type AccountKeys, toHex } from "@session/crypto";
 import { LINK_PEER_AUTH_BYTES, type NodeInfo } from "@session/protocol";
-import { createLogger, type Logger, trackUnusedConnections } from "@session/service-kit";
+import { createLogger, gracefulCloser, type Logger } from "@session/service-kit";
 import { Counter, Gauge, Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { NodeConfig } from "./config.ts";
@@ -231,7 +231,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     );
     s.once("error", reject);
   });
-  const unusedConnections = trackUnusedConnections(server as unknown as HttpServer, tls !== undefined);
+  const closer = gracefulCloser(server as unknown as HttpServer, tls !== undefined);
   const linkServer = acceptNodeLinks(server as unknown as HttpServer, linkHandlers, {
     // The larger of an onion body and a peer request (with its auth fields).
     maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),
@@ -316,15 +316,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       this.set(redelivery.size);
     },
   });
-  let redelivering: Promise<unknown> | undefined;
   const redeliveryTimer = setInterval(() => {
-    if (redelivering || redelivery.size === 0) return;
-    redelivering = redelivery
-      .flush()
-      .catch((err: unknown) => logger.warn({ err: String(err) }, "redelivery failed"))
-      .finally(() => {
-        redelivering = undefined;
-      });
+    if (redelivery.size > 0)
+      redelivery.flush().catch((err: unknown) => logger.warn({ err: String(err) }, "redelivery failed"));
   }, REDELIVERY_MS);
   redeliveryTimer.unref();
   // Expired messages go in steps of SWEEP_STEP rows, yielding between them, so a large backlog
@@ -371,28 +365,13 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         // does each one whose request completes (node:http would otherwise keep it for its
         // keep-alive timeout), and each connection that has not begun a request; whatever is
         // still open after 10 s is cut.
-        const http = server as unknown as { closeAllConnections(): void; closeIdleConnections(): void };
         // Node links refuse new requests now (503) and close once the ones in hand are answered.
         const linksClosed = linkServer.close(10_000);
-        await new Promise<void>((resolve) => {
-          const force = setTimeout(() => http.closeAllConnections(), 10_000);
-          const idle = setInterval(() => {
-            http.closeIdleConnections();
-            unusedConnections.closeUnused();
-          }, 50);
-          force.unref();
-          server.close(() => {
-            clearTimeout(force);
-            clearInterval(idle);
-            resolve();
-          });
-          http.closeIdleConnections();
-          unusedConnections.closeUnused();
-        });
+        await closer.close({ graceMs: 10_000, pollMs: 50 });
         await linksClosed;
         await syncing;
         await sweeping;
-        await redelivering;
+        await redelivery.settled();
         links?.close();
         await relayAgent.close();
         store.close();

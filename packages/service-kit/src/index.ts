@@ -1,6 +1,7 @@
 export { limitBody } from "./body-limit.ts";
 export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
 export { errorBody, errorResponse, errorToResponseParts, notFoundHandler, onErrorHandler } from "./errors.ts";
+export { gracefulCloser } from "./graceful-close.ts";
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -21,4 +22,3 @@ export {
 } from "./onion.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
 export { exitOnSignals, type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
-export { trackUnusedConnections } from "./unused-connections.ts";

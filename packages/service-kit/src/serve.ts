@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
-import { trackUnusedConnections } from "./unused-connections.ts";
+import { gracefulCloser } from "./graceful-close.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its Env/Schema types
 type AnyHono = Hono<any, any, any>;
@@ -30,7 +30,7 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
   const hostname = options.hostname ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
     const server = serve({ fetch: app.fetch, port: options.port, hostname }, (info: AddressInfo) => {
-      const unused = trackUnusedConnections(server as HttpServer, false);
+      const closer = gracefulCloser(server as HttpServer, false);
       let closing: Promise<void> | undefined;
       const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
       resolve({
@@ -38,25 +38,9 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
         port: info.port,
         close: () => {
           closing ??= (async () => {
-            await new Promise<void>((done) => {
-              const timer = setTimeout(() => {
-                if ("closeAllConnections" in server) server.closeAllConnections();
-              }, options.graceMs ?? 10_000);
-              timer.unref();
-              // Keep-alive sockets go as soon as their current response is done, and connections
-              // that have not begun a request at once.
-              const idle = setInterval(() => {
-                if ("closeIdleConnections" in server) server.closeIdleConnections();
-                unused.closeUnused();
-              }, 20);
-              server.close(() => {
-                clearTimeout(timer);
-                clearInterval(idle);
-                done();
-              });
-              if ("closeIdleConnections" in server) server.closeIdleConnections();
-              unused.closeUnused();
-            });
+            // Keep-alive sockets go as soon as their current response is done, and connections
+            // that have not begun a request at once.
+            await closer.close({ graceMs: options.graceMs ?? 10_000, pollMs: 20 });
             await options.onClose?.();
           })();
           return closing;

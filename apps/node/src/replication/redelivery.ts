@@ -1,6 +1,20 @@
-import { toBase64 } from "@session/crypto";
 import type { NodeInfo } from "@session/protocol";
-import { DEFAULT_REPLICATION_PAGE, type ReplicationDeps, type ReplicationPage } from "./sync.ts";
+import type { StoredMessage } from "../storage/store.ts";
+import {
+  DEFAULT_REPLICATION_PAGE,
+  type ReplicationDeps,
+  type ReplicationPage,
+  toWire,
+  wireBytes,
+} from "./sync.ts";
+
+/**
+ * Whether a peer's answer to a forward or an import is worth another attempt: a 5xx, or a 421
+ * (its registry view lags ours). Any other refusal is the peer's decision.
+ */
+export function worthRetrying(status: number): boolean {
+  return status >= 500 || status === 421;
+}
 
 export interface RedeliveryOptions {
   /** Messages waiting, all peers together; past this the oldest are given up. */
@@ -95,6 +109,11 @@ export class Redelivery {
     return this.flushing;
   }
 
+  /** Resolves once the flush in progress, if any, has ended (it never rejects). */
+  async settled(): Promise<void> {
+    await this.flushing?.catch(() => {});
+  }
+
   private async run(): Promise<RedeliveryResult> {
     const result = { delivered: 0, dropped: 0 };
     const inSwarm = new Set(this.d.membership.peers().map((p) => p.pubkey_ed25519));
@@ -116,7 +135,7 @@ export class Redelivery {
       try {
         const res = await this.d.peers.post(f.peer, { action: "forward", request: f.request });
         if (res.status === 200) result.delivered++;
-        else if (res.status >= 500 || res.status === 421) kept.push(f);
+        else if (worthRetrying(res.status)) kept.push(f);
         else result.dropped++;
       } catch (err) {
         this.d.logger.debug({ err: String(err) }, "forward redelivery to a swarm peer failed");
@@ -132,19 +151,12 @@ export class Redelivery {
         result.dropped += this.forget(key, [...q.hashes.keys()]);
         continue;
       }
-      const live: {
-        hash: string;
-        owner: string;
-        namespace: number;
-        timestamp: number;
-        expiry: number;
-        data: string;
-      }[] = [];
+      const live: StoredMessage[] = [];
       const gone: string[] = [];
       for (const [hash, since] of q.hashes) {
         const m = now - since > this.maxAgeMs ? undefined : this.d.store.get(hash, now);
         if (!m) gone.push(hash);
-        else live.push({ ...m, data: toBase64(m.data) });
+        else live.push(m);
       }
       result.dropped += this.forget(key, gone);
       for (let i = 0; i < live.length; ) {
@@ -153,19 +165,17 @@ export class Redelivery {
         while (i < live.length && batch.length < this.page.messages && bytes < this.page.bytes) {
           const m = live[i++]!;
           batch.push(m);
-          bytes += m.data.length + 256;
+          bytes += wireBytes(m);
         }
         try {
           const res = await this.d.peers.post(
             q.peer,
-            { action: "import", messages: batch, revocations: [] },
+            { action: "import", messages: batch.map(toWire), revocations: [] },
             15_000,
           );
           const hashes = batch.map((m) => m.hash);
           if (res.status === 200) result.delivered += this.forget(key, hashes);
-          // A refusal (4xx) is the peer's decision; a 5xx, or a 421 (its registry view lags
-          // ours), is tried again next time.
-          else if (res.status < 500 && res.status !== 421) result.dropped += this.forget(key, hashes);
+          else if (!worthRetrying(res.status)) result.dropped += this.forget(key, hashes);
         } catch (err) {
           this.d.logger.debug({ err: String(err) }, "redelivery to a swarm peer failed");
           break; // this peer is still unreachable: its other pages wait too

@@ -62,8 +62,8 @@ const OWNERS_PER_SCAN = 500;
 const MAX_SCAN_ROWS = 50_000;
 
 /** What a message adds to a request body: its base64 data and, generously, its other fields. */
-const wireBytes = (m: StoredMessage) => Math.ceil(m.data.length / 3) * 4 + 256;
-const toWire = (m: StoredMessage) => ({
+export const wireBytes = (m: StoredMessage) => Math.ceil(m.data.length / 3) * 4 + 256;
+export const toWire = (m: StoredMessage) => ({
   hash: m.hash,
   owner: m.owner,
   namespace: m.namespace,
@@ -83,18 +83,6 @@ const revocationFromWire = (r: z.infer<typeof wireRevocation>): Revocation => ({
   revokedAt: r.revoked_at,
 });
 
-/**
- * Keeps a swarm's members holding the same messages:
- * - `catchUp`: on start and after membership changes, pull every live message our swarm owns from
- *   each peer (a node that was down gets what it missed);
- * - `rebalance`: after membership changes, push messages whose owner now maps to another swarm
- *   to that swarm, and drop them here once a member accepted them.
- * Subaccount revocations go along with their account's messages both ways (oxenss keeps them
- * only on the nodes that received the revoke; moving them keeps a revoked token refused after
- * the account changes swarm or a member returns).
- * Both walk the table in row order, a page at a time (`ReplicationPage`): neither side ever holds
- * more than a page in memory or sends more than a page in one request.
- */
 /** What catch-up, rebalancing and redelivery work with. */
 export interface ReplicationDeps {
   store: MessageStore;
@@ -104,6 +92,19 @@ export interface ReplicationDeps {
   logger: Logger;
 }
 
+/**
+ * Keeps a swarm's members holding the same messages:
+ * - `catchUp`: when this node is new to its swarm (it started, or a re-cut moved it), pull every
+ *   live message our swarm owns from each peer (a node that was down gets what it missed);
+ * - `rebalance`: after membership changes, push messages whose owner now maps to another swarm
+ *   to that swarm, and drop them here once a member accepted them.
+ * Subaccount revocations go along with their account's messages both ways (oxenss keeps them
+ * only on the nodes that received the revoke; moving them keeps a revoked token refused after
+ * the account changes swarm or a member returns).
+ * Both move a page at a time (`ReplicationPage`), walking messages in row order (rebalancing
+ * finds the accounts that moved from the owner index first): neither side ever holds more than a
+ * page in memory or sends more than a page in one request.
+ */
 export class SwarmSync {
   constructor(
     private readonly d: ReplicationDeps & {
@@ -272,7 +273,7 @@ export class SwarmSync {
       for (const [id, f] of foreign) {
         let cursor = 0;
         for (;;) {
-          const rows = this.d.store.liveOfOwnersAfter(f.owners, cursor, now, SCAN_ROWS);
+          const rows = this.d.store.liveAfter(cursor, now, SCAN_ROWS, f.owners);
           for (const r of rows) {
             cursor = r.id;
             let b = buckets.get(id);

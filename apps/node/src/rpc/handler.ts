@@ -30,6 +30,7 @@ import {
 } from "@session/protocol";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
+import { worthRetrying } from "../replication/redelivery.ts";
 import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
@@ -266,7 +267,7 @@ export class RpcHandler {
             res.status === 200 && entry
               ? entry
               : { failed: true, code: res.status, bad_peer_response: !entry };
-          if (res.status >= 500 || res.status === 421) retry(peer);
+          if (worthRetrying(res.status)) retry(peer);
         } catch (err) {
           retry(peer);
           const timeout = err instanceof Error && err.name === "TimeoutError";

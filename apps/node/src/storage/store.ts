@@ -296,14 +296,27 @@ export class MessageStore {
   }
 
   /**
-   * Live messages stored after row `afterId`, in row (arrival) order, at most `limit`: the pages
-   * catch-up and rebalancing walk the table in. `id` is the cursor for the next page.
+   * Live messages stored after row `afterId` (of the accounts `owners` only, when given), in row
+   * (arrival) order, at most `limit`: the pages catch-up and rebalancing walk the table in. `id`
+   * is the cursor for the next page.
    */
-  liveAfter(afterId: number, now: number, limit: number): (StoredMessage & { id: number })[] {
+  liveAfter(
+    afterId: number,
+    now: number,
+    limit: number,
+    owners?: readonly string[],
+  ): (StoredMessage & { id: number })[] {
+    if (owners?.length === 0) return [];
     return this.db
       .select()
       .from(messages)
-      .where(and(gt(messages.id, afterId), gt(messages.expiry, now)))
+      .where(
+        and(
+          owners ? inArray(messages.owner, [...owners]) : undefined,
+          gt(messages.id, afterId),
+          gt(messages.expiry, now),
+        ),
+      )
       .orderBy(asc(messages.id))
       .limit(limit)
       .all()
@@ -323,24 +336,6 @@ export class MessageStore {
       .limit(limit)
       .all()
       .map((r) => r.owner);
-  }
-
-  /** Live messages of some accounts after row `afterId`, in row order, at most `limit`. */
-  liveOfOwnersAfter(
-    owners: readonly string[],
-    afterId: number,
-    now: number,
-    limit: number,
-  ): (StoredMessage & { id: number })[] {
-    if (owners.length === 0) return [];
-    return this.db
-      .select()
-      .from(messages)
-      .where(and(inArray(messages.owner, [...owners]), gt(messages.id, afterId), gt(messages.expiry, now)))
-      .orderBy(asc(messages.id))
-      .limit(limit)
-      .all()
-      .map((r) => ({ ...toStored(r), id: r.id }));
   }
 
   /** Deletes messages by hash, whatever their owner (messages moved to another swarm). */
