@@ -11,9 +11,7 @@ import { S3BlobStore } from "../src/storage/s3.ts";
 import { type Harness, json, startHarness } from "./harness.ts";
 
 const DAY_MS = 86_400_000;
-const PG_URL = process.env.DATABASE_URL?.startsWith("postgres")
-  ? process.env.DATABASE_URL
-  : "postgres://postgres@127.0.0.1:5432/test";
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** The same lifecycle against any backend: upload, download, info, extend, expire, sweep. */
 async function lifecycle(h: Harness) {

@@ -10,9 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 const main = join(import.meta.dirname, "..", "src", "main.ts");
 const run = (env: Record<string, string>) => runService(main, env);
 let dataDir: string | undefined;
-const PG_URL = process.env.DATABASE_URL?.startsWith("postgres")
-  ? process.env.DATABASE_URL
-  : "postgres://postgres@127.0.0.1:5432/test";
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 afterEach(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });

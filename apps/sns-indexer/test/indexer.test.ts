@@ -13,7 +13,7 @@ import { type RunningIndexer, startIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
 
 const logger = createLogger({ name: "sns-indexer-test", level: "silent" });
-const PG_URL = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 function config(f: Fixture, databaseUrl: string, extra: Partial<IndexerConfig> = {}): IndexerConfig {
   return {

@@ -8,12 +8,20 @@ import { type Devnet, startDevnet } from "../src/index.ts";
 // Headless Debian Chromium (package `chromium`; .ci/run installs it when missing).
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const haveChromium = existsSync(CHROMIUM);
+// Outside CI a machine without Chromium skips this suite; in CI a missing Chromium fails it, so a
+// broken install cannot pass silently.
+const requireChromium = process.env.CI === "true";
 
-describe.skipIf(!haveChromium)("devnet status page in headless Chromium", () => {
+describe.skipIf(!haveChromium && !requireChromium)("devnet status page in headless Chromium", () => {
   let devnet: Devnet;
   let browser: Browser;
   const dir = mkdtempSync(join(tmpdir(), "devnet-status-"));
   beforeAll(async () => {
+    if (!haveChromium) {
+      throw new Error(
+        `Chromium not found at ${CHROMIUM}: install Debian's chromium (CI requires this suite)`,
+      );
+    }
     devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false, pushServer: false });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
