@@ -70,6 +70,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Message events the watcher has handled from all streams (new, duplicate, …). A message to an
+ * account watched on k streams is complete once k events for it arrived: only then is "exactly
+ * once" worth checking, because nothing more about it can come.
+ */
+async function monitorEvents(): Promise<number> {
+  const text = await (await fetch(`${server.url}/metrics`)).text();
+  let sum = 0;
+  for (const m of text.matchAll(/^push_monitor_messages_total\{result="[a-z]+"\} (\d+)$/gm))
+    sum += Number(m[1]);
+  return sum;
+}
+
+/** Waits until every watching stream reported the message(s) and the queue has sent them all. */
+async function allArrived(since: number, events: number): Promise<void> {
+  await waitFor(`${events} monitor events`, async () => (await monitorEvents()) - since >= events);
+  await waitFor("queue drained", () => push.queue.size === 0);
+}
+
 describe("push server on a devnet", () => {
   it("notifies once per message through FCM, and loses nothing while FCM is down", async () => {
     const bob = createIdentity();
@@ -92,15 +111,14 @@ describe("push server on a devnet", () => {
 
     const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
     await alice.connect();
+    const watchers = push.watcher.openStreams(bob.sessionId);
+    let events = await monitorEvents();
     const sent = await alice.sendText(bob.sessionId, "hello bob");
-    await waitFor("one notification", () => fcm.received.length >= 1);
     // The second node's copy of the same message (after replication) must not produce a second
-    // notification.
+    // notification: checked once every watching node reported it.
+    await allArrived(events, watchers);
     const metricsText = async () => (await fetch(`${server.url}/metrics`)).text();
-    await waitFor("the second node's copy", async () =>
-      /push_monitor_messages_total\{result="duplicate"\} 1\n/.test(await metricsText()),
-    );
-    await new Promise((r) => setTimeout(r, 200));
+    expect(await metricsText()).toMatch(/push_monitor_messages_total\{result="duplicate"\} 1\n/);
     expect(fcm.received).toHaveLength(1);
     expect(await metricsText()).toMatch(/push_monitor_messages_total\{result="new"\} 1\n/);
     const first = fcm.received[0]!;
@@ -121,6 +139,7 @@ describe("push server on a devnet", () => {
     // FCM goes away; a message arrives; FCM comes back on the same address: it is delivered.
     const port = fcm.port;
     await fcm.stop();
+    events = await monitorEvents();
     const second = await alice.sendText(bob.sessionId, "while you were out");
     await waitFor("a failed attempt", async () => {
       const text = await (await fetch(`${server.url}/metrics`)).text();
@@ -132,8 +151,8 @@ describe("push server on a devnet", () => {
     expect(row?.token).toBe("bob-phone");
     expect(row?.attempts).toBeGreaterThanOrEqual(1);
     await fcm.start(port);
-    await waitFor("redelivery", () => fcm.received.length >= 2);
-    await new Promise((r) => setTimeout(r, 500));
+    await allArrived(events, watchers);
+    expect(await pending.count()).toBe(0);
     expect(fcm.received).toHaveLength(2);
     expect(open(fcm.received[1]!.body.message.data.enc_payload, encKey).hash).toBe(second.hash);
     expect(push.queue.size).toBe(0);
@@ -165,13 +184,14 @@ describe("push server on a devnet", () => {
     const ids = push.watcher.streamIds(dave.sessionId);
     const before = fcm.received.length;
     await sub("dave-tablet", k2);
-    await new Promise((r) => setTimeout(r, 300));
+    // Every change the subscription asked of the watcher has been applied.
+    await push.watcher.settled();
     expect(push.watcher.streamIds(dave.sessionId)).toEqual(ids);
     const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
     await alice.connect();
+    const events = await monitorEvents();
     const sent = await alice.sendText(dave.sessionId, "to both devices");
-    await waitFor("two notifications", () => fcm.received.length >= before + 2);
-    await new Promise((r) => setTimeout(r, 500));
+    await allArrived(events, ids.length);
     const mine = fcm.received.slice(before);
     expect(mine.map((m) => m.body.message.token).sort()).toEqual(["dave-phone", "dave-tablet"]);
     for (const m of mine) {
@@ -215,12 +235,12 @@ describe("push server on a devnet", () => {
     await alice.connect();
     // The sending client may first route through the stopped node (its pool still lists it) and
     // give up on that path: retry the send, which is the client's business, not the watcher's.
+    const events = await monitorEvents();
     let sent: Awaited<ReturnType<typeof alice.sendText>> | undefined;
     for (let i = 0; i < 5 && !sent; i++)
       sent = await alice.sendText(carol.sessionId, "still there?").catch(() => undefined);
     if (!sent) throw new Error("could not send through the devnet");
-    await waitFor("notification", () => fcm.received.length > before);
-    await new Promise((r) => setTimeout(r, 500));
+    await allArrived(events, 2);
     const mine = fcm.received.slice(before);
     expect(mine).toHaveLength(1);
     expect(mine[0]!.body.message.token).toBe("carol-phone");
