@@ -109,8 +109,24 @@ export class FcmStandIn {
     return `127.0.0.1:${this.port}`;
   }
 
+  /**
+   * While true the stand-in is down as seen from a client: every connection, open or new, is
+   * reset. Its port stays bound, so coming back cannot race another process for the address.
+   */
+  get unreachable(): boolean {
+    return this.down;
+  }
+  set unreachable(down: boolean) {
+    this.down = down;
+    if (down) this.server?.closeAllConnections();
+  }
+  private down = false;
+
   async start(port = 0): Promise<void> {
     const server = createServer(this.tls, (req, res) => void this.handle(req, res));
+    server.on("connection", (socket) => {
+      if (this.down) socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
       server.listen(port, "127.0.0.1", () => resolve());
