@@ -2,3 +2,4 @@ export * from "./assign.ts";
 export * from "./node-info.ts";
 export * from "./seed.ts";
 export * from "./space.ts";
+export * from "./service-nodes.ts";

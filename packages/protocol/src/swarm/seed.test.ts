@@ -1,12 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { nodeInfoSchema } from "./node-info.ts";
-import {
-  requestedNodeFields,
-  seedRequestSchema,
-  seedResponseSchema,
-  selectNodeFields,
-  usableSeedNodes,
-} from "./seed.ts";
+import { seedRequestSchema, seedResponseSchema, usableSeedNodes } from "./seed.ts";
+import { parseServiceNodesParams, serviceNodeEntry } from "./service-nodes.ts";
 
 const node = nodeInfoSchema.parse({
   pubkey_ed25519: "aa".repeat(32),
@@ -17,35 +12,12 @@ const node = nodeInfoSchema.parse({
 });
 
 describe("seed get_n_service_nodes", () => {
-  it("parses the request Session Desktop sends", () => {
-    const req = seedRequestSchema.parse({
-      jsonrpc: "2.0",
-      id: "0",
-      method: "get_n_service_nodes",
-      params: {
-        active_only: true,
-        fields: { public_ip: true, storage_port: true, pubkey_x25519: true, pubkey_ed25519: true },
-      },
-    });
-    expect(requestedNodeFields(req.params?.fields)).toEqual([
-      "pubkey_ed25519",
-      "pubkey_x25519",
-      "public_ip",
-      "storage_port",
-    ]);
-  });
-
-  it("fields as a list, 'all', or absent", () => {
-    expect(requestedNodeFields(["swarm_id", "nonsense"])).toEqual(["swarm_id"]);
-    expect(requestedNodeFields(["all"])).toHaveLength(8);
-    expect(requestedNodeFields(undefined)).toHaveLength(8);
-    expect(requestedNodeFields({ swarm_id: false })).toEqual([]);
-  });
-
   it("answers only the requested fields, and clients keep usable nodes", () => {
-    const listed = selectNodeFields(
+    const listed = serviceNodeEntry(
       node,
-      requestedNodeFields({ public_ip: true, storage_port: true, pubkey_ed25519: true, pubkey_x25519: true }),
+      parseServiceNodesParams({
+        fields: { public_ip: true, storage_port: true, pubkey_ed25519: true, pubkey_x25519: true },
+      }).fields,
     );
     expect(listed).toEqual({
       pubkey_ed25519: "aa".repeat(32),

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { NodeInfo } from "./node-info.ts";
+import { SERVICE_NODE_METHODS } from "./service-nodes.ts";
 
 /*
  * Seed node bootstrap, as Session clients do it: POST /json_rpc with a JSON-RPC 2.0 call of
@@ -8,24 +8,12 @@ import type { NodeInfo } from "./node-info.ts";
  */
 
 export const SEED_JSON_RPC_PATH = "/json_rpc";
-export const SEED_METHODS = ["get_n_service_nodes", "get_service_nodes", "get_all_service_nodes"] as const;
-
-/** Field names a client may ask for (the ones this network's registry can answer). */
-export const NODE_FIELDS = [
-  "service_node_pubkey",
-  "pubkey_ed25519",
-  "pubkey_x25519",
-  "public_ip",
-  "storage_port",
-  "storage_lmq_port",
-  "swarm_id",
-  "active",
-] as const;
-export type NodeField = (typeof NODE_FIELDS)[number];
+export const SEED_METHODS = SERVICE_NODE_METHODS;
 
 /** `fields` as `{ name: true }` (what Session clients send) or a list of names (newer oxend). */
 const fieldsSchema = z.union([z.record(z.string(), z.boolean()), z.array(z.string())]);
 
+/** A seed request as a client builds it (the server side is `answerServiceNodesJsonRpc`). */
 export const seedRequestSchema = z.object({
   jsonrpc: z.literal("2.0").optional(),
   id: z.union([z.string(), z.number()]).optional(),
@@ -39,25 +27,6 @@ export const seedRequestSchema = z.object({
     .optional(),
 });
 export type SeedRequest = z.infer<typeof seedRequestSchema>;
-
-/** The requested field names; no `fields` (or `"all"`) means every field. */
-export function requestedNodeFields(fields: z.infer<typeof fieldsSchema> | undefined): NodeField[] {
-  if (fields === undefined) return [...NODE_FIELDS];
-  const names = Array.isArray(fields)
-    ? fields
-    : Object.entries(fields)
-        .filter(([, on]) => on)
-        .map(([k]) => k);
-  if (names.includes("all")) return [...NODE_FIELDS];
-  return NODE_FIELDS.filter((f) => names.includes(f));
-}
-
-/** A node reduced to the requested fields (server side of the seed call). */
-export function selectNodeFields(node: NodeInfo, fields: readonly NodeField[]): Partial<NodeInfo> {
-  const out: Record<string, unknown> = {};
-  for (const f of fields) if (node[f] !== undefined) out[f] = node[f];
-  return out as Partial<NodeInfo>;
-}
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/);
 /** A seed-listed node: any subset of the fields; swarm_id as decimal string or (oxend) number. */
