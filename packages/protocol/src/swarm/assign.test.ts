@@ -1,5 +1,7 @@
 import fc from "fast-check";
+import { fromHex } from "@session/crypto";
 import { describe, expect, it } from "vitest";
+import { toBase32z } from "../base32z.ts";
 import { ProtocolError } from "../errors.ts";
 import { assignSwarms, swarmCountFor, swarmIdAt } from "./assign.ts";
 
@@ -88,15 +90,24 @@ describe("toSwarmSnode", () => {
       storage_lmq_port: 22020,
       swarm_id: "18446744073709551614",
     });
-    expect(toSwarmSnode(n)).toEqual({
-      pubkey_ed25519: "aa".repeat(32),
-      pubkey_x25519: "bb".repeat(32),
+    // oxenss swarm_to_json: address (z-base-32 of the legacy pubkey + ".snode"), pubkey_legacy, and
+    // keys in the sorted order nlohmann::json writes them.
+    const entry = toSwarmSnode(n);
+    expect(entry).toEqual({
+      address: `${toBase32z(fromHex("aa".repeat(32)))}.snode`,
       ip: "10.0.0.1",
       port: "22021",
       port_https: 22021,
       port_omq: 22020,
       port_quic: 22020,
+      pubkey_ed25519: "aa".repeat(32),
+      pubkey_legacy: "aa".repeat(32),
+      pubkey_x25519: "bb".repeat(32),
     });
+    expect(Object.keys(entry)).toEqual([...Object.keys(entry)].sort());
+    expect(entry.address).toHaveLength(52 + ".snode".length);
+    // A separately registered legacy key is the one named.
+    expect(toSwarmSnode({ ...n, service_node_pubkey: "cc".repeat(32) }).pubkey_legacy).toBe("cc".repeat(32));
     expect(() => nodeInfoSchema.parse({ ...n, swarm_id: "18446744073709551616" })).toThrow();
     expect(() => nodeInfoSchema.parse({ ...n, swarm_id: "-1" })).toThrow();
   });

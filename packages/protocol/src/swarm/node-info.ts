@@ -1,4 +1,6 @@
+import { fromHex } from "@session/crypto";
 import { z } from "zod";
+import { toBase32z } from "../base32z.ts";
 import type { SwarmSnode } from "../rpc/get-swarm.ts";
 
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "expected 64 lower-case hex digits");
@@ -38,19 +40,24 @@ export const serviceNodeListSchema = z.object({
 });
 export type ServiceNodeList = z.infer<typeof serviceNodeListSchema>;
 
-/** A registered node as `get_swarm` and 421 replies list it (request_handler.cpp `swarm_to_json`). */
+/**
+ * A registered node as `get_swarm` and 421 replies list it (request_handler.cpp `swarm_to_json`),
+ * keys in the sorted order oxenss's JSON library writes: `address` is the z-base-32 of the legacy
+ * (service node) pubkey + ".snode", and that pubkey is the Ed25519 key when the registry names no
+ * separate one (as for every registration since the Ed25519 switch). `port_omq`/`port_quic` are
+ * given only for a node that registered an OxenMQ/QUIC port: ours speak HTTPS only.
+ */
 export function toSwarmSnode(n: NodeInfo): SwarmSnode {
-  const out: SwarmSnode = {
-    pubkey_ed25519: n.pubkey_ed25519,
-    pubkey_x25519: n.pubkey_x25519,
+  const legacy = n.service_node_pubkey ?? n.pubkey_ed25519;
+  const omq = n.storage_lmq_port;
+  return {
+    address: `${toBase32z(fromHex(legacy))}.snode`,
     ip: n.public_ip,
     port: String(n.storage_port),
     port_https: n.storage_port,
+    ...(omq !== undefined ? { port_omq: omq, port_quic: omq } : {}),
+    pubkey_ed25519: n.pubkey_ed25519,
+    pubkey_legacy: legacy,
+    pubkey_x25519: n.pubkey_x25519,
   };
-  if (n.service_node_pubkey) out.pubkey_legacy = n.service_node_pubkey;
-  if (n.storage_lmq_port !== undefined) {
-    out.port_omq = n.storage_lmq_port;
-    out.port_quic = n.storage_lmq_port;
-  }
-  return out;
 }
