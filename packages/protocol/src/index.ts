@@ -1,6 +1,6 @@
+export * from "./base32z.ts";
 export * from "./bencode.ts";
 export * from "./errors.ts";
-export * from "./base32z.ts";
 export * from "./message-hash.ts";
 export * from "./monitor/index.ts";
 export * from "./namespaces.ts";

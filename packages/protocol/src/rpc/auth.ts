@@ -1,5 +1,5 @@
 import { equalBytes } from "@session/crypto";
-import { ProtocolError } from "../errors.ts";
+import { errorTable, ProtocolError } from "../errors.ts";
 import {
   isNoAuthRetrieveNamespace,
   isPublicInboxNamespace,
@@ -43,6 +43,11 @@ export interface AuthRequirement {
   requiredAccess: number | null;
   /** Revoked subaccounts may still be used (retrieve from unrevocable namespaces). */
   skipRevokeCheck: boolean;
+  /**
+   * The text a failed check answers (oxenss's body, e.g. "retrieve signature verification
+   * failed"); every failure of one method reads the same there. Default "signature verification failed".
+   */
+  failure?: string;
 }
 
 /**
@@ -72,6 +77,7 @@ export function authRequirementFor(req: RpcSubrequest): AuthRequirement | null {
         message: storeSignatureMessage(p.namespace, p.auth.sigTimestamp),
         requiredAccess: access,
         skipRevokeCheck: false,
+        failure: "store signature verification failed",
       };
     }
     case "retrieve": {
@@ -86,35 +92,50 @@ export function authRequirementFor(req: RpcSubrequest): AuthRequirement | null {
         message: retrieveSignatureMessage(p.namespace, p.auth.timestamp),
         requiredAccess: SubaccountAccess.Read,
         skipRevokeCheck: isUnrevocableNamespace(p.namespace),
+        failure: "retrieve signature verification failed",
       };
     }
     case "delete":
-      return req0(req.params, deleteSignatureMessage(req.params.messages), SubaccountAccess.Delete);
+      return req0(
+        req.params,
+        deleteSignatureMessage(req.params.messages),
+        SubaccountAccess.Delete,
+        "delete_msgs signature verification failed",
+      );
     case "delete_all":
       return req0(
         req.params,
         deleteAllSignatureMessage(req.params.namespace, req.params.timestamp),
         SubaccountAccess.Delete,
+        "delete_all signature verification failed",
       );
     case "delete_before":
       return req0(
         req.params,
         deleteBeforeSignatureMessage(req.params.namespace, req.params.before),
         SubaccountAccess.Delete,
+        "delete_before signature verification failed",
       );
     case "expire_all":
       return req0(
         req.params,
         expireAllSignatureMessage(req.params.namespace, req.params.expiry),
         SubaccountAccess.Delete,
+        "expire_all signature verification failed",
       );
     case "expire":
-      return req0(req.params, expireSignatureMessage(req.params), SubaccountAccess.Write);
+      return req0(
+        req.params,
+        expireSignatureMessage(req.params),
+        SubaccountAccess.Write,
+        "expire: signature verification failed",
+      );
     case "get_expiries":
       return req0(
         req.params,
         getExpiriesSignatureMessage(req.params.timestamp, req.params.messages),
         SubaccountAccess.Read,
+        "get_expiries signature verification failed",
       );
     case "revoke_subaccount":
       return {
@@ -123,6 +144,7 @@ export function authRequirementFor(req: RpcSubrequest): AuthRequirement | null {
         message: revokeSubaccountSignatureMessage(req.params.timestamp, req.params.tokens),
         requiredAccess: null,
         skipRevokeCheck: true,
+        failure: "revoke_subaccount signature verification failed",
       };
     case "unrevoke_subaccount":
       return {
@@ -131,6 +153,7 @@ export function authRequirementFor(req: RpcSubrequest): AuthRequirement | null {
         message: unrevokeSubaccountSignatureMessage(req.params.timestamp, req.params.tokens),
         requiredAccess: null,
         skipRevokeCheck: true,
+        failure: "unrevoke_subaccount signature verification failed",
       };
     case "get_swarm":
     case "info":
@@ -143,8 +166,9 @@ function req0(
   p: { pubkey: UserPubkey; auth: RequestAuth },
   message: Uint8Array,
   access: number,
+  failure: string,
 ): AuthRequirement {
-  return { pubkey: p.pubkey, auth: p.auth, message, requiredAccess: access, skipRevokeCheck: false };
+  return { pubkey: p.pubkey, auth: p.auth, message, requiredAccess: access, skipRevokeCheck: false, failure };
 }
 
 export interface VerifyAuthOptions {
@@ -166,37 +190,34 @@ export function verifyAuth(
   opts: VerifyAuthOptions = {},
 ): void {
   const { pubkey, auth } = req;
+  // The body oxenss answers for any failure; why it failed stays in the error's details.
+  const fail = (code: "BAD_SIGNATURE" | "SUBACCOUNT_REVOKED", reason: string) =>
+    new ProtocolError(code, req.failure ?? errorTable.BAD_SIGNATURE.message, { reason });
   let signer: Uint8Array = pubkey.key;
   if (pubkey.type === 5 && auth.pubkeyEd25519) {
     const x = verifier.ed25519PubkeyToX25519(auth.pubkeyEd25519);
     if (!x || !equalBytes(x, pubkey.key)) {
-      throw new ProtocolError(
-        "BAD_SIGNATURE",
-        "signature verification failed: pubkey_ed25519 does not match pubkey",
-      );
+      throw fail("BAD_SIGNATURE", "pubkey_ed25519 does not match pubkey");
     }
     signer = auth.pubkeyEd25519;
   }
   if (auth.subaccount) {
     if (req.requiredAccess === null) {
-      throw new ProtocolError("BAD_SIGNATURE", "subaccount authentication is not allowed for this method");
+      throw fail("BAD_SIGNATURE", "subaccount authentication is not allowed for this method");
     }
     if (!req.skipRevokeCheck && opts.isSubaccountRevoked?.(pubkey, auth.subaccount.token)) {
-      throw new ProtocolError("SUBACCOUNT_REVOKED");
+      throw fail("SUBACCOUNT_REVOKED", errorTable.SUBACCOUNT_REVOKED.message);
     }
     const token = decodeSubaccountToken(auth.subaccount.token);
     if (!subaccountAllows(token, pubkey.type, req.requiredAccess)) {
-      throw new ProtocolError(
-        "BAD_SIGNATURE",
-        "subaccount token lacks the required network prefix or permission",
-      );
+      throw fail("BAD_SIGNATURE", "subaccount token lacks the required network prefix or permission");
     }
     if (!verifier.verify(auth.subaccount.signature, auth.subaccount.token, signer)) {
-      throw new ProtocolError("BAD_SIGNATURE", "subaccount token signature verification failed");
+      throw fail("BAD_SIGNATURE", "subaccount token signature verification failed");
     }
     signer = token.pubkey;
   }
   if (!verifier.verify(auth.signature, req.message, signer)) {
-    throw new ProtocolError("BAD_SIGNATURE");
+    throw fail("BAD_SIGNATURE", "request signature does not verify");
   }
 }

@@ -1,6 +1,6 @@
 import { concatBytes, fromBase64, fromHex, utf8Encode } from "@session/crypto";
 import { z } from "zod";
-import { fromZodError, ProtocolError } from "../errors.ts";
+import { type ErrorCode, errorTable, fromZodError, ProtocolError } from "../errors.ts";
 import { isValidMessageHash } from "../message-hash.ts";
 import { NAMESPACE_MAX, NAMESPACE_MIN } from "../namespaces.ts";
 import { parseUserPubkey, type UserPubkey } from "../pubkey.ts";
@@ -83,7 +83,10 @@ export const namespaceOrAllField = z.union([namespaceField, z.literal("all")], {
 export type NamespaceOrAll = number | "all";
 
 /** A message hash as the server hands them out: 43 base64 characters. */
-export const messageHashField = z.string().refine(isValidMessageHash, "invalid message hash");
+export const messageHashField = z.string().check((ctx) => {
+  if (!isValidMessageHash(ctx.value))
+    ctx.issues.push({ code: "custom", message: `invalid message hash: ${ctx.value}`, input: ctx.value });
+});
 
 /** A single string or a non-empty array of strings (the server accepts both). */
 function stringOrList<T extends z.ZodType<string>>(item: T) {
@@ -213,8 +216,91 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.out
     if (err instanceof ProtocolError) throw err;
     throw new ProtocolError("BAD_REQUEST", "invalid request parameters");
   }
-  if (!result.success) throw fromZodError(result.error, "BAD_REQUEST", FIELD_ERROR_CODES);
+  if (!result.success) {
+    const typed = fromZodError(result.error, "BAD_REQUEST", FIELD_ERROR_CODES);
+    const issue = firstOxenssIssue(result.error.issues, input);
+    const code = codeForIssue(issue, typed.code);
+    throw new ProtocolError(code, oxenssParseMessage(issue, input), typed.details);
+  }
   return result.data as z.output<S>;
+}
+
+type Issue = z.core.$ZodIssue;
+
+const fieldOf = (issue: Issue): string => String(issue.path[0] ?? "");
+const isAbsent = (input: unknown, name: string): boolean =>
+  typeof input !== "object" || input === null || (input as Record<string, unknown>)[name] == null;
+
+/**
+ * The issue oxenss would report first: it reads every field's type before any other check
+ * (client_rpc_endpoints.cpp load_fields, in key order), then runs the method's own checks; so a
+ * field given with the wrong type wins, then the schema's first issue.
+ */
+function firstOxenssIssue(rawIssues: readonly Issue[], input: unknown): Issue {
+  const issues = rawIssues.map(unwrapUnion);
+  const typeIssues = issues.filter(
+    (i) => (i.code === "invalid_type" || i.code === "invalid_union") && !isAbsent(input, fieldOf(i)),
+  );
+  typeIssues.sort((a, b) => (fieldOf(a) < fieldOf(b) ? -1 : fieldOf(a) > fieldOf(b) ? 1 : 0));
+  return typeIssues[0] ?? issues[0]!;
+}
+
+/**
+ * A union of forms (a hash or a list of hashes) that failed in a form of the right type reports
+ * that form's issue, as oxenss (which checks the type first) would.
+ */
+function unwrapUnion(issue: Issue): Issue {
+  if (issue.code !== "invalid_union") return issue;
+  for (const branch of issue.errors) {
+    const first = branch[0];
+    if (first && first.code !== "invalid_type" && first.code !== "invalid_union")
+      return { ...first, path: [...issue.path, ...first.path] } as Issue;
+  }
+  return issue;
+}
+
+function codeForIssue(issue: Issue, fallback: ErrorCode): ErrorCode {
+  const own = (issue as { params?: { errorCode?: unknown } }).params?.errorCode;
+  if (typeof own === "string" && own in errorTable) return own as ErrorCode;
+  return fieldOf(issue) === "pubkey"
+    ? "INVALID_PUBKEY"
+    : fallback === "INVALID_PUBKEY"
+      ? "BAD_REQUEST"
+      : fallback;
+}
+
+/** oxenss's type names in "Invalid value given for 'x': expected …" (type_desc). */
+const TYPE_DESC: Record<string, string> = {
+  string: "string",
+  number: "integer",
+  int: "integer",
+  boolean: "boolean",
+  array: "string array",
+};
+
+/**
+ * The text of oxenss's parse_error for an issue (the body then reads "invalid request: " + it):
+ * "Required field 'x' missing", "Invalid value given for 'x': expected …", or the schema's own
+ * message where it already is oxenss's wording.
+ */
+export function oxenssParseMessage(issue: Issue, input: unknown): string {
+  const name = fieldOf(issue);
+  const msg = issue.message;
+  if (
+    issue.path.length === 1 &&
+    isAbsent(input, name) &&
+    (issue.code === "invalid_type" || issue.code === "invalid_union")
+  ) {
+    return `Required field '${name}' missing`;
+  }
+  if (msg.startsWith("expected ") || msg === "value out of range")
+    return `Invalid value given for '${name}': ${msg}`;
+  if (msg.startsWith("Invalid timestamp: ")) return `Invalid timestamp for '${name}': ${msg.slice(19)}`;
+  if (issue.code === "invalid_type" || issue.code === "invalid_union") {
+    const expected = issue.code === "invalid_type" ? TYPE_DESC[issue.expected] : undefined;
+    return `Invalid value given for '${name}': expected ${expected ?? "string"}`;
+  }
+  return msg;
 }
 
 /** Concatenates signature-message parts (strings as UTF-8, bytes as-is) as the server does. */

@@ -8,7 +8,17 @@ export interface GetSwarmParams {
   pubkey: UserPubkey;
 }
 
-export const getSwarmParamsSchema = jsonParams(z.object({ pubkey: pubkeyField }), { pubKey: "pubkey" });
+// get_swarm words a bad pubkey its own way (client_rpc_endpoints.cpp load(get_swarm&)).
+const GET_SWARM_PUBKEY = "Pubkey must be 66 hex digits/33 bytes long";
+export const getSwarmParamsSchema = jsonParams(
+  z.object({
+    pubkey: z
+      .string()
+      .regex(/^[0-9a-fA-F]{66}$/, GET_SWARM_PUBKEY)
+      .pipe(pubkeyField),
+  }),
+  { pubKey: "pubkey" },
+);
 export type GetSwarmParamsJson = z.input<typeof getSwarmParamsSchema>;
 
 export function parseGetSwarmParams(params: unknown): GetSwarmParams {

@@ -45,6 +45,10 @@ function parseMethodParams(method: string, params: unknown, depth: number): RpcR
       if (typeof b.method !== "string" || !("params" in b)) {
         throw new ProtocolError("BAD_REQUEST", `Invalid ifelse request: ${key} must have method/params keys`);
       }
+      if (!(RPC_METHODS as readonly string[]).includes(canonicalMethod(b.method))) {
+        // oxenss names the branch here, not the method.
+        throw new ProtocolError("BAD_REQUEST", `Invalid ifelse request method "${key}"`);
+      }
       return parseMethodParams(b.method, b.params, depth + 1);
     };
     const thenReq = branch("then");
@@ -66,14 +70,23 @@ function parseMethodParams(method: string, params: unknown, depth: number): RpcR
 /**
  * Parses a storage RPC body `{ "method": ..., "params": {...} }` (already JSON-decoded) into a
  * typed request. Throws ProtocolError only: BAD_REQUEST / INVALID_PUBKEY / PAYLOAD_TOO_LARGE for
- * bad params, UNSUPPORTED_METHOD for unknown methods.
+ * bad params, UNSUPPORTED_METHOD for unknown methods. Messages are oxenss's response bodies
+ * (request_handler.cpp process_client_req): "invalid json: no `method` field", "no method X",
+ * and "invalid request: " + the parse error for bad params.
  */
 export function parseRpcRequest(body: unknown): RpcRequest {
-  if (!isObject(body)) throw new ProtocolError("INVALID_JSON", "invalid json: expected an object");
-  if (typeof body.method !== "string")
+  // oxenss: nlohmann's find() on a non-object finds nothing.
+  if (!isObject(body) || typeof body.method !== "string")
     throw new ProtocolError("BAD_REQUEST", "invalid json: no `method` field");
   if (!isObject(body.params)) throw new ProtocolError("BAD_REQUEST", "invalid json: no `params` field");
-  return parseMethodParams(body.method, body.params, 0);
+  if (!(RPC_METHODS as readonly string[]).includes(canonicalMethod(body.method)))
+    throw new ProtocolError("UNSUPPORTED_METHOD", `no method ${body.method}`);
+  try {
+    return parseMethodParams(body.method, body.params, 0);
+  } catch (err) {
+    if (!(err instanceof ProtocolError)) throw err;
+    throw new ProtocolError(err.code, `invalid request: ${err.message}`, err.details);
+  }
 }
 
 /** Parses raw request bytes/text as JSON first (INVALID_JSON on failure). */

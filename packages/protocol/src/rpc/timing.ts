@@ -80,7 +80,10 @@ export function checkRequestTiming(req: RpcSubrequest, now: number, opts: Timing
       return;
     case "delete_before":
       if (req.params.before > now + DELETE_BEFORE_FUTURE_TOLERANCE_MS) {
-        throw new ProtocolError("TIMESTAMP_OUT_OF_WINDOW", "delete_before timestamp too far in the future");
+        // oxenss answers this one 401 (not 406).
+        throw new ProtocolError("UNAUTHORIZED", "delete_before timestamp too far in the future", {
+          reason: "TIMESTAMP_OUT_OF_WINDOW",
+        });
       }
       return;
     case "expire_all":
@@ -91,7 +94,10 @@ export function checkRequestTiming(req: RpcSubrequest, now: number, opts: Timing
     case "expire":
       for (const e of req.params.expiry) {
         if (e < now - EXPIRE_PAST_TOLERANCE_MS) {
-          throw new ProtocolError("TIMESTAMP_OUT_OF_WINDOW", "expire: timestamp should be >= current time");
+          // oxenss answers this one 401 (not 406).
+          throw new ProtocolError("UNAUTHORIZED", "expire: timestamp should be >= current time", {
+            reason: "TIMESTAMP_OUT_OF_WINDOW",
+          });
         }
       }
       return;

@@ -1,5 +1,5 @@
-import fc from "fast-check";
 import { fromHex } from "@session/crypto";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { toBase32z } from "../base32z.ts";
 import { ProtocolError } from "../errors.ts";

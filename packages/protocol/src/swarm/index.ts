@@ -1,5 +1,5 @@
 export * from "./assign.ts";
 export * from "./node-info.ts";
 export * from "./seed.ts";
-export * from "./space.ts";
 export * from "./service-nodes.ts";
+export * from "./space.ts";

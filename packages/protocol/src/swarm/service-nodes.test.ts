@@ -53,7 +53,13 @@ describe("get_n_service_nodes over /json_rpc", () => {
     const r = call({ jsonrpc: "2.0", id: 7, method: "get_service_nodes" });
     if (!("result" in r)) throw new Error("expected a result");
     const result = r.result as Record<string, unknown> & { service_node_states: Record<string, unknown>[] };
-    expect(result).toMatchObject({ height: 1234, target_height: 1234, hardfork: 19, snode_revision: 3, status: "OK" });
+    expect(result).toMatchObject({
+      height: 1234,
+      target_height: 1234,
+      hardfork: 19,
+      snode_revision: 3,
+      status: "OK",
+    });
     expect(result.service_node_states).toHaveLength(6);
     expect(result.service_node_states[1]).toEqual({
       active: true,
@@ -94,7 +100,10 @@ describe("get_n_service_nodes over /json_rpc", () => {
   });
 
   it("service_node_pubkeys selects nodes", () => {
-    const r = serviceNodesResult(parseServiceNodesParams({ service_node_pubkeys: ["2".repeat(64)] }), state());
+    const r = serviceNodesResult(
+      parseServiceNodesParams({ service_node_pubkeys: ["2".repeat(64)] }),
+      state(),
+    );
     expect((r.service_node_states as unknown[]).length).toBe(1);
   });
 

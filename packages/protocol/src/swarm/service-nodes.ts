@@ -15,7 +15,11 @@ import type { NodeInfo } from "./node-info.ts";
  *  - `service_node_pubkeys`: only these nodes.
  */
 
-export const SERVICE_NODE_METHODS = ["get_service_nodes", "get_n_service_nodes", "get_all_service_nodes"] as const;
+export const SERVICE_NODE_METHODS = [
+  "get_service_nodes",
+  "get_n_service_nodes",
+  "get_all_service_nodes",
+] as const;
 
 export interface ServiceNodesQuery {
   /** Requested field names; empty = every field. */
@@ -45,13 +49,15 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 /** Parses GET_SERVICE_NODES params (absent or null = defaults); throws ServiceNodesParamsError. */
 export function parseServiceNodesParams(params: unknown): ServiceNodesQuery {
-  if (params === undefined || params === null) return { fields: new Set(), activeOnly: false, limit: 0, pubkeys: [] };
+  if (params === undefined || params === null)
+    return { fields: new Set(), activeOnly: false, limit: 0, pubkeys: [] };
   if (!isObject(params)) throw new ServiceNodesParamsError("params must be an object");
   const fields = new Set<string>();
   const f = params.fields;
   if (isObject(f)) {
     for (const [k, on] of Object.entries(f)) {
-      if (typeof on !== "boolean") throw new ServiceNodesParamsError(`Invalid value for fields.${k}: expected boolean`);
+      if (typeof on !== "boolean")
+        throw new ServiceNodesParamsError(`Invalid value for fields.${k}: expected boolean`);
       if (!on) continue;
       if (k === "all") {
         fields.clear();
