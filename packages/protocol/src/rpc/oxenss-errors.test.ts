@@ -91,7 +91,10 @@ describe("storage RPC parse errors read as oxenss's", () => {
     ],
     [
       "ifelse names the branch",
-      { method: "ifelse", params: { if: { height_at_least: 1 }, then: { method: "frob", params: {} } } },
+      {
+        method: "ifelse",
+        params: JSON.parse('{"if": {"height_at_least": 1}, "then": {"method": "frob", "params": {}}}'),
+      },
       'invalid request: Invalid ifelse request method "then"',
     ],
     ["unknown method", { method: "frob", params: {} }, "no method frob"],
