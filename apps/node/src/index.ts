@@ -3,6 +3,7 @@ export type { NodeContext } from "./deps.ts";
 export { type RunningNode, type StartNodeOptions, startNode } from "./node.ts";
 export { PEER_RPC_PATH, signPeerRequest } from "./replication/peer.ts";
 export { RpcHandler } from "./rpc/handler.ts";
+export type { NameResolver } from "./rpc/oxend.ts";
 export { createApp } from "./server.ts";
 export { MessageStore } from "./storage/store.ts";
 export {

@@ -24,6 +24,7 @@ import { peerClient } from "./replication/peer.ts";
 import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
 import { RpcHandler } from "./rpc/handler.ts";
+import type { NameResolver } from "./rpc/oxend.ts";
 import { createApp } from "./server.ts";
 import { SubaccountRevocations } from "./storage/revocations.ts";
 import { MessageStore } from "./storage/store.ts";
@@ -49,6 +50,8 @@ export interface StartNodeOptions {
   clock?: { now(): number };
   logger?: Logger;
   registry?: RegistrySource;
+  /** Name records for `oxend_request` `ons_resolve` (e.g. from the name registry contract). */
+  names?: NameResolver;
 }
 
 /** Starts a storage node: keys and database in `config.dataDir`, HTTP(S) server, registry polling. */
@@ -168,6 +171,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     peers,
     logger,
     redelivery,
+    // The chain height the registry reports (info, ifelse, get_service_nodes); 0 for a static file.
+    height: () => registry.height?.() ?? 0,
+    names: opts.names,
   });
   const sync = new SwarmSync({
     store,

@@ -1,6 +1,12 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { utf8Encode } from "@session/crypto";
-import { ProtocolError, StorageHttpEndpoint, toErrorBody } from "@session/protocol";
+import {
+  answerServiceNodesJsonRpc,
+  ProtocolError,
+  SEED_JSON_RPC_PATH,
+  StorageHttpEndpoint,
+  toErrorBody,
+} from "@session/protocol";
 import {
   createMetrics,
   errorResponse,
@@ -17,7 +23,16 @@ import type { PeerHandler, RelayHandler } from "./onion/node-link.ts";
 import { onionService } from "./onion/routes.ts";
 import { PEER_RPC_PATH, verifyPeerAuth, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
-import { type FastPath, storageRpcFastPath } from "./rpc/http-fast-path.ts";
+import type { RpcResult } from "./rpc/handler.ts";
+import {
+  type FastPath,
+  storageHttpRefusal,
+  storageRpcFastPath,
+  storageRpcWireReply,
+} from "./rpc/http-fast-path.ts";
+
+/** A seed request is a few hundred bytes; nothing bigger is worth reading. */
+const SEED_MAX_BODY_BYTES = 64 * 1024;
 
 export interface NodeApp {
   app: Hono;
@@ -56,18 +71,32 @@ export function createApp(ctx: NodeContext): NodeApp {
       return "unknown";
     }
   };
-  app.use("/storage_rpc/*", rateLimit(buckets, remote));
-  app.use("/storage_rpc/*", limitBody(ctx.config.maxBodyBytes));
-
+  // The storage RPC answers failures as oxenss does (plain text), so it does its own rate and
+  // body limits rather than the JSON-answering service-kit middleware (same as the fast path).
+  const wire = (c: Context, r: RpcResult) => {
+    const w = storageRpcWireReply(r);
+    return c.body(w.body, w.status as 200, w.headers);
+  };
   app.post(StorageHttpEndpoint.storageRpc, async (c) => {
+    if (!buckets.take(remote(c))) return wire(c, storageHttpRefusal.rateLimited());
+    const declared = Number(c.req.header("content-length") ?? 0);
+    if (declared > ctx.config.maxBodyBytes) return wire(c, storageHttpRefusal.tooLarge());
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.length > ctx.config.maxBodyBytes) return wire(c, storageHttpRefusal.tooLarge());
     let body: unknown;
     try {
-      body = await c.req.json();
+      body = JSON.parse(new TextDecoder().decode(bytes));
     } catch {
-      return c.json(toErrorBody(new ProtocolError("INVALID_JSON", "request body must be JSON")), 400);
+      return wire(c, storageHttpRefusal.invalidJson());
     }
-    const r = await ctx.rpc.handle(body, { viaOnion: false });
-    return c.json(r.body as object, r.status as 200);
+    return wire(c, await ctx.rpc.handle(body, { viaOnion: false }));
+  });
+
+  // Seed bootstrap: oxend's JSON-RPC get_n_service_nodes, answered from the registry, so every
+  // node can be a seed (errors too are JSON-RPC answers with HTTP 200, as oxend sends them).
+  app.post(SEED_JSON_RPC_PATH, rateLimit(buckets, remote), limitBody(SEED_MAX_BODY_BYTES), async (c) => {
+    const answer = answerServiceNodesJsonRpc(await c.req.text(), () => ctx.rpc.serviceNodesState());
+    return c.json(answer, 200);
   });
 
   /** A node-to-node RPC (POST /node_rpc/v1, or a node link's peer request). */

@@ -263,7 +263,8 @@ async function runStorageRpc(deps: OnionDeps, text: Uint8Array): Promise<{ statu
   try {
     json = JSON.parse(strictUtf8.decode(text));
   } catch {
-    return { status: 400, body: "invalid request: invalid json" };
+    // oxenss process_client_req(string_view): 400 "invalid json".
+    return { status: 400, body: "invalid json" };
   }
   try {
     return await deps.storageRpc(json);

@@ -16,6 +16,7 @@ import {
   flattenByNamespace,
   isPublicOutboxNamespace,
   isSwarmFailure,
+  type ErrorCode,
   type NodeInfo,
   ProtocolError,
   parseRpcRequest,
@@ -24,8 +25,8 @@ import {
   SubaccountAccess,
   storeResponseSignatureMessage,
   subaccountRevocationResponseSignatureMessage,
+  type ServiceNodesState,
   swarmInfoBody,
-  toErrorBody,
   toSwarmSnode,
 } from "@session/protocol";
 import type { Logger } from "pino";
@@ -35,14 +36,20 @@ import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
 import { requestVerifier, resultSigner } from "./node-crypto.ts";
+import { type NameResolver, oxendRequest } from "./oxend.ts";
 import { TurnBatchedAuth } from "./turn-batched-auth.ts";
 
 export const NODE_VERSION: [number, number, number] = [2, 11, 0];
 export const HARDFORK: [number, number] = [19, 3];
 
+/**
+ * One storage RPC answer. A failure's body is oxenss's plain text (a string), with our typed
+ * `code` beside it (sent as a header, never in the body); a success or a 421 is JSON.
+ */
 export interface RpcResult {
   status: number;
   body: unknown;
+  code?: ErrorCode;
 }
 
 export interface RpcHandlerDeps {
@@ -55,8 +62,10 @@ export interface RpcHandlerDeps {
   events: EventEmitter;
   peers: PeerClient;
   logger: Logger;
-  /** Chain height for ifelse conditions (0 with a static registry). */
+  /** Chain height the registry reports (info/ifelse `height`; 0 with a static registry). */
   height?: () => number;
+  /** Name records for `oxend_request` `ons_resolve` (without one it fails as oxenss without oxend). */
+  names?: NameResolver | undefined;
   /** Takes what a swarm peer failed to take, for a second attempt (src/replication/redelivery.ts). */
   redelivery?: {
     add(peer: NodeInfo, hash: string): void;
@@ -110,8 +119,15 @@ export class RpcHandler {
     if (err instanceof ProtocolError && err.code === "WRONG_SWARM" && err.details) {
       return { status: 421, body: { ...(err.details as object), ...this.misc() } };
     }
-    if (!(err instanceof ProtocolError)) this.d.logger.error({ err: String(err) }, "rpc failed");
-    return { status: err instanceof ProtocolError ? err.status : 500, body: toErrorBody(err) };
+    if (err instanceof ProtocolError) return { status: err.status, body: err.message, code: err.code };
+    this.d.logger.error({ err: String(err) }, "rpc failed");
+    // oxenss's answer to an unexpected exception (nothing of it leaks).
+    return { status: 500, body: "request failed", code: "INTERNAL" };
+  }
+
+  /** The registry as oxend's get_service_nodes sees it (also served on POST /json_rpc). */
+  serviceNodesState(): ServiceNodesState {
+    return { nodes: this.d.membership.allNodes(), height: this.d.height?.() ?? 0, hardfork: HARDFORK };
   }
 
   private async dispatch(
@@ -128,9 +144,11 @@ export class RpcHandler {
         for (const [i, sub] of req.requests.entries()) {
           const r = await this.sub(sub, rawReqs[i], forwarded);
           results.push({ code: r.status, body: r.body });
-          if (req.method === "sequence" && r.status !== 200) break;
+          // oxenss stops a sequence at the first result outside 2xx.
+          if (req.method === "sequence" && (r.status < 200 || r.status > 299)) break;
         }
-        return { status: 200, body: { results, ...this.misc() } };
+        // Only `results`: oxenss adds no t/hf to batch and sequence answers.
+        return { status: 200, body: { results } };
       }
       case "ifelse": {
         const condition = evaluateIfElseCondition(req.condition, {
@@ -189,14 +207,15 @@ export class RpcHandler {
           body: { ...swarmInfoBody((swarm?.members ?? []).map(toSwarmSnode), swarm?.id), ...this.misc() },
         };
       }
-      case "oxend_request":
-        return {
-          status: 200,
-          body: {
-            result: { service_node_states: this.d.membership.allNodes(), height: this.d.height?.() ?? 0 },
-            ...this.misc(),
-          },
-        };
+      case "oxend_request": {
+        const r = await oxendRequest(req.params, {
+          serviceNodes: () => this.serviceNodesState(),
+          names: this.d.names,
+        });
+        return r.ok
+          ? { status: 200, body: { result: r.result, ...this.misc() } }
+          : { status: r.status, body: r.text, code: r.code };
+      }
       default:
         break;
     }
@@ -221,6 +240,8 @@ export class RpcHandler {
         data: p.data,
       });
     }
+    // get_expiries answers `expiries` alone (no t/hf), as oxenss does.
+    if (req.method === "get_expiries") return { status: 200, body: local };
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
 
     const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
@@ -231,14 +252,15 @@ export class RpcHandler {
         swarm,
         req.method === "store" ? (local as { hash: string }).hash : undefined,
       );
-    if (req.method === "delete" && req.params.required) {
+    const body: Record<string, unknown> = { swarm, ...this.misc() };
+    if (req.method === "store") body.hash = (local as { hash: string }).hash;
+    if (req.method === "delete" && req.params.required && !forwarded) {
       const any = Object.values(swarm).some(
         (e) => !isSwarmFailure(e as object) && ((e as { deleted?: string[] }).deleted?.length ?? 0) > 0,
       );
-      if (!any) throw new ProtocolError("NOT_FOUND", "no messages deleted");
+      // oxenss keeps the swarm answer and only turns the status into 404.
+      if (!any) return { status: 404, body, code: "NOT_FOUND" };
     }
-    const body: Record<string, unknown> = { swarm, ...this.misc() };
-    if (req.method === "store") body.hash = (local as { hash: string }).hash;
     return { status: 200, body };
   }
 

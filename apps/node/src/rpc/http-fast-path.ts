@@ -1,24 +1,44 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import {
-  type ErrorCode,
-  errorTable,
-  ProtocolError,
-  StorageHttpEndpoint,
-  toErrorBody,
-} from "@session/protocol";
-import { errorBody, type TokenBuckets } from "@session/service-kit";
+import { ProtocolError, StorageHttpEndpoint } from "@session/protocol";
+import type { TokenBuckets } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { Counter, Histogram, Registry } from "prom-client";
+import { ERROR_CODE_HEADER } from "../onion/reply.ts";
 import type { RpcResult } from "./handler.ts";
 
 /*
  * `POST /storage_rpc/v1` served straight on node:http, ahead of Hono. The Hono route does the same
  * thing (it stays for app.request() callers); this path skips building a WHATWG Request, its body
  * stream and AbortSignal, and the Response object, which cost about as much per request as the
- * signature check. Behaviour is the Hono route's: per-address rate limit (429 RATE_LIMITED), body
- * limit (413 PAYLOAD_TOO_LARGE), 400 INVALID_JSON, the RPC reply as application/json, and the same
- * http_requests_total / http_request_duration_seconds samples as the metrics middleware.
+ * signature check. Behaviour is the Hono route's and oxenss's (server/https.cpp): per-address rate
+ * limit (429 "Too Many Requests\n"), body limit (413 "Request body too large"), 400 "invalid
+ * json", the RPC reply (JSON, or oxenss's plain-text error with our code in a header), and the
+ * same http_requests_total / http_request_duration_seconds samples as the metrics middleware.
  */
+
+/** A storage RPC answer on the wire: JSON, or a failure as oxenss's text/plain body. */
+export interface StorageRpcWireReply {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export function storageRpcWireReply(r: RpcResult): StorageRpcWireReply {
+  if (typeof r.body === "string") {
+    const headers: Record<string, string> = { "content-type": "text/plain" };
+    if (r.code) headers[ERROR_CODE_HEADER] = r.code;
+    return { status: r.status, headers, body: r.body };
+  }
+  return { status: r.status, headers: { "content-type": "application/json" }, body: JSON.stringify(r.body) };
+}
+
+/** The HTTP-level refusals, with oxenss's texts (https.cpp error_response and handle_request). */
+export const storageHttpRefusal = {
+  rateLimited: (): RpcResult => ({ status: 429, body: "Too Many Requests\n", code: "RATE_LIMITED" }),
+  tooLarge: (): RpcResult => ({ status: 413, body: "Request body too large", code: "PAYLOAD_TOO_LARGE" }),
+  invalidJson: (): RpcResult => ({ status: 400, body: "invalid json", code: "INVALID_JSON" }),
+  failed: (): RpcResult => ({ status: 500, body: "request failed", code: "INTERNAL" }),
+};
 
 export interface StorageRpcFastPathDeps {
   rpc: { handle(body: unknown, opts: { viaOnion: boolean }): Promise<RpcResult> };
@@ -43,26 +63,22 @@ export function storageRpcFastPath(d: StorageRpcFastPathDeps): FastPath {
     | Histogram<"method" | "route" | "status">
     | undefined;
 
-  const send = (res: ServerResponse, status: number, body: unknown, started: number) => {
-    const json = JSON.stringify(body);
-    res.writeHead(status, {
-      "content-type": "application/json",
-      "content-length": Buffer.byteLength(json),
-    });
-    endAtTurnEnd(res, json);
-    const labels = { method: "POST", route: ROUTE, status: String(status) };
+  const send = (res: ServerResponse, r: RpcResult, started: number) => {
+    const wire = storageRpcWireReply(r);
+    res.writeHead(wire.status, { ...wire.headers, "content-length": Buffer.byteLength(wire.body) });
+    endAtTurnEnd(res, wire.body);
+    const labels = { method: "POST", route: ROUTE, status: String(wire.status) };
     requests?.inc(labels);
     duration?.observe(labels, (performance.now() - started) / 1000);
   };
-  const refuse = (res: ServerResponse, code: ErrorCode, message: string | undefined, started: number) =>
-    send(res, errorTable[code].status, errorBody(code, message), started);
 
   const handle = async (req: IncomingMessage, res: ServerResponse, started: number) => {
     let raw: Buffer;
     try {
       raw = await readIncomingLimited(req, d.maxBodyBytes);
     } catch (err) {
-      if (err instanceof ProtocolError) return refuse(res, err.code, err.message, started);
+      if (err instanceof ProtocolError && err.code === "PAYLOAD_TOO_LARGE")
+        return send(res, storageHttpRefusal.tooLarge(), started);
       throw err;
     }
     let body: unknown;
@@ -71,28 +87,22 @@ export function storageRpcFastPath(d: StorageRpcFastPathDeps): FastPath {
       // TextDecoder (what Hono's c.req.json() uses) drops a leading byte-order mark.
       body = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
     } catch {
-      return send(
-        res,
-        400,
-        toErrorBody(new ProtocolError("INVALID_JSON", "request body must be JSON")),
-        started,
-      );
+      return send(res, storageHttpRefusal.invalidJson(), started);
     }
-    const r = await d.rpc.handle(body, { viaOnion: false });
-    send(res, r.status, r.body, started);
+    send(res, await d.rpc.handle(body, { viaOnion: false }), started);
   };
 
   return (req, res) => {
     if (req.method !== "POST" || req.url !== ROUTE) return false;
     const started = performance.now();
     if (!d.buckets.take(req.socket.remoteAddress ?? "unknown")) {
-      refuse(res, "RATE_LIMITED", undefined, started);
+      send(res, storageHttpRefusal.rateLimited(), started);
       req.resume();
       return true;
     }
     handle(req, res, started).catch((err: unknown) => {
       d.logger.error({ err, route: ROUTE }, "request failed");
-      if (!res.headersSent) refuse(res, "INTERNAL", undefined, started);
+      if (!res.headersSent) send(res, storageHttpRefusal.failed(), started);
       else res.destroy();
     });
     return true;

@@ -14,6 +14,8 @@ import { z } from "zod";
 export interface RegistrySource {
   readonly description: string;
   load(): Promise<NodeInfo[]>;
+  /** Chain height of the last list loaded, when the source follows a chain (the indexer does). */
+  height?(): number | undefined;
 }
 
 const registryFileSchema = z.object({
@@ -31,16 +33,26 @@ export function fileRegistry(path: string): RegistrySource {
   };
 }
 
-/** The sns-indexer's `/v1/nodes` (the on-chain registry). */
+const indexerNodesSchema = z.object({
+  nodes: z.array(nodeInfoSchema),
+  /** The last block the indexer read (its /v1/nodes always says). */
+  height: z.number().int().nonnegative().optional(),
+});
+
+/** The sns-indexer's `/v1/nodes` (the on-chain registry) and the chain height it has read to. */
 export function httpRegistry(baseUrl: string, fetchFn: typeof fetch = fetch): RegistrySource {
   const url = `${baseUrl.replace(/\/$/, "")}/v1/nodes`;
+  let height: number | undefined;
   return {
     description: `indexer ${url}`,
     async load() {
       const res = await fetchFn(url, { signal: AbortSignal.timeout(5000) });
       if (!res.ok) throw new Error(`registry ${url} answered ${res.status}`);
-      return z.object({ nodes: z.array(nodeInfoSchema) }).parse(await res.json()).nodes;
+      const body = indexerNodesSchema.parse(await res.json());
+      height = body.height;
+      return body.nodes;
     },
+    height: () => height,
   };
 }
 
@@ -147,6 +159,8 @@ export class Membership extends EventEmitter {
   }
 
   requireReady(): void {
-    if (this.swarms.size === 0) throw new ProtocolError("SERVICE_UNAVAILABLE", "node has no registry yet");
+    // oxenss's 503 text (https.cpp check_ready, service_node.cpp snode_ready).
+    if (this.swarms.size === 0)
+      throw new ProtocolError("SERVICE_UNAVAILABLE", "Service node is not ready: not in any swarm\n");
   }
 }

@@ -205,7 +205,12 @@ export function answerServiceNodesJsonRpc(
     query = parseServiceNodesParams(body.params);
   } catch (err) {
     if (!(err instanceof ServiceNodesParamsError)) throw err;
-    return rpcError(id, -32602, "Invalid params", `Unable to parse request: ${err.message}`);
+    return rpcError(
+      id,
+      -32602,
+      "Invalid params",
+      `Unable to parse request: Failed to parse request parameters: ${err.message}`,
+    );
   }
   return { id, jsonrpc: "2.0", result: serviceNodesResult(query, state(), randomInt) };
 }
