@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, eq, gt, inArray, lt, ne, sql } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, lt, lte, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { type MessageRow, messages } from "../db/schema.ts";
@@ -214,7 +214,8 @@ export class MessageStore {
         : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
     const rows = this.db
       .delete(messages)
-      .where(and(scope, lt(messages.timestamp, before)))
+      // `timestamp <= before`, as oxenss database.cpp delete_by_timestamp.
+      .where(and(scope, lte(messages.timestamp, before)))
       .returning({ hash: messages.hash, namespace: messages.namespace })
       .all();
     return groupByNamespace(rows);
