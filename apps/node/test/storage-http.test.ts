@@ -78,6 +78,15 @@ describe("storage RPC fast path", () => {
       const hono = await viaHono(body);
       expect({ ...fast, text: stable(fast.text) }).toEqual({ ...hono, text: stable(hono.text) });
     }
+    // A failure is oxenss's plain text; our typed code travels in a header.
+    const unsigned = JSON.stringify({ method: "retrieve", params: { pubkey: a.sessionId, namespace: 1 } });
+    const res = await fetch(`${node.url}/storage_rpc/v1`, { method: "POST", body: unsigned });
+    expect(res.status).toBe(400);
+    expect(res.headers.get("content-type")).toBe("text/plain");
+    expect(res.headers.get("x-session-error-code")).toBe("BAD_REQUEST");
+    expect(await res.text()).toBe("invalid request: Required field 'signature' missing");
+    const notJson = await post(node.url, "{not json");
+    expect(notJson).toEqual({ status: 400, type: "text/plain", text: "invalid json" });
     // A store the fast path accepted is there for the Hono route to retrieve, and vice versa.
     const stored = await post(node.url, JSON.stringify({ method: "store", params: storeParams(a, "hello") }));
     expect(stored.status).toBe(200);
@@ -99,10 +108,8 @@ describe("storage RPC fast path", () => {
   it("refuses bodies over the limit, declared or streamed, and the connection stays usable", async () => {
     const big = JSON.stringify({ method: "info", params: { pad: "x".repeat(4000) } });
     const declared = await post(limited.url, big);
-    expect(declared.status).toBe(413);
-    expect(JSON.parse(declared.text)).toEqual({
-      error: { code: "PAYLOAD_TOO_LARGE", message: "request body exceeds 2048 bytes" },
-    });
+    // oxenss https.cpp: 413 with a plain-text "Request body too large".
+    expect(declared).toEqual({ status: 413, type: "text/plain", text: "Request body too large" });
     const streamed = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const u = new URL(`${limited.url}/storage_rpc/v1`);
       const req = httpRequest(
@@ -126,11 +133,10 @@ describe("storage RPC fast path", () => {
       for (let i = 0; i < 8; i++) req.write("x".repeat(512));
       req.end();
     });
-    expect(streamed.status).toBe(413);
-    expect(JSON.parse(streamed.text).error.code).toBe("PAYLOAD_TOO_LARGE");
+    expect(streamed).toEqual({ status: 413, text: "Request body too large" });
   });
 
-  it("rate-limits per address with 429 RATE_LIMITED once the burst is spent", async () => {
+  it("rate-limits per address with 429 once the burst is spent (oxenss's bodiless error: the reason phrase)", async () => {
     // Two requests of the burst went to the body-limit test above.
     const statuses: number[] = [];
     let last = "";
@@ -140,7 +146,7 @@ describe("storage RPC fast path", () => {
       last = r.text;
     }
     expect(statuses).toEqual([200, 200, 429, 429]);
-    expect(JSON.parse(last)).toEqual({ error: { code: "RATE_LIMITED", message: "too many requests" } });
+    expect(last).toBe("Too Many Requests\n");
   });
 
   it("records the same request metrics as the Hono middleware", async () => {
