@@ -104,7 +104,9 @@ describe("operator features", () => {
       });
     const big = await post(JSON.stringify({ method: "info", params: {}, pad: "x".repeat(4096) }));
     expect(big.status).toBe(413);
-    expect(((await big.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+    // oxenss's text; the typed code rides in a header.
+    expect(big.headers.get("x-session-error-code")).toBe("PAYLOAD_TOO_LARGE");
+    expect(await big.text()).toBe("Request body too large");
     const codes: number[] = [];
     for (let i = 0; i < 4; i++)
       codes.push((await post(JSON.stringify({ method: "info", params: {} }))).status);

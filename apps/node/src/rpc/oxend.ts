@@ -37,8 +37,14 @@ export type OxendAnswer =
   | { ok: true; result: Record<string, unknown> }
   | { ok: false; status: 400; text: string; code: ErrorCode };
 
-const failed = (text: string, code: ErrorCode = "BAD_REQUEST"): OxendAnswer => ({ ok: false, status: 400, text, code });
-const parseFailure = (what: string) => failed(`Unable to parse request: Failed to parse request parameters: ${what}`);
+const failed = (text: string, code: ErrorCode = "BAD_REQUEST"): OxendAnswer => ({
+  ok: false,
+  status: 400,
+  text,
+  code,
+});
+const parseFailure = (what: string) =>
+  failed(`Unable to parse request: Failed to parse request parameters: ${what}`);
 /** ons_resolve's rpc_error (ERROR_WRONG_PARAM = -1). */
 const wrongParam = (message: string) => failed(`RPC error -1: ${message}`);
 
@@ -62,12 +68,17 @@ function nameHashToBase64(input: string): string | null {
   return null;
 }
 
-async function onsResolve(params: Record<string, unknown> | undefined, deps: OxendDeps): Promise<OxendAnswer> {
+async function onsResolve(
+  params: Record<string, unknown> | undefined,
+  deps: OxendDeps,
+): Promise<OxendAnswer> {
   const p = params ?? {};
-  if (p.name_hash === undefined || p.name_hash === null) return parseFailure("Required key 'name_hash' not found");
+  if (p.name_hash === undefined || p.name_hash === null)
+    return parseFailure("Required key 'name_hash' not found");
   if (typeof p.name_hash !== "string") return parseFailure("Invalid value given for 'name_hash'");
   if (p.type === undefined || p.type === null) return parseFailure("Required key 'type' not found");
-  if (typeof p.type !== "number" || !Number.isInteger(p.type)) return parseFailure("Invalid value given for 'type'");
+  if (typeof p.type !== "number" || !Number.isInteger(p.type))
+    return parseFailure("Invalid value given for 'type'");
   if (p.type < 0 || p.type >= MAPPING_COUNT)
     return wrongParam("Unable to resolve ONS address: 'type' parameter not specified");
   const hash = nameHashToBase64(p.name_hash);
@@ -95,7 +106,10 @@ export async function oxendRequest(req: OxendRequestParams, deps: OxendDeps): Pr
   switch (req.endpoint) {
     case "get_service_nodes":
       try {
-        return { ok: true, result: serviceNodesResult(parseServiceNodesParams(req.params), deps.serviceNodes()) };
+        return {
+          ok: true,
+          result: serviceNodesResult(parseServiceNodesParams(req.params), deps.serviceNodes()),
+        };
       } catch (err) {
         if (err instanceof ServiceNodesParamsError) return parseFailure(err.message);
         throw err;

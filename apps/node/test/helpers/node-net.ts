@@ -84,7 +84,15 @@ export async function rpc(
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ method, params }),
   });
-  return { status: res.status, body: await res.json() };
+  const text = await res.text();
+  if ((res.headers.get("content-type") ?? "").startsWith("application/json"))
+    return { status: res.status, body: JSON.parse(text) };
+  // A failure is oxenss's plain text plus our typed code in a header; tests read both as one
+  // object (the wire bytes themselves are checked in oxenss-compat and storage-http tests).
+  return {
+    status: res.status,
+    body: { error: { code: res.headers.get("x-session-error-code"), message: text } },
+  };
 }
 
 export function signed(

@@ -125,7 +125,9 @@ describe("get_n_service_nodes over /json_rpc", () => {
     });
     const bad = call({ jsonrpc: "2.0", id: 1, method: "get_n_service_nodes", params: { limit: "ten" } });
     expect(bad).toMatchObject({ error: { code: -32602, message: "Invalid params" }, id: 1 });
-    expect((bad as { error: { data: string } }).error.data).toMatch(/^Unable to parse request: Failed to parse request parameters: /);
+    expect((bad as { error: { data: string } }).error.data).toMatch(
+      /^Unable to parse request: Failed to parse request parameters: /,
+    );
     expect(JSON.stringify(Object.keys(bad))).toBe('["error","id","jsonrpc"]');
   });
 });
