@@ -9,7 +9,6 @@ import {
 } from "@session/protocol";
 import {
   createMetrics,
-  errorResponse,
   limitBody,
   notFoundHandler,
   onErrorHandler,
@@ -20,6 +19,7 @@ import { type Context, Hono } from "hono";
 import type { NodeContext } from "./deps.ts";
 import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
 import type { PeerHandler, RelayHandler } from "./onion/node-link.ts";
+import { ERROR_CODE_HEADER } from "./onion/reply.ts";
 import { onionService } from "./onion/routes.ts";
 import { PEER_RPC_PATH, verifyPeerAuth, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
@@ -169,7 +169,12 @@ export function createApp(ctx: NodeContext): NodeApp {
     const http = await metrics.registry.metrics();
     return c.body(`${own}\n${http}`, 200, { "content-type": metrics.registry.contentType });
   });
-  app.all("*", (c) => errorResponse(c, "NOT_FOUND"));
+  // oxenss's fallback (https.cpp): 404 "<METHOD> <path> Not Found" as plain text.
+  app.all("*", (c) =>
+    c.text(`${c.req.method} ${new URL(c.req.url).pathname} Not Found`, 404, {
+      [ERROR_CODE_HEADER]: "NOT_FOUND",
+    }),
+  );
   const storageRpc = storageRpcFastPath({
     rpc: ctx.rpc,
     buckets,

@@ -33,7 +33,12 @@ let store: MessageStore;
 let rpc: RpcHandler;
 let names: NameResolver | undefined;
 
-function handler(height = 0, withNames = true) {
+type PeerSend = (peer: NodeInfo, body: unknown) => Promise<{ status: number; body: unknown }>;
+const unreachable: PeerSend = async () => {
+  throw new Error("unreachable");
+};
+
+function handler(height = 0, withNames = true, send: PeerSend = unreachable) {
   const membership = new Membership(selfHex);
   membership.update([
     {
@@ -53,13 +58,8 @@ function handler(height = 0, withNames = true) {
     selfEd25519Hex: selfHex,
     clock,
     events: new EventEmitter(),
-    // Peers are unreachable addresses; swarm-wide requests here use only local results.
-    peers: {
-      sign: (b: unknown) => b,
-      send: async () => {
-        throw new Error("unreachable");
-      },
-    } as unknown as ReturnType<typeof peerClient>,
+    // Peers are unreachable unless a test answers for them.
+    peers: { sign: (b: unknown) => b, send } as unknown as ReturnType<typeof peerClient>,
     logger: silent,
     height: () => height,
     names: withNames
@@ -168,6 +168,30 @@ describe("error bodies are oxenss's plain text", () => {
 });
 
 describe("answer shapes", () => {
+  it("store: the entry node's own entry carries `t`; a peer's refusal is {failed, code, reason}", async () => {
+    rpc = handler(0, true, async (peer) =>
+      peer.public_ip === "10.0.0.1"
+        ? { status: 401, body: "store signature verification failed" }
+        : { status: 200, body: { swarm: {} } },
+    );
+    const a = newAccount();
+    const r = await call("store", {
+      pubkey: a.sessionId,
+      namespace: 0,
+      timestamp: clock.now(),
+      ttl: 60_000,
+      data: data("x"),
+    });
+    const swarm = (r.body as { swarm: Record<string, Record<string, unknown>> }).swarm;
+    expect(swarm[selfHex]!.t).toBe(clock.now());
+    expect(swarm["1".repeat(64)]).toEqual({
+      failed: true,
+      code: 401,
+      reason: "store signature verification failed",
+    });
+    expect(swarm["2".repeat(64)]).toEqual({ failed: true, bad_peer_response: true });
+  });
+
   it("get_expiries returns only `expiries`", async () => {
     const a = newAccount();
     const h = await storeAt(a, clock.now(), "x");

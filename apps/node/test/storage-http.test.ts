@@ -165,3 +165,43 @@ describe("storage RPC fast path", () => {
     );
   });
 });
+
+describe("other HTTP answers as the real network gives them", () => {
+  it("POST /json_rpc is a seed: oxend's get_n_service_nodes over the registry", async () => {
+    const r = await post(
+      node.url,
+      JSON.stringify({
+        jsonrpc: "2.0",
+        id: "0",
+        method: "get_n_service_nodes",
+        params: { active_only: true, fields: { public_ip: true, storage_port: true }, limit: 5 },
+      }),
+      "/json_rpc",
+    );
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.text)).toEqual({
+      id: "0",
+      jsonrpc: "2.0",
+      result: {
+        service_node_states: [{ public_ip: node.info.public_ip, storage_port: node.info.storage_port }],
+        status: "OK",
+      },
+    });
+    const unknown = await post(
+      node.url,
+      JSON.stringify({ jsonrpc: "2.0", id: 1, method: "get_info" }),
+      "/json_rpc",
+    );
+    expect(JSON.parse(unknown.text)).toEqual({
+      error: { code: -32601, message: "Method not found" },
+      id: 1,
+      jsonrpc: "2.0",
+    });
+  });
+
+  it("an unknown path is oxenss's plain-text 404", async () => {
+    const r = await post(node.url, "{}", "/nope");
+    expect(r.status).toBe(404);
+    expect(r.text).toBe("POST /nope Not Found");
+  });
+});

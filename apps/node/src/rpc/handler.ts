@@ -244,7 +244,9 @@ export class RpcHandler {
     if (req.method === "get_expiries") return { status: 200, body: local };
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
 
-    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
+    // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
+    const own = req.method === "store" && !forwarded ? { ...local, t: now } : local;
+    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: own };
     if (!forwarded)
       await this.fanOut(
         raw,
@@ -285,10 +287,18 @@ export class RpcHandler {
         try {
           const res = await this.d.peers.send(peer, signed);
           const entry = (res.body as { swarm?: Record<string, unknown> })?.swarm?.[peer.pubkey_ed25519];
+          // oxenss: a peer's refusal is {failed, code, reason}; an answer without its entry is
+          // {failed, bad_peer_response}.
           swarm[peer.pubkey_ed25519] =
             res.status === 200 && entry
               ? entry
-              : { failed: true, code: res.status, bad_peer_response: !entry };
+              : res.status === 200
+                ? { failed: true, bad_peer_response: true }
+                : {
+                    failed: true,
+                    code: res.status,
+                    ...(typeof res.body === "string" ? { reason: res.body } : {}),
+                  };
           if (worthRetrying(res.status)) retry(peer);
         } catch (err) {
           retry(peer);

@@ -84,7 +84,7 @@ describe("client JSON → parsed params keeps every value", () => {
       params: { pubkey: pk, timestamp: 2e12, ttl: 1e5, data: toBase64(new Uint8Array(n)) },
     });
     expect(() => parseRpcRequest(at(MAX_MESSAGE_BODY))).not.toThrow();
-    expect(errOf(() => parseRpcRequest(at(MAX_MESSAGE_BODY + 1))).code).toBe("PAYLOAD_TOO_LARGE");
+    expect(errOf(() => parseRpcRequest(at(MAX_MESSAGE_BODY + 1))).code).toBe("BAD_REQUEST");
   });
 
   it("a legacy alias together with its canonical name is refused", () => {

@@ -56,13 +56,14 @@ describe("parseRpcRequest: store", () => {
     expect(r.params.auth?.signature).toHaveLength(64);
   });
 
-  it("rejects data over 76800 bytes with PAYLOAD_TOO_LARGE", () => {
+  it("rejects data over 76800 bytes as a parse error (oxenss: 400, not 413)", () => {
     const data = toBase64(new Uint8Array(76_801));
     const e = errOf(() =>
       parseRpcRequest({ method: "store", params: { pubkey: PK, ttl: 1e6, timestamp: T, data } }),
     );
-    expect(e.code).toBe("PAYLOAD_TOO_LARGE");
-    expect(e.status).toBe(413);
+    expect(e.code).toBe("BAD_REQUEST");
+    expect(e.status).toBe(400);
+    expect(e.message).toBe("invalid request: Message body exceeds maximum allowed length of 76800 bytes");
     // exactly at the limit is fine
     const ok = toBase64(new Uint8Array(76_800));
     expect(() =>

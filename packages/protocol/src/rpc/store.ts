@@ -59,8 +59,8 @@ export const storeParamsSchema = jsonParams(
         ctx.addIssue({
           code: "custom",
           path: ["data"],
+          // A parse error in oxenss (400), not a 413.
           message: `Message body exceeds maximum allowed length of ${MAX_MESSAGE_BODY} bytes`,
-          params: { errorCode: "PAYLOAD_TOO_LARGE" },
         });
       } else {
         data = fromBase64(v.data);
