@@ -203,6 +203,14 @@ describe("a client built from the wire format alone", () => {
       "hello from the wire format",
     );
 
+    // A refusal comes back through the onion as oxenss's {status, body: "<text>"}.
+    // (the timestamp moved by 1 ms: still in the window, no longer what was signed)
+    const forged = await client.rpc(reader, "retrieve", {
+      ...retrieve,
+      timestamp: (retrieve.timestamp as number) + 1,
+    });
+    expect(forged).toEqual({ status: 401, body: "retrieve signature verification failed" });
+
     // The chain height the nodes report is the indexer's block, so ifelse height conditions hold.
     const ifelse = await client.rpc(
       reader,
