@@ -26,6 +26,7 @@ import { peerRequestSchema } from "./replication/sync.ts";
 import type { RpcResult } from "./rpc/handler.ts";
 import {
   type FastPath,
+  LONG_POLL_HEADER,
   storageHttpRefusal,
   storageRpcFastPath,
   storageRpcWireReply,
@@ -79,6 +80,7 @@ export function createApp(ctx: NodeContext): NodeApp {
   };
   app.post(StorageHttpEndpoint.storageRpc, async (c) => {
     if (!buckets.take(remote(c))) return wire(c, storageHttpRefusal.rateLimited());
+    if (c.req.header(LONG_POLL_HEADER)) return wire(c, storageHttpRefusal.longPoll());
     const declared = Number(c.req.header("content-length") ?? 0);
     if (declared > ctx.config.maxBodyBytes) return wire(c, storageHttpRefusal.tooLarge());
     const bytes = new Uint8Array(await c.req.arrayBuffer());

@@ -199,6 +199,22 @@ describe("other HTTP answers as the real network gives them", () => {
     });
   });
 
+  it("the retired long-poll header gets oxenss's 410, on the fast path and the Hono route", async () => {
+    const init = {
+      method: "POST",
+      headers: { "x-loki-long-poll": "true" },
+      body: JSON.stringify({ method: "info", params: {} }),
+    };
+    const fast = await fetch(`${node.url}/storage_rpc/v1`, init);
+    const { app, monitor } = createApp(node.ctx);
+    const hono = await app.request("/storage_rpc/v1", init);
+    monitor.close();
+    for (const r of [fast, hono]) {
+      expect(r.status).toBe(410);
+      expect(await r.text()).toBe("long polling is no longer supported, client upgrade required");
+    }
+  });
+
   it("an unknown path is oxenss's plain-text 404", async () => {
     const r = await post(node.url, "{}", "/nope");
     expect(r.status).toBe(404);

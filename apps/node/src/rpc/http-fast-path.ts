@@ -38,7 +38,16 @@ export const storageHttpRefusal = {
   tooLarge: (): RpcResult => ({ status: 413, body: "Request body too large", code: "PAYLOAD_TOO_LARGE" }),
   invalidJson: (): RpcResult => ({ status: 400, body: "invalid json", code: "INVALID_JSON" }),
   failed: (): RpcResult => ({ status: 500, body: "request failed", code: "INTERNAL" }),
+  /** Clients still sending the retired long-poll header are told to upgrade. */
+  longPoll: (): RpcResult => ({
+    status: 410,
+    body: "long polling is no longer supported, client upgrade required",
+    code: "BAD_REQUEST",
+  }),
 };
+
+/** oxenss refuses requests carrying a (non-empty) `X-Loki-Long-Poll` header with 410. */
+export const LONG_POLL_HEADER = "x-loki-long-poll";
 
 export interface StorageRpcFastPathDeps {
   rpc: { handle(body: unknown, opts: { viaOnion: boolean }): Promise<RpcResult> };
@@ -97,6 +106,11 @@ export function storageRpcFastPath(d: StorageRpcFastPathDeps): FastPath {
     const started = performance.now();
     if (!d.buckets.take(req.socket.remoteAddress ?? "unknown")) {
       send(res, storageHttpRefusal.rateLimited(), started);
+      req.resume();
+      return true;
+    }
+    if (req.headers[LONG_POLL_HEADER]) {
+      send(res, storageHttpRefusal.longPoll(), started);
       req.resume();
       return true;
     }
