@@ -27,8 +27,10 @@ beforeAll(async () => {
       return c.json({ error: "bad" }, 400);
     }
   });
-  app.post("/custom", limitBody(LIMIT, { onTooLarge: (c) => c.json({ error: 2, message: "too large" }) }), (c) =>
-    c.text("ok"),
+  app.post(
+    "/custom",
+    limitBody(LIMIT, { onTooLarge: (c) => c.json({ error: 2, message: "too large" }) }),
+    (c) => c.text("ok"),
   );
   server = await startServer(app, { port: 0 });
 });
@@ -95,7 +97,10 @@ describe("limitBody", () => {
     const before = rssBytes();
     const results = await Promise.all(
       Array.from({ length: 6 }, (_, i) =>
-        sendOversizedBody(`${server.url}${i % 2 ? "/buffer" : "/swallow"}`, { framing: "chunked", bytes: BIG }),
+        sendOversizedBody(`${server.url}${i % 2 ? "/buffer" : "/swallow"}`, {
+          framing: "chunked",
+          bytes: BIG,
+        }),
       ),
     );
     for (const r of results) expect(r.status).toBe(413);

@@ -47,7 +47,10 @@ export function errorToResponseParts(err: unknown): { status: number; body: Erro
 export function onErrorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
     if (isClientGone(c.req.raw)) {
-      logger.info({ route: c.req.routePath, code: "CLIENT_CLOSED" }, "client closed the connection mid-request");
+      logger.info(
+        { route: c.req.routePath, code: "CLIENT_CLOSED" },
+        "client closed the connection mid-request",
+      );
       return c.json(errorBody("BAD_REQUEST", "request aborted"), 400);
     }
     const { status, body } = errorToResponseParts(err);

@@ -130,6 +130,22 @@ export async function sendOversizedBody(url: string, options: OversizedBodyOptio
   return { ...parseResponse(Buffer.concat(received)), bytesWritten: written, closedByServer };
 }
 
+/** Resolves with what the server sent once it closed `socket`, or "open" if it did not within `ms`. */
+export function closedWithin(socket: Socket, ms: number): Promise<string> {
+  let got = "";
+  socket.on("data", (d: Buffer) => {
+    got += d.toString("latin1");
+  });
+  socket.on("error", () => {});
+  return new Promise((resolve) => {
+    const t = setTimeout(() => resolve("open"), ms);
+    socket.once("close", () => {
+      clearTimeout(t);
+      resolve(got);
+    });
+  });
+}
+
 function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }

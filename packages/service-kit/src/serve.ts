@@ -38,24 +38,27 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
   const hostname = options.hostname ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
     const serverOptions = connectionServerOptions(options.connections);
-    const server = serve({ fetch: app.fetch, port: options.port, hostname, serverOptions }, (info: AddressInfo) => {
-      const closer = gracefulCloser(server as HttpServer, false);
-      let closing: Promise<void> | undefined;
-      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        port: info.port,
-        close: () => {
-          closing ??= (async () => {
-            // Keep-alive sockets go as soon as their current response is done, and connections
-            // that have not begun a request at once.
-            await closer.close({ graceMs: options.graceMs ?? 10_000, pollMs: 20 });
-            await options.onClose?.();
-          })();
-          return closing;
-        },
-      });
-    });
+    const server = serve(
+      { fetch: app.fetch, port: options.port, hostname, serverOptions },
+      (info: AddressInfo) => {
+        const closer = gracefulCloser(server as HttpServer, false);
+        let closing: Promise<void> | undefined;
+        const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          port: info.port,
+          close: () => {
+            closing ??= (async () => {
+              // Keep-alive sockets go as soon as their current response is done, and connections
+              // that have not begun a request at once.
+              await closer.close({ graceMs: options.graceMs ?? 10_000, pollMs: 20 });
+              await options.onClose?.();
+            })();
+            return closing;
+          },
+        });
+      },
+    );
     capConnectionsPerAddress(
       server as HttpServer,
       options.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,

@@ -43,4 +43,12 @@ export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, 
   };
 }
 
+export {
+  closedWithin,
+  type OversizedBodyOptions,
+  type RawResponse,
+  rawConnect,
+  rssBytes,
+  sendOversizedBody,
+} from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";
