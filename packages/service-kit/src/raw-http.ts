@@ -1,6 +1,8 @@
 import { once } from "node:events";
 import { connect as netConnect, type Socket } from "node:net";
 import { connect as tlsConnect } from "node:tls";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 
 /**
  * Test helpers that speak HTTP/1.1 over a bare socket: fetch cannot send a body with a false
@@ -150,8 +152,20 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms).unref());
 }
 
-/** Resident set size after a full GC when `--expose-gc` is on (vitest pools: not always). */
+let gc: (() => void) | undefined;
+
+/** A full garbage collection, so memory figures are not just garbage waiting to be collected. */
+export function collectGarbage(): void {
+  if (!gc) {
+    // The flag can be set at run time; a fresh context then exposes gc() without --expose-gc.
+    setFlagsFromString("--expose-gc");
+    gc = runInNewContext("gc") as () => void;
+  }
+  gc();
+}
+
+/** Resident set size after a full garbage collection. */
 export function rssBytes(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+  collectGarbage();
   return process.memoryUsage().rss;
 }
