@@ -113,6 +113,8 @@ describe("push server connection limits", () => {
     const extra = await rawConnect(server.url);
     expect(await closedWithin(extra, 2_000)).toBe("");
     for (const s of held) s.destroy();
+    await Promise.all(held.map((s) => closedWithin(s, 2_000)));
+    await new Promise((r) => setTimeout(r, 50)); // the server sees them close too
   });
 });
 

@@ -29,7 +29,10 @@ function loggedString(s: string): LoggedError {
 function loggedError(err: unknown, depth: number): LoggedError {
   if (typeof err === "string") return loggedString(err);
   if (!(err instanceof Error)) return { type: typeof err };
-  const out: LoggedError = { type: TYPE.test(err.name) ? err.name : "Error" };
+  // Subclasses that keep name "Error" (drizzle's DrizzleQueryError) are told by their class.
+  const ctor = err.constructor?.name;
+  const name = err.name === "Error" && ctor && TYPE.test(ctor) ? ctor : err.name;
+  const out: LoggedError = { type: TYPE.test(name) ? name : "Error" };
   const code = (err as { code?: unknown }).code;
   if ((typeof code === "string" && CODE.test(code)) || typeof code === "number") out.code = String(code);
   if (typeof err.stack === "string") {
