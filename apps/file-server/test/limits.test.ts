@@ -165,8 +165,8 @@ describe("file server fuzz", () => {
       { method: "POST", path: "/oxen/v4/lsrpc" },
       { method: "GET", path: "/session_version" },
     ] as const;
-    await fuzzHttp(fuzzed.url, targets, { seed: seed + 1, requests: 500, oversizedBytes: 4 * MB });
-    const report = await fuzzHttp(fuzzed.url, targets, { seed, oversizedBytes: 4 * MB });
+    await fuzzHttp(fuzzed.url, targets, { seed: seed + 1, requests: 500, oversizedBytes: 2 * MB });
+    const report = await fuzzHttp(fuzzed.url, targets, { seed, oversizedBytes: 2 * MB });
     await fuzzed.close();
     console.log(fuzzSummary(report));
     expect(fuzzViolations(report)).toEqual([]);

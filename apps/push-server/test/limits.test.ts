@@ -132,8 +132,8 @@ describe("push server fuzz", () => {
       { method: "POST", path: "/nope" },
     ] as const;
     // A first pass warms up what any server allocates once (JIT code, pools, caches).
-    await fuzzHttp(fuzzed.url, targets, { seed: seed + 1, requests: 1000, oversizedBytes: 4 * MB });
-    const report = await fuzzHttp(fuzzed.url, targets, { seed, oversizedBytes: 4 * MB });
+    await fuzzHttp(fuzzed.url, targets, { seed: seed + 1, requests: 1000, oversizedBytes: 2 * MB });
+    const report = await fuzzHttp(fuzzed.url, targets, { seed, oversizedBytes: 2 * MB });
     await fuzzed.close();
     console.log(fuzzSummary(report));
     // No 5xx for bad input, and memory within FUZZ_MEMORY_BOUND.

@@ -32,6 +32,11 @@ beforeAll(async () => {
     limitBody(LIMIT, { onTooLarge: (c) => c.json({ error: 2, message: "too large" }) }),
     (c) => c.text("ok"),
   );
+  // A route that answers without reading the body, behind an app-wide stream-mode cap.
+  const ignoring = new Hono();
+  ignoring.use(limitBody(LIMIT, { mode: "stream" }));
+  ignoring.post("/ignore", (c) => c.text("not reading that", 403));
+  app.route("/app", ignoring);
   server = await startServer(app, { port: 0 });
 });
 afterAll(() => server.close());
@@ -84,6 +89,14 @@ describe("limitBody", () => {
       } as RequestInit);
       expect(await chunked.json()).toEqual({ bytes: LIMIT });
     }
+  });
+
+  it("a chunked body the handler does not read is not read on after the answer either", async () => {
+    const r = await sendOversizedBody(`${server.url}/app/ignore`, { framing: "chunked", bytes: BIG });
+    expect(r.status).toBe(403);
+    expect(r.headers.connection).toBe("close");
+    expect(r.closedByServer).toBe(true);
+    expect(r.bytesWritten).toBeLessThan(16 * 1024 * 1024);
   });
 
   it("onTooLarge shapes the answer (the connection still closes)", async () => {

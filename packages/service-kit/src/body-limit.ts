@@ -73,13 +73,17 @@ function countedStream(
   body: ReadableStream<Uint8Array>,
   maxBytes: number,
   onOver: () => void,
+  onEnd: () => void,
 ): ReadableStream<Uint8Array> {
   const reader = body.getReader();
   let size = 0;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const { done, value } = await reader.read();
-      if (done) return controller.close();
+      if (done) {
+        onEnd();
+        return controller.close();
+      }
       size += value.byteLength;
       if (size > maxBytes) {
         onOver();
@@ -126,15 +130,29 @@ export function limitBody(maxBytes: number, options: LimitBodyOptions = {}): Mid
     }
     if (options.mode === "stream") {
       let over = false;
-      const body = countedStream(raw.body, maxBytes, () => {
-        over = true;
-      });
+      let ended = false;
+      const body = countedStream(
+        raw.body,
+        maxBytes,
+        () => {
+          over = true;
+        },
+        () => {
+          ended = true;
+        },
+      );
       c.req.raw = new Request(raw, { body, duplex: "half" } as RequestInit);
       await next();
       // Whatever the handler made of the failed read, the answer is the 413.
       if (over) {
         c.res = undefined as unknown as Response;
         c.res = await refuse(c);
+      } else if (!ended) {
+        // Answered without reading the whole chunked body (404, refused): the connection goes
+        // with the answer rather than reading on to the body's end, however far that is.
+        const res = c.res;
+        c.res = undefined as unknown as Response;
+        c.res = closeAfter(res);
       }
       return;
     }
