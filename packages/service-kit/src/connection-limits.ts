@@ -1,4 +1,4 @@
-import type { Server as HttpServer, ServerOptions } from "node:http";
+import type { Server as HttpServer, IncomingMessage, ServerOptions, ServerResponse } from "node:http";
 import type { Server as HttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { z } from "zod";
@@ -124,4 +124,53 @@ export function capConnectionsPerAddress(
     });
   }
   return { openFrom: (address) => open.get(address) ?? 0 };
+}
+
+/** How long, and how many more body bytes, a connection is read and discarded while it closes. */
+const LINGER_MS = 2_000;
+const LINGER_BYTES = 8 * 1024 * 1024;
+const lingering = new WeakSet<Socket>();
+
+/**
+ * Closes a connection whose request body is still arriving, without losing the response: sends
+ * FIN after the response and discards what the client is still sending for a moment, then drops
+ * it. Closing at once with unread bytes makes the kernel send RST, which can destroy the response
+ * before the client has read it (the 413 it needs to stop sending).
+ */
+function lingerClose(socket: Socket, req: IncomingMessage): void {
+  if (lingering.has(socket) || socket.destroyed) return;
+  lingering.add(socket);
+  let discarded = 0;
+  const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+  timer.unref();
+  socket.once("close", () => clearTimeout(timer));
+  req.on("data", (d: Buffer) => {
+    discarded += d.length;
+    if (discarded > LINGER_BYTES) socket.destroy();
+  });
+  // The whole body arrived: nothing unread is left, so closing now sends no RST.
+  req.once("end", () => socket.destroy());
+  req.resume();
+  socket.end();
+}
+
+/**
+ * Closes the connection once a response is sent while its request's body is still arriving
+ * (a 413, a 404 that never read the body); node:http would otherwise read and discard the rest to
+ * keep the connection alive, all 150 MB of an oversized upload. The close lingers (lingerClose)
+ * so the client reads the answer; a response saying `Connection: close` closes the same way.
+ */
+export function closeAfterUnreadBody(server: HttpServer | HttpsServer): void {
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    // node:http ends a `Connection: close` response with socket.destroySoon(): at once.
+    const destroySoon = socket.destroySoon;
+    socket.destroySoon = function (this: Socket) {
+      if (!req.complete) lingerClose(this, req);
+      else destroySoon.call(this);
+    };
+    res.once("finish", () => {
+      if (!req.complete) lingerClose(socket, req);
+    });
+  });
 }

@@ -4,6 +4,7 @@ export {
   type ConnectionLimits,
   capConnectionsPerAddress,
   checkConnectionLimitsEnv,
+  closeAfterUnreadBody,
   connectionLimitsEnv,
   connectionLimitsFromEnv,
   connectionServerOptions,

@@ -6,6 +6,7 @@ import type { Logger } from "pino";
 import {
   type ConnectionLimits,
   capConnectionsPerAddress,
+  closeAfterUnreadBody,
   connectionServerOptions,
   DEFAULT_CONNECTION_LIMITS,
 } from "./connection-limits.ts";
@@ -59,6 +60,7 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
         });
       },
     );
+    closeAfterUnreadBody(server as HttpServer);
     capConnectionsPerAddress(
       server as HttpServer,
       options.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
