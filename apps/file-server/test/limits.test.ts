@@ -26,7 +26,7 @@ beforeAll(async () => {
   const env = envSchema.parse({
     HTTP_HEADERS_TIMEOUT_MS: "300",
     HTTP_REQUEST_TIMEOUT_MS: "3000",
-    HTTP_MAX_CONNECTIONS_PER_ADDRESS: "4",
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: "8",
   });
   h = await startHarness({
     limits: { maxFileBytes: LIMIT },
@@ -84,8 +84,8 @@ describe("file server connection limits", () => {
     clearInterval(t);
   });
 
-  it("refuses the fifth connection from one address", async () => {
-    const held = await Promise.all([1, 2, 3, 4].map(() => rawConnect(h.url)));
+  it("refuses the ninth connection from one address", async () => {
+    const held = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => rawConnect(h.url)));
     const extra = await rawConnect(h.url);
     expect(await closedWithin(extra, 2_000)).toBe("");
     for (const s of held) s.destroy();

@@ -1,6 +1,6 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { utf8Encode } from "@session/crypto";
-import { LINK_PEER_AUTH_BYTES, ProtocolError, StorageHttpEndpoint, toErrorBody } from "@session/protocol";
+import { ProtocolError, StorageHttpEndpoint, toErrorBody } from "@session/protocol";
 import {
   createMetrics,
   errorResponse,
@@ -13,7 +13,6 @@ import {
 import { type Context, Hono } from "hono";
 import type { NodeContext } from "./deps.ts";
 import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
-import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
 import type { PeerHandler, RelayHandler } from "./onion/node-link.ts";
 import { onionService } from "./onion/routes.ts";
 import { PEER_RPC_PATH, verifyPeerAuth, verifyPeerRequest } from "./replication/peer.ts";
@@ -46,12 +45,6 @@ export function createApp(ctx: NodeContext): NodeApp {
   app.onError(onErrorHandler(logger));
   app.notFound(notFoundHandler);
   app.use(metrics.middleware);
-  // No route reads more than the largest onion body or peer request; routes set their own limits.
-  app.use(
-    limitBody(Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, ctx.config.maxBodyBytes + LINK_PEER_AUTH_BYTES), {
-      mode: "stream",
-    }),
-  );
   const buckets = new TokenBuckets({
     capacity: ctx.config.rateLimit.burst,
     refillPerSecond: ctx.config.rateLimit.perSecond,

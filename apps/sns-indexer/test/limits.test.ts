@@ -36,7 +36,7 @@ beforeAll(async () => {
     SNS_NAMES_ADDRESS: f.deployment.sessionNameService,
     HTTP_HEADERS_TIMEOUT_MS: "300",
     HTTP_REQUEST_TIMEOUT_MS: "2000",
-    HTTP_MAX_CONNECTIONS_PER_ADDRESS: "4",
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: "8",
   });
   const config = {
     rpcUrl: "http://unused",
@@ -109,8 +109,8 @@ describe("sns-indexer connection limits", () => {
     clearInterval(t);
   });
 
-  it("refuses the fifth connection from one address", async () => {
-    const held = await Promise.all([1, 2, 3, 4].map(() => rawConnect(indexer.url)));
+  it("refuses the ninth connection from one address", async () => {
+    const held = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => rawConnect(indexer.url)));
     const extra = await rawConnect(indexer.url);
     expect(await closedWithin(extra, 2_000)).toBe("");
     for (const s of held) s.destroy();

@@ -161,14 +161,20 @@ function lingerClose(socket: Socket, req: IncomingMessage): void {
  * so the client reads the answer; a response saying `Connection: close` closes the same way.
  */
 export function closeAfterUnreadBody(server: HttpServer | HttpsServer): void {
+  // The request each socket is on; its destroySoon is wrapped once, on its first request.
+  const current = new WeakMap<Socket, IncomingMessage>();
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
-    // node:http ends a `Connection: close` response with socket.destroySoon(): at once.
-    const destroySoon = socket.destroySoon;
-    socket.destroySoon = function (this: Socket) {
-      if (!req.complete) lingerClose(this, req);
-      else destroySoon.call(this);
-    };
+    if (!current.has(socket)) {
+      // node:http ends a `Connection: close` response with socket.destroySoon(): at once.
+      const destroySoon = socket.destroySoon;
+      socket.destroySoon = function (this: Socket) {
+        const on = current.get(this);
+        if (on && !on.complete) lingerClose(this, on);
+        else destroySoon.call(this);
+      };
+    }
+    current.set(socket, req);
     res.once("finish", () => {
       if (!req.complete) lingerClose(socket, req);
     });
