@@ -83,7 +83,7 @@ describe("sns-indexer body limits", () => {
         expect([400, 404, 413]).toContain(r.status);
       }
       expect(r.closedByServer).toBe(true);
-      expect(r.bytesWritten).toBeLessThan(16 * MB);
+      expect(r.bytesWritten).toBeLessThan(64 * MB);
     });
 
   it("six concurrent 150 MB bodies do not grow memory with the body size", async () => {

@@ -128,7 +128,7 @@ export function capConnectionsPerAddress(
 
 /** How long, and how many more body bytes, a connection is read and discarded while it closes. */
 const LINGER_MS = 2_000;
-const LINGER_BYTES = 8 * 1024 * 1024;
+const LINGER_BYTES = 32 * 1024 * 1024;
 const lingering = new WeakSet<Socket>();
 
 /**
