@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { checkConnectionLimitsEnv, connectionLimitsEnv } from "@session/service-kit";
 import { z } from "zod";
 
 const DAY = 86_400;
@@ -51,8 +52,11 @@ export const envSchema = z
     S3_ACCESS_KEY_ID: z.string().optional(),
     S3_SECRET_ACCESS_KEY: z.string().optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    // A whole upload (10 MB) may take up to 2 minutes to arrive.
+    ...connectionLimitsEnv({ requestTimeoutMs: 120_000 }),
   })
   .superRefine((env, ctx) => {
+    checkConnectionLimitsEnv(env, ctx);
     if (env.FS_STORAGE === "s3") {
       for (const k of ["S3_ENDPOINT", "S3_BUCKET", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"] as const) {
         if (!env[k]) ctx.addIssue({ code: "custom", path: [k], message: "required when FS_STORAGE=s3" });

@@ -1,6 +1,12 @@
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
-import { createLogger, exitOnSignals, loadConfig, startServer } from "@session/service-kit";
+import {
+  connectionLimitsFromEnv,
+  createLogger,
+  exitOnSignals,
+  loadConfig,
+  startServer,
+} from "@session/service-kit";
 import { databaseUrl, envSchema } from "./config.ts";
 import { openFileRepo } from "./db/repo.ts";
 import { loadServerKeys } from "./keys.ts";
@@ -69,6 +75,7 @@ const sweeper = setInterval(() => {
 const server = await startServer(fileServer.app, {
   port: env.FS_PORT,
   hostname: env.FS_HOST,
+  connections: connectionLimitsFromEnv(env),
   onClose: async () => {
     clearInterval(sweeper);
     await repo.close();

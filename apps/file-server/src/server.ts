@@ -3,6 +3,7 @@ import {
   createMetrics,
   errorResponse,
   isOnionRequest,
+  limitBody,
   notFoundHandler,
   onErrorHandler,
   onionV4Handler,
@@ -82,6 +83,8 @@ export function createFileServer(deps: AppDeps): FileServer {
 
   app.use(metrics.middleware);
   app.use(requestLogger(deps.logger));
+  // No route reads more than the largest onion request; routes set tighter limits.
+  app.use(limitBody(deps.limits.maxFileBytes + ONION_OVERHEAD_BYTES, { mode: "stream" }));
   app.onError(onErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
 

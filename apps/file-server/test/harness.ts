@@ -1,7 +1,7 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import { createLogger, type RunningServer, type StartServerOptions, startServer } from "@session/service-kit";
 import { type FileRepo, SqliteFileRepo } from "../src/db/repo.ts";
 import type { FileLimits } from "../src/domain/files.ts";
 import { loadServerKeys } from "../src/keys.ts";
@@ -42,6 +42,8 @@ export interface HarnessOptions {
   repo?: FileRepo;
   blobs?: BlobStore;
   sessionVersions?: AppDeps["sessionVersions"];
+  logger?: AppDeps["logger"];
+  connections?: StartServerOptions["connections"];
 }
 
 /** createApp over a temp SQLite file and temp directories, served on a port-0 loopback server. */
@@ -58,7 +60,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tmpDir,
     keys: await loadServerKeys(join(dataDir, "x25519.key")),
     now: clock.now,
-    logger: createLogger({ name: "file-server-test", level: "silent" }),
+    logger: options.logger ?? createLogger({ name: "file-server-test", level: "silent" }),
     limits: {
       maxFileBytes: 10_000_000,
       defaultTtlSeconds: 14 * 86_400,
@@ -70,7 +72,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     ...(options.sessionVersions ? { sessionVersions: options.sessionVersions } : {}),
   };
   const fileServer = createFileServer(deps);
-  const server = await startServer(fileServer.app, { port: 0, graceMs: 1000 });
+  const server = await startServer(fileServer.app, {
+    port: 0,
+    graceMs: 1000,
+    ...(options.connections ? { connections: options.connections } : {}),
+  });
   const filesIn = async (dir: string): Promise<string[]> => {
     try {
       const entries = await readdir(dir, { recursive: true, withFileTypes: true });

@@ -1,3 +1,9 @@
+import {
+  type ConnectionLimits,
+  checkConnectionLimitsEnv,
+  connectionLimitsEnv,
+  connectionLimitsFromEnv,
+} from "@session/service-kit";
 import { z } from "zod";
 import type { ReplicationPage } from "./replication/sync.ts";
 
@@ -32,11 +38,13 @@ export const nodeEnvSchema = z
       .default("1")
       .transform((v) => v === "1" || v === "true" || v === "yes"),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    ...connectionLimitsEnv(),
   })
   .refine((e) => e.REGISTRY_FILE || e.REGISTRY_URL, {
     message: "set REGISTRY_FILE (static registry JSON) or REGISTRY_URL (sns-indexer)",
     path: ["REGISTRY_FILE"],
-  });
+  })
+  .superRefine(checkConnectionLimitsEnv);
 
 export interface NodeConfig {
   dataDir: string;
@@ -54,6 +62,8 @@ export interface NodeConfig {
   /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
   nodeLinks?: boolean | undefined;
   logLevel: string;
+  /** HTTP(S) timeouts and the per-address connection cap (service-kit's defaults when absent). */
+  connections?: ConnectionLimits | undefined;
 }
 
 export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
@@ -70,5 +80,6 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
     nodeLinks: env.NODE_LINKS,
     logLevel: env.LOG_LEVEL,
+    connections: connectionLimitsFromEnv(env),
   };
 }

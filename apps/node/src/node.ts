@@ -11,7 +11,15 @@ import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import { type AccountKeys, toHex } from "@session/crypto";
 import { LINK_PEER_AUTH_BYTES, type NodeInfo } from "@session/protocol";
-import { createLogger, gracefulCloser, type Logger } from "@session/service-kit";
+import {
+  capConnectionsPerAddress,
+  closeAfterUnreadBody,
+  connectionServerOptions,
+  createLogger,
+  DEFAULT_CONNECTION_LIMITS,
+  gracefulCloser,
+  type Logger,
+} from "@session/service-kit";
 import { Counter, Gauge, Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
 import type { NodeConfig } from "./config.ts";
@@ -231,12 +239,21 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
           };
           return tls ? createHttpsServer(options, first) : createHttpServer(options, first);
         }) as typeof createHttpsServer,
-        serverOptions: tls ? { key: tls.key, cert: tls.cert } : {},
+        // Header/request/keep-alive (and TLS handshake) timeouts.
+        serverOptions: {
+          ...connectionServerOptions(config.connections),
+          ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+        },
       },
       () => resolve(s),
     );
     s.once("error", reject);
   });
+  closeAfterUnreadBody(server as unknown as HttpServer);
+  capConnectionsPerAddress(
+    server as unknown as HttpServer,
+    config.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
+  );
   const closer = gracefulCloser(server as unknown as HttpServer, tls !== undefined);
   const linkServer = acceptNodeLinks(server as unknown as HttpServer, linkHandlers, {
     // The larger of an onion body and a peer request (with its auth fields).

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { loadConfig } from "@session/service-kit";
+import { checkConnectionLimitsEnv, connectionLimitsEnv, loadConfig } from "@session/service-kit";
 import { z } from "zod";
 import { readServiceAccountFile } from "./notifiers/fcm.ts";
 
@@ -61,8 +61,10 @@ export const envSchema = z
     KEY_FILE: z.string().min(1).default("./push-server-x25519.key"),
     QUEUE_MAX: z.coerce.number().int().positive().default(100_000),
     QUEUE_MAX_BACKOFF_MS: z.coerce.number().int().positive().default(60_000),
+    ...connectionLimitsEnv(),
   })
   .superRefine((v, ctx) => {
+    checkConnectionLimitsEnv(v, ctx);
     if (v.SEED_NODES.length === 0 && !v.INDEXER_URL)
       ctx.addIssue({
         code: "custom",

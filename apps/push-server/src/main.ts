@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { toHex } from "@session/crypto";
-import { createLogger, exitOnSignals, startServer } from "@session/service-kit";
+import { connectionLimitsFromEnv, createLogger, exitOnSignals, startServer } from "@session/service-kit";
 import { configFromEnv } from "./config.ts";
 import { openPendingStore } from "./db/pending.ts";
 import { openSubscriptionRepo } from "./db/repo.ts";
@@ -62,6 +62,7 @@ await push.start();
 const server = await startServer(push.app, {
   port: env.PORT,
   hostname: env.HOST,
+  connections: connectionLimitsFromEnv(env),
   onClose: async () => {
     await push.stop();
     for (const n of notifiers.values()) await n.close?.();

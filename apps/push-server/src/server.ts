@@ -1,5 +1,7 @@
 import {
   createMetrics,
+  errorBody,
+  limitBody,
   notFoundHandler,
   onErrorHandler,
   onionV4Handler,
@@ -13,8 +15,11 @@ import { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
 import { NotificationQueue } from "./domain/queue.ts";
 import { SUBSCRIBE_SIG_MAX_AGE_S } from "./domain/subscribe.ts";
 import type { Notifier } from "./notifiers/types.ts";
-import { subscribeRoutes } from "./routes/subscribe.ts";
+import { SUBSCRIBE_PATHS, subscribeRoutes, subscribeTooLarge } from "./routes/subscribe.ts";
 import { Watcher, type WatcherOptions } from "./watcher/watcher.ts";
+
+/** Largest onion request body: a batch of subscriptions (100 000 bytes) plus onion framing. */
+export const MAX_ONION_BODY = 256 * 1024;
 
 export interface PushServerDeps {
   repo: SubscriptionRepo;
@@ -106,6 +111,16 @@ export function createPushServer(deps: PushServerDeps): PushServer {
 
   const app = new Hono();
   app.use(metrics.middleware);
+  // No route reads more than this (the onion endpoint's limit); routes set tighter ones.
+  app.use(
+    limitBody(MAX_ONION_BODY, {
+      mode: "stream",
+      onTooLarge: (c, max) =>
+        SUBSCRIBE_PATHS.has(c.req.path)
+          ? subscribeTooLarge(c)
+          : c.json(errorBody("PAYLOAD_TOO_LARGE", `request body exceeds ${max} bytes`), 413),
+    }),
+  );
   app.onError(onErrorHandler(deps.logger));
   app.notFound(notFoundHandler);
   subscribeRoutes(app, {
@@ -117,7 +132,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
   if (deps.x25519Keys)
     app.post(
       "/oxen/v4/lsrpc",
-      onionV4Handler({ x25519Keys: deps.x25519Keys, app, maxBodyBytes: 256 * 1024, logger: deps.logger }),
+      onionV4Handler({ x25519Keys: deps.x25519Keys, app, maxBodyBytes: MAX_ONION_BODY, logger: deps.logger }),
     );
   app.get("/health", (c) => c.json({ ok: true, queued: queue.size }));
   app.get("/metrics", metrics.handler);

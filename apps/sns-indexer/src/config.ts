@@ -1,4 +1,10 @@
 import { readFileSync } from "node:fs";
+import {
+  type ConnectionLimits,
+  checkConnectionLimitsEnv,
+  connectionLimitsEnv,
+  connectionLimitsFromEnv,
+} from "@session/service-kit";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
@@ -20,11 +26,13 @@ export const envSchema = z
     HOST: z.string().default("127.0.0.1"),
     PORT: int(8090),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    ...connectionLimitsEnv(),
   })
   .refine((e) => e.SNS_DEPLOYMENT_FILE || (e.SNS_REGISTRY_ADDRESS && e.SNS_NAMES_ADDRESS), {
     message: "set SNS_DEPLOYMENT_FILE, or both SNS_REGISTRY_ADDRESS and SNS_NAMES_ADDRESS",
     path: ["SNS_DEPLOYMENT_FILE"],
-  });
+  })
+  .superRefine(checkConnectionLimitsEnv);
 export type Env = z.output<typeof envSchema>;
 
 export interface IndexerConfig {
@@ -39,6 +47,8 @@ export interface IndexerConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** HTTP timeouts and per-address connection cap (service-kit's defaults when absent). */
+  connections?: ConnectionLimits;
 }
 
 const deploymentSchema = z.object({
@@ -69,5 +79,6 @@ export function configFromEnv(env: Env): IndexerConfig {
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
+    connections: connectionLimitsFromEnv(env),
   };
 }

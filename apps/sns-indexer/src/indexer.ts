@@ -107,7 +107,11 @@ export async function startIndexer(
   if (opts.waitForSync ?? true) await follower.syncOnce();
   const abort = new AbortController();
   const loop = follower.run(config.pollMs, abort.signal);
-  const server = await startServer(app, { port: config.port, hostname: config.host });
+  const server = await startServer(app, {
+    port: config.port,
+    hostname: config.host,
+    ...(config.connections ? { connections: config.connections } : {}),
+  });
   logger.info({ url: server.url, indexedTo: follower.indexedTo }, "sns-indexer listening");
   return {
     url: server.url,

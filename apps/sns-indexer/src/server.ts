@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import {
   createMetrics,
   errorResponse,
+  limitBody,
   notFoundHandler,
   onErrorHandler,
   requestLogger,
@@ -21,6 +22,9 @@ export interface AppDeps {
   metrics?: ServiceMetrics;
 }
 
+/** Largest request body any route reads (none needs one). */
+const MAX_BODY_BYTES = 16 * 1024;
+
 const NAME_HASH = /^0x[0-9a-f]{64}$/;
 
 /** Read API over the indexed state. Responses carry an ETag of their content (304 on match). */
@@ -31,6 +35,8 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
   app.use(requestLogger(logger));
   app.use(metrics.middleware);
+  // A read-only API: no route takes a body, so none is read past a few kilobytes.
+  app.use(limitBody(MAX_BODY_BYTES, { mode: "stream" }));
   app.onError(onErrorHandler(logger));
   app.notFound(notFoundHandler);
 

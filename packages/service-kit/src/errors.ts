@@ -3,6 +3,7 @@ import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
+import { isClientGone } from "./error-log.ts";
 
 /** The one body shape every error response of our services has. */
 export function errorBody(code: ErrorCode, message?: string): ErrorBody {
@@ -39,9 +40,19 @@ export function errorToResponseParts(err: unknown): { status: number; body: Erro
   return { status: 500, body: errorBody("INTERNAL") };
 }
 
-/** `app.onError(...)` handler: ProtocolError → its status and body; unknown errors logged, then 500. */
+/**
+ * `app.onError(...)` handler: ProtocolError → its status and body; unknown errors logged, then
+ * 500. A client that hung up mid-request is one info line without a stack (and a 400 nobody reads).
+ */
 export function onErrorHandler(logger: Logger): ErrorHandler {
   return (err, c) => {
+    if (isClientGone(c.req.raw)) {
+      logger.info(
+        { route: c.req.routePath, code: "CLIENT_CLOSED" },
+        "client closed the connection mid-request",
+      );
+      return c.json(errorBody("BAD_REQUEST", "request aborted"), 400);
+    }
     const { status, body } = errorToResponseParts(err);
     if (status >= 500) logger.error({ err, route: c.req.routePath }, "request failed");
     return c.json(body, status as ContentfulStatusCode);

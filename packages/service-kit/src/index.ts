@@ -1,5 +1,16 @@
-export { limitBody } from "./body-limit.ts";
+export { closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
 export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
+export {
+  type ConnectionLimits,
+  capConnectionsPerAddress,
+  checkConnectionLimitsEnv,
+  closeAfterUnreadBody,
+  connectionLimitsEnv,
+  connectionLimitsFromEnv,
+  connectionServerOptions,
+  DEFAULT_CONNECTION_LIMITS,
+} from "./connection-limits.ts";
+export { isClientGone, type LoggedError, serializeErrorForLog } from "./error-log.ts";
 export { errorBody, errorResponse, errorToResponseParts, notFoundHandler, onErrorHandler } from "./errors.ts";
 export { gracefulCloser } from "./graceful-close.ts";
 export {

@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { type Logger, type LoggerOptions, pino } from "pino";
+import { serializeErrorForLog } from "./error-log.ts";
 
 /**
  * Fields that identify a person or a connection. Our services carry anonymous traffic: an IP,
@@ -41,7 +42,10 @@ export interface CreateLoggerOptions {
   destination?: NodeJS.WritableStream;
 }
 
-/** Structured JSON logger with identifying fields (IPs, ids, pubkeys) censored. */
+/**
+ * Structured JSON logger with identifying fields (IPs, ids, pubkeys) censored, and `err` written
+ * as class, code and stack frames without its message (see serializeErrorForLog).
+ */
 export function createLogger(options: CreateLoggerOptions): Logger {
   const pinoOptions: LoggerOptions = {
     name: options.name,
@@ -50,6 +54,8 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       paths: redactPaths([...REDACTED_FIELDS, ...(options.redact ?? [])]),
       censor: "[redacted]",
     },
+    // An error's message can hold what a client sent: only its class, code and frames are logged.
+    serializers: { err: serializeErrorForLog },
   };
   return options.destination ? pino(pinoOptions, options.destination) : pino(pinoOptions);
 }

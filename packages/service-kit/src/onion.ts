@@ -1,4 +1,4 @@
-import { concatBytes, fromBase64, fromHex } from "@session/crypto";
+import { fromBase64, fromHex } from "@session/crypto";
 import {
   decodeOnionLayer,
   decodeV4Request,
@@ -9,6 +9,7 @@ import {
 import type { Context, Handler, Hono } from "hono";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { closeAfter, readBodyLimited } from "./body-limit.ts";
 import { errorBody, errorToResponseParts } from "./errors.ts";
 import { decryptFromClient, type EncType, encryptToClient, type X25519Keys } from "./hop.ts";
 
@@ -56,23 +57,6 @@ function parseEphemeralKey(text: string): Uint8Array {
   }
   if (!key || key.length !== 32) throw new ProtocolError("ONION_BAD_LAYER", "invalid ephemeral_key");
   return key;
-}
-
-async function readBody(c: Context, maxBytes: number): Promise<Uint8Array> {
-  const declared = c.req.header("content-length");
-  if (declared !== undefined && Number(declared) > maxBytes) {
-    throw new ProtocolError("PAYLOAD_TOO_LARGE", "onion request data too big");
-  }
-  const body = c.req.raw.body;
-  if (!body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > maxBytes) throw new ProtocolError("PAYLOAD_TOO_LARGE", "onion request data too big");
-    chunks.push(chunk);
-  }
-  return concatBytes(...chunks);
 }
 
 /** Runs a decoded v4 request against `app` in-process and returns the bencoded v4 response. */
@@ -133,7 +117,7 @@ export function onionV4Handler(options: OnionV4Options): Handler {
     let clientKey: Uint8Array;
     let plaintext: Uint8Array;
     try {
-      const raw = await readBody(c, maxBodyBytes);
+      const raw = await readBodyLimited(c.req.raw, maxBodyBytes, "onion request data too big");
       const layer = decodeOnionLayer(raw, maxBodyBytes);
       const routing = routingSchema.safeParse(layer.json);
       if (!routing.success) throw new ProtocolError("ONION_BAD_LAYER", "metadata needs an 'ephemeral_key'");
@@ -146,7 +130,9 @@ export function onionV4Handler(options: OnionV4Options): Handler {
         err instanceof ProtocolError ? err : new ProtocolError("ONION_DECRYPT_FAILED"),
       );
       options.logger?.debug({ code: body.error.code }, "onion request rejected before decryption");
-      return c.json(body, status as 400);
+      const res = c.json(body, status as 400);
+      // Stop receiving the rest of an oversized body.
+      return status === 413 ? closeAfter(res) : res;
     }
     let reply: Uint8Array;
     try {

@@ -3,6 +3,13 @@ import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import type { Logger } from "pino";
+import {
+  type ConnectionLimits,
+  capConnectionsPerAddress,
+  closeAfterUnreadBody,
+  connectionServerOptions,
+  DEFAULT_CONNECTION_LIMITS,
+} from "./connection-limits.ts";
 import { gracefulCloser } from "./graceful-close.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its Env/Schema types
@@ -23,30 +30,41 @@ export interface StartServerOptions {
   graceMs?: number;
   /** Runs after the HTTP server is closed: close databases, stop timers. */
   onClose?: () => Promise<void> | void;
+  /** Header/request/keep-alive timeouts and the per-address connection cap (DEFAULT_CONNECTION_LIMITS). */
+  connections?: Partial<ConnectionLimits>;
 }
 
 /** Listens with @hono/node-server; port 0 picks a free port (tests). */
 export function startServer(app: AnyHono, options: StartServerOptions): Promise<RunningServer> {
   const hostname = options.hostname ?? "127.0.0.1";
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch: app.fetch, port: options.port, hostname }, (info: AddressInfo) => {
-      const closer = gracefulCloser(server as HttpServer, false);
-      let closing: Promise<void> | undefined;
-      const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
-      resolve({
-        url: `http://${host}:${info.port}`,
-        port: info.port,
-        close: () => {
-          closing ??= (async () => {
-            // Keep-alive sockets go as soon as their current response is done, and connections
-            // that have not begun a request at once.
-            await closer.close({ graceMs: options.graceMs ?? 10_000, pollMs: 20 });
-            await options.onClose?.();
-          })();
-          return closing;
-        },
-      });
-    });
+    const serverOptions = connectionServerOptions(options.connections);
+    const server = serve(
+      { fetch: app.fetch, port: options.port, hostname, serverOptions },
+      (info: AddressInfo) => {
+        const closer = gracefulCloser(server as HttpServer, false);
+        let closing: Promise<void> | undefined;
+        const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
+        resolve({
+          url: `http://${host}:${info.port}`,
+          port: info.port,
+          close: () => {
+            closing ??= (async () => {
+              // Keep-alive sockets go as soon as their current response is done, and connections
+              // that have not begun a request at once.
+              await closer.close({ graceMs: options.graceMs ?? 10_000, pollMs: 20 });
+              await options.onClose?.();
+            })();
+            return closing;
+          },
+        });
+      },
+    );
+    closeAfterUnreadBody(server as HttpServer);
+    capConnectionsPerAddress(
+      server as HttpServer,
+      options.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
+    );
     server.once("error", reject);
   });
 }

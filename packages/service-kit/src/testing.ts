@@ -43,4 +43,22 @@ export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, 
   };
 }
 
+export {
+  FUZZ_MEMORY_BOUND,
+  type FuzzOptions,
+  type FuzzReport,
+  type FuzzTarget,
+  fuzzHttp,
+  fuzzSeed,
+  fuzzSummary,
+  fuzzViolations,
+} from "./fuzz-http.ts";
+export {
+  closedWithin,
+  type OversizedBodyOptions,
+  type RawResponse,
+  rawConnect,
+  rssBytes,
+  sendOversizedBody,
+} from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";

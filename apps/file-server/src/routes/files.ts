@@ -1,6 +1,6 @@
 import { fromBase64, toBase64 } from "@session/crypto";
 import { ProtocolError } from "@session/protocol";
-import { limitBody } from "@session/service-kit";
+import { errorResponse, limitBody } from "@session/service-kit";
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { FileRecord } from "../db/repo.ts";
@@ -40,12 +40,12 @@ function bytesStream(bytes: Uint8Array): ReadableStream<Uint8Array> {
 export function registerFileRoutes(app: Hono, deps: FileDeps, guard: (name: string) => MiddlewareHandler) {
   const ttlOf = (c: Context) => resolveTtlSeconds(c.req.header("x-fs-ttl"), deps.limits);
 
-  app.post("/file", guard("upload"), async (c) => {
-    const declared = c.req.header("content-length");
-    if (declared !== undefined && Number(declared) > deps.limits.maxFileBytes) {
-      // Refuse before reading a byte of it.
-      throw new ProtocolError("PAYLOAD_TOO_LARGE", `file exceeds the ${deps.limits.maxFileBytes}-byte limit`);
-    }
+  // Streamed to disk as it arrives; past the limit (declared or counted) reading stops with a 413.
+  const uploadLimit = limitBody(deps.limits.maxFileBytes, {
+    mode: "stream",
+    onTooLarge: (c, max) => errorResponse(c, "PAYLOAD_TOO_LARGE", `file exceeds the ${max}-byte limit`),
+  });
+  app.post("/file", guard("upload"), uploadLimit, async (c) => {
     const record = await uploadFile(deps, c.req.raw.body, {
       ttlSeconds: ttlOf(c),
       filename: filenameFromDisposition(c.req.header("content-disposition")),

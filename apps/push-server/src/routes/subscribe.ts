@@ -1,3 +1,4 @@
+import { limitBody } from "@session/service-kit";
 import type { Context, Hono } from "hono";
 import { SubscribeCode } from "../domain/errors.ts";
 import { type SubResult, type SubscribeDeps, subscribeOne, unsubscribeOne } from "../domain/subscribe.ts";
@@ -45,7 +46,21 @@ async function handle(
   return c.json(await one(deps, body));
 }
 
+/**
+ * Reading stops at MAX_SUB_BODY: a larger declared length is refused unread, a chunked body as
+ * soon as it passes the limit, and the connection is closed. The answer is spns's own (HTTP 200,
+ * BAD_INPUT "request too large"), as Session clients read it.
+ */
+const limit = limitBody(MAX_SUB_BODY, { onTooLarge: (c) => subscribeTooLarge(c) });
+
+/** spns's answer to an oversized subscription request. */
+export const subscribeTooLarge = (c: Context) =>
+  c.json({ error: SubscribeCode.BAD_INPUT, message: "Invalid request: request too large" });
+
+/** The paths whose oversized bodies get `subscribeTooLarge`. */
+export const SUBSCRIBE_PATHS: ReadonlySet<string> = new Set(["/subscribe", "/unsubscribe"]);
+
 export function subscribeRoutes(app: Hono, deps: SubscribeDeps): void {
-  app.post("/subscribe", (c) => handle(c, deps, subscribeOne));
-  app.post("/unsubscribe", (c) => handle(c, deps, unsubscribeOne));
+  app.post("/subscribe", limit, (c) => handle(c, deps, subscribeOne));
+  app.post("/unsubscribe", limit, (c) => handle(c, deps, unsubscribeOne));
 }

@@ -1,0 +1,174 @@
+import { PassThrough } from "node:stream";
+import { connectionLimitsFromEnv, createLogger } from "@session/service-kit";
+import {
+  closedWithin,
+  fuzzHttp,
+  fuzzSeed,
+  fuzzSummary,
+  fuzzViolations,
+  rawConnect,
+  rssBytes,
+  sendOversizedBody,
+} from "@session/service-kit/testing";
+import { DrizzleQueryError } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { envSchema } from "../src/config.ts";
+import { type Harness, startHarness } from "./harness.ts";
+
+const MB = 1024 * 1024;
+const LIMIT = 1_000_000;
+let h: Harness;
+const logText: string[] = [];
+
+beforeAll(async () => {
+  const stream = new PassThrough();
+  stream.on("data", (d: Buffer) => logText.push(d.toString()));
+  const env = envSchema.parse({
+    HTTP_HEADERS_TIMEOUT_MS: "300",
+    HTTP_REQUEST_TIMEOUT_MS: "3000",
+    HTTP_MAX_CONNECTIONS_PER_ADDRESS: "8",
+  });
+  h = await startHarness({
+    limits: { maxFileBytes: LIMIT },
+    logger: createLogger({ name: "fs", level: "debug", destination: stream }),
+    connections: connectionLimitsFromEnv(env),
+  });
+});
+afterAll(() => h.close());
+
+describe("file server body limits", () => {
+  for (const path of ["/file", "/files", "/oxen/v4/lsrpc"])
+    for (const framing of ["chunked", "declared"] as const)
+      it(`${path}, ${framing}: 413 at the limit, connection closed, nothing staged`, async () => {
+        const r = await sendOversizedBody(`${h.url}${path}`, { framing, bytes: 150 * MB });
+        expect(r.status).toBe(413);
+        expect(JSON.parse(r.body).error.code).toBe("PAYLOAD_TOO_LARGE");
+        expect(r.headers.connection).toBe("close");
+        expect(r.closedByServer).toBe(true);
+        expect(r.bytesWritten).toBeLessThan(64 * MB);
+        await new Promise((res) => setTimeout(res, 50));
+        expect(await h.filesIn(h.tmpDir)).toEqual([]);
+      });
+
+  it("/file with a Content-Length smaller than the body stores only what was declared, then closes", async () => {
+    const r = await sendOversizedBody(`${h.url}/file`, {
+      framing: "lying",
+      declaredBytes: 100,
+      bytes: 150 * MB,
+    });
+    expect([200, 400]).toContain(r.status);
+    expect(r.closedByServer).toBe(true);
+    expect(r.bytesWritten).toBeLessThan(64 * MB);
+  });
+
+  it("six concurrent 150 MB uploads do not grow memory with the body size", async () => {
+    const before = rssBytes();
+    for (let round = 0; round < 2; round++) {
+      const rs = await Promise.all(
+        ["/file", "/files", "/oxen/v4/lsrpc"].map((p) =>
+          sendOversizedBody(`${h.url}${p}`, { framing: "chunked", bytes: 150 * MB }),
+        ),
+      );
+      for (const r of rs) expect(r.status).toBe(413);
+    }
+    expect(rssBytes() - before).toBeLessThan(64 * MB);
+  });
+});
+
+describe("file server connection limits", () => {
+  it("closes a connection whose headers do not arrive in time", async () => {
+    const s = await rawConnect(h.url);
+    s.write("POST /file HTTP/1.1\r\nHost: x\r\n");
+    const t = setInterval(() => s.write("X-Slow: 1\r\n"), 50);
+    expect(await closedWithin(s, 5_000)).toMatch(/^HTTP\/1\.1 408/);
+    clearInterval(t);
+  });
+
+  it("refuses the ninth connection from one address", async () => {
+    const held = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => rawConnect(h.url)));
+    const extra = await rawConnect(h.url);
+    expect(await closedWithin(extra, 2_000)).toBe("");
+    for (const s of held) s.destroy();
+    await Promise.all(held.map((s) => closedWithin(s, 2_000)));
+    await new Promise((r) => setTimeout(r, 50)); // the server sees them close too
+  });
+});
+
+describe("file server logs", () => {
+  it("a failed upload's log line names neither the file nor its id, and a hang-up is no error", async () => {
+    const secret = "payroll-of-bob.xlsx";
+    const start = logText.length;
+    // The database fails the insert, and the error lists every value, the file name among them,
+    // as drizzle's PostgreSQL driver wraps failures (DrizzleQueryError).
+    const insert = h.deps.repo.insert.bind(h.deps.repo);
+    h.deps.repo.insert = async (record) => {
+      await insert(record);
+      try {
+        await insert(record); // the same id again: a constraint error
+      } catch (err) {
+        throw new DrizzleQueryError(
+          "insert into files values ($1, $2, $3, $4, $5)",
+          Object.values(record),
+          err as Error,
+        );
+      }
+    };
+    try {
+      const res = await fetch(`${h.url}/file`, {
+        method: "POST",
+        body: new Uint8Array(10),
+        headers: { "content-disposition": `attachment; filename="${secret}"` },
+      });
+      expect(res.status).toBe(500);
+    } finally {
+      h.deps.repo.insert = insert;
+    }
+    // A client that goes away in the middle of an upload.
+    const s = await rawConnect(h.url);
+    s.on("error", () => {});
+    s.write(
+      `POST /file HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nContent-Disposition: attachment; filename="${secret}"\r\n\r\nabc`,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    s.destroy();
+    await new Promise((r) => setTimeout(r, 200));
+    const lines = logText
+      .slice(start)
+      .join("")
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const text = logText.slice(start).join("");
+    expect(text).not.toContain(secret);
+    const failed = lines.find((l) => l.msg === "request failed");
+    expect(failed?.err).toMatchObject({
+      type: "DrizzleQueryError",
+      cause: { type: "SqliteError", code: expect.stringMatching(/^SQLITE_CONSTRAINT/) },
+    });
+    const gone = lines.filter((l) => l.msg === "client closed the connection mid-request");
+    expect(gone).toHaveLength(1);
+    expect(gone[0]).toMatchObject({ level: 30, code: "CLIENT_CLOSED", route: "/file" });
+    expect(lines.filter((l) => (l.level as number) >= 50)).toHaveLength(1); // only the database failure
+  });
+});
+
+describe("file server fuzz", () => {
+  it("5 000 malformed requests: no 5xx, memory bounded", async () => {
+    const seed = fuzzSeed();
+    console.log(`file-server fuzz seed ${seed} (SEED=${seed} replays it)`);
+    const fuzzed = await startHarness({ limits: { maxFileBytes: LIMIT } });
+    const targets = [
+      { method: "POST", path: "/file" },
+      { method: "POST", path: "/files" },
+      { method: "GET", path: "/file/AAAA" },
+      { method: "POST", path: "/file/AAAA/extend" },
+      { method: "POST", path: "/oxen/v4/lsrpc" },
+      { method: "GET", path: "/session_version" },
+    ] as const;
+    await fuzzHttp(fuzzed.url, targets, { seed: seed + 1, requests: 500, oversizedBytes: 2 * MB });
+    const report = await fuzzHttp(fuzzed.url, targets, { seed, oversizedBytes: 2 * MB });
+    await fuzzed.close();
+    console.log(fuzzSummary(report));
+    expect(fuzzViolations(report)).toEqual([]);
+  }, 90_000);
+});
