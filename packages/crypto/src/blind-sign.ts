@@ -109,3 +109,8 @@ export function blind25Sign(
   );
   return signWithNonce(r, keys, message);
 }
+
+/** True when 32 bytes are a valid Ed25519 point in the main subgroup (SOGS checks X-SOGS-Pubkey so). */
+export function isValidEd25519Point(point: Uint8Array): boolean {
+  return point.length === 32 && sodium.crypto_core_ed25519_is_valid_point(point);
+}

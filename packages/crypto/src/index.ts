@@ -14,6 +14,7 @@ export {
   blind25KeyPair,
   blind25Sign,
   fullEd25519SecretKey,
+  isValidEd25519Point,
 } from "./blind-sign.ts";
 export {
   type BlindedDmOpened,
