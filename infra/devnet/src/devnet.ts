@@ -194,8 +194,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
           CS_PORT: String(port),
           CS_DATA_DIR: d,
           CS_DEFAULT_ROOM: "lobby",
-          // The devnet's operator tools (status page, tests) may also talk to it over plain HTTP.
-          CS_DIRECT_CLIENT_ROUTES: "1",
+          // As in production: clients reach it only through onion requests.
+          CS_DIRECT_CLIENT_ROUTES: "0",
           LOG_LEVEL: "warn",
         }),
         cleanups,
