@@ -28,6 +28,8 @@ export interface DevnetOptions {
   dataDir: string;
   /** Start the file server as a child process (default true). */
   fileServer?: boolean;
+  /** Start a community server with one open room "lobby" as a child process (default true). */
+  communityServer?: boolean;
   /** Start the push server (log notifier) as a child process (default true). */
   pushServer?: boolean;
   /** One line per step, for a progress display. */
@@ -52,6 +54,8 @@ export interface Devnet {
   nodes: DevnetNode[];
   fileServer?: { url: string; x25519: string };
   pushServer?: { url: string; x25519: string };
+  /** The community server and its open room's join link (`https://host/room?public_key=…`). */
+  communityServer?: { url: string; x25519: string; joinUrl: string };
   /** Status page: nodes, swarms, message counts, and a traced onion request. */
   statusUrl: string;
   /** Re-reads node swarms (after membership changes). */
@@ -80,7 +84,7 @@ async function waitFor(
 export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   const n = opts.nodes ?? 12;
   const logger = opts.logger ?? createLogger({ name: "devnet", level: "warn" });
-  const total = 5 + n;
+  const total = 6 + n;
   let done = 0;
   const step = (s: string) => opts.onProgress?.(s, ++done, total);
   mkdirSync(opts.dataDir, { recursive: true });
@@ -180,6 +184,29 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     }
     step("file server up");
 
+    let communityServer: Devnet["communityServer"];
+    if (opts.communityServer ?? true) {
+      const dir = join(opts.dataDir, "community-server");
+      const started = await startChildService(
+        "community-server",
+        dir,
+        (port, d) => ({
+          CS_PORT: String(port),
+          CS_DATA_DIR: d,
+          CS_DEFAULT_ROOM: "lobby",
+          // As in production: clients reach it only through onion requests.
+          CS_DIRECT_CLIENT_ROUTES: "0",
+          LOG_LEVEL: "warn",
+        }),
+        cleanups,
+      );
+      const x25519 = toHex(
+        x25519PublicFromSecret(fromHex(readFileSync(join(dir, "x25519.key"), "utf8").trim())),
+      );
+      communityServer = { url: started.url, x25519, joinUrl: `${started.url}/lobby?public_key=${x25519}` };
+    }
+    step("community server up (room lobby)");
+
     let pushServer: Devnet["pushServer"];
     if (opts.pushServer ?? true) {
       const started = await startChildService(
@@ -216,6 +243,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       indexerUrl: indexer.url,
       chainUrl,
       ...(fileServer ? { fileServerUrl: fileServer.url } : {}),
+      ...(communityServer ? { communityJoinUrl: communityServer.joinUrl } : {}),
       nodes: () =>
         nodes.map((x) => ({
           url: x.url,
@@ -238,6 +266,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       nodes: status(),
       ...(fileServer ? { fileServer } : {}),
       ...(pushServer ? { pushServer } : {}),
+      ...(communityServer ? { communityServer } : {}),
       status,
       stop: stopAll,
     };

@@ -48,6 +48,7 @@ process.stdout.write(
     `  chain RPC     ${devnet.chainUrl} (chain id ${devnet.deployment.chainId})`,
     `  indexer       ${devnet.indexerUrl}  (GET /v1/nodes, /v1/names/:hash, /openapi.json)`,
     devnet.fileServer ? `  file server   ${devnet.fileServer.url}  x25519 ${devnet.fileServer.x25519}` : "",
+    devnet.communityServer ? `  community     ${devnet.communityServer.joinUrl}` : "",
     devnet.pushServer ? `  push server   ${devnet.pushServer.url}  (log notifier)` : "",
     "",
     " #  node                     swarm             ed25519",

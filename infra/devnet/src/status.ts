@@ -71,6 +71,8 @@ export interface StatusSource {
   indexerUrl: string;
   chainUrl: string;
   fileServerUrl?: string;
+  /** The devnet community's join link. */
+  communityJoinUrl?: string;
   network: { allNodes(): NodeInfo[]; swarmOf(id: string): NodeInfo[] };
 }
 
@@ -92,7 +94,8 @@ const PAGE = `<!doctype html>
 async function refresh(){
   const s = await (await fetch('/api/status')).json();
   document.getElementById('summary').textContent =
-    s.nodes.length + ' nodes in ' + s.swarms + ' swarms, ' + s.messages + ' messages stored. Seed ' + s.seedUrl;
+    s.nodes.length + ' nodes in ' + s.swarms + ' swarms, ' + s.messages + ' messages stored. Seed ' + s.seedUrl +
+    (s.communityJoinUrl ? '. Community: ' + s.communityJoinUrl : '');
   document.getElementById('nodes').innerHTML = s.nodes.map((n, i) =>
     '<tr><td>' + i + '</td><td>' + n.url + '</td><td>' + n.swarm + '</td><td class="count">' + n.messages +
     '</td><td><code>' + n.pubkeyEd25519.slice(0, 16) + '…</code></td></tr>').join('');
@@ -127,6 +130,7 @@ export async function startStatusServer(src: StatusSource): Promise<{ url: strin
           indexerUrl: src.indexerUrl,
           chainUrl: src.chainUrl,
           fileServerUrl: src.fileServerUrl ?? null,
+          communityJoinUrl: src.communityJoinUrl ?? null,
           swarms: new Set(nodes.map((n) => n.swarm)).size,
           messages: nodes.reduce((a, n) => a + n.messages, 0),
           nodes,

@@ -7,7 +7,10 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tsx = createRequire(import.meta.url).resolve("tsx/cli");
-const r = spawnSync(process.execPath, [tsx, join(here, "..", "src", "cli.ts"), ...process.argv.slice(2)], {
+// `session community …` has its own entry (src/community-cli.ts).
+const community = process.argv[2] === "community";
+const entry = join(here, "..", "src", community ? "community-main.ts" : "cli.ts");
+const r = spawnSync(process.execPath, [tsx, entry, ...process.argv.slice(community ? 3 : 2)], {
   stdio: "inherit",
 });
 process.exit(r.status ?? 1);

@@ -8,7 +8,8 @@ export type ClientErrorCode =
   | "REQUEST_FAILED"
   | "NAME_RESOLUTION_UNAVAILABLE"
   | "NAME_NOT_FOUND"
-  | "BAD_NOTIFICATION";
+  | "BAD_NOTIFICATION"
+  | "BAD_COMMUNITY_URL";
 
 export class ClientError extends Error {
   override readonly name = "ClientError";

@@ -1,6 +1,17 @@
 export type { PushNotificationContent } from "@session/protocol";
 export { type AttachmentRef, Attachments, type FileServerConfig, fromPointer } from "./attachments.ts";
 export { type SendOptions, type SentMessage, SessionClient, type SessionClientOptions } from "./client.ts";
+export {
+  Community,
+  type CommunityDm,
+  type CommunityMessage,
+  type CommunityRequester,
+  type CommunityUrl,
+  directRequester,
+  onionRequester,
+  type PollResult,
+  parseCommunityUrl,
+} from "./community.ts";
 export { ClientError, type ClientErrorCode } from "./errors.ts";
 export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
 export type { IncomingMessage } from "./messages.ts";

@@ -8,6 +8,21 @@ export {
   paddedAttachmentSize,
 } from "./attachment.ts";
 export {
+  type BlindedKeyPair,
+  blind15KeyPair,
+  blind15Sign,
+  blind25KeyPair,
+  blind25Sign,
+  fullEd25519SecretKey,
+  isValidEd25519Point,
+} from "./blind-sign.ts";
+export {
+  type BlindedDmOpened,
+  decryptFromBlindedRecipient,
+  encryptForBlindedRecipient,
+  ownBlindedId,
+} from "./blinded-dm.ts";
+export {
   blind15Factor,
   blind15Id,
   blind15Ids,

@@ -1,0 +1,382 @@
+import { randomBytes } from "node:crypto";
+import {
+  blake2b,
+  blind15KeyPair,
+  blind15Sign,
+  concatBytes,
+  decryptFromBlindedRecipient,
+  encryptForBlindedRecipient,
+  fromHex,
+  padMessage,
+  toHex,
+  unpadMessage,
+  utf8Encode,
+} from "@session/crypto";
+import { type Content, decodeContent, encodeContent } from "@session/protocol";
+import { ClientError } from "./errors.ts";
+import type { OnionTransport } from "./network/transport.ts";
+
+/*
+ * Communities (SOGS open groups): join from Session's link `https://host/room?public_key=<hex>`,
+ * sign every request as SOGS expects with our 15-blinded key for that server, poll a room with one
+ * /batch per poll, post/edit/delete/react/reply, upload attachments and exchange blinded DMs.
+ */
+
+export interface CommunityUrl {
+  /** Server base URL, e.g. https://open.example.org */
+  baseUrl: string;
+  room: string;
+  /** The server's X25519 public key, hex. */
+  serverPk: string;
+}
+
+/** Parses `https://host[:port]/room?public_key=<64 hex>` (the room may also be `/r/room`). */
+export function parseCommunityUrl(url: string): CommunityUrl {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ClientError("BAD_COMMUNITY_URL", `not a community URL: ${url}`);
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:")
+    throw new ClientError("BAD_COMMUNITY_URL", "community URL must be http(s)");
+  const key = u.searchParams.get("public_key") ?? "";
+  if (!/^[0-9a-fA-F]{64}$/.test(key))
+    throw new ClientError("BAD_COMMUNITY_URL", "community URL needs ?public_key=<64 hex>");
+  const parts = u.pathname.split("/").filter(Boolean);
+  const room = parts.length === 2 && parts[0] === "r" ? parts[1] : parts.length === 1 ? parts[0] : undefined;
+  if (!room || !/^[\w-]{1,64}$/.test(room))
+    throw new ClientError("BAD_COMMUNITY_URL", "community URL must name one room");
+  return { baseUrl: `${u.protocol}//${u.host}`, room, serverPk: key.toLowerCase() };
+}
+
+export interface CommunityResponse {
+  code: number;
+  headers: Record<string, string>;
+  body: Uint8Array;
+}
+export type CommunityRequester = (
+  info: { method: string; endpoint: string; headers: Record<string, string> },
+  body?: Uint8Array,
+) => Promise<CommunityResponse>;
+
+/** Requests to the community server through 3-hop onion paths (the normal way). */
+export function onionRequester(transport: OnionTransport, c: CommunityUrl): CommunityRequester {
+  const u = new URL(c.baseUrl);
+  const protocol = u.protocol === "https:" ? "https" : "http";
+  const target = {
+    host: u.hostname,
+    port: Number(u.port || (protocol === "https" ? 443 : 80)),
+    protocol,
+    x25519: c.serverPk,
+  } as const;
+  return (info, body) => transport.serverRequest(target, info, body);
+}
+
+/** Plain HTTP requests (operators, tests; a server normally refuses them). */
+export function directRequester(c: CommunityUrl, f: typeof fetch = fetch): CommunityRequester {
+  return async (info, body) => {
+    const path = info.endpoint.replace(/[^\x20-\x7e]+/g, (s) => encodeURIComponent(s));
+    const res = await f(`${c.baseUrl}${path}`, {
+      method: info.method,
+      headers: info.headers,
+      ...(body ? { body: body as Uint8Array<ArrayBuffer> } : {}),
+    });
+    const headers: Record<string, string> = {};
+    res.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
+    return { code: res.status, headers, body: new Uint8Array(await res.arrayBuffer()) };
+  };
+}
+
+export interface CommunityMessage {
+  id: number;
+  seqno: number;
+  /** The poster's blinded ID (15…): communities never see Session IDs. */
+  sender: string;
+  posted: number;
+  edited?: number;
+  deleted?: boolean;
+  content?: Content;
+  text?: string;
+  reactions: Record<string, { count: number; you?: boolean }>;
+}
+
+export interface CommunityDm {
+  id: number;
+  sender: string;
+  recipient: string;
+  /** The sender's real Session ID, proven by the blinded-DM encryption. */
+  senderSessionId: string;
+  text?: string;
+}
+
+export interface PollResult {
+  messages: CommunityMessage[];
+  dms: CommunityDm[];
+  info?: Record<string, unknown>;
+}
+
+const dec = new TextDecoder();
+
+export class Community {
+  readonly url: CommunityUrl;
+  readonly blindedId: string;
+  private readonly serverPk: Uint8Array;
+  private seqno = 0;
+  private inboxId = 0;
+  private infoUpdates = -1;
+  /** Every message seen, by id (edits replace, deletions mark). */
+  readonly messages = new Map<number, CommunityMessage>();
+
+  constructor(
+    private readonly ed25519Sk: Uint8Array,
+    url: CommunityUrl | string,
+    private readonly send: CommunityRequester,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.url = typeof url === "string" ? parseCommunityUrl(url) : url;
+    this.serverPk = fromHex(this.url.serverPk);
+    this.blindedId = `15${toHex(blind15KeyPair(ed25519Sk, this.serverPk).publicKey)}`;
+  }
+
+  /** X-SOGS-* headers for one request. */
+  signHeaders(method: string, path: string, body?: Uint8Array): Record<string, string> {
+    const nonce = randomBytes(16);
+    const ts = String(Math.floor(this.now() / 1000));
+    const parts = [this.serverPk, nonce, utf8Encode(ts), utf8Encode(method), utf8Encode(path)];
+    if (body && body.length > 0) parts.push(blake2b(body, 64));
+    return {
+      "X-SOGS-Pubkey": this.blindedId,
+      "X-SOGS-Nonce": Buffer.from(nonce).toString("base64"),
+      "X-SOGS-Timestamp": ts,
+      "X-SOGS-Signature": Buffer.from(
+        blind15Sign(this.ed25519Sk, this.serverPk, concatBytes(...parts)),
+      ).toString("base64"),
+    };
+  }
+
+  /** One signed request; JSON bodies in and out. Throws REQUEST_FAILED with SOGS's reason on ≥ 400. */
+  async request(
+    method: string,
+    path: string,
+    json?: unknown,
+    raw?: { body: Uint8Array; headers?: Record<string, string> },
+  ): Promise<unknown> {
+    const body = raw?.body ?? (json === undefined ? undefined : utf8Encode(JSON.stringify(json)));
+    const headers = {
+      ...this.signHeaders(method, path, body),
+      ...(json !== undefined ? { "Content-Type": "application/json" } : {}),
+      ...raw?.headers,
+    };
+    const r = await this.send({ method, endpoint: path, headers }, body);
+    if (r.code >= 400) {
+      throw new ClientError(
+        "REQUEST_FAILED",
+        `${method} ${path}: ${r.code} ${dec.decode(r.body).slice(0, 200)}`,
+        r.code,
+      );
+    }
+    if (r.code === 304 || r.body.length === 0) return undefined;
+    const type = r.headers["content-type"] ?? "";
+    return type.includes("json") ? JSON.parse(dec.decode(r.body)) : r.body;
+  }
+
+  private roomPath(rest: string) {
+    return `/room/${this.url.room}${rest}`;
+  }
+
+  /** Room details (and checks that we can read it). */
+  async join(): Promise<Record<string, unknown>> {
+    const info = (await this.request("GET", this.roomPath(""))) as Record<string, unknown>;
+    this.infoUpdates = Number(info.info_updates);
+    return info;
+  }
+
+  /**
+   * One /batch: room info changes, messages (with edits, deletions and reaction changes) since the
+   * last seqno we saw, and our blinded inbox since the last DM we saw.
+   */
+  async poll(): Promise<PollResult> {
+    const subs = [
+      { method: "GET", path: this.roomPath(`/pollInfo/${this.infoUpdates}`) },
+      { method: "GET", path: this.roomPath(`/messages/since/${this.seqno}?t=r&reactors=5`) },
+      { method: "GET", path: this.inboxId > 0 ? `/inbox/since/${this.inboxId}` : "/inbox" },
+    ];
+    const res = (await this.request("POST", "/batch", subs)) as { code: number; body: unknown }[];
+    const out: PollResult = { messages: [], dms: [] };
+    const [info, msgs, inbox] = res;
+    if (info?.code === 200) {
+      const details = (info.body as { details?: Record<string, unknown> }).details;
+      if (details) {
+        this.infoUpdates = Number(details.info_updates);
+        out.info = details;
+      }
+    }
+    if (msgs?.code !== 200)
+      throw new ClientError("REQUEST_FAILED", `poll failed (${msgs?.code})`, msgs?.code);
+    for (const m of msgs.body as Record<string, unknown>[]) out.messages.push(this.absorb(m));
+    if (inbox?.code === 200) {
+      for (const d of inbox.body as { id: number; sender: string; recipient: string; message: string }[]) {
+        this.inboxId = Math.max(this.inboxId, d.id);
+        out.dms.push(this.openDm(d));
+      }
+    }
+    return out;
+  }
+
+  private absorb(m: Record<string, unknown>): CommunityMessage {
+    const id = Number(m.id);
+    this.seqno = Math.max(this.seqno, Number(m.seqno));
+    const prev = this.messages.get(id);
+    const reactions = (m.reactions as CommunityMessage["reactions"] | undefined) ?? prev?.reactions ?? {};
+    if (!("session_id" in m) && prev) {
+      prev.reactions = reactions;
+      prev.seqno = Number(m.seqno);
+      return prev;
+    }
+    const msg: CommunityMessage = {
+      id,
+      seqno: Number(m.seqno),
+      sender: String(m.session_id ?? prev?.sender ?? ""),
+      posted: Number(m.posted ?? prev?.posted ?? 0),
+      reactions,
+    };
+    if (m.edited !== undefined) msg.edited = Number(m.edited);
+    if (m.deleted) msg.deleted = true;
+    else if (typeof m.data === "string") {
+      try {
+        msg.content = decodeContent(unpadMessage(new Uint8Array(Buffer.from(m.data, "base64"))));
+        if (msg.content.dataMessage?.body !== undefined) msg.text = msg.content.dataMessage.body;
+      } catch {
+        // not a Session message (another client's format): keep it without content
+      }
+    }
+    this.messages.set(id, msg);
+    return msg;
+  }
+
+  /** Recent messages, newest first (also remembered for later polls). */
+  async recent(limit = 50): Promise<CommunityMessage[]> {
+    const list = (await this.request("GET", this.roomPath(`/messages/recent?limit=${limit}`))) as Record<
+      string,
+      unknown
+    >[];
+    return list.map((m) => this.absorb(m));
+  }
+
+  private encodePost(content: Content) {
+    const data = padMessage(encodeContent(content));
+    // Like Session clients, the post is signed with the blinded key so readers can check its author.
+    const signature = blind15Sign(this.ed25519Sk, this.serverPk, data);
+    return {
+      data: Buffer.from(data).toString("base64"),
+      signature: Buffer.from(signature).toString("base64"),
+    };
+  }
+
+  /** Posts a text message (a reply when `replyTo` names a message); returns its id. */
+  async post(
+    text: string,
+    opts: { replyTo?: CommunityMessage; files?: number[] } = {},
+  ): Promise<CommunityMessage> {
+    const content: Content = {
+      dataMessage: {
+        body: text,
+        ...(opts.replyTo ? { quote: { id: opts.replyTo.posted * 1000, author: opts.replyTo.sender } } : {}),
+      },
+    };
+    const m = (await this.request("POST", this.roomPath("/message"), {
+      ...this.encodePost(content),
+      ...(opts.files?.length ? { files: opts.files } : {}),
+    })) as Record<string, unknown>;
+    return this.absorb(m);
+  }
+
+  async edit(id: number, text: string): Promise<void> {
+    await this.request(
+      "PUT",
+      this.roomPath(`/message/${id}`),
+      this.encodePost({ dataMessage: { body: text } }),
+    );
+  }
+
+  async delete(id: number): Promise<void> {
+    await this.request("DELETE", this.roomPath(`/message/${id}`));
+  }
+
+  async react(id: number, emoji: string, remove = false): Promise<boolean> {
+    const r = (await this.request(remove ? "DELETE" : "PUT", this.roomPath(`/reaction/${id}/${emoji}`))) as {
+      added?: boolean;
+      removed?: boolean;
+    };
+    return Boolean(remove ? r.removed : r.added);
+  }
+
+  /** Uploads a file to the room (attach its id to a post within the hour). */
+  async upload(bytes: Uint8Array, fileName?: string): Promise<number> {
+    const headers: Record<string, string> = { "Content-Type": "application/octet-stream" };
+    if (fileName)
+      headers["Content-Disposition"] = `attachment; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+    const r = (await this.request("POST", this.roomPath("/file"), undefined, { body: bytes, headers })) as {
+      id: number;
+    };
+    return r.id;
+  }
+
+  async download(fileId: number): Promise<Uint8Array> {
+    return (await this.request("GET", this.roomPath(`/file/${fileId}`))) as Uint8Array;
+  }
+
+  /** Sends a blinded DM: only the recipient (and we) can open it, and it proves our Session ID. */
+  async sendDm(recipientBlindedId: string, text: string): Promise<number> {
+    if (!/^(15|25)[0-9a-f]{64}$/.test(recipientBlindedId))
+      throw new ClientError("BAD_RECIPIENT", "not a blinded ID");
+    const content = padMessage(encodeContent({ dataMessage: { body: text } }));
+    const box = encryptForBlindedRecipient(
+      this.ed25519Sk,
+      this.serverPk,
+      fromHex(recipientBlindedId),
+      content,
+    );
+    const r = (await this.request("POST", `/inbox/${recipientBlindedId}`, {
+      message: Buffer.from(box).toString("base64"),
+    })) as { id: number };
+    return r.id;
+  }
+
+  private openDm(d: { id: number; sender: string; recipient: string; message: string }): CommunityDm {
+    const opened = decryptFromBlindedRecipient(
+      this.ed25519Sk,
+      this.serverPk,
+      fromHex(d.sender),
+      fromHex(d.recipient),
+      new Uint8Array(Buffer.from(d.message, "base64")),
+    );
+    const dm: CommunityDm = {
+      id: d.id,
+      sender: d.sender,
+      recipient: d.recipient,
+      senderSessionId: opened.senderSessionId,
+    };
+    try {
+      const body = decodeContent(unpadMessage(opened.message)).dataMessage?.body;
+      if (body !== undefined) dm.text = body;
+    } catch {
+      // not a Session Content payload
+    }
+    return dm;
+  }
+
+  /** Moderator actions. */
+  async ban(blindedId: string, timeoutSeconds?: number): Promise<void> {
+    await this.request("POST", `/user/${blindedId}/ban`, {
+      rooms: [this.url.room],
+      ...(timeoutSeconds ? { timeout: timeoutSeconds } : {}),
+    });
+  }
+  async unban(blindedId: string): Promise<void> {
+    await this.request("POST", `/user/${blindedId}/unban`, { rooms: [this.url.room] });
+  }
+}
