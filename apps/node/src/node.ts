@@ -17,6 +17,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import type { NodeConfig } from "./config.ts";
 import type { NodeContext } from "./deps.ts";
 import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
+import { indexerNameResolver } from "./names/resolver.ts";
 import { dispatcherPost } from "./onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
 import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
@@ -160,7 +161,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       redelivered.inc({ outcome: "dropped" }, r.dropped);
     },
   });
+  // ons_resolve is answered from the chain through the indexer (none with a static registry file).
+  const names = config.registry.url ? indexerNameResolver(config.registry.url) : undefined;
   const rpc = new RpcHandler({
+    names,
     store,
     revocations,
     membership,
@@ -191,6 +195,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     },
   });
   const ctx: NodeContext = {
+    ...(names ? { names } : {}),
     config,
     keys,
     clock,

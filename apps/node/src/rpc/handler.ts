@@ -55,6 +55,10 @@ export interface RpcHandlerDeps {
   events: EventEmitter;
   peers: PeerClient;
   logger: Logger;
+  /** `ons_resolve` answers (src/names/resolver.ts); absent → names are not served. */
+  names?:
+    | { resolve(nameHashBase64: string): Promise<{ encrypted_value: string; nonce: string } | null> }
+    | undefined;
   /** Chain height for ifelse conditions (0 with a static registry). */
   height?: () => number;
   /** Takes what a swarm peer failed to take, for a second attempt (src/replication/redelivery.ts). */
@@ -165,6 +169,21 @@ export class RpcHandler {
     }
   }
 
+  /** oxend's ons_resolve: `{ type: 0, name_hash }` → `{ result: { encrypted_value, nonce } }` ({} when unknown). */
+  private async onsResolve(params: Record<string, unknown> | undefined): Promise<RpcResult> {
+    const nameHash = params?.name_hash;
+    if (params?.type !== 0 || typeof nameHash !== "string")
+      throw new ProtocolError("BAD_REQUEST", "ons_resolve needs type 0 (Session) and a base64 name_hash");
+    if (!this.d.names) throw new ProtocolError("SERVICE_UNAVAILABLE", "this node does not serve names");
+    let answer: { encrypted_value: string; nonce: string } | null;
+    try {
+      answer = await this.d.names.resolve(nameHash);
+    } catch (err) {
+      throw new ProtocolError("BAD_REQUEST", `ons_resolve: ${(err as Error).message}`);
+    }
+    return { status: 200, body: { result: answer ?? {}, ...this.misc() } };
+  }
+
   private requireSwarm(pubkeyHex: string) {
     this.d.membership.requireReady();
     if (this.d.membership.isMine(pubkeyHex)) return;
@@ -190,6 +209,7 @@ export class RpcHandler {
         };
       }
       case "oxend_request":
+        if (req.params.endpoint === "ons_resolve") return this.onsResolve(req.params.params);
         return {
           status: 200,
           body: {
