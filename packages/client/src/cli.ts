@@ -7,7 +7,6 @@ import {
   ClientError,
   createIdentity,
   fromPointer,
-  indexerNameResolver,
   loadIdentity,
   restoreIdentity,
   SessionClient,
@@ -27,7 +26,6 @@ Commands:
 Options:
   --network <url>    seed node URL (or SESSION_NETWORK)
   --data-dir <dir>   where the identity is kept (default ~/.session-cli, or SESSION_DATA_DIR)
-  --indexer <url>    sns-indexer for name resolution (or SESSION_INDEXER)
   --file <path>      send: attach this file (encrypted, uploaded through an onion path)
   --file-server <url> --file-server-key <hex>
                      file server and its X25519 key (or SESSION_FILE_SERVER, SESSION_FILE_SERVER_KEY)
@@ -42,7 +40,6 @@ const { values, positionals } = parseArgs({
     network: { type: "string" },
     "data-dir": { type: "string" },
     timeout: { type: "string" },
-    indexer: { type: "string" },
     file: { type: "string" },
     "file-server": { type: "string" },
     "file-server-key": { type: "string" },
@@ -66,13 +63,11 @@ function network(): string {
 }
 
 async function client(): Promise<SessionClient> {
-  const indexer = values.indexer ?? process.env.SESSION_INDEXER;
   const fsUrl = values["file-server"] ?? process.env.SESSION_FILE_SERVER;
   const fsKey = values["file-server-key"] ?? process.env.SESSION_FILE_SERVER_KEY;
   const c = new SessionClient({
     identity: loadIdentity(dataDir),
     seeds: [network()],
-    ...(indexer ? { resolveName: indexerNameResolver(indexer) } : {}),
     ...(fsUrl && fsKey ? { fileServer: { url: fsUrl, x25519: fsKey } } : {}),
   });
   progress("Bootstrapping the node list from the seed…");
