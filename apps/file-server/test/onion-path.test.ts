@@ -55,7 +55,8 @@ async function startNodes(count: number): Promise<PathNode[]> {
           network,
           fetch,
         },
-        { nodeScheme: "http" },
+        // The file server listens on loopback at port 0: a devnet's setting.
+        { nodeScheme: "http", servers: { allowPrivateAddresses: true, allowedPorts: "any" } },
       ),
     );
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });

@@ -5,6 +5,7 @@ import {
   connectionLimitsFromEnv,
 } from "@session/service-kit";
 import { z } from "zod";
+import type { OnionServerPolicy } from "./onion/server-destination.ts";
 import type { ReplicationPage } from "./replication/sync.ts";
 
 const flag = z
@@ -37,6 +38,20 @@ export const nodeEnvSchema = z
       .enum(["1", "0", "true", "false", "yes", "no"])
       .default("1")
       .transform((v) => v === "1" || v === "true" || v === "yes"),
+    /** Ports a final onion hop may connect to (comma-separated). */
+    ONION_SERVER_PORTS: z
+      .string()
+      .default("443,80")
+      .transform((v, ctx) => {
+        const ports = v.split(",").map((p) => Number(p.trim()));
+        if (ports.length === 0 || !ports.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535)) {
+          ctx.addIssue({ code: "custom", message: "ports 1-65535, comma-separated" });
+          return z.NEVER;
+        }
+        return ports;
+      }),
+    /** Let final onion hops reach loopback/private/link-local addresses: loopback devnets only. */
+    ONION_ALLOW_PRIVATE_SERVERS: flag,
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     ...connectionLimitsEnv(),
   })
@@ -59,6 +74,11 @@ export interface NodeConfig {
   rateLimit: { perSecond: number; burst: number };
   /** Size of one catch-up or rebalancing request (default DEFAULT_REPLICATION_PAGE; tests make it small). */
   replicationPage?: ReplicationPage | undefined;
+  /**
+   * HTTP(S) servers final onion hops may reach; default public addresses on ports 443 and 80.
+   * `allowPrivateAddresses` is for loopback devnets, `allowedPorts: "any"` for tests only.
+   */
+  onionServers?: OnionServerPolicy | undefined;
   /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
   nodeLinks?: boolean | undefined;
   logLevel: string;
@@ -79,6 +99,10 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
     maxBodyBytes: env.MAX_BODY_BYTES,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
     nodeLinks: env.NODE_LINKS,
+    onionServers: {
+      allowPrivateAddresses: env.ONION_ALLOW_PRIVATE_SERVERS,
+      allowedPorts: env.ONION_SERVER_PORTS,
+    },
     logLevel: env.LOG_LEVEL,
     connections: connectionLimitsFromEnv(env),
   };

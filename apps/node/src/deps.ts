@@ -39,4 +39,6 @@ export interface NodeContext {
   fetch: typeof fetch;
   /** Node-to-node onion relays on the node's undici agent (cheaper than `fetch`). */
   nodePost?: NodePost;
+  /** Final-hop POSTs to HTTP(S) servers, connecting only where `config.onionServers` allows. */
+  serverPost?: NodePost;
 }

@@ -28,6 +28,7 @@ import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
 import { dispatcherPost } from "./onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
 import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
+import { DEFAULT_ONION_SERVER_POLICY, serverPost } from "./onion/server-destination.ts";
 import { peerClient } from "./replication/peer.ts";
 import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
@@ -95,6 +96,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       ? undefined
       : nodeLinks(httpPost, { maxReplyBytes: DEFAULT_ONION_LIMITS.maxReplyBytes });
   const nodePost = links?.post ?? httpPost;
+  const finalHopServers = serverPost(config.onionServers ?? DEFAULT_ONION_SERVER_POLICY);
   const peers = peerClient({
     keys: keys.ed25519,
     scheme: config.http ? "http" : "https",
@@ -222,6 +224,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     },
     fetch: nodeFetch,
     nodePost,
+    serverPost: finalHopServers.post,
   };
   const { app, monitor, fastPath, linkHandlers } = createApp(ctx);
 
@@ -397,6 +400,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         await redelivery.settled();
         links?.close();
         await relayAgent.close();
+        await finalHopServers.close();
         store.close();
       })();
       return stopping;

@@ -148,7 +148,11 @@ export function createApp(ctx: NodeContext): NodeApp {
     fetch: ctx.fetch,
     ...(ctx.nodePost ? { nodePost: ctx.nodePost } : {}),
   };
-  const onion = onionService(onionCtx, { nodeScheme: ctx.config.http ? "http" : "https" });
+  const onion = onionService(onionCtx, {
+    nodeScheme: ctx.config.http ? "http" : "https",
+    ...(ctx.config.onionServers ? { servers: ctx.config.onionServers } : {}),
+    ...(ctx.serverPost ? { serverPost: ctx.serverPost } : {}),
+  });
   app.route("/", onion.routes);
   const monitor = createMonitorService({ clock: ctx.clock, logger, events: ctx.events });
   app.route("/", monitor.routes);

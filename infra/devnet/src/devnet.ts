@@ -121,6 +121,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     cleanups.push(() => indexer.stop());
     step("sns-indexer following the chain");
 
+    // The file and push servers' ports are chosen now: nodes let final onion hops reach them (and
+    // only them, besides 443/80) on loopback, a setting no node outside a devnet has.
+    const servicePorts = { fileServer: randomServicePort(), pushServer: randomServicePort() };
     const nodes: RunningNode[] = [];
     for (let i = 0; i < n; i++) {
       const node = await startNode(
@@ -134,6 +137,10 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
           sweepIntervalMs: 10_000,
           maxBodyBytes: 10 * 1024 * 1024,
           rateLimit: { perSecond: 1000, burst: 2000 },
+          onionServers: {
+            allowPrivateAddresses: true,
+            allowedPorts: [443, 80, servicePorts.fileServer, servicePorts.pushServer],
+          },
           logLevel: "warn",
         },
         { logger: logger.child({ svc: `node-${i}` }) },
@@ -180,7 +187,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 
     let fileServer: Devnet["fileServer"];
     if (opts.fileServer ?? true) {
-      fileServer = await startFileServerProcess(join(opts.dataDir, "file-server"), cleanups);
+      fileServer = await startFileServerProcess(join(opts.dataDir, "file-server"), servicePorts.fileServer, cleanups);
     }
     step("file server up");
 
@@ -212,6 +219,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       const started = await startChildService(
         "push-server",
         join(opts.dataDir, "push-server"),
+        servicePorts.pushServer,
         (port, dir) => ({
           PORT: String(port),
           HOST: "127.0.0.1",
@@ -276,16 +284,20 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   }
 }
 
+function randomServicePort(): number {
+  return 20000 + Math.floor(Math.random() * 20000);
+}
+
 /** Runs an app's own main (apps/<name>/src/main.ts) as a child process and waits for /health. */
 async function startChildService(
   name: string,
   dataDir: string,
+  port: number,
   env: (port: number, dir: string) => Record<string, string>,
   cleanups: (() => Promise<void>)[],
 ): Promise<{ url: string }> {
   mkdirSync(dataDir, { recursive: true });
   const tsx = createRequire(import.meta.url).resolve("tsx/cli");
-  const port = 20000 + Math.floor(Math.random() * 20000);
   const child = spawn(process.execPath, [tsx, join(repoRoot, "apps", name, "src", "main.ts")], {
     env: { ...process.env, ...env(port, dataDir) },
     stdio: ["ignore", "ignore", "inherit"],
@@ -313,11 +325,13 @@ async function startChildService(
 /** The file server as a child process; its X25519 public key is read from the key it keeps. */
 async function startFileServerProcess(
   dataDir: string,
+  port: number,
   cleanups: (() => Promise<void>)[],
 ): Promise<{ url: string; x25519: string }> {
   const { url } = await startChildService(
     "file-server",
     dataDir,
+    port,
     (port, dir) => ({ FS_PORT: String(port), FS_DATA_DIR: dir, LOG_LEVEL: "warn" }),
     cleanups,
   );

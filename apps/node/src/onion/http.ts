@@ -94,6 +94,8 @@ export function dispatcherPost(dispatcher: Dispatcher): NodePost {
       signal: AbortSignal.timeout(opts.timeoutMs),
     });
     const tooLarge = () => {
+      // Destroying an unread undici body emits an abort error: expected here, not unhandled.
+      res.body.on("error", () => {});
       res.body.destroy();
       return new ProtocolError("BAD_GATEWAY", "reply too large");
     };

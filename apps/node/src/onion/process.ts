@@ -18,6 +18,7 @@ import type { HopCipher } from "./hop-cipher.ts";
 import { isTimeout, type NodePost, postWithTimeout } from "./http.ts";
 import { DEFAULT_ONION_LIMITS, ONION_RELAY_PATH, type OnionLimits, STORAGE_RPC_PATH } from "./limits.ts";
 import { type OnionReply, plainReply } from "./reply.ts";
+import { checkDestination, isDestinationRefused, type OnionServerPolicy } from "./server-destination.ts";
 
 /*
  * Onion request handling at one storage node, following oxen-storage-server
@@ -43,8 +44,10 @@ export interface OnionDeps {
   nodeFetch: typeof fetch;
   /** Node-to-node relay POST; when set it is used instead of `nodeFetch` (the node's undici agent). */
   nodePost?: NodePost;
-  /** Fetch for HTTP(S) destinations (file server, push server, …). */
-  serverFetch: typeof fetch;
+  /** POST to HTTP(S) destinations (file server, push server, …): connects only to checked addresses. */
+  serverPost: NodePost;
+  /** Which addresses and ports final hops may reach (checked before `serverPost` is called). */
+  servers: OnionServerPolicy;
   /** Runs one storage RPC request body (`{method, params}`) as arriving through an onion request. */
   storageRpc(body: unknown): Promise<{ status: number; body: unknown }>;
   /** False while the node cannot serve (oxenss: 503 "Snode not ready"). */
@@ -73,6 +76,18 @@ function limitsOf(deps: OnionDeps): OnionLimits {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * What a log line may say about an error here: a short code, never its message (messages can
+ * carry client-chosen text such as a host name or an enc_type).
+ */
+function errorCodeOf(err: unknown): string {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === "string" && /^[A-Z][A-Z0-9_]{0,39}$/.test(code)) return code;
+  }
+  return err instanceof Error && /^[A-Za-z]{1,40}$/.test(err.name) ? err.name : "unknown";
 }
 
 /**
@@ -157,14 +172,7 @@ export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Pr
   } catch (err) {
     // The layer did decrypt, so oxenss answers these encrypted (wrap_proxy_response).
     const disallowed = err instanceof ProtocolError && err.code === "ONION_TARGET_NOT_ALLOWED";
-    deps.logger?.debug({ err: messageOf(err) }, "onion: invalid inner layer");
-    return {
-      status: 200,
-      body: wrappedReply(seal, 400, disallowed ? "Invalid url" : "Invalid json"),
-      contentType: "text/plain; charset=utf-8",
-      outcome: "rejected",
-      code: disallowed ? "ONION_TARGET_NOT_ALLOWED" : "ONION_BAD_LAYER",
-    };
+    return disallowed ? invalidUrl(seal) : invalidJson(seal);
   }
   switch (action.kind) {
     case "final":
@@ -172,7 +180,7 @@ export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Pr
     case "node":
       return relayToNode(deps, input, action);
     case "server":
-      return relayToServer(deps, action);
+      return relayToServer(deps, seal, action);
   }
 }
 
@@ -232,25 +240,52 @@ async function relay(
     return { status: res.status, body: res.body, contentType: res.contentType, outcome };
   } catch (err) {
     if (isTimeout(err)) return plainReply(504, "GATEWAY_TIMEOUT", "Request time out");
-    deps.logger?.debug({ err: messageOf(err), url }, `onion: ${outcome} unreachable`);
+    deps.logger?.debug({ err: errorCodeOf(err) }, `onion: ${outcome} unreachable`);
     return plainReply(502, "BAD_GATEWAY", failure(err));
   }
 }
 
+/** The layer decrypted, so refusals are answered encrypted, as oxenss wrap_proxy_response does. */
+function encryptedRefusal(seal: Seal, body: string, code: OnionReply["code"]): OnionReply {
+  return {
+    status: 200,
+    body: wrappedReply(seal, 400, body),
+    contentType: "text/plain; charset=utf-8",
+    outcome: "rejected",
+    code,
+  };
+}
+const invalidUrl = (seal: Seal) => encryptedRefusal(seal, "Invalid url", "ONION_TARGET_NOT_ALLOWED");
+const invalidJson = (seal: Seal) => encryptedRefusal(seal, "Invalid json", "ONION_BAD_LAYER");
+
 async function relayToServer(
   deps: OnionDeps,
+  seal: Seal,
   action: Extract<DecryptedLayerAction, { kind: "server" }>,
 ): Promise<OnionReply> {
+  // Port and IP literal first; a host name is checked when it resolves (serverPost's lookup).
+  try {
+    checkDestination(action.destination, deps.servers);
+  } catch {
+    return invalidUrl(seal);
+  }
   // The whole decrypted layer goes on: the server reads [N][ciphertext]{…ephemeral_key…} itself.
-  return relay(
+  let refused = false;
+  const post: NodePost = (url, body, opts) =>
+    deps.serverPost(url, body, opts).catch((err: unknown) => {
+      refused = isDestinationRefused(err);
+      throw err;
+    });
+  const reply = await relay(
     deps,
-    viaFetch(deps.serverFetch),
-    action.url,
+    post,
+    action.destination.url,
     action.body,
     limitsOf(deps).serverTimeoutMs,
     "server",
     (err) => `Onion proxied request failed: ${messageOf(err)}`,
   );
+  return refused ? invalidUrl(seal) : reply;
 }
 
 /** JSON text of a storage RPC answer body (strings stay as text). */

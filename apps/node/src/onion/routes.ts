@@ -23,6 +23,7 @@ import {
   processOnionHop,
 } from "./process.ts";
 import { ERROR_CODE_HEADER, type OnionReply, plainReply } from "./reply.ts";
+import { DEFAULT_ONION_SERVER_POLICY, type OnionServerPolicy, serverPost } from "./server-destination.ts";
 
 /** A registered node as the network view returns it (oxend get_service_nodes field names). */
 interface NodeAddress {
@@ -50,8 +51,10 @@ export interface OnionRouteOptions {
   limits?: Partial<OnionLimits>;
   /** Scheme nodes serve on (default https: nodes use self-signed certificates). */
   nodeScheme?: "http" | "https";
-  /** Fetch for HTTP(S) destinations; default the global fetch (certificates verified). */
-  serverFetch?: typeof fetch;
+  /** Which HTTP(S) servers final hops may reach; default public addresses on ports 443 and 80. */
+  servers?: OnionServerPolicy;
+  /** POST for HTTP(S) destinations; default `serverPost(servers)` (checked addresses, certificates verified). */
+  serverPost?: NodePost;
   /** Override hop encryption (tests, benchmarks); default the node's X25519 keys. */
   cipher?: HopCipher;
 }
@@ -80,6 +83,7 @@ export function onionService(
   const selfEd25519Hex = toHex(ctx.keys.ed25519.publicKey);
   const metrics = onionMetrics(ctx.metrics);
   const logger = ctx.logger.child({ component: "onion" });
+  const servers = options.servers ?? DEFAULT_ONION_SERVER_POLICY;
   const deps: OnionDeps = {
     cipher: options.cipher ?? nodeHopCipher(ctx.keys.x25519),
     selfEd25519Hex,
@@ -89,7 +93,8 @@ export function onionService(
     },
     nodeFetch: ctx.fetch,
     ...(ctx.nodePost ? { nodePost: ctx.nodePost } : {}),
-    serverFetch: options.serverFetch ?? fetch,
+    servers,
+    serverPost: options.serverPost ?? serverPost(servers).post,
     storageRpc: (body) => ctx.rpc.handle(body, { viaOnion: true }),
     isReady: () => ctx.network.allNodes().length > 0,
     limits,

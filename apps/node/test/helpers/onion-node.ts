@@ -11,6 +11,7 @@ import { createMonitorService } from "../../src/monitor/routes.ts";
 import { generateX25519KeyPair } from "../../src/onion/hop-encryption.ts";
 import type { OnionLimits } from "../../src/onion/limits.ts";
 import { type OnionRouteContext, onionRoutes } from "../../src/onion/routes.ts";
+import { type OnionServerPolicy, serverPost } from "../../src/onion/server-destination.ts";
 
 export interface TestNodeAddress {
   pubkey_ed25519: string;
@@ -70,6 +71,10 @@ export async function startOnionTestNode(
     register?: boolean;
     /** Also mount the monitor routes, fed from this emitter's "stored" events. */
     events?: EventEmitter;
+    /** Where final hops may connect; default: loopback servers on any port (test servers use port 0). */
+    servers?: OnionServerPolicy;
+    /** DNS for final hops (tests point names at chosen addresses). */
+    resolve?: Parameters<typeof serverPost>[1];
   } = {},
 ): Promise<OnionTestNode> {
   const ed = ed25519KeyPair();
@@ -84,7 +89,12 @@ export async function startOnionTestNode(
     fetch,
   };
   const app = new Hono();
-  app.route("/", onionRoutes(ctx, { limits: opts.limits, nodeScheme: "http" }));
+  const servers = opts.servers ?? { allowPrivateAddresses: true, allowedPorts: "any" };
+  const finalHop = serverPost(servers, opts.resolve);
+  app.route(
+    "/",
+    onionRoutes(ctx, { limits: opts.limits, nodeScheme: "http", servers, serverPost: finalHop.post }),
+  );
   const monitor = opts.events
     ? createMonitorService({ clock: { now: () => Date.now() }, logger: ctx.logger, events: opts.events })
     : undefined;
@@ -110,6 +120,7 @@ export async function startOnionTestNode(
       new Promise<void>((resolve) => {
         network.nodes.delete(address.pubkey_ed25519);
         monitor?.close();
+        void finalHop.close();
         server.close(() => resolve());
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
       }),

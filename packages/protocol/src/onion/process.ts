@@ -1,5 +1,5 @@
 import { decodeOnionLayer } from "./layer.ts";
-import { onionServerUrl } from "./relay.ts";
+import { type OnionServerDestination, parseOnionServerDestination } from "./relay.ts";
 import { parseOnionRouting, type RelayToNode, type RelayToServer } from "./routing.ts";
 
 /** What a node must do with a layer it has decrypted (oxenss process_inner_request). */
@@ -9,7 +9,13 @@ export type DecryptedLayerAction =
   /** Send `blob` on to `next.destination` as a relay request (see encodeRelayRequest). */
   | { kind: "node"; next: RelayToNode; blob: Uint8Array }
   /** POST `body` — the whole decrypted layer, as oxenss does — to `url`. */
-  | { kind: "server"; route: RelayToServer; url: string; body: Uint8Array };
+  | {
+      kind: "server";
+      route: RelayToServer;
+      destination: OnionServerDestination;
+      url: string;
+      body: Uint8Array;
+    };
 
 /**
  * Interprets a decrypted layer `[N][inner]{routing}`. Throws ONION_BAD_LAYER for malformed
@@ -27,7 +33,8 @@ export function interpretDecryptedLayer(plaintext: Uint8Array, maxSize?: number)
     }
     case "server": {
       const { kind: _k, ...server } = route;
-      return { kind: "server", route: server, url: onionServerUrl(server), body: plaintext };
+      const destination = parseOnionServerDestination(server);
+      return { kind: "server", route: server, destination, url: destination.url, body: plaintext };
     }
   }
 }

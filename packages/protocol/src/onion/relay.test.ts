@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { codeOf } from "../../test/helpers/errors.ts";
+import vectors from "../../test/vectors/onion.json" with { type: "json" };
 import { bencode } from "../bencode.ts";
 import { ProtocolError } from "../errors.ts";
 import {
@@ -10,6 +11,7 @@ import {
   encodeFinalHopResponse,
   encodeRelayRequest,
   onionServerUrl,
+  parseOnionServerDestination,
 } from "./relay.ts";
 
 const dec = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -113,5 +115,88 @@ describe("onionServerUrl", () => {
     expect(codeOf(() => onionServerUrl({ protocol: "https", host: "h", port: 443, target: "/admin" }))).toBe(
       "ONION_TARGET_NOT_ALLOWED",
     );
+  });
+});
+
+describe("parseOnionServerDestination", () => {
+  const route = (
+    host: string,
+    target = "/oxen/v4/lsrpc",
+    port = 443,
+    protocol: "http" | "https" = "https",
+  ) => ({
+    protocol,
+    host,
+    port,
+    target,
+  });
+  const refused = (r: ReturnType<typeof route>) => codeOf(() => parseOnionServerDestination(r));
+
+  it("accepts the shapes Session clients send, oxenss's allowed targets among them", () => {
+    for (const target of vectors.urlTargets.allowed) {
+      expect(parseOnionServerDestination(route("filev2.getsession.org", target)).url).toBe(
+        `https://filev2.getsession.org${target}`,
+      );
+    }
+    expect(parseOnionServerDestination(route("Push.Example.ORG", "/loki/v3/lsrpc", 8443))).toMatchObject({
+      host: "push.example.org",
+      hostKind: "dns",
+      port: 8443,
+      path: "/loki/v3/lsrpc",
+      url: "https://push.example.org:8443/loki/v3/lsrpc",
+    });
+    expect(parseOnionServerDestination(route("203.0.113.9", "/oxen/v4/lsrpc", 80, "http")).hostKind).toBe(
+      "ipv4",
+    );
+    const v6 = parseOnionServerDestination(route("[2001:db8::1]"));
+    expect(v6).toMatchObject({
+      host: "2001:db8::1",
+      hostKind: "ipv6",
+      url: "https://[2001:db8::1]/oxen/v4/lsrpc",
+    });
+    expect(parseOnionServerDestination(route("2001:db8::1")).host).toBe("2001:db8::1");
+  });
+
+  it("refuses the path tricks that reached other paths on a string-joined URL", () => {
+    for (const target of [
+      "/oxen/../admin/secret#/lsrpc",
+      "/oxen/../lsrpc",
+      "/oxen/./v4/lsrpc/../lsrpc",
+      "/oxen/%2e%2e/admin/lsrpc",
+      "/oxen/v4/lsrpc#",
+      "/oxen//lsrpc",
+      "/oxen\\..\\admin/lsrpc",
+      "/oxen/v4/lsrpc?x=1",
+      "/oxen/a b/lsrpc",
+      "/admin/lsrpc",
+      ...vectors.urlTargets.refused,
+    ]) {
+      expect(refused(route("example.org", target)), target).toBe("ONION_TARGET_NOT_ALLOWED");
+    }
+  });
+
+  it("refuses hosts that smuggle a port, path, query, credentials or a numeric IPv4 form", () => {
+    for (const host of [
+      "127.0.0.1:8080/any/path?x=1#",
+      "example.org:8080",
+      "example.org/admin",
+      "example.org?x",
+      "example.org#",
+      "user@example.org",
+      "example.org\\admin",
+      "2130706433",
+      "127.1",
+      "0x7f.0.0.1",
+      "0177.0.0.1",
+      "a.0x7f",
+      "[::1]:80",
+      "[::1]/x",
+      "exa mple.org",
+      "-bad.org",
+      "",
+      `${"a".repeat(64)}.org`,
+    ]) {
+      expect(refused(route(host)), host).toBe("ONION_TARGET_NOT_ALLOWED");
+    }
   });
 });

@@ -110,16 +110,93 @@ export function decodeFinalHopResponse(plaintext: string): { status: number; bod
   return { status: r.data.status, body };
 }
 
+/** Where a final hop POSTs the decrypted layer: each part parsed on its own, never joined from text. */
+export interface OnionServerDestination {
+  protocol: "http" | "https";
+  /** A DNS name (lower case) or an IP literal (IPv6 without brackets). */
+  host: string;
+  hostKind: "dns" | "ipv4" | "ipv6";
+  port: number;
+  /** `/loki/…/lsrpc` or `/oxen/…/lsrpc`: plain segments, no dot segments, query, fragment or escapes. */
+  path: string;
+  /** protocol://host[:port]path, built from the parts above by the URL parser and checked against them. */
+  url: string;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+const IPV6_CHARS = /^[0-9a-f:.]{2,45}$/;
+const DNS_LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
+/** A path segment may not start with a dot, so "." and ".." never pass; no "%", "?", "#" or "\\". */
+const SERVER_PATH = /^\/(loki|oxen)(\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/lsrpc$/;
+
+function refuse(why: string): never {
+  throw new ProtocolError("ONION_TARGET_NOT_ALLOWED", `Invalid url: ${why}`);
+}
+
+function parseHost(raw: string): { host: string; hostKind: OnionServerDestination["hostKind"] } {
+  const h = raw.toLowerCase();
+  if (IPV4.test(h)) return { host: h, hostKind: "ipv4" };
+  const bare = h.startsWith("[") && h.endsWith("]") ? h.slice(1, -1) : h;
+  if (bare.includes(":")) {
+    if (!IPV6_CHARS.test(bare)) refuse("bad IPv6 host");
+    return { host: bare, hostKind: "ipv6" };
+  }
+  if (h.length > 253) refuse("host too long");
+  const labels = h.split(".");
+  if (!labels.every((l) => DNS_LABEL.test(l))) refuse("bad host name");
+  // A name whose last label is numeric is read as an IPv4 number by URL parsers ("2130706433",
+  // "127.1", "0x7f.1"): only dotted quads are IP literals here.
+  if (!/^[a-z]/.test(labels[labels.length - 1]!) || /^0x/.test(labels[labels.length - 1]!)) {
+    refuse("bad host name");
+  }
+  return { host: h, hostKind: "dns" };
+}
+
 /**
- * URL a node POSTs the decrypted layer to when relaying to an HTTP server: protocol://host,
- * ":port" only when not the protocol default, then the target (with a "/" added if missing).
- * Throws ONION_TARGET_NOT_ALLOWED for targets oxenss refuses.
+ * Parses where a final hop relays to (oxenss process_onion_req, RelayToServerInfo). oxenss joins
+ * `protocol://host[:port]` and the target as text and checks only the target's prefix, suffix
+ * and "?" (is_onion_url_target_allowed); here the host must be a DNS name or an IP literal, the
+ * target a plain `/loki|oxen/…/lsrpc` path (no dot segments, escapes or fragment), and the URL is
+ * built by the URL parser from those parts and must read back as exactly them. Throws
+ * ONION_TARGET_NOT_ALLOWED otherwise. Which addresses and ports may be reached is the node's call.
+ */
+export function parseOnionServerDestination(
+  route: Pick<RelayToServer, "protocol" | "host" | "port" | "target">,
+): OnionServerDestination {
+  if (route.protocol !== "http" && route.protocol !== "https") refuse("bad protocol");
+  if (!isOnionUrlTargetAllowed(route.target) || !SERVER_PATH.test(route.target)) refuse("target not allowed");
+  if (!Number.isInteger(route.port) || route.port < 1 || route.port > 65535) refuse("bad port");
+  const { host, hostKind } = parseHost(route.host);
+  let url: URL;
+  try {
+    url = new URL(`${route.protocol}://${hostKind === "ipv6" ? `[${host}]` : host}`);
+  } catch {
+    refuse("bad host");
+  }
+  url.port = String(route.port);
+  url.pathname = route.target;
+  const hostBack = hostKind === "ipv6" ? url.hostname.slice(1, -1) : url.hostname;
+  const portBack = url.port === "" ? (route.protocol === "https" ? 443 : 80) : Number(url.port);
+  // The IPv6 text may be normalised by the parser; compare names and the IPv4 form exactly.
+  if ((hostKind !== "ipv6" && hostBack !== host) || portBack !== route.port)
+    refuse("host does not parse back");
+  if (url.pathname !== route.target || url.search !== "" || url.hash !== "" || url.username || url.password) {
+    refuse("target does not parse back");
+  }
+  return {
+    protocol: route.protocol,
+    host: hostKind === "ipv6" ? hostBack : host,
+    hostKind,
+    port: route.port,
+    path: route.target,
+    url: url.href,
+  };
+}
+
+/**
+ * URL a node POSTs the decrypted layer to when relaying to an HTTP server (see
+ * parseOnionServerDestination). Throws ONION_TARGET_NOT_ALLOWED for targets that are refused.
  */
 export function onionServerUrl(route: Pick<RelayToServer, "protocol" | "host" | "port" | "target">): string {
-  if (!isOnionUrlTargetAllowed(route.target))
-    throw new ProtocolError("ONION_TARGET_NOT_ALLOWED", "Invalid url");
-  const defaultPort = route.protocol === "https" ? 443 : 80;
-  const port = route.port !== defaultPort ? `:${route.port}` : "";
-  const slash = route.target.startsWith("/") ? "" : "/";
-  return `${route.protocol}://${route.host}${port}${slash}${route.target}`;
+  return parseOnionServerDestination(route).url;
 }
