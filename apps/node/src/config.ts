@@ -52,6 +52,8 @@ export const nodeEnvSchema = z
       }),
     /** Let final onion hops reach loopback/private/link-local addresses: loopback devnets only. */
     ONION_ALLOW_PRIVATE_SERVERS: flag,
+    /** Monitor streams one remote address may hold open (the push server holds one per node). */
+    MONITOR_STREAMS_PER_ADDRESS: int(16, 1),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     ...connectionLimitsEnv(),
   })
@@ -79,6 +81,8 @@ export interface NodeConfig {
    * `allowPrivateAddresses` is for loopback devnets, `allowedPorts: "any"` for tests only.
    */
   onionServers?: OnionServerPolicy | undefined;
+  /** Monitor streams one remote address may hold open (default 16). */
+  monitorStreamsPerAddress?: number | undefined;
   /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
   nodeLinks?: boolean | undefined;
   logLevel: string;
@@ -99,6 +103,7 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
     maxBodyBytes: env.MAX_BODY_BYTES,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
     nodeLinks: env.NODE_LINKS,
+    monitorStreamsPerAddress: env.MONITOR_STREAMS_PER_ADDRESS,
     onionServers: {
       allowPrivateAddresses: env.ONION_ALLOW_PRIVATE_SERVERS,
       allowedPorts: env.ONION_SERVER_PORTS,

@@ -154,7 +154,12 @@ export function createApp(ctx: NodeContext): NodeApp {
     ...(ctx.serverPost ? { serverPost: ctx.serverPost } : {}),
   });
   app.route("/", onion.routes);
-  const monitor = createMonitorService({ clock: ctx.clock, logger, events: ctx.events });
+  const monitor = createMonitorService(
+    { clock: ctx.clock, logger, events: ctx.events },
+    ctx.config.monitorStreamsPerAddress
+      ? { limits: { maxStreamsPerSource: ctx.config.monitorStreamsPerAddress } }
+      : {},
+  );
   app.route("/", monitor.routes);
 
   app.get("/health", (c) => {

@@ -17,7 +17,7 @@ import {
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { StoredMessage } from "../src/monitor/hub.ts";
-import { createMonitorService, type MonitorService } from "../src/monitor/routes.ts";
+import { createMonitorService, type MonitorOptions, type MonitorService } from "../src/monitor/routes.ts";
 import { newAccount, type TestAccount } from "./helpers/accounts.ts";
 import { openSse } from "./helpers/sse.ts";
 
@@ -214,7 +214,9 @@ describe("monitor API", () => {
 
     clockMs += MONITOR_EXPIRY_MS + 1000;
     events.emit("stored", stored(erin, 0, 12));
-    expect(await sse.next(300)).toBeUndefined();
+    // No message; the node may already have closed the stream, now empty ('expired').
+    const after = await sse.next(300);
+    if (after !== undefined) expect(after).toMatchObject({ event: "close", data: { reason: "expired" } });
     sse.close();
   });
 
@@ -289,7 +291,7 @@ describe("monitor API", () => {
   });
 
   it("idle streams get keepalive comments", async () => {
-    const { sse } = await subscribe([]);
+    const { sse } = await subscribe([signedSub(newAccount(), [0])]);
     await new Promise((r) => setTimeout(r, 450));
     expect(sse.comments).toContain(": keepalive");
     sse.close();
@@ -314,5 +316,110 @@ describe("monitor API", () => {
     expect(got.at(-1)).toBe("close");
     expect(service.hub.get(ready.stream)).toBeUndefined();
     sse.close();
+  });
+});
+
+/** A monitor service of its own on a port-0 server, with these limits and this clock. */
+async function ownService(limits: MonitorOptions["limits"], now: () => number) {
+  const svc = createMonitorService(
+    { clock: { now }, logger: pino({ level: "silent" }), events: new EventEmitter() },
+    { keepaliveMs: 60_000, limits },
+  );
+  const srv = serve({ fetch: svc.routes.fetch, port: 0, hostname: "127.0.0.1" });
+  await new Promise<void>((r) => srv.once("listening", () => r()));
+  return {
+    svc,
+    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}`,
+    close: async () => {
+      svc.close();
+      await new Promise<void>((r) => {
+        srv.close(() => r());
+        (srv as unknown as { closeAllConnections(): void }).closeAllConnections();
+      });
+    },
+  };
+}
+
+describe("monitor API: streams cannot be squatted", () => {
+  it("a stream without a valid signed subscription is refused, so 300 of them hold no slot", async () => {
+    const own = await ownService({ maxStreams: 256, maxStreamsPerSource: 1000 }, () => clockMs);
+    try {
+      const acct = newAccount();
+      const unsigned = { ...signedSub(acct, [0]), signature: toBase64(new Uint8Array(64)) };
+      const bodies = [
+        { subscriptions: [] },
+        { subscriptions: [unsigned] },
+        { subscriptions: [{ pubkey: "05" }] },
+      ];
+      const statuses = await Promise.all(
+        Array.from({ length: 300 }, async (_, i) => {
+          const res = await fetch(`${own.url}/monitor/v1/stream`, {
+            method: "POST",
+            body: JSON.stringify(bodies[i % bodies.length]),
+          });
+          const body = (await res.json()) as { error: { code: string }; results?: unknown[] };
+          return `${res.status} ${body.error.code}`;
+        }),
+      );
+      expect(new Set(statuses)).toEqual(new Set(["400 BAD_REQUEST"]));
+      expect(own.svc.hub.streamCount).toBe(0);
+      // The refusal says why, per subscription.
+      const res = await fetch(`${own.url}/monitor/v1/stream`, {
+        method: "POST",
+        body: JSON.stringify({ subscriptions: [unsigned] }),
+      });
+      expect(((await res.json()) as { results: unknown[] }).results).toEqual([
+        { errcode: 5, error: expect.any(String) },
+      ]);
+      // A real subscriber still gets a stream.
+      const sse = await openSse(`${own.url}/monitor/v1/stream`, { subscriptions: [signedSub(acct, [0])] });
+      expect(sse.status).toBe(200);
+      expect((await sse.next())?.event).toBe("subscribed");
+      sse.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("one address holds at most maxStreamsPerSource streams (429 beyond)", async () => {
+    const own = await ownService({ maxStreamsPerSource: 3 }, () => clockMs);
+    try {
+      const open = () =>
+        openSse(`${own.url}/monitor/v1/stream`, { subscriptions: [signedSub(newAccount(), [0])] });
+      const held = [await open(), await open(), await open()];
+      expect(held.map((x) => x.status)).toEqual([200, 200, 200]);
+      const fourth = await fetch(`${own.url}/monitor/v1/stream`, {
+        method: "POST",
+        body: JSON.stringify({ subscriptions: [signedSub(newAccount(), [0])] }),
+      });
+      expect(fourth.status).toBe(429);
+      expect(await errorOf(fourth)).toBe("RATE_LIMITED");
+      // Closing one frees its slot once the node sees the reader go.
+      held[0]!.close();
+      await expect.poll(() => own.svc.hub.streamCount).toBe(2);
+      const again = await open();
+      expect(again.status).toBe(200);
+      for (const x of [...held, again]) x.close();
+    } finally {
+      await own.close();
+    }
+  });
+
+  it("a stream whose subscriptions lapsed unrenewed is closed with an 'expired' event", async () => {
+    let now = clockMs;
+    const own = await ownService({ emptyStreamGraceMs: 100 }, () => now);
+    try {
+      const sse = await openSse(`${own.url}/monitor/v1/stream`, {
+        subscriptions: [signedSub(newAccount(), [0])],
+      });
+      expect((await sse.next())?.event).toBe("subscribed");
+      now += MONITOR_EXPIRY_MS + 1;
+      const ev = await sse.next(5000);
+      expect(ev).toMatchObject({ event: "close", data: { reason: "expired" } });
+      expect(own.svc.hub.streamCount).toBe(0);
+      sse.close();
+    } finally {
+      await own.close();
+    }
   });
 });

@@ -23,6 +23,13 @@ export interface StoredMessage {
 export interface MonitorLimits {
   /** Open streams at once; more are refused with 503. */
   maxStreams: number;
+  /** Open streams from one source address; more are refused with 429. */
+  maxStreamsPerSource: number;
+  /**
+   * A stream with no live subscription (none accepted, or all lapsed: not renewed within
+   * `expiryMs`) is closed once it is this old; nobody can be notified on it.
+   */
+  emptyStreamGraceMs: number;
   /** Accounts one stream may watch; extra subscriptions get BAD_ARGS. */
   maxSubscriptionsPerStream: number;
   /** Events waiting for a slow reader before the stream is dropped. */
@@ -33,6 +40,8 @@ export interface MonitorLimits {
 
 export const DEFAULT_MONITOR_LIMITS: MonitorLimits = {
   maxStreams: 256,
+  maxStreamsPerSource: 16,
+  emptyStreamGraceMs: 5000,
   maxSubscriptionsPerStream: 100_000,
   maxQueuedEvents: 10_000,
   expiryMs: MONITOR_EXPIRY_MS,
@@ -58,7 +67,12 @@ export class MonitorStream {
   private onClosed: (() => void) | undefined;
   closed = false;
 
-  constructor(private readonly maxQueued: number) {}
+  constructor(
+    private readonly maxQueued: number,
+    /** Who opened it (a remote address, kept in memory only, never logged). */
+    readonly source: string,
+    readonly openedAt: number,
+  ) {}
 
   /** Queues an event; false when the queue is full (the caller then drops this stream). */
   push(e: StreamEvent): boolean {
@@ -118,6 +132,7 @@ export class MonitorStream {
  */
 export class MonitorHub {
   private readonly streams = new Map<string, MonitorStream>();
+  private readonly perSource = new Map<string, number>();
   private readonly byAccount = new Map<string, Set<MonitorStream>>();
   private readonly limits: MonitorLimits;
 
@@ -127,11 +142,14 @@ export class MonitorHub {
     this.limits = { ...DEFAULT_MONITOR_LIMITS, ...deps.limits };
   }
 
-  /** A new stream, or undefined when the node already serves maxStreams. */
-  open(): MonitorStream | undefined {
-    if (this.streams.size >= this.limits.maxStreams) return undefined;
-    const s = new MonitorStream(this.limits.maxQueuedEvents);
+  /** A new stream, or why not: the node serves maxStreams, or `source` maxStreamsPerSource. */
+  open(source: string): MonitorStream | "full" | "source_full" {
+    if (this.streams.size >= this.limits.maxStreams) return "full";
+    const mine = this.perSource.get(source) ?? 0;
+    if (mine >= this.limits.maxStreamsPerSource) return "source_full";
+    const s = new MonitorStream(this.limits.maxQueuedEvents, source, this.deps.now());
     this.streams.set(s.id, s);
+    this.perSource.set(source, mine + 1);
     return s;
   }
 
@@ -144,9 +162,13 @@ export class MonitorHub {
     return this.streams.size;
   }
 
-  /** Forgets a stream and its watches (after close or abort). */
+  /** Forgets a stream and its watches (after close or abort); removing twice is harmless. */
   remove(stream: MonitorStream): void {
-    this.streams.delete(stream.id);
+    if (this.streams.delete(stream.id)) {
+      const left = (this.perSource.get(stream.source) ?? 1) - 1;
+      if (left > 0) this.perSource.set(stream.source, left);
+      else this.perSource.delete(stream.source);
+    }
     for (const pk of stream.watches.keys()) this.unindex(pk, stream);
     stream.watches.clear();
   }
@@ -211,6 +233,33 @@ export class MonitorHub {
         this.remove(stream);
       }
     }
+  }
+
+  /** Live subscriptions on the stream (lapsed ones are dropped on the way). */
+  liveWatches(stream: MonitorStream): number {
+    this.sweep(stream, this.deps.now());
+    return stream.watches.size;
+  }
+
+  /**
+   * Closes streams that hold no live subscription and are older than emptyStreamGraceMs: one
+   * opened without a valid subscription, or whose subscriptions all lapsed (not renewed within
+   * the 65-minute expiry). Without this, such streams would hold their slots for ever.
+   */
+  closeEmpty(): number {
+    const now = this.deps.now();
+    let closed = 0;
+    for (const s of [...this.streams.values()]) {
+      this.sweep(s, now);
+      if (s.watches.size > 0 || now - s.openedAt < this.limits.emptyStreamGraceMs) continue;
+      s.close({
+        reason: "expired",
+        message: "no live subscription on this stream; reconnect and resubscribe",
+      });
+      this.remove(s);
+      closed++;
+    }
+    return closed;
   }
 
   /** Closes every stream (node shutdown). */

@@ -1,4 +1,5 @@
 import type { EventEmitter } from "node:events";
+import { getConnInfo } from "@hono/node-server/conninfo";
 import {
   fromZodError,
   MONITOR_STREAM_PATH,
@@ -14,7 +15,13 @@ import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import type { z } from "zod";
 import { readBodyLimited } from "../onion/http.ts";
-import { MonitorHub, type MonitorLimits, type MonitorStream, type StoredMessage } from "./hub.ts";
+import {
+  DEFAULT_MONITOR_LIMITS,
+  MonitorHub,
+  type MonitorLimits,
+  type MonitorStream,
+  type StoredMessage,
+} from "./hub.ts";
 import { ed25519Verifier } from "./signature-verifier.ts";
 
 /** The node:http response behind a Hono context served by @hono/node-server. */
@@ -63,6 +70,15 @@ async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: nu
   return r.data;
 }
 
+/** The remote address of the request (for the per-address stream cap); "unknown" off node:http. */
+function sourceOf(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? "unknown";
+  } catch {
+    return "unknown";
+  }
+}
+
 function errorResponse(c: Context, err: unknown): Response {
   const status = err instanceof ProtocolError ? err.status : 500;
   return c.json(toErrorBody(err), status as 400);
@@ -85,6 +101,9 @@ export function createMonitorService(ctx: MonitorRouteContext, options: MonitorO
   });
   const onStored = (m: StoredMessage) => hub.publish(m);
   ctx.events.on("stored", onStored);
+  const grace = options.limits?.emptyStreamGraceMs ?? DEFAULT_MONITOR_LIMITS.emptyStreamGraceMs;
+  const emptySweep = setInterval(() => hub.closeEmpty(), Math.max(50, Math.min(1000, grace)));
+  emptySweep.unref();
 
   const app = new Hono();
 
@@ -95,11 +114,23 @@ export function createMonitorService(ctx: MonitorRouteContext, options: MonitorO
     } catch (err) {
       return errorResponse(c, err);
     }
-    const stream = hub.open();
-    if (!stream) {
+    const stream = hub.open(sourceOf(c));
+    if (stream === "full") {
       return errorResponse(c, new ProtocolError("SERVICE_UNAVAILABLE", "too many monitor streams"));
     }
+    if (stream === "source_full") {
+      return errorResponse(
+        c,
+        new ProtocolError("RATE_LIMITED", "too many monitor streams from this address"),
+      );
+    }
     const results = hub.subscribe(stream, subscriptions);
+    if (!results.some((r) => "success" in r)) {
+      // A stream nobody can be notified on would only hold a slot.
+      hub.remove(stream);
+      const err = new ProtocolError("BAD_REQUEST", "no valid subscription: a stream opens with at least one");
+      return c.json({ ...toErrorBody(err), results }, 400);
+    }
     logger.debug({ stream: stream.id, subscriptions: results.length }, "monitor stream opened");
     return streamSSE(c, async (sse) => {
       sse.onAbort(() => {
@@ -141,6 +172,7 @@ export function createMonitorService(ctx: MonitorRouteContext, options: MonitorO
     hub,
     close() {
       ctx.events.off("stored", onStored);
+      clearInterval(emptySweep);
       hub.closeAll();
     },
   };

@@ -72,7 +72,8 @@ export type MonitorSubscriptionJson = z.input<typeof monitorSubscriptionSchema>;
 
 /** POST MONITOR_STREAM_PATH body: open a notification stream with these subscriptions. */
 export const monitorStreamRequestSchema = z.object({
-  subscriptions: z.array(z.unknown()).max(MONITOR_MAX_SUBSCRIPTIONS_PER_REQUEST),
+  // At least one, and the node opens the stream only if one of them checks out.
+  subscriptions: z.array(z.unknown()).min(1).max(MONITOR_MAX_SUBSCRIPTIONS_PER_REQUEST),
 });
 /** POST MONITOR_SUBSCRIBE_PATH body: add or renew subscriptions on an open stream. */
 export const monitorSubscribeRequestSchema = z.object({
