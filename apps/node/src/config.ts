@@ -30,6 +30,8 @@ export const nodeEnvSchema = z
     REGISTRY_URL: z.string().url().optional(),
     REGISTRY_POLL_MS: int(5000, 100),
     SWEEP_INTERVAL_MS: int(10_000, 100),
+    /** How often a node pulls its swarm peers' tombstones (deletes it may have missed). */
+    TOMBSTONE_PULL_MS: int(30_000, 100),
     MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
     RATE_LIMIT_PER_SECOND: int(200, 1),
     RATE_LIMIT_BURST: int(400, 1),
@@ -72,6 +74,8 @@ export interface NodeConfig {
   http: boolean;
   registry: { file?: string | undefined; url?: string | undefined; pollMs: number };
   sweepIntervalMs: number;
+  /** How often swarm peers' tombstones are pulled (default 30 s; src/replication/tombstones.ts). */
+  tombstonePullMs?: number | undefined;
   maxBodyBytes: number;
   rateLimit: { perSecond: number; burst: number };
   /** Size of one catch-up or rebalancing request (default DEFAULT_REPLICATION_PAGE; tests make it small). */
@@ -100,6 +104,7 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
     http: env.SESSION_NODE_HTTP,
     registry: { file: env.REGISTRY_FILE, url: env.REGISTRY_URL, pollMs: env.REGISTRY_POLL_MS },
     sweepIntervalMs: env.SWEEP_INTERVAL_MS,
+    tombstonePullMs: env.TOMBSTONE_PULL_MS,
     maxBodyBytes: env.MAX_BODY_BYTES,
     rateLimit: { perSecond: env.RATE_LIMIT_PER_SECOND, burst: env.RATE_LIMIT_BURST },
     nodeLinks: env.NODE_LINKS,

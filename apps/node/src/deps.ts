@@ -7,6 +7,7 @@ import type { NodeConfig } from "./config.ts";
 import type { NodePost } from "./onion/http.ts";
 import type { Redelivery } from "./replication/redelivery.ts";
 import type { SwarmSync } from "./replication/sync.ts";
+import type { Tombstones } from "./replication/tombstones.ts";
 import type { RpcHandler } from "./rpc/handler.ts";
 import type { SubaccountRevocations } from "./storage/revocations.ts";
 import type { MessageStore } from "./storage/store.ts";
@@ -27,6 +28,8 @@ export interface NodeContext {
   sync: SwarmSync;
   /** Second attempts for what a swarm peer missed: stores, deletes, … (startNode always sets it). */
   redelivery?: Redelivery;
+  /** Signed deletes kept for members that miss them, and the pull that applies peers' (startNode sets it). */
+  tombstones?: Tombstones;
   /** Emits "stored" ({ pubkey, namespace, hash, timestamp, expiry, data }) for each new message. */
   events: EventEmitter;
   network: {

@@ -32,6 +32,7 @@ import { DEFAULT_ONION_SERVER_POLICY, serverPost } from "./onion/server-destinat
 import { peerClient } from "./replication/peer.ts";
 import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
+import { DEFAULT_TOMBSTONE_PULL_MS, Tombstones } from "./replication/tombstones.ts";
 import { RpcHandler } from "./rpc/handler.ts";
 import type { NameResolver } from "./rpc/oxend.ts";
 import { createApp } from "./server.ts";
@@ -170,6 +171,29 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       redelivered.inc({ outcome: "dropped" }, r.dropped);
     },
   });
+  const repairs = new Counter({
+    name: "session_node_tombstones_pulled_total",
+    help: "Tombstones (a client's signed delete or expiry shortening) pulled from swarm peers, by outcome: applied here, known already, refused (bad signature or shape), foreign (not our swarm)",
+    labelNames: ["outcome"],
+    registers: [metrics],
+  });
+  const tombstones = new Tombstones({
+    store,
+    revocations,
+    membership,
+    peers,
+    clock,
+    logger,
+    onAccepted: (outcome) => repairs.inc({ outcome }),
+  });
+  new Gauge({
+    name: "session_node_tombstones",
+    help: "Tombstones kept for swarm members that missed a delete or expiry shortening",
+    registers: [metrics],
+    collect() {
+      this.set(tombstones.count(clock.now()));
+    },
+  });
   const rpc = new RpcHandler({
     store,
     revocations,
@@ -184,8 +208,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     // The chain height the registry reports (info, ifelse, get_service_nodes); 0 for a static file.
     height: () => registry.height?.() ?? 0,
     names: opts.names,
+    tombstones,
   });
   const sync = new SwarmSync({
+    tombstones,
     store,
     revocations,
     membership,
@@ -215,6 +241,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     rpc,
     sync,
     redelivery,
+    tombstones,
     events,
     network: {
       self: () => membership.self(),
@@ -301,6 +328,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
           }
           if (catchUpIn.pending.size > 0) {
             const r = await sync.catchUp(catchUpIn.pending);
+            // Then the deletes this node missed meanwhile (every peer's tombstones, the first time).
+            await tombstones.pull();
             caughtUp.inc(r.messages);
             for (const p of r.done) catchUpIn.pending.delete(p);
             // Peers that left the swarm meanwhile are not waited for.
@@ -347,6 +376,12 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       redelivery.flush().catch((err: unknown) => logger.warn({ err: String(err) }, "redelivery failed"));
   }, REDELIVERY_MS);
   redeliveryTimer.unref();
+  // Deletes a member missed for longer than redelivery tries (it was down or cut off) are
+  // repaired from its peers' tombstones, pulled every TOMBSTONE_PULL_MS (tombstones.ts).
+  const tombstoneTimer = setInterval(() => {
+    tombstones.pull().catch((err: unknown) => logger.warn({ err: String(err) }, "tombstone pull failed"));
+  }, config.tombstonePullMs ?? DEFAULT_TOMBSTONE_PULL_MS);
+  tombstoneTimer.unref();
   // Expired messages go in steps of SWEEP_STEP rows, yielding between them, so a large backlog
   // (a node back after days) does not hold the event loop; one sweep runs at a time.
   let sweeping: Promise<void> | undefined;
@@ -362,6 +397,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
           if (stopped) return;
         }
         revocations.dropOrphans();
+        tombstones.sweep(clock.now());
       } catch (err) {
         logger.warn({ err: String(err) }, "sweep failed");
       } finally {
@@ -385,6 +421,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         clearInterval(registryTimer);
         clearInterval(sweepTimer);
         clearInterval(redeliveryTimer);
+        clearInterval(tombstoneTimer);
         stopped = true;
         monitor.close();
         // Stop accepting; finish requests in flight. Idle keep-alive sockets close at once, and so
@@ -398,6 +435,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         await syncing;
         await sweeping;
         await redelivery.settled();
+        await tombstones.settled();
         links?.close();
         await relayAgent.close();
         await finalHopServers.close();

@@ -38,3 +38,25 @@ export const revokedSubaccounts = sqliteTable(
 );
 
 export type RevokedSubaccountRow = typeof revokedSubaccounts.$inferSelect;
+
+/**
+ * Deletes and expiry shortenings this node applied, kept as the client's own signed request
+ * (`request`: the JSON `{method, params}` exactly as the client sent it) until the affected
+ * messages would have expired anyway (`keep_until`). Swarm peers pull them (`tombstones` peer
+ * action) and apply them after checking the client's signature themselves, so a member that missed
+ * the request repairs itself on the owner's word, never on another node's (README: "Repairing
+ * missed deletes"). `key`: sha256 of `request`, so each request is kept once.
+ */
+export const tombstones = sqliteTable(
+  "tombstones",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    key: text("key").notNull().unique(),
+    owner: text("owner").notNull(),
+    request: text("request").notNull(),
+    keepUntil: integer("keep_until").notNull(),
+  },
+  (t) => [index("tombstones_owner").on(t.owner), index("tombstones_keep_until").on(t.keepUntil)],
+);
+
+export type TombstoneRow = typeof tombstones.$inferSelect;

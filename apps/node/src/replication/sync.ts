@@ -7,6 +7,7 @@ import type { Revocation, SubaccountRevocations } from "../storage/revocations.t
 import type { MessageStore, StoredMessage } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
 import type { PeerClient } from "./peer.ts";
+import type { Tombstones } from "./tombstones.ts";
 
 const wireMessage = z.object({
   hash: z.string().min(1).max(100),
@@ -32,6 +33,8 @@ export const peerRequestSchema = z.discriminatedUnion("action", [
   }),
   // `after`: the cursor a previous page answered as `next` (absent: from the start).
   z.object({ action: z.literal("sync"), after: z.number().int().nonnegative().optional() }),
+  // The deletes and shortenings kept here after row `after` (tombstones.ts).
+  z.object({ action: z.literal("tombstones"), after: z.number().int().nonnegative().optional() }),
 ]);
 export type PeerRequest = z.infer<typeof peerRequestSchema>;
 
@@ -113,8 +116,16 @@ export class SwarmSync {
       /** Each catch-up page this node answers ("served") or receives ("fetched"). */
       onSyncPage?: (direction: "served" | "fetched") => void;
       page?: ReplicationPage;
+      /** Deletes kept here: served to peers, and applied again to what peers send. */
+      tombstones?: Pick<Tombstones, "page" | "reapplyFor">;
     },
   ) {}
+
+  /** Messages that just arrived may be ones a kept tombstone removed: remove them again. */
+  private reapplyTombstones(added: readonly StoredMessage[]): number {
+    if (added.length === 0 || !this.d.tombstones) return 0;
+    return this.d.tombstones.reapplyFor([...new Set(added.map((m) => m.owner))]);
+  }
 
   private get page(): ReplicationPage {
     return this.d.page ?? DEFAULT_REPLICATION_PAGE;
@@ -155,6 +166,10 @@ export class SwarmSync {
         ...(page.next !== undefined ? { next: page.next } : {}),
       };
     }
+    if (req.action === "tombstones") {
+      if (!this.d.tombstones) throw new ProtocolError("BAD_REQUEST", "unexpected peer action");
+      return this.d.tombstones.page(req.after ?? 0, now);
+    }
     if (req.action === "import") {
       // Checked whole before anything is written: a page is taken entirely or not at all.
       for (const w of req.messages) {
@@ -166,7 +181,9 @@ export class SwarmSync {
           throw new ProtocolError("WRONG_SWARM", "revocation does not belong here");
       }
       const added = this.d.store.storeMany(req.messages.map(fromWire).filter((m) => m.expiry > now));
-      for (const m of added) this.d.onImported?.(m);
+      const removed = this.reapplyTombstones(added);
+      // Announced (monitor) only if still here: a tombstone may have removed it again.
+      for (const m of added) if (removed === 0 || this.d.store.get(m.hash, now)) this.d.onImported?.(m);
       this.d.revocations.import((req.revocations ?? []).map(revocationFromWire));
       return { imported: added.length };
     }
@@ -192,11 +209,13 @@ export class SwarmSync {
           if (!parsed.success) break;
           this.d.onSyncPage?.("fetched");
           const now = this.d.clock.now();
-          got += this.d.store.storeMany(
+          const added = this.d.store.storeMany(
             parsed.data.messages
               .filter((w) => w.expiry > now && this.d.membership.isMine(w.owner))
               .map(fromWire),
-          ).length;
+          );
+          this.reapplyTombstones(added);
+          got += added.length;
           // After the page's messages: revocations are kept only for accounts with messages here.
           this.d.revocations.import(
             (parsed.data.revocations ?? [])

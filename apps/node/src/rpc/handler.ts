@@ -71,6 +71,11 @@ export interface RpcHandlerDeps {
     add(peer: NodeInfo, hash: string): void;
     addForward(peer: NodeInfo, request: unknown): void;
   };
+  /** Keeps the signed deletes and shortenings applied here, for members that miss them (tombstones.ts). */
+  tombstones?: {
+    keepUntil(req: RpcSubrequest, now: number): number | undefined;
+    record(request: { method?: unknown; params?: unknown }, owner: string, keepUntil: number): void;
+  };
 }
 
 const SWARM_WIDE = new Set([
@@ -226,7 +231,15 @@ export class RpcHandler {
     const requirement = authRequirementFor(req);
     if (requirement) await this.auth.verify(requirement);
 
+    // A delete or shortening that touches messages here is kept (the client's signed request) until
+    // they would have expired, for swarm members that miss it.
+    const keepUntil = this.d.tombstones?.keepUntil(req, now);
     const local = this.applyLocal(req, now);
+    if (keepUntil !== undefined && changedSomething(local)) {
+      const asSent =
+        raw && typeof raw === "object" && "method" in raw ? raw : { method: req.method, params: raw };
+      this.d.tombstones?.record(asSent, pubkeyHex, keepUntil);
+    }
     // Nothing is answered or announced before it is committed (stores are group-committed).
     await this.d.store.durable();
     if (req.method === "store" && local.already !== true) {
@@ -435,6 +448,13 @@ export class RpcHandler {
         throw new ProtocolError("UNSUPPORTED_METHOD", `no method ${req.method}`);
     }
   }
+}
+
+/** Whether a delete's or expire's local result says it deleted or updated anything. */
+function changedSomething(local: Record<string, unknown>): boolean {
+  const v = local.deleted ?? local.updated;
+  if (Array.isArray(v)) return v.length > 0;
+  return !!v && typeof v === "object" && Object.values(v).some((h) => Array.isArray(h) && h.length > 0);
 }
 
 function sortGroups(byNs: Record<string, string[]>): Record<string, string[]> {

@@ -277,6 +277,32 @@ export class MessageStore {
     return groupByNamespace(rows);
   }
 
+  /**
+   * The latest expiry among an account's live messages that a delete or expiry change would touch:
+   * the given hashes, or (of one namespace, or all) those whose timestamp is below
+   * `timestampBelow`. Undefined when there are none. (How long a tombstone must be kept.)
+   */
+  maxExpiry(
+    owner: string,
+    scope: { hashes: readonly string[] } | { namespace: number | "all"; timestampBelow: number },
+    now: number,
+  ): number | undefined {
+    if ("hashes" in scope && scope.hashes.length === 0) return undefined;
+    const where =
+      "hashes" in scope
+        ? inArray(messages.hash, [...scope.hashes])
+        : and(
+            scope.namespace === "all" ? undefined : eq(messages.namespace, scope.namespace),
+            lt(messages.timestamp, scope.timestampBelow),
+          );
+    const row = this.db
+      .select({ m: sql<number | null>`max(${messages.expiry})` })
+      .from(messages)
+      .where(and(eq(messages.owner, owner), where, gt(messages.expiry, now)))
+      .get();
+    return row?.m ?? undefined;
+  }
+
   expiries(owner: string, hashes: readonly string[], now: number): Record<string, number> {
     if (hashes.length === 0) return {};
     const rows = this.db
