@@ -187,7 +187,11 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
 
     let fileServer: Devnet["fileServer"];
     if (opts.fileServer ?? true) {
-      fileServer = await startFileServerProcess(join(opts.dataDir, "file-server"), servicePorts.fileServer, cleanups);
+      fileServer = await startFileServerProcess(
+        join(opts.dataDir, "file-server"),
+        servicePorts.fileServer,
+        cleanups,
+      );
     }
     step("file server up");
 
