@@ -11,7 +11,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { startNode } from "../src/node.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
-import { newAccount, nodeConfig, silent, storeParams, TestNet } from "./helpers/node-net.ts";
+import { monitorSub, newAccount, nodeConfig, silent, storeParams, TestNet } from "./helpers/node-net.ts";
 
 const net = new TestNet();
 afterAll(() => net.stop());
@@ -224,7 +224,7 @@ describe("graceful shutdown", () => {
       const stream = await openMonitorStream(
         (input, init) => undiciFetch(input as string, { ...(init as object), dispatcher }) as never,
         node.url,
-        [],
+        [monitorSub(newAccount())],
         { signal: abort.signal },
       );
       expect((await stream.next()).value?.event).toBe("subscribed");

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type AccountKeys, generateSeed, keypairFromSeed, sign, toBase64, toHex } from "@session/crypto";
-import { signRpcParams } from "@session/protocol";
+import { type MonitorSubscriptionJson, monitorSignatureMessage, signRpcParams } from "@session/protocol";
 import { createLogger } from "@session/service-kit";
 import type { NodeConfig } from "../../src/config.ts";
 import { type RunningNode, startNode } from "../../src/node.ts";
@@ -125,4 +125,19 @@ export function storeParams(
 
 export function retrieveParams(acct: AccountKeys, extra: Record<string, unknown> = {}, now = Date.now()) {
   return signed(acct, "retrieve", { pubkey: acct.sessionId, namespace: 0, timestamp: now, ...extra });
+}
+
+/** A signed monitor subscription of `acct` to namespace 0 (a stream opens only with a valid one). */
+export function monitorSub(acct: AccountKeys, now = Date.now()): MonitorSubscriptionJson {
+  const sigTs = Math.floor(now / 1000);
+  return {
+    pubkey: acct.sessionId,
+    session_ed25519: toHex(acct.ed25519.publicKey),
+    namespaces: [0],
+    data: false,
+    sig_ts: sigTs,
+    signature: toBase64(
+      sign(monitorSignatureMessage(acct.sessionId, sigTs, false, [0]), acct.ed25519.secretKey),
+    ),
+  };
 }
