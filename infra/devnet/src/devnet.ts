@@ -121,9 +121,13 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     cleanups.push(() => indexer.stop());
     step("sns-indexer following the chain");
 
-    // The file and push servers' ports are chosen now: nodes let final onion hops reach them (and
+    // The file, push and community servers' ports are chosen now: nodes let final onion hops reach them (and
     // only them, besides 443/80) on loopback, a setting no node outside a devnet has.
-    const servicePorts = { fileServer: randomServicePort(), pushServer: randomServicePort() };
+    const servicePorts = {
+      fileServer: randomServicePort(),
+      pushServer: randomServicePort(),
+      communityServer: randomServicePort(),
+    };
     const nodes: RunningNode[] = [];
     for (let i = 0; i < n; i++) {
       const node = await startNode(
@@ -139,7 +143,13 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
           rateLimit: { perSecond: 1000, burst: 2000 },
           onionServers: {
             allowPrivateAddresses: true,
-            allowedPorts: [443, 80, servicePorts.fileServer, servicePorts.pushServer],
+            allowedPorts: [
+              443,
+              80,
+              servicePorts.fileServer,
+              servicePorts.pushServer,
+              servicePorts.communityServer,
+            ],
           },
           logLevel: "warn",
         },
@@ -201,6 +211,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       const started = await startChildService(
         "community-server",
         dir,
+        servicePorts.communityServer,
         (port, d) => ({
           CS_PORT: String(port),
           CS_DATA_DIR: d,

@@ -113,13 +113,13 @@ export class Tombstones {
       case "delete_all":
         return s.maxExpiry(
           owner,
-          { namespace: req.params.namespace, timestampBelow: req.params.timestamp + 1 },
+          { namespace: req.params.namespace, timestampAtMost: req.params.timestamp },
           now,
         );
       case "delete_before":
         return s.maxExpiry(
           owner,
-          { namespace: req.params.namespace, timestampBelow: req.params.before },
+          { namespace: req.params.namespace, timestampAtMost: req.params.before },
           now,
         );
     }
@@ -228,7 +228,7 @@ export class Tombstones {
       case "delete":
         return s.deleteHashes(owner, req.params.messages).length;
       case "delete_all":
-        return count(s.deleteBefore(owner, req.params.namespace, req.params.timestamp + 1));
+        return count(s.deleteBefore(owner, req.params.namespace, req.params.timestamp));
       case "delete_before":
         return count(s.deleteBefore(owner, req.params.namespace, req.params.before));
       case "expire": {

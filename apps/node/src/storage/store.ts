@@ -279,12 +279,12 @@ export class MessageStore {
 
   /**
    * The latest expiry among an account's live messages that a delete or expiry change would touch:
-   * the given hashes, or (of one namespace, or all) those whose timestamp is below
-   * `timestampBelow`. Undefined when there are none. (How long a tombstone must be kept.)
+   * the given hashes, or (of one namespace, or all) those whose timestamp is at or before
+   * `timestampAtMost` (the delete_before rule). Undefined when there are none. (How long a tombstone must be kept.)
    */
   maxExpiry(
     owner: string,
-    scope: { hashes: readonly string[] } | { namespace: number | "all"; timestampBelow: number },
+    scope: { hashes: readonly string[] } | { namespace: number | "all"; timestampAtMost: number },
     now: number,
   ): number | undefined {
     if ("hashes" in scope && scope.hashes.length === 0) return undefined;
@@ -293,7 +293,7 @@ export class MessageStore {
         ? inArray(messages.hash, [...scope.hashes])
         : and(
             scope.namespace === "all" ? undefined : eq(messages.namespace, scope.namespace),
-            lt(messages.timestamp, scope.timestampBelow),
+            lte(messages.timestamp, scope.timestampAtMost),
           );
     const row = this.db
       .select({ m: sql<number | null>`max(${messages.expiry})` })
