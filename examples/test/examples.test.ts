@@ -17,7 +17,7 @@ afterAll(async () => {
 });
 
 async function client() {
-  const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+  const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
   await c.connect();
   return c;
 }

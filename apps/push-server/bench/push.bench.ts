@@ -39,9 +39,9 @@ const push = createPushServer({
   pending,
   notifiers: new Map([["firebase", fcmNotifier]]),
   logger,
-  fetch,
-  listNodes: seedNodeSource([devnet.seedUrl], fetch),
-  nodeScheme: "http",
+  fetch: devnet.nodeFetch,
+  listNodes: seedNodeSource([devnet.seed]),
+  nodeScheme: devnet.nodeScheme,
 });
 await push.start();
 const server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
@@ -54,7 +54,7 @@ for (const [i, a] of accounts.entries()) {
   });
 }
 await new Promise((r) => setTimeout(r, 1500)); // monitor streams open
-const nodes = await seedNodeSource([devnet.seedUrl], fetch)();
+const nodes = await seedNodeSource([devnet.seed])();
 const store = async (i: number) => {
   const a = accounts[i % accounts.length]!;
   const m = swarmMembers(nodes, a.sessionId)[0]!;
@@ -68,7 +68,7 @@ const store = async (i: number) => {
       data: toBase64(new TextEncoder().encode(`bench ${i} ${Math.random()}`)),
     },
   };
-  const r = await fetch(`http://${m.public_ip}:${m.storage_port}/storage_rpc/v1`, {
+  const r = await devnet.nodeFetch(`${devnet.nodeScheme}://${m.public_ip}:${m.storage_port}/storage_rpc/v1`, {
     method: "POST",
     body: JSON.stringify(body),
   });

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { formatSeed, parseSeed } from "@session/node-tls";
 import { checkConnectionLimitsEnv, connectionLimitsEnv, loadConfig } from "@session/service-kit";
 import { z } from "zod";
 import { readServiceAccountFile } from "./notifiers/fcm.ts";
@@ -10,16 +11,25 @@ export const envSchema = z
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     /** SQLite file path, or postgres://… for PostgreSQL. */
     DATABASE_URL: z.string().min(1).default("./push-server.sqlite"),
-    /** Comma-separated storage node URLs the node list is fetched from. */
+    /**
+     * Comma-separated seed nodes the node list is fetched from: https seeds pinned as
+     * `https://host:port#sha256=<certificate fingerprint>` (see @session/node-tls), or http:// URLs.
+     */
     SEED_NODES: z
       .string()
       .optional()
-      .transform((s) =>
-        (s ?? "")
-          .split(",")
-          .map((x) => x.trim())
-          .filter(Boolean),
-      ),
+      .transform((s, ctx) => {
+        const out: string[] = [];
+        for (const x of (s ?? "").split(",").map((v) => v.trim())) {
+          if (!x) continue;
+          try {
+            out.push(formatSeed(parseSeed(x)));
+          } catch (err) {
+            ctx.addIssue({ code: "custom", message: (err as Error).message });
+          }
+        }
+        return out;
+      }),
     /** sns-indexer URL: node list from its /v1/nodes instead of SEED_NODES. */
     INDEXER_URL: z.url().optional(),
     NODE_SCHEME: z.enum(["http", "https"]).default("https"),
@@ -69,7 +79,7 @@ export const envSchema = z
       ctx.addIssue({
         code: "custom",
         path: ["SEED_NODES"],
-        message: "SEED_NODES (comma-separated storage node URLs) or INDEXER_URL is required",
+        message: "SEED_NODES (comma-separated seed node URLs) or INDEXER_URL is required",
       });
     if (
       v.APNS_NOTIFIER === "apns" &&

@@ -1,5 +1,6 @@
 import { readFileSync } from "node:fs";
 import { toHex } from "@session/crypto";
+import { nodeHttp } from "@session/node-tls";
 import { connectionLimitsFromEnv, createLogger, exitOnSignals, startServer } from "@session/service-kit";
 import { configFromEnv } from "./config.ts";
 import { openPendingStore } from "./db/pending.ts";
@@ -43,15 +44,16 @@ if (env.APNS_NOTIFIER === "apns") {
   );
 }
 
+// Monitor streams to nodes on the node-only dispatcher (nodes are self-signed); the indexer, FCM and
+// APNs keep certificate-checking clients.
+const nodeTls = nodeHttp();
 const push = createPushServer({
   repo,
   pending,
   notifiers,
   logger,
-  fetch,
-  listNodes: env.INDEXER_URL
-    ? indexerNodeSource(env.INDEXER_URL, fetch)
-    : seedNodeSource(env.SEED_NODES, fetch),
+  fetch: nodeTls.fetch,
+  listNodes: env.INDEXER_URL ? indexerNodeSource(env.INDEXER_URL, fetch) : seedNodeSource(env.SEED_NODES),
   x25519Keys,
   nodeScheme: env.NODE_SCHEME,
   nodesPerAccount: env.NODES_PER_ACCOUNT,
@@ -65,6 +67,7 @@ const server = await startServer(push.app, {
   connections: connectionLimitsFromEnv(env),
   onClose: async () => {
     await push.stop();
+    await nodeTls.close();
     for (const n of notifiers.values()) await n.close?.();
     await pending.close();
     await repo.close();

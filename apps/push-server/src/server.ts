@@ -27,6 +27,7 @@ export interface PushServerDeps {
   pending?: PendingStore;
   notifiers: ReadonlyMap<string, Notifier>;
   logger: Logger;
+  /** HTTP to storage nodes (monitor streams): `nodeHttp().fetch` from @session/node-tls in production. */
   fetch: typeof fetch;
   listNodes: WatcherOptions["listNodes"];
   now?: () => number;

@@ -48,9 +48,9 @@ beforeAll(async () => {
     pending,
     notifiers: new Map([["firebase", fcmNotifier]]),
     logger,
-    fetch,
-    listNodes: seedNodeSource([devnet.seedUrl], fetch),
-    nodeScheme: "http",
+    fetch: devnet.nodeFetch,
+    listNodes: seedNodeSource([devnet.seed]),
+    nodeScheme: devnet.nodeScheme,
     watcherRetryMs: 200,
     queueBaseBackoffMs: 50,
     queueMaxBackoffMs: 300,
@@ -103,13 +103,13 @@ describe("push server on a devnet", () => {
     expect(await res.json()).toMatchObject({ success: true, added: true });
 
     // Both watched swarm members have accepted the subscription before anything is sent.
-    const members = swarmMembers(await seedNodeSource([devnet.seedUrl], fetch)(), bob.sessionId);
+    const members = swarmMembers(await seedNodeSource([devnet.seed])(), bob.sessionId);
     await waitFor(
       "monitor streams",
       () => push.watcher.openStreams(bob.sessionId) >= Math.min(2, members.length),
     );
 
-    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
     await alice.connect();
     const watchers = push.watcher.openStreams(bob.sessionId);
     let events = await monitorEvents();
@@ -160,7 +160,7 @@ describe("push server on a devnet", () => {
   it("gets the same node list and swarms from the sns-indexer as from a seed node", async () => {
     const key = (n: { pubkey_ed25519: string; swarm_id: string | bigint }) =>
       `${n.pubkey_ed25519}/${n.swarm_id}`;
-    const fromSeed = (await seedNodeSource([devnet.seedUrl], fetch)()).map(key).sort();
+    const fromSeed = (await seedNodeSource([devnet.seed])()).map(key).sort();
     const fromIndexer = (await indexerNodeSource(devnet.indexerUrl, fetch)()).map(key).sort();
     expect(fromIndexer).toEqual(fromSeed);
     expect(fromIndexer.length).toBe(devnet.nodes.length);
@@ -186,7 +186,7 @@ describe("push server on a devnet", () => {
     // Every change the subscription asked of the watcher has been applied.
     await push.watcher.settled();
     expect(push.watcher.streamIds(dave.sessionId)).toEqual(ids);
-    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
     await alice.connect();
     const events = await monitorEvents();
     const sent = await alice.sendText(dave.sessionId, "to both devices");
@@ -201,7 +201,7 @@ describe("push server on a devnet", () => {
 
   it("moves to another swarm member when a watched node goes down", async () => {
     // An account whose swarm has a spare member beyond the two watched ones.
-    const nodes = await seedNodeSource([devnet.seedUrl], fetch)();
+    const nodes = await seedNodeSource([devnet.seed])();
     let carol = createIdentity();
     for (let i = 0; i < 100 && swarmMembers(nodes, carol.sessionId).length < 3; i++) carol = createIdentity();
     const members = swarmMembers(nodes, carol.sessionId);
@@ -229,7 +229,7 @@ describe("push server on a devnet", () => {
     );
     const alice = new SessionClient({
       identity: createIdentity(),
-      seeds: [devnet.seedUrl === victim.url ? devnet.nodes[1]!.url : devnet.seedUrl],
+      seeds: [devnet.seedUrl === victim.url ? devnet.seeds[1]! : devnet.seed],
     });
     await alice.connect();
     // The sending client may first route through the stopped node (its pool still lists it) and

@@ -45,20 +45,20 @@ beforeAll(async () => {
   });
   apns = new ApnsStandIn();
   await apns.start();
-  all = await seedNodeSource([devnet.seedUrl], fetch)();
+  all = await seedNodeSource([devnet.seed])();
   // One member of every swarm of 3+ stays out of the push server's view for now.
   const bySwarm = new Map<string, NodeInfo[]>();
   for (const n of all) bySwarm.set(String(n.swarm_id), [...(bySwarm.get(String(n.swarm_id)) ?? []), n]);
   for (const members of bySwarm.values()) if (members.length >= 3) hidden.add(members[0]!.pubkey_ed25519);
   repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
-  const seeds = seedNodeSource([devnet.seedUrl], fetch);
+  const seeds = seedNodeSource([devnet.seed]);
   push = createPushServer({
     repo,
     notifiers: new Map([["apns", apns.notifier()]]),
     logger,
-    fetch,
+    fetch: devnet.nodeFetch,
     listNodes: async () => (await seeds()).filter((n) => !hidden.has(n.pubkey_ed25519)),
-    nodeScheme: "http",
+    nodeScheme: devnet.nodeScheme,
     watcherRetryMs: 200,
     watcher: { nodesTtlMs: 500, renewMs: 2000 },
     queueBaseBackoffMs: 50,
@@ -66,7 +66,7 @@ beforeAll(async () => {
   });
   await push.start();
   server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
-  alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+  alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
   await alice.connect();
 }, 120_000);
 
@@ -95,7 +95,8 @@ const metric = (text: string, line: RegExp) => Number(text.match(line)?.[1] ?? 0
 async function streamOpensPerNode(): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const n of devnet.nodes) {
-    const text = await fetch(`${n.url}/metrics`)
+    const text = await devnet
+      .nodeFetch(`${n.url}/metrics`)
       .then((r) => r.text())
       .catch(() => "");
     out.set(

@@ -14,6 +14,7 @@ import {
 } from "@session/contracts";
 import { fromHex, toHex, x25519PublicFromSecret } from "@session/crypto";
 import { type RunningNode, startNode } from "@session/node";
+import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { createLogger, type Logger } from "@session/service-kit";
 import { type RunningIndexer, startIndexer } from "@session/sns-indexer";
 import { Contract } from "ethers";
@@ -24,6 +25,11 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", ".
 export interface DevnetOptions {
   /** Storage nodes to run (default 12). */
   nodes?: number;
+  /**
+   * Serve the nodes over plain HTTP instead of HTTPS (default false: nodes serve TLS with their
+   * self-signed certificates, as in production, and every client pins the seed's certificate).
+   */
+  http?: boolean;
   /** Where every service keeps its data (created if missing). */
   dataDir: string;
   /** Start the file server as a child process (default true). */
@@ -46,8 +52,23 @@ export interface DevnetNode {
 }
 
 export interface Devnet {
-  /** A node to bootstrap clients from (`session --network <seedUrl>`). */
+  /** The seed node's URL (node 0's `url`). */
   seedUrl: string;
+  /**
+   * The seed as clients are configured with it: `https://127.0.0.1:<port>#sha256=<its certificate's
+   * fingerprint>` (just the URL on a plain-HTTP devnet). `session --network <seed>`,
+   * `new SessionClient({ seeds: [seed] })`, the push server's `SEED_NODES`.
+   */
+  seed: string;
+  /** Every node as a pinned seed string (same form as `seed`). */
+  seeds: string[];
+  /** "https" unless started with `http: true`. */
+  nodeScheme: "http" | "https";
+  /**
+   * fetch for node URLs only (TLS without CA validation, see @session/node-tls); closed by `stop()`.
+   * Anything else (indexer, file server) takes the ordinary fetch.
+   */
+  nodeFetch: typeof fetch;
   chainUrl: string;
   indexerUrl: string;
   deployment: Deployment;
@@ -89,6 +110,10 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   const step = (s: string) => opts.onProgress?.(s, ++done, total);
   mkdirSync(opts.dataDir, { recursive: true });
   const cleanups: (() => Promise<void>)[] = [];
+  const http = opts.http ?? false;
+  const nodeScheme = http ? "http" : "https";
+  const nodeTls = nodeHttp();
+  cleanups.push(() => nodeTls.close());
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
   };
@@ -129,14 +154,16 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       communityServer: randomServicePort(),
     };
     const nodes: RunningNode[] = [];
+    const seeds: string[] = [];
     for (let i = 0; i < n; i++) {
+      const nodeDir = join(opts.dataDir, `node-${String(i).padStart(2, "0")}`);
       const node = await startNode(
         {
-          dataDir: join(opts.dataDir, `node-${String(i).padStart(2, "0")}`),
+          dataDir: nodeDir,
           host: "127.0.0.1",
           port: 0,
           publicIp: "127.0.0.1",
-          http: true,
+          http,
           registry: { url: indexer.url, pollMs: 1000 },
           sweepIntervalMs: 10_000,
           maxBodyBytes: 10 * 1024 * 1024,
@@ -157,6 +184,14 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       );
       nodes.push(node);
       cleanups.push(() => node.stop());
+      // The node keeps its self-signed certificate there: clients pin it when it is their seed.
+      seeds.push(
+        formatSeed(
+          http
+            ? { url: node.url }
+            : { url: node.url, certSha256: certFingerprint(readFileSync(join(nodeDir, "tls.crt"), "utf8")) },
+        ),
+      );
       // Stake and register the node on-chain from its own operator account.
       const operator = await chain.signer(1 + (i % 19));
       const sesh = new Contract(deployment.sesh, seshAbi as never, admin);
@@ -238,8 +273,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         (port, dir) => ({
           PORT: String(port),
           HOST: "127.0.0.1",
-          SEED_NODES: nodes.map((x) => x.url).join(","),
-          NODE_SCHEME: "http",
+          SEED_NODES: seeds.join(","),
+          NODE_SCHEME: nodeScheme,
           FIREBASE_NOTIFIER: "log",
           DATABASE_URL: join(dir, "push.sqlite"),
           KEY_FILE: join(dir, "x25519.key"),
@@ -263,6 +298,8 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     const membership = nodes[0]!.ctx.membership;
     const statusServer = await startStatusServer({
       seedUrl: nodes[0]!.url,
+      nodeScheme,
+      nodeFetch: nodeTls.fetch,
       indexerUrl: indexer.url,
       chainUrl,
       ...(fileServer ? { fileServerUrl: fileServer.url } : {}),
@@ -283,6 +320,10 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     return {
       statusUrl: statusServer.url,
       seedUrl: nodes[0]!.url,
+      seed: seeds[0]!,
+      seeds,
+      nodeScheme,
+      nodeFetch: nodeTls.fetch,
       chainUrl,
       indexerUrl: indexer.url,
       deployment,

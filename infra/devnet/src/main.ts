@@ -3,12 +3,17 @@ import { startDevnet } from "./devnet.ts";
 
 /*
  * `pnpm start`: the local network on loopback with a progress display, then a status table; stays
- * up until Ctrl-C. DEVNET_NODES (default 12) and DEVNET_DATA_DIR (default .data/devnet, wiped at
- * start) configure it.
+ * up until Ctrl-C. DEVNET_NODES (default 12), DEVNET_DATA_DIR (default .data/devnet, wiped at
+ * start) and DEVNET_HTTP=1 (nodes on plain HTTP instead of HTTPS) configure it.
  */
 const nodes = Number(process.env.DEVNET_NODES ?? 12);
 if (!Number.isInteger(nodes) || nodes < 1 || nodes > 60) {
   process.stderr.write("DEVNET_NODES must be an integer from 1 to 60\n");
+  process.exit(1);
+}
+const httpFlag = process.env.DEVNET_HTTP ?? "0";
+if (httpFlag !== "0" && httpFlag !== "1") {
+  process.stderr.write("DEVNET_HTTP must be 1 (nodes on plain HTTP) or 0 (HTTPS, the default)\n");
   process.exit(1);
 }
 const dataDir = resolve(
@@ -23,6 +28,7 @@ const bar = (done: number, total: number) => {
 process.stdout.write(`Starting the Session devnet (${nodes} nodes) in ${dataDir}\n`);
 const devnet = await startDevnet({
   nodes,
+  http: httpFlag === "1",
   dataDir,
   onProgress: (step, done, total) => {
     const line = `${bar(done, total)} ${step}`;
@@ -44,7 +50,10 @@ process.stdout.write(
     "",
     "Session devnet is up.",
     `  status page   ${devnet.statusUrl}`,
-    `  seed URL      ${devnet.seedUrl}`,
+    `  seed          ${devnet.seed}`,
+    devnet.nodeScheme === "https"
+      ? "                (nodes serve HTTPS with self-signed certificates; the seed is pinned by its fingerprint)"
+      : "                (nodes serve plain HTTP: DEVNET_HTTP=1)",
     `  chain RPC     ${devnet.chainUrl} (chain id ${devnet.deployment.chainId})`,
     `  indexer       ${devnet.indexerUrl}  (GET /v1/nodes, /v1/names/:hash, /openapi.json)`,
     devnet.fileServer ? `  file server   ${devnet.fileServer.url}  x25519 ${devnet.fileServer.x25519}` : "",

@@ -17,7 +17,12 @@ import { buildOnionRequest, decodeFinalHopResponse, type NodeInfo } from "@sessi
  * Stores one message for a fresh account through a 3-node onion path to a member of its swarm,
  * and reports the path: what "follow one onion request" shows.
  */
-async function traceOnce(nodes: readonly NodeInfo[], swarmOf: (id: string) => NodeInfo[]) {
+async function traceOnce(
+  nodes: readonly NodeInfo[],
+  swarmOf: (id: string) => NodeInfo[],
+  scheme: "http" | "https",
+  nodeFetch: typeof fetch,
+) {
   const account = keypairFromSeed(generateSeed()).sessionId;
   const members = swarmOf(account);
   const dest = members[Math.floor(Math.random() * members.length)]!;
@@ -45,7 +50,7 @@ async function traceOnce(nodes: readonly NodeInfo[], swarmOf: (id: string) => No
   );
   const t0 = performance.now();
   const first = path[0]!;
-  const res = await fetch(`http://${first.public_ip}:${first.storage_port}/onion_req/v2`, {
+  const res = await nodeFetch(`${scheme}://${first.public_ip}:${first.storage_port}/onion_req/v2`, {
     method: "POST",
     body: built.request as Uint8Array<ArrayBuffer>,
   });
@@ -55,7 +60,7 @@ async function traceOnce(nodes: readonly NodeInfo[], swarmOf: (id: string) => No
   );
   return {
     path: path.map((n) => ({
-      url: `http://${n.public_ip}:${n.storage_port}`,
+      url: `${scheme}://${n.public_ip}:${n.storage_port}`,
       pubkeyEd25519: n.pubkey_ed25519,
     })),
     destination: `${dest.public_ip}:${dest.storage_port}`,
@@ -68,6 +73,9 @@ async function traceOnce(nodes: readonly NodeInfo[], swarmOf: (id: string) => No
 export interface StatusSource {
   nodes(): { url: string; pubkeyEd25519: string; swarm: string | null; messages: () => number }[];
   seedUrl: string;
+  /** Scheme the nodes serve, and the fetch that reaches them (node-only dispatcher). */
+  nodeScheme: "http" | "https";
+  nodeFetch: typeof fetch;
   indexerUrl: string;
   chainUrl: string;
   fileServerUrl?: string;
@@ -139,7 +147,12 @@ export async function startStatusServer(src: StatusSource): Promise<{ url: strin
         return;
       }
       if (req.method === "POST" && req.url === "/api/trace") {
-        const body = await traceOnce(src.network.allNodes(), src.network.swarmOf);
+        const body = await traceOnce(
+          src.network.allNodes(),
+          src.network.swarmOf,
+          src.nodeScheme,
+          src.nodeFetch,
+        );
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
         return;
       }

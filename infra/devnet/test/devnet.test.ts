@@ -29,7 +29,10 @@ describe("startDevnet", () => {
   });
 
   it("every node and the file server are healthy", async () => {
-    for (const n of devnet.nodes) expect((await fetch(`${n.url}/health`)).status).toBe(200);
+    for (const n of devnet.nodes) {
+      expect(n.url).toMatch(/^https:\/\//);
+      expect((await devnet.nodeFetch(`${n.url}/health`)).status).toBe(200);
+    }
     expect((await fetch(`${devnet.fileServer!.url}/health`)).status).toBe(200);
     expect((await fetch(`${devnet.pushServer!.url}/health`)).status).toBe(200);
     expect(devnet.fileServer!.x25519).toMatch(/^[0-9a-f]{64}$/);

@@ -9,7 +9,7 @@ import { createIdentity, SessionClient } from "../src/index.ts";
 const dir = mkdtempSync(join(tmpdir(), "client-bench-"));
 const devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false, pushServer: false });
 const mk = async () => {
-  const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+  const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
   await c.connect();
   return c;
 };

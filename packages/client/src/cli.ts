@@ -25,7 +25,9 @@ Commands:
   nodes                      list the network's nodes and swarms
 
 Options:
-  --network <url>    seed node URL (or SESSION_NETWORK)
+  --network <seed>   seed node (or SESSION_NETWORK): https://host:port#sha256=<fingerprint of its
+                     certificate> (the seed is pinned; nodes are authenticated by their onion keys),
+                     or http://host:port on a plain-HTTP devnet
   --data-dir <dir>   where the identity is kept (default ~/.session-cli, or SESSION_DATA_DIR)
   --indexer <url>    sns-indexer for name resolution (or SESSION_INDEXER)
   --file <path>      send: attach this file (encrypted, uploaded through an onion path)
@@ -60,7 +62,7 @@ function network(): string {
   if (!n)
     throw new ClientError(
       "NETWORK_UNAVAILABLE",
-      "no network: pass --network <seed-url> or set SESSION_NETWORK",
+      "no network: pass --network <seed> (https://host:port#sha256=<certificate fingerprint>) or set SESSION_NETWORK",
     );
   return n;
 }

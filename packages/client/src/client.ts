@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { isSessionId, sign, toHex } from "@session/crypto";
+import { NodeTlsError, nodeHttp, type PinnedSeed, parseSeed, seedHttp } from "@session/node-tls";
 import { type Content, ExpirationType, type NodeInfo, signRpcParams } from "@session/protocol";
 import { type AttachmentRef, Attachments, type FileServerConfig, toPointer } from "./attachments.ts";
 import { ClientError } from "./errors.ts";
@@ -11,8 +12,17 @@ import { Push, type PushServerConfig } from "./push.ts";
 
 export interface SessionClientOptions {
   identity: Identity;
-  /** Seed node URLs (their scheme is used for every node). */
-  seeds: readonly string[];
+  /**
+   * Seed nodes the node list is fetched from (their scheme is used for every node). An https seed
+   * must be pinned: `{ url, certSha256 }` or `"https://host:port#sha256=<fingerprint>"`; plain
+   * `http://` seeds (a plain-HTTP devnet) take no pin. See @session/node-tls.
+   */
+  seeds: readonly (string | PinnedSeed)[];
+  /**
+   * Replaces the HTTP used for seeds and nodes (tests). By default nodes are reached through a
+   * dispatcher of their own that skips CA validation (nodes are authenticated by their onion keys)
+   * and seeds only when they show their pinned certificate; every other fetch verifies certificates.
+   */
   fetch?: typeof fetch;
   /** How often `start()` polls the account's swarm (ms). */
   pollIntervalMs?: number;
@@ -55,17 +65,34 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   private readonly lastHash = new Map<string, string>();
   private readonly contacts = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
+  private readonly dispatchers: { close(): Promise<void> }[] = [];
   private polling: Promise<IncomingMessage[]> | undefined;
 
   constructor(private readonly o: SessionClientOptions) {
     super();
     this.sessionId = o.identity.sessionId;
-    const f = o.fetch ?? fetch;
-    const scheme = (o.seeds[0] ?? "https://").startsWith("http://") ? "http" : "https";
-    this.pool = new NodePool(o.seeds, f);
-    this.transport = new OnionTransport(() => this.pool.list(), { scheme, fetch: f });
+    let seeds: PinnedSeed[];
+    try {
+      seeds = o.seeds.map(parseSeed);
+    } catch (err) {
+      if (err instanceof NodeTlsError) throw new ClientError("BAD_SEED", err.message);
+      throw err;
+    }
+    const seedFetch = o.fetch ?? this.own(seedHttp(seeds)).fetch;
+    const nodeFetch = o.fetch ?? this.own(nodeHttp()).fetch;
+    const scheme = (seeds[0]?.url ?? "https://").startsWith("http://") ? "http" : "https";
+    this.pool = new NodePool(
+      seeds.map((s) => s.url),
+      seedFetch,
+    );
+    this.transport = new OnionTransport(() => this.pool.list(), { scheme, fetch: nodeFetch });
     this.attachments = new Attachments(this.transport, o.fileServer);
     this.push = new Push(this.transport, o.identity, o.pushServer);
+  }
+
+  private own<T extends { close(): Promise<void> }>(d: T): T {
+    this.dispatchers.push(d);
+    return d;
   }
 
   async connect(): Promise<NodeInfo[]> {
@@ -258,6 +285,12 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   stop(): void {
     clearInterval(this.timer);
     this.timer = undefined;
+  }
+
+  /** Stops polling and closes the client's seed and node connections (after requests in flight). */
+  async close(): Promise<void> {
+    this.stop();
+    await Promise.all(this.dispatchers.map((d) => d.close()));
   }
 
   /** Async iterator over incoming messages (starts polling; stops when the loop ends). */

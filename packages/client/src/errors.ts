@@ -1,6 +1,7 @@
 /** Stable codes for what can go wrong in the SDK. */
 export type ClientErrorCode =
   | "NO_IDENTITY"
+  | "BAD_SEED"
   | "IDENTITY_EXISTS"
   | "BAD_RECIPIENT"
   | "NETWORK_UNAVAILABLE"

@@ -19,7 +19,7 @@ afterAll(async () => {
 const client = async () => {
   const c = new SessionClient({
     identity: createIdentity(),
-    seeds: [devnet.seedUrl],
+    seeds: [devnet.seed],
     fileServer: devnet.fileServer!,
   });
   await c.connect();

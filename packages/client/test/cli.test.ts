@@ -12,15 +12,11 @@ const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "session.
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "session-cli-"));
 
-async function session(args: string[], dataDir: string) {
+async function session(args: string[], dataDir: string, network = devnet.seed) {
   try {
-    const r = await run(
-      process.execPath,
-      [bin, ...args, "--data-dir", dataDir, "--network", devnet.seedUrl],
-      {
-        timeout: 60_000,
-      },
-    );
+    const r = await run(process.execPath, [bin, ...args, "--data-dir", dataDir, "--network", network], {
+      timeout: 60_000,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -80,5 +76,14 @@ describe("session CLI against the devnet", () => {
     expect(r.stderr).toMatch(/^error: no identity/);
     const bad = await session(["id", "restore", "abbey", "abbey"], join(dir, "x"));
     expect(bad.stderr).toMatch(/^error: recovery phrase must have 13 words/);
+    // The devnet's nodes serve HTTPS: its seed must be pinned, and to its own certificate.
+    expect(devnet.seed).toMatch(/^https:\/\/127\.0\.0\.1:\d+#sha256=[0-9A-F:]{95}$/);
+    const unpinned = await session(["nodes"], join(dir, "x"), devnet.seedUrl);
+    expect(unpinned.code).toBe(1);
+    expect(unpinned.stderr).toMatch(/^error: https seed .* has no certificate pin/);
+    const otherPin = devnet.seeds[1]!.split("#")[1]!;
+    const wrongPin = await session(["nodes"], join(dir, "x"), `${devnet.seedUrl}#${otherPin}`);
+    expect(wrongPin.code).toBe(1);
+    expect(wrongPin.stderr).toMatch(/does not match its pin/);
   }, 60_000);
 });

@@ -24,7 +24,7 @@ afterAll(async () => {
 });
 
 async function connected(identity = createIdentity()) {
-  const c = new SessionClient({ identity, seeds: [devnet.seedUrl] });
+  const c = new SessionClient({ identity, seeds: [devnet.seed] });
   await c.connect();
   return c;
 }

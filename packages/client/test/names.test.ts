@@ -52,12 +52,12 @@ describe("sending to a name", () => {
       .toBe(bob.sessionId);
     const alice = new SessionClient({
       identity: createIdentity(),
-      seeds: [devnet.seedUrl],
+      seeds: [devnet.seed],
       resolveName: resolve,
     });
     await alice.connect();
     await alice.sendText("bob-the-builder", "found you by name");
-    const bobClient = new SessionClient({ identity: bob, seeds: [devnet.seedUrl] });
+    const bobClient = new SessionClient({ identity: bob, seeds: [devnet.seed] });
     await bobClient.connect();
     await expect
       .poll(async () => (await bobClient.poll()).map((m) => m.text), { timeout: 10_000 })

@@ -20,7 +20,7 @@ describe("client.push.register / unregister through an onion path", () => {
   it("registers, renews, then removes a device with the push server", async () => {
     const c = new SessionClient({
       identity: createIdentity(),
-      seeds: [devnet.seedUrl],
+      seeds: [devnet.seed],
       pushServer: devnet.pushServer!,
     });
     await c.connect();
@@ -30,7 +30,7 @@ describe("client.push.register / unregister through an onion path", () => {
     const device = { service: "firebase" as const, token: "device-token-1" };
     expect(await c.push.unregister(device)).toMatchObject({ success: true, removed: true });
     expect(await c.push.unregister(device)).toMatchObject({ success: true, removed: false });
-    const none = new SessionClient({ identity: createIdentity(), seeds: [devnet.seedUrl] });
+    const none = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
     await expect(none.push.register(reg)).rejects.toMatchObject({ code: "NETWORK_UNAVAILABLE" });
   }, 60_000);
 });

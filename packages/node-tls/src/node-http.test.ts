@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nodeHttp } from "./node-http.ts";
-import { selfSignedServer } from "./tls-server.test-util.ts";
+import { selfSignedServer } from "./testing.ts";
 
 let server: Awaited<ReturnType<typeof selfSignedServer>>;
 beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeTlsError } from "./errors.ts";
 import { certFingerprint, formatSeed, normalizeFingerprint, parseSeed, seedHttp } from "./seeds.ts";
-import { selfSignedServer } from "./tls-server.test-util.ts";
+import { selfSignedServer } from "./testing.ts";
 
 let seed: Awaited<ReturnType<typeof selfSignedServer>>;
 let other: Awaited<ReturnType<typeof selfSignedServer>>;

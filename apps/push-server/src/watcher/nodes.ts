@@ -1,15 +1,25 @@
+import { type PinnedSeed, parseSeed, seedHttp } from "@session/node-tls";
 import { type NodeInfo, nodeInfoSchema, swarmForPubkey } from "@session/protocol";
 import { z } from "zod";
 
 const listSchema = z.object({ result: z.object({ service_node_states: z.array(nodeInfoSchema) }) });
 
-/** Node list from a storage node's `oxend_request get_service_nodes` (tries each seed in turn). */
-export function seedNodeSource(seeds: readonly string[], fetchFn: typeof fetch): () => Promise<NodeInfo[]> {
+/**
+ * Node list from a storage node's `oxend_request get_service_nodes` (tries each seed in turn).
+ * Https seeds are pinned (`https://host:port#sha256=…` or `{ url, certSha256 }`) and reached only
+ * when they show that certificate; `fetchFn` replaces that (tests).
+ */
+export function seedNodeSource(
+  seedList: readonly (string | PinnedSeed)[],
+  fetchFn?: typeof fetch,
+): () => Promise<NodeInfo[]> {
+  const seeds = seedList.map(parseSeed);
+  const f = fetchFn ?? seedHttp(seeds).fetch;
   return async () => {
     let last: unknown;
-    for (const seed of seeds) {
+    for (const { url: seed } of seeds) {
       try {
-        const res = await fetchFn(`${seed.replace(/\/$/, "")}/storage_rpc/v1`, {
+        const res = await f(`${seed}/storage_rpc/v1`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ method: "oxend_request", params: { endpoint: "get_service_nodes" } }),

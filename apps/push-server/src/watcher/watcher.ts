@@ -16,6 +16,7 @@ import { type SwarmIndex, swarmIndex, swarmMembers } from "./nodes.ts";
 
 export interface WatcherOptions {
   repo: SubscriptionRepo;
+  /** HTTP to storage nodes only (self-signed: `nodeHttp()` from @session/node-tls). */
   fetch: typeof fetch;
   listNodes: () => Promise<NodeInfo[]>;
   /** Called once per new message (deduplicated by account + hash across nodes). */

@@ -2,16 +2,21 @@ import { createServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import selfsigned from "selfsigned";
 
-/** A self-signed HTTPS server on 127.0.0.1 (port 0) answering every request with `body`. */
+/**
+ * Tests: a self-signed HTTPS server on 127.0.0.1 (port 0) answering every request with `body`;
+ * `requests` counts the requests that reached it.
+ */
 export async function selfSignedServer(
   body: string,
-): Promise<{ url: string; cert: string; close(): Promise<void> }> {
+): Promise<{ url: string; cert: string; readonly requests: number; close(): Promise<void> }> {
   const pems = selfsigned.generate([{ name: "commonName", value: "127.0.0.1" }], {
     keySize: 2048,
     days: 1,
     algorithm: "sha256",
   });
+  let requests = 0;
   const server = createServer({ key: pems.private, cert: pems.cert }, (_req, res) => {
+    requests++;
     res.setHeader("content-type", "application/json");
     res.end(body);
   });
@@ -20,6 +25,9 @@ export async function selfSignedServer(
   return {
     url: `https://127.0.0.1:${port}`,
     cert: pems.cert,
+    get requests() {
+      return requests;
+    },
     close: () =>
       new Promise<void>((r) => {
         server.closeAllConnections();
