@@ -16,6 +16,10 @@ describe("config", () => {
   it("parses defaults and seed lists", () => {
     const c = configFromEnv({ SEED_NODES: "http://a:1, http://b:2" }, "throw");
     expect(c.SEED_NODES).toEqual(["http://a:1", "http://b:2"]);
+    const fp = "ab".repeat(32);
+    expect(
+      configFromEnv({ SEED_NODES: `https://seed.example:4443/#sha256=${fp}` }, "throw").SEED_NODES,
+    ).toEqual([`https://seed.example:4443#sha256=${"AB:".repeat(31)}AB`]);
     expect(c.FIREBASE_NOTIFIER).toBe("log");
     expect(c.NODES_PER_ACCOUNT).toBe(2);
   });
@@ -23,6 +27,10 @@ describe("config", () => {
   it("names every bad variable", () => {
     expect(() => configFromEnv({ PORT: "x" }, "throw")).toThrow(/PORT/);
     expect(() => configFromEnv({}, "throw")).toThrow(/SEED_NODES[\s\S]*or INDEXER_URL is required/);
+    // An https seed must carry its certificate pin.
+    expect(() => configFromEnv({ SEED_NODES: "https://seed.example:4443" }, "throw")).toThrow(
+      /SEED_NODES: https seed https:\/\/seed.example:4443 has no certificate pin/,
+    );
     expect(configFromEnv({ INDEXER_URL: "http://127.0.0.1:8090" }, "throw").SEED_NODES).toEqual([]);
     expect(() => configFromEnv({ SEED_NODES: "http://a:1", FIREBASE_NOTIFIER: "fcm" }, "throw")).toThrow(
       /FCM_SERVICE_ACCOUNT_FILE: FCM_SERVICE_ACCOUNT_FILE is required with FIREBASE_NOTIFIER=fcm/,

@@ -1,9 +1,10 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPushNotification } from "@session/client";
 import { randomBytesArray, toBase64 } from "@session/crypto";
 import { configFromEnv, nodeEnvSchema, type RunningNode, startNode, writeRegistryFile } from "@session/node";
+import { certFingerprint, nodeHttp } from "@session/node-tls";
 import { runService } from "@session/service-kit/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
@@ -50,7 +51,9 @@ describe("main", () => {
   it("keeps notifications queued while FCM is down through SIGTERM and delivers them after a restart", async () => {
     dataDir = await mkdtemp(join(tmpdir(), "push-main-"));
     const dir = dataDir;
-    // One storage node on loopback (its own swarm) for the process to watch.
+    // One storage node on loopback (its own swarm) for the process to watch, on HTTPS with its
+    // self-signed certificate as in production: the process pins it as its seed and watches it
+    // through its node-only dispatcher.
     const registry = join(dir, "registry.json");
     await writeRegistryFile(registry, []);
     const node: RunningNode = await startNode(
@@ -58,7 +61,6 @@ describe("main", () => {
         nodeEnvSchema.parse({
           SESSION_NODE_DATA_DIR: join(dir, "node"),
           PORT: "0",
-          SESSION_NODE_HTTP: "1",
           REGISTRY_FILE: registry,
           LOG_LEVEL: "silent",
         }),
@@ -66,6 +68,9 @@ describe("main", () => {
     );
     await writeRegistryFile(registry, [node.info]);
     await node.refreshRegistry();
+    expect(node.url).toMatch(/^https:/);
+    const pin = certFingerprint(await readFile(join(dir, "node", "tls.crt"), "utf8"));
+    const toNode = nodeHttp();
     // The FCM stand-in takes a port and goes down: the first process finds nothing there.
     const account = testServiceAccount("session-test");
     const fcm = new FcmStandIn(account);
@@ -80,8 +85,8 @@ describe("main", () => {
       LOG_LEVEL: "debug",
       DATABASE_URL: join(dir, "push.sqlite"),
       KEY_FILE: join(dir, "x25519.key"),
-      SEED_NODES: node.url,
-      NODE_SCHEME: "http",
+      SEED_NODES: `${node.url}#sha256=${pin}`,
+      NODE_SCHEME: "https",
       FIREBASE_NOTIFIER: "fcm",
       FCM_SERVICE_ACCOUNT_FILE: join(dir, "sa.json"),
       FCM_CONNECT_TO: `127.0.0.1:${fcmPort}`,
@@ -102,7 +107,7 @@ describe("main", () => {
       // Store messages until the watcher (stream opening in the background) has queued two.
       const hashes: string[] = [];
       await waitFor("two queued notifications", async () => {
-        const r = await fetch(`${node.url}/storage_rpc/v1`, {
+        const r = await toNode.fetch(`${node.url}/storage_rpc/v1`, {
           method: "POST",
           body: JSON.stringify({
             method: "store",
@@ -149,6 +154,7 @@ describe("main", () => {
       expect(await second.exited).toBe(0);
     } finally {
       await fcm.stop();
+      await toNode.close();
       await node.stop();
     }
   }, 90_000);
