@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { seedHttp } from "@session/node-tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Devnet, startDevnet } from "../src/index.ts";
 
@@ -36,5 +37,60 @@ describe("startDevnet", () => {
     expect((await fetch(`${devnet.fileServer!.url}/health`)).status).toBe(200);
     expect((await fetch(`${devnet.pushServer!.url}/health`)).status).toBe(200);
     expect(devnet.fileServer!.x25519).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it("serves its nodes over HTTPS with self-signed certificates, the seed pinned to its own", async () => {
+    // A certificate-checking fetch refuses the nodes: only the node dispatcher reaches them.
+    const refused = await fetch(`${devnet.seedUrl}/health`).then(
+      () => undefined,
+      (e: unknown) => e as { cause?: { code?: string } },
+    );
+    expect(refused?.cause?.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
+    expect(devnet.nodeScheme).toBe("https");
+    expect(devnet.seed.startsWith(`${devnet.seedUrl}#sha256=`)).toBe(true);
+    const seed = seedHttp([devnet.seed]);
+    try {
+      expect((await seed.fetch(`${devnet.seedUrl}/health`)).status).toBe(200);
+    } finally {
+      await seed.close();
+    }
+    // Another node's certificate is not the seed's.
+    expect(devnet.seeds[1]!.split("#")[1]).not.toBe(devnet.seed.split("#")[1]);
+  });
+
+  it("status page traces an onion request through HTTPS nodes", async () => {
+    const res = await fetch(`${devnet.statusUrl}/api/trace`, { method: "POST" });
+    const t = (await res.json()) as { path: { url: string }[]; status: number; hash: string };
+    expect(t.status).toBe(200);
+    expect(t.path).toHaveLength(3);
+    for (const h of t.path) expect(h.url).toMatch(/^https:\/\//);
+    expect(t.hash).not.toBe("");
+  });
+});
+
+describe("startDevnet({ http: true })", () => {
+  let devnet: Devnet;
+  const dir = mkdtempSync(join(tmpdir(), "devnet-http-"));
+  beforeAll(async () => {
+    devnet = await startDevnet({ nodes: 4, dataDir: dir, http: true, fileServer: false, pushServer: false });
+  }, 120_000);
+  afterAll(async () => {
+    await devnet?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("runs its nodes on plain HTTP, the seed without a pin", async () => {
+    expect(devnet.nodeScheme).toBe("http");
+    expect(devnet.seed).toBe(devnet.seedUrl);
+    for (const n of devnet.nodes) {
+      expect(n.url).toMatch(/^http:\/\//);
+      expect((await fetch(`${n.url}/health`)).status).toBe(200);
+    }
+    const t = (await (await fetch(`${devnet.statusUrl}/api/trace`, { method: "POST" })).json()) as {
+      status: number;
+      path: { url: string }[];
+    };
+    expect(t.status).toBe(200);
+    for (const h of t.path) expect(h.url).toMatch(/^http:\/\//);
   });
 });
