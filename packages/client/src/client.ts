@@ -6,7 +6,8 @@ import { type AttachmentRef, Attachments, type FileServerConfig, toPointer } fro
 import { ClientError } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { expirationOf, type IncomingMessage, openMessage, sealMessage } from "./messages.ts";
-import { NodePool } from "./network/nodes.ts";
+import { NodeHealth, type NodeHealthOptions } from "./network/node-health.ts";
+import { NodePool, parseNodeList } from "./network/nodes.ts";
 import { OnionTransport, type RpcReply } from "./network/transport.ts";
 import { Push, type PushServerConfig } from "./push.ts";
 
@@ -34,7 +35,27 @@ export interface SessionClientOptions {
   fileServer?: FileServerConfig;
   /** Push server for device registration (reached through onion paths only). */
   pushServer?: PushServerConfig;
+  /** How the client keeps its view of the network (defaults suit the real network). */
+  network?: NetworkOptions;
 }
+
+export interface NetworkOptions extends NodeHealthOptions {
+  /** The node list is fetched again from the network in the background this often (ms). */
+  refreshIntervalMs?: number;
+  /** Fewer usable nodes than this: refresh the list from the network now (in the background). */
+  lowWater?: number;
+  /** Destinations tried per swarm request (each over up to `pathAttempts` paths). */
+  destinationAttempts?: number;
+  /** Paths tried per destination. */
+  pathAttempts?: number;
+  /** Per-request timeout (ms). */
+  timeoutMs?: number;
+}
+
+/** A path of 3 plus a destination: below this many usable nodes nothing can be sent. */
+const MIN_USABLE = 4;
+/** Background refreshes are at most this frequent (ms). */
+const MIN_REFRESH_GAP_MS = 10_000;
 
 export interface SendOptions {
   ttlMs?: number;
@@ -67,6 +88,9 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   private timer: NodeJS.Timeout | undefined;
   private readonly dispatchers: { close(): Promise<void> }[] = [];
   private polling: Promise<IncomingMessage[]> | undefined;
+  private refreshing: Promise<void> | undefined;
+  private lastRefreshTry = 0;
+  readonly stats = { networkRefreshes: 0, seedRefreshes: 0 };
 
   constructor(private readonly o: SessionClientOptions) {
     super();
@@ -85,7 +109,14 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
       seeds.map((s) => s.url),
       seedFetch,
     );
-    this.transport = new OnionTransport(() => this.pool.list(), { scheme, fetch: nodeFetch });
+    const net = o.network ?? {};
+    this.transport = new OnionTransport(() => this.pool.list(), {
+      scheme,
+      fetch: nodeFetch,
+      health: new NodeHealth(net),
+      ...(net.pathAttempts !== undefined ? { attempts: net.pathAttempts } : {}),
+      ...(net.timeoutMs !== undefined ? { timeoutMs: net.timeoutMs } : {}),
+    });
     this.attachments = new Attachments(this.transport, o.fileServer);
     this.push = new Push(this.transport, o.identity, o.pushServer);
   }
@@ -96,7 +127,58 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   }
 
   async connect(): Promise<NodeInfo[]> {
-    return this.pool.bootstrap();
+    const list = await this.pool.bootstrap();
+    this.lastRefreshTry = Date.now();
+    return list;
+  }
+
+  /**
+   * Keeps the node list fresh, as Session's clients do: fetched again from the network (a random
+   * usable node, through an onion path) in the background when it is old or few nodes are usable,
+   * and from the seeds — waited for — when too few are usable to build a path at all.
+   */
+  private async maintainPool(): Promise<void> {
+    const net = this.o.network ?? {};
+    const usable = this.transport.usableNodes().length;
+    if (usable < MIN_USABLE) {
+      await this.refreshPool(true);
+      return;
+    }
+    const now = Date.now();
+    const stale = now - this.pool.refreshedAt > (net.refreshIntervalMs ?? 10 * 60_000);
+    const low = usable < (net.lowWater ?? 8);
+    if ((stale || low) && now - this.lastRefreshTry >= MIN_REFRESH_GAP_MS) {
+      void this.refreshPool(false).catch(() => {});
+    }
+  }
+
+  /** One refresh at a time; `urgent` goes straight to the seeds. */
+  private refreshPool(urgent: boolean): Promise<void> {
+    this.refreshing ??= (async () => {
+      this.lastRefreshTry = Date.now();
+      if (!urgent) {
+        try {
+          const via = this.transport.usableNodes();
+          const node = via[Math.floor(Math.random() * via.length)];
+          if (node) {
+            const r = await this.transport.rpc(node, "oxend_request", { endpoint: "get_service_nodes" });
+            if (r.status === 200 && this.pool.replace(parseNodeList(r.body))) {
+              this.stats.networkRefreshes++;
+              return;
+            }
+          }
+        } catch {
+          // fall back to the seeds
+        }
+      }
+      await this.pool.bootstrap();
+      this.stats.seedRefreshes++;
+      // Listed but all struck out: give every node another chance rather than give up.
+      if (this.transport.usableNodes().length < MIN_USABLE) this.transport.health.forgiveAll();
+    })().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
   }
 
   private signer() {
@@ -118,9 +200,19 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   ): Promise<RpcReply & { node: NodeInfo }> {
     let lastErr: unknown;
     const tried = new Set<string>();
-    for (let attempt = 0; attempt < 4; attempt++) {
-      const members = this.pool.swarmOf(account).filter((m) => !tried.has(m.pubkey_ed25519));
-      const dest = members[Math.floor(Math.random() * members.length)];
+    const health = this.transport.health;
+    const budget = this.o.network?.destinationAttempts ?? 6;
+    for (let attempt = 0; attempt < budget; attempt++) {
+      await this.maintainPool();
+      const members = this.pool.swarmOf(account);
+      // Untried members that have not struck out first; then any untried; then any usable one.
+      const fresh = members.filter((m) => !tried.has(m.pubkey_ed25519));
+      const choices = [
+        fresh.filter((m) => health.usable(m.pubkey_ed25519)),
+        fresh,
+        members.filter((m) => health.usable(m.pubkey_ed25519)),
+      ].find((c) => c.length > 0);
+      const dest = choices?.[Math.floor(Math.random() * choices.length)];
       if (!dest) break;
       tried.add(dest.pubkey_ed25519);
       try {
@@ -129,12 +221,22 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
           method,
           typeof params === "function" ? params(dest) : params,
         );
+        if (r.status >= 500) {
+          // The destination itself failed (as session-desktop does: a strike, another member).
+          health.strike(dest.pubkey_ed25519);
+          lastErr = new ClientError(
+            "REQUEST_FAILED",
+            `${method} failed at the node: ${JSON.stringify(r.body)}`,
+          );
+          continue;
+        }
         if (r.status !== 421) return { ...r, node: dest };
         const snodes = (r.body as { snodes?: { pubkey_ed25519: string }[] })?.snodes ?? [];
         this.pool.learnSwarm(account, snodes);
         tried.clear();
       } catch (err) {
         lastErr = err;
+        if (err instanceof ClientError && !err.retryable) throw err;
       }
     }
     if (lastErr) throw lastErr;

@@ -7,10 +7,20 @@ export type ClientErrorCode =
   | "NETWORK_UNAVAILABLE"
   | "NOT_ENOUGH_NODES"
   | "REQUEST_FAILED"
+  | "DESTINATION_UNREACHABLE"
+  | "ATTACHMENT_TOO_LARGE"
   | "NAME_RESOLUTION_UNAVAILABLE"
   | "NAME_NOT_FOUND"
   | "BAD_NOTIFICATION"
   | "BAD_COMMUNITY_URL";
+
+/** Codes where trying again (later, or elsewhere) can help. */
+const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
+  "NETWORK_UNAVAILABLE",
+  "NOT_ENOUGH_NODES",
+  "REQUEST_FAILED",
+  "DESTINATION_UNREACHABLE",
+]);
 
 export class ClientError extends Error {
   override readonly name = "ClientError";
@@ -18,7 +28,15 @@ export class ClientError extends Error {
     readonly code: ClientErrorCode,
     message: string,
     readonly status?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
+  }
+
+  /** Whether a retry can help (a 4xx answer from the network is final). */
+  get retryable(): boolean {
+    return (
+      RETRYABLE.has(this.code) && !(this.status !== undefined && this.status >= 400 && this.status < 500)
+    );
   }
 }

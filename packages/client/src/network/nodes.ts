@@ -12,6 +12,8 @@ const listSchema = z.object({ result: z.object({ service_node_states: z.array(no
 export class NodePool {
   private nodes: NodeInfo[] = [];
   private readonly swarmOverrides = new Map<string, NodeInfo[]>();
+  /** When the list was last replaced (ms since epoch; 0: never). */
+  refreshedAt = 0;
 
   constructor(
     private readonly seeds: readonly string[],
@@ -32,9 +34,7 @@ export class NodePool {
           body: JSON.stringify({ method: "oxend_request", params: { endpoint: "get_service_nodes" } }),
           signal: AbortSignal.timeout(10_000),
         });
-        const parsed = listSchema.parse(await res.json());
-        this.nodes = parsed.result.service_node_states;
-        if (this.nodes.length > 0) return this.nodes;
+        if (this.replace(parseNodeList(await res.json()))) return this.nodes;
       } catch (err) {
         lastErr = err;
       }
@@ -43,6 +43,19 @@ export class NodePool {
       "NETWORK_UNAVAILABLE",
       `no seed node answered (${String(lastErr ?? "empty node list")})`,
     );
+  }
+
+  /**
+   * Takes a node list fetched from the network (`get_service_nodes` through an onion path):
+   * an empty list is ignored (a node without a registry view must not empty ours). Swarm
+   * corrections are dropped, as the swarms are computed afresh from the new list.
+   */
+  replace(list: readonly NodeInfo[]): boolean {
+    if (list.length === 0) return false;
+    this.nodes = [...list];
+    this.swarmOverrides.clear();
+    this.refreshedAt = Date.now();
+    return true;
   }
 
   /** Members of the swarm that stores `sessionId`'s messages. */
@@ -63,4 +76,9 @@ export class NodePool {
       .filter((n): n is NodeInfo => n !== undefined);
     if (members.length > 0) this.swarmOverrides.set(sessionId, members);
   }
+}
+
+/** The node list of an `oxend_request get_service_nodes` answer body. */
+export function parseNodeList(body: unknown): NodeInfo[] {
+  return listSchema.parse(body).result.service_node_states;
 }
