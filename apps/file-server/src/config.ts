@@ -1,4 +1,5 @@
 import { join } from "node:path";
+import { MAX_ATTACHMENT_UPLOAD_BYTES } from "@session/crypto";
 import { checkConnectionLimitsEnv, connectionLimitsEnv } from "@session/service-kit";
 import { z } from "zod";
 
@@ -16,7 +17,8 @@ export const envSchema = z
     FS_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
     FS_DATA_DIR: z.string().default("./data"),
     FS_X25519_SECRET_KEY: hex32.optional(),
-    FS_MAX_FILE_SIZE: positiveInt.default(10_000_000),
+    // The upload limit clients pad and check against (@session/crypto MAX_ATTACHMENT_SIZE fits it).
+    FS_MAX_FILE_SIZE: positiveInt.default(MAX_ATTACHMENT_UPLOAD_BYTES),
     FS_DEFAULT_TTL_SECONDS: positiveInt.default(14 * DAY),
     FS_MAX_TTL_SECONDS: positiveInt.default(14 * DAY),
     FS_DIRECT_CLIENT_ROUTES: flag.default(false),

@@ -159,7 +159,7 @@ class NodeProcess implements ProcessNode {
     });
     this.child = child;
     this.exited = new Promise((res) => child.once("exit", () => res()));
-    const until = Date.now() + 60_000;
+    const until = Date.now() + 180_000;
     while (Date.now() < until) {
       if (!this.running) throw new Error(`node ${this.index} exited during start`);
       try {
@@ -171,7 +171,7 @@ class NodeProcess implements ProcessNode {
       }
       await new Promise((r) => setTimeout(r, 100));
     }
-    throw new Error(`node ${this.index} did not answer /health within 60 s`);
+    throw new Error(`node ${this.index} did not answer /health within 180 s`);
   }
 
   async kill(signal: NodeJS.Signals = "SIGKILL"): Promise<void> {

@@ -1,4 +1,4 @@
-import { decryptAttachment, encryptAttachment } from "@session/crypto";
+import { decryptAttachment, encryptAttachment, MAX_ATTACHMENT_SIZE } from "@session/crypto";
 import type { AttachmentPointer } from "@session/protocol";
 import { z } from "zod";
 import { ClientError } from "./errors.ts";
@@ -53,6 +53,13 @@ export class Attachments {
     meta: { fileName?: string; contentType?: string } = {},
     onProgress?: (stage: "encrypting" | "uploading" | "done") => void,
   ): Promise<AttachmentRef> {
+    // Checked before encrypting or uploading: the padded, encrypted file must fit the server's limit.
+    if (bytes.length > MAX_ATTACHMENT_SIZE) {
+      throw new ClientError(
+        "ATTACHMENT_TOO_LARGE",
+        `file is ${bytes.length} bytes; attachments are limited to ${MAX_ATTACHMENT_SIZE} bytes`,
+      );
+    }
     const fs = this.fs();
     onProgress?.("encrypting");
     const enc = encryptAttachment(bytes);

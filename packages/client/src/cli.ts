@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { CryptoError } from "@session/crypto";
+import { CryptoError, MAX_ATTACHMENT_SIZE } from "@session/crypto";
 import {
   ClientError,
   createIdentity,
@@ -30,7 +30,8 @@ Options:
                      or http://host:port on a plain-HTTP devnet
   --data-dir <dir>   where the identity is kept (default ~/.session-cli, or SESSION_DATA_DIR)
   --indexer <url>    sns-indexer for name resolution (or SESSION_INDEXER)
-  --file <path>      send: attach this file (encrypted, uploaded through an onion path)
+  --file <path>      send: attach this file (encrypted, uploaded through an onion path;
+                     at most ${MAX_ATTACHMENT_SIZE} bytes)
   --file-server <url> --file-server-key <hex>
                      file server and its X25519 key (or SESSION_FILE_SERVER, SESSION_FILE_SERVER_KEY)
   --timeout <s>      listen: stop after this many seconds

@@ -13,7 +13,20 @@ import { hmacSha256, sha256 } from "./hash.ts";
  * attachment pointer and the receiver truncates to it.
  */
 
-export const MAX_ATTACHMENT_SIZE = 10_000_000;
+/** The most bytes a file server stores for one attachment (the encrypted upload), as ours refuses above it. */
+export const MAX_ATTACHMENT_UPLOAD_BYTES = 10_000_000;
+
+/** Bytes uploaded for a padded plaintext of `padded` bytes: IV ‖ AES-CBC with PKCS#7 (1–16) ‖ MAC. */
+export function encryptedAttachmentSize(padded: number): number {
+  return 16 + (Math.floor(padded / 16) + 1) * 16 + 32;
+}
+
+/**
+ * The largest plaintext that can be sent: the largest padded size whose encryption still fits in
+ * MAX_ATTACHMENT_UPLOAD_BYTES (9 999 951 bytes). Padding is capped here, not at the upload limit,
+ * so every plaintext up to this size uploads and anything larger is refused before encrypting.
+ */
+export const MAX_ATTACHMENT_SIZE = Math.floor((MAX_ATTACHMENT_UPLOAD_BYTES - 48) / 16) * 16 - 1;
 
 export function paddedAttachmentSize(size: number): number {
   const bucket = Math.max(541, Math.floor(1.05 ** Math.ceil(Math.log(Math.max(size, 1)) / Math.log(1.05))));
@@ -46,6 +59,12 @@ export function encryptAttachment(
 ): EncryptedAttachment {
   if (key.length !== 64) throw new CryptoError("INVALID_KEY", "attachment key must be 64 bytes");
   if (iv.length !== 16) throw new CryptoError("INVALID_INPUT", "attachment IV must be 16 bytes");
+  if (plaintext.length > MAX_ATTACHMENT_SIZE) {
+    throw new CryptoError(
+      "INVALID_INPUT",
+      `attachment is ${plaintext.length} bytes; the limit is ${MAX_ATTACHMENT_SIZE} bytes`,
+    );
+  }
   const cipher = createCipheriv("aes-256-cbc", key.subarray(0, 32), iv);
   const ivAndCt = concatBytes(iv, cipher.update(padAttachment(plaintext)), cipher.final());
   const ciphertext = concatBytes(ivAndCt, hmacSha256(key.subarray(32), ivAndCt));

@@ -9,6 +9,7 @@ import {
   decryptPushPayload,
   ed25519PkToX25519,
   encryptAttachment,
+  encryptedAttachmentSize,
   encryptForRecipient,
   encryptPushPayload,
   fromBase64,
@@ -16,6 +17,8 @@ import {
   generateSeed,
   isSessionId,
   keypairFromSeed,
+  MAX_ATTACHMENT_SIZE,
+  MAX_ATTACHMENT_UPLOAD_BYTES,
   mnemonicToSeed,
   ONION_ENC_TYPES,
   onionDecryptFromClient,
@@ -291,6 +294,23 @@ describe("attachments", () => {
       { numRuns: 30 },
     );
     expect(paddedAttachmentSize(1)).toBe(541);
+  });
+  it("size edge: every plaintext up to MAX_ATTACHMENT_SIZE encrypts to at most the upload limit; larger is refused", () => {
+    expect(MAX_ATTACHMENT_SIZE).toBe(9_999_951);
+    // 9 828 080 … 10 000 000 used to pad to 10 000 000 and encrypt to 10 000 064 (413 after upload).
+    for (const size of [9_828_079, 9_828_080, 9_900_000, MAX_ATTACHMENT_SIZE - 1, MAX_ATTACHMENT_SIZE]) {
+      const padded = paddedAttachmentSize(size);
+      expect(padded).toBeGreaterThanOrEqual(size);
+      expect(encryptedAttachmentSize(padded)).toBeLessThanOrEqual(MAX_ATTACHMENT_UPLOAD_BYTES);
+    }
+    const big = encryptAttachment(new Uint8Array(MAX_ATTACHMENT_SIZE).fill(1));
+    expect(big.ciphertext.length).toBe(MAX_ATTACHMENT_UPLOAD_BYTES);
+    expect(decryptAttachment(big.ciphertext, big.key, big.digest, big.size).length).toBe(MAX_ATTACHMENT_SIZE);
+    const edge = encryptAttachment(new Uint8Array(9_828_080));
+    expect(edge.ciphertext.length).toBeLessThanOrEqual(MAX_ATTACHMENT_UPLOAD_BYTES);
+    expect(() => encryptAttachment(new Uint8Array(MAX_ATTACHMENT_SIZE + 1))).toThrowError(
+      expect.objectContaining({ code: "INVALID_INPUT", message: expect.stringContaining("9999951") }),
+    );
   });
   it("rejects a wrong digest, a flipped bit and a wrong key", () => {
     const e = encryptAttachment(new Uint8Array(100).fill(7));

@@ -3,7 +3,9 @@ export {
   decryptAttachment,
   type EncryptedAttachment,
   encryptAttachment,
+  encryptedAttachmentSize,
   MAX_ATTACHMENT_SIZE,
+  MAX_ATTACHMENT_UPLOAD_BYTES,
   padAttachment,
   paddedAttachmentSize,
 } from "./attachment.ts";
