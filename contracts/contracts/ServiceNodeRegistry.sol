@@ -8,6 +8,7 @@ import {Initializable} from "@openzeppelin/contracts-upgradeable/proxy/utils/Ini
 import {UUPSUpgradeable} from "@openzeppelin/contracts-upgradeable/proxy/utils/UUPSUpgradeable.sol";
 import {PausableUpgradeable} from "@openzeppelin/contracts-upgradeable/utils/PausableUpgradeable.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
+import {Ed25519} from "./lib/Ed25519.sol";
 
 /// @title ServiceNodeRegistry: SESH staking for Session nodes
 /// @notice A node is registered with its Ed25519 key, X25519 key and endpoint, backed by a stake
@@ -24,6 +25,11 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 ///      per-node accumulator and, per node, a per-staked-token accumulator. Rounding dust stays in
 ///      the contract, so credited rewards never exceed what the pool funded.
 ///      Upgradeable (UUPS, DEFAULT_ADMIN_ROLE authorises upgrades); storage uses ERC-7201 slots.
+///      Key proof: registering a node, or moving it, needs an Ed25519 signature by the node's own
+///      key over `registrationMessage` (chain id, this registry, the operator, both node keys and
+///      the endpoint), verified on-chain (lib/Ed25519.sol). So nobody can register, and thereby
+///      block, a node key they do not hold, and a signature cannot be replayed by another operator,
+///      on another chain or registry, or for another endpoint.
 contract ServiceNodeRegistry is
     Initializable,
     AccessControlUpgradeable,
@@ -101,6 +107,8 @@ contract ServiceNodeRegistry is
         uint16 feeBps,
         uint256 stakingRequirement
     );
+    /// The node key's signature over `registrationMessage` for the endpoint now registered.
+    event NodeKeyProof(uint256 indexed nodeId, bytes signature);
     event NodeContribution(uint256 indexed nodeId, address indexed contributor, uint256 amount, uint256 totalStaked);
     event NodeActivated(uint256 indexed nodeId);
     event NodeEndpointUpdated(uint256 indexed nodeId, uint32 ip, uint16 port);
@@ -119,6 +127,7 @@ contract ServiceNodeRegistry is
     error InvalidKey();
     error KeyInUse(uint256 nodeId);
     error InvalidEndpoint();
+    error InvalidKeyProof();
     error FeeTooHigh();
     error OperatorStakeTooLow(uint256 minimum);
     error StakeTooHigh(uint256 remaining);
@@ -163,21 +172,55 @@ contract ServiceNodeRegistry is
 
     // ---------------------------------------------------------------- registration and staking
 
+    /// @notice The bytes a node's Ed25519 key signs to prove an operator may register (or move) it:
+    ///         "session-node-registration" ‖ chain id (32) ‖ registry (20) ‖ operator (20) ‖
+    ///         Ed25519 key (32) ‖ X25519 key (32) ‖ IPv4 (4) ‖ port (2), big-endian.
+    function registrationMessage(
+        address operator,
+        bytes32 ed25519Pubkey,
+        bytes32 x25519Pubkey,
+        uint32 ip,
+        uint16 port
+    ) public view returns (bytes memory) {
+        return abi.encodePacked(
+            "session-node-registration", block.chainid, address(this), operator, ed25519Pubkey, x25519Pubkey, ip, port
+        );
+    }
+
+    function _requireKeyProof(bytes32 ed, bytes32 x, uint32 ip, uint16 port, bytes calldata signature) internal view virtual {
+        if (!Ed25519.verify(ed, registrationMessage(msg.sender, ed, x, ip, port), signature)) revert InvalidKeyProof();
+    }
+
     /// @notice Registers a node with the caller as operator, staking `operatorStake` (≥ 25 % of the
-    ///         requirement). With the full requirement the node is active at once.
+    ///         requirement). With the full requirement the node is active at once. `signature` is the
+    ///         node key's Ed25519 signature over `registrationMessage(msg.sender, …)`.
     function registerNode(
         bytes32 ed25519Pubkey,
         bytes32 x25519Pubkey,
         uint32 ip,
         uint16 port,
         uint16 feeBps,
-        uint256 operatorStake
+        uint256 operatorStake,
+        bytes calldata signature
     ) external whenNotPaused nonReentrant returns (uint256 nodeId) {
-        RegistryStorage storage $ = _s();
         if (ed25519Pubkey == bytes32(0) || x25519Pubkey == bytes32(0)) revert InvalidKey();
+        if (ip == 0 || port == 0) revert InvalidEndpoint();
+        _requireKeyProof(ed25519Pubkey, x25519Pubkey, ip, port, signature);
+        nodeId = _register(ed25519Pubkey, x25519Pubkey, ip, port, feeBps, operatorStake);
+        emit NodeKeyProof(nodeId, signature);
+    }
+
+    function _register(
+        bytes32 ed25519Pubkey,
+        bytes32 x25519Pubkey,
+        uint32 ip,
+        uint16 port,
+        uint16 feeBps,
+        uint256 operatorStake
+    ) private returns (uint256 nodeId) {
+        RegistryStorage storage $ = _s();
         uint256 existing = $.nodeIdByEd25519[ed25519Pubkey];
         if (existing != 0) revert KeyInUse(existing);
-        if (ip == 0 || port == 0) revert InvalidEndpoint();
         if (feeBps > BPS) revert FeeTooHigh();
         uint256 requirement = $.stakingRequirement;
         uint256 minimum = (requirement * OPERATOR_MIN_BPS) / BPS;
@@ -230,15 +273,18 @@ contract ServiceNodeRegistry is
         }
     }
 
-    /// @notice The operator moves the node to a new endpoint.
-    function updateEndpoint(uint256 nodeId, uint32 ip, uint16 port) external whenNotPaused {
+    /// @notice The operator moves the node to a new endpoint, with the node key's signature over
+    ///         `registrationMessage` for the new endpoint.
+    function updateEndpoint(uint256 nodeId, uint32 ip, uint16 port, bytes calldata signature) external whenNotPaused {
         Node storage n = _node(_s(), nodeId);
         if (msg.sender != n.operator) revert NotOperator();
         if (n.status != Status.Active && n.status != Status.AwaitingContributions) revert WrongStatus(nodeId, n.status);
         if (ip == 0 || port == 0) revert InvalidEndpoint();
+        _requireKeyProof(n.ed25519Pubkey, n.x25519Pubkey, ip, port, signature);
         n.ip = ip;
         n.port = port;
         emit NodeEndpointUpdated(nodeId, ip, port);
+        emit NodeKeyProof(nodeId, signature);
     }
 
     // ---------------------------------------------------------------- exits and liquidation

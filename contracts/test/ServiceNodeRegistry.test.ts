@@ -6,6 +6,7 @@ import {
   key,
   networkHelpers,
   PENALTY_BPS,
+  proof,
   RATE,
   REQUIREMENT,
 } from "./fixtures.ts";
@@ -16,7 +17,17 @@ const Status = { None: 0n, Awaiting: 1n, Active: 2n, Exiting: 3n, Exited: 4n, Re
 
 async function withActiveNode() {
   const f = await deployAll();
-  await f.registry.connect(f.op).registerNode(key(1), key(101), IP, PORT, 1000, REQUIREMENT);
+  await f.registry
+    .connect(f.op)
+    .registerNode(
+      key(1),
+      key(101),
+      IP,
+      PORT,
+      1000,
+      REQUIREMENT,
+      await proof(f.registry, f.op, 1, key(101), IP, PORT),
+    );
   return f;
 }
 
@@ -59,7 +70,17 @@ describe("ServiceNodeRegistry", () => {
   describe("registerNode", () => {
     it("a fully staked operator is active at once, with events the indexer needs", async () => {
       const { registry, op, sesh } = await networkHelpers.loadFixture(deployAll);
-      const tx = registry.connect(op).registerNode(key(1), key(101), IP, PORT, 500, REQUIREMENT);
+      const tx = registry
+        .connect(op)
+        .registerNode(
+          key(1),
+          key(101),
+          IP,
+          PORT,
+          500,
+          REQUIREMENT,
+          await proof(registry, op, 1, key(101), IP, PORT),
+        );
       await expect(tx)
         .to.emit(registry, "NodeRegistered")
         .withArgs(1n, op.address, key(1), key(101), IP, PORT, 500, REQUIREMENT);
@@ -79,31 +100,128 @@ describe("ServiceNodeRegistry", () => {
       const { registry, op } = await networkHelpers.loadFixture(withActiveNode);
       const r = registry.connect(op);
       await expect(
-        r.registerNode(ethers.ZeroHash, key(2), IP, PORT, 0, REQUIREMENT),
+        r.registerNode(ethers.ZeroHash, key(2), IP, PORT, 0, REQUIREMENT, "0x"),
       ).to.be.revertedWithCustomError(registry, "InvalidKey");
       await expect(
-        r.registerNode(key(2), ethers.ZeroHash, IP, PORT, 0, REQUIREMENT),
+        r.registerNode(key(2), ethers.ZeroHash, IP, PORT, 0, REQUIREMENT, "0x"),
       ).to.be.revertedWithCustomError(registry, "InvalidKey");
-      await expect(r.registerNode(key(1), key(2), IP, PORT, 0, REQUIREMENT))
+      await expect(
+        r.registerNode(
+          key(1),
+          key(2),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT,
+          await proof(registry, op, 1, key(2), IP, PORT),
+        ),
+      )
         .to.be.revertedWithCustomError(registry, "KeyInUse")
         .withArgs(1n);
-      await expect(r.registerNode(key(2), key(3), 0, PORT, 0, REQUIREMENT)).to.be.revertedWithCustomError(
-        registry,
-        "InvalidEndpoint",
-      );
-      await expect(r.registerNode(key(2), key(3), IP, 0, 0, REQUIREMENT)).to.be.revertedWithCustomError(
-        registry,
-        "InvalidEndpoint",
-      );
       await expect(
-        r.registerNode(key(2), key(3), IP, PORT, 10_001, REQUIREMENT),
+        r.registerNode(
+          key(2),
+          key(3),
+          0,
+          PORT,
+          0,
+          REQUIREMENT,
+          await proof(registry, op, 2, key(3), 0, PORT),
+        ),
+      ).to.be.revertedWithCustomError(registry, "InvalidEndpoint");
+      await expect(
+        r.registerNode(key(2), key(3), IP, 0, 0, REQUIREMENT, await proof(registry, op, 2, key(3), IP, 0)),
+      ).to.be.revertedWithCustomError(registry, "InvalidEndpoint");
+      await expect(
+        r.registerNode(
+          key(2),
+          key(3),
+          IP,
+          PORT,
+          10_001,
+          REQUIREMENT,
+          await proof(registry, op, 2, key(3), IP, PORT),
+        ),
       ).to.be.revertedWithCustomError(registry, "FeeTooHigh");
-      await expect(r.registerNode(key(2), key(3), IP, PORT, 0, REQUIREMENT / 4n - 1n))
+      await expect(
+        r.registerNode(
+          key(2),
+          key(3),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT / 4n - 1n,
+          await proof(registry, op, 2, key(3), IP, PORT),
+        ),
+      )
         .to.be.revertedWithCustomError(registry, "OperatorStakeTooLow")
         .withArgs(REQUIREMENT / 4n);
       await expect(
-        r.registerNode(key(2), key(3), IP, PORT, 0, REQUIREMENT + 1n),
+        r.registerNode(
+          key(2),
+          key(3),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT + 1n,
+          await proof(registry, op, 2, key(3), IP, PORT),
+        ),
       ).to.be.revertedWithCustomError(registry, "StakeTooHigh");
+    });
+  });
+
+  describe("node key proof (squatting)", () => {
+    it("a key cannot be registered without its holder's signature for this operator, chain, registry and endpoint", async () => {
+      const { registry, op, other } = await networkHelpers.loadFixture(deployAll);
+      const honest = await proof(registry, op, 7, key(107), IP, PORT);
+      // The attacker has seen the honest operator's signed transaction: replaying its proof from
+      // another account, or for another endpoint or X25519 key, fails.
+      await expect(
+        registry.connect(other).registerNode(key(7), key(107), IP, PORT, 0, REQUIREMENT, honest),
+      ).to.be.revertedWithCustomError(registry, "InvalidKeyProof");
+      await expect(
+        registry.connect(op).registerNode(key(7), key(107), IP + 1, PORT, 0, REQUIREMENT, honest),
+      ).to.be.revertedWithCustomError(registry, "InvalidKeyProof");
+      await expect(
+        registry.connect(op).registerNode(key(7), key(108), IP, PORT, 0, REQUIREMENT, honest),
+      ).to.be.revertedWithCustomError(registry, "InvalidKeyProof");
+      // A proof signed by the attacker's own key does not cover the victim's key.
+      const forged = await proof(registry, other, 8, key(107), IP, PORT);
+      await expect(
+        registry.connect(other).registerNode(key(7), key(107), IP, PORT, 0, REQUIREMENT, forged),
+      ).to.be.revertedWithCustomError(registry, "InvalidKeyProof");
+      await expect(
+        registry.connect(other).registerNode(key(7), key(107), IP, PORT, 0, REQUIREMENT, "0x"),
+      ).to.be.revertedWithCustomError(registry, "InvalidKeyProof");
+      // The key stays free: its holder registers it.
+      expect(await registry.nodeIdByEd25519(key(7))).to.equal(0n);
+      await expect(registry.connect(op).registerNode(key(7), key(107), IP, PORT, 0, REQUIREMENT, honest))
+        .to.emit(registry, "NodeKeyProof")
+        .withArgs(1n, honest);
+    });
+    it("a proof for another deployment of the registry does not verify here", async () => {
+      const a = await networkHelpers.loadFixture(deployAll);
+      const b = await deployAll();
+      const forA = await proof(a.registry, a.op, 9, key(109), IP, PORT);
+      await expect(
+        b.registry.connect(b.op).registerNode(key(9), key(109), IP, PORT, 0, REQUIREMENT, forA),
+      ).to.be.revertedWithCustomError(b.registry, "InvalidKeyProof");
+    });
+    it("registrationMessage matches the SDK's encoding", async () => {
+      const { registry, op } = await networkHelpers.loadFixture(deployAll);
+      const { nodeRegistrationMessage, fromHex, toHex } = await import("@session/crypto");
+      const { chainId } = await ethers.provider.getNetwork();
+      const onChain = await registry.registrationMessage(op.address, key(3), key(103), IP, PORT);
+      const local = nodeRegistrationMessage({
+        chainId,
+        registry: await registry.getAddress(),
+        operator: op.address,
+        ed25519: fromHex(key(3).slice(2)),
+        x25519: fromHex(key(103).slice(2)),
+        ip: IP,
+        port: PORT,
+      });
+      expect(onChain).to.equal(`0x${toHex(local)}`);
     });
   });
 
@@ -111,7 +229,17 @@ describe("ServiceNodeRegistry", () => {
     it("up to 10 contributors fill a node, which then activates", async () => {
       const { registry, op, rest, c1 } = await networkHelpers.loadFixture(deployAll);
       const opStake = REQUIREMENT / 4n;
-      await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 1000, opStake);
+      await registry
+        .connect(op)
+        .registerNode(
+          key(1),
+          key(101),
+          IP,
+          PORT,
+          1000,
+          opStake,
+          await proof(registry, op, 1, key(101), IP, PORT),
+        );
       expect((await registry.getNode(1n)).status).to.equal(Status.Awaiting);
       const share = (REQUIREMENT - opStake) / 9n;
       const contributors = [c1, ...rest.slice(0, 8)];
@@ -128,7 +256,17 @@ describe("ServiceNodeRegistry", () => {
     });
     it("an 11th contributor, overfilling, zero, unknown and full nodes are rejected", async () => {
       const { registry, op, rest, c1, c2 } = await networkHelpers.loadFixture(deployAll);
-      await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 0, REQUIREMENT / 4n);
+      await registry
+        .connect(op)
+        .registerNode(
+          key(1),
+          key(101),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT / 4n,
+          await proof(registry, op, 1, key(101), IP, PORT),
+        );
       await expect(registry.connect(c1).contribute(1n, 0n)).to.be.revertedWithCustomError(
         registry,
         "ZeroAmount",
@@ -159,22 +297,30 @@ describe("ServiceNodeRegistry", () => {
   describe("endpoint", () => {
     it("the operator updates it; others and bad values are rejected", async () => {
       const { registry, op, other } = await networkHelpers.loadFixture(withActiveNode);
-      await expect(registry.connect(op).updateEndpoint(1n, IP + 1, 443))
+      await expect(
+        registry
+          .connect(op)
+          .updateEndpoint(1n, IP + 1, 443, await proof(registry, op, 2, key(101), IP + 1, 443)),
+      ).to.be.revertedWithCustomError(registry, "InvalidKeyProof");
+      await expect(
+        registry
+          .connect(op)
+          .updateEndpoint(1n, IP + 1, 443, await proof(registry, op, 1, key(101), IP + 1, 443)),
+      )
         .to.emit(registry, "NodeEndpointUpdated")
         .withArgs(1n, IP + 1, 443);
-      await expect(registry.connect(other).updateEndpoint(1n, IP, PORT)).to.be.revertedWithCustomError(
-        registry,
-        "NotOperator",
-      );
-      await expect(registry.connect(op).updateEndpoint(1n, 0, PORT)).to.be.revertedWithCustomError(
-        registry,
-        "InvalidEndpoint",
-      );
+      await expect(
+        registry
+          .connect(other)
+          .updateEndpoint(1n, IP, PORT, await proof(registry, other, 1, key(101), IP, PORT)),
+      ).to.be.revertedWithCustomError(registry, "NotOperator");
+      await expect(
+        registry.connect(op).updateEndpoint(1n, 0, PORT, await proof(registry, op, 1, key(101), 0, PORT)),
+      ).to.be.revertedWithCustomError(registry, "InvalidEndpoint");
       await registry.connect(op).requestExit(1n);
-      await expect(registry.connect(op).updateEndpoint(1n, IP, PORT)).to.be.revertedWithCustomError(
-        registry,
-        "WrongStatus",
-      );
+      await expect(
+        registry.connect(op).updateEndpoint(1n, IP, PORT, await proof(registry, op, 1, key(101), IP, PORT)),
+      ).to.be.revertedWithCustomError(registry, "WrongStatus");
     });
   });
 
@@ -203,11 +349,31 @@ describe("ServiceNodeRegistry", () => {
       expect(await registry.totalStaked()).to.equal(0n);
       await expect(registry.finalizeExit(1n)).to.be.revertedWithCustomError(registry, "WrongStatus");
       // The key is free again.
-      await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 0, REQUIREMENT);
+      await registry
+        .connect(op)
+        .registerNode(
+          key(1),
+          key(101),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT,
+          await proof(registry, op, 1, key(101), IP, PORT),
+        );
     });
     it("a node never activated refunds everyone at once", async () => {
       const { registry, op, c1, sesh } = await networkHelpers.loadFixture(deployAll);
-      await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 0, REQUIREMENT / 2n);
+      await registry
+        .connect(op)
+        .registerNode(
+          key(1),
+          key(101),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT / 2n,
+          await proof(registry, op, 1, key(101), IP, PORT),
+        );
       await registry.connect(c1).contribute(1n, 5n);
       const c1Before = await sesh.balanceOf(c1.address);
       await expect(registry.connect(op).requestExit(1n)).to.emit(registry, "NodeExited").withArgs(1n);
@@ -241,7 +407,17 @@ describe("ServiceNodeRegistry", () => {
       );
       await registry.connect(op).requestExit(1n);
       await registry.connect(admin).liquidate(1n, "exiting");
-      await registry.connect(op).registerNode(key(2), key(102), IP, PORT, 0, REQUIREMENT / 2n);
+      await registry
+        .connect(op)
+        .registerNode(
+          key(2),
+          key(102),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT / 2n,
+          await proof(registry, op, 2, key(102), IP, PORT),
+        );
       await registry.connect(admin).liquidate(2n, "awaiting");
       expect((await registry.getNode(2n)).status).to.equal(Status.Removed);
     });
@@ -251,7 +427,17 @@ describe("ServiceNodeRegistry", () => {
     it("accrue per active node, split fee and pro rata, and never exceed the pool", async () => {
       const { registry, sesh, op, c1, admin } = await networkHelpers.loadFixture(deployAll);
       await registry.connect(admin).fundRewards(1000n * RATE);
-      await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 1000, REQUIREMENT / 2n);
+      await registry
+        .connect(op)
+        .registerNode(
+          key(1),
+          key(101),
+          IP,
+          PORT,
+          1000,
+          REQUIREMENT / 2n,
+          await proof(registry, op, 1, key(101), IP, PORT),
+        );
       await registry.connect(c1).contribute(1n, REQUIREMENT / 2n);
       await networkHelpers.time.increase(99);
       // 100 s at RATE with one active node.
@@ -280,8 +466,11 @@ describe("ServiceNodeRegistry", () => {
     it("are shared equally between active nodes; exiting nodes stop earning", async () => {
       const { registry, op, other, admin } = await networkHelpers.loadFixture(deployAll);
       await registry.connect(admin).fundRewards(10_000n * RATE);
-      await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 0, REQUIREMENT);
-      await registry.connect(other).registerNode(key(2), key(102), IP, PORT, 0, REQUIREMENT);
+      // Proofs first: signing between the two registrations would give node 1 extra lone seconds.
+      const proof1 = await proof(registry, op, 1, key(101), IP, PORT);
+      const proof2 = await proof(registry, other, 2, key(102), IP, PORT);
+      await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 0, REQUIREMENT, proof1);
+      await registry.connect(other).registerNode(key(2), key(102), IP, PORT, 0, REQUIREMENT, proof2);
       await networkHelpers.time.increase(100);
       const p1 = await registry.pendingRewards(1n, op.address);
       const p2 = await registry.pendingRewards(2n, other.address);
@@ -343,7 +532,17 @@ describe("ServiceNodeRegistry", () => {
       const { registry, admin, op } = await networkHelpers.loadFixture(withActiveNode);
       await registry.connect(admin).pause();
       await expect(
-        registry.connect(op).registerNode(key(2), key(102), IP, PORT, 0, REQUIREMENT),
+        registry
+          .connect(op)
+          .registerNode(
+            key(2),
+            key(102),
+            IP,
+            PORT,
+            0,
+            REQUIREMENT,
+            await proof(registry, op, 2, key(102), IP, PORT),
+          ),
       ).to.be.revertedWithCustomError(registry, "EnforcedPause");
       await expect(registry.connect(op).contribute(1n, 1n)).to.be.revertedWithCustomError(
         registry,
@@ -353,13 +552,22 @@ describe("ServiceNodeRegistry", () => {
         registry,
         "EnforcedPause",
       );
-      await expect(registry.connect(op).updateEndpoint(1n, IP, PORT)).to.be.revertedWithCustomError(
-        registry,
-        "EnforcedPause",
-      );
+      await expect(
+        registry.connect(op).updateEndpoint(1n, IP, PORT, await proof(registry, op, 1, key(101), IP, PORT)),
+      ).to.be.revertedWithCustomError(registry, "EnforcedPause");
       await registry.connect(op).requestExit(1n);
       await registry.connect(admin).unpause();
-      await registry.connect(op).registerNode(key(2), key(102), IP, PORT, 0, REQUIREMENT);
+      await registry
+        .connect(op)
+        .registerNode(
+          key(2),
+          key(102),
+          IP,
+          PORT,
+          0,
+          REQUIREMENT,
+          await proof(registry, op, 2, key(102), IP, PORT),
+        );
     });
     it("upgrades (UUPS) keep state; only the admin may upgrade", async () => {
       const { registry, admin, other } = await networkHelpers.loadFixture(withActiveNode);

@@ -1,3 +1,5 @@
+import { fromHex, keypairFromSeed, signNodeRegistration, toHex } from "@session/crypto";
+import type { Addressable } from "ethers";
 import { network } from "hardhat";
 
 export const { ethers, networkHelpers } = await network.getOrCreate();
@@ -15,8 +17,36 @@ export const PRICES: [bigint, bigint, bigint, bigint, bigint] = [
   10n * 10n ** 9n,
 ];
 
+/** Node key pair number `n` (seed = n as 32 bytes): real Ed25519 keys, so proofs can be signed. */
+export function nodeKeys(n: number) {
+  return keypairFromSeed(fromHex(ethers.zeroPadValue(ethers.toBeHex(n), 32).slice(2)));
+}
+
+/** The Ed25519 public key of node `n`, as bytes32 hex. */
 export function key(n: number): string {
-  return ethers.zeroPadValue(ethers.toBeHex(n), 32);
+  return `0x${toHex(nodeKeys(n).ed25519.publicKey)}`;
+}
+
+/** Node `n`'s signature over the registry's registration message for `operator` and the endpoint. */
+export async function proof(
+  registry: Addressable,
+  operator: Addressable,
+  n: number,
+  x25519: string,
+  ip: number,
+  port: number,
+): Promise<string> {
+  const { chainId } = await ethers.provider.getNetwork();
+  const sig = signNodeRegistration(nodeKeys(n).ed25519.secretKey, {
+    chainId,
+    registry: await registry.getAddress(),
+    operator: await operator.getAddress(),
+    ed25519: nodeKeys(n).ed25519.publicKey,
+    x25519: fromHex(x25519.slice(2)),
+    ip,
+    port,
+  });
+  return `0x${toHex(sig)}`;
 }
 
 export async function deployAll() {

@@ -70,6 +70,13 @@ export {
   x25519PrivateKeyObject,
 } from "./native.ts";
 export {
+  ipv4ToUint32,
+  type NodeRegistrationFields,
+  nodeRegistrationMessage,
+  signNodeRegistration,
+  verifyNodeRegistration,
+} from "./node-registration.ts";
+export {
   ONION_ENC_TYPES,
   type OnionEncType,
   type OnionReplyKeys,
