@@ -78,7 +78,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const registry =
     opts.registry ??
     (config.registry.url
-      ? httpRegistry(config.registry.url)
+      ? httpRegistry(config.registry.url, {
+          onRefused: (count) =>
+            logger.warn({ count }, "registry entries without a valid node key proof ignored"),
+        })
       : fileRegistry(config.registry.file ?? "registry.json"));
 
   // Nodes use self-signed certificates; peers are authenticated by their keys instead.

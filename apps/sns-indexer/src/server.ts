@@ -54,7 +54,13 @@ export function createApp(deps: AppDeps) {
   app.get("/v1/nodes", (c) => {
     const state = follower.state;
     if (!nodesCache || nodesCache.version !== state.version) {
-      const body = JSON.stringify({ height: follower.indexedTo, nodes: state.activeNodeInfos() });
+      // chain_id and registry let nodes re-check each entry's key proof (operator, signature).
+      const body = JSON.stringify({
+        height: follower.indexedTo,
+        chain_id: follower.chainId?.toString() ?? null,
+        registry: follower.registryAddress,
+        nodes: state.activeNodeInfos(),
+      });
       nodesCache = { version: state.version, body, etag: etagOf(body) };
     }
     return sendJson(c, nodesCache.body, nodesCache.etag);

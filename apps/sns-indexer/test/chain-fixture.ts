@@ -8,7 +8,14 @@ import {
   sessionNameServiceAbi,
   startInProcessChain,
 } from "@session/contracts";
-import { encryptNameRecord, nameHashHex } from "@session/crypto";
+import {
+  encryptNameRecord,
+  generateSeed,
+  keypairFromSeed,
+  nameHashHex,
+  signNodeRegistration,
+  toHex,
+} from "@session/crypto";
 import { Contract, hexlify, randomBytes, type Signer } from "ethers";
 
 export interface Fixture {
@@ -61,12 +68,31 @@ export async function chainFixture(): Promise<Fixture> {
     requirement: params.stakingRequirement,
     async registerNode(opts = {}) {
       const s = await signerFor(opts.operatorIndex ?? 1);
-      const ed = hexlify(randomBytes(32));
-      const x = hexlify(randomBytes(32));
+      const keys = keypairFromSeed(generateSeed());
+      const ip = opts.ip ?? 0x7f000001;
+      const port = opts.port ?? 22000;
+      const proof = signNodeRegistration(keys.ed25519.secretKey, {
+        chainId: BigInt(deployment.chainId),
+        registry: deployment.serviceNodeRegistry,
+        operator: await s.getAddress(),
+        ed25519: keys.ed25519.publicKey,
+        x25519: keys.x25519.publicKey,
+        ip,
+        port,
+      });
       const stake = opts.full === false ? params.stakingRequirement / 2n : params.stakingRequirement;
       const r = registry.connect(s) as Contract;
+      const ed = `0x${toHex(keys.ed25519.publicKey)}`;
       await (
-        await r.getFunction("registerNode")(ed, x, opts.ip ?? 0x7f000001, opts.port ?? 22000, 500, stake)
+        await r.getFunction("registerNode")(
+          ed,
+          `0x${toHex(keys.x25519.publicKey)}`,
+          ip,
+          port,
+          500,
+          stake,
+          proof,
+        )
       ).wait();
       return ed.slice(2);
     },

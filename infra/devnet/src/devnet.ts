@@ -12,7 +12,7 @@ import {
   seshAbi,
   startInProcessChain,
 } from "@session/contracts";
-import { fromHex, toHex, x25519PublicFromSecret } from "@session/crypto";
+import { fromHex, signNodeRegistration, toHex, x25519PublicFromSecret } from "@session/crypto";
 import { type RunningNode, startNode } from "@session/node";
 import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { createLogger, type Logger } from "@session/service-kit";
@@ -207,6 +207,16 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         serviceNodeRegistryAbi as never,
         operator,
       );
+      // The node's own key signs the registration (the registry verifies it on-chain).
+      const proof = signNodeRegistration(node.ctx.keys.ed25519.secretKey, {
+        chainId: BigInt(deployment.chainId),
+        registry: deployment.serviceNodeRegistry,
+        operator: await operator.getAddress(),
+        ed25519: node.ctx.keys.ed25519.publicKey,
+        x25519: node.ctx.keys.x25519.publicKey,
+        ip: 0x7f000001,
+        port: node.info.storage_port,
+      });
       await (
         await registry.getFunction("registerNode")(
           `0x${node.info.pubkey_ed25519}`,
@@ -215,6 +225,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
           node.info.storage_port,
           500,
           params.stakingRequirement,
+          proof,
         )
       ).wait();
       step(`node ${i + 1}/${n} staked and registered`);

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { readFile, rename, writeFile } from "node:fs/promises";
+import { fromHex, ipv4ToUint32, verifyNodeRegistration } from "@session/crypto";
 import {
   assignSwarms,
   type NodeInfo,
@@ -33,14 +34,38 @@ export function fileRegistry(path: string): RegistrySource {
   };
 }
 
+const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/);
 const indexerNodesSchema = z.object({
-  nodes: z.array(nodeInfoSchema),
+  chain_id: z.string().regex(/^\d+$/),
+  registry: address,
+  nodes: z.array(
+    nodeInfoSchema.extend({
+      operator: address,
+      registration_signature: z.string().regex(/^0x[0-9a-fA-F]{128}$/),
+    }),
+  ),
   /** The last block the indexer read (its /v1/nodes always says). */
   height: z.number().int().nonnegative().optional(),
 });
 
-/** The sns-indexer's `/v1/nodes` (the on-chain registry) and the chain height it has read to. */
-export function httpRegistry(baseUrl: string, fetchFn: typeof fetch = fetch): RegistrySource {
+export interface HttpRegistryOptions {
+  fetchFn?: typeof fetch;
+  /** Expected chain id and registry address: an indexer serving another deployment is refused. */
+  chainId?: bigint;
+  registryAddress?: string;
+  /** Called with the number of entries dropped because their key proof did not verify. */
+  onRefused?: (count: number) => void;
+}
+
+/**
+ * The sns-indexer's `/v1/nodes` (the on-chain registry). Each entry's node key proof (the node's
+ * Ed25519 signature over chain id, registry, operator, keys and endpoint) is checked again here:
+ * an entry whose proof does not verify is dropped, so an indexer cannot slip in a node key its
+ * operator does not hold.
+ */
+export function httpRegistry(baseUrl: string, opts: HttpRegistryOptions | typeof fetch = {}): RegistrySource {
+  const o: HttpRegistryOptions = typeof opts === "function" ? { fetchFn: opts } : opts;
+  const fetchFn = o.fetchFn ?? fetch;
   const url = `${baseUrl.replace(/\/$/, "")}/v1/nodes`;
   let height: number | undefined;
   return {
@@ -50,7 +75,34 @@ export function httpRegistry(baseUrl: string, fetchFn: typeof fetch = fetch): Re
       if (!res.ok) throw new Error(`registry ${url} answered ${res.status}`);
       const body = indexerNodesSchema.parse(await res.json());
       height = body.height;
-      return body.nodes;
+      const chainId = BigInt(body.chain_id);
+      if (o.chainId !== undefined && chainId !== o.chainId)
+        throw new Error(`registry ${url} follows chain ${chainId}, expected ${o.chainId}`);
+      if (o.registryAddress && body.registry.toLowerCase() !== o.registryAddress.toLowerCase())
+        throw new Error(`registry ${url} follows contract ${body.registry}, expected ${o.registryAddress}`);
+      const kept: NodeInfo[] = [];
+      for (const { operator, registration_signature, ...info } of body.nodes) {
+        let ok = false;
+        try {
+          ok = verifyNodeRegistration(
+            {
+              chainId,
+              registry: body.registry,
+              operator,
+              ed25519: fromHex(info.pubkey_ed25519),
+              x25519: fromHex(info.pubkey_x25519),
+              ip: ipv4ToUint32(info.public_ip),
+              port: info.storage_port,
+            },
+            fromHex(registration_signature.slice(2)),
+          );
+        } catch {
+          ok = false;
+        }
+        if (ok) kept.push(info);
+      }
+      if (kept.length < body.nodes.length) o.onRefused?.(body.nodes.length - kept.length);
+      return kept;
     },
     height: () => height,
   };

@@ -21,6 +21,8 @@ export interface FollowerOptions {
   onBatch?: (info: { from: number; to: number; target: number; events: number }) => void;
   onReorg?: (info: { from: number; forkBlock: number }) => void;
   retry?: { attempts?: number; baseMs?: number };
+  /** Chain id node key proofs are bound to; read from the provider when absent. */
+  chainId?: bigint;
 }
 
 const registryIface = new Interface(serviceNodeRegistryAbi as never);
@@ -45,14 +47,21 @@ function argsJson(parsed: ReturnType<Interface["parseLog"]>): string {
 export class Follower {
   state = new ChainState();
   head = 0;
+  chainId: bigint | undefined;
   private cursor: number | null = null;
 
   constructor(private readonly o: FollowerOptions) {}
 
   /** Loads the cursor and rebuilds the in-memory state from stored events. */
   async init(): Promise<void> {
+    this.chainId =
+      this.o.chainId ?? (await this.rpc("getNetwork", () => this.o.provider.getNetwork())).chainId;
     this.cursor = await this.o.store.cursor();
     await this.rebuild();
+  }
+
+  get registryAddress(): string {
+    return this.o.addresses.registry;
   }
 
   get indexedTo(): number {
@@ -60,7 +69,7 @@ export class Follower {
   }
 
   private async rebuild() {
-    const state = new ChainState();
+    const state = this.newState();
     let after: { blockNumber: number; logIndex: number } | null = null;
     for (;;) {
       const page = await this.o.store.eventsAfter(after, 5000);
@@ -70,6 +79,12 @@ export class Follower {
       after = { blockNumber: last.blockNumber, logIndex: last.logIndex };
     }
     this.state = state;
+  }
+
+  private newState(): ChainState {
+    return new ChainState(
+      this.chainId === undefined ? undefined : { chainId: this.chainId, registry: this.o.addresses.registry },
+    );
   }
 
   private rpc<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {

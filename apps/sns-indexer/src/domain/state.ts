@@ -1,3 +1,4 @@
+import { fromHex, verifyNodeRegistration } from "@session/crypto";
 import { assignSwarms, type NodeInfo } from "@session/protocol";
 import type { StoredEvent } from "../db/store.ts";
 
@@ -18,6 +19,22 @@ export interface NodeState {
   contributors: { address: string; amount: string }[];
   unlockAt: number | null;
   registeredBlock: number;
+  /** The node key's signature (0x hex) over the registration message for the current endpoint. */
+  proof: string | null;
+  /** Whether `proof` verifies here; a node without a valid proof is never served. */
+  proofValid: boolean;
+}
+
+/** What a node key proof is bound to besides the node's own fields. */
+export interface ProofContext {
+  chainId: bigint;
+  registry: string;
+}
+
+/** An active node as served to storage nodes: NodeInfo plus what lets them check the key proof. */
+export interface ServedNode extends NodeInfo {
+  operator: string;
+  registration_signature: string;
 }
 
 export interface NameState {
@@ -45,7 +62,27 @@ export class ChainState {
   readonly names = new Map<string, NameState>();
   version = 0;
   eventCount = 0;
-  private active: { version: number; list: NodeInfo[] } | undefined;
+  private active: { version: number; list: ServedNode[] } | undefined;
+
+  /** Without a context (tests of the fold alone) no proof verifies, so no node is served. */
+  constructor(readonly proofContext?: ProofContext) {}
+
+  private checkProof(node: NodeState): boolean {
+    if (!this.proofContext || !node.proof) return false;
+    const [a, b, c, d] = node.ip.split(".").map(Number) as [number, number, number, number];
+    return verifyNodeRegistration(
+      {
+        chainId: this.proofContext.chainId,
+        registry: this.proofContext.registry,
+        operator: node.operator,
+        ed25519: fromHex(node.ed25519),
+        x25519: fromHex(node.x25519),
+        ip: ((a << 24) | (b << 16) | (c << 8) | d) >>> 0,
+        port: node.port,
+      },
+      fromHex(node.proof.replace(/^0x/, "")),
+    );
+  }
 
   apply(ev: StoredEvent): void {
     const a = JSON.parse(ev.args) as Args;
@@ -74,7 +111,15 @@ export class ChainState {
           contributors: [],
           unlockAt: null,
           registeredBlock: block,
+          proof: null,
+          proofValid: false,
         });
+        return;
+      case "NodeKeyProof":
+        if (node) {
+          node.proof = a.signature!;
+          node.proofValid = this.checkProof(node);
+        }
         return;
       case "NodeContribution": {
         if (!node) return;
@@ -91,6 +136,9 @@ export class ChainState {
         if (node) {
           node.ip = ipFromUint32(Number(a.ip));
           node.port = Number(a.port);
+          // The proof for the new endpoint follows in the same transaction (NodeKeyProof).
+          node.proof = null;
+          node.proofValid = false;
         }
         return;
       case "NodeExitRequested":
@@ -149,11 +197,12 @@ export class ChainState {
   }
 
   /** Active nodes with their swarm (packages/protocol's deterministic assignment), cached per version. */
-  activeNodeInfos(): NodeInfo[] {
+  activeNodeInfos(): ServedNode[] {
     if (this.active?.version === this.version) return this.active.list;
-    const active = [...this.nodes.values()].filter((n) => n.status === "active");
+    // A registry entry whose key proof does not verify is refused (never served).
+    const active = [...this.nodes.values()].filter((n) => n.status === "active" && n.proofValid);
     const swarms = assignSwarms(active.map((n) => ({ pubkey_ed25519: n.ed25519, node: n })));
-    const list: NodeInfo[] = [];
+    const list: ServedNode[] = [];
     for (const [swarmId, members] of swarms) {
       for (const m of members) {
         list.push({
@@ -163,6 +212,8 @@ export class ChainState {
           storage_port: m.node.port,
           swarm_id: swarmId.toString(),
           active: true,
+          operator: m.node.operator,
+          registration_signature: m.node.proof!,
         });
       }
     }
