@@ -9,9 +9,12 @@ import {Pausable} from "@openzeppelin/contracts/utils/Pausable.sol";
 
 /// @title SessionNameService: private names for Session IDs
 /// @notice A name is an ERC-721 token whose id is `uint256(nameHash)`, `nameHash =
-///         keccak256(lower-cased UTF-8 name)`. The plaintext name never appears on chain: the
-///         record is the Session ID encrypted off-chain with a key derived from the name (see
-///         packages/crypto `encryptNameRecord`), so only someone who knows the name can read it.
+///         BLAKE2b-256(lower-cased UTF-8 name)`: the hash real Session clients send in an
+///         `ons_resolve` request. The plaintext name never appears on chain: the record is the
+///         Session ID encrypted off-chain in libsession's ONS format (`encrypted_value` (49 bytes)
+///         ‖ `nonce` (24 bytes), key derived from the name; packages/crypto `encryptNameRecord`),
+///         so only someone who knows the name can read it, and nodes can answer `ons_resolve`
+///         with it unchanged.
 ///         Registration is commit–reveal against front-running and paid in SESH per year, priced
 ///         by name length (shorter is dearer).
 /// @dev Because the name is secret, its length is declared by the registrant. Clients resolving a
@@ -31,7 +34,8 @@ contract SessionNameService is ERC721, AccessControl, Pausable {
     uint256 public constant MIN_COMMITMENT_AGE = 60;
     uint256 public constant MAX_COMMITMENT_AGE = 1 days;
     uint256 public constant MAX_NAME_LENGTH = 63;
-    uint256 public constant MAX_RECORD_SIZE = 256;
+    /// encrypted_value (33-byte Session ID + 16-byte tag) ‖ XChaCha20 nonce (24).
+    uint256 public constant RECORD_SIZE = 73;
     uint256 public constant MAX_YEARS = 10;
 
     struct NameRecord {
@@ -58,7 +62,7 @@ contract SessionNameService is ERC721, AccessControl, Pausable {
     error ZeroAddress();
     error InvalidLength();
     error InvalidYears();
-    error RecordTooLarge();
+    error InvalidRecordSize();
     error CommitmentTooNew();
     error CommitmentTooOld();
     error CommitmentUnknown();
@@ -110,7 +114,7 @@ contract SessionNameService is ERC721, AccessControl, Pausable {
     ) external whenNotPaused returns (uint64 expiry) {
         if (length == 0 || length > MAX_NAME_LENGTH) revert InvalidLength();
         if (years_ == 0 || years_ > MAX_YEARS) revert InvalidYears();
-        if (encryptedRecord.length > MAX_RECORD_SIZE) revert RecordTooLarge();
+        if (encryptedRecord.length != RECORD_SIZE) revert InvalidRecordSize();
         bytes32 c = makeCommitment(nameHash, length, msg.sender, encryptedRecord, secret);
         uint256 committedAt = commitments[c];
         if (committedAt == 0) revert CommitmentUnknown();
@@ -153,14 +157,15 @@ contract SessionNameService is ERC721, AccessControl, Pausable {
         uint256 id = uint256(nameHash);
         if (_ownerOf(id) != msg.sender) revert NotNameOwner();
         if (block.timestamp > _names[id].expiry) revert NameExpired();
-        if (encryptedRecord.length > MAX_RECORD_SIZE) revert RecordTooLarge();
+        if (encryptedRecord.length != RECORD_SIZE) revert InvalidRecordSize();
         _names[id].encryptedRecord = encryptedRecord;
         emit RecordUpdated(nameHash, encryptedRecord);
     }
 
     /// @notice Burns a registration whose declared length is false, given the name itself.
     function challengeLength(string calldata name) external {
-        bytes32 nameHash = keccak256(bytes(name));
+        if (bytes(name).length == 0 || bytes(name).length > 128) revert InvalidLength();
+        bytes32 nameHash = blake2b256(bytes(name));
         uint256 id = uint256(nameHash);
         if (_ownerOf(id) == address(0)) revert NameNotRegistered();
         uint8 declared = _names[id].length;
@@ -172,6 +177,35 @@ contract SessionNameService is ERC721, AccessControl, Pausable {
     }
 
     // ---------------------------------------------------------------- views
+
+    /// @notice BLAKE2b-256 (unkeyed) of up to 128 bytes: one compression through the BLAKE2 F
+    ///         precompile (EIP-152, address 0x09; present on Arbitrum).
+    function blake2b256(bytes memory data) public view returns (bytes32 digest) {
+        uint256 len = data.length;
+        if (len > 128) revert InvalidLength();
+        // h = IV with h[0] ^= 0x01010000 | outlen (no key); words little-endian.
+        bytes memory input = abi.encodePacked(
+            uint32(12),
+            bytes8(0x08c9bcf367e6096a) ^ bytes8(0x2000010100000000), // le(IV0 ^ 0x01010020)
+            bytes8(0x3ba7ca8485ae67bb),
+            bytes8(0x2bf894fe72f36e3c),
+            bytes8(0xf1361d5f3af54fa5),
+            bytes8(0xd182e6ad7f520e51),
+            bytes8(0x1f6c3e2b8c68059b),
+            bytes8(0x6bbd41fbabd9831f),
+            bytes8(0x79217e1319cde05b)
+        );
+        bytes memory block_ = new bytes(128);
+        for (uint256 i = 0; i < len; i++) block_[i] = data[i];
+        bytes memory counter = new bytes(16);
+        for (uint256 i = 0; i < 8; i++) counter[i] = bytes1(uint8(len >> (8 * i)));
+        input = abi.encodePacked(input, block_, counter, uint8(1));
+        (bool ok, bytes memory out) = address(0x09).staticcall(input);
+        require(ok && out.length == 64, "blake2f failed");
+        assembly {
+            digest := mload(add(out, 32))
+        }
+    }
 
     /// @notice True when nobody holds the name: never registered, or expired past its grace period.
     function available(bytes32 nameHash) public view returns (bool) {

@@ -1,10 +1,12 @@
+import { blake2b, toHex, utf8Encode } from "@session/crypto";
 import { expect } from "chai";
 import { deployAll, ethers, networkHelpers, PRICES } from "./fixtures.ts";
 
 const YEAR = 365n * 24n * 3600n;
 const GRACE = 90n * 24n * 3600n;
-const nameHash = (name: string) => ethers.keccak256(ethers.toUtf8Bytes(name));
-const RECORD = "0x" + "ab".repeat(57);
+// BLAKE2b-256 of the name: the hash Session clients send in ons_resolve.
+const nameHash = (name: string) => `0x${toHex(blake2b(utf8Encode(name), 32))}`;
+const RECORD = "0x" + "ab".repeat(73);
 const SECRET = ethers.id("secret");
 
 async function commitAndWait(
@@ -99,8 +101,8 @@ describe("SessionNameService", () => {
       sns.connect(op).register(nameHash("a"), 1, RECORD, 11, SECRET),
     ).to.be.revertedWithCustomError(sns, "InvalidYears");
     await expect(
-      sns.connect(op).register(nameHash("a"), 1, "0x" + "00".repeat(257), 1, SECRET),
-    ).to.be.revertedWithCustomError(sns, "RecordTooLarge");
+      sns.connect(op).register(nameHash("a"), 1, "0x" + "00".repeat(72), 1, SECRET),
+    ).to.be.revertedWithCustomError(sns, "InvalidRecordSize");
     await commitAndWait(sns, other, "alice");
     await expect(
       sns.connect(other).register(nameHash("alice"), 5, RECORD, 1, SECRET),
@@ -134,14 +136,23 @@ describe("SessionNameService", () => {
     expect(await sns.ownerOf(BigInt(h))).to.equal(other.address);
   });
 
+  it("blake2b256 (BLAKE2 F precompile) matches BLAKE2b-256 for 0 to 128 bytes", async () => {
+    const { sns } = await networkHelpers.loadFixture(deployAll);
+    for (const len of [0, 1, 5, 63, 64, 127, 128]) {
+      const data = ethers.randomBytes(len);
+      expect(await sns.blake2b256(data)).to.equal(`0x${toHex(blake2b(data, 32))}`);
+    }
+    await expect(sns.blake2b256(ethers.randomBytes(129))).to.be.revertedWithCustomError(sns, "InvalidLength");
+  });
+
   it("record updates by the owner only; transfers keep the record", async () => {
     const { sns, op, other } = await networkHelpers.loadFixture(registered);
     const h = nameHash("alice");
-    const rec2 = "0x" + "cd".repeat(40);
+    const rec2 = "0x" + "cd".repeat(73);
     await expect(sns.connect(other).setRecord(h, rec2)).to.be.revertedWithCustomError(sns, "NotNameOwner");
     await expect(sns.connect(op).setRecord(h, "0x" + "00".repeat(300))).to.be.revertedWithCustomError(
       sns,
-      "RecordTooLarge",
+      "InvalidRecordSize",
     );
     await expect(sns.connect(op).setRecord(h, rec2)).to.emit(sns, "RecordUpdated").withArgs(h, rec2);
     await sns.connect(op).transferFrom(op.address, other.address, BigInt(h));

@@ -25,7 +25,7 @@ contract NameOwnershipTest is TestBase {
     }
 
     function _register(address who, bytes32 h, uint8 len, uint256 years_, bytes32 secret) internal {
-        bytes memory rec = hex"0102";
+        bytes memory rec = new bytes(73);
         bytes32 c = sns.makeCommitment(h, len, who, rec, secret);
         vm.prank(who);
         sns.commit(c);
@@ -44,13 +44,13 @@ contract NameOwnershipTest is TestBase {
         assertEq(sesh.balanceOf(address(0xFEE)) - treasuryBefore, sns.price(len, years_), "paid the price");
         require(!sns.available(h), "not available while live");
 
-        bytes32 c = sns.makeCommitment(h, len, bob, hex"0102", secret);
+        bytes32 c = sns.makeCommitment(h, len, bob, new bytes(73), secret);
         vm.prank(bob);
         sns.commit(c);
         vm.warp(block.timestamp + 61);
         vm.prank(bob);
         vm.expectRevert(SessionNameService.NameUnavailable.selector);
-        sns.register(h, len, hex"0102", 1, secret);
+        sns.register(h, len, new bytes(73), 1, secret);
         require(sns.ownerOf(uint256(h)) == alice, "still alice");
     }
 

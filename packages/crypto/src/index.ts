@@ -60,7 +60,20 @@ export {
   x25519SharedSecret,
 } from "./keys.ts";
 export { mnemonicToSeed, seedToMnemonic } from "./mnemonic.ts";
-export { decryptNameRecord, encryptNameRecord, nameHash, nameHashHex, normalizeName } from "./names.ts";
+export {
+  decryptNameRecord,
+  decryptOnsResponse,
+  ENCRYPTED_VALUE_BYTES,
+  encryptNameRecord,
+  encryptOnsValue,
+  NAME_NONCE_BYTES,
+  NAME_RECORD_BYTES,
+  nameHash,
+  nameHashBase64,
+  nameHashHex,
+  normalizeName,
+  splitNameRecord,
+} from "./names.ts";
 export {
   ed25519SigningKey,
   ed25519VerifyingKey,
