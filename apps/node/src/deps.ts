@@ -4,6 +4,7 @@ import type { NodeInfo } from "@session/protocol";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { NodeConfig } from "./config.ts";
+import type { NameResolver } from "./rpc/oxend.ts";
 import type { NodePost } from "./onion/http.ts";
 import type { Redelivery } from "./replication/redelivery.ts";
 import type { SwarmSync } from "./replication/sync.ts";
@@ -40,6 +41,8 @@ export interface NodeContext {
   };
   /** Fetch for node-to-node calls (accepts self-signed certificates: nodes authenticate by keys). */
   fetch: typeof fetch;
+  /** Answers `oxend_request` → `ons_resolve` from the chain (src/names/; absent with a static registry). */
+  names?: NameResolver;
   /** Node-to-node onion relays on the node's undici agent (cheaper than `fetch`). */
   nodePost?: NodePost;
   /** Final-hop POSTs to HTTP(S) servers, connecting only where `config.onionServers` allows. */

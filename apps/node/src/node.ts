@@ -25,6 +25,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import type { NodeConfig } from "./config.ts";
 import type { NodeContext } from "./deps.ts";
 import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
+import { indexerNameResolver } from "./names/resolver.ts";
 import { dispatcherPost } from "./onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
 import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
@@ -197,7 +198,11 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       this.set(tombstones.count(clock.now()));
     },
   });
+  // ons_resolve is answered from the chain through the indexer (none with a static registry file),
+  // unless the caller brings its own resolver.
+  const names = opts.names ?? (config.registry.url ? indexerNameResolver(config.registry.url) : undefined);
   const rpc = new RpcHandler({
+    names,
     store,
     revocations,
     membership,
@@ -210,7 +215,6 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     redelivery,
     // The chain height the registry reports (info, ifelse, get_service_nodes); 0 for a static file.
     height: () => registry.height?.() ?? 0,
-    names: opts.names,
     tombstones,
   });
   const sync = new SwarmSync({
@@ -233,6 +237,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     },
   });
   const ctx: NodeContext = {
+    ...(names ? { names } : {}),
     config,
     keys,
     clock,

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seshAbi, sessionNameServiceAbi } from "@session/contracts";
-import { encryptNameRecord, nameHashHex } from "@session/crypto";
+import { decryptOnsResponse, encryptNameRecord, fromHex, nameHashBase64, nameHashHex } from "@session/crypto";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { Contract, hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -62,6 +62,31 @@ describe("sending to a name", () => {
     await expect
       .poll(async () => (await bobClient.poll()).map((m) => m.text), { timeout: 10_000 })
       .toContain("found you by name");
+  }, 60_000);
+
+  it("a node answers oxend_request ons_resolve like oxend: {encrypted_value, nonce} that libsession's scheme decrypts", async () => {
+    const carol = createIdentity();
+    await register("carol", carol.sessionId);
+    const ask = async (name: string) => {
+      const res = await fetch(`${devnet.seedUrl}/storage_rpc/v1`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          method: "oxend_request",
+          params: { endpoint: "ons_resolve", params: { type: 0, name_hash: nameHashBase64(name) } },
+        }),
+      });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { result: { encrypted_value?: string; nonce?: string } }).result;
+    };
+    await expect
+      .poll(async () => (await ask("Carol")).encrypted_value !== undefined, { timeout: 10_000 })
+      .toBe(true);
+    const answer = await ask("carol");
+    expect(decryptOnsResponse("carol", fromHex(answer.encrypted_value!), fromHex(answer.nonce!))).toBe(
+      carol.sessionId,
+    );
+    expect(await ask("nobody-at-all")).toEqual({});
   }, 60_000);
 
   it("unknown names and lying registrations are refused", async () => {

@@ -188,6 +188,7 @@ export class RpcHandler {
     }
   }
 
+  /** oxend's ons_resolve: `{ type: 0, name_hash }` → `{ result: { encrypted_value, nonce } }` ({} when unknown). */
   private requireSwarm(pubkeyHex: string) {
     this.d.membership.requireReady();
     if (this.d.membership.isMine(pubkeyHex)) return;
