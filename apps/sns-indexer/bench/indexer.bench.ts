@@ -79,6 +79,7 @@ const follower = new Follower({
   store,
   addresses: { registry, names },
   startBlock: 1,
+  chainId: 421614n,
   batchSize: 500,
   confirmations: 0,
   reorgDepth: 16,

@@ -21,6 +21,8 @@ export const envSchema = z
     DATABASE_URL: z.string().default("sqlite:./data/sns-indexer.sqlite"),
     SNS_CONFIRMATIONS: int(2),
     SNS_BATCH_SIZE: int(2000, 1),
+    /** Backfill spans grow over empty ranges up to this (and halve when the provider refuses one). */
+    SNS_MAX_BATCH_SIZE: int(100_000, 1),
     SNS_REORG_DEPTH: int(64, 1),
     SNS_POLL_MS: int(1000, 50),
     HOST: z.string().default("127.0.0.1"),
@@ -42,6 +44,8 @@ export interface IndexerConfig {
   databaseUrl: string;
   confirmations: number;
   batchSize: number;
+  /** Largest eth_getLogs span (adaptive; default batchSize). */
+  maxBatchSize?: number;
   reorgDepth: number;
   pollMs: number;
   host: string;
@@ -74,6 +78,7 @@ export function configFromEnv(env: Env): IndexerConfig {
     databaseUrl: env.DATABASE_URL,
     confirmations: env.SNS_CONFIRMATIONS,
     batchSize: env.SNS_BATCH_SIZE,
+    maxBatchSize: Math.max(env.SNS_BATCH_SIZE, env.SNS_MAX_BATCH_SIZE),
     reorgDepth: env.SNS_REORG_DEPTH,
     pollMs: env.SNS_POLL_MS,
     host: env.HOST,

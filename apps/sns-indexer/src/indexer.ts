@@ -77,6 +77,7 @@ export async function startIndexer(
     addresses: config.addresses,
     startBlock: config.startBlock,
     batchSize: config.batchSize,
+    ...(config.maxBatchSize ? { maxBatchSize: config.maxBatchSize } : {}),
     confirmations: config.confirmations,
     reorgDepth: config.reorgDepth,
     logger,

@@ -2,6 +2,7 @@ import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contract
 import { Interface, type Log, type Provider } from "ethers";
 import type { Logger } from "pino";
 import type { BlockRef, EventStore, StoredEvent } from "../db/store.ts";
+import { AdaptiveLogRange, isRangeRefusal } from "./log-range.ts";
 import { withRetry } from "./retry.ts";
 import { ChainState } from "./state.ts";
 
@@ -11,8 +12,10 @@ export interface FollowerOptions {
   addresses: { registry: string; names: string };
   /** First block that can hold contract events (the deployment block). */
   startBlock: number;
-  /** Blocks per eth_getLogs call during backfill. */
+  /** Blocks per eth_getLogs call to start with. */
   batchSize: number;
+  /** Largest span the backfill grows to over empty ranges (default batchSize: no growth). */
+  maxBatchSize?: number;
   /** Blocks behind the head that count as final; nothing newer is indexed. */
   confirmations: number;
   /** How many recent block hashes to keep for reorg detection. */
@@ -49,8 +52,11 @@ export class Follower {
   head = 0;
   chainId: bigint | undefined;
   private cursor: number | null = null;
+  readonly range: AdaptiveLogRange;
 
-  constructor(private readonly o: FollowerOptions) {}
+  constructor(private readonly o: FollowerOptions) {
+    this.range = new AdaptiveLogRange(o.batchSize, Math.max(o.batchSize, o.maxBatchSize ?? o.batchSize));
+  }
 
   /** Loads the cursor and rebuilds the in-memory state from stored events. */
   async init(): Promise<void> {
@@ -148,17 +154,33 @@ export class Follower {
     while (this.indexedTo < target) {
       signal?.throwIfAborted();
       const from = this.indexedTo + 1;
-      const to = Math.min(from + this.o.batchSize - 1, target);
-      const logs = await this.rpc(
+      const to = Math.min(from + this.range.size - 1, target);
+      // A refused range is not retried as is: it is asked again in halves (no backoff).
+      const answer = await this.rpc(
         "getLogs",
-        () =>
-          this.o.provider.getLogs({
-            address: [this.o.addresses.registry, this.o.addresses.names],
-            fromBlock: from,
-            toBlock: to,
-          }),
+        async () => {
+          try {
+            return {
+              refused: undefined,
+              logs: await this.o.provider.getLogs({
+                address: [this.o.addresses.registry, this.o.addresses.names],
+                fromBlock: from,
+                toBlock: to,
+              }),
+            };
+          } catch (err) {
+            if (isRangeRefusal(err)) return { refused: err, logs: undefined };
+            throw err;
+          }
+        },
         signal,
       );
+      const logs = answer.logs;
+      if (!logs) {
+        this.range.refused();
+        continue;
+      }
+      this.range.answered(logs.length);
       const events = logs.map((l) => this.decode(l)).filter((e): e is StoredEvent => e !== null);
       // Hashes for reorg detection: every block near the head, else just the batch's last block.
       const blocks: BlockRef[] = [];

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { serviceNodeRegistryAbi } from "@session/contracts";
+import { createLogger } from "@session/service-kit";
+import { Interface, type Log, type Provider } from "ethers";
+import { afterAll, describe, expect, it } from "vitest";
+import { openEventStore } from "../src/db/store.ts";
+import { Follower } from "../src/domain/follower.ts";
+
+const registry = "0x00000000000000000000000000000000000000aa";
+const names = "0x00000000000000000000000000000000000000bb";
+const iface = new Interface(serviceNodeRegistryAbi as never);
+const dir = mkdtempSync(join(tmpdir(), "indexer-range-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A provider over `head` blocks with events at `eventBlocks`, refusing ranges wider than `limit`. */
+function sparseChain(head: number, eventBlocks: number[], limit: number) {
+  const calls: { from: number; to: number; refused: boolean }[] = [];
+  const logs: Log[] = eventBlocks.map(
+    (b, i) =>
+      ({
+        blockNumber: b,
+        index: 0,
+        blockHash: `0x${b.toString(16).padStart(64, "0")}`,
+        transactionHash: `0x${i.toString(16).padStart(64, "0")}`,
+        address: registry,
+        ...iface.encodeEventLog("NodeActivated", [BigInt(i + 1)]),
+      }) as unknown as Log,
+  );
+  const provider = {
+    getNetwork: async () => ({ chainId: 421614n }),
+    getBlockNumber: async () => head,
+    getBlock: async (n: number) => ({ hash: `0x${n.toString(16).padStart(64, "0")}` }),
+    getLogs: async (f: { fromBlock: number; toBlock: number }) => {
+      const refused = f.toBlock - f.fromBlock + 1 > limit;
+      calls.push({ from: f.fromBlock, to: f.toBlock, refused });
+      if (refused)
+        throw Object.assign(new Error(`eth_getLogs block range too large, max ${limit}`), { code: -32005 });
+      return logs.filter((l) => l.blockNumber >= f.fromBlock && l.blockNumber <= f.toBlock);
+    },
+  } as unknown as Provider;
+  return { provider, calls };
+}
+
+describe("adaptive eth_getLogs ranges", () => {
+  it("a sparse 2M-block span: ranges grow over empty stretches, halve when refused, and every event lands once", async () => {
+    const events = [5, 1_000_000, 1_000_001, 1_999_990];
+    const { provider, calls } = sparseChain(2_000_000, events, 50_000);
+    const store = await openEventStore(`sqlite:${join(dir, "a.sqlite")}`);
+    const follower = new Follower({
+      provider,
+      store,
+      addresses: { registry, names },
+      startBlock: 1,
+      batchSize: 1000,
+      maxBatchSize: 200_000,
+      confirmations: 0,
+      reorgDepth: 4,
+      logger: createLogger({ name: "t", level: "silent" }),
+      retry: { attempts: 1, baseMs: 1 },
+    });
+    await follower.init();
+    await follower.syncOnce();
+    expect(follower.indexedTo).toBe(2_000_000);
+    expect(await store.eventCount()).toBe(events.length);
+    // Fixed 1000-block batches would take 2000 calls; a refused range is halved, not retried as is.
+    const answered = calls.filter((c) => !c.refused);
+    expect(answered.length).toBeLessThan(100);
+    expect(calls.some((c) => c.refused)).toBe(true);
+    for (let i = 1; i < calls.length; i++) {
+      if (calls[i - 1]!.refused)
+        expect(calls[i]!.to - calls[i]!.from).toBeLessThan(calls[i - 1]!.to - calls[i - 1]!.from);
+    }
+    // Contiguous coverage: each answered range starts right after the previous one.
+    for (let i = 1; i < answered.length; i++) expect(answered[i]!.from).toBe(answered[i - 1]!.to + 1);
+    await store.close();
+  });
+
+  it("without maxBatchSize the span stays fixed (the previous behaviour)", async () => {
+    const { provider, calls } = sparseChain(10_000, [3], 50_000);
+    const store = await openEventStore(`sqlite:${join(dir, "b.sqlite")}`);
+    const follower = new Follower({
+      provider,
+      store,
+      addresses: { registry, names },
+      startBlock: 1,
+      batchSize: 1000,
+      confirmations: 0,
+      reorgDepth: 4,
+      logger: createLogger({ name: "t", level: "silent" }),
+    });
+    await follower.init();
+    await follower.syncOnce();
+    expect(calls).toHaveLength(10);
+    await store.close();
+  });
+});
