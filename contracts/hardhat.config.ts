@@ -5,6 +5,7 @@ import hardhatIgnitionEthers from "@nomicfoundation/hardhat-ignition-ethers";
 import hardhatKeystore from "@nomicfoundation/hardhat-keystore";
 import hardhatMocha from "@nomicfoundation/hardhat-mocha";
 import hardhatNetworkHelpers from "@nomicfoundation/hardhat-network-helpers";
+import hardhatVerify from "@nomicfoundation/hardhat-verify";
 import { configVariable, defineConfig } from "hardhat/config";
 
 // No network access for compiler downloads: use the solc-js (WASM) build from npm.
@@ -18,7 +19,16 @@ export default defineConfig({
     hardhatKeystore,
     hardhatMocha,
     hardhatNetworkHelpers,
+    hardhatVerify,
   ],
+  // Arbiscan verification (Etherscan API v2, one key for every chain): the key is a config variable
+  // (environment or `npx hardhat keystore set ETHERSCAN_API_KEY`), never in the repo. Needs the
+  // internet, so it is documented in the README and not run by tests.
+  verify: {
+    etherscan: { apiKey: configVariable("ETHERSCAN_API_KEY") },
+    blockscout: { enabled: false },
+    sourcify: { enabled: false },
+  },
   solidity: {
     version: "0.8.30",
     path: solcPath,

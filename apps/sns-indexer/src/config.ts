@@ -17,7 +17,8 @@ export const envSchema = z
     SNS_DEPLOYMENT_FILE: z.string().optional(),
     SNS_REGISTRY_ADDRESS: address.optional(),
     SNS_NAMES_ADDRESS: address.optional(),
-    SNS_START_BLOCK: int(0).optional(),
+    // No default: without it the deployment file's block is the start.
+    SNS_START_BLOCK: z.coerce.number().int().min(0).optional(),
     DATABASE_URL: z.string().default("sqlite:./data/sns-indexer.sqlite"),
     SNS_CONFIRMATIONS: int(2),
     SNS_BATCH_SIZE: int(2000, 1),
