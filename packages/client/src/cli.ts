@@ -7,7 +7,6 @@ import {
   ClientError,
   createIdentity,
   fromPointer,
-  indexerNameResolver,
   loadIdentity,
   restoreIdentity,
   SessionClient,
@@ -29,7 +28,6 @@ Options:
                      certificate> (the seed is pinned; nodes are authenticated by their onion keys),
                      or http://host:port on a plain-HTTP devnet
   --data-dir <dir>   where the identity is kept (default ~/.session-cli, or SESSION_DATA_DIR)
-  --indexer <url>    sns-indexer for name resolution (or SESSION_INDEXER)
   --file <path>      send: attach this file (encrypted, uploaded through an onion path;
                      at most ${MAX_ATTACHMENT_SIZE} bytes)
   --file-server <url> --file-server-key <hex>
@@ -45,7 +43,6 @@ const { values, positionals } = parseArgs({
     network: { type: "string" },
     "data-dir": { type: "string" },
     timeout: { type: "string" },
-    indexer: { type: "string" },
     file: { type: "string" },
     "file-server": { type: "string" },
     "file-server-key": { type: "string" },
@@ -69,13 +66,11 @@ function network(): string {
 }
 
 async function client(): Promise<SessionClient> {
-  const indexer = values.indexer ?? process.env.SESSION_INDEXER;
   const fsUrl = values["file-server"] ?? process.env.SESSION_FILE_SERVER;
   const fsKey = values["file-server-key"] ?? process.env.SESSION_FILE_SERVER_KEY;
   const c = new SessionClient({
     identity: loadIdentity(dataDir),
     seeds: [network()],
-    ...(indexer ? { resolveName: indexerNameResolver(indexer) } : {}),
     ...(fsUrl && fsKey ? { fileServer: { url: fsUrl, x25519: fsKey } } : {}),
   });
   progress("Bootstrapping the node list from the seed…");

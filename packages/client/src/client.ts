@@ -6,6 +6,7 @@ import { type AttachmentRef, Attachments, type FileServerConfig, toPointer } fro
 import { ClientError } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { expirationOf, type IncomingMessage, openMessage, sealMessage } from "./messages.ts";
+import { onionNameResolver } from "./names.ts";
 import { NodeHealth, type NodeHealthOptions } from "./network/node-health.ts";
 import { NodePool, parseNodeList } from "./network/nodes.ts";
 import { OnionTransport, type RpcReply } from "./network/transport.ts";
@@ -29,7 +30,7 @@ export interface SessionClientOptions {
   pollIntervalMs?: number;
   /** Default message TTL (ms): 14 days like Session. */
   ttlMs?: number;
-  /** Resolves `name` to a Session ID (e.g. through the sns-indexer); none by default. */
+  /** Resolves `name` to a Session ID; by default `ons_resolve` through onion paths (src/names.ts). */
   resolveName?: (name: string) => Promise<string>;
   /** File server for attachments (reached through onion paths only). */
   fileServer?: FileServerConfig;
@@ -243,17 +244,18 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     throw new ClientError("NETWORK_UNAVAILABLE", "no reachable node in this account's swarm");
   }
 
+  /** A name → Session ID, asked of 3 random nodes through onion paths (`ons_resolve`). */
+  readonly resolveNameOnion = (name: string): Promise<string> =>
+    onionNameResolver(
+      (dest, method, params) => this.transport.rpc(dest, method, params),
+      () => this.pool.list(),
+    )(name);
+
   private async resolve(to: string): Promise<string> {
     if (isSessionId(to, 0x05)) return to.toLowerCase();
     if (/^[0-9a-fA-F]{66}$/.test(to))
       throw new ClientError("BAD_RECIPIENT", "recipient must be a 05 Session ID");
-    if (!this.o.resolveName) {
-      throw new ClientError(
-        "NAME_RESOLUTION_UNAVAILABLE",
-        `"${to}" is not a Session ID and name resolution is not configured`,
-      );
-    }
-    return this.o.resolveName(to);
+    return (this.o.resolveName ?? this.resolveNameOnion)(to);
   }
 
   /** Uploads a file (encrypted) and sends it with an optional caption. */

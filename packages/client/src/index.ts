@@ -15,7 +15,7 @@ export {
 export { ClientError, type ClientErrorCode } from "./errors.ts";
 export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
 export type { IncomingMessage } from "./messages.ts";
-export { indexerNameResolver } from "./names.ts";
+export { type OnionNameResolverOptions, onionNameResolver } from "./names.ts";
 export { NodePool } from "./network/nodes.ts";
 export { OnionTransport } from "./network/transport.ts";
 export { openPushNotification, Push, type PushRegistration, type PushServerConfig } from "./push.ts";

@@ -1,18 +1,41 @@
-import { decryptNameRecord, fromHex, nameHashHex, normalizeName } from "@session/crypto";
+import { decryptOnsResponse, fromHex, nameHashBase64, normalizeName } from "@session/crypto";
+import type { NodeInfo } from "@session/protocol";
 import { z } from "zod";
 import { ClientError } from "./errors.ts";
 
-const recordSchema = z.object({
-  length: z.number().int(),
-  encryptedRecord: z.string().regex(/^0x[0-9a-fA-F]*$/),
+const answerSchema = z.object({
+  result: z.object({
+    encrypted_value: z
+      .string()
+      .regex(/^[0-9a-fA-F]+$/)
+      .optional(),
+    nonce: z
+      .string()
+      .regex(/^[0-9a-fA-F]{48}$/)
+      .optional(),
+  }),
 });
 
+export interface OnionNameResolverOptions {
+  /** How many different nodes must give the same answer (Session clients ask 3). */
+  confirmations?: number;
+  random?: () => number;
+}
+
 /**
- * Name resolution through an sns-indexer: looks the name's hash up, checks the registration's
- * declared length against the name (a mis-declared registration is not trusted), and decrypts
- * the record with the name itself. Only someone who knows the name can read the Session ID.
+ * Name resolution as real Session clients do it: `oxend_request` → `ons_resolve` `{ type: 0,
+ * name_hash }` (base64 of BLAKE2b-256 of the lower-cased name) sent through onion paths to several
+ * random nodes, which answer from the chain; every answer must decrypt (libsession's
+ * `decrypt_ons_response`, with the name) to the same Session ID. No node learns the client's IP
+ * beside the hash, and no indexer is contacted.
  */
-export function indexerNameResolver(indexerUrl: string, fetchFn: typeof fetch = fetch) {
+export function onionNameResolver(
+  rpc: (dest: NodeInfo, method: string, params: unknown) => Promise<{ status: number; body: unknown }>,
+  nodes: () => readonly NodeInfo[],
+  opts: OnionNameResolverOptions = {},
+) {
+  const want = opts.confirmations ?? 3;
+  const random = opts.random ?? Math.random;
   return async (name: string): Promise<string> => {
     let normalized: string;
     try {
@@ -20,20 +43,33 @@ export function indexerNameResolver(indexerUrl: string, fetchFn: typeof fetch = 
     } catch {
       throw new ClientError("NAME_NOT_FOUND", `"${name}" is not a valid name`);
     }
-    const res = await fetchFn(`${indexerUrl.replace(/\/$/, "")}/v1/names/${nameHashHex(normalized)}`, {
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (res.status === 404)
+    const pool = [...nodes()];
+    if (pool.length === 0) throw new ClientError("NETWORK_UNAVAILABLE", "no nodes known: connect first");
+    const picked: NodeInfo[] = [];
+    while (picked.length < Math.min(want, pool.length))
+      picked.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
+    const params = { endpoint: "ons_resolve", params: { type: 0, name_hash: nameHashBase64(normalized) } };
+    const answers = await Promise.all(
+      picked.map(async (dest) => {
+        const r = await rpc(dest, "oxend_request", params);
+        if (r.status !== 200)
+          throw new ClientError("NAME_RESOLUTION_UNAVAILABLE", `name lookup failed (${r.status})`);
+        const { result } = answerSchema.parse(r.body);
+        if (!result.encrypted_value || !result.nonce) return null;
+        try {
+          return decryptOnsResponse(normalized, fromHex(result.encrypted_value), fromHex(result.nonce));
+        } catch {
+          throw new ClientError("NAME_NOT_FOUND", `the record of "${normalized}" does not decrypt`);
+        }
+      }),
+    );
+    if (answers.every((a) => a === null))
       throw new ClientError("NAME_NOT_FOUND", `no Session ID is registered as "${normalized}"`);
-    if (!res.ok) throw new ClientError("NAME_RESOLUTION_UNAVAILABLE", `name lookup failed (${res.status})`);
-    const rec = recordSchema.parse(await res.json());
-    if (rec.length !== normalized.length) {
-      throw new ClientError("NAME_NOT_FOUND", `the registration of "${normalized}" declares a wrong length`);
-    }
-    try {
-      return decryptNameRecord(normalized, fromHex(rec.encryptedRecord.slice(2)));
-    } catch {
-      throw new ClientError("NAME_NOT_FOUND", `the record of "${normalized}" does not decrypt`);
-    }
+    if (new Set(answers).size !== 1)
+      throw new ClientError("NAME_RESOLUTION_UNAVAILABLE", `nodes disagree about "${normalized}"`);
+    const id = answers[0]!;
+    if (!id.startsWith("05"))
+      throw new ClientError("NAME_NOT_FOUND", `"${normalized}" does not point to a Session ID`);
+    return id;
   };
 }

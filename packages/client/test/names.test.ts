@@ -6,7 +6,7 @@ import { decryptOnsResponse, encryptNameRecord, fromHex, nameHashBase64, nameHas
 import { type Devnet, startDevnet } from "@session/devnet";
 import { Contract, hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createIdentity, indexerNameResolver, SessionClient } from "../src/index.ts";
+import { createIdentity, SessionClient } from "../src/index.ts";
 
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "client-names-"));
@@ -43,19 +43,16 @@ async function register(name: string, sessionId: string, declaredLength = name.l
 }
 
 describe("sending to a name", () => {
-  it("resolves through the indexer, decrypts with the name, and the message arrives", async () => {
+  it("resolves through onion paths (ons_resolve on 3 nodes), decrypts with the name, and the message arrives", async () => {
     const bob = createIdentity();
     await register("bob-the-builder", bob.sessionId);
-    const resolve = indexerNameResolver(devnet.indexerUrl);
-    await expect
-      .poll(() => resolve("Bob-The-Builder").catch(() => ""), { timeout: 10_000 })
-      .toBe(bob.sessionId);
-    const alice = new SessionClient({
-      identity: createIdentity(),
-      seeds: [devnet.seed],
-      resolveName: resolve,
-    });
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
     await alice.connect();
+    const viaOnion = alice.transport.stats.requests;
+    await expect
+      .poll(() => alice.resolveNameOnion("Bob-The-Builder").catch(() => ""), { timeout: 10_000 })
+      .toBe(bob.sessionId);
+    expect(alice.transport.stats.requests).toBeGreaterThanOrEqual(viaOnion + 3);
     await alice.sendText("bob-the-builder", "found you by name");
     const bobClient = new SessionClient({ identity: bob, seeds: [devnet.seed] });
     await bobClient.connect();
@@ -68,7 +65,7 @@ describe("sending to a name", () => {
     const carol = createIdentity();
     await register("carol", carol.sessionId);
     const ask = async (name: string) => {
-      const res = await fetch(`${devnet.seedUrl}/storage_rpc/v1`, {
+      const res = await fetch(`${devnet.seed}/storage_rpc/v1`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
@@ -89,15 +86,31 @@ describe("sending to a name", () => {
     expect(await ask("nobody-at-all")).toEqual({});
   }, 60_000);
 
-  it("unknown names and lying registrations are refused", async () => {
-    const resolve = indexerNameResolver(devnet.indexerUrl);
-    await expect(resolve("nobody-here")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
-    await register("liar", createIdentity().sessionId, 9);
-    await new Promise((r) => setTimeout(r, 1500));
-    await expect(resolve("liar")).rejects.toMatchObject({
-      code: "NAME_NOT_FOUND",
-      message: expect.stringContaining("wrong length"),
+  it("unknown and invalid names are refused; a lying registration disappears once challenged", async () => {
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
+    await alice.connect();
+    await expect(alice.resolveNameOnion("nobody-here")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
+    await expect(alice.resolveNameOnion("-bad-")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
+    const victim = createIdentity();
+    // "liar" declared as 9 characters (the cheaper price band): nodes only see the hash, so the
+    // length challenge is what keeps it honest.
+    await register("liar", victim.sessionId, 9);
+    await expect
+      .poll(() => alice.resolveNameOnion("liar").catch(() => ""), { timeout: 10_000 })
+      .toBe(victim.sessionId);
+    const provider = new JsonRpcProvider(devnet.chainUrl, undefined, {
+      staticNetwork: true,
+      cacheTimeout: -1,
     });
-    await expect(resolve("-bad-")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
+    const sns = new Contract(
+      devnet.deployment.sessionNameService,
+      sessionNameServiceAbi as never,
+      new Wallet(DEV_KEY, provider),
+    );
+    await (await sns.getFunction("challengeLength")("liar")).wait();
+    provider.destroy();
+    await expect
+      .poll(() => alice.resolveNameOnion("liar").catch((e: { code?: string }) => e.code), { timeout: 10_000 })
+      .toBe("NAME_NOT_FOUND");
   }, 60_000);
 });
