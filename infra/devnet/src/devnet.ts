@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,7 +16,7 @@ import { fromHex, signNodeRegistration, toHex, x25519PublicFromSecret } from "@s
 import { type RunningNode, startNode } from "@session/node";
 import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { createLogger, type Logger } from "@session/service-kit";
-import { type RunningIndexer, startIndexer } from "@session/sns-indexer";
+import { configFromEnv, envSchema, type RunningIndexer, startIndexer } from "@session/sns-indexer";
 import { Contract } from "ethers";
 import { startStatusServer } from "./status.ts";
 
@@ -72,6 +72,8 @@ export interface Devnet {
   chainUrl: string;
   indexerUrl: string;
   deployment: Deployment;
+  /** `<dataDir>/deployments/devnet.json`: addresses, chain id, deployment block. */
+  deploymentFile: string;
   nodes: DevnetNode[];
   fileServer?: { url: string; x25519: string };
   pushServer?: { url: string; x25519: string };
@@ -125,22 +127,30 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     const admin = await chain.signer(0);
     const params = defaultDeployParams(await admin.getAddress());
     const deployment = await deploySessionContracts(admin, params);
-    step("chain started, contracts deployed");
+    // The deployment file the indexer starts from, and that a CLI or an operator can be pointed at.
+    const deploymentFile = join(opts.dataDir, "deployments", "devnet.json");
+    mkdirSync(dirname(deploymentFile), { recursive: true });
+    writeFileSync(deploymentFile, `${JSON.stringify({ network: "devnet", ...deployment }, null, 2)}\n`);
+    step(
+      `chain ${chainUrl} (id ${deployment.chainId}): SESH ${deployment.sesh}, ServiceNodeRegistry ${deployment.serviceNodeRegistry}, ` +
+        `SessionNameService ${deployment.sessionNameService} (from block ${deployment.deploymentBlock}; ${deploymentFile})`,
+    );
 
+    // Configured from the deployment file, as an operator's indexer would be.
     const indexer: RunningIndexer = await startIndexer(
-      {
-        rpcUrl: chainUrl,
-        addresses: { registry: deployment.serviceNodeRegistry, names: deployment.sessionNameService },
-        startBlock: deployment.deploymentBlock,
-        databaseUrl: `sqlite:${join(opts.dataDir, "indexer", "indexer.sqlite")}`,
-        confirmations: 0,
-        batchSize: 1000,
-        reorgDepth: 16,
-        pollMs: 250,
-        host: "127.0.0.1",
-        port: 0,
-        logLevel: "warn",
-      },
+      configFromEnv(
+        envSchema.parse({
+          SNS_RPC_URL: chainUrl,
+          SNS_DEPLOYMENT_FILE: deploymentFile,
+          DATABASE_URL: `sqlite:${join(opts.dataDir, "indexer", "indexer.sqlite")}`,
+          SNS_CONFIRMATIONS: "0",
+          SNS_BATCH_SIZE: "1000",
+          SNS_REORG_DEPTH: "16",
+          SNS_POLL_MS: "250",
+          PORT: "0",
+          LOG_LEVEL: "warn",
+        }),
+      ),
       { provider: chain.provider, logger: logger.child({ svc: "indexer" }) },
     );
     cleanups.push(() => indexer.stop());
@@ -338,6 +348,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
       chainUrl,
       indexerUrl: indexer.url,
       deployment,
+      deploymentFile,
       nodes: status(),
       ...(fileServer ? { fileServer } : {}),
       ...(pushServer ? { pushServer } : {}),

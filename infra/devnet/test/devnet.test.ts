@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seedHttp } from "@session/node-tls";
@@ -27,6 +27,15 @@ describe("startDevnet", () => {
     const swarms = new Set(devnet.status().map((x) => x.swarm));
     expect(swarms.has(null)).toBe(false);
     expect(swarms.size).toBe(2);
+  });
+
+  it("prints the contract addresses and writes the deployment file the indexer started from", () => {
+    const file = JSON.parse(readFileSync(devnet.deploymentFile, "utf8"));
+    expect(devnet.deploymentFile).toBe(join(dir, "deployments", "devnet.json"));
+    expect(file).toMatchObject({ network: "devnet", ...devnet.deployment });
+    const printed = steps.find((s) => s.includes(devnet.deployment.serviceNodeRegistry));
+    expect(printed).toContain(devnet.deployment.sesh);
+    expect(printed).toContain(devnet.deployment.sessionNameService);
   });
 
   it("every node and the file server are healthy", async () => {
