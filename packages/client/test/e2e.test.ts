@@ -137,9 +137,11 @@ describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
     expect((await other.poll()).map((m) => m.hash)).not.toContain(first.hash);
   }, 60_000);
 
-  it("names need a resolver; bad recipients get typed errors", async () => {
+  it("names resolve through onion paths by default (an unregistered one is not found); bad recipients get typed errors", async () => {
     const alice = await connected();
-    await expect(alice.sendText("alice", "x")).rejects.toMatchObject({ code: "NAME_RESOLUTION_UNAVAILABLE" });
+    await expect(alice.sendText("nobody-registered-this", "x")).rejects.toMatchObject({
+      code: "NAME_NOT_FOUND",
+    });
     await expect(alice.sendText(`15${"ab".repeat(32)}`, "x")).rejects.toMatchObject({
       code: "BAD_RECIPIENT",
     });
