@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -375,8 +374,9 @@ async function startChildService(
   cleanups: (() => Promise<void>)[],
 ): Promise<{ url: string }> {
   mkdirSync(dataDir, { recursive: true });
-  const tsx = createRequire(import.meta.url).resolve("tsx/cli");
-  const child = spawn(process.execPath, [tsx, join(repoRoot, "apps", name, "src", "main.ts")], {
+  // tsx as a loader in the service's own process (not tsx's CLI, which adds a process in between).
+  const main = join(repoRoot, "apps", name, "src", "main.ts");
+  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), main], {
     env: { ...process.env, ...env(port, dataDir) },
     stdio: ["ignore", "ignore", "inherit"],
   });

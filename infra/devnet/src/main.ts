@@ -1,11 +1,22 @@
-import { join, resolve } from "node:path";
-import { startDevnet } from "./devnet.ts";
+import { rmSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Devnet, startDevnet } from "./devnet.ts";
+import { onStopRequest } from "./stop-request.ts";
 
 /*
  * `pnpm start`: the local network on loopback with a progress display, then a status table; stays
- * up until Ctrl-C. DEVNET_NODES (default 12), DEVNET_DATA_DIR (default .data/devnet, wiped at
- * start) and DEVNET_HTTP=1 (nodes on plain HTTP instead of HTTPS) configure it.
+ * up until Ctrl-C or SIGTERM, then stops every service and child process and exits 0.
+ * DEVNET_NODES (default 12), DEVNET_DATA_DIR (default .data/devnet/<timestamp>) and DEVNET_HTTP=1
+ * (nodes on plain HTTP instead of HTTPS) configure it; `--fresh` deletes earlier runs' folders under
+ * .data/devnet first, `--keep` keeps this run's folder after the stop (it is deleted otherwise).
  */
+const args = process.argv.slice(2).filter((a) => a !== "--");
+const unknown = args.filter((a) => a !== "--fresh" && a !== "--keep");
+if (unknown.length > 0) {
+  process.stderr.write(`unknown argument ${unknown[0]} (expected --fresh and/or --keep)\n`);
+  process.exit(1);
+}
 const nodes = Number(process.env.DEVNET_NODES ?? 12);
 if (!Number.isInteger(nodes) || nodes < 1 || nodes > 60) {
   process.stderr.write("DEVNET_NODES must be an integer from 1 to 60\n");
@@ -16,9 +27,27 @@ if (httpFlag !== "0" && httpFlag !== "1") {
   process.stderr.write("DEVNET_HTTP must be 1 (nodes on plain HTTP) or 0 (HTTPS, the default)\n");
   process.exit(1);
 }
-const dataDir = resolve(
-  process.env.DEVNET_DATA_DIR ?? join(process.cwd(), "..", "..", ".data", "devnet", String(Date.now())),
-);
+const runsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", ".data", "devnet");
+if (args.includes("--fresh")) rmSync(runsDir, { recursive: true, force: true });
+const dataDir = resolve(process.env.DEVNET_DATA_DIR ?? join(runsDir, new Date().toISOString().replace(/[:.]/g, "-")));
+const keep = args.includes("--keep") || process.env.DEVNET_DATA_DIR !== undefined;
+
+// Installed before anything starts: a stop requested during start-up stops what has started.
+let devnet: Devnet | undefined;
+let stopRequested = false;
+const stop = async () => {
+  await devnet?.stop();
+  if (!keep) rmSync(dataDir, { recursive: true, force: true });
+};
+onStopRequest(() => {
+  stopRequested = true;
+  process.stdout.write("\nStopping the devnet…\n");
+  if (!devnet) return; // start-up finishes, then sees stopRequested
+  stop().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
+});
 const tty = process.stdout.isTTY;
 const bar = (done: number, total: number) => {
   const w = 24;
@@ -26,7 +55,7 @@ const bar = (done: number, total: number) => {
   return `[${"#".repeat(f)}${"-".repeat(w - f)}] ${String(done).padStart(2)}/${total}`;
 };
 process.stdout.write(`Starting the Session devnet (${nodes} nodes) in ${dataDir}\n`);
-const devnet = await startDevnet({
+devnet = await startDevnet({
   nodes,
   http: httpFlag === "1",
   dataDir,
@@ -36,6 +65,10 @@ const devnet = await startDevnet({
   },
 });
 if (tty) process.stdout.write("\n");
+if (stopRequested) {
+  await stop();
+  process.exit(0);
+}
 
 const rows = devnet
   .status()
@@ -67,16 +100,3 @@ process.stdout.write(
     "",
   ].join("\n"),
 );
-
-let stopping = false;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
-  process.on(sig, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    process.stdout.write("\nStopping the devnet…\n");
-    devnet.stop().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
-  });
-}

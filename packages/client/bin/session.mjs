@@ -1,16 +1,10 @@
 #!/usr/bin/env node
-// The `session` CLI: runs src/cli.ts through tsx (workspace packages are TypeScript source).
-import { spawnSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+// The `session` CLI. One process: tsx's loader is registered here and src/cli.ts imported, so a
+// signal sent to this PID reaches the CLI itself (a child process would outlive a SIGTERM here).
+import { register } from "tsx/esm/api";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const tsx = createRequire(import.meta.url).resolve("tsx/cli");
-// `session community …` has its own entry (src/community-cli.ts).
+// `session community …` has its own entry (src/community-main.ts): the subcommand is taken off argv.
 const community = process.argv[2] === "community";
-const entry = join(here, "..", "src", community ? "community-main.ts" : "cli.ts");
-const r = spawnSync(process.execPath, [tsx, entry, ...process.argv.slice(community ? 3 : 2)], {
-  stdio: "inherit",
-});
-process.exit(r.status ?? 1);
+if (community) process.argv.splice(2, 1);
+register();
+await import(community ? "../src/community-main.ts" : "../src/cli.ts");

