@@ -29,7 +29,9 @@ if (httpFlag !== "0" && httpFlag !== "1") {
 }
 const runsDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..", ".data", "devnet");
 if (args.includes("--fresh")) rmSync(runsDir, { recursive: true, force: true });
-const dataDir = resolve(process.env.DEVNET_DATA_DIR ?? join(runsDir, new Date().toISOString().replace(/[:.]/g, "-")));
+const dataDir = resolve(
+  process.env.DEVNET_DATA_DIR ?? join(runsDir, new Date().toISOString().replace(/[:.]/g, "-")),
+);
 const keep = args.includes("--keep") || process.env.DEVNET_DATA_DIR !== undefined;
 
 // Installed before anything starts: a stop requested during start-up stops what has started.

@@ -124,4 +124,3 @@ describe("stopping on signals", () => {
     }
   }, 240_000);
 });
-
