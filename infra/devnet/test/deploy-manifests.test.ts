@@ -3,53 +3,172 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
+import type { z } from "zod";
+import { envSchema as fileServerEnv } from "../../../apps/file-server/src/config.ts";
+import { nodeEnvSchema } from "../../../apps/node/src/config.ts";
+import { envSchema as pushServerEnv } from "../../../apps/push-server/src/config.ts";
+import { envSchema as indexerEnv } from "../../../apps/sns-indexer/src/config.ts";
 
-// No Docker engine or cluster here: the deployment files are validated statically.
+// Static checks of the deployment files (the images are built and run in containers.test.ts).
 const infra = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const root = join(infra, "..");
-const apps = ["node", "file-server", "push-server", "sns-indexer"];
+
+// The services' own config schemas: a manifest is checked by parsing its environment with them.
+const schemas: Record<string, z.ZodObject> = {
+  node: nodeEnvSchema as unknown as z.ZodObject,
+  "file-server": fileServerEnv as unknown as z.ZodObject,
+  "push-server": pushServerEnv as unknown as z.ZodObject,
+  "sns-indexer": indexerEnv as unknown as z.ZodObject,
+};
+// Variables naming a path the service writes (databases, keys, files).
+const writtenPaths: Record<string, string[]> = {
+  node: ["SESSION_NODE_DATA_DIR"],
+  "file-server": ["FS_DATA_DIR"],
+  "push-server": ["DATABASE_URL", "KEY_FILE"],
+  "sns-indexer": ["DATABASE_URL"],
+};
+const requiredKeys = (schema: z.ZodObject) =>
+  Object.entries(schema.shape)
+    .filter(([, s]) => !(s as z.ZodType).safeParse(undefined).success)
+    .map(([k]) => k);
+const pathOf = (v: string) => v.replace(/^sqlite:/, "");
+const under = (path: string, dirs: string[]) => dirs.some((d) => path === d || path.startsWith(`${d}/`));
+
+/** The problems a service's environment has for its schema: required variables, refinements. */
+function configProblems(app: string, env: Record<string, string>): string[] {
+  const schema = schemas[app];
+  if (!schema) return [`no config schema for app ${app}`];
+  const missing = requiredKeys(schema).filter((k) => env[k] === undefined);
+  const parsed = schema.safeParse(env);
+  return [
+    ...missing.map((k) => `${k} is required`),
+    ...(parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`)),
+  ];
+}
+
+interface K8sContainer {
+  env: { name: string; value?: string; valueFrom?: Record<string, { name?: string; key?: string }> }[];
+  readinessProbe: { httpGet: { path: string } };
+  livenessProbe?: { httpGet: { path: string } };
+  volumeMounts?: { name: string; mountPath: string }[];
+  image: string;
+}
+const k8sDocs = () =>
+  parseAllDocuments(readFileSync(join(infra, "k8s", "session.yaml"), "utf8")).map((d) => d.toJS());
+function k8sEnv(c: K8sContainer, configMaps: Map<string, Record<string, string>>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const e of c.env) {
+    if (e.value !== undefined) env[e.name] = String(e.value);
+    const ref = e.valueFrom?.configMapKeyRef;
+    if (ref) {
+      const v = configMaps.get(ref.name!)?.[ref.key!];
+      if (v !== undefined) env[e.name] = v;
+    }
+    if (e.valueFrom?.fieldRef) env[e.name] = "10.0.0.1"; // filled in by the cluster
+  }
+  return env;
+}
 
 describe("deployment files", () => {
-  it("one multi-stage, non-root Dockerfile per app, deploying its own package", () => {
-    for (const app of apps) {
-      const df = readFileSync(join(infra, "docker", `${app}.Dockerfile`), "utf8");
-      expect(df.match(/^FROM /gm)).toHaveLength(2);
-      expect(df).toContain(`pnpm --filter @session/${app} deploy`);
-      expect(df).toMatch(/^USER session$/m);
-      expect(existsSync(join(root, "apps", app, "src", "main.ts"))).toBe(true);
+  it("one Dockerfile for every app: base image from a build argument, node dist/, unprivileged user", () => {
+    expect(readdirSync(join(infra, "docker")).filter((f) => /Dockerfile/.test(f))).toEqual(["Dockerfile"]);
+    const df = readFileSync(join(infra, "docker", "Dockerfile"), "utf8");
+    expect(df).toMatch(/^ARG NODE_IMAGE=node:22-bookworm-slim$/m);
+    expect(df.match(/^FROM \$\{NODE_IMAGE\}/gm)).toHaveLength(2);
+    expect(df).toMatch(/^ARG APP=/m);
+    expect(df).toContain('exec node \\"/srv/$APP/dist/main.js\\"');
+    expect(df).not.toMatch(/tsx/);
+    expect(df).toMatch(/^USER 10001$/m);
+    for (const app of readdirSync(join(root, "apps"))) {
+      expect(existsSync(join(root, "apps", app, "src", "main.ts")), app).toBe(true);
+      expect(existsSync(join(root, "apps", app, "tsconfig.build.json")), app).toBe(true);
     }
   });
 
-  it("compose services build existing Dockerfiles; ports and env are well-formed", () => {
+  it("compose: every app service passes its own config schema and writes only to its volume", () => {
     const compose = parseYaml(readFileSync(join(infra, "compose.yaml"), "utf8"), { merge: true }) as {
       services: Record<
         string,
-        { build?: { dockerfile: string }; environment?: Record<string, string>; ports?: string[] }
+        {
+          build?: { dockerfile: string };
+          environment?: Record<string, string>;
+          volumes?: string[];
+          ports?: string[];
+          user?: string;
+        }
       >;
     };
     const services = Object.entries(compose.services);
     expect(services.length).toBeGreaterThanOrEqual(6);
     for (const [name, s] of services) {
-      if (s.build) expect(existsSync(join(root, s.build.dockerfile)), name).toBe(true);
       for (const p of s.ports ?? []) expect(p).toMatch(/^\d+:\d+$/);
+      if (!s.build) continue;
+      expect(s.build.dockerfile).toBe("infra/docker/Dockerfile");
+      expect(s.user, name).toBe("10001");
+      // ${VAR:?…} and ${VAR:-default} as compose would fill them in with VAR set.
+      const env = Object.fromEntries(
+        Object.entries(s.environment ?? {}).map(([k, v]) => [
+          k,
+          String(v).replace(/\$\{SNS_RPC_URL:\?[^}]*\}/, "http://chain:8545"),
+        ]),
+      );
+      const app = env.APP!;
+      expect(configProblems(app, env), name).toEqual([]);
+      const mounts = (s.volumes ?? []).map(
+        (v) =>
+          v
+            .replace(/:(ro|rw)$/, "")
+            .split(":")
+            .at(-1)!,
+      );
+      for (const k of writtenPaths[app]!) expect(under(pathOf(env[k]!), mounts), `${name} ${k}`).toBe(true);
+      if (app === "sns-indexer") expect(under(env.SNS_DEPLOYMENT_FILE!, mounts)).toBe(true);
     }
     expect(compose.services["node-2"]!.environment!.PUBLIC_IP).toBe("node-2");
     expect(compose.services["node-2"]!.environment!.REGISTRY_URL).toBe("http://indexer:8090");
   });
 
-  it("Kubernetes manifests parse and every workload has a known kind, image and probe", () => {
-    const docs = parseAllDocuments(readFileSync(join(infra, "k8s", "session.yaml"), "utf8")).map((d) =>
-      d.toJS(),
+  it("Kubernetes: each workload passes its service's config schema, writes to a persistent volume, probes /health", () => {
+    const docs = k8sDocs();
+    const configMaps = new Map<string, Record<string, string>>(
+      docs.filter((d) => d.kind === "ConfigMap").map((d) => [d.metadata.name, d.data]),
     );
-    const kinds = docs.map((d) => d.kind);
-    expect(kinds).toEqual(expect.arrayContaining(["ConfigMap", "Deployment", "StatefulSet", "Service"]));
-    for (const d of docs.filter((x) => ["Deployment", "StatefulSet"].includes(x.kind))) {
+    const workloads = docs.filter((x) => ["Deployment", "StatefulSet"].includes(x.kind));
+    expect(workloads.map((d) => k8sEnv(d.spec.template.spec.containers[0], configMaps).APP).sort()).toEqual(
+      Object.keys(schemas).sort(),
+    );
+    for (const d of workloads) {
       expect(d.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
-      const c = d.spec.template.spec.containers[0];
+      const c = d.spec.template.spec.containers[0] as K8sContainer;
       expect(c.image).toMatch(/^session\//);
       expect(c.readinessProbe.httpGet.path).toBe("/health");
+      expect(c.livenessProbe?.httpGet.path ?? "/health").toBe("/health");
       expect(d.spec.template.spec.securityContext.runAsNonRoot).toBe(true);
+      const env = k8sEnv(c, configMaps);
+      const app = env.APP!;
+      expect(configProblems(app, env), d.metadata.name).toEqual([]);
+      // Persistent: a claim template of this StatefulSet (emptyDir is lost with the pod).
+      const claims = new Set(
+        (d.spec.volumeClaimTemplates ?? []).map((v: { metadata: { name: string } }) => v.metadata.name),
+      );
+      const persistent = (c.volumeMounts ?? []).filter((m) => claims.has(m.name)).map((m) => m.mountPath);
+      for (const k of writtenPaths[app]!)
+        expect(under(pathOf(env[k]!), persistent), `${app} ${k}`).toBe(true);
+      if (app === "sns-indexer") {
+        const deploy = (c.volumeMounts ?? []).map((m) => m.mountPath);
+        expect(under(env.SNS_DEPLOYMENT_FILE!, deploy)).toBe(true);
+      }
     }
+  });
+
+  it("the manifest check catches a missing required setting", () => {
+    expect(configProblems("push-server", { HOST: "0.0.0.0" })).toContain(
+      "SEED_NODES: SEED_NODES (comma-separated storage node URLs) or INDEXER_URL is required",
+    );
+    expect(configProblems("sns-indexer", { SNS_DEPLOYMENT_FILE: "/deploy/deployment.json" })).toContain(
+      "SNS_RPC_URL is required",
+    );
+    expect(configProblems("node", { SESSION_NODE_DATA_DIR: "/data" }).length).toBeGreaterThan(0);
   });
 
   it("Prometheus scrapes every service; the Grafana dashboard queries metrics the services expose", () => {
