@@ -68,7 +68,7 @@ mirror() {
 
 base() {
   if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then echo "$BASE_IMAGE"; return; fi
-  local tarball="$CACHE/node-${NODE_VERSION}-bookworm-slim.tar"
+  local tarball="$CACHE/node-${NODE_VERSION}-bookworm-slim-v2.tar"
   if [ ! -f "$tarball" ]; then
     command -v debootstrap >/dev/null || no_engine "debootstrap not installed (apt-get install debootstrap)"
     local work
@@ -88,11 +88,15 @@ base() {
     rm -rf "$work/rootfs/var/cache/apt/archives/"*.deb "$work/rootfs/var/lib/apt/lists/"*
     # Same apt sources as the host so a build stage can apt-get install through the same mirror.
     cp /etc/apt/sources.list.d/*.sources "$work/rootfs/etc/apt/sources.list.d/" 2>/dev/null || true
+    # The host's trusted CAs (a TLS-inspecting proxy in front of the npm registry is common here).
+    mkdir -p "$work/rootfs/etc/ssl/certs"
+    cp /etc/ssl/certs/ca-certificates.crt "$work/rootfs/etc/ssl/certs/" 2>/dev/null || true
     mkdir -p "$CACHE"
     tar -C "$work/rootfs" -cf "$tarball.part" .
     mv "$tarball.part" "$tarball"
   fi
   docker import -c 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
     -c 'CMD ["node"]' "$tarball" "$BASE_IMAGE" >/dev/null
   echo "$BASE_IMAGE"
 }
