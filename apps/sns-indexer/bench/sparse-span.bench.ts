@@ -31,8 +31,14 @@ let calls = 0;
 let refusals = 0;
 const wait = () => new Promise((r) => setTimeout(r, LATENCY_MS));
 const provider = {
-  getBlockNumber: async () => (await wait(), HEAD),
-  getBlock: async (n: number) => (await wait(), { hash: `0x${n.toString(16).padStart(64, "0")}` }),
+  getBlockNumber: async () => {
+    await wait();
+    return HEAD;
+  },
+  getBlock: async (n: number) => {
+    await wait();
+    return { hash: `0x${n.toString(16).padStart(64, "0")}` };
+  },
   getLogs: async (f: { fromBlock: number; toBlock: number }) => {
     await wait();
     calls++;

@@ -1,7 +1,7 @@
 import { certFingerprint } from "@session/node-tls";
 import { selfSignedServer } from "@session/node-tls/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClientError, createIdentity, indexerNameResolver, SessionClient } from "../src/index.ts";
+import { ClientError, createIdentity, SessionClient } from "../src/index.ts";
 
 // A seed answering a one-node list, and another self-signed server (an impostor / a non-node host).
 const node = {
@@ -63,7 +63,7 @@ describe("SDK over HTTPS: pinned seeds, node-only dispatcher", () => {
     );
   });
 
-  it("still verifies certificates on its non-node fetches (name lookups)", async () => {
+  it("leaves the process's own fetch certificate-checked (the node dispatcher is not global)", async () => {
     const c = new SessionClient({
       identity: createIdentity(),
       seeds: [`${seed.url}#sha256=${certFingerprint(seed.cert)}`],
@@ -71,7 +71,7 @@ describe("SDK over HTTPS: pinned seeds, node-only dispatcher", () => {
     try {
       await c.connect(); // the client's node and seed dispatchers exist and have been used
       const before = other.requests;
-      const err = await rejection(indexerNameResolver(other.url)("bob"));
+      const err = await rejection(fetch(other.url));
       expect(err?.cause?.code).toMatch(/SELF_SIGNED|UNABLE_TO_VERIFY/);
       expect(other.requests).toBe(before);
     } finally {

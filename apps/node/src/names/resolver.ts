@@ -8,15 +8,19 @@ export interface OnsAnswer {
   nonce: string;
 }
 
-
 const recordSchema = z.object({ encryptedRecord: z.string().regex(/^0x[0-9a-fA-F]*$/) });
+
+/** A NameResolver whose answers always carry a nonce (the on-chain records are XChaCha20). */
+export interface IndexerNameResolver extends NameResolver {
+  resolve(nameHashBase64: string): Promise<OnsAnswer | null>;
+}
 
 /**
  * Answers `ons_resolve` from the chain through the sns-indexer (`GET /v1/names/0x<hash>`): the
  * on-chain record is already libsession's format (encrypted_value ‖ nonce), so it is only split.
  * The node never sees the name, only its hash. Unknown, expired or malformed records → null.
  */
-export function indexerNameResolver(indexerUrl: string, fetchFn: typeof fetch = fetch): NameResolver {
+export function indexerNameResolver(indexerUrl: string, fetchFn: typeof fetch = fetch): IndexerNameResolver {
   const base = indexerUrl.replace(/\/$/, "");
   return {
     async resolve(nameHashBase64) {
