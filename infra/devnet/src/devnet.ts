@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -158,9 +159,9 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     // The file, push and community servers' ports are chosen now: nodes let final onion hops reach them (and
     // only them, besides 443/80) on loopback, a setting no node outside a devnet has.
     const servicePorts = {
-      fileServer: randomServicePort(),
-      pushServer: randomServicePort(),
-      communityServer: randomServicePort(),
+      fileServer: await freeServicePort(),
+      pushServer: await freeServicePort(),
+      communityServer: await freeServicePort(),
     };
     const nodes: RunningNode[] = [];
     const seeds: string[] = [];
@@ -361,8 +362,27 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   }
 }
 
-function randomServicePort(): number {
-  return 20000 + Math.floor(Math.random() * 20000);
+/**
+ * A port for a child service, chosen before the nodes start (they must know it): random in
+ * 20000–31999, below Linux's ephemeral range (32768+) so no outgoing connection holds it by chance,
+ * and checked free by binding it once. Ports handed out by this process are not reused.
+ */
+const handedOut = new Set<number>();
+async function freeServicePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((res) => {
+      const srv = createServer();
+      srv.once("error", () => res(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => res(true)));
+    });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free port for a devnet service in 20000–31999");
 }
 
 /** Runs an app's own main (apps/<name>/src/main.ts) as a child process and waits for /health. */
