@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments, parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { envSchema as communityServerEnv } from "../../../apps/community-server/src/config.ts";
 import { envSchema as fileServerEnv } from "../../../apps/file-server/src/config.ts";
 import { nodeEnvSchema } from "../../../apps/node/src/config.ts";
 import { envSchema as pushServerEnv } from "../../../apps/push-server/src/config.ts";
@@ -19,6 +20,7 @@ const schemas: Record<string, z.ZodObject> = {
   "file-server": fileServerEnv as unknown as z.ZodObject,
   "push-server": pushServerEnv as unknown as z.ZodObject,
   "sns-indexer": indexerEnv as unknown as z.ZodObject,
+  "community-server": communityServerEnv as unknown as z.ZodObject,
 };
 // Variables naming a path the service writes (databases, keys, files).
 const writtenPaths: Record<string, string[]> = {
@@ -26,6 +28,7 @@ const writtenPaths: Record<string, string[]> = {
   "file-server": ["FS_DATA_DIR"],
   "push-server": ["DATABASE_URL", "KEY_FILE"],
   "sns-indexer": ["DATABASE_URL"],
+  "community-server": ["CS_DATA_DIR"],
 };
 const requiredKeys = (schema: z.ZodObject) =>
   Object.entries(schema.shape)
@@ -99,7 +102,10 @@ describe("deployment files", () => {
       >;
     };
     const services = Object.entries(compose.services);
-    expect(services.length).toBeGreaterThanOrEqual(6);
+    expect(services.length).toBeGreaterThanOrEqual(7);
+    // Every app has a service here.
+    const composeApps = new Set(services.map(([, s]) => s.environment?.APP).filter(Boolean));
+    for (const app of Object.keys(schemas)) expect(composeApps.has(app), app).toBe(true);
     for (const [name, s] of services) {
       for (const p of s.ports ?? []) expect(p).toMatch(/^\d+:\d+$/);
       if (!s.build) continue;
@@ -163,7 +169,7 @@ describe("deployment files", () => {
 
   it("the manifest check catches a missing required setting", () => {
     expect(configProblems("push-server", { HOST: "0.0.0.0" })).toContain(
-      "SEED_NODES: SEED_NODES (comma-separated storage node URLs) or INDEXER_URL is required",
+      "SEED_NODES: SEED_NODES (comma-separated seed node URLs) or INDEXER_URL is required",
     );
     expect(configProblems("sns-indexer", { SNS_DEPLOYMENT_FILE: "/deploy/deployment.json" })).toContain(
       "SNS_RPC_URL is required",
@@ -176,7 +182,7 @@ describe("deployment files", () => {
       scrape_configs: { job_name: string }[];
     };
     expect(prom.scrape_configs.map((j) => j.job_name).sort()).toEqual(
-      ["file-server", "push-server", "session-node", "sns-indexer"].sort(),
+      ["community-server", "file-server", "push-server", "session-node", "sns-indexer"].sort(),
     );
     const dash = JSON.parse(readFileSync(join(infra, "observability", "grafana-dashboard.json"), "utf8")) as {
       panels: { targets: { expr: string }[] }[];
