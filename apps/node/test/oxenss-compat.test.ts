@@ -1,6 +1,4 @@
 import { EventEmitter } from "node:events";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { toBase64, toHex, utf8Encode } from "@session/crypto";
 import { type NodeInfo, toBase32z } from "@session/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -9,7 +7,7 @@ import { RpcHandler } from "../src/rpc/handler.ts";
 import type { NameResolver } from "../src/rpc/oxend.ts";
 import { SubaccountRevocations } from "../src/storage/revocations.ts";
 import { MessageStore } from "../src/storage/store.ts";
-import { httpRegistry, Membership } from "../src/swarm/membership.ts";
+import { Membership } from "../src/swarm/membership.ts";
 import { newAccount, signed, silent } from "./helpers/node-net.ts";
 
 /*
@@ -307,23 +305,5 @@ describe("oxend_request dispatches by endpoint", () => {
       status: 400,
       body: "invalid request: Invalid oxend endpoint 'get_info'",
     });
-  });
-});
-
-describe("the indexer registry's height", () => {
-  it("httpRegistry reports the block /v1/nodes was read at", async () => {
-    const server = createServer((_req, res) => {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify({ height: 777, nodes: others }));
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    try {
-      const reg = httpRegistry(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-      expect(reg.height?.()).toBeUndefined();
-      expect(await reg.load()).toHaveLength(4);
-      expect(reg.height?.()).toBe(777);
-    } finally {
-      await new Promise((r) => server.close(r));
-    }
   });
 });

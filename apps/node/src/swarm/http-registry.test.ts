@@ -68,4 +68,12 @@ describe("httpRegistry key proofs", () => {
       await httpRegistry(url, { chainId: 421614n, registryAddress: chain.registry }).load(),
     ).toHaveLength(1);
   });
+
+  it("reports the chain height /v1/nodes was read at (oxenss's info/ifelse height)", async () => {
+    const url = await serve({ ...chain, height: 777, nodes: [entry(22021), entry(22022)] });
+    const reg = httpRegistry(url);
+    expect(reg.height?.()).toBeUndefined();
+    expect(await reg.load()).toHaveLength(2);
+    expect(reg.height?.()).toBe(777);
+  });
 });
