@@ -348,9 +348,15 @@ describe("onion requests at one node", () => {
   });
 
   it("over the in-flight cap, requests are refused with 503 instead of queueing", async () => {
-    const busy = await startOnionTestNode(network, { limits: { maxInFlight: 1, serverTimeoutMs: 400 } });
+    // The window between the first request reaching the silent server and the node's timeout must
+    // outlast a loaded machine's scheduling gaps; the second request is sent once the first arrived.
+    const busy = await startOnionTestNode(network, { limits: { maxInFlight: 1, serverTimeoutMs: 2000 } });
+    let arrived!: () => void;
+    const firstArrived = new Promise<void>((r) => {
+      arrived = r;
+    });
     const silent = await startRawServer(() => {
-      // holds the first request open until the server timeout
+      arrived(); // and holds the request open until the node's server timeout
     });
     const slow = buildClientOnion({
       payload: rpcBody("info"),
@@ -359,7 +365,7 @@ describe("onion requests at one node", () => {
       encType: "aes-gcm",
     });
     const first = postBytes(`${busy.url}/onion_req/v2`, slow.request);
-    await new Promise((r) => setTimeout(r, 100));
+    await firstArrived;
     const second = await postBytes(`${busy.url}/onion_req/v2`, slow.request);
     expect(second.status).toBe(503);
     expect(second.headers.get(ERROR_CODE_HEADER)).toBe("SERVICE_UNAVAILABLE");

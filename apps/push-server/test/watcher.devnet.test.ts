@@ -130,13 +130,32 @@ async function sendTo(who: Identity, text: string): Promise<string> {
   throw new Error("could not send through the devnet");
 }
 
-/** Sends one message to each account and checks each device gets exactly one notification of it. */
+/** Message events the watcher has had from the nodes, whatever it made of them. */
+const nodeReports = async () => {
+  const text = await pushMetrics();
+  let sum = 0;
+  for (const m of text.matchAll(/push_monitor_messages_total\{result="\w+"\} (\d+)/g)) sum += Number(m[1]);
+  return sum;
+};
+
+/**
+ * Sends one message to each account and checks each device gets exactly one notification of it —
+ * checked once every watching node has reported its message (each account is watched on
+ * `nodesOf` members, and each reports every message once), so no late copy can still come.
+ */
 async function everyoneNotified(list: Watched[], text: string) {
   const before = apns.delivered.length;
+  const reportsBefore = await nodeReports();
+  const expectedReports = list.reduce((n, a) => n + push.watcher.nodesOf(a.who.sessionId).length, 0);
   const hashes = new Map<string, string>();
   for (const a of list) hashes.set(a.token, await sendTo(a.who, text));
   await waitFor(`${list.length} notifications`, () => apns.delivered.length >= before + list.length, 30_000);
-  await new Promise((r) => setTimeout(r, 500));
+  await waitFor(
+    `${expectedReports} node reports`,
+    async () => (await nodeReports()) >= reportsBefore + expectedReports,
+    30_000,
+  );
+  await push.watcher.settled();
   const got = apns.delivered.slice(before);
   expect(got).toHaveLength(list.length);
   for (const a of list) {
@@ -258,6 +277,7 @@ describe("watcher on a devnet (APNs stand-in)", () => {
 
   it("an unsubscribed account is no longer notified (dropped here, left to lapse on the nodes)", async () => {
     const gone = accounts.pop()!;
+    const watching = push.watcher.nodesOf(gone.who.sessionId).length;
     const ids = push.watcher.streamIds(accounts[0]!.who.sessionId);
     const res = await fetch(`${server.url}/unsubscribe`, {
       method: "POST",
@@ -271,9 +291,11 @@ describe("watcher on a devnet (APNs stand-in)", () => {
     const before = await unwatched();
     const delivered = apns.delivered.length;
     await sendTo(gone.who, "nobody home");
-    // The nodes still report it (their subscription lapses on its own); nothing is sent.
-    await waitFor("the node's report", async () => (await unwatched()) > before);
-    await new Promise((r) => setTimeout(r, 500));
+    // The nodes still report it (their subscription lapses on its own); nothing is sent — checked
+    // once every node that watched it has reported, so nothing can still arrive.
+    expect(watching).toBeGreaterThan(0);
+    await waitFor("the nodes' reports", async () => (await unwatched()) >= before + watching);
+    await push.watcher.settled();
     expect(apns.delivered.length).toBe(delivered);
     expect(push.watcher.streamIds(accounts[0]!.who.sessionId)).toEqual(ids);
   }, 60_000);

@@ -68,6 +68,7 @@ function startWatcher(
   extra: { maxAccountsPerStream?: number; nodesTtlMs?: number; listNodes?: () => Promise<NodeInfo[]> } = {},
 ) {
   const got: NotifyMessage[] = [];
+  const registry = new Registry();
   const w = new Watcher({
     repo,
     fetch,
@@ -76,7 +77,7 @@ function startWatcher(
       got.push(m);
     },
     logger,
-    registry: new Registry(),
+    registry,
     nodeScheme: "http",
     retryMs: 100,
     ...extra,
@@ -115,6 +116,11 @@ describe("watcher against a node's monitor service", () => {
   }, 60_000);
 
   it("a message whose handling failed is not remembered: the next report of it is handled", async () => {
+    const registry = new Registry();
+    const duplicateReports = async () =>
+      (await registry.getSingleMetric("push_monitor_messages_total")?.get())?.values.find(
+        (v) => v.labels.result === "duplicate",
+      )?.value ?? 0;
     let fail = true;
     const handled: string[] = [];
     const w = new Watcher({
@@ -129,7 +135,7 @@ describe("watcher against a node's monitor service", () => {
         handled.push(m.hash);
       },
       logger,
-      registry: new Registry(),
+      registry,
       nodeScheme: "http",
       retryMs: 100,
     });
@@ -141,8 +147,9 @@ describe("watcher against a node's monitor service", () => {
     await waitFor("first report failed", () => !fail);
     store(pubkeys[7]!, "h-retry");
     await waitFor("second report handled", () => handled.length === 1);
+    const duplicates = await duplicateReports();
     store(pubkeys[7]!, "h-retry");
-    await new Promise((r) => setTimeout(r, 200));
+    await waitFor("the third report counted", async () => (await duplicateReports()) > duplicates);
     // Once handled it is a duplicate again.
     expect(handled).toEqual(["h-retry"]);
   }, 60_000);
@@ -159,14 +166,16 @@ describe("watcher against a node's monitor service", () => {
   }, 60_000);
 
   it("reopens the stream when the node restarts, subscribing every account again", async () => {
-    const { w, got } = startWatcher();
+    // The node comes back on a new port (its old one is not reclaimed: another process could hold
+    // it by then), announced through the node list as a moved endpoint is on the network.
+    const { w, got } = startWatcher({ nodesTtlMs: 200, listNodes: async () => [node] });
     await w.start();
     await waitFor("all accepted", () => w.streamStats()[0]?.acked === 1500, 30_000);
     const first = w.streamStats()[0]!.stream;
-    const port = running.info.storage_port;
     await running.stop();
     await waitFor("the stream gone", () => w.streamStats()[0]?.stream === undefined);
-    running = await startOurNode(port);
+    running = await startOurNode(0);
+    node = { ...running.info, swarm_id: "0" };
     await waitFor(
       "a new stream with every account",
       () => w.streamStats()[0]?.stream !== undefined && w.streamStats()[0]?.acked === 1500,
