@@ -15,7 +15,7 @@ import {
   renewMonitorSubscriptions,
 } from "@session/protocol";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { StoredMessage } from "../src/monitor/hub.ts";
 import { createMonitorService, type MonitorOptions, type MonitorService } from "../src/monitor/routes.ts";
 import { newAccount, type TestAccount } from "./helpers/accounts.ts";
@@ -120,15 +120,13 @@ describe("monitor API: a reader that stops reading", () => {
     });
     req.end(JSON.stringify({ subscriptions: [signedSub(hank, [0], { data: true })] }));
     (await response).pause(); // never read
-    await new Promise((r) => setTimeout(r, 100));
     const connections = () => new Promise<number>((r) => srv.getConnections((_e, n) => r(n)));
     expect(await connections()).toBe(1);
+    await vi.waitFor(() => expect(svc.hub.streamCount).toBe(1));
     // Fill the stream far beyond what socket buffers hold, then overflow its queue.
     const big = new Uint8Array(76_800).fill(7);
     for (let i = 0; i < 201; i++) localEvents.emit("stored", { ...stored(hank, 0, i % 200), data: big });
-    const deadline = Date.now() + 3000;
-    while ((await connections()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(await connections()).toBe(0);
+    await vi.waitFor(async () => expect(await connections()).toBe(0), { timeout: 10_000, interval: 50 });
     expect(svc.hub.streamCount).toBe(0);
     svc.close();
     await new Promise<void>((r) => srv.close(() => r()));
@@ -292,8 +290,7 @@ describe("monitor API", () => {
 
   it("idle streams get keepalive comments", async () => {
     const { sse } = await subscribe([signedSub(newAccount(), [0])]);
-    await new Promise((r) => setTimeout(r, 450));
-    expect(sse.comments).toContain(": keepalive");
+    await vi.waitFor(() => expect(sse.comments).toContain(": keepalive"), { timeout: 10_000, interval: 20 });
     sse.close();
   });
 

@@ -2,11 +2,20 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { connect } from "node:net";
 import { encodeLinkRequest, NODE_LINK_PATH, NODE_LINK_PROTOCOL } from "@session/protocol";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NodePost } from "./http.ts";
 import { ONION_RELAY_PATH } from "./limits.ts";
 import { acceptNodeLinks, type NodeLinkServer, nodeLinks, type RelayHandler } from "./node-link.ts";
 import type { OnionReply } from "./reply.ts";
+
+/** Waits until `cond` holds (polled), failing after 10 s. */
+const until = (cond: () => boolean) =>
+  vi.waitFor(
+    () => {
+      if (!cond()) throw new Error("not yet");
+    },
+    { timeout: 10_000, interval: 10 },
+  );
 
 const closers: (() => unknown)[] = [];
 afterEach(async () => {
@@ -165,14 +174,21 @@ describe("node links", () => {
 
   it("fail the requests in flight at once when the peer goes away, and reconnect on the next relay", async () => {
     let hold = true;
+    let arrived!: () => void;
+    const held = new Promise<void>((r) => {
+      arrived = r;
+    });
     const p = await peer(async (body) => {
-      if (hold) await new Promise(() => {}); // never answers
+      if (hold) {
+        arrived();
+        await new Promise(() => {}); // never answers
+      }
       return reply(text(body));
     });
     const c = client();
     const started = Date.now();
     const inFlight = c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("x"), { ...opts, timeoutMs: 20_000 });
-    await new Promise((r) => setTimeout(r, 100));
+    await held; // the request is in the peer's hands
     expect(c.open).toBe(1);
     for (const s of p.sockets) s.destroy(); // the peer cuts the link
     await expect(inFlight).rejects.toThrow(/closed/);
@@ -184,14 +200,27 @@ describe("node links", () => {
   });
 
   it("time a request out with a TimeoutError and drop its late reply", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let lateSent!: () => void;
+    const late = new Promise<void>((r) => {
+      lateSent = r;
+    });
     const p = await peer(async (body) => {
-      if (text(body) === "slow") await new Promise((r) => setTimeout(r, 300));
+      if (text(body) === "slow") {
+        await gate;
+        setImmediate(lateSent); // after this reply is handed to the link
+      }
       return reply(text(body));
     });
     const c = client();
     const slow = c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("slow"), { ...opts, timeoutMs: 50 });
     await expect(slow).rejects.toMatchObject({ name: "TimeoutError" });
-    await new Promise((r) => setTimeout(r, 400)); // the late reply arrives and is ignored
+    // The late reply goes out before the next request: the link must drop it, not match it to "fast".
+    release();
+    await late;
     const r = await c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("fast"), opts);
     expect(text(r.body)).toBe("fast");
   });
@@ -238,13 +267,15 @@ describe("node links", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let pending = 0;
     const p = await peer(async (b) => {
+      pending++;
       await gate;
       return reply(text(b));
     });
     const c = client();
     const inFlight = c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("kept"), opts);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => p.links!.open === 1 && pending === 1); // "kept" is in the peer's hands
     const closing = p.links!.close();
     // A new request on the open link is refused at once while the first one is still in hand.
     const refused = await c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("late"), opts);
@@ -277,8 +308,7 @@ describe("node links", () => {
     const c = client({ idleMs: 50 });
     await c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("x"), opts);
     expect(c.open).toBe(1);
-    await new Promise((r) => setTimeout(r, 250));
-    expect(c.open).toBe(0);
+    await until(() => c.open === 0);
     expect(text((await c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("y"), opts)).body)).toBe("y");
   });
 });
