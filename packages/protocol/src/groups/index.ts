@@ -1,0 +1,2 @@
+export * from "./bt.ts";
+export * from "./config-message.ts";
