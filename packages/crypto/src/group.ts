@@ -270,3 +270,26 @@ export function groupSubaccountSign(
   const S = sodium.crypto_core_ed25519_scalar_add(sodium.crypto_core_ed25519_scalar_mul(hram, kt), r);
   return { token, tokenSignature: signingValue.slice(36), signature: concatBytes(R, S) };
 }
+
+/** XChaCha20-Poly1305 (IETF) with a caller-given nonce: ciphertext ‖ tag. */
+export function xchachaSealWithNonce(key: Uint8Array, nonce: Uint8Array, message: Uint8Array): Uint8Array {
+  return sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, null, null, nonce, key);
+}
+
+/** Opens `xchachaSealWithNonce` output; undefined when it does not authenticate. */
+export function xchachaOpenWithNonce(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  ciphertext: Uint8Array,
+): Uint8Array | undefined {
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, ciphertext, null, nonce, key);
+  } catch {
+    return undefined;
+  }
+}
+
+/** libsodium randombytes_buf_deterministic (for libsession's deterministic junk key entries). */
+export function deterministicBytes(length: number, seed: Uint8Array): Uint8Array {
+  return sodium.randombytes_buf_deterministic(length, seed);
+}

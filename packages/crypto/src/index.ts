@@ -48,6 +48,7 @@ export {
   configEncrypt,
   configPaddedSize,
   decryptForMultiple,
+  deterministicBytes,
   encryptForMultiple,
   groupSeedHash,
   groupSubaccountSign,
@@ -59,6 +60,8 @@ export {
   SubaccountFlags,
   subaccountBlindFactor,
   unpadConfig,
+  xchachaOpenWithNonce,
+  xchachaSealWithNonce,
 } from "./group.ts";
 export { blake2b, hmacSha256, sha256, sha512 } from "./hash.ts";
 export {
