@@ -6,12 +6,12 @@ import { type Devnet, startDevnet } from "@session/devnet";
 import { signRpcParams } from "@session/protocol";
 import { decryptGroupMessage } from "@session/protocol/groups";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createIdentity, type GroupMessage, Groups, SessionClient } from "../src/index.ts";
+import { createIdentity, fromPointer, type GroupMessage, Groups, SessionClient } from "../src/index.ts";
 
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "client-groups-"));
 beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false, pushServer: false });
+  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: true, pushServer: false });
 }, 120_000);
 afterAll(async () => {
   await devnet?.stop();
@@ -20,7 +20,7 @@ afterAll(async () => {
 
 async function account() {
   const identity = createIdentity();
-  const client = new SessionClient({ identity, seeds: [devnet.seedUrl] });
+  const client = new SessionClient({ identity, seeds: [devnet.seedUrl], fileServer: devnet.fileServer! });
   await client.connect();
   return { client, groups: new Groups(client, identity), id: identity.sessionId };
 }
@@ -175,4 +175,81 @@ describe("closed groups on a 12-node devnet", () => {
     });
     expect(gs.keyGenerations()).toEqual([3, 2, 1, 0]);
   }, 180_000);
+
+  it("attachments, leaving, and declining work in groups", async () => {
+    const [admin, bob, leaver, decliner] = await Promise.all([account(), account(), account(), account()]);
+    const g = await admin.groups.create("Files");
+    await admin.groups.invite(g.id, [bob.id, leaver.id, decliner.id]);
+    const gb = await joinGroup(bob, g.id);
+    await joinGroup(leaver, g.id);
+    await until("invitation", async () => {
+      await decliner.client.poll();
+      return decliner.groups.pendingInvitations().length ? true : undefined;
+    });
+    decliner.groups.decline(g.id);
+    expect(decliner.groups.pendingInvitations()).toEqual([]);
+    const file = new TextEncoder().encode("group attachment bytes");
+    const ref = await admin.client.attachments.upload(file, { fileName: "a.txt" });
+    await g.send("see file", {}, [ref]);
+    const m = await readUntil(bob, g.id, (x) => x.text === "see file");
+    const ptr = fromPointer(m.content.dataMessage!.attachments![0]!)!;
+    expect(new TextDecoder().decode(await bob.client.attachments.download(ptr))).toBe(
+      "group attachment bytes",
+    );
+    // Leaving: an admin's next sync removes the leaver and rotates the key.
+    await g.sync();
+    const gen = g.keyGenerations()[0]!;
+    await leaver.groups.leave(g.id);
+    expect(leaver.groups.list()).toEqual([]);
+    await until("leave handled", async () => {
+      await g.sync();
+      return g.members().some((x) => x.sessionId === leaver.id) ? undefined : true;
+    });
+    expect(g.keyGenerations()[0]).toBe(gen + 1);
+    await gb.sync();
+    expect(gb.members().map((x) => x.sessionId)).not.toContain(leaver.id);
+  }, 120_000);
+
+  it("a 100-member group exchanges messages; the 101st invite is refused", async () => {
+    const admin = await account();
+    const g = await admin.groups.create("Hundred");
+    const others: Account[] = [];
+    for (let i = 0; i < 99; i++) others.push(await account());
+    await admin.groups.invite(
+      g.id,
+      others.map((o) => o.id),
+    );
+    expect(g.members()).toHaveLength(100);
+    const joined = [];
+    // A few at a time: the machine running the devnet is small.
+    for (let i = 0; i < others.length; i += 10) {
+      joined.push(...(await Promise.all(others.slice(i, i + 10).map((o) => joinGroup(o, g.id)))));
+    }
+    const extra = await account();
+    await expect(admin.groups.invite(g.id, [extra.id])).rejects.toMatchObject({ code: "GROUP_FULL" });
+    await g.send("hello hundred");
+    await joined[42]!.send("reply from member 43");
+    for (let i = 0; i < others.length; i += 10) {
+      await Promise.all(
+        others.slice(i, i + 10).map(async (o) => {
+          const got: GroupMessage[] = [];
+          await until("both messages", async () => {
+            got.push(...(await o.groups.sync(g.id)));
+            return got.some((m) => m.text === "hello hundred") &&
+              got.some((m) => m.text === "reply from member 43")
+              ? true
+              : undefined;
+          });
+        }),
+      );
+    }
+    expect((await readUntil(admin, g.id, (m) => m.text === "reply from member 43")).from).toBe(
+      others[42]!.id,
+    );
+    // The acceptances reached the admin: no member is still "invited".
+    await until("all accepted", async () => {
+      await g.sync();
+      return g.members().every((m) => !m.inviteStatus) ? true : undefined;
+    });
+  }, 600_000);
 });
