@@ -7,10 +7,14 @@ import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tsx = createRequire(import.meta.url).resolve("tsx/cli");
-// `session community …` has its own entry (src/community-cli.ts).
-const community = process.argv[2] === "community";
-const entry = join(here, "..", "src", community ? "community-main.ts" : "cli.ts");
-const r = spawnSync(process.execPath, [tsx, entry, ...process.argv.slice(community ? 3 : 2)], {
+// `session community …` and `session group …` have their own entries (src/community-cli.ts,
+// src/groups/cli.ts).
+const own = new Map([
+  ["community", "community-main.ts"],
+  ["group", "group-main.ts"],
+]).get(process.argv[2] ?? "");
+const entry = join(here, "..", "src", own ?? "cli.ts");
+const r = spawnSync(process.execPath, [tsx, entry, ...process.argv.slice(own ? 3 : 2)], {
   stdio: "inherit",
 });
 process.exit(r.status ?? 1);
