@@ -46,7 +46,7 @@ afterAll(async () => {
 
 describe("session group CLI", () => {
   it("create, invite, accept, members, send, read, promote, remove, leave", async () => {
-    const [a, b, c] = ["alice", "bob", "carol"].map((n) => join(dir, n));
+    const [a, b, c] = ["alice", "bob", "carol"].map((n) => join(dir, n)) as [string, string, string];
     const ids: string[] = [];
     for (const d of [a, b, c]) {
       const r = await session(["id", "new"], d);
