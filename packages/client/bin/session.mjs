@@ -3,8 +3,10 @@
 // signal sent to this PID reaches the CLI itself (a child process would outlive a SIGTERM here).
 import { register } from "tsx/esm/api";
 
-// `session community …` has its own entry (src/community-main.ts): the subcommand is taken off argv.
-const community = process.argv[2] === "community";
-if (community) process.argv.splice(2, 1);
+// Subcommands with their own entry (src/community-main.ts, src/group-main.ts): the subcommand is
+// taken off argv before the entry reads it.
+const ENTRIES = { community: "../src/community-main.ts", group: "../src/group-main.ts" };
+const own = Object.hasOwn(ENTRIES, process.argv[2] ?? "") ? ENTRIES[process.argv[2]] : undefined;
+if (own) process.argv.splice(2, 1);
 register();
-await import(community ? "../src/community-main.ts" : "../src/cli.ts");
+await import(own ?? "../src/cli.ts");

@@ -12,7 +12,14 @@ export type ClientErrorCode =
   | "NAME_RESOLUTION_UNAVAILABLE"
   | "NAME_NOT_FOUND"
   | "BAD_NOTIFICATION"
-  | "BAD_COMMUNITY_URL";
+  | "BAD_COMMUNITY_URL"
+  // Closed groups
+  | "GROUP_FULL"
+  | "GROUP_NOT_FOUND"
+  | "NOT_GROUP_ADMIN"
+  | "NOT_GROUP_MEMBER"
+  | "BAD_GROUP_NAME"
+  | "BAD_INVITATION";
 
 /** Codes where trying again (later, or elsewhere) can help. */
 const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([

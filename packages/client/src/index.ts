@@ -13,6 +13,7 @@ export {
   parseCommunityUrl,
 } from "./community.ts";
 export { ClientError, type ClientErrorCode } from "./errors.ts";
+export * from "./groups/index.ts";
 export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
 export type { IncomingMessage } from "./messages.ts";
 export { type OnionNameResolverOptions, onionNameResolver } from "./names.ts";

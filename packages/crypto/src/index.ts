@@ -44,6 +44,27 @@ export {
   utf8Encode,
 } from "./bytes.ts";
 export { CryptoError, type CryptoErrorCode } from "./errors.ts";
+export {
+  CONFIG_ENCRYPT_OVERHEAD,
+  configDecrypt,
+  configEncrypt,
+  configPaddedSize,
+  decryptForMultiple,
+  deterministicBytes,
+  encryptForMultiple,
+  groupSeedHash,
+  groupSubaccountSign,
+  groupSubaccountToken,
+  groupX25519,
+  makeGroupSubaccount,
+  padConfig,
+  type SubaccountAuth,
+  SubaccountFlags,
+  subaccountBlindFactor,
+  unpadConfig,
+  xchachaOpenWithNonce,
+  xchachaSealWithNonce,
+} from "./group.ts";
 export { blake2b, hmacSha256, sha256, sha512 } from "./hash.ts";
 export {
   type AccountKeys,

@@ -30,6 +30,8 @@ export const ErrorCode = {
   ONION_HOP_LIMIT: "ONION_HOP_LIMIT",
   BENCODE_INVALID: "BENCODE_INVALID",
   PROTOBUF_INVALID: "PROTOBUF_INVALID",
+  CONFIG_INVALID: "CONFIG_INVALID",
+  CONFIG_SIGNATURE: "CONFIG_SIGNATURE",
 } as const;
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -80,6 +82,9 @@ export const errorTable: Readonly<Record<ErrorCode, ErrorInfo>> = {
   ONION_HOP_LIMIT: { status: 400, message: "too many onion hops" },
   BENCODE_INVALID: { status: 400, message: "invalid bencoded data" },
   PROTOBUF_INVALID: { status: 400, message: "invalid protobuf data" },
+  // libsession config messages (groups): malformed, or a missing/bad signature by the group key
+  CONFIG_INVALID: { status: 400, message: "invalid config message" },
+  CONFIG_SIGNATURE: { status: 400, message: "config signature verification failed" },
 };
 
 export class ProtocolError extends Error {

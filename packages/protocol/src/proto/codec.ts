@@ -57,6 +57,33 @@ export interface LokiProfile {
   lastProfileUpdateSeconds?: number;
 }
 
+/** Group control messages (DataMessage field 120, as in session-desktop's SignalService.proto). */
+export interface GroupUpdateMessage {
+  inviteMessage?: {
+    groupSessionId: string;
+    name: string;
+    memberAuthData: Uint8Array;
+    adminSignature: Uint8Array;
+  };
+  infoChangeMessage?: {
+    type: number;
+    updatedName?: string;
+    updatedExpiration?: number;
+    adminSignature: Uint8Array;
+  };
+  memberChangeMessage?: {
+    type: number;
+    memberSessionIds?: string[];
+    historyShared?: boolean;
+    adminSignature: Uint8Array;
+  };
+  promoteMessage?: { groupIdentitySeed: Uint8Array; name: string };
+  memberLeftMessage?: Record<string, never>;
+  inviteResponse?: { isApproved: boolean };
+}
+export const GroupInfoChangeType = { NAME: 1, AVATAR: 2, DISAPPEARING_MESSAGES: 3 } as const;
+export const GroupMemberChangeType = { ADDED: 1, REMOVED: 2, PROMOTED: 3 } as const;
+
 export interface DataMessage {
   body?: string;
   attachments?: AttachmentPointer[];
@@ -69,6 +96,7 @@ export interface DataMessage {
   openGroupInvitation?: { url: string; name: string };
   syncTarget?: string;
   blocksCommunityMessageRequests?: boolean;
+  groupUpdateMessage?: GroupUpdateMessage;
 }
 
 export interface ReceiptMessage {

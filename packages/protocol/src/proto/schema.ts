@@ -108,6 +108,59 @@ message DataMessage {
   optional OpenGroupInvitation openGroupInvitation            = 102;
   optional string              syncTarget                     = 105;
   optional bool                blocksCommunityMessageRequests = 106;
+  optional GroupUpdateMessage  groupUpdateMessage             = 120;
+}
+
+message GroupUpdateInviteMessage {
+  required string groupSessionId = 1;
+  required string name           = 2;
+  required bytes  memberAuthData = 3;
+  required bytes  adminSignature = 4;
+}
+
+message GroupUpdateInfoChangeMessage {
+  enum Type {
+    NAME                  = 1;
+    AVATAR                = 2;
+    DISAPPEARING_MESSAGES = 3;
+  }
+  required Type   type              = 1;
+  optional string updatedName       = 2;
+  optional uint32 updatedExpiration = 3;
+  required bytes  adminSignature    = 4;
+}
+
+message GroupUpdateMemberChangeMessage {
+  enum Type {
+    ADDED    = 1;
+    REMOVED  = 2;
+    PROMOTED = 3;
+  }
+  required Type   type             = 1;
+  repeated string memberSessionIds = 2;
+  optional bool   historyShared    = 3;
+  required bytes  adminSignature   = 4;
+}
+
+message GroupUpdatePromoteMessage {
+  required bytes  groupIdentitySeed = 1;
+  required string name              = 2;
+}
+
+message GroupUpdateMemberLeftMessage {
+}
+
+message GroupUpdateInviteResponseMessage {
+  required bool isApproved = 1;
+}
+
+message GroupUpdateMessage {
+  optional GroupUpdateInviteMessage         inviteMessage       = 1;
+  optional GroupUpdateInfoChangeMessage     infoChangeMessage   = 2;
+  optional GroupUpdateMemberChangeMessage   memberChangeMessage = 3;
+  optional GroupUpdatePromoteMessage        promoteMessage      = 4;
+  optional GroupUpdateMemberLeftMessage     memberLeftMessage   = 5;
+  optional GroupUpdateInviteResponseMessage inviteResponse      = 6;
 }
 
 message ReceiptMessage {

@@ -1,0 +1,516 @@
+import {
+  fromBase64,
+  fromHex,
+  groupSubaccountSign,
+  groupSubaccountToken,
+  makeGroupSubaccount,
+  padMessage,
+  sign,
+  toBase64,
+  toHex,
+  unpadMessage,
+} from "@session/crypto";
+import {
+  type Content,
+  decodeContent,
+  decodeEnvelope,
+  EnvelopeType,
+  ExpirationType,
+  encodeContent,
+  encodeEnvelope,
+  type GroupUpdateMessage,
+  type NodeInfo,
+  type ParamsSigner,
+  signRpcParams,
+  TTL_MAXIMUM_PRIVATE_MS,
+} from "@session/protocol";
+import {
+  decryptGroupMessage,
+  encryptGroupMessage,
+  GROUP_MAX_MEMBERS,
+  GroupConfig,
+  type GroupInfo,
+  GroupKeys,
+  type GroupMember,
+  GroupNamespace,
+  readInfo,
+  readMembers,
+  removeMember,
+  writeInfo,
+  writeMember,
+} from "@session/protocol/groups";
+import { type AttachmentRef, toPointer } from "../attachments.ts";
+import { ClientError } from "../errors.ts";
+import type { Identity } from "../identity.ts";
+import type { IncomingMessage } from "../messages.ts";
+import { expirationOf } from "../messages.ts";
+import type { RpcReply } from "../network/transport.ts";
+
+/** What a group needs from the client: swarm RPCs (through onion paths) and the identity. */
+export interface GroupNetwork {
+  swarmRpc(
+    account: string,
+    method: string,
+    params: Record<string, unknown> | ((dest: NodeInfo) => unknown),
+  ): Promise<RpcReply & { node: NodeInfo }>;
+}
+
+export interface GroupMessage extends Omit<IncomingMessage, "isRequest"> {
+  groupId: string;
+}
+
+export interface GroupSendOptions {
+  ttlMs?: number;
+  disappear?: { type: "after-send" | "after-read"; seconds: number };
+}
+
+/** What a member keeps to rejoin a group later (the subaccount value or the admin seed). */
+export interface GroupState {
+  id: string;
+  /** 100-byte libsession subaccount value (members). */
+  authData?: string;
+  /** 32-byte group seed (admins). */
+  adminSeed?: string;
+}
+
+const MESSAGE_TTL = 14 * 24 * 3600 * 1000;
+
+/**
+ * One closed group as one account sees it: the group's keys (ns 12), info (ns 13) and members
+ * (ns 14) synced from its swarm, and its messages (ns 11) sent once to that swarm. Members sign
+ * their requests with the subaccount an admin gave them; admins sign with the group key.
+ */
+export class Group {
+  readonly id: string;
+  readonly pubkey: Uint8Array;
+  readonly keys: GroupKeys;
+  readonly infoConfig: GroupConfig;
+  readonly membersConfig: GroupConfig;
+  private groupSk: Uint8Array | undefined;
+  private readonly lastHash = new Map<string, string>();
+  private readonly seen = new Set<string>();
+
+  constructor(
+    private readonly net: GroupNetwork,
+    private readonly identity: Identity,
+    state: { id: string; groupSk?: Uint8Array; authData?: Uint8Array },
+  ) {
+    if (!/^03[0-9a-f]{64}$/.test(state.id))
+      throw new ClientError("BAD_RECIPIENT", "a group ID is 03 followed by 64 hex characters");
+    this.id = state.id;
+    this.pubkey = fromHex(state.id.slice(2));
+    this.groupSk = state.groupSk;
+    this.authData = state.authData;
+    this.keys = new GroupKeys(this.pubkey, identity.keys.ed25519.secretKey, state.groupSk);
+    this.infoConfig = new GroupConfig("groups::Info", GroupNamespace.Info, this.pubkey, state.groupSk);
+    this.membersConfig = new GroupConfig(
+      "groups::Members",
+      GroupNamespace.Members,
+      this.pubkey,
+      state.groupSk,
+    );
+  }
+
+  authData: Uint8Array | undefined;
+
+  get isAdmin(): boolean {
+    return this.groupSk !== undefined;
+  }
+
+  state(): GroupState {
+    return {
+      id: this.id,
+      ...(this.authData ? { authData: toHex(this.authData) } : {}),
+      ...(this.groupSk ? { adminSeed: toHex(this.groupSk.subarray(0, 32)) } : {}),
+    };
+  }
+
+  info(): GroupInfo {
+    return readInfo(this.infoConfig.data);
+  }
+
+  members(): GroupMember[] {
+    return readMembers(this.membersConfig.data);
+  }
+
+  /** Promoted: the group's secret key makes this account an admin. */
+  becomeAdmin(groupSk: Uint8Array): void {
+    if (toHex(groupSk.subarray(32)) !== toHex(this.pubkey))
+      throw new ClientError("BAD_INVITATION", "the promotion's key is not this group's key");
+    this.groupSk = groupSk;
+    this.keys.groupSk = groupSk;
+    this.infoConfig.setSigner(groupSk);
+    this.membersConfig.setSigner(groupSk);
+  }
+
+  private signer(): ParamsSigner {
+    const gsk = this.groupSk;
+    if (gsk) return { sign: (m) => sign(m, gsk) };
+    const auth = this.authData;
+    if (!auth) throw new ClientError("NOT_GROUP_MEMBER", "no credentials for this group");
+    const userSk = this.identity.keys.ed25519.secretKey;
+    const probe = groupSubaccountSign(userSk, auth, new Uint8Array(0));
+    return {
+      sign: (m) => groupSubaccountSign(userSk, auth, m).signature,
+      subaccount: { token: probe.token, signature: probe.tokenSignature },
+    };
+  }
+
+  private async store(namespace: number, data: Uint8Array, ttl: number, timestamp = Date.now()) {
+    const params = signRpcParams(
+      "store",
+      { pubkey: this.id, namespace, timestamp, ttl, data: toBase64(data) },
+      this.signer(),
+    );
+    const r = await this.net.swarmRpc(this.id, "store", params);
+    if (r.status !== 200) throw requestFailed("group store", r);
+    return { hash: (r.body as { hash: string }).hash, timestamp };
+  }
+
+  private requireAdmin(): Uint8Array {
+    if (!this.groupSk) throw new ClientError("NOT_GROUP_ADMIN", "only group admins can do this");
+    return this.groupSk;
+  }
+
+  /** Stores pending config changes (admins), encrypted with the newest key. */
+  async pushConfigs(): Promise<void> {
+    if (!this.isAdmin) return;
+    const key = this.keys.current().key;
+    for (const c of [this.infoConfig, this.membersConfig]) {
+      if (!c.needsPush) continue;
+      await this.store(c.namespace, c.push(key), TTL_MAXIMUM_PRIVATE_MS);
+      c.pushed();
+    }
+  }
+
+  /** Admins: first key and configs of a new group (called by `Groups.create`). */
+  async initialise(name: string, adminName = ""): Promise<void> {
+    this.requireAdmin();
+    const me = this.identity.sessionId;
+    this.infoConfig.edit((d) => writeInfo(d, { name, created: Math.floor(Date.now() / 1000) }));
+    this.membersConfig.edit((d) => writeMember(d, { sessionId: me, name: adminName, admin: true }));
+    await this.store(GroupNamespace.Keys, this.keys.rekey([me]), TTL_MAXIMUM_PRIVATE_MS);
+    await this.pushConfigs();
+  }
+
+  private activeMembers(): GroupMember[] {
+    return this.members().filter((m) => !m.removedStatus);
+  }
+
+  /**
+   * Admins: adds members to the list, gives them the current keys (one supplemental-keys
+   * message, so they read from their join point) and returns each one's invitation for its 1:1
+   * chat, signed for `timestamp` (the 1:1 message's). GROUP_FULL beyond 100 members.
+   */
+  async addMembers(
+    sessionIds: readonly string[],
+    timestamp: number,
+  ): Promise<{ sessionId: string; update: GroupUpdateMessage }[]> {
+    const gsk = this.requireAdmin();
+    const ids = [...new Set(sessionIds.map((s) => s.toLowerCase()))];
+    for (const sid of ids)
+      if (!/^05[0-9a-f]{64}$/.test(sid))
+        throw new ClientError("BAD_RECIPIENT", "members must be 05 Session IDs");
+    const current = new Set(this.activeMembers().map((m) => m.sessionId));
+    const added = ids.filter((s) => !current.has(s));
+    if (current.size + added.length > GROUP_MAX_MEMBERS)
+      throw new ClientError(
+        "GROUP_FULL",
+        `a group has at most ${GROUP_MAX_MEMBERS} members (it has ${current.size}, ${added.length} more invited)`,
+      );
+    this.membersConfig.edit((d) => {
+      for (const sid of ids)
+        writeMember(d, { sessionId: sid, name: "", admin: false, inviteStatus: 1, supplement: true });
+    });
+    await this.store(GroupNamespace.Keys, this.keys.supplement(ids), TTL_MAXIMUM_PRIVATE_MS);
+    await this.pushConfigs();
+    const name = this.info().name ?? "";
+    return ids.map((sid) => ({
+      sessionId: sid,
+      update: {
+        inviteMessage: {
+          groupSessionId: this.id,
+          name,
+          memberAuthData: makeGroupSubaccount(gsk, fromHex(sid.slice(2)), { write: true }),
+          // session-desktop: the group key signs "INVITE" ‖ invitee ‖ timestamp.
+          adminSignature: sign(inviteSignatureMessage(sid, timestamp), gsk),
+        },
+      },
+    }));
+  }
+
+  /** Admins: marks a member admin and returns the promotion (the group seed) for its 1:1 chat. */
+  async promote(sessionId: string): Promise<GroupUpdateMessage> {
+    const gsk = this.requireAdmin();
+    const m = this.members().find((x) => x.sessionId === sessionId.toLowerCase());
+    if (!m) throw new ClientError("NOT_GROUP_MEMBER", "not a member of this group");
+    this.membersConfig.edit((d) => writeMember(d, { ...m, admin: true, promotionStatus: 1 }));
+    await this.pushConfigs();
+    return { promoteMessage: { groupIdentitySeed: gsk.slice(0, 32), name: this.info().name ?? "" } };
+  }
+
+  /**
+   * Admins: removes members: their subaccount tokens are revoked on the group swarm, a new key is
+   * issued to the others only, and the configs are re-encrypted with it.
+   */
+  async remove(sessionIds: readonly string[]): Promise<void> {
+    const gsk = this.requireAdmin();
+    const ids = sessionIds.map((s) => s.toLowerCase());
+    for (const id of ids) {
+      if (!this.members().some((m) => m.sessionId === id))
+        throw new ClientError("NOT_GROUP_MEMBER", `${id} is not a member of this group`);
+    }
+    const tokens = ids.map((id) => groupSubaccountToken(gsk, fromHex(id.slice(2)), { write: true }));
+    const timestamp = Date.now();
+    const revoke = signRpcParams(
+      "revoke_subaccount",
+      { pubkey: this.id, revoke: tokens.map(toBase64), timestamp },
+      { sign: (m) => sign(m, gsk) },
+    );
+    const r = await this.net.swarmRpc(this.id, "revoke_subaccount", revoke);
+    if (r.status !== 200) throw requestFailed("revoke_subaccount", r);
+    this.membersConfig.edit((d) => {
+      for (const id of ids) removeMember(d, id);
+    });
+    await this.rotate();
+  }
+
+  /** Admins: a new key for the current members (also pushes the configs under it). */
+  async rotate(): Promise<void> {
+    this.requireAdmin();
+    const ids = this.activeMembers().map((m) => m.sessionId);
+    await this.store(GroupNamespace.Keys, this.keys.rekey(ids), TTL_MAXIMUM_PRIVATE_MS);
+    this.infoConfig.edit(() => {});
+    this.membersConfig.edit(() => {});
+    await this.pushConfigs();
+  }
+
+  /** Admins: changes the group's info (name, description, disappearing timer, picture). */
+  async setInfo(info: Partial<GroupInfo>): Promise<void> {
+    this.requireAdmin();
+    this.infoConfig.edit((d) => writeInfo(d, info));
+    await this.pushConfigs();
+  }
+
+  /** Sends a message once to the group swarm, encrypted with the current group key. */
+  async send(
+    text: string,
+    opts: GroupSendOptions = {},
+    files: AttachmentRef[] = [],
+  ): Promise<{ hash: string; timestamp: number }> {
+    const content: Content = {
+      dataMessage: { body: text, ...(files.length ? { attachments: files.map(toPointer) } : {}) },
+    };
+    return this.sendContent(content, opts);
+  }
+
+  async sendContent(
+    content: Content,
+    opts: GroupSendOptions = {},
+  ): Promise<{ hash: string; timestamp: number }> {
+    const timestamp = Date.now();
+    let ttl = opts.ttlMs ?? MESSAGE_TTL;
+    const disappear = opts.disappear ?? groupDefaultDisappear(this.info());
+    if (disappear) {
+      content.expirationType =
+        disappear.type === "after-read" ? ExpirationType.DELETE_AFTER_READ : ExpirationType.DELETE_AFTER_SEND;
+      content.expirationTimer = disappear.seconds;
+      if (disappear.type === "after-send") ttl = Math.max(10_000, disappear.seconds * 1000);
+    }
+    const envelope = encodeEnvelope({
+      type: EnvelopeType.CLOSED_GROUP_MESSAGE,
+      source: this.id,
+      timestamp,
+      content: padMessage(encodeContent(content)),
+    });
+    let key: Uint8Array;
+    try {
+      key = this.keys.current().key;
+    } catch {
+      throw new ClientError("NOT_GROUP_MEMBER", "no group key yet: sync the group first");
+    }
+    const data = encryptGroupMessage(this.identity.keys.ed25519.secretKey, key, envelope);
+    return this.store(GroupNamespace.Messages, data, ttl, timestamp);
+  }
+
+  /** Sets the expiry of group messages (e.g. after-read timers); admins only on the swarm. */
+  async expire(hashes: string[], expiry: number): Promise<void> {
+    const params = signRpcParams("expire", { pubkey: this.id, messages: hashes, expiry }, this.signer());
+    const r = await this.net.swarmRpc(this.id, "expire", params);
+    if (r.status !== 200) throw requestFailed("expire", r);
+  }
+
+  private async retrieveAll(namespaces: number[]): Promise<Map<number, RetrievedRaw[]>> {
+    const out = new Map<number, RetrievedRaw[]>(namespaces.map((n) => [n, []]));
+    let pending = [...namespaces];
+    for (let round = 0; round < 20 && pending.length; round++) {
+      const signer = this.signer();
+      let nodeKey = "";
+      const r = await this.net.swarmRpc(this.id, "batch", (dest) => {
+        nodeKey = dest.pubkey_ed25519;
+        return {
+          requests: pending.map((ns) => {
+            const last = this.lastHash.get(`${nodeKey}:${ns}`);
+            return {
+              method: "retrieve",
+              params: signRpcParams(
+                "retrieve",
+                {
+                  pubkey: this.id,
+                  namespace: ns,
+                  timestamp: Date.now(),
+                  ...(last ? { last_hash: last } : {}),
+                },
+                signer,
+              ),
+            };
+          }),
+        };
+      });
+      if (r.status !== 200) throw requestFailed("group retrieve", r);
+      const results = (r.body as { results: { code: number; body: unknown }[] }).results;
+      const again: number[] = [];
+      results.forEach((res, i) => {
+        const ns = pending[i]!;
+        if (res.code === 401)
+          throw new ClientError("NOT_GROUP_MEMBER", "the group swarm refused our credentials");
+        if (res.code !== 200)
+          throw new ClientError("REQUEST_FAILED", `group retrieve failed (${res.code})`, res.code);
+        const body = res.body as { messages: RetrievedRaw[]; more?: boolean };
+        for (const m of body.messages) {
+          this.lastHash.set(`${nodeKey}:${ns}`, m.hash);
+          out.get(ns)!.push(m);
+        }
+        if (body.more && body.messages.length) again.push(ns);
+      });
+      pending = again;
+    }
+    return out;
+  }
+
+  /**
+   * Fetches keys, configs and messages from the group swarm: loads new keys first (so configs
+   * and messages under a rotated key open), merges the configs, returns new messages. Admins push
+   * merged configs and handle members' accept and leave messages.
+   */
+  async sync(): Promise<GroupMessage[]> {
+    const got = await this.retrieveAll([
+      GroupNamespace.Keys,
+      GroupNamespace.Info,
+      GroupNamespace.Members,
+      GroupNamespace.Messages,
+    ]);
+    for (const m of got.get(GroupNamespace.Keys)!) {
+      if (this.seen.has(m.hash)) continue;
+      this.seen.add(m.hash);
+      this.keys.load(fromBase64(m.data), m.timestamp);
+    }
+    const keys = this.keys.all().map((k) => k.key);
+    for (const [ns, conf] of [
+      [GroupNamespace.Info, this.infoConfig],
+      [GroupNamespace.Members, this.membersConfig],
+    ] as const) {
+      const fresh = got.get(ns)!.filter((m) => !this.seen.has(m.hash));
+      for (const m of fresh) this.seen.add(m.hash);
+      if (fresh.length)
+        conf.merge(
+          fresh.map((m) => fromBase64(m.data)),
+          keys,
+        );
+    }
+    const out: GroupMessage[] = [];
+    const leavers: string[] = [];
+    let accepted = false;
+    for (const m of got.get(GroupNamespace.Messages)!) {
+      if (this.seen.has(m.hash)) continue;
+      this.seen.add(m.hash);
+      let opened: { sender: string; plaintext: Uint8Array };
+      try {
+        opened = decryptGroupMessage(keys, fromBase64(m.data));
+      } catch {
+        continue; // not for a key we hold (e.g. sent after our removal)
+      }
+      let content: Content;
+      let timestamp: number;
+      try {
+        const env = decodeEnvelope(opened.plaintext);
+        if (!env.content) continue;
+        content = decodeContent(unpadMessage(env.content));
+        timestamp = env.timestamp;
+      } catch {
+        continue;
+      }
+      const update = content.dataMessage?.groupUpdateMessage;
+      if (update?.inviteResponse?.isApproved && this.isAdmin) {
+        const mem = this.members().find((x) => x.sessionId === opened.sender);
+        if (mem?.inviteStatus) {
+          this.membersConfig.edit((d) => {
+            const { inviteStatus: _i, supplement: _s, ...rest } = mem;
+            writeMember(d, rest);
+          });
+          accepted = true;
+        }
+        continue;
+      }
+      if (update?.memberLeftMessage) {
+        if (this.isAdmin && this.members().some((x) => x.sessionId === opened.sender))
+          leavers.push(opened.sender);
+        continue;
+      }
+      if (update) continue;
+      const msg: GroupMessage = {
+        hash: m.hash,
+        groupId: this.id,
+        from: opened.sender,
+        text: content.dataMessage?.body,
+        timestamp,
+        content,
+      };
+      const exp = expirationOf(content);
+      if (exp) msg.expiration = exp;
+      out.push(msg);
+    }
+    if (this.isAdmin) {
+      if (leavers.length) await this.remove([...new Set(leavers)]);
+      else if (accepted || this.infoConfig.needsPush || this.membersConfig.needsPush)
+        await this.pushConfigs();
+    }
+    return out;
+  }
+
+  /** Members: tells the admins we accept the invitation (they clear our invite status). */
+  async acceptInvite(): Promise<void> {
+    await this.sendContent({ dataMessage: { groupUpdateMessage: { inviteResponse: { isApproved: true } } } });
+  }
+
+  /** Members: tells the admins we leave (an admin removes us and rotates the key). */
+  async leave(): Promise<void> {
+    await this.sendContent({ dataMessage: { groupUpdateMessage: { memberLeftMessage: {} } } });
+  }
+
+  /** Generations of the keys held, newest first. */
+  keyGenerations(): number[] {
+    return this.keys.all().map((k) => k.generation);
+  }
+}
+
+interface RetrievedRaw {
+  hash: string;
+  data: string;
+  timestamp: number;
+}
+
+function requestFailed(what: string, r: RpcReply): ClientError {
+  if (r.status === 401)
+    return new ClientError("NOT_GROUP_MEMBER", `${what}: the group swarm refused our credentials`, 401);
+  return new ClientError("REQUEST_FAILED", `${what} failed: ${JSON.stringify(r.body)}`, r.status);
+}
+
+function groupDefaultDisappear(info: GroupInfo): GroupSendOptions["disappear"] {
+  return info.disappearSeconds ? { type: "after-send", seconds: info.disappearSeconds } : undefined;
+}
+
+/** What an invitation's admin signature covers: "INVITE" ‖ invitee Session ID ‖ timestamp. */
+export function inviteSignatureMessage(invitee: string, timestamp: number): Uint8Array {
+  return new TextEncoder().encode(`INVITE${invitee}${timestamp}`);
+}

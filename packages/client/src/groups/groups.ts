@@ -1,0 +1,186 @@
+import { EventEmitter } from "node:events";
+import { fromHex, fullEd25519SecretKey, randomBytesArray, toHex, verify } from "@session/crypto";
+import type { Content, GroupUpdateMessage } from "@session/protocol";
+import { ClientError } from "../errors.ts";
+import type { Identity } from "../identity.ts";
+import { type IncomingMessage, sealMessage } from "../messages.ts";
+import {
+  Group,
+  type GroupMessage,
+  type GroupNetwork,
+  type GroupState,
+  inviteSignatureMessage,
+} from "./group.ts";
+
+export interface GroupInvitation {
+  groupId: string;
+  name: string;
+  /** Who invited us (the 1:1 sender). */
+  from: string;
+  authData: Uint8Array;
+}
+
+/** The client surface groups use: swarm RPCs and the 1:1 message stream (for invitations). */
+export interface GroupsClient extends GroupNetwork {
+  on(event: "message", listener: (m: IncomingMessage) => void): unknown;
+}
+
+const DM_TTL = 14 * 24 * 3600 * 1000;
+
+/**
+ * The closed groups of one account: creates groups, invites members through their 1:1 chats,
+ * takes invitations and promotions from our own 1:1 messages, syncs and sends.
+ */
+export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promoted: [string] }> {
+  private readonly groups = new Map<string, Group>();
+  private readonly invitations = new Map<string, GroupInvitation>();
+
+  constructor(
+    private readonly client: GroupsClient,
+    private readonly identity: Identity,
+  ) {
+    super();
+    client.on("message", (m) => this.handleDirect(m));
+  }
+
+  list(): Group[] {
+    return [...this.groups.values()];
+  }
+
+  pendingInvitations(): GroupInvitation[] {
+    return [...this.invitations.values()];
+  }
+
+  get(groupId: string): Group {
+    const g = this.groups.get(groupId.toLowerCase());
+    if (!g) throw new ClientError("GROUP_NOT_FOUND", `not in group ${groupId}`);
+    return g;
+  }
+
+  /** A new group with a fresh Ed25519 key (its 03 ID); we are its admin. */
+  async create(name: string, opts: { adminName?: string } = {}): Promise<Group> {
+    if (!name.trim()) throw new ClientError("BAD_GROUP_NAME", "a group needs a name");
+    const groupSk = fullEd25519SecretKey(randomBytesArray(32));
+    const id = `03${toHex(groupSk.subarray(32))}`;
+    const g = new Group(this.client, this.identity, { id, groupSk });
+    await g.initialise(name, opts.adminName);
+    this.groups.set(id, g);
+    return g;
+  }
+
+  /** Invites members (admins): adds them to the group and sends each an invitation 1:1. */
+  async invite(groupId: string, sessionIds: readonly string[]): Promise<void> {
+    const g = this.get(groupId);
+    const timestamp = Date.now();
+    const invites = await g.addMembers(sessionIds, timestamp);
+    for (const inv of invites) await this.sendDirect(inv.sessionId, inv.update, timestamp);
+  }
+
+  /** Promotes a member to admin (admins): marks it in the member list and sends it the group key 1:1. */
+  async promote(groupId: string, sessionId: string): Promise<void> {
+    const update = await this.get(groupId).promote(sessionId);
+    await this.sendDirect(sessionId.toLowerCase(), update, Date.now());
+  }
+
+  async remove(groupId: string, sessionIds: readonly string[]): Promise<void> {
+    await this.get(groupId).remove(sessionIds);
+  }
+
+  /** Accepts an invitation: joins with the subaccount it carries and tells the admins. */
+  async accept(groupId: string): Promise<Group> {
+    const inv = this.invitations.get(groupId.toLowerCase());
+    if (!inv) throw new ClientError("GROUP_NOT_FOUND", `no invitation to group ${groupId}`);
+    const g = new Group(this.client, this.identity, { id: inv.groupId, authData: inv.authData });
+    await g.sync();
+    await g.acceptInvite();
+    this.invitations.delete(inv.groupId);
+    this.groups.set(inv.groupId, g);
+    return g;
+  }
+
+  decline(groupId: string): void {
+    if (!this.invitations.delete(groupId.toLowerCase()))
+      throw new ClientError("GROUP_NOT_FOUND", `no invitation to group ${groupId}`);
+  }
+
+  /** Leaves: tells the admins (who remove us and rotate the key) and forgets the group. */
+  async leave(groupId: string): Promise<void> {
+    const g = this.get(groupId);
+    await g.leave();
+    this.groups.delete(g.id);
+  }
+
+  /** Syncs every group (or one): returns their new messages. */
+  async sync(groupId?: string): Promise<GroupMessage[]> {
+    const out: GroupMessage[] = [];
+    for (const g of groupId ? [this.get(groupId)] : this.list()) out.push(...(await g.sync()));
+    return out;
+  }
+
+  /** Saved state (per group: the admin seed or the subaccount; pending invitations). */
+  state(): {
+    groups: GroupState[];
+    invitations: { groupId: string; name: string; from: string; authData: string }[];
+  } {
+    return {
+      groups: this.list().map((g) => g.state()),
+      invitations: this.pendingInvitations().map((i) => ({ ...i, authData: toHex(i.authData) })),
+    };
+  }
+
+  /** Restores `state()` output (keys and configs are fetched again by the next sync). */
+  restore(state: ReturnType<Groups["state"]>): void {
+    for (const s of state.groups) {
+      const g = new Group(this.client, this.identity, {
+        id: s.id,
+        ...(s.adminSeed ? { groupSk: fullEd25519SecretKey(fromHex(s.adminSeed)) } : {}),
+        ...(s.authData ? { authData: fromHex(s.authData) } : {}),
+      });
+      this.groups.set(s.id, g);
+    }
+    for (const i of state.invitations)
+      this.invitations.set(i.groupId, { ...i, authData: fromHex(i.authData) });
+  }
+
+  private async sendDirect(to: string, update: GroupUpdateMessage, timestamp: number): Promise<void> {
+    const content: Content = { dataMessage: { groupUpdateMessage: update } };
+    const data = sealMessage(this.identity.keys.ed25519.secretKey, to, content, timestamp);
+    const r = await this.client.swarmRpc(to, "store", {
+      pubkey: to,
+      namespace: 0,
+      timestamp,
+      ttl: DM_TTL,
+      data,
+    });
+    if (r.status !== 200) throw new ClientError("REQUEST_FAILED", `store failed (${r.status})`, r.status);
+  }
+
+  /** Invitations and promotions arrive as 1:1 messages; anything malformed is ignored. */
+  handleDirect(m: IncomingMessage): void {
+    const u = m.content.dataMessage?.groupUpdateMessage;
+    if (!u) return;
+    const inv = u.inviteMessage;
+    if (inv) {
+      const id = inv.groupSessionId.toLowerCase();
+      if (!/^03[0-9a-f]{64}$/.test(id) || inv.memberAuthData.length !== 100) return;
+      const sigOk = verify(
+        inv.adminSignature,
+        inviteSignatureMessage(this.identity.sessionId, m.timestamp),
+        fromHex(id.slice(2)),
+      );
+      if (!sigOk || this.groups.has(id)) return;
+      const invitation = { groupId: id, name: inv.name, from: m.from, authData: inv.memberAuthData };
+      this.invitations.set(id, invitation);
+      this.emit("invitation", invitation);
+      return;
+    }
+    const promo = u.promoteMessage;
+    if (promo && promo.groupIdentitySeed.length === 32) {
+      const sk = fullEd25519SecretKey(promo.groupIdentitySeed);
+      const g = this.groups.get(`03${toHex(sk.subarray(32))}`);
+      if (!g) return;
+      g.becomeAdmin(sk);
+      this.emit("promoted", g.id);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const run = promisify(execFile);
+const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "session.mjs");
+let devnet: Devnet;
+const dir = mkdtempSync(join(tmpdir(), "session-group-cli-"));
+
+async function session(args: string[], dataDir: string) {
+  try {
+    const r = await run(
+      process.execPath,
+      [bin, ...args, "--data-dir", dataDir, "--network", devnet.seedUrl],
+      {
+        timeout: 60_000,
+      },
+    );
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+async function until(what: string, f: () => Promise<boolean>, timeoutMs = 30_000) {
+  const end = Date.now() + timeoutMs;
+  while (!(await f())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+beforeAll(async () => {
+  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false, pushServer: false });
+}, 120_000);
+afterAll(async () => {
+  await devnet?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("session group CLI", () => {
+  it("create, invite, accept, members, send, read, promote, remove, leave", async () => {
+    const [a, b, c] = ["alice", "bob", "carol"].map((n) => join(dir, n)) as [string, string, string];
+    const ids: string[] = [];
+    for (const d of [a, b, c]) {
+      const r = await session(["id", "new"], d);
+      ids.push(/Session ID:\s+(05[0-9a-f]{64})/.exec(r.stdout)![1]!);
+    }
+    const [, bobId, carolId] = ids as [string, string, string];
+    const created = await session(["group", "create", "CLI", "friends"], a);
+    expect(created.code).toBe(0);
+    const gid = created.stdout.trim();
+    expect(gid).toMatch(/^03[0-9a-f]{64}$/);
+    expect(statSync(join(a, "groups.json")).mode & 0o777).toBe(0o600);
+    expect((await session(["group", "invite", gid, bobId, carolId], a)).stdout).toContain("invited 2");
+    for (const d of [b, c]) {
+      await until("invitation", async () => (await session(["group", "accept"], d)).stdout.includes(gid));
+      expect((await session(["group", "accept", gid], d)).stdout).toContain('joined "CLI friends"');
+    }
+    expect((await session(["group", "send", gid, "hello", "group"], b)).stdout).toMatch(/^sent /);
+    await until("message", async () =>
+      (await session(["group", "read", gid], c)).stdout.includes(`${bobId}: hello group`),
+    );
+    const members = await session(["group", "members", gid], c);
+    expect(members.stdout).toContain("CLI friends");
+    expect(members.stdout).toContain(`${carolId}`);
+    expect((await session(["group", "promote", gid, bobId], a)).stdout).toContain("promoted");
+    const removed = await session(["group", "remove", gid, carolId], a);
+    expect(removed.stdout).toContain("new key generation 1");
+    const refused = await session(["group", "read", gid], c);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("refused our credentials");
+    expect((await session(["group", "leave", gid], b)).stdout).toContain("left");
+    const bad = await session(["group", "invite", gid, "nope"], a);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/error: .*05 Session IDs/);
+  }, 240_000);
+});
