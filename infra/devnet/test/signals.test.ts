@@ -105,7 +105,7 @@ describe("stopping on signals", () => {
   it("`session listen` exits 0 on SIGTERM and SIGINT, leaving no process behind", async () => {
     const d = startDevnet();
     await d.waitFor("Press Ctrl-C");
-    const seed = /seed URL\s+(\S+)/.exec(d.output())![1]!;
+    const seed = /^\s*seed\s+(\S+)/m.exec(d.output())![1]!;
     const dataDir = mkdtempSync(join(tmpdir(), "cli-sig-"));
     const id = run(process.execPath, [sessionBin, "id", "new", "--data-dir", dataDir]);
     expect((await id.exited).code).toBe(0);
