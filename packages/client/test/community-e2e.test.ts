@@ -17,7 +17,7 @@ async function session(args: string[], dataDir: string) {
   try {
     const r = await run(
       process.execPath,
-      [bin, ...args, "--data-dir", dataDir, "--network", devnet.seedUrl],
+      [bin, ...args, "--data-dir", dataDir, "--network", devnet.seed],
       {
         timeout: 60_000,
       },

@@ -20,7 +20,7 @@ afterAll(async () => {
 
 async function account() {
   const identity = createIdentity();
-  const client = new SessionClient({ identity, seeds: [devnet.seedUrl], fileServer: devnet.fileServer! });
+  const client = new SessionClient({ identity, seeds: [devnet.seed], fileServer: devnet.fileServer! });
   await client.connect();
   return { client, groups: new Groups(client, identity), id: identity.sessionId };
 }

@@ -65,7 +65,7 @@ describe("sending to a name", () => {
     const carol = createIdentity();
     await register("carol", carol.sessionId);
     const ask = async (name: string) => {
-      const res = await fetch(`${devnet.seed}/storage_rpc/v1`, {
+      const res = await devnet.nodeFetch(`${devnet.seedUrl}/storage_rpc/v1`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
