@@ -15,13 +15,9 @@ const dir = mkdtempSync(join(tmpdir(), "session-community-e2e-"));
 
 async function session(args: string[], dataDir: string) {
   try {
-    const r = await run(
-      process.execPath,
-      [bin, ...args, "--data-dir", dataDir, "--network", devnet.seed],
-      {
-        timeout: 60_000,
-      },
-    );
+    const r = await run(process.execPath, [bin, ...args, "--data-dir", dataDir, "--network", devnet.seed], {
+      timeout: 60_000,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };

@@ -14,13 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), "session-group-cli-"));
 
 async function session(args: string[], dataDir: string) {
   try {
-    const r = await run(
-      process.execPath,
-      [bin, ...args, "--data-dir", dataDir, "--network", devnet.seed],
-      {
-        timeout: 60_000,
-      },
-    );
+    const r = await run(process.execPath, [bin, ...args, "--data-dir", dataDir, "--network", devnet.seed], {
+      timeout: 60_000,
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
