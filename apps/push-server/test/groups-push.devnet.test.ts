@@ -13,7 +13,7 @@ import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
 import { seedNodeSource } from "../src/watcher/nodes.ts";
-import { FCM_HOST, FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
 import { waitFor } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-groups-"));
