@@ -99,6 +99,16 @@ export class Push {
     }) as Promise<{ success: boolean; removed: boolean }>;
   }
 
+  /**
+   * Registers a subscription body signed by someone other than this identity (a closed group's
+   * key or a member's group subaccount: see Group.pushSubscription).
+   */
+  async subscribe(
+    body: Record<string, unknown>,
+  ): Promise<{ success: boolean; added?: boolean; updated?: boolean }> {
+    return this.post("/subscribe", "registration", body);
+  }
+
   private signB64(text: string): string {
     return toBase64(sign(utf8Encode(text), this.identity.keys.ed25519.secretKey));
   }

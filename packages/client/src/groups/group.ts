@@ -45,6 +45,7 @@ import type { Identity } from "../identity.ts";
 import type { IncomingMessage } from "../messages.ts";
 import { expirationOf } from "../messages.ts";
 import type { RpcReply } from "../network/transport.ts";
+import type { PushRegistration } from "../push.ts";
 
 /** What a group needs from the client: swarm RPCs (through onion paths) and the identity. */
 export interface GroupNetwork {
@@ -476,6 +477,33 @@ export class Group {
         await this.pushConfigs();
     }
     return out;
+  }
+
+  /**
+   * A push server `/subscribe` body for this group's messages (namespace 11 by default), signed
+   * "MONITOR" ‖ group ID ‖ sig_ts ‖ data flag ‖ namespaces with the group key (admins) or our
+   * subaccount (members): the push server then notifies this device of group messages.
+   */
+  pushSubscription(
+    reg: Omit<PushRegistration, "namespaces"> & { namespaces?: number[] },
+  ): Record<string, unknown> {
+    const namespaces = [...(reg.namespaces ?? [GroupNamespace.Messages])].sort((a, b) => a - b);
+    const sigTs = Math.floor(Date.now() / 1000);
+    const signer = this.signer();
+    const msg = `MONITOR${this.id}${sigTs}${reg.data ? "1" : "0"}${namespaces.join(",")}`;
+    return {
+      pubkey: this.id,
+      ...(signer.subaccount
+        ? { subaccount: toHex(signer.subaccount.token), subaccount_sig: toHex(signer.subaccount.signature) }
+        : {}),
+      namespaces,
+      data: reg.data ?? false,
+      sig_ts: sigTs,
+      signature: toHex(signer.sign(new TextEncoder().encode(msg))),
+      service: reg.service,
+      service_info: { token: reg.token },
+      enc_key: toHex(reg.encKey),
+    };
   }
 
   /** Members: tells the admins we accept the invitation (they clear our invite status). */

@@ -23,6 +23,7 @@ export interface GroupInvitation {
 /** The client surface groups use: swarm RPCs and the 1:1 message stream (for invitations). */
 export interface GroupsClient extends GroupNetwork {
   on(event: "message", listener: (m: IncomingMessage) => void): unknown;
+  push?: { subscribe(body: Record<string, unknown>): Promise<{ success: boolean }> };
 }
 
 const DM_TTL = 14 * 24 * 3600 * 1000;
@@ -115,6 +116,15 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     const out: GroupMessage[] = [];
     for (const g of groupId ? [this.get(groupId)] : this.list()) out.push(...(await g.sync()));
     return out;
+  }
+
+  /** Registers this device with the push server for a group's messages (through an onion path). */
+  async registerPush(
+    groupId: string,
+    reg: Parameters<Group["pushSubscription"]>[0],
+  ): Promise<{ success: boolean }> {
+    if (!this.client.push) throw new ClientError("NETWORK_UNAVAILABLE", "no push server configured");
+    return this.client.push.subscribe(this.get(groupId).pushSubscription(reg));
   }
 
   /** Saved state (per group: the admin seed or the subaccount; pending invitations). */

@@ -12,6 +12,7 @@ import { ProtocolError } from "../errors.ts";
 import { Namespace } from "../namespaces.ts";
 import { bin, binToBytes, bytesToBin, unbin } from "./bt.ts";
 import { type ConfigDict, ConfigMessage, type ConfigMessageOptions } from "./config-message.ts";
+import { zstdDecompress } from "./zstd.ts";
 
 /*
  * A group's info (namespace 13, domain "groups::Info") and member list (namespace 14, domain
@@ -87,10 +88,15 @@ export class GroupConfig {
     const plains: Uint8Array[] = [];
     for (const e of encrypted) {
       for (const k of keys) {
+        let plain: Uint8Array;
         try {
-          plains.push(unpadConfig(configDecrypt(e, k, this.domain)));
-          break;
-        } catch {}
+          plain = unpadConfig(configDecrypt(e, k, this.domain));
+        } catch {
+          continue;
+        }
+        const opened = openConfigPlaintext(plain);
+        if (opened) plains.push(opened);
+        break;
       }
     }
     if (!plains.length) return false;
@@ -107,6 +113,24 @@ export class GroupConfig {
     if (merged.merged) this.needsPush = true;
     else if (mine.length && toHex(merged.hash()) !== before) this.needsPush = false;
     return toHex(merged.hash()) !== before;
+  }
+}
+
+/** Largest decompressed config we accept (libsession's largest config message is 75 KiB). */
+const MAX_CONFIG_SIZE = 76_800;
+
+/**
+ * A decrypted, unpadded config: "d…" as is, "z…" zstd-decompressed (libsession compresses when
+ * that is smaller); multipart ("m…", unimplemented in libsession too) and anything else: undefined.
+ */
+export function openConfigPlaintext(plain: Uint8Array): Uint8Array | undefined {
+  if (plain[0] === 0x64) return plain;
+  if (plain[0] !== 0x7a) return undefined;
+  try {
+    const out = zstdDecompress(plain.subarray(1), MAX_CONFIG_SIZE);
+    return out[0] === 0x64 ? out : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -19,6 +19,7 @@ import {
 } from "@session/crypto";
 import { ProtocolError } from "../errors.ts";
 import { type BtDict, binToBytes, btDecode, btEncode, bytesToBin, isDict } from "./bt.ts";
+import { zstdDecompress } from "./zstd.ts";
 
 /*
  * Group encryption keys as libsession's groups::Keys keeps them (src/config/groups/keys.cpp),
@@ -218,6 +219,8 @@ export class GroupKeys {
 }
 
 const ENCRYPT_OVERHEAD = 24 + 16;
+/** libsession Keys::MAX_PLAINTEXT_MESSAGE_SIZE. */
+const MAX_PLAINTEXT = 1_000_000;
 
 /**
  * libsession Keys::encrypt_message: d 0: i1e 1:a sender-Ed25519 1:d plaintext 1:s signature e,
@@ -230,7 +233,7 @@ export function encryptGroupMessage(
   plaintext: Uint8Array,
   padding = 256,
 ): Uint8Array {
-  if (plaintext.length > 1_000_000)
+  if (plaintext.length > MAX_PLAINTEXT)
     throw new ProtocolError("PAYLOAD_TOO_LARGE", "group message is too large");
   let encoded = btEncode({
     "": 1,
@@ -263,16 +266,23 @@ export function decryptGroupMessage(
   while (end > 0 && plain[end - 1] === 0) end--;
   const d = btDecode(bytesToBin(plain.subarray(0, end)));
   if (!isDict(d) || d[""] !== 1) throw new ProtocolError("BAD_REQUEST", "unsupported group message version");
-  if (typeof d.z === "string")
-    throw new ProtocolError("BAD_REQUEST", "compressed group messages are not supported");
   const a = d.a;
-  const data = d.d;
   const s = d.s;
-  if (typeof a !== "string" || a.length !== 32 || typeof data !== "string" || typeof s !== "string")
+  // Exactly one of d (plain) and z (zstd-compressed); the signature covers the bytes as sent.
+  const raw = typeof d.d === "string" ? d.d : d.z;
+  if (
+    typeof a !== "string" ||
+    a.length !== 32 ||
+    typeof raw !== "string" ||
+    !raw.length ||
+    (d.d !== undefined && d.z !== undefined) ||
+    typeof s !== "string"
+  )
     throw new ProtocolError("BAD_REQUEST", "malformed group message");
-  const plaintext = binToBytes(data);
+  const sent = binToBytes(raw);
   const pk = binToBytes(a);
-  if (!verify(binToBytes(s), plaintext, pk))
+  if (!verify(binToBytes(s), sent, pk))
     throw new ProtocolError("BAD_SIGNATURE", "group message signature is invalid");
+  const plaintext = typeof d.z === "string" ? zstdDecompress(sent, MAX_PLAINTEXT) : sent;
   return { sender: `05${toHex(ed25519PkToX25519(pk))}`, plaintext };
 }

@@ -1,0 +1,134 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createIdentity, Groups, openPushNotification as open, SessionClient } from "@session/client";
+import { randomBytesArray, unpadMessage } from "@session/crypto";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { decodeContent, decodeEnvelope } from "@session/protocol";
+import { decryptGroupMessage } from "@session/protocol/groups";
+import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { SqlitePendingStore } from "../src/db/pending.ts";
+import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
+import { FcmNotifier } from "../src/notifiers/fcm.ts";
+import { createPushServer, type PushServer } from "../src/server.ts";
+import { seedNodeSource } from "../src/watcher/nodes.ts";
+import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { waitFor } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "push-groups-"));
+const logger = createLogger({ name: "push-e2e", level: "silent" });
+let devnet: Devnet;
+let fcm: FcmStandIn;
+let repo: SqliteSubscriptionRepo;
+let pending: SqlitePendingStore;
+let fcmNotifier: FcmNotifier;
+let push: PushServer;
+let server: RunningServer;
+
+beforeAll(async () => {
+  devnet = await startDevnet({
+    nodes: 6,
+    dataDir: join(dir, "devnet"),
+    fileServer: false,
+    pushServer: false,
+  });
+  // FCM through firebase-admin, dialled to a loopback stand-in for Google (token minting too).
+  const account = testServiceAccount("session-test");
+  writeFileSync(join(dir, "service-account.json"), JSON.stringify(account));
+  fcm = new FcmStandIn(account);
+  await fcm.start();
+  fcmNotifier = new FcmNotifier({
+    serviceAccountFile: join(dir, "service-account.json"),
+    connectTo: { host: "127.0.0.1", port: fcm.port },
+    extraCa: fcm.ca,
+  });
+  repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
+  pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
+  push = createPushServer({
+    repo,
+    pending,
+    notifiers: new Map([["firebase", fcmNotifier]]),
+    logger,
+    fetch: devnet.nodeFetch,
+    listNodes: seedNodeSource([devnet.seed]),
+    nodeScheme: devnet.nodeScheme,
+    watcherRetryMs: 200,
+    queueBaseBackoffMs: 50,
+    queueMaxBackoffMs: 300,
+  });
+  await push.start();
+  server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
+}, 120_000);
+
+afterAll(async () => {
+  await push?.stop();
+  await server?.close();
+  await fcmNotifier?.close();
+  await fcm?.stop();
+  await devnet?.stop();
+  await pending?.close();
+  await repo?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function account() {
+  const identity = createIdentity();
+  const client = new SessionClient({ identity, seeds: [devnet.seed] });
+  await client.connect();
+  return { client, groups: new Groups(client, identity), id: identity.sessionId };
+}
+
+describe("push notifications for closed groups", () => {
+  it("a member subscribes to its group with its subaccount and is notified of group messages", async () => {
+    const [admin, member] = await Promise.all([account(), account()]);
+    const g = await admin.groups.create("Pushed");
+    await admin.groups.invite(g.id, [member.id]);
+    await waitFor("invitation", async () => {
+      await member.client.poll();
+      return member.groups.pendingInvitations().length > 0;
+    });
+    const gm = await member.groups.accept(g.id);
+    const encKey = randomBytesArray(32);
+    const body = gm.pushSubscription({ service: "firebase", token: "member-phone", encKey, data: true });
+    // The member signs with its group subaccount, not with the group key it does not have.
+    expect(body).toHaveProperty("subaccount");
+    const res = await fetch(`${server.url}/subscribe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    expect(await res.json()).toMatchObject({ success: true, added: true });
+    await waitFor("monitor streams on the group", () => push.watcher.openStreams(g.id) >= 1);
+    await push.watcher.settled();
+    const before = fcm.received.length;
+    const sent = await g.send("ring ring");
+    await waitFor("notification", () => fcm.received.length > before);
+    const n = fcm.received[before]!;
+    expect(n.body.message.token).toBe("member-phone");
+    const opened = open(n.body.message.data.enc_payload, encKey);
+    expect(opened).toMatchObject({ account: g.id, namespace: 11, hash: sent.hash });
+    // The notification carries the encrypted group message: the member opens it with its keys.
+    const msg = decryptGroupMessage(
+      gm.keys.all().map((k) => k.key),
+      opened.body!,
+    );
+    expect(msg.sender).toBe(admin.id);
+    const env = decodeEnvelope(msg.plaintext);
+    expect(env.source).toBe(g.id);
+    expect(decodeContent(unpadMessage(env.content!)).dataMessage?.body).toBe("ring ring");
+    // A forged subscription (wrong subaccount signature) is refused.
+    const forged = {
+      ...body,
+      signature: body.signature === "00".repeat(64) ? "11".repeat(64) : "00".repeat(64),
+    };
+    const bad = await fetch(`${server.url}/subscribe`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(forged),
+    });
+    const refused = (await bad.json()) as { success?: boolean; error?: number };
+    expect(refused.success).not.toBe(true);
+    expect(refused.error).toBeGreaterThan(0);
+  }, 90_000);
+});

@@ -1,0 +1,31 @@
+import { Decompress } from "fzstd";
+import { ProtocolError } from "../errors.ts";
+
+/**
+ * zstd decompression of what libsession compresses (configs with a "z" prefix, group messages
+ * with a "z" field), streamed and bounded: output beyond `maxSize` stops decompression.
+ */
+export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const tooLarge = new ProtocolError("PAYLOAD_TOO_LARGE", "decompressed data is too large");
+  const stream = new Decompress((chunk) => {
+    total += chunk.length;
+    if (total > maxSize) throw tooLarge;
+    chunks.push(chunk.slice());
+  });
+  try {
+    stream.push(data, true);
+  } catch (e) {
+    if (e === tooLarge) throw e;
+    throw new ProtocolError("BAD_REQUEST", `zstd decompression failed: ${(e as Error).message}`);
+  }
+  if (total === 0) throw new ProtocolError("BAD_REQUEST", "zstd data decompressed to nothing");
+  const out = new Uint8Array(total);
+  let off = 0;
+  for (const c of chunks) {
+    out.set(c, off);
+    off += c.length;
+  }
+  return out;
+}
