@@ -8,13 +8,12 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { blind15KeyPair, blind15Sign, keypairFromSeed, toHex, utf8Encode } from "@session/crypto";
-import { createLogger, startServer } from "@session/service-kit";
+import { createLogger, loadServerKeys, startServer } from "@session/service-kit";
 import { onionV4TestClient } from "@session/service-kit/testing";
 import { signedMessage } from "../src/auth/signature.ts";
 import { openSqlite } from "../src/db/sql.ts";
 import { DEFAULT_LIMITS } from "../src/domain/context.ts";
 import { createRoom } from "../src/domain/rooms.ts";
-import { loadServerKeys } from "../src/keys.ts";
 import { createCommunityServer } from "../src/server.ts";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 500);

@@ -1,7 +1,9 @@
 #!/usr/bin/env -S node --experimental-strip-types
+
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { toHex } from "@session/crypto";
+import { loadServerKeys } from "@session/service-kit";
 import { databaseUrl, joinUrl } from "./config.ts";
 import { openDb } from "./db/sql.ts";
 import { DEFAULT_LIMITS, type DomainDeps } from "./domain/context.ts";
@@ -17,7 +19,6 @@ import {
 import { allRooms, createRoom, deleteRoom, roomByToken, updateRoom } from "./domain/rooms.ts";
 import { userForTarget } from "./domain/users.ts";
 import { SogsError } from "./errors.ts";
-import { loadServerKeys } from "./keys.ts";
 
 const USAGE = `session-community-admin <command> [options]   (operator tool; acts on the database directly)
 

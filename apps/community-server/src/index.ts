@@ -1,5 +1,6 @@
 // Server
 
+export { loadServerKeys } from "@session/service-kit";
 export { runAdmin } from "./admin-cli.ts";
 // Request signing
 export { decodeHexOrBase64, parseAuthHeaders, signedMessage, signedPathOf } from "./auth/signature.ts";
@@ -8,7 +9,6 @@ export { databaseUrl, type Env, envSchema, joinUrl } from "./config.ts";
 export { type Db, openDb, openPostgres, openSqlite } from "./db/sql.ts";
 export { type CommunityLimits, DEFAULT_LIMITS, type DomainDeps } from "./domain/context.ts";
 export { createRoom, roomByToken } from "./domain/rooms.ts";
-export { loadServerKeys } from "./keys.ts";
 export {
   type AppDeps,
   type CommunityServer,

@@ -1,12 +1,11 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
-import { createLogger, exitOnSignals, loadConfig, startServer } from "@session/service-kit";
+import { createLogger, exitOnSignals, loadConfig, loadServerKeys, startServer } from "@session/service-kit";
 import { databaseUrl, envSchema, joinUrl } from "./config.ts";
 import { openDb } from "./db/sql.ts";
 import { DEFAULT_LIMITS } from "./domain/context.ts";
 import { createRoom, roomByToken } from "./domain/rooms.ts";
-import { loadServerKeys } from "./keys.ts";
 import { createCommunityServer } from "./server.ts";
 
 const env = loadConfig(envSchema, { name: "community server", argv: process.argv.slice(2) });

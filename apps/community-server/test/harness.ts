@@ -3,12 +3,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { blind15KeyPair, blind15Sign, keypairFromSeed, toHex, utf8Encode } from "@session/crypto";
-import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import { createLogger, loadServerKeys, type RunningServer, startServer } from "@session/service-kit";
 import { signedMessage } from "../src/auth/signature.ts";
 import { type Db, openPostgres, openSqlite } from "../src/db/sql.ts";
 import { type CommunityLimits, DEFAULT_LIMITS } from "../src/domain/context.ts";
 import { createRoom } from "../src/domain/rooms.ts";
-import { loadServerKeys } from "../src/keys.ts";
 import {
   type AppDeps,
   type CommunityServer,

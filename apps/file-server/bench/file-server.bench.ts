@@ -7,10 +7,9 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, startServer } from "@session/service-kit";
+import { createLogger, loadServerKeys, startServer } from "@session/service-kit";
 import { onionV4TestClient } from "@session/service-kit/testing";
 import { SqliteFileRepo } from "../src/db/repo.ts";
-import { loadServerKeys } from "../src/keys.ts";
 import { createApp, DEFAULT_RATE_LIMITS } from "../src/server.ts";
 import { DiskBlobStore } from "../src/storage/disk.ts";
 

@@ -1,8 +1,8 @@
+export { loadServerKeys } from "@session/service-kit";
 export { databaseUrl, type Env, envSchema } from "./config.ts";
 export { type FileRecord, type FileRepo, openFileRepo, PgFileRepo, SqliteFileRepo } from "./db/repo.ts";
 export { type FileDeps, type FileLimits, sweepExpired } from "./domain/files.ts";
 export { FILE_ID_PATTERN, newFileId } from "./ids.ts";
-export { loadServerKeys } from "./keys.ts";
 export {
   type AppDeps,
   createApp,

@@ -5,11 +5,11 @@ import {
   createLogger,
   exitOnSignals,
   loadConfig,
+  loadServerKeys,
   startServer,
 } from "@session/service-kit";
 import { databaseUrl, envSchema } from "./config.ts";
 import { openFileRepo } from "./db/repo.ts";
-import { loadServerKeys } from "./keys.ts";
 import { createFileServer } from "./server.ts";
 import type { BlobStore } from "./storage/blob-store.ts";
 import { DiskBlobStore } from "./storage/disk.ts";

@@ -1,10 +1,15 @@
 import { mkdir, mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, type RunningServer, type StartServerOptions, startServer } from "@session/service-kit";
+import {
+  createLogger,
+  loadServerKeys,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from "@session/service-kit";
 import { type FileRepo, SqliteFileRepo } from "../src/db/repo.ts";
 import type { FileLimits } from "../src/domain/files.ts";
-import { loadServerKeys } from "../src/keys.ts";
 import { type AppDeps, createFileServer, DEFAULT_RATE_LIMITS, type RateLimits } from "../src/server.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { DiskBlobStore } from "../src/storage/disk.ts";

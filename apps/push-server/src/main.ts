@@ -1,11 +1,16 @@
 import { readFileSync } from "node:fs";
 import { toHex } from "@session/crypto";
 import { nodeHttp } from "@session/node-tls";
-import { connectionLimitsFromEnv, createLogger, exitOnSignals, startServer } from "@session/service-kit";
+import {
+  connectionLimitsFromEnv,
+  createLogger,
+  exitOnSignals,
+  loadServerKeys,
+  startServer,
+} from "@session/service-kit";
 import { configFromEnv } from "./config.ts";
 import { openPendingStore } from "./db/pending.ts";
 import { openSubscriptionRepo } from "./db/repo.ts";
-import { loadServerKeys } from "./keys.ts";
 import { ApnsNotifier } from "./notifiers/apns.ts";
 import { FcmNotifier } from "./notifiers/fcm.ts";
 import { LogNotifier } from "./notifiers/log.ts";

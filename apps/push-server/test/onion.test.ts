@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import { createLogger, loadServerKeys, type RunningServer, startServer } from "@session/service-kit";
 import { onionV4TestClient } from "@session/service-kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { loadServerKeys } from "../src/keys.ts";
 import { LogNotifier } from "../src/notifiers/log.ts";
 import { createPushServer, type PushServer } from "../src/server.ts";
 import { newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";

@@ -33,3 +33,4 @@ export {
 } from "./onion.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
 export { exitOnSignals, type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
+export { loadServerKeys } from "./server-keys.ts";

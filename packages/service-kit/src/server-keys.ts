@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { fromHex, x25519PublicFromSecret } from "@session/crypto";
-import type { X25519Keys } from "@session/service-kit";
+import type { X25519Keys } from "./onion.ts";
 
 const fromSecret = (secretKey: Uint8Array): X25519Keys => ({
   secretKey,
@@ -10,8 +10,9 @@ const fromSecret = (secretKey: Uint8Array): X25519Keys => ({
 });
 
 /**
- * The server's long-term X25519 key (clients encrypt onion requests to it): from `secretHex` when
- * given, else read from `path`, created there (mode 0600) on first start.
+ * A server's long-term X25519 key (onion requests are encrypted to it; the community server's
+ * clients also blind against it): from `secretHex` when given, else read from `path`, else
+ * generated there (mode 0600) on first start. The file servers, push and community servers share it.
  */
 export async function loadServerKeys(path: string, secretHex?: string): Promise<X25519Keys> {
   if (secretHex) return fromSecret(fromHex(secretHex));
