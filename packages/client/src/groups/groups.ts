@@ -138,7 +138,7 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     };
   }
 
-  /** Restores `state()` output (keys and configs are fetched again by the next sync). */
+  /** Restores `state()` output (keys and configs as saved; the next sync fetches what is new). */
   restore(state: ReturnType<Groups["state"]>): void {
     for (const s of state.groups) {
       const g = new Group(this.client, this.identity, {
@@ -146,6 +146,7 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
         ...(s.adminSeed ? { groupSk: fullEd25519SecretKey(fromHex(s.adminSeed)) } : {}),
         ...(s.authData ? { authData: fromHex(s.authData) } : {}),
       });
+      g.loadState(s);
       this.groups.set(s.id, g);
     }
     for (const i of state.invitations)
