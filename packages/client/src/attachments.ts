@@ -84,6 +84,31 @@ export class Attachments {
     };
   }
 
+  /** Uploads bytes the caller already encrypted (e.g. a group picture); returns id and URL. */
+  async uploadRaw(bytes: Uint8Array): Promise<{ id: string; url: string }> {
+    const fs = this.fs();
+    const r = await this.transport.serverRequest(
+      target(fs),
+      { method: "POST", endpoint: "/file", headers: { "Content-Type": "application/octet-stream" } },
+      bytes,
+    );
+    if (r.code !== 200) throw new ClientError("REQUEST_FAILED", `upload failed (${r.code})`, r.code);
+    const { id } = z
+      .object({ id: z.union([z.string(), z.number()]) })
+      .parse(JSON.parse(new TextDecoder().decode(r.body)));
+    return { id: String(id), url: `${fs.url.replace(/\/$/, "")}/file/${id}` };
+  }
+
+  /** Downloads a file as stored (no decryption). */
+  async downloadRaw(id: string): Promise<Uint8Array> {
+    const r = await this.transport.serverRequest(target(this.fs()), {
+      method: "GET",
+      endpoint: `/file/${id}`,
+    });
+    if (r.code !== 200) throw new ClientError("REQUEST_FAILED", `download failed (${r.code})`, r.code);
+    return r.body;
+  }
+
   /** Downloads and decrypts; DECRYPT_FAILED (CryptoError) when the digest or MAC is wrong. */
   async download(ref: {
     id: string;

@@ -65,13 +65,20 @@ export interface GroupSendOptions {
   disappear?: { type: "after-send" | "after-read"; seconds: number };
 }
 
-/** What a member keeps to rejoin a group later (the subaccount value or the admin seed). */
+/**
+ * What an account keeps of a group between runs: its credentials (the subaccount value or the
+ * admin seed), the keys it holds (so messages stay readable after the swarm's key messages
+ * expire) and the last info and member configs (hex; verified again when loaded).
+ */
 export interface GroupState {
   id: string;
   /** 100-byte libsession subaccount value (members). */
   authData?: string;
   /** 32-byte group seed (admins). */
   adminSeed?: string;
+  keys?: { generation: number; key: string; timestamp: number }[];
+  info?: { message: string; needsPush: boolean };
+  members?: { message: string; needsPush: boolean };
 }
 
 const MESSAGE_TTL = 14 * 24 * 3600 * 1000;
@@ -119,11 +126,24 @@ export class Group {
   }
 
   state(): GroupState {
+    const info = this.infoConfig.dump();
+    const members = this.membersConfig.dump();
     return {
       id: this.id,
       ...(this.authData ? { authData: toHex(this.authData) } : {}),
       ...(this.groupSk ? { adminSeed: toHex(this.groupSk.subarray(0, 32)) } : {}),
+      keys: this.keys.export(),
+      ...(info ? { info: { message: toHex(info.message), needsPush: info.needsPush } } : {}),
+      ...(members ? { members: { message: toHex(members.message), needsPush: members.needsPush } } : {}),
     };
+  }
+
+  /** Loads the keys and configs of a saved `state()`. */
+  loadState(s: GroupState): void {
+    if (s.keys) this.keys.import(s.keys);
+    if (s.info) this.infoConfig.load({ message: fromHex(s.info.message), needsPush: s.info.needsPush });
+    if (s.members)
+      this.membersConfig.load({ message: fromHex(s.members.message), needsPush: s.members.needsPush });
   }
 
   info(): GroupInfo {

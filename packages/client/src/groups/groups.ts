@@ -1,5 +1,13 @@
 import { EventEmitter } from "node:events";
-import { fromHex, fullEd25519SecretKey, randomBytesArray, toHex, verify } from "@session/crypto";
+import {
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  fromHex,
+  fullEd25519SecretKey,
+  randomBytesArray,
+  toHex,
+  verify,
+} from "@session/crypto";
 import type { Content, GroupUpdateMessage } from "@session/protocol";
 import { ClientError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
@@ -24,6 +32,10 @@ export interface GroupInvitation {
 export interface GroupsClient extends GroupNetwork {
   on(event: "message", listener: (m: IncomingMessage) => void): unknown;
   push?: { subscribe(body: Record<string, unknown>): Promise<{ success: boolean }> };
+  attachments?: {
+    uploadRaw(bytes: Uint8Array): Promise<{ id: string; url: string }>;
+    downloadRaw(id: string): Promise<Uint8Array>;
+  };
 }
 
 const DM_TTL = 14 * 24 * 3600 * 1000;
@@ -118,6 +130,30 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     return out;
   }
 
+  /**
+   * Admins: sets the group picture: encrypted with a new 32-byte key (AES-256-GCM, IV first, as
+   * Session encrypts profile pictures), uploaded through the file server, URL and key put in the
+   * group info (libsession p/q) for members to fetch with `picture()`.
+   */
+  async setPicture(groupId: string, image: Uint8Array): Promise<void> {
+    const g = this.get(groupId);
+    if (!g.isAdmin) throw new ClientError("NOT_GROUP_ADMIN", "only group admins can do this");
+    if (!this.client.attachments) throw new ClientError("NETWORK_UNAVAILABLE", "no file server configured");
+    const key = randomBytesArray(32);
+    const { url } = await this.client.attachments.uploadRaw(aesGcmEncrypt(key, image));
+    await g.setInfo({ picture: { url, key } });
+  }
+
+  /** The group picture (downloaded and decrypted), or undefined when the group has none. */
+  async picture(groupId: string): Promise<Uint8Array | undefined> {
+    const p = this.get(groupId).info().picture;
+    if (!p) return undefined;
+    if (!this.client.attachments) throw new ClientError("NETWORK_UNAVAILABLE", "no file server configured");
+    const id = p.url.split("/file/")[1];
+    if (!id) throw new ClientError("REQUEST_FAILED", "the group picture URL is not a file server URL");
+    return aesGcmDecrypt(p.key, await this.client.attachments.downloadRaw(id));
+  }
+
   /** Registers this device with the push server for a group's messages (through an onion path). */
   async registerPush(
     groupId: string,
@@ -138,7 +174,7 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     };
   }
 
-  /** Restores `state()` output (keys and configs are fetched again by the next sync). */
+  /** Restores `state()` output (keys and configs as saved; the next sync fetches what is new). */
   restore(state: ReturnType<Groups["state"]>): void {
     for (const s of state.groups) {
       const g = new Group(this.client, this.identity, {
@@ -146,6 +182,7 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
         ...(s.adminSeed ? { groupSk: fullEd25519SecretKey(fromHex(s.adminSeed)) } : {}),
         ...(s.authData ? { authData: fromHex(s.authData) } : {}),
       });
+      g.loadState(s);
       this.groups.set(s.id, g);
     }
     for (const i of state.invitations)

@@ -68,6 +68,19 @@ export class GroupConfig {
     this.needsPush = true;
   }
 
+  /** The current message for saving (signed: a reload verifies it again), or undefined if empty. */
+  dump(): { message: Uint8Array; needsPush: boolean } | undefined {
+    if (this.current.seqno === 0 && !this.needsPush) return undefined;
+    return { message: this.current.serialize(), needsPush: this.needsPush };
+  }
+
+  /** Loads a `dump()`; a message not signed by the group is refused (CONFIG_SIGNATURE). */
+  load(dump: { message: Uint8Array; needsPush: boolean }): void {
+    this.current = ConfigMessage.parse(dump.message, this.opts);
+    this.open = false;
+    this.needsPush = dump.needsPush && this.opts.signer !== undefined;
+  }
+
   /** The encrypted message to store. */
   push(key: Uint8Array): Uint8Array {
     return configEncrypt(padConfig(this.current.serialize()), key, this.domain);

@@ -138,3 +138,30 @@ describe("group info and members configs (namespaces 13, 14)", () => {
     );
   });
 });
+
+describe("saved group state", () => {
+  it("keys survive export/import; a config dump reloads only when the group signed it", () => {
+    const g = group();
+    const admin = account();
+    const ak = new GroupKeys(g.pk, admin.sk, g.sk);
+    ak.rekey([admin.id]);
+    ak.rekey([admin.id]);
+    const copy = new GroupKeys(g.pk, admin.sk);
+    copy.import(ak.export());
+    expect(copy.all().map((k) => toHex(k.key))).toEqual(ak.all().map((k) => toHex(k.key)));
+    expect(() => copy.import([{ generation: 0, key: "00", timestamp: 0 }])).toThrow(/malformed/);
+
+    const c = new GroupConfig("groups::Info", 13, g.pk, g.sk);
+    c.edit((d) => writeInfo(d, { name: "kept" }));
+    const dump = c.dump()!;
+    expect(dump.needsPush).toBe(true);
+    const member = new GroupConfig("groups::Info", 13, g.pk);
+    member.load(dump);
+    expect(readInfo(member.data).name).toBe("kept");
+    expect(member.needsPush).toBe(false); // members cannot push
+    const tampered = dump.message.slice();
+    tampered[20]! ^= 1;
+    expect(() => new GroupConfig("groups::Info", 13, g.pk).load({ ...dump, message: tampered })).toThrow();
+    expect(new GroupConfig("groups::Info", 13, g.pk).dump()).toBeUndefined();
+  });
+});

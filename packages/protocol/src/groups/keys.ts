@@ -99,6 +99,20 @@ export class GroupKeys {
     return true;
   }
 
+  /** The keys held, for saving (hex keys); `import` takes them back. */
+  export(): { generation: number; key: string; timestamp: number }[] {
+    return this.all().map((k) => ({ generation: k.generation, key: toHex(k.key), timestamp: k.timestamp }));
+  }
+
+  import(saved: readonly { generation: number; key: string; timestamp: number }[]): void {
+    for (const k of saved) {
+      const key = fromHex(k.key);
+      if (key.length !== 32 || !Number.isSafeInteger(k.generation))
+        throw new ProtocolError("BAD_REQUEST", "saved group key is malformed");
+      this.add({ generation: k.generation, key, timestamp: k.timestamp });
+    }
+  }
+
   /** libsession Keys::rekey for `memberIds` (05 Session IDs, admins included). */
   rekey(memberIds: readonly string[], now = Date.now()): Uint8Array {
     const gsk = this.groupSk;
