@@ -18,12 +18,23 @@ export function pgFaults(url: string) {
   });
   return {
     sql: admin,
-    /** Terminates every backend of `applicationName`; returns how many. */
+    /**
+     * Terminates every backend of `applicationName` and waits until they have exited (their
+     * sockets are closed); returns how many there were.
+     */
     async terminate(applicationName: string): Promise<number> {
       const rows = await admin`
-        SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity
+        SELECT pid FROM pg_stat_activity
         WHERE application_name = ${applicationName} AND pid <> pg_backend_pid()`;
-      return rows.filter((r) => r.ok === true).length;
+      const pids = rows.map((r) => r.pid as number);
+      if (pids.length === 0) return 0;
+      await admin`SELECT pg_terminate_backend(pid) FROM unnest(${pids}::int[]) AS pid`;
+      await this.until(async () => {
+        const left =
+          await admin`SELECT count(*)::int AS n FROM pg_stat_activity WHERE pid = ANY(${pids}::int[])`;
+        return Number(left[0]?.n) === 0;
+      });
+      return pids.length;
     },
     /** How many backends of `applicationName` wait on a lock right now. */
     async waitingOnLock(applicationName: string): Promise<number> {
