@@ -17,6 +17,7 @@ import {
   connectionServerOptions,
   createLogger,
   DEFAULT_CONNECTION_LIMITS,
+  FaultMonitor,
   gracefulCloser,
   type Logger,
 } from "@session/service-kit";
@@ -194,7 +195,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       this.set(tombstones.count(clock.now()));
     },
   });
+  const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
   const rpc = new RpcHandler({
+    faults,
     store,
     revocations,
     membership,
@@ -230,6 +233,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     },
   });
   const ctx: NodeContext = {
+    faults,
     config,
     keys,
     clock,
