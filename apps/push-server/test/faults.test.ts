@@ -69,13 +69,13 @@ describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
     pending = await PgPendingStore.open(PG_URL, schema, appName);
     push = pushServer(repo, pending).push;
   });
+  // Each pool's end() waits up to 5 s for connections the test killed; closed side by side.
   afterAll(async () => {
     await push?.stop();
-    await repo?.close();
-    await pending?.close();
+    await Promise.all([repo?.close(), pending?.close()]);
     await faults.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await faults.close();
-  });
+  }, 20_000);
 
   /** Runs `lockSql` in an open transaction, starts `op`, kills the service's connections once it waits on the lock. */
   async function killWhileBlocked<T>(lockSql: string, op: () => Promise<T>): Promise<T> {
