@@ -2,8 +2,11 @@ import { ProtocolError } from "@session/protocol";
 import {
   createMetrics,
   errorResponse,
+  FaultMonitor,
+  faultError,
   isOnionRequest,
   limitBody,
+  monitoredStore,
   notFoundHandler,
   onErrorHandler,
   onionV4Handler,
@@ -15,7 +18,7 @@ import {
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { Counter } from "prom-client";
-import type { FileRepo } from "./db/repo.ts";
+import { type FileRepo, REPO_OPERATIONS } from "./db/repo.ts";
 import { type FileDeps, type FileLimits, sweepExpired } from "./domain/files.ts";
 import { registerFileRoutes } from "./routes/files.ts";
 import { registerVersionRoutes, type SessionVersions } from "./routes/version.ts";
@@ -60,6 +63,8 @@ function perMinute(count: number, now: () => number) {
 
 export interface FileServer {
   app: Hono;
+  /** Disk-full and database-loss conditions (also in /health and /metrics). */
+  faults: FaultMonitor;
   /** Deletes expired files now (main calls it on a timer); counted in fileserver_files_swept_total. */
   sweep(): Promise<number>;
 }
@@ -80,12 +85,15 @@ export function createFileServer(deps: AppDeps): FileServer {
   const routeBuckets = perMinute(deps.rateLimits.requestsPerMinute, deps.now);
   const nodeBuckets = perMinute(deps.rateLimits.nodeRequestsPerMinute, deps.now);
   const uploadBudget = perMinute(deps.rateLimits.uploadBytesPerMinute, deps.now);
+  const faults = new FaultMonitor({ logger: deps.logger, registry: metrics.registry, prefix: "fileserver_" });
+  // Every metadata operation reports to `faults`; reads that lost their connection are retried once.
+  const repo = monitoredStore(deps.repo, faults, REPO_OPERATIONS);
 
   app.use(metrics.middleware);
   app.use(requestLogger(deps.logger));
   // No route reads more than the largest onion request; routes set tighter limits.
   app.use(limitBody(deps.limits.maxFileBytes + ONION_OVERHEAD_BYTES, { mode: "stream" }));
-  app.onError(onErrorHandler(deps.logger));
+  app.onError(onErrorHandler(deps.logger, { faults }));
   app.notFound(notFoundHandler);
 
   // Runs first on every client route: the direct-access policy, then the per-route budget.
@@ -105,6 +113,7 @@ export function createFileServer(deps: AppDeps): FileServer {
 
   const fileDeps: FileDeps = {
     ...deps,
+    repo,
     admitUpload: (bytes: number) => {
       if (!uploadBudget.take("upload", bytes)) {
         throw new ProtocolError("RATE_LIMITED", "upload volume limit reached");
@@ -134,16 +143,24 @@ export function createFileServer(deps: AppDeps): FileServer {
     }),
   );
 
+  // 200 while the service answers (a full disk still serves downloads), with the conditions that
+  // degrade it; 503 while its database is unreachable.
   app.get("/health", async (c) => {
-    await deps.repo.getLive("health-check", deps.now());
-    return c.json({ status: "ok", storage: deps.blobs.kind });
+    try {
+      await repo.getLive("health-check", deps.now());
+    } catch (err) {
+      if (!faultError(err)) throw err;
+    }
+    const { status, conditions } = faults.health();
+    const body = { status, storage: deps.blobs.kind, ...(status === "ok" ? {} : { conditions }) };
+    return c.json(body, faults.has("database_unavailable") ? 503 : 200);
   });
   app.get("/metrics", metrics.handler);
 
   const sweep = async () => {
-    const removed = await sweepExpired(deps);
+    const removed = await sweepExpired({ ...deps, repo });
     swept.inc(removed);
     return removed;
   };
-  return { app, sweep };
+  return { app, faults, sweep };
 }

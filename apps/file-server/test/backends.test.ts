@@ -118,7 +118,7 @@ describe("PostgreSQL metadata", () => {
   });
 
   it("runs the whole lifecycle with rows in a private schema", async () => {
-    const repo = await PgFileRepo.open(PG_URL, schema);
+    const repo = await PgFileRepo.open(PG_URL, { schema });
     const h = await startHarness({ repo });
     try {
       await lifecycle(h);

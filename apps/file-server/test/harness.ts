@@ -10,7 +10,13 @@ import {
 } from "@session/service-kit";
 import { type FileRepo, SqliteFileRepo } from "../src/db/repo.ts";
 import type { FileLimits } from "../src/domain/files.ts";
-import { type AppDeps, createFileServer, DEFAULT_RATE_LIMITS, type RateLimits } from "../src/server.ts";
+import {
+  type AppDeps,
+  createFileServer,
+  DEFAULT_RATE_LIMITS,
+  type FileServer,
+  type RateLimits,
+} from "../src/server.ts";
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { DiskBlobStore } from "../src/storage/disk.ts";
 
@@ -33,6 +39,7 @@ export interface Harness {
   tmpDir: string;
   blobDir: string;
   clock: ReturnType<typeof manualClock>;
+  faults: FileServer["faults"];
   /** The server's own sweep (counts into its metrics). */
   sweep(): Promise<number>;
   /** Files anywhere under dir (recursive). */
@@ -49,11 +56,13 @@ export interface HarnessOptions {
   sessionVersions?: AppDeps["sessionVersions"];
   logger?: AppDeps["logger"];
   connections?: StartServerOptions["connections"];
+  /** Where the temp data directory is made (e.g. on a small tmpfs); the OS temp dir by default. */
+  parentDir?: string;
 }
 
 /** createApp over a temp SQLite file and temp directories, served on a port-0 loopback server. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const dataDir = await mkdtemp(join(tmpdir(), "fs-test-"));
+  const dataDir = await mkdtemp(join(options.parentDir ?? tmpdir(), "fs-test-"));
   const tmpDir = join(dataDir, "tmp");
   const blobDir = join(dataDir, "blobs");
   await mkdir(tmpDir, { recursive: true });
@@ -99,6 +108,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     tmpDir,
     blobDir,
     clock,
+    faults: fileServer.faults,
     sweep: fileServer.sweep,
     filesIn,
     close: async () => {

@@ -1,6 +1,7 @@
 import type { EventEmitter } from "node:events";
 import type { AccountKeys } from "@session/crypto";
 import type { NodeInfo } from "@session/protocol";
+import type { FaultMonitor } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { NodeConfig } from "./config.ts";
@@ -31,6 +32,8 @@ export interface NodeContext {
   redelivery?: Redelivery;
   /** Signed deletes kept for members that miss them, and the pull that applies peers' (startNode sets it). */
   tombstones?: Tombstones;
+  /** Disk-full and other fault conditions, in /health and /metrics (startNode sets it). */
+  faults?: FaultMonitor;
   /** Emits "stored" ({ pubkey, namespace, hash, timestamp, expiry, data }) for each new message. */
   events: EventEmitter;
   network: {

@@ -17,6 +17,7 @@ import {
   connectionServerOptions,
   createLogger,
   DEFAULT_CONNECTION_LIMITS,
+  FaultMonitor,
   gracefulCloser,
   type Logger,
 } from "@session/service-kit";
@@ -201,7 +202,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   // ons_resolve is answered from the chain through the indexer (none with a static registry file),
   // unless the caller brings its own resolver.
   const names = opts.names ?? (config.registry.url ? indexerNameResolver(config.registry.url) : undefined);
+  const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
   const rpc = new RpcHandler({
+    faults,
     names,
     store,
     revocations,
@@ -238,6 +241,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   });
   const ctx: NodeContext = {
     ...(names ? { names } : {}),
+    faults,
     config,
     keys,
     clock,

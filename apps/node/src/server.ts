@@ -172,6 +172,8 @@ export function createApp(ctx: NodeContext): NodeApp {
       swarm: swarm ? swarm.id.toString(16).padStart(16, "0") : null,
       peers: ctx.membership.peers().length,
       messages: ctx.store.count(ctx.clock.now()),
+      // "disk_full": stores are refused (STORAGE_FULL) until space returns; reads still answer.
+      conditions: ctx.faults?.conditions() ?? [],
     };
     return c.json(body, self ? 200 : 503);
   });

@@ -1,7 +1,9 @@
 import {
   createMetrics,
   errorBody,
+  FaultMonitor,
   limitBody,
+  monitoredStore,
   notFoundHandler,
   onErrorHandler,
   onionV4Handler,
@@ -9,8 +11,8 @@ import {
 } from "@session/service-kit";
 import { Hono } from "hono";
 import type { Logger } from "pino";
-import { MemoryPendingStore, type PendingStore } from "./db/pending.ts";
-import type { SubscriptionRepo } from "./db/repo.ts";
+import { MemoryPendingStore, PENDING_OPERATIONS, type PendingStore } from "./db/pending.ts";
+import { SUBSCRIPTION_OPERATIONS, type SubscriptionRepo } from "./db/repo.ts";
 import { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
 import { NotificationQueue } from "./domain/queue.ts";
 import { SUBSCRIBE_SIG_MAX_AGE_S } from "./domain/subscribe.ts";
@@ -47,6 +49,8 @@ export interface PushServerDeps {
 
 export interface PushServer {
   app: Hono;
+  /** Disk-full and database-loss conditions (also in /health and /metrics). */
+  faults: FaultMonitor;
   watcher: Watcher;
   queue: NotificationQueue;
   /** Resumes queued notifications, starts watching the accounts stored, and the hourly expiry sweep. */
@@ -83,11 +87,14 @@ export async function fanOut(
 /** The push server: HTTP API, account watcher and delivery queue, wired together. */
 export function createPushServer(deps: PushServerDeps): PushServer {
   const metrics = createMetrics({ prefix: "push_" });
+  const faults = new FaultMonitor({ logger: deps.logger, registry: metrics.registry, prefix: "push_" });
+  // Every database operation reports to `faults`; reads that lost their connection are retried once.
+  const repo = monitoredStore(deps.repo, faults, SUBSCRIPTION_OPERATIONS);
   const queue = new NotificationQueue({
-    store: deps.pending ?? new MemoryPendingStore(),
+    store: monitoredStore(deps.pending ?? new MemoryPendingStore(), faults, PENDING_OPERATIONS),
     notifiers: deps.notifiers,
     onInvalidToken: async (service, token) => {
-      await deps.repo.removeToken(service, token);
+      await repo.removeToken(service, token);
     },
     logger: deps.logger,
     registry: metrics.registry,
@@ -96,13 +103,13 @@ export function createPushServer(deps: PushServerDeps): PushServer {
     ...(deps.queueMaxBackoffMs !== undefined ? { maxBackoffMs: deps.queueMaxBackoffMs } : {}),
   });
   const watcher = new Watcher({
-    repo: deps.repo,
+    repo,
     fetch: deps.fetch,
     listNodes: deps.listNodes,
     logger: deps.logger,
     registry: metrics.registry,
     onMessage: async (msg) => {
-      await fanOut(deps.repo, queue, msg);
+      await fanOut(repo, queue, msg);
     },
     ...(deps.nodeScheme ? { nodeScheme: deps.nodeScheme } : {}),
     ...(deps.nodesPerAccount ? { nodesPerAccount: deps.nodesPerAccount } : {}),
@@ -122,10 +129,10 @@ export function createPushServer(deps: PushServerDeps): PushServer {
           : c.json(errorBody("PAYLOAD_TOO_LARGE", `request body exceeds ${max} bytes`), 413),
     }),
   );
-  app.onError(onErrorHandler(deps.logger));
+  app.onError(onErrorHandler(deps.logger, { faults }));
   app.notFound(notFoundHandler);
   subscribeRoutes(app, {
-    repo: deps.repo,
+    repo,
     now: deps.now ?? Date.now,
     services: new Set(deps.notifiers.keys()),
     onChange: (pk) => watcher.refresh(pk),
@@ -135,12 +142,17 @@ export function createPushServer(deps: PushServerDeps): PushServer {
       "/oxen/v4/lsrpc",
       onionV4Handler({ x25519Keys: deps.x25519Keys, app, maxBodyBytes: MAX_ONION_BODY, logger: deps.logger }),
     );
-  app.get("/health", (c) => c.json({ ok: true, queued: queue.size }));
+  // `ok` false with the conditions while degraded: disk full (subscriptions and new notifications
+  // refused) or the database connection lost (reconnecting).
+  app.get("/health", (c) => {
+    const { status, conditions } = faults.health();
+    return c.json({ ok: status === "ok", queued: queue.size, ...(status === "ok" ? {} : { conditions }) });
+  });
   app.get("/metrics", metrics.handler);
 
   const now = deps.now ?? Date.now;
   const sweepExpired = async () => {
-    const accounts = await deps.repo.removeSignedBefore(Math.floor(now() / 1000) - SUBSCRIBE_SIG_MAX_AGE_S);
+    const accounts = await repo.removeSignedBefore(Math.floor(now() / 1000) - SUBSCRIBE_SIG_MAX_AGE_S);
     for (const pk of accounts) watcher.refresh(pk);
     if (accounts.length > 0) deps.logger.info({ accounts: accounts.length }, "expired subscriptions removed");
     return accounts.length;
@@ -148,6 +160,7 @@ export function createPushServer(deps: PushServerDeps): PushServer {
   let sweeper: NodeJS.Timeout | undefined;
   return {
     app,
+    faults,
     watcher,
     queue,
     sweepExpired,

@@ -24,6 +24,8 @@ export const ErrorCode = {
   BAD_GATEWAY: "BAD_GATEWAY",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   GATEWAY_TIMEOUT: "GATEWAY_TIMEOUT",
+  STORAGE_FULL: "STORAGE_FULL",
+  DATABASE_UNAVAILABLE: "DATABASE_UNAVAILABLE",
   ONION_DECRYPT_FAILED: "ONION_DECRYPT_FAILED",
   ONION_BAD_LAYER: "ONION_BAD_LAYER",
   ONION_TARGET_NOT_ALLOWED: "ONION_TARGET_NOT_ALLOWED",
@@ -73,6 +75,12 @@ export const errorTable: Readonly<Record<ErrorCode, ErrorInfo>> = {
   SERVICE_UNAVAILABLE: { status: 503, message: "service unavailable" },
   // oxenss: 504 "Request time out"
   GATEWAY_TIMEOUT: { status: 504, message: "gateway timeout" },
+  // The disk (or the database's disk) is full: nothing new is stored until space returns; reads
+  // still work. 507 Insufficient Storage (RFC 4918). oxenss answers a store it could not write
+  // with {failed, query_failure} and a 500; the node keeps that body (see apps/node).
+  STORAGE_FULL: { status: 507, message: "insufficient storage: the server's disk is full" },
+  // The database connection was lost mid-request; the service reconnects by itself, so a retry helps.
+  DATABASE_UNAVAILABLE: { status: 503, message: "database unavailable, retry later" },
   // oxenss: 400 "Invalid ciphertext"
   ONION_DECRYPT_FAILED: { status: 400, message: "invalid ciphertext" },
   // oxenss: 400 "Invalid json" for a malformed [N][payload]{json} layer
@@ -93,8 +101,8 @@ export class ProtocolError extends Error {
   readonly status: number;
   readonly details: unknown;
 
-  constructor(code: ErrorCode, message?: string, details?: unknown) {
-    super(message ?? errorTable[code].message);
+  constructor(code: ErrorCode, message?: string, details?: unknown, options?: { cause?: unknown }) {
+    super(message ?? errorTable[code].message, options);
     this.code = code;
     this.status = errorTable[code].status;
     this.details = details;

@@ -4,6 +4,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { Logger } from "pino";
 import { isClientGone } from "./error-log.ts";
+import { type FaultMonitor, faultError } from "./faults.ts";
 
 /** The one body shape every error response of our services has. */
 export function errorBody(code: ErrorCode, message?: string): ErrorBody {
@@ -30,6 +31,9 @@ const statusCodes: Partial<Record<number, ErrorCode>> = {
 
 /** Maps any thrown value to `{ status, body }`; anything unknown is a 500 INTERNAL that leaks nothing. */
 export function errorToResponseParts(err: unknown): { status: number; body: ErrorBody } {
+  // A full disk or a lost database connection, however deep it was thrown, has its stable code.
+  const fault = faultError(err);
+  if (fault) return { status: fault.status, body: { error: { code: fault.code, message: fault.message } } };
   if (err instanceof ProtocolError) {
     return { status: err.status, body: { error: { code: err.code, message: err.message } } };
   }
@@ -40,11 +44,17 @@ export function errorToResponseParts(err: unknown): { status: number; body: Erro
   return { status: 500, body: errorBody("INTERNAL") };
 }
 
+export interface OnErrorOptions {
+  /** Faults (disk full, database gone) start their condition here, logged once, not per request. */
+  faults?: FaultMonitor;
+}
+
 /**
  * `app.onError(...)` handler: ProtocolError → its status and body; unknown errors logged, then
  * 500. A client that hung up mid-request is one info line without a stack (and a 400 nobody reads).
+ * A fault (STORAGE_FULL 507, DATABASE_UNAVAILABLE 503) is reported to `faults` instead of logged.
  */
-export function onErrorHandler(logger: Logger): ErrorHandler {
+export function onErrorHandler(logger: Logger, options: OnErrorOptions = {}): ErrorHandler {
   return (err, c) => {
     if (isClientGone(c.req.raw)) {
       logger.info(
@@ -54,7 +64,8 @@ export function onErrorHandler(logger: Logger): ErrorHandler {
       return c.json(errorBody("BAD_REQUEST", "request aborted"), 400);
     }
     const { status, body } = errorToResponseParts(err);
-    if (status >= 500) logger.error({ err, route: c.req.routePath }, "request failed");
+    const fault = options.faults?.observe(err);
+    if (status >= 500 && !fault) logger.error({ err, route: c.req.routePath }, "request failed");
     return c.json(body, status as ContentfulStatusCode);
   };
 }

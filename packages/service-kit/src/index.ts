@@ -11,7 +11,26 @@ export {
   DEFAULT_CONNECTION_LIMITS,
 } from "./connection-limits.ts";
 export { isClientGone, type LoggedError, serializeErrorForLog } from "./error-log.ts";
-export { errorBody, errorResponse, errorToResponseParts, notFoundHandler, onErrorHandler } from "./errors.ts";
+export {
+  errorBody,
+  errorResponse,
+  errorToResponseParts,
+  notFoundHandler,
+  type OnErrorOptions,
+  onErrorHandler,
+} from "./errors.ts";
+export {
+  type FaultCondition,
+  FaultMonitor,
+  type FaultMonitorOptions,
+  faultError,
+  faultOf,
+  type HealthReport,
+  isConnectionLost,
+  isDiskFull,
+  monitoredStore,
+  type OperationKind,
+} from "./faults.ts";
 export { gracefulCloser } from "./graceful-close.ts";
 export {
   type CreateLoggerOptions,

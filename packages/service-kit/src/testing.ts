@@ -62,3 +62,10 @@ export {
   sendOversizedBody,
 } from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";
+export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
+export {
+  mountSmallDisk,
+  requireSmallDisk,
+  type SmallDisk,
+  smallDiskSupport,
+} from "./testing/small-disk.ts";

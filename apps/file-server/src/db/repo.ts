@@ -28,6 +28,23 @@ export interface FileRepo {
   close(): Promise<void>;
 }
 
+/** Which FileRepo methods only read (safe to retry) and which write, for the fault monitor. */
+export const REPO_OPERATIONS = {
+  insert: "write",
+  getLive: "read",
+  setExpiry: "write",
+  expiredIds: "read",
+  deleteExpired: "write",
+  count: "read",
+} as const satisfies Partial<Record<keyof FileRepo, "read" | "write">>;
+
+export interface PgRepoOptions {
+  /** Created if missing; isolates e.g. a test run. */
+  schema?: string;
+  /** What pg_stat_activity shows for this service's connections. */
+  applicationName?: string;
+}
+
 export class SqliteFileRepo implements FileRepo {
   private readonly db: BetterSQLite3Database;
 
@@ -98,12 +115,19 @@ export class PgFileRepo implements FileRepo {
     private readonly db: PostgresJsDatabase,
   ) {}
 
-  /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
-  static async open(url: string, schema?: string): Promise<PgFileRepo> {
+  /**
+   * Connects and creates the table. A connection that dies (the server restarted, an admin
+   * terminated it) fails the queries on it; the pool opens a new one for the next query.
+   */
+  static async open(url: string, options: PgRepoOptions = {}): Promise<PgFileRepo> {
+    const { schema } = options;
     const client = postgres(url, {
       max: 5,
       onnotice: () => {},
-      ...(schema ? { connection: { search_path: schema } } : {}),
+      connection: {
+        application_name: options.applicationName ?? "session-file-server",
+        ...(schema ? { search_path: schema } : {}),
+      },
     });
     try {
       if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -165,8 +189,8 @@ export class PgFileRepo implements FileRepo {
 }
 
 /** `sqlite:<path>` or `postgres://…`. */
-export async function openFileRepo(url: string, options: { schema?: string } = {}): Promise<FileRepo> {
+export async function openFileRepo(url: string, options: PgRepoOptions = {}): Promise<FileRepo> {
   if (url.startsWith("sqlite:")) return SqliteFileRepo.open(url.slice("sqlite:".length));
-  if (/^postgres(ql)?:\/\//.test(url)) return PgFileRepo.open(url, options.schema);
+  if (/^postgres(ql)?:\/\//.test(url)) return PgFileRepo.open(url, options);
   throw new Error(`unsupported DATABASE_URL scheme: ${url.split(":")[0]}`);
 }

@@ -67,7 +67,11 @@ export async function uploadFile(
   try {
     await deps.repo.insert(record);
   } catch (err) {
-    await deps.blobs.delete(id).catch(() => {});
+    // No blob without metadata: the row was not written (disk full, connection lost), so its
+    // bytes go too, before the client hears of the failure.
+    await deps.blobs.delete(id).catch((deleteErr: unknown) => {
+      deps.logger.error({ err: deleteErr, fileId: id }, "could not remove the blob of a failed upload");
+    });
     throw err;
   }
   deps.onStored?.(record);

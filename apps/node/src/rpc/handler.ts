@@ -29,6 +29,7 @@ import {
   swarmInfoBody,
   toSwarmSnode,
 } from "@session/protocol";
+import { type FaultMonitor, faultError, isDiskFull } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
 import { worthRetrying } from "../replication/redelivery.ts";
@@ -62,6 +63,8 @@ export interface RpcHandlerDeps {
   events: EventEmitter;
   peers: PeerClient;
   logger: Logger;
+  /** Disk-full and other fault conditions (/health, /metrics); a committed store clears them. */
+  faults?: FaultMonitor;
   /** Chain height the registry reports (info/ifelse `height`; 0 with a static registry). */
   height?: () => number;
   /** Name records for `oxend_request` `ons_resolve` (without one it fails as oxenss without oxend). */
@@ -125,6 +128,10 @@ export class RpcHandler {
       return { status: 421, body: { ...(err.details as object), ...this.misc() } };
     }
     if (err instanceof ProtocolError) return { status: err.status, body: err.message, code: err.code };
+    // A full disk (STORAGE_FULL 507) is one logged condition, not a log line per request.
+    const fault = faultError(err);
+    if (fault && this.d.faults?.observe(err))
+      return { status: fault.status, body: fault.message, code: fault.code };
     this.d.logger.error({ err: String(err) }, "rpc failed");
     // oxenss's answer to an unexpected exception (nothing of it leaks).
     return { status: 500, body: "request failed", code: "INTERNAL" };
@@ -235,6 +242,19 @@ export class RpcHandler {
     // A delete or shortening that touches messages here is kept (the client's signed request) until
     // they would have expired, for swarm members that miss it.
     const keepUntil = this.d.tombstones?.keepUntil(req, now);
+    if (req.method === "store") {
+      // A store that does not commit is answered as oxenss answers it, and goes nowhere else.
+      let local: Record<string, unknown>;
+      try {
+        local = this.applyLocal(req, now);
+        await this.d.store.durable();
+      } catch (err) {
+        if (err instanceof ProtocolError) throw err;
+        return this.storeFailed(err, forwarded, now);
+      }
+      this.d.faults?.writeSucceeded();
+      return this.answer(req, raw, forwarded, now, local, pubkeyHex);
+    }
     const local = this.applyLocal(req, now);
     if (keepUntil !== undefined && changedSomething(local)) {
       const asSent =
@@ -243,6 +263,36 @@ export class RpcHandler {
     }
     // Nothing is answered or announced before it is committed (stores are group-committed).
     await this.d.store.durable();
+    return this.answer(req, raw, forwarded, now, local, pubkeyHex);
+  }
+
+  /**
+   * oxenss's answer to a store its database did not take: its own swarm entry is
+   * `{failed: true, query_failure: true}` (the cause stays in our logs), and with no member having
+   * stored it the status is 500. Not forwarded: peers are not asked to hold what this node refused.
+   */
+  private storeFailed(err: unknown, forwarded: boolean, now: number): RpcResult {
+    if (!this.d.faults?.observe(err)) this.d.logger.error({ err }, "store failed to commit");
+    // As on success, the entry node's own entry also carries `t`.
+    const own = forwarded
+      ? { failed: true, query_failure: true }
+      : { failed: true, query_failure: true, t: now };
+    return {
+      status: 500,
+      body: { swarm: { [this.d.selfEd25519Hex]: own }, ...this.misc() },
+      code: isDiskFull(err) ? "STORAGE_FULL" : "INTERNAL",
+    };
+  }
+
+  /** The reply to a subrequest applied (and committed) here; swarm-wide methods fan out first. */
+  private async answer(
+    req: RpcSubrequest,
+    raw: unknown,
+    forwarded: boolean,
+    now: number,
+    local: Record<string, unknown>,
+    pubkeyHex: string,
+  ): Promise<RpcResult> {
     if (req.method === "store" && local.already !== true) {
       const p = req.params;
       this.d.events.emit("stored", {
@@ -332,17 +382,12 @@ export class RpcHandler {
       case "store": {
         const p = req.params;
         const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
-        // A public outbox holds only the latest message (a duplicate keeps its row).
-        if (isPublicOutboxNamespace(p.namespace)) s.clearNamespaceExcept(pk, p.namespace, hash);
         // Committed with the other stores of this turn; subrequest awaits that before replying.
-        const isNew = s.storeInBatch({
-          hash,
-          owner: pk,
-          namespace: p.namespace,
-          timestamp: p.timestamp,
-          expiry: p.expiry,
-          data: p.data,
-        });
+        // A public outbox holds only the latest message (a duplicate keeps its row).
+        const isNew = s.storeInBatch(
+          { hash, owner: pk, namespace: p.namespace, timestamp: p.timestamp, expiry: p.expiry, data: p.data },
+          { onlyMessageInNamespace: isPublicOutboxNamespace(p.namespace) },
+        );
         const entry: Record<string, unknown> = {
           hash,
           signature: this.signB64(storeResponseSignatureMessage(hash)),

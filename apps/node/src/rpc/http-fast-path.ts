@@ -29,7 +29,10 @@ export function storageRpcWireReply(r: RpcResult): StorageRpcWireReply {
     if (r.code) headers[ERROR_CODE_HEADER] = r.code;
     return { status: r.status, headers, body: r.body };
   }
-  return { status: r.status, headers: { "content-type": "application/json" }, body: JSON.stringify(r.body) };
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  // A failure with a JSON body (a store that did not commit: STORAGE_FULL) names its code too.
+  if (r.code) headers[ERROR_CODE_HEADER] = r.code;
+  return { status: r.status, headers, body: JSON.stringify(r.body) };
 }
 
 /** The HTTP-level refusals, with oxenss's texts (https.cpp error_response and handle_request). */

@@ -57,7 +57,7 @@ export class MessageStore {
    * Inserts like `store`, inside this turn's write transaction (opened on the first call, committed
    * once the turn's I/O callbacks have run). Acknowledge only after `durable()` resolves.
    */
-  storeInBatch(m: NewMessage): boolean {
+  storeInBatch(m: NewMessage, options: { onlyMessageInNamespace?: boolean } = {}): boolean {
     if (!this.batch && !this.sqlite.inTransaction) {
       this.sqlite.exec("BEGIN IMMEDIATE");
       let resolve!: () => void;
@@ -70,6 +70,9 @@ export class MessageStore {
       this.batch = { done, resolve, reject };
       setImmediate(() => this.flush());
     }
+    // A public outbox keeps one message: the older ones go in the same transaction, so a commit
+    // that fails (disk full) leaves the previous message in place.
+    if (options.onlyMessageInNamespace) this.hot.clearOthers.run(m.owner, m.namespace, m.hash);
     return this.insert(m);
   }
 
@@ -396,6 +399,7 @@ export class MessageStore {
 
 interface HotStatements {
   insert: Database.Statement;
+  clearOthers: Database.Statement;
   raiseExpiry: Database.Statement;
   sweep: Database.Statement;
   get: Database.Statement;
@@ -410,6 +414,7 @@ function prepareHotStatements(db: Database.Database): HotStatements {
     insert: db.prepare(
       "INSERT INTO messages (hash, owner, namespace, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
     ),
+    clearOthers: db.prepare("DELETE FROM messages WHERE owner = ? AND namespace = ? AND hash <> ?"),
     raiseExpiry: db.prepare("UPDATE messages SET expiry = max(expiry, ?) WHERE hash = ?"),
     sweep: db.prepare(
       "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE expiry <= ? ORDER BY expiry LIMIT ?)",

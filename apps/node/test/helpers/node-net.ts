@@ -41,10 +41,12 @@ export class TestNet {
     return started;
   }
 
+  /** Starts one more node; its data lives in `<dataParent ?? this.dir>/<name>`. */
   async startOne(
     name = `n${this.nodes.length}-${Math.random().toString(36).slice(2, 6)}`,
+    dataParent = this.dir,
   ): Promise<RunningNode> {
-    const node = await startNode(nodeConfig(join(this.dir, name), this.registry, this.extra), {
+    const node = await startNode(nodeConfig(join(dataParent, name), this.registry, this.extra), {
       logger: silent,
       clock: { now: () => this.clock.now() },
     });

@@ -63,6 +63,18 @@ const newRow = (n: PushNotification, nowMs: number) => ({
   lastError: null,
 });
 
+/** Which PendingStore methods only read (safe to retry) and which write, for the fault monitor. */
+export const PENDING_OPERATIONS = {
+  add: "write",
+  due: "read",
+  nextAttemptMs: "read",
+  retryLater: "write",
+  remove: "write",
+  removeToken: "write",
+  dropOldest: "write",
+  count: "read",
+} as const satisfies Partial<Record<keyof PendingStore, "read" | "write">>;
+
 export class SqlitePendingStore implements PendingStore {
   private readonly db: BetterSQLite3Database;
 
@@ -148,8 +160,8 @@ export class PgPendingStore implements PendingStore {
   ) {}
 
   /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
-  static async open(url: string, schema?: string): Promise<PgPendingStore> {
-    const client = await openPgClient(url, schema, CREATE_PENDING_SQL.pg, 3);
+  static async open(url: string, schema?: string, applicationName?: string): Promise<PgPendingStore> {
+    const client = await openPgClient(url, schema, CREATE_PENDING_SQL.pg, 3, applicationName);
     return new PgPendingStore(client, drizzlePg(client));
   }
 

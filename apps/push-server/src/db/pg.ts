@@ -9,11 +9,14 @@ export async function openPgClient(
   schema: string | undefined,
   ddl: readonly string[],
   max: number,
+  applicationName = "session-push-server",
 ): Promise<postgres.Sql> {
+  // A connection that dies (server restart, pg_terminate_backend) fails the queries on it; the
+  // pool opens a new one for the next query.
   const client = postgres(url, {
     max,
     onnotice: () => {},
-    ...(schema ? { connection: { search_path: schema } } : {}),
+    connection: { application_name: applicationName, ...(schema ? { search_path: schema } : {}) },
   });
   if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
   for (const stmt of ddl) await client.unsafe(stmt);

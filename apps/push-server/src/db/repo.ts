@@ -67,6 +67,8 @@ function fromRow(r: Row): Subscription {
 export interface SubscriptionRepo {
   /** Inserts or replaces; true when it was new. */
   upsert(sub: Subscription): Promise<boolean>;
+  /** Inserts or replaces all in one transaction (all or none); for each, true when it was new. */
+  upsertMany(subs: readonly Subscription[]): Promise<boolean[]>;
   remove(pubkey: string, service: string, token: string): Promise<boolean>;
   /** Drops every subscription of a device token (the provider said it is invalid). */
   removeToken(service: string, token: string): Promise<number>;
@@ -76,6 +78,17 @@ export interface SubscriptionRepo {
   accounts(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+/** Which SubscriptionRepo methods only read (safe to retry) and which write, for the fault monitor. */
+export const SUBSCRIPTION_OPERATIONS = {
+  upsert: "write",
+  upsertMany: "write",
+  remove: "write",
+  removeToken: "write",
+  removeSignedBefore: "write",
+  forAccount: "read",
+  accounts: "read",
+} as const satisfies Partial<Record<keyof SubscriptionRepo, "read" | "write">>;
 
 export class SqliteSubscriptionRepo implements SubscriptionRepo {
   private readonly db: BetterSQLite3Database;
@@ -96,17 +109,23 @@ export class SqliteSubscriptionRepo implements SubscriptionRepo {
   }
 
   async upsert(sub: Subscription) {
-    const row = toRow(sub);
+    return (await this.upsertMany([sub]))[0] === true;
+  }
+
+  async upsertMany(subs: readonly Subscription[]) {
     // One synchronous transaction: better-sqlite3 serialises it, so existence check and write agree.
-    return this.sqlite.transaction(() => {
-      const existed = this.db
-        .select({ id: sqliteSubs.id })
-        .from(sqliteSubs)
-        .where(eq(sqliteSubs.id, row.id))
-        .get();
-      this.db.insert(sqliteSubs).values(row).onConflictDoUpdate({ target: sqliteSubs.id, set: row }).run();
-      return existed === undefined;
-    })();
+    return this.sqlite.transaction(() =>
+      subs.map((sub) => {
+        const row = toRow(sub);
+        const existed = this.db
+          .select({ id: sqliteSubs.id })
+          .from(sqliteSubs)
+          .where(eq(sqliteSubs.id, row.id))
+          .get();
+        this.db.insert(sqliteSubs).values(row).onConflictDoUpdate({ target: sqliteSubs.id, set: row }).run();
+        return existed === undefined;
+      }),
+    )();
   }
 
   async remove(pubkey: string, service: string, token: string) {
@@ -158,7 +177,7 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
   ) {}
 
   /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
-  static async open(url: string, schema?: string): Promise<PgSubscriptionRepo> {
+  static async open(url: string, schema?: string, applicationName?: string): Promise<PgSubscriptionRepo> {
     const client = await openPgClient(
       url,
       schema,
@@ -167,19 +186,32 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
         ...SUBS_ADDED_COLUMNS.map((c) => `ALTER TABLE subscriptions ADD COLUMN IF NOT EXISTS ${c.ddl}`),
       ],
       5,
+      applicationName,
     );
     return new PgSubscriptionRepo(client, drizzlePg(client));
   }
 
   async upsert(sub: Subscription) {
-    const row = toRow(sub);
-    // xmax = 0 only on a freshly inserted row: tells insert from update in one statement.
-    const res = await this.db
-      .insert(pgSubs)
-      .values(row)
-      .onConflictDoUpdate({ target: pgSubs.id, set: row })
-      .returning({ inserted: sql<boolean>`(xmax = 0)` });
-    return res[0]?.inserted === true;
+    return (await this.upsertMany([sub]))[0] === true;
+  }
+
+  async upsertMany(subs: readonly Subscription[]) {
+    const upsertOne = async (db: PostgresJsDatabase, sub: Subscription) => {
+      const row = toRow(sub);
+      // xmax = 0 only on a freshly inserted row: tells insert from update in one statement.
+      const res = await db
+        .insert(pgSubs)
+        .values(row)
+        .onConflictDoUpdate({ target: pgSubs.id, set: row })
+        .returning({ inserted: sql<boolean>`(xmax = 0)` });
+      return res[0]?.inserted === true;
+    };
+    if (subs.length === 1) return [await upsertOne(this.db, subs[0]!)];
+    return this.db.transaction(async (tx) => {
+      const added: boolean[] = [];
+      for (const sub of subs) added.push(await upsertOne(tx as unknown as PostgresJsDatabase, sub));
+      return added;
+    });
   }
 
   async remove(pubkey: string, service: string, token: string) {

@@ -1,3 +1,4 @@
+import { faultOf } from "@session/service-kit";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { PendingNotification, PendingStore } from "../db/pending.ts";
@@ -177,7 +178,8 @@ export class NotificationQueue {
       this.timer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()));
       this.timer.unref();
     } catch (err) {
-      this.opts.logger.error({ err }, "notification queue: store failed, retrying in 1 s");
+      // A full disk or a lost connection is logged once, as a condition (service-kit faults).
+      if (!faultOf(err)) this.opts.logger.error({ err }, "notification queue: store failed, retrying in 1 s");
       if (this.timer) clearTimeout(this.timer);
       this.timer = setTimeout(() => this.kick(), 1000);
       this.timer.unref();
@@ -217,7 +219,8 @@ export class NotificationQueue {
       }
     } catch (err) {
       // The row stays as it was: it is tried again (a send that went through may repeat).
-      logger.error({ err, id: row.id }, "notification queue: could not record a delivery outcome");
+      if (!faultOf(err))
+        logger.error({ err, id: row.id }, "notification queue: could not record a delivery outcome");
     } finally {
       this.inFlight.delete(row.id);
       this.kick();

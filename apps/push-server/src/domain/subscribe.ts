@@ -167,54 +167,72 @@ function checkCommon(deps: SubscribeDeps, req: { service: string }) {
 
 /** One `/subscribe` entry: validate, check the MONITOR signature, store (spns semantics). */
 export async function subscribeOne(deps: SubscribeDeps, body: unknown): Promise<SubResult> {
-  try {
-    const parsed = subscribeRequestSchema.safeParse(body);
-    if (!parsed.success) throw new SubscribeError(SubscribeCode.BAD_INPUT, firstIssue(parsed.error));
-    const r = parsed.data;
-    checkCommon(deps, r);
-    const subaccount = subaccountOf(r);
-    for (let i = 0; i + 1 < r.namespaces.length; i++) {
-      const a = r.namespaces[i] as number;
-      const b = r.namespaces[i + 1] as number;
-      if (a > b)
-        throw new SubscribeError(SubscribeCode.ERROR, "Subscription: namespaces are not sorted numerically");
-      if (a === b)
-        throw new SubscribeError(SubscribeCode.ERROR, "Subscription: namespaces contains duplicates");
+  return (await subscribeMany(deps, [body]))[0]!;
+}
+
+/**
+ * `/subscribe` entries: each is validated and verified on its own (a bad one gets its error),
+ * then every valid one is stored in one transaction — all or none: if the database fails, the
+ * request fails and nothing of it is stored, so a client's retry starts clean.
+ */
+export async function subscribeMany(deps: SubscribeDeps, bodies: readonly unknown[]): Promise<SubResult[]> {
+  const checked = bodies.map((body): Subscription | SubResult => {
+    try {
+      return verifiedSubscription(deps, body);
+    } catch (err) {
+      if (err instanceof SubscribeError) return { error: err.code, message: err.message };
+      throw err;
     }
-    const nowS = Math.floor(deps.now() / 1000);
-    if (r.sig_ts <= nowS - SUBSCRIBE_SIG_MAX_AGE_S)
-      throw new SubscribeError(SubscribeCode.ERROR, "Subscription: sig_ts timestamp is too old");
-    if (r.sig_ts >= nowS + SUBSCRIBE_SIG_MAX_FUTURE_S)
-      throw new SubscribeError(
-        SubscribeCode.ERROR,
-        "Subscription: sig_ts timestamp is too far in the future",
-      );
-    const pubkeyHex = toHex(r.pubkey);
-    const msg = `MONITOR${pubkeyHex}${r.sig_ts}${r.data ? "1" : "0"}${r.namespaces.join(",")}`;
-    verifyAccountSignature(r.pubkey, r.session_ed25519, msg, r.signature, subaccount);
-    const sub: Subscription = {
-      pubkey: pubkeyHex,
-      sessionEd25519: r.session_ed25519 ? toHex(r.session_ed25519) : null,
-      subaccount: subaccount ? toHex(subaccount.token) : null,
-      subaccountSig: subaccount ? toHex(subaccount.sig) : null,
-      namespaces: r.namespaces,
-      wantData: r.data,
-      sigTs: r.sig_ts,
-      signature: toHex(r.signature),
-      service: r.service as PushService,
-      token: r.service_info.token,
-      encKey: toHex(r.enc_key),
-      updatedMs: deps.now(),
-    };
-    const added = await deps.repo.upsert(sub);
-    deps.onChange?.(pubkeyHex);
-    return added
+  });
+  const valid = checked.filter((c): c is Subscription => !("message" in c));
+  const added = valid.length > 0 ? await deps.repo.upsertMany(valid) : [];
+  for (const sub of new Set(valid.map((v) => v.pubkey))) deps.onChange?.(sub);
+  let i = 0;
+  return checked.map((c) => {
+    if ("message" in c) return c;
+    return added[i++]
       ? { success: true, added: true, message: "Subscription successful" }
       : { success: true, updated: true, message: "Resubscription successful" };
-  } catch (err) {
-    if (err instanceof SubscribeError) return { error: err.code, message: err.message };
-    throw err;
+  });
+}
+
+/** A `/subscribe` entry checked as spns checks it, as the row to store; throws SubscribeError. */
+function verifiedSubscription(deps: SubscribeDeps, body: unknown): Subscription {
+  const parsed = subscribeRequestSchema.safeParse(body);
+  if (!parsed.success) throw new SubscribeError(SubscribeCode.BAD_INPUT, firstIssue(parsed.error));
+  const r = parsed.data;
+  checkCommon(deps, r);
+  const subaccount = subaccountOf(r);
+  for (let i = 0; i + 1 < r.namespaces.length; i++) {
+    const a = r.namespaces[i] as number;
+    const b = r.namespaces[i + 1] as number;
+    if (a > b)
+      throw new SubscribeError(SubscribeCode.ERROR, "Subscription: namespaces are not sorted numerically");
+    if (a === b)
+      throw new SubscribeError(SubscribeCode.ERROR, "Subscription: namespaces contains duplicates");
   }
+  const nowS = Math.floor(deps.now() / 1000);
+  if (r.sig_ts <= nowS - SUBSCRIBE_SIG_MAX_AGE_S)
+    throw new SubscribeError(SubscribeCode.ERROR, "Subscription: sig_ts timestamp is too old");
+  if (r.sig_ts >= nowS + SUBSCRIBE_SIG_MAX_FUTURE_S)
+    throw new SubscribeError(SubscribeCode.ERROR, "Subscription: sig_ts timestamp is too far in the future");
+  const pubkeyHex = toHex(r.pubkey);
+  const msg = `MONITOR${pubkeyHex}${r.sig_ts}${r.data ? "1" : "0"}${r.namespaces.join(",")}`;
+  verifyAccountSignature(r.pubkey, r.session_ed25519, msg, r.signature, subaccount);
+  return {
+    pubkey: pubkeyHex,
+    sessionEd25519: r.session_ed25519 ? toHex(r.session_ed25519) : null,
+    subaccount: subaccount ? toHex(subaccount.token) : null,
+    subaccountSig: subaccount ? toHex(subaccount.sig) : null,
+    namespaces: r.namespaces,
+    wantData: r.data,
+    sigTs: r.sig_ts,
+    signature: toHex(r.signature),
+    service: r.service as PushService,
+    token: r.service_info.token,
+    encKey: toHex(r.enc_key),
+    updatedMs: deps.now(),
+  };
 }
 
 /** One `/unsubscribe` entry: signature of "UNSUBSCRIBE" ‖ pubkey hex ‖ sig_ts, then delete. */

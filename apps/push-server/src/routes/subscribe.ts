@@ -1,7 +1,13 @@
 import { limitBody } from "@session/service-kit";
 import type { Context, Hono } from "hono";
 import { SubscribeCode } from "../domain/errors.ts";
-import { type SubResult, type SubscribeDeps, subscribeOne, unsubscribeOne } from "../domain/subscribe.ts";
+import {
+  type SubResult,
+  type SubscribeDeps,
+  subscribeMany,
+  subscribeOne,
+  unsubscribeOne,
+} from "../domain/subscribe.ts";
 
 /** spns refuses bodies over 100 000 bytes. */
 export const MAX_SUB_BODY = 100_000;
@@ -16,6 +22,7 @@ async function handle(
   c: Context,
   deps: SubscribeDeps,
   one: (d: SubscribeDeps, b: unknown) => Promise<SubResult>,
+  many?: (d: SubscribeDeps, b: readonly unknown[]) => Promise<SubResult[]>,
 ) {
   const raw = await c.req.arrayBuffer();
   if (raw.byteLength === 0)
@@ -34,6 +41,7 @@ async function handle(
         error: SubscribeCode.BAD_INPUT,
         message: `Invalid request: 1..${MAX_SUB_BATCH} entries expected`,
       });
+    if (many) return c.json(await many(deps, body));
     const out: SubResult[] = [];
     for (const b of body) out.push(await one(deps, b));
     return c.json(out);
@@ -61,6 +69,6 @@ export const subscribeTooLarge = (c: Context) =>
 export const SUBSCRIBE_PATHS: ReadonlySet<string> = new Set(["/subscribe", "/unsubscribe"]);
 
 export function subscribeRoutes(app: Hono, deps: SubscribeDeps): void {
-  app.post("/subscribe", limit, (c) => handle(c, deps, subscribeOne));
+  app.post("/subscribe", limit, (c) => handle(c, deps, subscribeOne, subscribeMany));
   app.post("/unsubscribe", limit, (c) => handle(c, deps, unsubscribeOne));
 }

@@ -1,0 +1,184 @@
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { createLogger } from "@session/service-kit";
+import {
+  mountSmallDisk,
+  type PgFaults,
+  pgFaults,
+  requireSmallDisk,
+  type SmallDisk,
+  testApplicationName,
+} from "@session/service-kit/testing";
+import type postgres from "postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { PgFileRepo, SqliteFileRepo } from "../src/db/repo.ts";
+import { type Harness, json, startHarness } from "./harness.ts";
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+/** A logger whose JSON lines the test reads. */
+function capturedLogger() {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on("data", (d: Buffer) => {
+    for (const l of d.toString().split("\n")) if (l) lines.push(JSON.parse(l));
+  });
+  return { logger: createLogger({ name: "file-server-faults", level: "info", destination: stream }), lines };
+}
+
+const upload = (h: Harness, body: Uint8Array) => fetch(`${h.url}/file`, { method: "POST", body });
+const health = async (h: Harness) => {
+  const res = await fetch(`${h.url}/health`);
+  return { status: res.status, body: await json(res) };
+};
+const degradedGauge = async (h: Harness, condition: string) => {
+  const text = await (await fetch(`${h.url}/metrics`)).text();
+  return new RegExp(`^fileserver_degraded\\{condition="${condition}"\\} (\\d)`, "m").exec(text)?.[1];
+};
+
+describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", () => {
+  let disk: SmallDisk;
+  let h: Harness | undefined;
+
+  beforeAll(async () => {
+    disk = await mountSmallDisk(4 * 1024 * 1024);
+  });
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+    await disk.free();
+  });
+  afterAll(async () => {
+    await disk?.unmount();
+  });
+
+  it("refuses uploads with STORAGE_FULL, keeps serving downloads, logs once, reports it, recovers by itself", async () => {
+    const log = capturedLogger();
+    h = await startHarness({ parentDir: disk.dir, logger: log.logger });
+    const kept = randomBytes(50_000);
+    const up = await upload(h, kept);
+    expect(up.status).toBe(200);
+    const { id } = await json(up);
+
+    await disk.fill();
+    for (let i = 0; i < 3; i++) {
+      const refused = await upload(h, randomBytes(100_000));
+      expect(refused.status).toBe(507);
+      expect((await json(refused)).error.code).toBe("STORAGE_FULL");
+    }
+    // Nothing half-written: no staged part, no extra blob, no extra row.
+    expect(await h.filesIn(h.tmpDir)).toEqual([]);
+    expect(await h.filesIn(h.blobDir)).toHaveLength(1);
+    expect(await h.deps.repo.count()).toBe(1);
+    // Reads keep working.
+    const down = await fetch(`${h.url}/file/${id}`);
+    expect(down.status).toBe(200);
+    expect(Buffer.from(await down.arrayBuffer()).equals(kept)).toBe(true);
+    expect(await health(h)).toEqual({
+      status: 200,
+      body: { status: "degraded", storage: "disk", conditions: ["disk_full"] },
+    });
+    expect(await degradedGauge(h, "disk_full")).toBe("1");
+    expect(log.lines.filter((l) => l.condition === "disk_full")).toHaveLength(1);
+    expect(log.lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
+
+    await disk.free();
+    const again = await upload(h, randomBytes(100_000));
+    expect(again.status).toBe(200);
+    expect(await health(h)).toEqual({ status: 200, body: { status: "ok", storage: "disk" } });
+    expect(await degradedGauge(h, "disk_full")).toBe("0");
+    expect(await h.deps.repo.count()).toBe(2);
+  });
+
+  it("removes the written blob when the metadata insert fails on a full database disk", async () => {
+    // Blobs and staging on the roomy OS temp dir, the SQLite metadata on the small disk.
+    const repo = SqliteFileRepo.open(join(disk.dir, "files.db"));
+    h = await startHarness({ repo });
+    await disk.fill();
+    const refused = await upload(h, randomBytes(200_000));
+    expect(refused.status).toBe(507);
+    expect((await json(refused)).error.code).toBe("STORAGE_FULL");
+    expect(await h.filesIn(h.blobDir)).toEqual([]);
+    expect(await h.filesIn(h.tmpDir)).toEqual([]);
+    expect(await h.deps.repo.count()).toBe(0);
+
+    await disk.free();
+    const ok = await upload(h, randomBytes(200_000));
+    expect(ok.status).toBe(200);
+    expect(await h.filesIn(h.blobDir)).toHaveLength(1);
+  });
+});
+
+describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
+  const schema = `fs_faults_${process.pid}_${Date.now()}`;
+  let faults: PgFaults;
+  let appName: string;
+  let h: Harness;
+
+  beforeAll(async () => {
+    faults = pgFaults(PG_URL);
+    appName = testApplicationName("file-server");
+    h = await startHarness({ repo: await PgFileRepo.open(PG_URL, { schema, applicationName: appName }) });
+  });
+  afterAll(async () => {
+    await h?.close();
+    await faults.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await faults.close();
+  });
+
+  /**
+   * Holds an exclusive lock on the files table, starts `request`, waits until the service's query
+   * waits on that lock, kills the service's connections, then lets the lock go.
+   */
+  async function killMidQuery(request: () => Promise<Response>, waitForRetry: boolean): Promise<Response> {
+    const lock: postgres.ReservedSql = await faults.sql.reserve();
+    try {
+      await lock`BEGIN`;
+      await lock.unsafe(`LOCK TABLE "${schema}".files IN ACCESS EXCLUSIVE MODE`);
+      const pending = request();
+      await faults.until(async () => (await faults.waitingOnLock(appName)) > 0);
+      expect(await faults.terminate(appName)).toBeGreaterThan(0);
+      // A retried read waits on the lock again, on a new connection.
+      if (waitForRetry) await faults.until(async () => (await faults.waitingOnLock(appName)) > 0);
+      await lock`COMMIT`;
+      return await pending;
+    } finally {
+      lock.release();
+    }
+  }
+
+  it("answers a read whose connection died mid-query (retried once on a new connection)", async () => {
+    const data = randomBytes(10_000);
+    const { id } = await json(await upload(h, data));
+    const res = await killMidQuery(() => fetch(`${h.url}/file/${id}`), true);
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer()).equals(data)).toBe(true);
+    expect((await health(h)).body.status).toBe("ok");
+  });
+
+  it("fails an upload whose insert lost its connection with DATABASE_UNAVAILABLE, leaving no blob, then takes the next", async () => {
+    const rowsBefore = await h.deps.repo.count();
+    const blobsBefore = (await h.filesIn(h.blobDir)).length;
+    const res = await killMidQuery(() => upload(h, randomBytes(20_000)), false);
+    expect(res.status).toBe(503);
+    expect((await json(res)).error.code).toBe("DATABASE_UNAVAILABLE");
+    // No blob without metadata, no metadata without blob.
+    expect(await h.deps.repo.count()).toBe(rowsBefore);
+    expect(await h.filesIn(h.blobDir)).toHaveLength(blobsBefore);
+    expect(await h.filesIn(h.tmpDir)).toEqual([]);
+
+    // Reconnected without a restart.
+    const next = await upload(h, randomBytes(20_000));
+    expect(next.status).toBe(200);
+    expect(await h.deps.repo.count()).toBe(rowsBefore + 1);
+    expect(await health(h)).toEqual({ status: 200, body: { status: "ok", storage: "disk" } });
+  });
+
+  it("keeps working after its idle connections were all terminated", async () => {
+    const { id } = await json(await upload(h, randomBytes(1000)));
+    await faults.terminate(appName);
+    expect((await fetch(`${h.url}/file/${id}/info`)).status).toBe(200);
+    expect((await upload(h, randomBytes(1000))).status).toBe(200);
+  });
+});

@@ -1,0 +1,184 @@
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { createLogger } from "@session/service-kit";
+import {
+  mountSmallDisk,
+  type PgFaults,
+  pgFaults,
+  requireSmallDisk,
+  type SmallDisk,
+  testApplicationName,
+} from "@session/service-kit/testing";
+import type postgres from "postgres";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
+import { PgSubscriptionRepo, SqliteSubscriptionRepo, type SubscriptionRepo } from "../src/db/repo.ts";
+import { LogNotifier } from "../src/notifiers/log.ts";
+import { createPushServer, type PushServer } from "../src/server.ts";
+import { newAccount, subscribeBody } from "./helpers.ts";
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+
+function capturedLogger() {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on("data", (d: Buffer) => {
+    for (const l of d.toString().split("\n")) if (l) lines.push(JSON.parse(l));
+  });
+  return { logger: createLogger({ name: "push-faults", level: "info", destination: stream }), lines };
+}
+
+function pushServer(repo: SubscriptionRepo, pending: PendingStore) {
+  const { logger, lines } = capturedLogger();
+  const push = createPushServer({
+    repo,
+    pending,
+    notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
+    logger,
+    fetch,
+    listNodes: async () => [],
+  });
+  return { push, lines };
+}
+
+const post = async (push: PushServer, body: unknown) => {
+  const res = await push.app.request("/subscribe", { method: "POST", body: JSON.stringify(body) });
+  // biome-ignore lint/suspicious/noExplicitAny: tests read the JSON answers field by field
+  return { status: res.status, body: (await res.json()) as any };
+};
+// biome-ignore lint/suspicious/noExplicitAny: tests read the health body field by field
+const health = async (push: PushServer): Promise<any> => (await push.app.request("/health")).json();
+const gauge = async (push: PushServer, condition: string) =>
+  new RegExp(`^push_degraded\\{condition="${condition}"\\} (\\d)`, "m").exec(
+    await (await push.app.request("/metrics")).text(),
+  )?.[1];
+const notification = { service: "firebase", token: "device-token-1", encPayload: new Uint8Array([1, 2, 3]) };
+
+describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
+  const schema = `push_faults_${process.pid}_${Date.now()}`;
+  let faults: PgFaults;
+  let appName: string;
+  let repo: PgSubscriptionRepo;
+  let pending: PgPendingStore;
+  let push: PushServer;
+
+  beforeAll(async () => {
+    faults = pgFaults(PG_URL);
+    appName = testApplicationName("push-server");
+    repo = await PgSubscriptionRepo.open(PG_URL, schema, appName);
+    pending = await PgPendingStore.open(PG_URL, schema, appName);
+    push = pushServer(repo, pending).push;
+  });
+  // Each pool's end() waits up to 5 s for connections the test killed; closed side by side.
+  afterAll(async () => {
+    await push?.stop();
+    await Promise.all([repo?.close(), pending?.close()]);
+    await faults.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await faults.close();
+  }, 20_000);
+
+  /** Runs `lockSql` in an open transaction, starts `op`, kills the service's connections once it waits on the lock. */
+  async function killWhileBlocked<T>(lockSql: string, op: () => Promise<T>): Promise<T> {
+    const lock: postgres.ReservedSql = await faults.sql.reserve();
+    try {
+      await lock`BEGIN`;
+      await lock.unsafe(lockSql);
+      const pending = op();
+      pending.catch(() => {});
+      await faults.until(async () => (await faults.waitingOnLock(appName)) > 0);
+      await faults.terminate(appName);
+      await lock`COMMIT`;
+      return await pending;
+    } finally {
+      lock.release();
+    }
+  }
+
+  it("stores a subscription batch all or none: a connection lost on its second entry stores neither", async () => {
+    const a = newAccount();
+    const b = newAccount();
+    expect((await post(push, subscribeBody(b))).body).toMatchObject({ success: true, added: true });
+
+    // b's row is locked: a's insert goes through inside the batch's transaction, b's waits and dies.
+    const res = await killWhileBlocked(
+      `SELECT 1 FROM "${schema}".subscriptions WHERE pubkey = '${b.sessionId}' FOR UPDATE`,
+      () => post(push, [subscribeBody(a), subscribeBody(b, { namespaces: [0, 1] })]),
+    );
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe("DATABASE_UNAVAILABLE");
+    expect(await repo.forAccount(a.sessionId)).toEqual([]);
+    expect((await repo.forAccount(b.sessionId))[0]?.namespaces).toEqual([0]);
+
+    // Reconnected without a restart: the client's retry is taken whole.
+    const retry = await post(push, [subscribeBody(a), subscribeBody(b, { namespaces: [0, 1] })]);
+    expect(retry.status).toBe(200);
+    expect(retry.body).toMatchObject([
+      { success: true, added: true },
+      { success: true, updated: true },
+    ]);
+    expect((await health(push)).ok).toBe(true);
+  });
+
+  it("refuses a notification whose pending-store write lost its connection, counts nothing, then takes the next", async () => {
+    const before = push.queue.size;
+    const lost = killWhileBlocked(
+      `LOCK TABLE "${schema}".pending_notifications IN ACCESS EXCLUSIVE MODE`,
+      () => push.queue.enqueue(notification),
+    );
+    await expect(lost).rejects.toMatchObject({ code: "DATABASE_UNAVAILABLE" });
+    expect(push.queue.size).toBe(before);
+    expect(await pending.count()).toBe(before);
+    expect(await health(push)).toEqual({ ok: false, queued: before, conditions: ["database_unavailable"] });
+    expect(await gauge(push, "database_unavailable")).toBe("1");
+
+    expect(await push.queue.enqueue(notification)).toBe(true);
+    expect(push.queue.size).toBe(before + 1);
+    expect(await pending.count()).toBe(before + 1);
+    expect(await health(push)).toEqual({ ok: true, queued: before + 1 });
+    expect(await gauge(push, "database_unavailable")).toBe("0");
+  });
+});
+
+describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () => {
+  let disk: SmallDisk;
+  beforeAll(async () => {
+    disk = await mountSmallDisk(2 * 1024 * 1024);
+  });
+  afterEach(async () => {
+    await disk.free();
+  });
+  afterAll(async () => {
+    await disk?.unmount();
+  });
+
+  it("refuses subscriptions with STORAGE_FULL, logs once, reports it, recovers by itself", async () => {
+    const repo = SqliteSubscriptionRepo.open(join(disk.dir, "subs.db"));
+    const pending = SqlitePendingStore.open(join(disk.dir, "pending.db"));
+    const { push, lines } = pushServer(repo, pending);
+    try {
+      const kept = newAccount();
+      expect((await post(push, subscribeBody(kept))).status).toBe(200);
+
+      await disk.fill();
+      for (let i = 0; i < 3; i++) {
+        const refused = await post(push, subscribeBody(newAccount()));
+        expect(refused.status).toBe(507);
+        expect(refused.body.error.code).toBe("STORAGE_FULL");
+      }
+      // Reads keep working.
+      expect(await repo.forAccount(kept.sessionId)).toHaveLength(1);
+      expect(await health(push)).toEqual({ ok: false, queued: 0, conditions: ["disk_full"] });
+      expect(await gauge(push, "disk_full")).toBe("1");
+      expect(lines.filter((l) => l.condition === "disk_full")).toHaveLength(1);
+      expect(lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
+
+      await disk.free();
+      expect((await post(push, subscribeBody(newAccount()))).status).toBe(200);
+      expect(await health(push)).toEqual({ ok: true, queued: 0 });
+    } finally {
+      await push.stop();
+      await repo.close();
+      await pending.close();
+    }
+  });
+});
