@@ -49,7 +49,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await f.registerName("alice", aliceId);
       dir = mkdtempSync(join(tmpdir(), "sns-indexer-"));
       const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(config(f, url), { provider: f.chain.provider, logger, pgSchema: schema });
+      indexer = await startIndexer(config(f, url), { eip1193: f.chain.eip1193, logger, pgSchema: schema });
     }, 120_000);
 
     afterAll(async () => {
@@ -149,7 +149,7 @@ describe("reorgs and restarts", () => {
     const store = await openEventStore(c.databaseUrl);
     const fl = new Follower({
       ...c,
-      provider: f.chain.provider,
+      chain: f.client(),
       store,
       logger,
       retry: { attempts: 2, baseMs: 10 },
@@ -190,7 +190,7 @@ describe("reorgs and restarts", () => {
     let batches = 0;
     const killed = new Follower({
       ...config(f, "unused", { batchSize: 2 }),
-      provider: f.chain.provider,
+      chain: f.client(),
       store: first.store,
       logger,
       onBatch: () => {

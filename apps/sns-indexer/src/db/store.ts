@@ -50,6 +50,9 @@ export interface EventStore {
     limit: number,
   ): Promise<StoredEvent[]>;
   eventCount(): Promise<number>;
+  /** A stored setting (e.g. the chain id, so a restart without RPC still checks key proofs). */
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -129,6 +132,19 @@ export class SqliteEventStore implements EventStore {
   async eventCount() {
     const row = this.db.select({ n: sql<number>`count(*)` }).from(sqliteEvents).get();
     return Number(row?.n ?? 0);
+  }
+
+  async getMeta(key: string) {
+    const row = this.db.select().from(sqliteMeta).where(sql`${sqliteMeta.key} = ${key}`).get();
+    return row?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string) {
+    this.db
+      .insert(sqliteMeta)
+      .values({ key, value })
+      .onConflictDoUpdate({ target: sqliteMeta.key, set: { value } })
+      .run();
   }
 
   async close() {
@@ -221,6 +237,18 @@ export class PgEventStore implements EventStore {
   async eventCount() {
     const rows = await this.db.select({ n: sql<string>`count(*)` }).from(pgEvents);
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async getMeta(key: string) {
+    const rows = await this.db.select().from(pgMeta).where(sql`${pgMeta.key} = ${key}`);
+    return rows[0]?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string) {
+    await this.db
+      .insert(pgMeta)
+      .values({ key, value })
+      .onConflictDoUpdate({ target: pgMeta.key, set: { value } });
   }
 
   async close() {
