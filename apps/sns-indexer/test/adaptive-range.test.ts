@@ -53,8 +53,11 @@ describe("adaptive eth_getLogs ranges", () => {
       if (calls[i - 1]!.refused)
         expect(calls[i]!.to - calls[i]!.from).toBeLessThan(calls[i - 1]!.to - calls[i - 1]!.from);
     }
-    // Contiguous coverage: each answered range starts right after the previous one.
-    for (let i = 1; i < answered.length; i++) expect(answered[i]!.from).toBe(answered[i - 1]!.to + 1);
+    // Contiguous coverage: each answered range starts right after the previous one (besides the
+    // one-block re-reads of a batch's last block with events, the check that a list was not cut).
+    const ranges = answered.filter((c) => !(c.from === c.to && events.includes(c.from)));
+    expect(answered.length - ranges.length).toBeLessThanOrEqual(events.length);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.from).toBe(ranges[i - 1]!.to + 1);
     await store.close();
   });
 

@@ -13,7 +13,7 @@ export function isDiskFull(err: unknown): boolean {
 
 export interface ChainRpcCondition {
   ok: boolean;
-  /** Unix ms of the last answered call; null before the first. */
+  /** Unix ms of the last sync the chain answered in full; null before the first. */
   lastSuccessAt: number | null;
   consecutiveFailures: number;
   /** Code and message of the last failure (no URL: it can hold an API key). */

@@ -117,7 +117,10 @@ export class Follower {
     );
   }
 
-  /** A chain call with backoff; every failure and success is reported to the conditions. */
+  /**
+   * A chain call with backoff; failures are reported to the conditions (a whole sync that gets
+   * through reports success: one call answering while another keeps failing is not "up").
+   */
   private async rpc<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     const result = await withRetry(fn, {
       ...this.o.retry,
@@ -129,7 +132,6 @@ export class Follower {
           this.conditions.rpcFailed(err);
       },
     });
-    this.conditions.rpcSucceeded();
     return result;
   }
 
@@ -208,13 +210,30 @@ export class Follower {
   }
 
   /**
-   * Checks a log list against the headers read for the same batch: a block's logs carry its hash
-   * (else the chain moved meanwhile), and a block whose bloom names a watched contract but has no
-   * log in the list is asked alone — if it has logs, the list was truncated and is refused.
+   * Checks that a log list covers its whole range, as far as the chain lets us tell. A provider
+   * that caps its answer returns a prefix: the last block it names may be cut short (asked alone,
+   * it has more logs), and blocks after it are left out (a header read for this batch whose bloom
+   * names a watched contract, with no log in the list, is asked alone). A block's logs must also
+   * carry the hash of the header read (else the chain moved meanwhile). Either way the batch is
+   * refused and asked again, never half-recorded.
    */
-  private async checkCoverage(logs: ChainLog[], headers: ChainBlock[], signal?: AbortSignal): Promise<void> {
+  private async checkCoverage(
+    range: { from: number; to: number },
+    logs: ChainLog[],
+    headers: ChainBlock[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const alone = (n: number) =>
+      this.o.chain.logs({ addresses: this.watched, fromBlock: n, toBlock: n }, signal);
+    const truncated = (n: number) =>
+      new ChainRpcError("RPC_BAD_ANSWER", `eth_getLogs ${range.from}-${range.to} cut short at block ${n}`);
     const byBlock = new Map<number, ChainLog[]>();
     for (const l of logs) byBlock.set(l.blockNumber, [...(byBlock.get(l.blockNumber) ?? []), l]);
+    const last = logs[logs.length - 1];
+    if (last) {
+      const full = await alone(last.blockNumber);
+      if (full.length > byBlock.get(last.blockNumber)!.length) throw truncated(last.blockNumber);
+    }
     for (const h of headers) {
       const inBlock = byBlock.get(h.number);
       if (inBlock) {
@@ -223,17 +242,21 @@ export class Follower {
         continue;
       }
       if (!this.watched.some((a) => bloomMayContain(h.logsBloom, a))) continue;
-      const alone = await this.rpc(
-        "eth_getLogs",
-        () => this.o.chain.logs({ addresses: this.watched, fromBlock: h.number, toBlock: h.number }, signal),
-        signal,
-      );
-      if (alone.length > 0)
-        throw new ChainRpcError(
-          "RPC_BAD_ANSWER",
-          `eth_getLogs answer left out block ${h.number}: truncated list`,
-        );
+      if ((await alone(h.number)).length > 0) throw truncated(h.number);
     }
+  }
+
+  /** Logs of [from, to] and the headers kept for reorg detection, checked against each other. */
+  private async fetchBatch(from: number, to: number, signal?: AbortSignal) {
+    const logs = await this.o.chain.logs({ addresses: this.watched, fromBlock: from, toBlock: to }, signal);
+    // Headers for reorg detection: every block near the head, else just the batch's last block.
+    const headers: ChainBlock[] = [];
+    const hashFrom = Math.max(from, this.head - this.o.reorgDepth, to - this.o.reorgDepth + 1);
+    for (let n = hashFrom; n <= to; n++) headers.push(await this.o.chain.block(n, signal));
+    if (headers.length === 0 || headers[headers.length - 1]!.number !== to)
+      headers.push(await this.o.chain.block(to, signal));
+    await this.checkCoverage({ from, to }, logs, headers, signal);
+    return { logs, headers };
   }
 
   /** Indexes everything final that is not indexed yet. Returns how far it got. */
@@ -247,13 +270,10 @@ export class Follower {
       signal?.throwIfAborted();
       const from = this.indexedTo + 1;
       const to = Math.min(from + this.range.size - 1, target);
-      let logs: ChainLog[];
+      let batch: { logs: ChainLog[]; headers: ChainBlock[] };
       try {
-        logs = await this.rpc(
-          "eth_getLogs",
-          () => this.o.chain.logs({ addresses: this.watched, fromBlock: from, toBlock: to }, signal),
-          signal,
-        );
+        // The whole batch (logs, headers, coverage checks) is asked again on any failure.
+        batch = await this.rpc("batch", () => this.fetchBatch(from, to, signal), signal);
       } catch (err) {
         // A refused range is not retried as is: it is asked again in halves (no backoff).
         if (err instanceof ChainRpcError && err.code === "RPC_RANGE_REFUSED") {
@@ -262,14 +282,8 @@ export class Follower {
         }
         throw err;
       }
+      const { logs, headers } = batch;
       this.range.answered(logs.length);
-      // Headers for reorg detection: every block near the head, else just the batch's last block.
-      const headers: ChainBlock[] = [];
-      const hashFrom = Math.max(from, this.head - this.o.reorgDepth, to - this.o.reorgDepth + 1);
-      for (let n = hashFrom; n <= to; n++) headers.push(await this.block(n, signal));
-      if (headers.length === 0 || headers[headers.length - 1]!.number !== to)
-        headers.push(await this.block(to, signal));
-      await this.checkCoverage(logs, headers, signal);
       const events = logs.map((l) => this.decode(l)).filter((e): e is StoredEvent => e !== null);
       const blocks: BlockRef[] = headers.map((h) => ({ number: h.number, hash: h.hash }));
       await this.db(() => this.o.store.commitBatch({ events, blocks, cursor: to }));
@@ -279,6 +293,7 @@ export class Follower {
       this.o.onBatch?.({ from, to, target, events: events.length });
     }
     await this.db(() => this.o.store.pruneBlocksBelow(this.head - 2 * this.o.reorgDepth));
+    this.conditions.rpcSucceeded();
     return { indexedTo: this.indexedTo, events: total, reorged };
   }
 
