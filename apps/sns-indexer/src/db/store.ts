@@ -163,7 +163,8 @@ export class PgEventStore implements EventStore {
     const client = postgres(url, {
       max: 4,
       onnotice: () => {},
-      ...(schema ? { connection: { search_path: schema } } : {}),
+      // application_name tells our sessions apart in pg_stat_activity (operators, fault tests).
+      connection: { application_name: "sns-indexer", ...(schema ? { search_path: schema } : {}) },
     });
     try {
       if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
