@@ -93,7 +93,13 @@ function holdLock(lock: string) {
     locked();
     await released;
   });
-  return { ready, release: async () => (release(), await done) };
+  return {
+    ready,
+    release: async () => {
+      release();
+      await done;
+    },
+  };
 }
 
 describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
