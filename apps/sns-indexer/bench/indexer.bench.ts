@@ -6,10 +6,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serviceNodeRegistryAbi } from "@session/contracts";
 import { createLogger } from "@session/service-kit";
-import { hexlify, Interface, type Log, type Provider, randomBytes } from "ethers";
+import { hexlify, Interface, randomBytes } from "ethers";
 import { openEventStore } from "../src/db/store.ts";
 import { Follower } from "../src/domain/follower.ts";
+import type { ChainLog } from "../src/index.ts";
 import { createApp } from "../src/server.ts";
+import { syntheticChain, syntheticLog } from "../test/synthetic-chain.ts";
 
 const EVENTS = 100_000;
 const PER_BLOCK = 20;
@@ -17,7 +19,7 @@ const registry = "0x00000000000000000000000000000000000000aa";
 const names = "0x00000000000000000000000000000000000000bb";
 const iface = new Interface(serviceNodeRegistryAbi as never);
 const blocks = Math.ceil(EVENTS / PER_BLOCK);
-const logs: Log[] = [];
+const logs: ChainLog[] = [];
 const op = "0x0000000000000000000000000000000000000001";
 // 2,000 nodes registered and activated, then endpoint updates up to 100k events in all.
 const NODES = 2000;
@@ -46,36 +48,15 @@ while (encoded.length < EVENTS) {
 }
 for (const [n, e] of encoded.entries()) {
   const block = Math.floor(n / PER_BLOCK) + 1;
-  logs.push({
-    blockNumber: block,
-    index: n % PER_BLOCK,
-    blockHash: `0x${block.toString(16).padStart(64, "0")}`,
-    transactionHash: `0x${n.toString(16).padStart(64, "0")}`,
-    address: registry,
-    topics: e.topics,
-    data: e.data,
-  } as unknown as Log);
+  logs.push(syntheticLog(block, n % PER_BLOCK, registry, e, n));
 }
-const provider = {
-  getBlockNumber: async () => blocks,
-  getBlock: async (n: number) => ({ hash: `0x${n.toString(16).padStart(64, "0")}` }),
-  getLogs: async (f: { fromBlock: number; toBlock: number }) =>
-    logs.filter((l) => l.blockNumber >= f.fromBlock && l.blockNumber <= f.toBlock),
-} as unknown as Provider;
-// Index the logs by block for the stand-in (filter above is O(n) per call; keep it fair: pre-slice).
-const byBlock = new Map<number, Log[]>();
-for (const l of logs) byBlock.set(l.blockNumber, [...(byBlock.get(l.blockNumber) ?? []), l]);
-(provider as unknown as { getLogs: unknown }).getLogs = async (f: { fromBlock: number; toBlock: number }) => {
-  const out: Log[] = [];
-  for (let b = f.fromBlock; b <= f.toBlock; b++) out.push(...(byBlock.get(b) ?? []));
-  return out;
-};
+const { chain } = syntheticChain({ head: blocks, logs });
 
 const dir = mkdtempSync(join(tmpdir(), "indexer-bench-"));
 const store = await openEventStore(`sqlite:${join(dir, "bench.sqlite")}`);
 const logger = createLogger({ name: "bench", level: "silent" });
 const follower = new Follower({
-  provider,
+  chain,
   store,
   addresses: { registry, names },
   startBlock: 1,

@@ -6,9 +6,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serviceNodeRegistryAbi } from "@session/contracts";
 import { createLogger } from "@session/service-kit";
-import { Interface, type Log, type Provider } from "ethers";
+import { Interface } from "ethers";
 import { openEventStore } from "../src/db/store.ts";
 import { Follower } from "../src/domain/follower.ts";
+import { syntheticChain, syntheticLog } from "../test/synthetic-chain.ts";
 
 const HEAD = 10_000_000;
 const EVENTS = 200;
@@ -16,44 +17,21 @@ const LIMIT = 100_000;
 const LATENCY_MS = 20;
 const registry = "0x00000000000000000000000000000000000000aa";
 const iface = new Interface(serviceNodeRegistryAbi as never);
-const logs: Log[] = Array.from({ length: EVENTS }, (_, i) => {
+const logs = Array.from({ length: EVENTS }, (_, i) => {
   const b = 1 + Math.floor((i * HEAD) / EVENTS) + (i % 7);
-  return {
-    blockNumber: b,
-    index: 0,
-    blockHash: `0x${b.toString(16).padStart(64, "0")}`,
-    transactionHash: `0x${i.toString(16).padStart(64, "0")}`,
-    address: registry,
-    ...iface.encodeEventLog("NodeActivated", [BigInt(i + 1)]),
-  } as unknown as Log;
+  return syntheticLog(b, 0, registry, iface.encodeEventLog("NodeActivated", [BigInt(i + 1)]), i);
 });
-let calls = 0;
-let refusals = 0;
-const wait = () => new Promise((r) => setTimeout(r, LATENCY_MS));
-const provider = {
-  getBlockNumber: async () => {
-    await wait();
-    return HEAD;
-  },
-  getBlock: async (n: number) => {
-    await wait();
-    return { hash: `0x${n.toString(16).padStart(64, "0")}` };
-  },
-  getLogs: async (f: { fromBlock: number; toBlock: number }) => {
-    await wait();
-    calls++;
-    if (f.toBlock - f.fromBlock + 1 > LIMIT) {
-      refusals++;
-      throw Object.assign(new Error(`block range too large, max ${LIMIT}`), { code: -32005 });
-    }
-    return logs.filter((l) => l.blockNumber >= f.fromBlock && l.blockNumber <= f.toBlock);
-  },
-} as unknown as Provider;
+const { chain, calls: getLogsCalls } = syntheticChain({
+  head: HEAD,
+  logs,
+  rangeLimit: LIMIT,
+  latencyMs: LATENCY_MS,
+});
 
 const dir = mkdtempSync(join(tmpdir(), "indexer-sparse-"));
 const store = await openEventStore(`sqlite:${join(dir, "bench.sqlite")}`);
 const follower = new Follower({
-  provider,
+  chain,
   store,
   addresses: { registry, names: "0x00000000000000000000000000000000000000bb" },
   startBlock: 1,
@@ -71,7 +49,7 @@ const secs = (performance.now() - t0) / 1000;
 console.log(
   `  sparse span: ${HEAD.toLocaleString("en")} blocks, ${await store.eventCount()} events, adaptive eth_getLogs ` +
     `(2k → ≤1M blocks, provider limit ${LIMIT / 1000}k, ${LATENCY_MS} ms/call): ${secs.toFixed(1)} s, ` +
-    `${calls} getLogs calls (${refusals} refused)`,
+    `${getLogsCalls.length} getLogs calls (${getLogsCalls.filter((c) => c.refused).length} refused)`,
 );
 await store.close();
 rmSync(dir, { recursive: true, force: true });

@@ -26,6 +26,8 @@ export const envSchema = z
     SNS_MAX_BATCH_SIZE: int(100_000, 1),
     SNS_REORG_DEPTH: int(64, 1),
     SNS_POLL_MS: int(1000, 50),
+    /** Per chain JSON-RPC call, from sending to the end of the answer. */
+    SNS_RPC_TIMEOUT_MS: int(10_000, 100),
     HOST: z.string().default("127.0.0.1"),
     PORT: int(8090),
     LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
@@ -49,6 +51,8 @@ export interface IndexerConfig {
   maxBatchSize?: number;
   reorgDepth: number;
   pollMs: number;
+  /** Per chain JSON-RPC call (default 10 s). */
+  rpcTimeoutMs?: number;
   host: string;
   port: number;
   logLevel: string;
@@ -82,6 +86,7 @@ export function configFromEnv(env: Env): IndexerConfig {
     maxBatchSize: Math.max(env.SNS_BATCH_SIZE, env.SNS_MAX_BATCH_SIZE),
     reorgDepth: env.SNS_REORG_DEPTH,
     pollMs: env.SNS_POLL_MS,
+    rpcTimeoutMs: env.SNS_RPC_TIMEOUT_MS,
     host: env.HOST,
     port: env.PORT,
     logLevel: env.LOG_LEVEL,

@@ -7,11 +7,13 @@ import {
   type RunningServer,
   startServer,
 } from "@session/service-kit";
-import { JsonRpcProvider, type Provider } from "ethers";
-import { Counter, Gauge } from "prom-client";
+import { type ChainClient, jsonRpcChainClient } from "./chain/chain-client.ts";
+import { type Eip1193Like, eip1193Transport, httpTransport } from "./chain/json-rpc.ts";
 import type { IndexerConfig } from "./config.ts";
 import { type EventStore, openEventStore } from "./db/store.ts";
+import { IndexerConditions } from "./domain/conditions.ts";
 import { Follower } from "./domain/follower.ts";
+import { registerIndexerMetrics } from "./metrics.ts";
 import { createApp } from "./server.ts";
 
 export interface RunningIndexer {
@@ -24,16 +26,26 @@ export interface RunningIndexer {
 }
 
 export interface StartIndexerOptions {
-  /** Use this provider instead of one for `config.rpcUrl` (tests: an in-process chain). */
-  provider?: Provider;
+  /** Talk to this EIP-1193 provider instead of `config.rpcUrl` (tests, devnet: an in-process chain). */
+  eip1193?: Eip1193Like;
+  /** Or a ready chain client. */
+  chain?: ChainClient;
   logger?: Logger;
   /** Postgres schema to use (tests isolate runs with it). */
   pgSchema?: string;
   /** Run the backfill to the current head before the API starts listening (default true). */
   waitForSync?: boolean;
+  /** Retry schedule of chain calls (tests shorten it). */
+  retry?: { attempts?: number; baseMs?: number; maxMs?: number };
 }
 
-/** Opens the store, backfills, then serves the API and follows new blocks until stopped. */
+const DEFAULT_RPC_TIMEOUT_MS = 10_000;
+
+/**
+ * Opens the store, backfills, then serves the API and follows new blocks until stopped. Only the
+ * database is needed to start: a chain RPC that is down is retried while the API serves what is
+ * indexed.
+ */
 export async function startIndexer(
   config: IndexerConfig,
   opts: StartIndexerOptions = {},
@@ -43,37 +55,25 @@ export async function startIndexer(
     mkdirSync(dirname(config.databaseUrl.slice("sqlite:".length)), { recursive: true });
   }
   const store = await openEventStore(config.databaseUrl, opts.pgSchema ? { schema: opts.pgSchema } : {});
-  const ownProvider = opts.provider
-    ? undefined
-    : new JsonRpcProvider(config.rpcUrl, undefined, { staticNetwork: true });
-  const provider = opts.provider ?? ownProvider!;
+  const timeoutMs = config.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
+  const chain =
+    opts.chain ??
+    jsonRpcChainClient(
+      opts.eip1193
+        ? eip1193Transport(opts.eip1193, { timeoutMs })
+        : httpTransport(config.rpcUrl, { timeoutMs }),
+    );
 
-  const metrics = createMetrics({ prefix: "sns_indexer_", collectDefault: !opts.provider });
-  const batches = new Counter({
-    name: "sns_indexer_batches_total",
-    help: "Log batches committed",
-    registers: [metrics.registry],
-  });
-  const events = new Counter({
-    name: "sns_indexer_events_total",
-    help: "Contract events indexed",
-    registers: [metrics.registry],
-  });
-  const reorgs = new Counter({
-    name: "sns_indexer_reorgs_total",
-    help: "Reorganisations rolled back",
-    registers: [metrics.registry],
-  });
-  const indexed = new Gauge({
-    name: "sns_indexer_indexed_block",
-    help: "Last indexed block",
-    registers: [metrics.registry],
-  });
+  const metrics = createMetrics({ prefix: "sns_indexer_", collectDefault: !opts.eip1193 && !opts.chain });
+  const conditions = new IndexerConditions(logger);
   const started = Date.now();
   let seen = 0;
-  const follower = new Follower({
-    provider,
+  let follower!: Follower;
+  const counters = registerIndexerMetrics(metrics.registry, () => follower);
+  follower = new Follower({
+    chain,
     store,
+    conditions,
     addresses: config.addresses,
     startBlock: config.startBlock,
     batchSize: config.batchSize,
@@ -81,10 +81,10 @@ export async function startIndexer(
     confirmations: config.confirmations,
     reorgDepth: config.reorgDepth,
     logger,
+    ...(opts.retry ? { retry: opts.retry } : {}),
     onBatch: ({ from, to, target, events: n }) => {
-      batches.inc();
-      events.inc(n);
-      indexed.set(to);
+      counters.batches.inc();
+      counters.events.inc(n);
       seen += n;
       const span = Math.max(1, target - config.startBlock + 1);
       const pct = Math.min(100, ((to - config.startBlock + 1) / span) * 100);
@@ -101,11 +101,26 @@ export async function startIndexer(
         "indexed batch",
       );
     },
-    onReorg: () => reorgs.inc(),
+    onReorg: () => counters.reorgs.inc(),
   });
-  const { app } = createApp({ follower, logger, metrics });
-  await follower.init();
-  if (opts.waitForSync ?? true) await follower.syncOnce();
+  const { app } = createApp({ follower, store, logger, metrics });
+  try {
+    await follower.init();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  if (opts.waitForSync ?? true) {
+    try {
+      await follower.syncOnce();
+    } catch (err) {
+      // Serve what is indexed; the loop below keeps retrying (the conditions say why).
+      logger.warn(
+        { err: String(err), indexedTo: follower.indexedTo },
+        "initial sync failed; serving what is indexed",
+      );
+    }
+  }
   const abort = new AbortController();
   const loop = follower.run(config.pollMs, abort.signal);
   const server = await startServer(app, {
@@ -124,7 +139,6 @@ export async function startIndexer(
       abort.abort();
       await loop;
       await server.close();
-      ownProvider?.destroy();
       await store.close();
     },
   };

@@ -68,7 +68,44 @@ export const openApiDocument = {
         responses: { "200": json({ type: "object" }) },
       },
     },
-    "/health": { get: { summary: "Liveness", responses: { "200": json({ type: "object" }) } } },
+    "/v1/events": {
+      get: {
+        summary: "The stored contract events in chain order, paginated",
+        parameters: [
+          {
+            name: "after",
+            in: "query",
+            required: false,
+            description: "`<block>-<logIndex>`: the `next` of the previous page",
+            schema: { type: "string", pattern: "^\\d+-\\d+$" },
+          },
+          {
+            name: "limit",
+            in: "query",
+            required: false,
+            schema: { type: "integer", minimum: 1, maximum: 1000, default: 100 },
+          },
+        ],
+        responses: {
+          "200": json({
+            type: "object",
+            required: ["events", "next"],
+            properties: {
+              events: { type: "array", items: { type: "object" } },
+              next: { type: ["string", "null"], description: "null on the last page" },
+            },
+          }),
+          "400": json(errorRef),
+          "503": json(errorRef),
+        },
+      },
+    },
+    "/health": {
+      get: {
+        summary: "Liveness and conditions (chain_rpc, database, disk_full); 200 while the API serves",
+        responses: { "200": json({ type: "object", required: ["ok", "status", "conditions"] }) },
+      },
+    },
     "/metrics": {
       get: { summary: "Prometheus metrics", responses: { "200": { description: "text/plain" } } },
     },

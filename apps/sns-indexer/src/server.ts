@@ -10,11 +10,14 @@ import {
 } from "@session/service-kit";
 import { Hono } from "hono";
 import type { Logger } from "pino";
+import type { EventStore } from "./db/store.ts";
 import type { Follower } from "./domain/follower.ts";
 import { openApiDocument } from "./openapi.ts";
 
 export interface AppDeps {
   follower: Follower;
+  /** Serves /v1/events (the stored event log); the other routes answer from memory. */
+  store?: EventStore;
   logger: Logger;
   /** Unix seconds; decides whether a name has expired. */
   now?: () => number;
@@ -26,6 +29,8 @@ export interface AppDeps {
 const MAX_BODY_BYTES = 16 * 1024;
 
 const NAME_HASH = /^0x[0-9a-f]{64}$/;
+const EVENT_POSITION = /^(\d{1,15})-(\d{1,9})$/;
+const MAX_EVENTS_PAGE = 1000;
 
 /** Read API over the indexed state. Responses carry an ETag of their content (304 on match). */
 export function createApp(deps: AppDeps) {
@@ -106,8 +111,64 @@ export function createApp(deps: AppDeps) {
     });
   });
 
+  // The stored event log in chain order, a page at a time: `after` is the `next` of the previous page.
+  app.get("/v1/events", async (c) => {
+    const store = deps.store;
+    if (!store) return errorResponse(c, "NOT_FOUND", "no event log here");
+    const afterParam = c.req.query("after");
+    const limitParam = c.req.query("limit") ?? "100";
+    const pos = afterParam === undefined ? null : EVENT_POSITION.exec(afterParam);
+    if (afterParam !== undefined && !pos)
+      return errorResponse(c, "BAD_REQUEST", "after must be <block>-<logIndex> (the previous page's next)");
+    const limit = /^\d{1,4}$/.test(limitParam) ? Number(limitParam) : 0;
+    if (limit < 1 || limit > MAX_EVENTS_PAGE)
+      return errorResponse(c, "BAD_REQUEST", `limit must be 1 to ${MAX_EVENTS_PAGE}`);
+    let page: Awaited<ReturnType<EventStore["eventsAfter"]>>;
+    try {
+      page = await store.eventsAfter(
+        pos ? { blockNumber: Number(pos[1]), logIndex: Number(pos[2]) } : null,
+        limit,
+      );
+    } catch (err) {
+      follower.conditions.dbFailed(err);
+      return errorResponse(c, "SERVICE_UNAVAILABLE", "database unavailable; try again later");
+    }
+    const last = page[page.length - 1];
+    const body = JSON.stringify({
+      events: page.map((e) => ({ ...e, args: JSON.parse(e.args) as unknown })),
+      next: page.length === limit && last ? `${last.blockNumber}-${last.logIndex}` : null,
+    });
+    // A full page never changes (blocks are final unless a reorg); a partial one grows.
+    return sendJson(c, body, etagOf(body), page.length === limit ? 60 : 5);
+  });
+
   app.get("/openapi.json", (c) => c.json(openApiDocument));
-  app.get("/health", (c) => c.json({ ok: true, indexedTo: follower.indexedTo, head: follower.head }));
+  // 200 while the API serves (reads come from memory); `status` says whether indexing is held up.
+  app.get("/health", (c) => {
+    const k = follower.conditions;
+    const ok = k.chainRpc.ok && k.database.ok && !k.diskFull.active;
+    return c.json({
+      ok,
+      status: ok ? "ok" : "degraded",
+      indexedTo: follower.indexedTo,
+      head: follower.head,
+      lagBlocks: follower.lagBlocks,
+      conditions: {
+        chain_rpc: {
+          ok: k.chainRpc.ok,
+          lastSuccessAt:
+            k.chainRpc.lastSuccessAt === null ? null : new Date(k.chainRpc.lastSuccessAt).toISOString(),
+          consecutiveFailures: k.chainRpc.consecutiveFailures,
+          lastError: k.chainRpc.lastError,
+        },
+        database: { ok: k.database.ok, lastError: k.database.lastError },
+        disk_full: {
+          active: k.diskFull.active,
+          since: k.diskFull.since === null ? null : new Date(k.diskFull.since).toISOString(),
+        },
+      },
+    });
+  });
   app.get("/metrics", metrics.handler);
   return { app, metrics };
 }

@@ -3,10 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { serviceNodeRegistryAbi } from "@session/contracts";
 import { createLogger } from "@session/service-kit";
-import { Interface, type Log, type Provider } from "ethers";
+import { Interface } from "ethers";
 import { afterAll, describe, expect, it } from "vitest";
 import { openEventStore } from "../src/db/store.ts";
 import { Follower } from "../src/domain/follower.ts";
+import { syntheticChain, syntheticLog } from "./synthetic-chain.ts";
 
 const registry = "0x00000000000000000000000000000000000000aa";
 const names = "0x00000000000000000000000000000000000000bb";
@@ -14,33 +15,13 @@ const iface = new Interface(serviceNodeRegistryAbi as never);
 const dir = mkdtempSync(join(tmpdir(), "indexer-range-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** A provider over `head` blocks with events at `eventBlocks`, refusing ranges wider than `limit`. */
+/** A chain of `head` blocks with events at `eventBlocks`, refusing ranges wider than `limit`. */
 function sparseChain(head: number, eventBlocks: number[], limit: number) {
-  const calls: { from: number; to: number; refused: boolean }[] = [];
-  const logs: Log[] = eventBlocks.map(
-    (b, i) =>
-      ({
-        blockNumber: b,
-        index: 0,
-        blockHash: `0x${b.toString(16).padStart(64, "0")}`,
-        transactionHash: `0x${i.toString(16).padStart(64, "0")}`,
-        address: registry,
-        ...iface.encodeEventLog("NodeActivated", [BigInt(i + 1)]),
-      }) as unknown as Log,
+  const logs = eventBlocks.map((b, i) =>
+    syntheticLog(b, 0, registry, iface.encodeEventLog("NodeActivated", [BigInt(i + 1)]), i),
   );
-  const provider = {
-    getNetwork: async () => ({ chainId: 421614n }),
-    getBlockNumber: async () => head,
-    getBlock: async (n: number) => ({ hash: `0x${n.toString(16).padStart(64, "0")}` }),
-    getLogs: async (f: { fromBlock: number; toBlock: number }) => {
-      const refused = f.toBlock - f.fromBlock + 1 > limit;
-      calls.push({ from: f.fromBlock, to: f.toBlock, refused });
-      if (refused)
-        throw Object.assign(new Error(`eth_getLogs block range too large, max ${limit}`), { code: -32005 });
-      return logs.filter((l) => l.blockNumber >= f.fromBlock && l.blockNumber <= f.toBlock);
-    },
-  } as unknown as Provider;
-  return { provider, calls };
+  const { chain, calls } = syntheticChain({ head, logs, rangeLimit: limit });
+  return { provider: chain, calls };
 }
 
 describe("adaptive eth_getLogs ranges", () => {
@@ -49,7 +30,7 @@ describe("adaptive eth_getLogs ranges", () => {
     const { provider, calls } = sparseChain(2_000_000, events, 50_000);
     const store = await openEventStore(`sqlite:${join(dir, "a.sqlite")}`);
     const follower = new Follower({
-      provider,
+      chain: provider,
       store,
       addresses: { registry, names },
       startBlock: 1,
@@ -72,8 +53,11 @@ describe("adaptive eth_getLogs ranges", () => {
       if (calls[i - 1]!.refused)
         expect(calls[i]!.to - calls[i]!.from).toBeLessThan(calls[i - 1]!.to - calls[i - 1]!.from);
     }
-    // Contiguous coverage: each answered range starts right after the previous one.
-    for (let i = 1; i < answered.length; i++) expect(answered[i]!.from).toBe(answered[i - 1]!.to + 1);
+    // Contiguous coverage: each answered range starts right after the previous one (besides the
+    // one-block re-reads of a batch's last block with events, the check that a list was not cut).
+    const ranges = answered.filter((c) => !(c.from === c.to && events.includes(c.from)));
+    expect(answered.length - ranges.length).toBeLessThanOrEqual(events.length);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i]!.from).toBe(ranges[i - 1]!.to + 1);
     await store.close();
   });
 
@@ -81,7 +65,7 @@ describe("adaptive eth_getLogs ranges", () => {
     const { provider, calls } = sparseChain(10_000, [3], 50_000);
     const store = await openEventStore(`sqlite:${join(dir, "b.sqlite")}`);
     const follower = new Follower({
-      provider,
+      chain: provider,
       store,
       addresses: { registry, names },
       startBlock: 1,

@@ -17,6 +17,7 @@ import {
   toHex,
 } from "@session/crypto";
 import { Contract, hexlify, randomBytes, type Signer } from "ethers";
+import { type ChainClient, eip1193Transport, jsonRpcChainClient } from "../src/index.ts";
 
 export interface Fixture {
   chain: InProcessChain;
@@ -35,6 +36,8 @@ export interface Fixture {
   }): Promise<string>;
   registerName(name: string, sessionId: string, ownerIndex?: number): Promise<void>;
   mine(blocks: number): Promise<void>;
+  /** The indexer's chain client straight on the in-process chain (no HTTP). */
+  client(): ChainClient;
   close(): Promise<void>;
 }
 
@@ -111,6 +114,7 @@ export async function chainFixture(): Promise<Fixture> {
     async mine(blocks) {
       for (let i = 0; i < blocks; i++) await chain.provider.send("evm_mine", []);
     },
+    client: () => jsonRpcChainClient(eip1193Transport(chain.eip1193, { timeoutMs: 10_000 })),
     close: () => chain.close(),
   };
 }

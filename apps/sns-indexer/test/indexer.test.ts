@@ -11,6 +11,7 @@ import { openEventStore } from "../src/db/store.ts";
 import { Follower } from "../src/domain/follower.ts";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
+import { chainEventKeys, indexedEventKeys } from "./helpers.ts";
 
 const logger = createLogger({ name: "sns-indexer-test", level: "silent" });
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -49,7 +50,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await f.registerName("alice", aliceId);
       dir = mkdtempSync(join(tmpdir(), "sns-indexer-"));
       const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(config(f, url), { provider: f.chain.provider, logger, pgSchema: schema });
+      indexer = await startIndexer(config(f, url), { eip1193: f.chain.eip1193, logger, pgSchema: schema });
     }, 120_000);
 
     afterAll(async () => {
@@ -129,6 +130,73 @@ for (const dialect of ["sqlite", "postgres"] as const) {
         )
         .toBe(5);
     });
+
+    it("pages through the stored events: every chain log once, in order; bad cursors refused; pages ETagged", async () => {
+      const all = await chainEventKeys(f, indexer.follower.indexedTo);
+      expect(await indexedEventKeys(indexer.url, 3)).toEqual(all);
+      expect(await indexedEventKeys(indexer.url, 1000)).toEqual(all);
+      const first = await fetch(`${indexer.url}/v1/events?limit=2`);
+      const page = (await first.json()) as { events: unknown[]; next: string };
+      expect(page.events).toHaveLength(2);
+      expect(page.next).toMatch(/^\d+-\d+$/);
+      const everything = (await (await fetch(`${indexer.url}/v1/events?limit=1000`)).json()) as {
+        events: { name: string; args: { nodeId?: string } }[];
+        next: string | null;
+      };
+      expect(everything.next).toBeNull();
+      const registered = everything.events.filter((e) => e.name === "NodeRegistered");
+      expect(registered.map((e) => e.args.nodeId)).toEqual(registered.map((_, i) => String(i + 1)));
+      const etag = first.headers.get("etag")!;
+      const again = await fetch(`${indexer.url}/v1/events?limit=2`, { headers: { "if-none-match": etag } });
+      expect(again.status).toBe(304);
+      for (const bad of ["limit=0", "limit=1001", "limit=x", "after=12", "after=a-b", "after=1-2-3"]) {
+        const res = await fetch(`${indexer.url}/v1/events?${bad}`);
+        expect(res.status, bad).toBe(400);
+        expect(((await res.json()) as { error: { code: string } }).error.code).toBe("BAD_REQUEST");
+      }
+      const past = (await (await fetch(`${indexer.url}/v1/events?after=999999999-0`)).json()) as {
+        events: unknown[];
+        next: string | null;
+      };
+      expect(past).toEqual({ events: [], next: null });
+    });
+
+    it("ETags follow the content: a changed node list gets a new one, an old one no longer matches", async () => {
+      const a = await fetch(`${indexer.url}/v1/nodes`);
+      const etag = a.headers.get("etag")!;
+      expect((await fetch(`${indexer.url}/v1/nodes`)).headers.get("etag")).toBe(etag);
+      const key = await f.registerNode({ operatorIndex: 2 });
+      await expect
+        .poll(async () => (await fetch(`${indexer.url}/v1/nodes`)).headers.get("etag"), { timeout: 10_000 })
+        .not.toBe(etag);
+      const fresh = await fetch(`${indexer.url}/v1/nodes`, { headers: { "if-none-match": etag } });
+      expect(fresh.status).toBe(200);
+      expect(
+        ((await fresh.json()) as { nodes: { pubkey_ed25519: string }[] }).nodes.map((n) => n.pubkey_ed25519),
+      ).toContain(key);
+      const name = await fetch(`${indexer.url}/v1/names/${nameHashHex("alice")}`);
+      const nameAgain = await fetch(
+        `${indexer.url}/v1/names/${nameHashHex("ALICE").toUpperCase().replace("0X", "0x")}`,
+      );
+      expect(nameAgain.status).toBe(200);
+      expect(nameAgain.headers.get("etag")).toBe(name.headers.get("etag"));
+    });
+
+    it("restarts on its database: the same lists, ETags and events, nothing indexed twice", async () => {
+      const nodes = await fetch(`${indexer.url}/v1/nodes`);
+      const body = await nodes.text();
+      const events = await indexedEventKeys(indexer.url);
+      const indexedTo = indexer.follower.indexedTo;
+      await indexer.stop();
+      const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
+      indexer = await startIndexer(config(f, url), { eip1193: f.chain.eip1193, logger, pgSchema: schema });
+      expect(indexer.follower.indexedTo).toBeGreaterThanOrEqual(indexedTo);
+      const after = await fetch(`${indexer.url}/v1/nodes`);
+      expect(await after.text()).toBe(body);
+      expect(after.headers.get("etag")).toBe(nodes.headers.get("etag"));
+      expect(await indexedEventKeys(indexer.url)).toEqual(events);
+      expect(events).toEqual(await chainEventKeys(f, indexer.follower.indexedTo));
+    }, 60_000);
   });
 }
 
@@ -149,7 +217,7 @@ describe("reorgs and restarts", () => {
     const store = await openEventStore(c.databaseUrl);
     const fl = new Follower({
       ...c,
-      provider: f.chain.provider,
+      chain: f.client(),
       store,
       logger,
       retry: { attempts: 2, baseMs: 10 },
@@ -190,7 +258,7 @@ describe("reorgs and restarts", () => {
     let batches = 0;
     const killed = new Follower({
       ...config(f, "unused", { batchSize: 2 }),
-      provider: f.chain.provider,
+      chain: f.client(),
       store: first.store,
       logger,
       onBatch: () => {

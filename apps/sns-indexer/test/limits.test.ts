@@ -50,7 +50,7 @@ beforeAll(async () => {
     port: 0,
     logLevel: "silent",
   };
-  const opts = { provider: f.chain.provider, logger };
+  const opts = { eip1193: f.chain.eip1193, logger };
   indexer = await startIndexer(
     { ...config, databaseUrl: `sqlite:${join(dir, "a.sqlite")}`, connections: connectionLimitsFromEnv(env) },
     opts,

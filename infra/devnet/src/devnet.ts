@@ -151,7 +151,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
           LOG_LEVEL: "warn",
         }),
       ),
-      { provider: chain.provider, logger: logger.child({ svc: "indexer" }) },
+      { eip1193: chain.eip1193, logger: logger.child({ svc: "indexer" }) },
     );
     cleanups.push(() => indexer.stop());
     step("sns-indexer following the chain");

@@ -58,7 +58,9 @@ export interface HttpRegistryOptions {
 }
 
 /**
- * The sns-indexer's `/v1/nodes` (the on-chain registry). Each entry's node key proof (the node's
+ * The sns-indexer's `/v1/nodes` (the on-chain registry). A list older (lower `height`) than the
+ * last one loaded is refused, as is one failing any check: the caller keeps its last good list
+ * (node.ts keeps the membership as it is when `load` throws). Each entry's node key proof (the node's
  * Ed25519 signature over chain id, registry, operator, keys and endpoint) is checked again here:
  * an entry whose proof does not verify is dropped, so an indexer cannot slip in a node key its
  * operator does not hold.
@@ -74,7 +76,12 @@ export function httpRegistry(baseUrl: string, opts: HttpRegistryOptions | typeof
       const res = await fetchFn(url, { signal: AbortSignal.timeout(5000) });
       if (!res.ok) throw new Error(`registry ${url} answered ${res.status}`);
       const body = indexerNodesSchema.parse(await res.json());
-      height = body.height;
+      // An indexer behind the list we hold (restarted on an empty database, mid-rollback, or
+      // another instance lagging) is refused: the last good list stays in use.
+      if (height !== undefined && body.height !== undefined && body.height < height)
+        throw new Error(
+          `registry ${url} is at block ${body.height}, older than the list held (block ${height})`,
+        );
       const chainId = BigInt(body.chain_id);
       if (o.chainId !== undefined && chainId !== o.chainId)
         throw new Error(`registry ${url} follows chain ${chainId}, expected ${o.chainId}`);
@@ -102,6 +109,8 @@ export function httpRegistry(baseUrl: string, opts: HttpRegistryOptions | typeof
         if (ok) kept.push(info);
       }
       if (kept.length < body.nodes.length) o.onRefused?.(body.nodes.length - kept.length);
+      // Only a list that passed every check moves the height on.
+      if (body.height !== undefined) height = body.height;
       return kept;
     },
     height: () => height,

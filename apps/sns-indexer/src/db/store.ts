@@ -50,6 +50,9 @@ export interface EventStore {
     limit: number,
   ): Promise<StoredEvent[]>;
   eventCount(): Promise<number>;
+  /** A stored setting (e.g. the chain id, so a restart without RPC still checks key proofs). */
+  getMeta(key: string): Promise<string | null>;
+  setMeta(key: string, value: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -131,6 +134,19 @@ export class SqliteEventStore implements EventStore {
     return Number(row?.n ?? 0);
   }
 
+  async getMeta(key: string) {
+    const row = this.db.select().from(sqliteMeta).where(sql`${sqliteMeta.key} = ${key}`).get();
+    return row?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string) {
+    this.db
+      .insert(sqliteMeta)
+      .values({ key, value })
+      .onConflictDoUpdate({ target: sqliteMeta.key, set: { value } })
+      .run();
+  }
+
   async close() {
     this.sqlite.close();
   }
@@ -147,7 +163,8 @@ export class PgEventStore implements EventStore {
     const client = postgres(url, {
       max: 4,
       onnotice: () => {},
-      ...(schema ? { connection: { search_path: schema } } : {}),
+      // application_name tells our sessions apart in pg_stat_activity (operators, fault tests).
+      connection: { application_name: "sns-indexer", ...(schema ? { search_path: schema } : {}) },
     });
     try {
       if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -221,6 +238,18 @@ export class PgEventStore implements EventStore {
   async eventCount() {
     const rows = await this.db.select({ n: sql<string>`count(*)` }).from(pgEvents);
     return Number(rows[0]?.n ?? 0);
+  }
+
+  async getMeta(key: string) {
+    const rows = await this.db.select().from(pgMeta).where(sql`${pgMeta.key} = ${key}`);
+    return rows[0]?.value ?? null;
+  }
+
+  async setMeta(key: string, value: string) {
+    await this.db
+      .insert(pgMeta)
+      .values({ key, value })
+      .onConflictDoUpdate({ target: pgMeta.key, set: { value } });
   }
 
   async close() {

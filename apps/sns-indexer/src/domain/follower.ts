@@ -1,13 +1,16 @@
 import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contracts";
-import { Interface, type Log, type Provider } from "ethers";
+import { Interface } from "ethers";
 import type { Logger } from "pino";
+import { bloomMayContain, type ChainBlock, type ChainClient, type ChainLog } from "../chain/chain-client.ts";
+import { ChainRpcError } from "../chain/errors.ts";
 import type { BlockRef, EventStore, StoredEvent } from "../db/store.ts";
-import { AdaptiveLogRange, isRangeRefusal } from "./log-range.ts";
-import { withRetry } from "./retry.ts";
+import { IndexerConditions } from "./conditions.ts";
+import { AdaptiveLogRange } from "./log-range.ts";
+import { sleep, withRetry } from "./retry.ts";
 import { ChainState } from "./state.ts";
 
 export interface FollowerOptions {
-  provider: Provider;
+  chain: ChainClient;
   store: EventStore;
   addresses: { registry: string; names: string };
   /** First block that can hold contract events (the deployment block). */
@@ -23,13 +26,16 @@ export interface FollowerOptions {
   logger: Logger;
   onBatch?: (info: { from: number; to: number; target: number; events: number }) => void;
   onReorg?: (info: { from: number; forkBlock: number }) => void;
-  retry?: { attempts?: number; baseMs?: number };
-  /** Chain id node key proofs are bound to; read from the provider when absent. */
+  retry?: { attempts?: number; baseMs?: number; maxMs?: number };
+  /** Chain id node key proofs are bound to; read from the chain (and stored) when absent. */
   chainId?: bigint;
+  /** Health of the chain RPC and the database (/health, /metrics); one is made when absent. */
+  conditions?: IndexerConditions;
 }
 
 const registryIface = new Interface(serviceNodeRegistryAbi as never);
 const namesIface = new Interface(sessionNameServiceAbi as never);
+const CHAIN_ID = "chain_id";
 
 function argsJson(parsed: ReturnType<Interface["parseLog"]>): string {
   const out: Record<string, unknown> = {};
@@ -45,24 +51,36 @@ function argsJson(parsed: ReturnType<Interface["parseLog"]>): string {
  * Follows the staking and naming contracts: backfills from the deployment block in bounded
  * batches, then keeps up with new blocks; detects reorgs by comparing stored block hashes with the
  * chain and rolls back to the fork point. Each batch (events + block hashes + cursor) is committed
- * in one transaction, so a restart resumes exactly where the last commit ended.
+ * in one transaction, so a restart resumes exactly where the last commit ended. Chain answers are
+ * validated (chain-client.ts); a failing RPC or database pauses indexing, never the API.
  */
 export class Follower {
   state = new ChainState();
+  /** Last head the chain reported (0 before the first answer). */
   head = 0;
   chainId: bigint | undefined;
-  private cursor: number | null = null;
+  readonly conditions: IndexerConditions;
   readonly range: AdaptiveLogRange;
+  private cursor: number | null = null;
+  private chainIdChecked = false;
+  private readonly watched: string[];
 
   constructor(private readonly o: FollowerOptions) {
     this.range = new AdaptiveLogRange(o.batchSize, Math.max(o.batchSize, o.maxBatchSize ?? o.batchSize));
+    this.conditions = o.conditions ?? new IndexerConditions(o.logger);
+    this.watched = [o.addresses.registry.toLowerCase(), o.addresses.names.toLowerCase()];
   }
 
-  /** Loads the cursor and rebuilds the in-memory state from stored events. */
+  /**
+   * Loads the cursor and rebuilds the in-memory state from stored events. Needs the database, not
+   * the chain: with a chain id stored by an earlier run, a restart while the RPC is down serves what
+   * is indexed (the id is checked against the chain at the first sync).
+   */
   async init(): Promise<void> {
-    this.chainId =
-      this.o.chainId ?? (await this.rpc("getNetwork", () => this.o.provider.getNetwork())).chainId;
-    this.cursor = await this.o.store.cursor();
+    this.cursor = await this.db(() => this.o.store.cursor(), false);
+    const stored = await this.db(() => this.o.store.getMeta(CHAIN_ID), false);
+    this.chainId = this.o.chainId ?? (stored === null ? undefined : BigInt(stored));
+    this.chainIdChecked = this.o.chainId !== undefined && stored === this.o.chainId.toString();
     await this.rebuild();
   }
 
@@ -74,11 +92,17 @@ export class Follower {
     return this.cursor ?? this.o.startBlock - 1;
   }
 
+  /** Blocks between the last known head and the last indexed block. */
+  get lagBlocks(): number {
+    return Math.max(0, this.head - this.indexedTo);
+  }
+
   private async rebuild() {
     const state = this.newState();
     let after: { blockNumber: number; logIndex: number } | null = null;
     for (;;) {
-      const page = await this.o.store.eventsAfter(after, 5000);
+      const from = after;
+      const page: StoredEvent[] = await this.db(() => this.o.store.eventsAfter(from, 5000), false);
       for (const ev of page) state.apply(ev);
       if (page.length < 5000) break;
       const last = page[page.length - 1]!;
@@ -93,39 +117,79 @@ export class Follower {
     );
   }
 
-  private rpc<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-    return withRetry(fn, { ...this.o.retry, logger: this.o.logger, what, ...(signal ? { signal } : {}) });
+  /**
+   * A chain call with backoff; failures are reported to the conditions (a whole sync that gets
+   * through reports success: one call answering while another keeps failing is not "up").
+   */
+  private async rpc<T>(what: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const result = await withRetry(fn, {
+      ...this.o.retry,
+      logger: this.o.logger,
+      what,
+      ...(signal ? { signal } : {}),
+      onFailure: (err) => {
+        if (!(err instanceof ChainRpcError && err.code === "RPC_RANGE_REFUSED"))
+          this.conditions.rpcFailed(err);
+      },
+    });
+    return result;
   }
 
-  private async blockHash(n: number, signal?: AbortSignal): Promise<string> {
-    const b = await this.rpc("getBlock", () => this.o.provider.getBlock(n), signal);
-    if (!b?.hash) throw new Error(`block ${n} not found`);
-    return b.hash;
+  /** A database call; failures (lost connection, full disk) are reported, then rethrown. */
+  private async db<T>(fn: () => Promise<T>, write = true): Promise<T> {
+    try {
+      const r = await fn();
+      this.conditions.dbSucceeded(write);
+      return r;
+    } catch (err) {
+      this.conditions.dbFailed(err);
+      throw err;
+    }
+  }
+
+  private block(n: number, signal?: AbortSignal): Promise<ChainBlock> {
+    return this.rpc("eth_getBlockByNumber", () => this.o.chain.block(n, signal), signal);
+  }
+
+  /** Reads the chain id; a database indexed from another chain is refused, a first one is stored. */
+  private async checkChainId(signal?: AbortSignal): Promise<void> {
+    const id = await this.rpc("eth_chainId", () => this.o.chain.chainId(signal), signal);
+    const stored = await this.db(() => this.o.store.getMeta(CHAIN_ID), false);
+    if (stored !== null && BigInt(stored) !== id)
+      throw new Error(`the database was indexed from chain ${stored}, the RPC serves chain ${id}`);
+    if (this.o.chainId !== undefined && this.o.chainId !== id)
+      throw new Error(`configured for chain ${this.o.chainId}, the RPC serves chain ${id}`);
+    if (stored === null) await this.db(() => this.o.store.setMeta(CHAIN_ID, id.toString()));
+    const changed = this.chainId !== id;
+    this.chainId = id;
+    this.chainIdChecked = true;
+    if (changed) await this.rebuild();
   }
 
   /** Checks the newest stored blocks against the chain; rolls back to the fork point if needed. */
   private async checkReorg(signal?: AbortSignal): Promise<boolean> {
-    const recent = await this.o.store.recentBlocks(this.o.reorgDepth);
+    const recent = await this.db(() => this.o.store.recentBlocks(this.o.reorgDepth), false);
     if (recent.length === 0 || this.cursor === null) return false;
     const newest = recent[0]!;
-    if ((await this.blockHash(newest.number, signal)) === newest.hash) return false;
+    if ((await this.block(newest.number, signal)).hash === newest.hash.toLowerCase()) return false;
+    // Deeper than the hashes kept: everything is indexed again from the start block.
     let fork = this.o.startBlock - 1;
     for (const b of recent.slice(1)) {
-      if ((await this.blockHash(b.number, signal)) === b.hash) {
+      if ((await this.block(b.number, signal)).hash === b.hash.toLowerCase()) {
         fork = b.number;
         break;
       }
     }
     this.o.logger.warn({ from: this.cursor, forkBlock: fork }, "chain reorganisation: rolling back");
+    await this.db(() => this.o.store.rollbackTo(fork));
     this.o.onReorg?.({ from: this.cursor, forkBlock: fork });
-    await this.o.store.rollbackTo(fork);
     this.cursor = fork;
     await this.rebuild();
     return true;
   }
 
-  private decode(log: Log): StoredEvent | null {
-    const isRegistry = log.address.toLowerCase() === this.o.addresses.registry.toLowerCase();
+  private decode(log: ChainLog): StoredEvent | null {
+    const isRegistry = log.address === this.watched[0];
     const iface = isRegistry ? registryIface : namesIface;
     let parsed: ReturnType<Interface["parseLog"]>;
     try {
@@ -136,7 +200,7 @@ export class Follower {
     if (!parsed) return null;
     return {
       blockNumber: log.blockNumber,
-      logIndex: log.index,
+      logIndex: log.logIndex,
       blockHash: log.blockHash,
       txHash: log.transactionHash,
       contract: isRegistry ? "registry" : "names",
@@ -145,82 +209,115 @@ export class Follower {
     };
   }
 
+  /**
+   * Checks that a log list covers its whole range, as far as the chain lets us tell. A provider
+   * that caps its answer returns a prefix: the last block it names may be cut short (asked alone,
+   * it has more logs), and blocks after it are left out (a header read for this batch whose bloom
+   * names a watched contract, with no log in the list, is asked alone). A block's logs must also
+   * carry the hash of the header read (else the chain moved meanwhile). Either way the batch is
+   * refused and asked again, never half-recorded.
+   */
+  private async checkCoverage(
+    range: { from: number; to: number },
+    logs: ChainLog[],
+    headers: ChainBlock[],
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const alone = (n: number) =>
+      this.o.chain.logs({ addresses: this.watched, fromBlock: n, toBlock: n }, signal);
+    const truncated = (n: number) =>
+      new ChainRpcError("RPC_BAD_ANSWER", `eth_getLogs ${range.from}-${range.to} cut short at block ${n}`);
+    const byBlock = new Map<number, ChainLog[]>();
+    for (const l of logs) byBlock.set(l.blockNumber, [...(byBlock.get(l.blockNumber) ?? []), l]);
+    const last = logs[logs.length - 1];
+    if (last) {
+      const full = await alone(last.blockNumber);
+      if (full.length > byBlock.get(last.blockNumber)!.length) throw truncated(last.blockNumber);
+    }
+    for (const h of headers) {
+      const inBlock = byBlock.get(h.number);
+      if (inBlock) {
+        if (inBlock.some((l) => l.blockHash !== h.hash))
+          throw new ChainRpcError("RPC_BAD_ANSWER", `block ${h.number} changed while its logs were read`);
+        continue;
+      }
+      if (!this.watched.some((a) => bloomMayContain(h.logsBloom, a))) continue;
+      if ((await alone(h.number)).length > 0) throw truncated(h.number);
+    }
+  }
+
+  /** Logs of [from, to] and the headers kept for reorg detection, checked against each other. */
+  private async fetchBatch(from: number, to: number, signal?: AbortSignal) {
+    const logs = await this.o.chain.logs({ addresses: this.watched, fromBlock: from, toBlock: to }, signal);
+    // Headers for reorg detection: every block near the head, else just the batch's last block.
+    const headers: ChainBlock[] = [];
+    const hashFrom = Math.max(from, this.head - this.o.reorgDepth, to - this.o.reorgDepth + 1);
+    for (let n = hashFrom; n <= to; n++) headers.push(await this.o.chain.block(n, signal));
+    if (headers.length === 0 || headers[headers.length - 1]!.number !== to)
+      headers.push(await this.o.chain.block(to, signal));
+    await this.checkCoverage({ from, to }, logs, headers, signal);
+    return { logs, headers };
+  }
+
   /** Indexes everything final that is not indexed yet. Returns how far it got. */
   async syncOnce(signal?: AbortSignal): Promise<{ indexedTo: number; events: number; reorged: boolean }> {
+    if (!this.chainIdChecked) await this.checkChainId(signal);
     const reorged = await this.checkReorg(signal);
-    this.head = await this.rpc("getBlockNumber", () => this.o.provider.getBlockNumber(), signal);
+    this.head = await this.rpc("eth_blockNumber", () => this.o.chain.blockNumber(signal), signal);
     const target = this.head - this.o.confirmations;
     let total = 0;
     while (this.indexedTo < target) {
       signal?.throwIfAborted();
       const from = this.indexedTo + 1;
       const to = Math.min(from + this.range.size - 1, target);
-      // A refused range is not retried as is: it is asked again in halves (no backoff).
-      const answer = await this.rpc(
-        "getLogs",
-        async () => {
-          try {
-            return {
-              refused: undefined,
-              logs: await this.o.provider.getLogs({
-                address: [this.o.addresses.registry, this.o.addresses.names],
-                fromBlock: from,
-                toBlock: to,
-              }),
-            };
-          } catch (err) {
-            if (isRangeRefusal(err)) return { refused: err, logs: undefined };
-            throw err;
-          }
-        },
-        signal,
-      );
-      const logs = answer.logs;
-      if (!logs) {
-        this.range.refused();
-        continue;
+      let batch: { logs: ChainLog[]; headers: ChainBlock[] };
+      try {
+        // The whole batch (logs, headers, coverage checks) is asked again on any failure.
+        batch = await this.rpc("batch", () => this.fetchBatch(from, to, signal), signal);
+      } catch (err) {
+        // A refused range is not retried as is: it is asked again in halves (no backoff).
+        if (err instanceof ChainRpcError && err.code === "RPC_RANGE_REFUSED") {
+          this.range.refused();
+          continue;
+        }
+        throw err;
       }
+      const { logs, headers } = batch;
       this.range.answered(logs.length);
       const events = logs.map((l) => this.decode(l)).filter((e): e is StoredEvent => e !== null);
-      // Hashes for reorg detection: every block near the head, else just the batch's last block.
-      const blocks: BlockRef[] = [];
-      const hashFrom = Math.max(from, this.head - this.o.reorgDepth);
-      for (let n = Math.max(hashFrom, to - this.o.reorgDepth + 1); n <= to; n++) {
-        blocks.push({ number: n, hash: await this.blockHash(n, signal) });
-      }
-      if (blocks.length === 0 || blocks[blocks.length - 1]!.number !== to) {
-        blocks.push({ number: to, hash: await this.blockHash(to, signal) });
-      }
-      await this.o.store.commitBatch({ events, blocks, cursor: to });
+      const blocks: BlockRef[] = headers.map((h) => ({ number: h.number, hash: h.hash }));
+      await this.db(() => this.o.store.commitBatch({ events, blocks, cursor: to }));
       this.cursor = to;
       for (const ev of events) this.state.apply(ev);
       total += events.length;
       this.o.onBatch?.({ from, to, target, events: events.length });
     }
-    await this.o.store.pruneBlocksBelow(this.head - 2 * this.o.reorgDepth);
+    await this.db(() => this.o.store.pruneBlocksBelow(this.head - 2 * this.o.reorgDepth));
+    this.conditions.rpcSucceeded();
     return { indexedTo: this.indexedTo, events: total, reorged };
   }
 
-  /** Follows the chain until `signal` aborts; RPC failures are retried, then logged and retried later. */
-  async run(pollMs: number, signal: AbortSignal): Promise<void> {
+  /**
+   * Follows the chain until `signal` aborts. A failed sync (RPC or database) is retried after
+   * `pollMs`, doubling per consecutive failure up to `maxBackoffMs`; the conditions log it once.
+   */
+  async run(pollMs: number, signal: AbortSignal, maxBackoffMs = 30_000): Promise<void> {
+    let failures = 0;
+    let lastError = "";
     while (!signal.aborted) {
       try {
         await this.syncOnce(signal);
+        failures = 0;
+        lastError = "";
       } catch (err) {
         if (signal.aborted) break;
-        this.o.logger.error({ err: String(err) }, "sync failed; will retry");
+        failures++;
+        const text = String(err);
+        if (text !== lastError) this.o.logger.warn({ err: text, failures }, "sync failed; will retry");
+        lastError = text;
       }
-      await new Promise<void>((resolve) => {
-        const onAbort = () => {
-          clearTimeout(t);
-          resolve();
-        };
-        const t = setTimeout(() => {
-          signal.removeEventListener("abort", onAbort);
-          resolve();
-        }, pollMs);
-        signal.addEventListener("abort", onAbort, { once: true });
-      });
+      const wait = failures === 0 ? pollMs : Math.min(maxBackoffMs, pollMs * 2 ** (failures - 1));
+      await sleep(wait, signal).catch(() => {});
     }
   }
 }

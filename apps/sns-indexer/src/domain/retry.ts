@@ -7,28 +7,52 @@ export interface RetryOptions {
   signal?: AbortSignal;
   logger?: Logger;
   what?: string;
+  /** Told of every failed attempt (the follower's RPC health and metrics). */
+  onFailure?: (err: unknown) => void;
 }
 
-/** Runs `fn` with exponential backoff and jitter; rethrows the last error after `attempts`. */
+/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(signal!.reason);
+    };
+    const t = setTimeout(() => {
+      signal?.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * Runs `fn` with exponential backoff and jitter; rethrows the last error after `attempts`, or at
+ * once when the error says a retry cannot help (`retryable: false`). A `retryAfterMs` on the error
+ * (a rate limit's Retry-After) is waited at least, up to `maxMs`.
+ */
 export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const attempts = opts.attempts ?? 6;
   const base = opts.baseMs ?? 200;
   const max = opts.maxMs ?? 10_000;
-  let lastError: unknown;
-  for (let i = 0; i < attempts; i++) {
+  for (let i = 0; ; i++) {
     opts.signal?.throwIfAborted();
     try {
       return await fn();
     } catch (err) {
-      lastError = err;
-      if (i === attempts - 1) break;
-      const delay = Math.min(max, base * 2 ** i) * (0.5 + Math.random() / 2);
+      if (opts.signal?.aborted) throw err;
+      opts.onFailure?.(err);
+      const e = err as { retryable?: unknown; retryAfterMs?: unknown };
+      if (e?.retryable === false || i === attempts - 1) throw err;
+      const backoff = Math.min(max, base * 2 ** i) * (0.5 + Math.random() / 2);
+      const delay =
+        typeof e?.retryAfterMs === "number" ? Math.min(max, Math.max(backoff, e.retryAfterMs)) : backoff;
       opts.logger?.warn(
         { attempt: i + 1, delayMs: Math.round(delay), err: String(err) },
         `${opts.what ?? "rpc"} failed; retrying`,
       );
-      await new Promise((r) => setTimeout(r, delay));
+      await sleep(delay, opts.signal);
     }
   }
-  throw lastError;
 }
