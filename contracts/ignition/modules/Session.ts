@@ -1,4 +1,4 @@
-import { buildModule } from "@nomicfoundation/hardhat-ignition/modules";
+import { buildModule } from "@nomicfoundation/ignition-core";
 
 /** SESH, the staking registry behind a UUPS proxy, and the name service, all parameterised. */
 export default buildModule("Session", (m) => {
