@@ -11,12 +11,12 @@ import {
   type EIP1193Provider,
   type ExecutionEventListener,
 } from "@nomicfoundation/ignition-core";
-import SessionModule from "../ignition/modules/Session.ts";
 import { buildDeploymentFile, type DeploymentFile } from "./deployment-file.ts";
 import { eRC1967ProxyAbi, eRC1967ProxyBytecode } from "./generated/ERC1967Proxy.ts";
 import { sESHAbi, sESHBytecode } from "./generated/SESH.ts";
 import { serviceNodeRegistryAbi, serviceNodeRegistryBytecode } from "./generated/ServiceNodeRegistry.ts";
 import { sessionNameServiceAbi, sessionNameServiceBytecode } from "./generated/SessionNameService.ts";
+import SessionModule from "./session-module.ts";
 
 const committed: Record<string, { sourceName: string; abi: readonly unknown[]; bytecode: string }> = {
   SESH: { sourceName: "contracts/SESH.sol", abi: sESHAbi, bytecode: sESHBytecode },

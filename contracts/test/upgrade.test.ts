@@ -9,7 +9,7 @@ import { type ArtifactResolver, deploy } from "@nomicfoundation/ignition-core";
 import { generateSeed, keypairFromSeed, signNodeRegistration, toHex } from "@session/crypto";
 import { expect } from "chai";
 import { Contract } from "ethers";
-import { network } from "hardhat";
+import hre, { network } from "hardhat";
 import { registryUpgradeModule } from "../ignition/modules/RegistryUpgrade.ts";
 import { layoutErrors, upgradeSafeLayout } from "../scripts/upgrade-check.ts";
 import { committedArtifacts, deployWithIgnition } from "../src/ignition.ts";
@@ -86,7 +86,7 @@ describe("UUPS upgrade rehearsal (storage layout check → RegistryUpgrade modul
     // The Session futures come from the committed artifacts (as deployed), the new code from Hardhat's.
     const artifacts: ArtifactResolver = {
       loadArtifact: (name) =>
-        committedArtifacts.loadArtifact(name).catch(() => conn.artifacts.readArtifact(name) as never),
+        committedArtifacts.loadArtifact(name).catch(() => hre.artifacts.readArtifact(name) as never),
       getBuildInfo: async () => undefined,
     };
     const accounts = (await conn.provider.request({ method: "eth_accounts" })) as string[];
