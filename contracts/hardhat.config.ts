@@ -32,7 +32,12 @@ export default defineConfig({
   solidity: {
     version: "0.8.30",
     path: solcPath,
-    settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "cancun" },
+    settings: {
+      optimizer: { enabled: true, runs: 200 },
+      evmVersion: "cancun",
+      // Storage layouts in the build info, for the upgrade-safety check (test/upgrade.test.ts).
+      outputSelection: { "*": { "*": ["storageLayout"] } },
+    },
     // Build the proxy from OpenZeppelin too, so tests and deployments get its artifact.
     npmFilesToBuild: ["@openzeppelin/contracts/proxy/ERC1967/ERC1967Proxy.sol"],
   },

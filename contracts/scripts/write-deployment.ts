@@ -4,7 +4,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildDeploymentFile, deploymentIdFor } from "./deployment-file.ts";
+import { buildDeploymentFile, deploymentIdFor } from "../src/deployment-file.ts";
 
 const [network, chainIdArg, deploymentId] = process.argv.slice(2);
 const chainId = Number(chainIdArg);

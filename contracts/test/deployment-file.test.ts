@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "chai";
 import { keccak256, toUtf8Bytes } from "ethers";
-import { buildDeploymentFile } from "../scripts/deployment-file.ts";
+import { buildDeploymentFile } from "../src/deployment-file.ts";
 
 describe("deployment file writer", () => {
   const ids = [

@@ -10,9 +10,9 @@ import { generateSeed, keypairFromSeed, signNodeRegistration, toHex } from "@ses
 import { expect } from "chai";
 import { Contract } from "ethers";
 import { network } from "hardhat";
-import SessionModule from "../ignition/modules/Session.ts";
-import { buildDeploymentFile } from "../scripts/deployment-file.ts";
 import { type InProcessChain, startInProcessChain } from "../src/chain.ts";
+import { buildDeploymentFile } from "../src/deployment-file.ts";
+import { deployWithIgnition } from "../src/ignition.ts";
 import { serviceNodeRegistryAbi, seshAbi } from "../src/index.ts";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -47,28 +47,28 @@ describe("testnet rehearsal (Ignition → deployment file → sns-indexer)", fun
     const url = await chain.serve();
     await chain.provider.send("hardhat_mine", ["0x10"]); // the deployment does not start at block 1
     const conn = await network.create({ network: "localhost", override: { url } });
-    const deployed = await conn.ignition.deploy(SessionModule, {
-      parameters: PARAMS,
-      deploymentId,
-      displayUi: false,
-    });
-    const registryAddress = await deployed.registry.getAddress();
-    expect(await deployed.registry.getFunction("stakingRequirement")()).to.equal(20_000n * 10n ** 9n);
-    expect(await deployed.registry.getFunction("exitDelay")()).to.equal(14n * 24n * 3600n);
+    // The one deployment path (src/ignition.ts), which the devnet takes too.
+    const deploy = () =>
+      deployWithIgnition({
+        provider: conn.provider as never,
+        deploymentDir: ignitionDir,
+        network: "arbitrumSepolia",
+        parameters: PARAMS,
+      });
+    const file = await deploy();
+    const registryAddress = file.serviceNodeRegistry;
+    const deployed = new Contract(registryAddress, serviceNodeRegistryAbi as never, chain.provider);
+    expect(await deployed.getFunction("stakingRequirement")()).to.equal(20_000n * 10n ** 9n);
+    expect(await deployed.getFunction("exitDelay")()).to.equal(14n * 24n * 3600n);
 
     // Idempotent: the journal says everything is done, so nothing is sent again.
     const head = await chain.provider.getBlockNumber();
-    const again = await conn.ignition.deploy(SessionModule, {
-      parameters: PARAMS,
-      deploymentId,
-      displayUi: false,
-    });
-    expect(await again.registry.getAddress()).to.equal(registryAddress);
+    const again = await deploy();
+    expect(again).to.deep.equal(file);
     expect(await chain.provider.getBlockNumber()).to.equal(head);
+    expect(buildDeploymentFile("arbitrumSepolia", ignitionDir, 421614)).to.deep.equal(file);
 
-    const file = buildDeploymentFile("arbitrumSepolia", ignitionDir, 421614);
     expect(file.chainId).to.equal(421614);
-    expect(file.serviceNodeRegistry).to.equal(registryAddress);
     expect(file.deploymentBlock).to.be.greaterThan(16);
     const deploymentPath = join(tmp, "arbitrumSepolia.json");
     writeFileSync(deploymentPath, JSON.stringify(file, null, 2));

@@ -1,29 +1,35 @@
-#!/usr/bin/env -S npx tsx
-import { createLogger, loadConfig } from "@session/service-kit";
-import { configFromEnv, nodeEnvSchema } from "./config.ts";
-import { startNode } from "./node.ts";
+#!/usr/bin/env -S node --import tsx
+// `session-node`: with no command (or `start`) it runs the node (src/start.ts); `keys`, `register`,
+// `contribute`, `update-endpoint`, `status`, `exit`, `finalize-exit` and `claim` are the operator's
+// commands on the staking registry (src/operator/).
+// The command, when there is one, comes first: `session-node status --indexer <url>`.
+const command = process.argv[2]?.startsWith("-") ? undefined : process.argv[2];
+const operator = [
+  "keys",
+  "register",
+  "contribute",
+  "update-endpoint",
+  "status",
+  "exit",
+  "finalize-exit",
+  "claim",
+];
 
-const config = configFromEnv(
-  loadConfig(nodeEnvSchema, {
-    name: "session-node",
-    argv: process.argv.slice(2),
-    flagAliases: { "data-dir": "SESSION_NODE_DATA_DIR", http: "SESSION_NODE_HTTP" },
-  }),
-);
-const logger = createLogger({ name: "session-node", level: config.logLevel });
-const node = await startNode(config, { logger });
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, "shutting down: finishing requests in flight");
-    node.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err: String(err) }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
+if (
+  command === "help" ||
+  (command === undefined && (process.argv.includes("--help") || process.argv.includes("-h")))
+) {
+  const { OPERATOR_USAGE } = await import("./operator/cli.ts");
+  process.stdout.write(`${OPERATOR_USAGE}\n`);
+} else if (command !== undefined && operator.includes(command)) {
+  const { operatorCli, describeError } = await import("./operator/cli.ts");
+  await operatorCli(process.argv.slice(2)).then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(`error: ${describeError(err)}\n`);
+      process.exit(1);
+    },
+  );
+} else {
+  await import("./start.ts");
 }

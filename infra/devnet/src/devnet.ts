@@ -1,17 +1,17 @@
 import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  type Deployment,
   defaultDeployParams,
-  deploySessionContracts,
   type InProcessChain,
   serviceNodeRegistryAbi,
   seshAbi,
   startInProcessChain,
 } from "@session/contracts";
+import type { DeploymentFile } from "@session/contracts/deployment-file";
+import { deployWithIgnition } from "@session/contracts/ignition";
 import { fromHex, signNodeRegistration, toHex, x25519PublicFromSecret } from "@session/crypto";
 import { type RunningNode, startNode } from "@session/node";
 import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
@@ -71,7 +71,8 @@ export interface Devnet {
   nodeFetch: typeof fetch;
   chainUrl: string;
   indexerUrl: string;
-  deployment: Deployment;
+  /** What the Ignition deployment wrote to `deploymentFile`. */
+  deployment: DeploymentFile;
   /** `<dataDir>/deployments/devnet.json`: addresses, chain id, deployment block. */
   deploymentFile: string;
   nodes: DevnetNode[];
@@ -126,11 +127,31 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     const chainUrl = await chain.serve();
     const admin = await chain.signer(0);
     const params = defaultDeployParams(await admin.getAddress());
-    const deployment = await deploySessionContracts(admin, params);
+    // The same path as a testnet deployment (contracts/src/ignition.ts): the Session Ignition module,
+    // then the deployment file from its journal. The chain is new on every start, so is the journal.
+    const ignitionDir = join(opts.dataDir, "ignition", "devnet");
+    rmSync(ignitionDir, { recursive: true, force: true });
+    const deployment = await deployWithIgnition({
+      provider: chain.eip1193 as never,
+      deploymentDir: ignitionDir,
+      network: "devnet",
+      parameters: {
+        Session: {
+          admin: params.admin,
+          treasury: params.treasury,
+          totalSupply: params.totalSupply,
+          stakingRequirement: params.stakingRequirement,
+          exitDelaySeconds: params.exitDelaySeconds,
+          liquidationPenaltyBps: params.liquidationPenaltyBps,
+          rewardRatePerSecond: params.rewardRatePerSecond,
+          namePrices: params.namePrices,
+        },
+      },
+    });
     // The deployment file the indexer starts from, and that a CLI or an operator can be pointed at.
     const deploymentFile = join(opts.dataDir, "deployments", "devnet.json");
     mkdirSync(dirname(deploymentFile), { recursive: true });
-    writeFileSync(deploymentFile, `${JSON.stringify({ network: "devnet", ...deployment }, null, 2)}\n`);
+    writeFileSync(deploymentFile, `${JSON.stringify(deployment, null, 2)}\n`);
     step(
       `chain ${chainUrl} (id ${deployment.chainId}): SESH ${deployment.sesh}, ServiceNodeRegistry ${deployment.serviceNodeRegistry}, ` +
         `SessionNameService ${deployment.sessionNameService} (from block ${deployment.deploymentBlock}; ${deploymentFile})`,

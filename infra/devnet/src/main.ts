@@ -90,6 +90,10 @@ process.stdout.write(
       ? "                (nodes serve HTTPS with self-signed certificates; the seed is pinned by its fingerprint)"
       : "                (nodes serve plain HTTP: DEVNET_HTTP=1)",
     `  chain RPC     ${devnet.chainUrl} (chain id ${devnet.deployment.chainId})`,
+    `  SESH          ${devnet.deployment.sesh}`,
+    `  registry      ${devnet.deployment.serviceNodeRegistry}  (ServiceNodeRegistry proxy)`,
+    `  names         ${devnet.deployment.sessionNameService}  (SessionNameService)`,
+    `  deployment    ${devnet.deploymentFile}  (SESSION_NODE_DEPLOYMENT_FILE, SESSION_DEPLOYMENT_FILE)`,
     `  indexer       ${devnet.indexerUrl}  (GET /v1/nodes, /v1/names/:hash, /openapi.json)`,
     devnet.fileServer ? `  file server   ${devnet.fileServer.url}  x25519 ${devnet.fileServer.x25519}` : "",
     devnet.communityServer ? `  community     ${devnet.communityServer.joinUrl}` : "",
