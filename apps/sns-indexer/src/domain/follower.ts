@@ -1,4 +1,4 @@
-import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contracts";
+import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contracts/abis";
 import { Interface, type Log, type Provider } from "ethers";
 import type { Logger } from "pino";
 import type { BlockRef, EventStore, StoredEvent } from "../db/store.ts";
