@@ -53,13 +53,22 @@ function engine(cmd: string): Promise<string> {
       out += d;
     });
     let partial = "";
+    let lastBeat = Date.now();
     child.stderr.on("data", (d) => {
       const lines = (partial + d).split("\n");
       partial = lines.pop() ?? "";
       for (const l of lines) {
         log.push(l);
+        if (log.length > 400) log.shift();
         // BuildKit (#n [stage k/m] …, #n DONE t) or the classic builder (Step k/m : …).
-        if (/^engine\.sh:|^#\d+ \[|^#\d+ DONE|^Step \d+\/\d+|ERROR|error:/i.test(l)) say(l.slice(0, 160));
+        if (/^engine\.sh:|^#\d+ \[|^#\d+ DONE|^Step \d+\/\d+|ERROR|error:/i.test(l)) {
+          say(l.slice(0, 160));
+          lastBeat = Date.now();
+        } else if (Date.now() - lastBeat > 15_000) {
+          // Inside a long step: its latest output line, at most every 15 s.
+          say(`  … ${l.slice(0, 150)}`);
+          lastBeat = Date.now();
+        }
       }
     });
     child.on("error", reject);
