@@ -1,3 +1,4 @@
+export { serviceNodeRegistryAbi, seshAbi, sessionNameServiceAbi, sessionTokenAbi } from "./abis.ts";
 export { type InProcessChain, startInProcessChain } from "./chain.ts";
 export {
   type Deployment,
@@ -6,6 +7,3 @@ export {
   deploySessionContracts,
   deploySessionContracts as deployLocal,
 } from "./deploy.ts";
-export { sESHAbi as seshAbi, sESHAbi as sessionTokenAbi } from "./generated/SESH.ts";
-export { serviceNodeRegistryAbi } from "./generated/ServiceNodeRegistry.ts";
-export { sessionNameServiceAbi } from "./generated/SessionNameService.ts";

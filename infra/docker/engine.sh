@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # A private Docker engine for building and running the service images on machines without a
 # registry (CI, dev boxes). Subcommands:
+#   check   exit 0 if an engine runs or can start here, else 3 with the reason on stderr
 #   start   start dockerd (vfs storage, no iptables/bridge) on its own socket; prints DOCKER_HOST
 #   base    make the local base image local/node:<version>-bookworm-slim (debootstrap + Node),
-#           cached as a tarball under .data/docker-base/ keyed by the Node version
-#   build   build session/app:local from infra/docker/Dockerfile on that base
-#   up      start + base + build
-#   env     print DOCKER_HOST=… for a running engine
+#           cached as a tarball keyed by the Node version in $SESSION_DOCKER_CACHE
+#           (default /var/tmp/session-docker-base: it outlives clones, so CI debootstraps once)
+#   build   build session/app:local from infra/docker/Dockerfile on that base (BuildKit when the
+#           client has it), progress on stderr
+#   up      start + base + build; prints DOCKER_HOST=…
+#   env     print DOCKER_HOST=… for a running engine (exit 1 if none)
 #   stop    stop the dockerd this script started (by its PID)
+#   purge   stop, then delete the engine's state (images, containers, volumes); keeps the cache
 # Exit status 3 (with a message on stderr) means no engine can start here: not root, or
 # dockerd/debootstrap missing. Everything else that fails is an error.
 set -euo pipefail
@@ -19,7 +23,7 @@ APP_IMAGE="${SESSION_APP_IMAGE:-session/app:local}"
 STATE="${SESSION_DOCKER_STATE:-/tmp/session-docker-$(printf %s "$ROOT" | md5sum | cut -c1-8)}"
 SOCK="$STATE/docker.sock"
 export DOCKER_HOST="unix://$SOCK"
-CACHE="$ROOT/.data/docker-base"
+CACHE="${SESSION_DOCKER_CACHE:-/var/tmp/session-docker-base}"
 
 no_engine() {
   echo "engine.sh: no Docker engine can start here: $1" >&2
@@ -27,6 +31,16 @@ no_engine() {
 }
 
 engine_up() { docker version >/dev/null 2>&1; }
+
+check() {
+  engine_up && return 0
+  [ "$(id -u)" = 0 ] || no_engine "dockerd needs root (run as root, or install docker.io and use your own engine)"
+  command -v dockerd >/dev/null || no_engine "dockerd not installed (apt-get install docker.io)"
+  command -v docker >/dev/null || no_engine "docker client not installed (apt-get install docker.io)"
+  if ! docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 && ! [ -f "$(tarball)" ]; then
+    command -v debootstrap >/dev/null || no_engine "debootstrap not installed (apt-get install debootstrap)"
+  fi
+}
 
 start() {
   if engine_up; then echo "DOCKER_HOST=$DOCKER_HOST"; return; fi
@@ -58,6 +72,16 @@ stop() {
   rm -f "$STATE/dockerd.pid"
 }
 
+purge() {
+  stop
+  if [ -f "$STATE/dockerd.pid" ] || pgrep -f -- "--exec-root $STATE/exec" >/dev/null; then
+    echo "engine.sh: dockerd still running, state kept in $STATE" >&2
+    exit 1
+  fi
+  # vfs keeps every layer as a full copy: this is most of the disk an engine used.
+  rm -rf "$STATE"
+}
+
 # The Debian mirror this machine already uses (the registry images are unreachable, Debian's is not).
 mirror() {
   local m
@@ -66,14 +90,18 @@ mirror() {
   echo "${m:-http://deb.debian.org/debian}"
 }
 
+tarball() { echo "$CACHE/node-${NODE_VERSION}-bookworm-slim-v2.tar"; }
+
 base() {
   if docker image inspect "$BASE_IMAGE" >/dev/null 2>&1; then echo "$BASE_IMAGE"; return; fi
-  local tarball="$CACHE/node-${NODE_VERSION}-bookworm-slim-v2.tar"
+  local tarball
+  tarball="$(tarball)"
   if [ ! -f "$tarball" ]; then
     command -v debootstrap >/dev/null || no_engine "debootstrap not installed (apt-get install debootstrap)"
-    local work
+    # In a subshell: its EXIT trap removes the work folder however it ends.
+    (
     work="$(mktemp -d)"
-    trap 'rm -rf "$work"' RETURN
+    trap 'rm -rf "$work"' EXIT
     echo "engine.sh: debootstrap bookworm from $(mirror) (a few minutes, once per Node version)" >&2
     debootstrap --variant=minbase bookworm "$work/rootfs" "$(mirror)" >"$work/debootstrap.log" 2>&1 ||
       { tail -20 "$work/debootstrap.log" >&2; exit 1; }
@@ -94,6 +122,7 @@ base() {
     mkdir -p "$CACHE"
     tar -C "$work/rootfs" -cf "$tarball.part" .
     mv "$tarball.part" "$tarball"
+    )
   fi
   docker import -c 'ENV PATH=/usr/local/bin:/usr/local/sbin:/usr/sbin:/usr/bin:/sbin:/bin' \
     -c 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
@@ -101,18 +130,34 @@ base() {
   echo "$BASE_IMAGE"
 }
 
+# BuildKit needs the buildx plugin with recent clients; Debian's docker.io client (20.10) has it
+# built in. Without either, the classic builder (same Dockerfile, no BuildKit-only syntax in it).
 build() {
-  docker build --network host --build-arg "NODE_IMAGE=$BASE_IMAGE" \
+  local client=docker
+  if docker buildx version >/dev/null 2>&1; then
+    export DOCKER_BUILDKIT=1
+  elif [ -x /usr/bin/docker ] && /usr/bin/docker version --format '{{.Client.Version}}' 2>/dev/null | grep -qE '^(19|20|21|22)\.'; then
+    client=/usr/bin/docker
+    export DOCKER_BUILDKIT=1
+  else
+    export DOCKER_BUILDKIT=0
+  fi
+  echo "engine.sh: building $APP_IMAGE on $BASE_IMAGE ($([ "$DOCKER_BUILDKIT" = 1 ] && echo BuildKit || echo classic builder))" >&2
+  local progress=()
+  [ "$DOCKER_BUILDKIT" = 1 ] && progress=(--progress=plain)
+  "$client" build "${progress[@]}" --network host --build-arg "NODE_IMAGE=$BASE_IMAGE" \
     -f "$ROOT/infra/docker/Dockerfile" -t "$APP_IMAGE" "$ROOT" >&2
   echo "$APP_IMAGE"
 }
 
 case "${1:-}" in
+  check) check ;;
   start) start ;;
   base) base ;;
   build) build ;;
   up) start >/dev/null && base >/dev/null && build && echo "DOCKER_HOST=$DOCKER_HOST" ;;
   env) engine_up && echo "DOCKER_HOST=$DOCKER_HOST" ;;
   stop) stop ;;
-  *) sed -n '2,12p' "$0" >&2; exit 2 ;;
+  purge) purge ;;
+  *) sed -n '2,18p' "$0" >&2; exit 2 ;;
 esac

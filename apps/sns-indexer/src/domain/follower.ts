@@ -1,4 +1,4 @@
-import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contracts";
+import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contracts/abis";
 import { Interface } from "ethers";
 import type { Logger } from "pino";
 import { bloomMayContain, type ChainBlock, type ChainClient, type ChainLog } from "../chain/chain-client.ts";

@@ -1,0 +1,443 @@
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createIdentity, SessionClient } from "@session/client";
+import {
+  defaultDeployParams,
+  deploySessionContracts,
+  type InProcessChain,
+  serviceNodeRegistryAbi,
+  seshAbi,
+  startInProcessChain,
+} from "@session/contracts";
+import { fromHex, keypairFromSeed, signNodeRegistration, toHex } from "@session/crypto";
+import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
+import { Contract } from "ethers";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+
+/*
+ * The images built and run on a real Docker engine (issue #17): infra/docker/engine.sh starts a
+ * private dockerd, builds a Debian + Node base (no registry here) and the one image of every app;
+ * the services then run as containers configured as infra/compose.yaml configures them (its
+ * environment and named volumes, with host networking and free loopback ports instead of the
+ * compose network), against a chain this test serves on the host.
+ *
+ * Not part of `pnpm test` (the cold build takes minutes): `pnpm --filter @session/devnet
+ * test:containers`, run by .ci/run. Skips, saying why, only where no engine can start.
+ */
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, "..", "..", "..");
+const engineSh = join(root, "infra", "docker", "engine.sh");
+const NODES = 4;
+const STOP_GRACE_S = 10;
+
+const say = (line: string) => process.stderr.write(`[containers] ${line}\n`);
+
+const check = spawnSync("bash", [engineSh, "check"], { encoding: "utf8" });
+const noEngine =
+  check.status === 0 ? undefined : check.stderr.trim() || `engine.sh check exited ${check.status}`;
+if (noEngine) say(`skipped: ${noEngine}`);
+if (noEngine && process.env.CI === "true" && check.status !== 3) throw new Error(noEngine);
+
+/** `engine.sh <cmd>` with a condensed progress line per build step; the full log on failure. */
+function engine(cmd: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("bash", [engineSh, cmd], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    const log: string[] = [];
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    let partial = "";
+    let lastBeat = Date.now();
+    child.stderr.on("data", (d) => {
+      const lines = (partial + d).split("\n");
+      partial = lines.pop() ?? "";
+      for (const l of lines) {
+        log.push(l);
+        if (log.length > 400) log.shift();
+        // BuildKit (#n [stage k/m] …, #n DONE t) or the classic builder (Step k/m : …).
+        if (/^engine\.sh:|^#\d+ \[|^#\d+ DONE|^Step \d+\/\d+|ERROR|error:/i.test(l)) {
+          say(l.slice(0, 160));
+          lastBeat = Date.now();
+        } else if (Date.now() - lastBeat > 15_000) {
+          // Inside a long step: its latest output line, at most every 15 s.
+          say(`  … ${l.slice(0, 150)}`);
+          lastBeat = Date.now();
+        }
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      if (code === 0) return resolve(out);
+      reject(new Error(`engine.sh ${cmd} exited ${code}:\n${log.slice(-40).join("\n")}`));
+    });
+  });
+}
+
+let dockerHost = "";
+const docker = (...args: string[]): string =>
+  execFileSync("docker", args, {
+    encoding: "utf8",
+    env: { ...process.env, DOCKER_HOST: dockerHost },
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+
+const handedOut = new Set<number>();
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((res) => {
+      const srv = createServer();
+      srv.once("error", () => res(false));
+      srv.listen(port, "127.0.0.1", () => srv.close(() => res(true)));
+    });
+    if (free) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error("no free loopback port in 20000–31999");
+}
+
+async function waitFor(
+  what: string,
+  ok: () => Promise<boolean> | boolean,
+  timeoutMs = 60_000,
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (
+      await Promise.resolve()
+        .then(ok)
+        .catch(() => false)
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+interface ComposeService {
+  environment: Record<string, string>;
+  volumes?: string[];
+}
+/** infra/compose.yaml's services with their merge keys (`<<: *app`) applied. */
+const compose = parseYaml(readFileSync(join(root, "infra", "compose.yaml"), "utf8"), { merge: true }) as {
+  name: string;
+  services: Record<string, ComposeService>;
+};
+
+interface Running {
+  name: string;
+  app: string;
+  url: string;
+  volume: string;
+}
+
+describe.skipIf(noEngine !== undefined)("service images on a real Docker engine", () => {
+  const dir = mkdtempSync(join(tmpdir(), "containers-"));
+  const image = process.env.SESSION_APP_IMAGE ?? "session/app:local";
+  const prefix = `session-ct-${process.pid}`;
+  const nodeTls = nodeHttp();
+  let startedEngine = false;
+  let chain: InProcessChain | undefined;
+  const running: Running[] = [];
+  const clients: SessionClient[] = [];
+  let seed = "";
+
+  /**
+   * `docker run -d` of one compose service: its environment with `overrides` (host networking:
+   * loopback addresses and free ports), its named volume at /data, and `mounts` (host paths).
+   */
+  function run(
+    service: string,
+    name: string,
+    overrides: Record<string, string>,
+    url: string,
+    mounts: string[] = [],
+  ): Running {
+    const spec = compose.services[service];
+    if (!spec) throw new Error(`compose.yaml has no service ${service}`);
+    const env = { ...spec.environment, ...overrides };
+    const volume = `${prefix}-${name}`;
+    const args = ["run", "-d", "--name", `${prefix}-${name}`, "--network", "host"];
+    args.push("--stop-timeout", String(STOP_GRACE_S), "-v", `${volume}:/data`);
+    for (const m of mounts) args.push("-v", m);
+    for (const [k, v] of Object.entries(env)) args.push("-e", `${k}=${v}`);
+    docker(...args, image);
+    const r = { name: `${prefix}-${name}`, app: env.APP!, url, volume };
+    running.push(r);
+    return r;
+  }
+
+  async function healthy(r: Running, viaNodeTls = false): Promise<void> {
+    const f = viaNodeTls ? nodeTls.fetch : fetch;
+    await waitFor(`${r.name} /health`, async () => {
+      const state = docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", r.name);
+      if (!state.startsWith("running")) {
+        throw new Error(`${r.name} is ${state}:\n${docker("logs", "--tail", "30", r.name)}`);
+      }
+      return (await f(`${r.url}/health`)).ok;
+    }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${docker("logs", "--tail", "30", r.name)}`);
+    });
+  }
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    startedEngine = spawnSync("bash", [engineSh, "env"]).status !== 0;
+    const up = await engine("up");
+    dockerHost = /DOCKER_HOST=(\S+)/.exec(up)?.[1] ?? "";
+    expect(dockerHost).toMatch(/^unix:\/\//);
+    say(`image ${image} ready after ${Math.round((Date.now() - t0) / 1000)}s`);
+
+    // The chain on the host, the contracts deployed, the deployment file the indexer mounts.
+    chain = await startInProcessChain();
+    const chainUrl = await chain.serve();
+    const admin = await chain.signer(0);
+    const params = defaultDeployParams(await admin.getAddress());
+    const deployment = await deploySessionContracts(admin, params);
+    const deployDir = join(dir, "deploy");
+    mkdirSync(deployDir, { recursive: true });
+    writeFileSync(join(deployDir, "deployment.json"), JSON.stringify({ network: "devnet", ...deployment }));
+    chmodSync(dir, 0o755);
+    say(`chain ${chainUrl}, contracts deployed`);
+
+    const indexerPort = await freePort();
+    const indexer = run(
+      "indexer",
+      "indexer",
+      {
+        SNS_RPC_URL: chainUrl,
+        HOST: "127.0.0.1",
+        PORT: String(indexerPort),
+        SNS_CONFIRMATIONS: "0",
+        SNS_POLL_MS: "250",
+      },
+      `http://127.0.0.1:${indexerPort}`,
+      [`${deployDir}:/deploy:ro`],
+    );
+    await healthy(indexer);
+    const indexerUrl = indexer.url;
+    say("sns-indexer container healthy");
+
+    // Nodes: each makes its keys on its volume at first start; its operator registers it on-chain
+    // with the node key's proof, read from that volume as an operator would.
+    const nodes: Running[] = [];
+    for (let i = 0; i < NODES; i++) {
+      const port = await freePort();
+      nodes.push(
+        run(
+          "node-1",
+          `node-${i + 1}`,
+          {
+            HOST: "127.0.0.1",
+            PORT: String(port),
+            PUBLIC_IP: "127.0.0.1",
+            REGISTRY_URL: indexerUrl,
+            REGISTRY_POLL_MS: "500",
+          },
+          `https://127.0.0.1:${port}`,
+        ),
+      );
+    }
+    const sesh = new Contract(deployment.sesh, seshAbi as never, admin);
+    for (const [i, n] of nodes.entries()) {
+      await healthy(n, true);
+      const keys = keypairFromSeed(fromHex(docker("exec", n.name, "cat", "/data/node.seed")));
+      const port = Number(new URL(n.url).port);
+      const operator = await chain.signer(1 + i);
+      await (
+        await sesh.getFunction("transfer")(await operator.getAddress(), params.stakingRequirement)
+      ).wait();
+      const opSesh = new Contract(deployment.sesh, seshAbi as never, operator);
+      await (
+        await opSesh.getFunction("approve")(deployment.serviceNodeRegistry, params.stakingRequirement)
+      ).wait();
+      const proof = signNodeRegistration(keys.ed25519.secretKey, {
+        chainId: BigInt(deployment.chainId),
+        registry: deployment.serviceNodeRegistry,
+        operator: await operator.getAddress(),
+        ed25519: keys.ed25519.publicKey,
+        x25519: keys.x25519.publicKey,
+        ip: 0x7f000001,
+        port,
+      });
+      const registry = new Contract(
+        deployment.serviceNodeRegistry,
+        serviceNodeRegistryAbi as never,
+        operator,
+      );
+      await (
+        await registry.getFunction("registerNode")(
+          `0x${toHex(keys.ed25519.publicKey)}`,
+          `0x${toHex(keys.x25519.publicKey)}`,
+          0x7f000001,
+          port,
+          500,
+          params.stakingRequirement,
+          proof,
+        )
+      ).wait();
+      say(`node ${i + 1}/${NODES} container healthy, registered on-chain`);
+    }
+    // Every node lists every node (oxend's seed call, answered from the registry it polls).
+    for (const n of nodes)
+      await waitFor(`${n.name} to list ${NODES} nodes`, async () => {
+        const res = await nodeTls.fetch(`${n.url}/json_rpc`, {
+          method: "POST",
+          body: JSON.stringify({ jsonrpc: "2.0", id: "0", method: "get_n_service_nodes", params: {} }),
+        });
+        const body = (await res.json()) as { result?: { service_node_states?: unknown[] } };
+        return body.result?.service_node_states?.length === NODES;
+      });
+    const cert = docker("exec", nodes[0]!.name, "cat", "/data/tls.crt");
+    seed = formatSeed({ url: nodes[0]!.url, certSha256: certFingerprint(cert) });
+
+    const fsPort = await freePort();
+    await healthy(
+      run(
+        "file-server",
+        "file-server",
+        { FS_HOST: "127.0.0.1", FS_PORT: String(fsPort) },
+        `http://127.0.0.1:${fsPort}`,
+      ),
+    );
+    const pushPort = await freePort();
+    await healthy(
+      run(
+        "push-server",
+        "push-server",
+        { HOST: "127.0.0.1", PORT: String(pushPort), INDEXER_URL: indexerUrl },
+        `http://127.0.0.1:${pushPort}`,
+      ),
+    );
+    const csPort = await freePort();
+    await healthy(
+      run(
+        "community-server",
+        "community-server",
+        { CS_HOST: "127.0.0.1", CS_PORT: String(csPort) },
+        `http://127.0.0.1:${csPort}`,
+      ),
+    );
+    say(`file, push and community server containers healthy (${Math.round((Date.now() - t0) / 1000)}s)`);
+  }, 900_000);
+
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    for (const r of running) {
+      try {
+        docker("rm", "-f", "-v", r.name);
+        docker("volume", "rm", "-f", r.volume);
+      } catch {
+        // engine already gone
+      }
+    }
+    await chain?.close();
+    await nodeTls.close();
+    if (startedEngine && !process.env.SESSION_KEEP_ENGINE) await engine("stop").catch(() => {});
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("runs every app of compose.yaml: indexer, nodes, file, push and community servers are healthy", async () => {
+    expect(running.map((r) => r.app).sort()).toEqual(
+      ["community-server", "file-server", "push-server", "sns-indexer", ...Array(NODES).fill("node")].sort(),
+    );
+    for (const r of running) {
+      const res = await (r.app === "node" ? nodeTls.fetch : fetch)(`${r.url}/health`);
+      expect(res.status, r.name).toBe(200);
+    }
+  });
+
+  it("each container's PID 1 is `node /srv/<app>/dist/main.js` running as uid 10001", () => {
+    for (const r of running) {
+      const pid = docker("inspect", "-f", "{{.State.Pid}}", r.name);
+      const status = readFileSync(`/proc/${pid}/status`, "utf8");
+      const uids = /^Uid:\s+(\d+)\s+(\d+)/m.exec(status);
+      expect([uids?.[1], uids?.[2]], r.name).toEqual(["10001", "10001"]);
+      const argv = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").filter(Boolean);
+      expect(argv, r.name).toEqual(["node", `/srv/${r.app}/dist/main.js`]);
+    }
+  });
+
+  it("ships no Hardhat with the indexer (it needs only @session/contracts/abis)", () => {
+    const indexer = running.find((r) => r.app === "sns-indexer")!;
+    const store = docker("exec", indexer.name, "ls", "/srv/sns-indexer/node_modules/.pnpm");
+    expect(store).toMatch(/^ethers@/m);
+    expect(store).not.toMatch(/^hardhat@/m);
+  });
+
+  it("a message stored through a node's onion path is retrieved by its recipient", async () => {
+    const alice = createIdentity();
+    const bob = createIdentity();
+    const a = new SessionClient({ identity: alice, seeds: [seed] });
+    const b = new SessionClient({ identity: bob, seeds: [seed] });
+    clients.push(a, b);
+    await a.connect();
+    await b.connect();
+    const sent = await a.sendText(bob.sessionId, "hello from a container");
+    let got: { hash: string; text?: string | undefined; from: string } | undefined;
+    await waitFor("bob's message", async () => {
+      got = (await b.poll()).find((m) => m.hash === sent.hash);
+      return got !== undefined;
+    });
+    expect(got?.text).toBe("hello from a container");
+    expect(got?.from).toBe(alice.sessionId);
+  }, 120_000);
+
+  it("writes only to /data: keys and databases on each container's named volume, nothing elsewhere", () => {
+    for (const r of running) {
+      // `docker diff` lists what a container changed in its image, outside volumes.
+      const changed = docker("diff", r.name)
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => l.slice(2));
+      expect(
+        changed.filter((p) => p !== "/data" && !p.startsWith("/data/")),
+        r.name,
+      ).toEqual([]);
+      const mounts = JSON.parse(docker("inspect", "-f", "{{json .Mounts}}", r.name)) as {
+        Type: string;
+        Name?: string;
+        Destination: string;
+      }[];
+      expect(
+        mounts.find((m) => m.Destination === "/data"),
+        r.name,
+      ).toMatchObject({
+        Type: "volume",
+        Name: r.volume,
+      });
+      expect(
+        docker("exec", r.name, "ls", "-A", "/data").split("\n").filter(Boolean).length,
+        r.name,
+      ).toBeGreaterThan(0);
+    }
+    const files = (name: string) => docker("exec", `${prefix}-${name}`, "ls", "-A", "/data").split("\n");
+    expect(files("node-1")).toEqual(expect.arrayContaining(["node.seed", "tls.crt", "tls.key"]));
+    expect(files("file-server")).toEqual(expect.arrayContaining(["x25519.key"]));
+    expect(files("push-server")).toEqual(expect.arrayContaining(["x25519.key", "push.sqlite"]));
+    expect(files("community-server")).toEqual(expect.arrayContaining(["x25519.key"]));
+  });
+
+  it("`docker stop` ends every container with exit status 0 well within the grace period", () => {
+    for (const r of running) {
+      const t = Date.now();
+      docker("stop", "-t", String(STOP_GRACE_S), r.name);
+      const took = Date.now() - t;
+      const [code, oom] = docker("inspect", "-f", "{{.State.ExitCode}} {{.State.OOMKilled}}", r.name).split(
+        " ",
+      );
+      expect({ name: r.name, code, oom }).toEqual({ name: r.name, code: "0", oom: "false" });
+      // SIGKILL would come at STOP_GRACE_S: a clean SIGTERM exit is far quicker.
+      expect(took, r.name).toBeLessThan((STOP_GRACE_S * 1000) / 2);
+    }
+  }, 120_000);
+});
