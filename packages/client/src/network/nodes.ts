@@ -4,6 +4,15 @@ import { ClientError } from "../errors.ts";
 
 const listSchema = z.object({ result: z.object({ service_node_states: z.array(nodeInfoSchema) }) });
 
+export interface NodePoolHooks {
+  /** The list was replaced (fetched, or taken from a cache): persist it. */
+  onReplace?: (nodes: readonly NodeInfo[], at: number) => void;
+  /** A seed answered (body, local times around the request): the clock learns from its `t`. */
+  onSeedReply?: (body: unknown, sentAt: number, receivedAt: number) => void;
+  /** Local clock (ms). */
+  now?: () => number;
+}
+
 /**
  * The client's view of the network: the node list (fetched from seed nodes at bootstrap, the one
  * step a client must do directly, as Session clients do) and swarm lookups, with corrections
@@ -18,6 +27,7 @@ export class NodePool {
   constructor(
     private readonly seeds: readonly string[],
     private readonly fetchFn: typeof fetch,
+    private readonly hooks: NodePoolHooks = {},
   ) {}
 
   list(): readonly NodeInfo[] {
@@ -28,13 +38,17 @@ export class NodePool {
     let lastErr: unknown;
     for (const seed of this.seeds) {
       try {
+        const now = this.hooks.now ?? Date.now;
+        const sentAt = now();
         const res = await this.fetchFn(`${seed.replace(/\/$/, "")}/storage_rpc/v1`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ method: "oxend_request", params: { endpoint: "get_service_nodes" } }),
           signal: AbortSignal.timeout(10_000),
         });
-        if (this.replace(parseNodeList(await res.json()))) return this.nodes;
+        const body: unknown = await res.json();
+        this.hooks.onSeedReply?.(body, sentAt, now());
+        if (this.replace(parseNodeList(body))) return this.nodes;
       } catch (err) {
         lastErr = err;
       }
@@ -48,13 +62,15 @@ export class NodePool {
   /**
    * Takes a node list fetched from the network (`get_service_nodes` through an onion path):
    * an empty list is ignored (a node without a registry view must not empty ours). Swarm
-   * corrections are dropped, as the swarms are computed afresh from the new list.
+   * corrections are dropped, as the swarms are computed afresh from the new list. `at`: when the
+   * list was fetched (a cached list keeps its age).
    */
-  replace(list: readonly NodeInfo[]): boolean {
+  replace(list: readonly NodeInfo[], at = (this.hooks.now ?? Date.now)()): boolean {
     if (list.length === 0) return false;
     this.nodes = [...list];
     this.swarmOverrides.clear();
-    this.refreshedAt = Date.now();
+    this.refreshedAt = at;
+    this.hooks.onReplace?.(this.nodes, at);
     return true;
   }
 
