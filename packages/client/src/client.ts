@@ -349,10 +349,11 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
       () => this.pool.list(),
     )(name);
 
-  private async resolve(to: string): Promise<string> {
+  /** A Session ID, or a name resolved to one (BAD_RECIPIENT, NAME_NOT_FOUND). */
+  async resolveRecipient(to: string): Promise<string> {
     if (isSessionId(to, 0x05)) return to.toLowerCase();
     if (/^[0-9a-fA-F]{66}$/.test(to))
-      throw new ClientError("BAD_RECIPIENT", "recipient must be a 05 Session ID");
+      throw new ClientError("BAD_RECIPIENT", `not a Session ID (must start with 05): ${to}`);
     return (this.o.resolveName ?? this.resolveNameOnion)(to);
   }
 
@@ -376,7 +377,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     opts: SendOptions = {},
     files: AttachmentRef[] = [],
   ): Promise<SentMessage> {
-    const recipient = await this.resolve(to);
+    const recipient = await this.resolveRecipient(to);
     const dataMessage = { body: text, ...(files.length ? { attachments: files.map(toPointer) } : {}) };
     const content: Content = { dataMessage };
     let ttl = opts.ttlMs ?? this.o.ttlMs ?? DEFAULT_TTL;

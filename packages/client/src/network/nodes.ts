@@ -35,28 +35,39 @@ export class NodePool {
   }
 
   async bootstrap(): Promise<NodeInfo[]> {
-    let lastErr: unknown;
+    const problems: string[] = [];
     for (const seed of this.seeds) {
+      const base = seed.replace(/\/$/, "");
+      let res: Response;
+      const now = this.hooks.now ?? Date.now;
+      const sentAt = now();
       try {
-        const now = this.hooks.now ?? Date.now;
-        const sentAt = now();
-        const res = await this.fetchFn(`${seed.replace(/\/$/, "")}/storage_rpc/v1`, {
+        res = await this.fetchFn(`${base}/storage_rpc/v1`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ method: "oxend_request", params: { endpoint: "get_service_nodes" } }),
           signal: AbortSignal.timeout(10_000),
         });
+      } catch (err) {
+        const why =
+          err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+        problems.push(`seed node unreachable: ${base} (${why})`);
+        continue;
+      }
+      // Something answered: it must answer like a node (a JSON node list).
+      let list: NodeInfo[];
+      try {
         const body: unknown = await res.json();
         this.hooks.onSeedReply?.(body, sentAt, now());
-        if (this.replace(parseNodeList(body))) return this.nodes;
-      } catch (err) {
-        lastErr = err;
+        list = parseNodeList(body);
+      } catch {
+        problems.push(`not a seed node: ${base} (HTTP ${res.status}, no node list)`);
+        continue;
       }
+      if (this.replace(list)) return this.nodes;
+      problems.push(`seed node ${base} knows no nodes yet`);
     }
-    throw new ClientError(
-      "NETWORK_UNAVAILABLE",
-      `no seed node answered (${String(lastErr ?? "empty node list")})`,
-    );
+    throw new ClientError("NETWORK_UNAVAILABLE", problems.join("; ") || "no seed nodes given");
   }
 
   /**
