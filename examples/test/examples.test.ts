@@ -36,18 +36,20 @@ describe("examples on the devnet", () => {
     const bot = await client();
     const user = await client();
     const twofa = new TwoFactorSender(bot);
-    await twofa.sendCode(user.sessionId);
+    expect(await twofa.sendCode(user.sessionId)).toMatchObject({ sent: true });
+    // No second code while the first is fresh.
+    expect(await twofa.sendCode(user.sessionId)).toMatchObject({ sent: false });
     const m = await next(user, (x) => x.from === bot.sessionId);
     const code = /code is (\d{6})/.exec(m.text ?? "")![1]!;
     expect(m.expiration).toEqual({ type: "after-send", seconds: 300 });
     expect(
-      twofa.verify(
+      await twofa.verify(
         user.sessionId,
         "000000".replace(/./g, (_, i) => String((Number(code[i]) + 1) % 10)),
       ),
     ).toBe(false);
-    expect(twofa.verify(user.sessionId, code)).toBe(true);
-    expect(twofa.verify(user.sessionId, code)).toBe(false); // single use
+    expect(await twofa.verify(user.sessionId, code)).toBe(true);
+    expect(await twofa.verify(user.sessionId, code)).toBe(false); // single use
   }, 60_000);
 
   it("broadcaster: subscribers opt in by message and receive announcements; STOP opts out", async () => {
@@ -56,14 +58,14 @@ describe("examples on the devnet", () => {
     const [u1, u2, u3] = [await client(), await client(), await client()];
     await u1!.sendText(bot.sessionId, "subscribe");
     await u2!.sendText(bot.sessionId, "SUBSCRIBE");
-    for (let i = 0; i < 50 && b.subscribers.size < 2; i++) await b.processInbox();
-    expect([...b.subscribers].sort()).toEqual([u1!.sessionId, u2!.sessionId].sort());
+    for (let i = 0; i < 50 && (await b.subscribers()).length < 2; i++) await b.processInbox();
+    expect((await b.subscribers()).sort()).toEqual([u1!.sessionId, u2!.sessionId].sort());
     expect(await b.announce("Service window tonight at 22:00")).toBe(2);
     for (const u of [u1!, u2!])
       expect((await next(u, (m) => m.text?.startsWith("Service window") ?? false)).from).toBe(bot.sessionId);
     expect(await u3!.poll()).toEqual([]);
     await u1!.sendText(bot.sessionId, "stop");
-    for (let i = 0; i < 50 && b.subscribers.size > 1; i++) await b.processInbox();
-    expect([...b.subscribers]).toEqual([u2!.sessionId]);
+    for (let i = 0; i < 50 && (await b.subscribers()).length > 1; i++) await b.processInbox();
+    expect(await b.subscribers()).toEqual([u2!.sessionId]);
   }, 60_000);
 });

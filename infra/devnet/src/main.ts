@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Devnet, startDevnet } from "./devnet.ts";
+import { envLine } from "./env-line.ts";
 import { onStopRequest } from "./stop-request.ts";
 
 /*
@@ -101,6 +102,9 @@ process.stdout.write(
     "",
     " #  node                     swarm             ed25519",
     ...rows.map((r) => ` ${r.join(" ")}`),
+    "",
+    "Point the session CLI at this devnet (no flags needed afterwards):",
+    `  ${envLine(devnet)}`,
     "",
     "Press Ctrl-C to stop.",
     "",

@@ -1,17 +1,20 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { CryptoError, MAX_ATTACHMENT_SIZE } from "@session/crypto";
+import { conversationLine, messageLine } from "./cli/conversations.ts";
+import { disappearOption, readAttachmentFile, saveUnique } from "./cli/files.ts";
 import {
   ClientError,
   createIdentity,
   fromPointer,
   loadIdentity,
+  openSqliteStore,
   restoreIdentity,
   SessionClient,
   saveIdentity,
 } from "./index.ts";
+import { declineRequest, listContacts, listRequests, sessionIdArg } from "./state/conversations.ts";
 
 const USAGE = `Usage: session <command> [options]
 
@@ -20,8 +23,17 @@ Commands:
   id show                    print this identity's Session ID
   id restore "<13 words>"    restore an identity from its recovery phrase
   send <SessionID|name> <text>  send a text message through an onion path
-  listen [--timeout <s>]     print incoming messages (until Ctrl-C or the timeout)
+  listen [--timeout <s>] [--all]
+                             print messages new since the last run (--all: everything still
+                             on the network), until Ctrl-C or the timeout
+  requests                   list pending message requests
+  accept <SessionID>         accept a request (the sender is told) and make them a contact
+  decline <SessionID>        delete a request
+  block <SessionID>          drop everything from this Session ID from now on
+  unblock <SessionID>        take a Session ID off the block list
+  contacts                   list contacts and blocked Session IDs
   nodes                      list the network's nodes and swarms
+  group …, community …       closed groups and communities (session group --help)
 
 Options:
   --network <seed>   seed node (or SESSION_NETWORK): https://host:port#sha256=<fingerprint of its
@@ -32,7 +44,10 @@ Options:
                      at most ${MAX_ATTACHMENT_SIZE} bytes)
   --file-server <url> --file-server-key <hex>
                      file server and its X25519 key (or SESSION_FILE_SERVER, SESSION_FILE_SERVER_KEY)
+  --disappear <s>    send: the message disappears <s> seconds after sending
+  --after-read       send: … <s> seconds after it is read instead
   --timeout <s>      listen: stop after this many seconds
+  --all              listen: print the whole history still on the network
   --force            id new/restore: replace an existing identity
 `;
 
@@ -47,6 +62,9 @@ const { values, positionals } = parseArgs({
     "file-server": { type: "string" },
     "file-server-key": { type: "string" },
     force: { type: "boolean" },
+    disappear: { type: "string" },
+    "after-read": { type: "boolean" },
+    all: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -71,19 +89,40 @@ async function client(): Promise<SessionClient> {
   const c = new SessionClient({
     identity: loadIdentity(dataDir),
     seeds: [network()],
+    dataDir,
+    ...(values.all ? { history: true } : {}),
     ...(fsUrl && fsKey ? { fileServer: { url: fsUrl, x25519: fsKey } } : {}),
   });
-  progress("Bootstrapping the node list from the seed…");
+  progress("Getting the node list (cached, or from the seed)…");
   const nodes = await c.connect();
-  progress(`  ${nodes.length} nodes known.`);
+  progress(`  ${nodes.length} nodes known${c.stats.cacheStarts ? " (from the cache)" : ""}.`);
   return c;
+}
+
+/** The identity's store, for commands that need no network. */
+async function withStore<T>(f: (store: ReturnType<typeof openSqliteStore>) => Promise<T>): Promise<T> {
+  const store = openSqliteStore(dataDir, loadIdentity(dataDir).sessionId);
+  try {
+    return await f(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function idArg(id: string | undefined, cmd: string): string {
+  if (!id) throw new ClientError("BAD_ARGUMENT", `usage: session ${cmd} <SessionID>`);
+  return sessionIdArg(id);
 }
 
 async function main(): Promise<void> {
   const [cmd, sub, ...rest] = positionals;
-  if (values.help || !cmd) {
+  if (values.help) {
     out(USAGE);
     return;
+  }
+  if (!cmd) {
+    process.stderr.write(USAGE);
+    throw new ClientError("BAD_ARGUMENT", "no command given");
   }
   switch (cmd) {
     case "id": {
@@ -106,51 +145,65 @@ async function main(): Promise<void> {
         out(`Restored Session ID: ${id.sessionId}`);
         return;
       }
-      throw new ClientError("BAD_RECIPIENT", `unknown id command "${sub ?? ""}" (new, show, restore)`);
+      throw new ClientError("BAD_ARGUMENT", `unknown id command "${sub ?? ""}" (new, show, restore)`);
     }
     case "send": {
       const text = rest.join(" ");
       if (!sub || (!text && !values.file)) {
-        throw new ClientError("BAD_RECIPIENT", "usage: session send <SessionID|name> <text> [--file <path>]");
+        throw new ClientError(
+          "BAD_ARGUMENT",
+          "usage: session send <SessionID|name> <text> [--file <path>] [--disappear <s> [--after-read]]",
+        );
       }
+      // Everything is checked before anything is uploaded or sent.
+      const disappear = disappearOption(values.disappear, values["after-read"] ?? false);
+      const file = values.file ? readAttachmentFile(values.file) : undefined;
+      loadIdentity(dataDir);
+      if (/^[0-9a-fA-F]{66}$/.test(sub)) sessionIdArg(sub);
       const c = await client();
-      if (values.file) {
-        const bytes = new Uint8Array(readFileSync(values.file));
-        const steps = { encrypting: 1, uploading: 2, done: 3 } as const;
-        const ref = await c.attachments.upload(bytes, { fileName: basename(values.file) }, (stage) => {
-          const n = steps[stage];
-          progress(
-            `[${"#".repeat(n * 6).padEnd(18, "-")}] ${stage}${stage === "uploading" ? ` ${bytes.length} bytes through a 3-hop onion path` : ""}`,
-          );
-        });
-        progress("Sending the message through a 3-hop onion path…");
-        const sent = await c.sendAttachment(sub, ref, text);
-        out(`sent ${sent.hash} with ${basename(values.file)}`);
-        return;
+      try {
+        const to = await c.resolveRecipient(sub);
+        const opts = disappear ? { disappear } : {};
+        if (file) {
+          const steps = { encrypting: 1, uploading: 2, done: 3 } as const;
+          const ref = await c.attachments.upload(file.bytes, { fileName: file.fileName }, (stage) => {
+            const n = steps[stage];
+            progress(
+              `[${"#".repeat(n * 6).padEnd(18, "-")}] ${stage}${stage === "uploading" ? ` ${file.bytes.length} bytes through a 3-hop onion path` : ""}`,
+            );
+          });
+          progress("Sending the message through a 3-hop onion path…");
+          const sent = await c.sendAttachment(to, ref, text, opts);
+          out(`sent ${sent.hash} with ${file.fileName}`);
+          return;
+        }
+        progress("Sending through a 3-hop onion path…");
+        const sent = await c.sendText(to, text, opts);
+        out(`sent ${sent.hash}`);
+      } finally {
+        await c.close();
       }
-      progress("Sending through a 3-hop onion path…");
-      const sent = await c.sendText(sub, text);
-      out(`sent ${sent.hash}`);
       return;
     }
     case "listen": {
       const c = await client();
       const timeout = values.timeout ? Number(values.timeout) * 1000 : undefined;
-      progress(`Listening as ${c.sessionId}${timeout ? ` for ${values.timeout}s` : ""}…`);
+      if (timeout !== undefined && !(timeout >= 0))
+        throw new ClientError("BAD_ARGUMENT", `--timeout takes seconds, not ${values.timeout}`);
+      progress(
+        `Listening as ${c.sessionId}${timeout ? ` for ${values.timeout}s` : ""}${values.all ? " (whole history)" : " (new messages)"}…`,
+      );
       const downloads: Promise<unknown>[] = [];
       c.on("message", (m) => {
-        const when = new Date(m.timestamp).toISOString();
-        out(`${when} ${m.from}${m.isRequest ? " (request)" : ""}: ${m.text ?? "(no text)"}`);
+        out(messageLine(m));
         for (const p of m.content.dataMessage?.attachments ?? []) {
           const ref = fromPointer(p);
           if (!ref) continue;
-          const name = basename(ref.fileName ?? ref.id).replace(/[^A-Za-z0-9._-]/g, "_");
+          const name = basename(ref.fileName ?? ref.id);
           const job = c.attachments.download(ref).then(
             (bytes) => {
-              const dir = join(dataDir, "downloads");
-              mkdirSync(dir, { recursive: true });
-              writeFileSync(join(dir, name), bytes);
-              out(`  saved ${join(dir, name)} (${bytes.length} bytes)`);
+              const path = saveUnique(join(dataDir, "downloads"), name, bytes);
+              out(`  saved ${path} (${bytes.length} bytes)`);
             },
             (e: Error) => progress(`  attachment ${name} failed: ${e.message}`),
           );
@@ -166,6 +219,47 @@ async function main(): Promise<void> {
       });
       c.stop();
       await Promise.all(downloads); // finish saving files that were being fetched
+      await c.close();
+      return;
+    }
+    case "requests": {
+      const list = await withStore(listRequests);
+      if (list.length === 0) progress("No message requests.");
+      for (const r of list) out(conversationLine(r));
+      return;
+    }
+    case "contacts": {
+      const [contacts, blocked] = await withStore(
+        async (s) => [await listContacts(s), await s.blocked()] as const,
+      );
+      if (contacts.length === 0) progress("No contacts yet.");
+      for (const c of contacts) out(conversationLine(c));
+      for (const b of blocked) out(`${b}  blocked`);
+      return;
+    }
+    case "accept": {
+      const id = idArg(sub, "accept");
+      const c = await client();
+      try {
+        progress("Telling them through a 3-hop onion path…");
+        await c.accept(id);
+        out(`accepted ${id}`);
+      } finally {
+        await c.close();
+      }
+      return;
+    }
+    case "decline": {
+      const id = idArg(sub, "decline");
+      await withStore((s) => declineRequest(s, id));
+      out(`declined ${id}`);
+      return;
+    }
+    case "block":
+    case "unblock": {
+      const id = idArg(sub, cmd);
+      await withStore((s) => s.setBlocked(id, cmd === "block"));
+      out(`${cmd}ed ${id}`);
       return;
     }
     case "nodes": {
@@ -181,8 +275,8 @@ async function main(): Promise<void> {
       return;
     }
     default:
-      out(USAGE);
-      throw new ClientError("BAD_RECIPIENT", `unknown command "${cmd}"`);
+      process.stderr.write(USAGE);
+      throw new ClientError("BAD_ARGUMENT", `unknown command "${cmd}"`);
   }
 }
 

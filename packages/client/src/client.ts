@@ -1,16 +1,35 @@
 import { EventEmitter } from "node:events";
 import { isSessionId, sign, toHex } from "@session/crypto";
 import { NodeTlsError, nodeHttp, type PinnedSeed, parseSeed, seedHttp } from "@session/node-tls";
-import { type Content, ExpirationType, type NodeInfo, signRpcParams } from "@session/protocol";
+import {
+  type Content,
+  ExpirationType,
+  type LokiProfile,
+  type NodeInfo,
+  signRpcParams,
+} from "@session/protocol";
 import { type AttachmentRef, Attachments, type FileServerConfig, toPointer } from "./attachments.ts";
 import { ClientError } from "./errors.ts";
 import type { Identity } from "./identity.ts";
 import { expirationOf, type IncomingMessage, openMessage, sealMessage } from "./messages.ts";
 import { onionNameResolver } from "./names.ts";
+import { NetworkClock } from "./network/clock.ts";
 import { NodeHealth, type NodeHealthOptions } from "./network/node-health.ts";
 import { NodePool, parseNodeList } from "./network/nodes.ts";
 import { OnionTransport, type RpcReply } from "./network/transport.ts";
 import { Push, type PushServerConfig } from "./push.ts";
+import {
+  approve,
+  declineRequest,
+  listContacts,
+  listRequests,
+  recordIncoming,
+  recordOutgoing,
+  sessionIdArg,
+} from "./state/conversations.ts";
+import { MemoryClientStore } from "./state/memory-store.ts";
+import { openSqliteStore } from "./state/sqlite-store.ts";
+import type { ClientStore, Conversation } from "./state/store.ts";
 
 export interface SessionClientOptions {
   identity: Identity;
@@ -38,6 +57,19 @@ export interface SessionClientOptions {
   pushServer?: PushServerConfig;
   /** How the client keeps its view of the network (defaults suit the real network). */
   network?: NetworkOptions;
+  /**
+   * Where the client remembers conversations, requests, blocked IDs, what it has retrieved, the
+   * node list and the clock offset. Default: a SQLite file in `dataDir` when given, else memory.
+   */
+  store?: ClientStore;
+  /** Directory of the default SQLite store (one file per identity, 0600). */
+  dataDir?: string;
+  /** Deliver every message still in the swarm, not only those new since the last run. */
+  history?: boolean;
+  /** Our profile, sent with message request responses. */
+  profile?: LokiProfile;
+  /** This device's clock (ms); the network offset is learnt and added to it. */
+  now?: () => number;
 }
 
 export interface NetworkOptions extends NodeHealthOptions {
@@ -83,15 +115,19 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   readonly transport: OnionTransport;
   readonly attachments: Attachments;
   readonly push: Push;
-  private readonly seen = new Set<string>();
-  private readonly lastHash = new Map<string, string>();
-  private readonly contacts = new Set<string>();
+  readonly store: ClientStore;
+  readonly clock: NetworkClock;
+  private readonly ownsStore: boolean;
+  /** `history` mode: last hashes and seen hashes of this run only. */
+  private readonly runLastHash = new Map<string, string>();
+  private readonly runSeen = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private readonly dispatchers: { close(): Promise<void> }[] = [];
   private polling: Promise<IncomingMessage[]> | undefined;
   private refreshing: Promise<void> | undefined;
   private lastRefreshTry = 0;
-  readonly stats = { networkRefreshes: 0, seedRefreshes: 0 };
+  private closed = false;
+  readonly stats = { networkRefreshes: 0, seedRefreshes: 0, cacheStarts: 0 };
 
   constructor(private readonly o: SessionClientOptions) {
     super();
@@ -106,9 +142,18 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     const seedFetch = o.fetch ?? this.own(seedHttp(seeds)).fetch;
     const nodeFetch = o.fetch ?? this.own(nodeHttp()).fetch;
     const scheme = (seeds[0]?.url ?? "https://").startsWith("http://") ? "http" : "https";
+    this.ownsStore = !o.store;
+    this.store =
+      o.store ?? (o.dataDir ? openSqliteStore(o.dataDir, this.sessionId) : new MemoryClientStore());
+    this.clock = new NetworkClock(o.now, 0, (offset) => this.persist(this.store.setClockOffset(offset)));
     this.pool = new NodePool(
       seeds.map((s) => s.url),
       seedFetch,
+      {
+        onReplace: (nodes, at) => this.persist(this.store.saveNodeCache({ nodes: [...nodes], savedAt: at })),
+        onSeedReply: (body, sentAt, receivedAt) => this.clock.observe(body, sentAt, receivedAt),
+        now: () => this.clock.localNow(),
+      },
     );
     const net = o.network ?? {};
     this.transport = new OnionTransport(() => this.pool.list(), {
@@ -127,10 +172,52 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     return d;
   }
 
+  /** Network time (ms): this device's clock corrected by the offset learnt from nodes. */
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** A store write that must not hold up the caller; failures are reported as errors. */
+  private persist(p: Promise<void>): void {
+    p.catch((err: unknown) => {
+      if (this.listenerCount("error") > 0) this.emit("error", err as Error);
+    });
+  }
+
+  /**
+   * Gets the node list: from the store's cache when one is there and a node of it answers
+   * (its clock teaches ours), from the seeds otherwise. A cached list is refreshed from the
+   * network in the background once it is older than `refreshIntervalMs`.
+   */
   async connect(): Promise<NodeInfo[]> {
+    const offset = await this.store.clockOffset();
+    if (offset !== undefined) this.clock.adopt(offset);
+    const cached = await this.store.nodeCache();
+    if (cached && cached.nodes.length >= MIN_USABLE) {
+      this.pool.replace(cached.nodes, cached.savedAt);
+      if (await this.probe()) {
+        this.stats.cacheStarts++;
+        return [...this.pool.list()];
+      }
+    }
     const list = await this.pool.bootstrap();
-    this.lastRefreshTry = Date.now();
+    this.lastRefreshTry = this.clock.localNow();
     return list;
+  }
+
+  /** Asks a random usable node for its `info` (through an onion path); true when one answered. */
+  private async probe(dest?: NodeInfo): Promise<boolean> {
+    const via = this.transport.usableNodes();
+    const node = dest ?? via[Math.floor(Math.random() * via.length)];
+    if (!node) return false;
+    try {
+      const sentAt = this.clock.localNow();
+      const r = await this.transport.rpc(node, "info", {});
+      this.clock.observe(r.body, sentAt, this.clock.localNow());
+      return r.status === 200;
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -145,7 +232,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
       await this.refreshPool(true);
       return;
     }
-    const now = Date.now();
+    const now = this.clock.localNow();
     const stale = now - this.pool.refreshedAt > (net.refreshIntervalMs ?? 10 * 60_000);
     const low = usable < (net.lowWater ?? 8);
     if ((stale || low) && now - this.lastRefreshTry >= MIN_REFRESH_GAP_MS) {
@@ -156,7 +243,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   /** One refresh at a time; `urgent` goes straight to the seeds. */
   private refreshPool(urgent: boolean): Promise<void> {
     this.refreshing ??= (async () => {
-      this.lastRefreshTry = Date.now();
+      this.lastRefreshTry = this.clock.localNow();
       if (!urgent) {
         try {
           const via = this.transport.usableNodes();
@@ -200,6 +287,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     params: Record<string, unknown> | ((dest: NodeInfo) => unknown),
   ): Promise<RpcReply & { node: NodeInfo }> {
     let lastErr: unknown;
+    let clockChecked = false;
     const tried = new Set<string>();
     const health = this.transport.health;
     const budget = this.o.network?.destinationAttempts ?? 6;
@@ -217,11 +305,21 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
       if (!dest) break;
       tried.add(dest.pubkey_ed25519);
       try {
+        const sentAt = this.clock.localNow();
         const r = await this.transport.rpc(
           dest,
           method,
-          typeof params === "function" ? params(dest) : params,
+          typeof params === "function" ? await params(dest) : params,
         );
+        this.clock.observe(r.body, sentAt, this.clock.localNow());
+        if (r.status === 406 && !clockChecked && typeof params === "function") {
+          // A timestamp out of the node's window: learn its clock and sign again.
+          clockChecked = true;
+          await this.probe(dest);
+          tried.delete(dest.pubkey_ed25519);
+          lastErr = new ClientError("REQUEST_FAILED", `${method}: ${JSON.stringify(r.body)}`, r.status);
+          continue;
+        }
         if (r.status >= 500) {
           // The destination itself failed (as session-desktop does: a strike, another member).
           health.strike(dest.pubkey_ed25519);
@@ -251,10 +349,11 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
       () => this.pool.list(),
     )(name);
 
-  private async resolve(to: string): Promise<string> {
+  /** A Session ID, or a name resolved to one (BAD_RECIPIENT, NAME_NOT_FOUND). */
+  async resolveRecipient(to: string): Promise<string> {
     if (isSessionId(to, 0x05)) return to.toLowerCase();
     if (/^[0-9a-fA-F]{66}$/.test(to))
-      throw new ClientError("BAD_RECIPIENT", "recipient must be a 05 Session ID");
+      throw new ClientError("BAD_RECIPIENT", `not a Session ID (must start with 05): ${to}`);
     return (this.o.resolveName ?? this.resolveNameOnion)(to);
   }
 
@@ -268,18 +367,19 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     return this.sendText(to, caption, opts, [ref]);
   }
 
-  /** Sends a text message; returns the stored message's hash. */
+  /**
+   * Sends a text message; returns the stored message's hash. A copy goes to our own swarm with
+   * `syncTarget` set (Session's sync message), so our other devices show it too.
+   */
   async sendText(
     to: string,
     text: string,
     opts: SendOptions = {},
     files: AttachmentRef[] = [],
   ): Promise<SentMessage> {
-    const recipient = await this.resolve(to);
-    const timestamp = Date.now();
-    const content: Content = {
-      dataMessage: { body: text, ...(files.length ? { attachments: files.map(toPointer) } : {}) },
-    };
+    const recipient = await this.resolveRecipient(to);
+    const dataMessage = { body: text, ...(files.length ? { attachments: files.map(toPointer) } : {}) };
+    const content: Content = { dataMessage };
     let ttl = opts.ttlMs ?? this.o.ttlMs ?? DEFAULT_TTL;
     if (opts.disappear) {
       content.expirationType =
@@ -289,23 +389,80 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
       content.expirationTimer = opts.disappear.seconds;
       if (opts.disappear.type === "after-send") ttl = Math.max(10_000, opts.disappear.seconds * 1000);
     }
-    const data = sealMessage(this.o.identity.keys.ed25519.secretKey, recipient, content, timestamp);
-    const r = await this.swarmRpc(recipient, "store", {
-      pubkey: recipient,
-      namespace: 0,
-      timestamp,
-      ttl,
-      data,
+    const sent = await this.storeContent(recipient, content, ttl);
+    await recordOutgoing(this.store, recipient, sent.timestamp);
+    if (recipient !== this.sessionId) {
+      const copy: Content = { ...content, dataMessage: { ...dataMessage, syncTarget: recipient } };
+      try {
+        const own = await this.storeContent(this.sessionId, copy, ttl, sent.timestamp);
+        await this.store.markSeen(own.hash, sent.timestamp + ttl);
+      } catch (err) {
+        // The message itself was sent; only our other devices miss it.
+        if (this.listenerCount("error") > 0) this.emit("error", err as Error);
+      }
+    }
+    return sent;
+  }
+
+  /**
+   * Encrypts `content` for `recipient` and stores it in their swarm (namespace 0). The timestamp
+   * is network time, taken afresh when a node's answer corrected our clock (unless `timestamp`).
+   */
+  private async storeContent(
+    recipient: string,
+    content: Content,
+    ttl: number,
+    timestamp?: number,
+  ): Promise<SentMessage> {
+    let used = timestamp ?? this.now();
+    const r = await this.swarmRpc(recipient, "store", () => {
+      used = timestamp ?? this.now();
+      const data = sealMessage(this.o.identity.keys.ed25519.secretKey, recipient, content, used);
+      return { pubkey: recipient, namespace: 0, timestamp: used, ttl, data };
     });
     if (r.status !== 200)
       throw new ClientError("REQUEST_FAILED", `store failed: ${JSON.stringify(r.body)}`, r.status);
-    this.contacts.add(recipient);
-    return { hash: (r.body as { hash: string }).hash, timestamp, to: recipient };
+    return { hash: (r.body as { hash: string }).hash, timestamp: used, to: recipient };
   }
 
-  /** Accepts a message request: later messages from this sender are not flagged. */
-  accept(sessionId: string): void {
-    this.contacts.add(sessionId);
+  /**
+   * Accepts a message request: `id` becomes a contact and gets Session's MessageRequestResponse
+   * (approved, with our profile), so their client knows.
+   */
+  async accept(id: string): Promise<SentMessage> {
+    const sessionId = sessionIdArg(id);
+    await approve(this.store, sessionId, this.now());
+    const response = { isApproved: true, ...(this.o.profile ? { profile: this.o.profile } : {}) };
+    return this.storeContent(sessionId, { messageRequestResponse: response }, this.o.ttlMs ?? DEFAULT_TTL);
+  }
+
+  /** Deletes a pending message request (NOT_A_REQUEST when there is none from `id`). */
+  async decline(id: string): Promise<void> {
+    await declineRequest(this.store, sessionIdArg(id));
+  }
+
+  /** Drops everything from `id` from now on. */
+  async block(id: string): Promise<void> {
+    await this.store.setBlocked(sessionIdArg(id), true);
+  }
+
+  async unblock(id: string): Promise<void> {
+    await this.store.setBlocked(sessionIdArg(id), false);
+  }
+
+  /** Pending message requests, oldest first. */
+  requests(): Promise<Conversation[]> {
+    return listRequests(this.store);
+  }
+
+  /** Approved conversations, oldest first. */
+  contacts(): Promise<Conversation[]> {
+    return listContacts(this.store);
+  }
+
+  /** Blocked Session IDs. */
+  blocked(): Promise<string[]> {
+    return this.store.blocked();
   }
 
   /** Fetches new messages from the account's swarm (deduplicated across members) and emits them. */
@@ -316,35 +473,57 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     return this.polling;
   }
 
+  private lastHash(node: string): Promise<string | undefined> | string | undefined {
+    return this.o.history ? this.runLastHash.get(node) : this.store.lastHash(node, 0);
+  }
+
+  private async firstSeen(hash: string, expiresAt: number): Promise<boolean> {
+    const stored = await this.store.markSeen(hash, expiresAt);
+    if (!this.o.history) return stored;
+    if (this.runSeen.has(hash)) return false;
+    this.runSeen.add(hash);
+    return true;
+  }
+
   private async pollOnce(): Promise<IncomingMessage[]> {
     // last_hash is tracked per node: each member numbers messages in its own order.
-    const r = await this.swarmRpc(this.sessionId, "retrieve", (dest) => {
-      const last = this.lastHash.get(dest.pubkey_ed25519);
+    const r = await this.swarmRpc(this.sessionId, "retrieve", async (dest) => {
+      const last = await this.lastHash(dest.pubkey_ed25519);
       return signRpcParams(
         "retrieve",
-        { pubkey: this.sessionId, namespace: 0, timestamp: Date.now(), ...(last ? { last_hash: last } : {}) },
+        { pubkey: this.sessionId, namespace: 0, timestamp: this.now(), ...(last ? { last_hash: last } : {}) },
         this.signer(),
       );
     });
     const key = r.node.pubkey_ed25519;
     if (r.status !== 200) throw new ClientError("REQUEST_FAILED", `retrieve failed (${r.status})`, r.status);
-    const body = r.body as { messages: { hash: string; data: string }[] };
+    const body = r.body as { messages: { hash: string; data: string; expiration?: number }[] };
     const out: IncomingMessage[] = [];
     for (const m of body.messages) {
-      this.lastHash.set(key, m.hash);
-      if (this.seen.has(m.hash)) continue;
-      this.seen.add(m.hash);
+      const fresh = await this.firstSeen(m.hash, m.expiration ?? this.now() + DEFAULT_TTL);
+      if (this.o.history) this.runLastHash.set(key, m.hash);
+      else await this.store.setLastHash(key, 0, m.hash);
+      if (!fresh) continue;
       const opened = openMessage(this.o.identity.keys.ed25519.secretKey, m.data);
       if (!opened) continue;
-      const isRequest = !this.contacts.has(opened.from) && opened.from !== this.sessionId;
+      const verdict = await recordIncoming(
+        this.store,
+        this.sessionId,
+        opened.from,
+        opened.content,
+        opened.timestamp,
+      );
+      if (!verdict.deliver) continue;
       const msg: IncomingMessage = {
         hash: m.hash,
         from: opened.from,
         text: opened.content.dataMessage?.body,
         timestamp: opened.timestamp,
-        isRequest,
+        isRequest: verdict.isRequest,
         content: opened.content,
       };
+      const target = opened.from === this.sessionId ? opened.content.dataMessage?.syncTarget : undefined;
+      if (target) msg.syncTarget = target;
       const exp = expirationOf(opened.content);
       if (exp) msg.expiration = exp;
       out.push(msg);
@@ -356,7 +535,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   /** Marks a message read: an after-read disappearing message starts its timer on the swarm. */
   async markRead(msg: IncomingMessage): Promise<void> {
     if (msg.expiration?.type !== "after-read") return;
-    await this.expire([msg.hash], Date.now() + msg.expiration.seconds * 1000);
+    await this.expire([msg.hash], this.now() + msg.expiration.seconds * 1000);
   }
 
   /** Sets the expiry of messages in this account's swarm. */
@@ -393,8 +572,12 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
 
   /** Stops polling and closes the client's seed and node connections (after requests in flight). */
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     this.stop();
+    await this.polling?.catch(() => {});
     await Promise.all(this.dispatchers.map((d) => d.close()));
+    if (this.ownsStore) await this.store.close();
   }
 
   /** Async iterator over incoming messages (starts polling; stops when the loop ends). */

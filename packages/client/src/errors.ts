@@ -13,6 +13,10 @@ export type ClientErrorCode =
   | "NAME_NOT_FOUND"
   | "BAD_NOTIFICATION"
   | "BAD_COMMUNITY_URL"
+  // Conversations and the CLI's input
+  | "NOT_A_REQUEST"
+  | "FILE_NOT_FOUND"
+  | "BAD_ARGUMENT"
   // Closed groups
   | "GROUP_FULL"
   | "GROUP_NOT_FOUND"

@@ -24,6 +24,8 @@ export interface IncomingMessage {
   timestamp: number;
   /** First message from a sender we have not talked to: a message request. */
   isRequest: boolean;
+  /** Sent by another device of this account to this Session ID (a sync message). */
+  syncTarget?: string;
   expiration?: { type: "after-send" | "after-read"; seconds: number };
   content: Content;
 }

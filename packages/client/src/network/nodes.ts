@@ -4,6 +4,15 @@ import { ClientError } from "../errors.ts";
 
 const listSchema = z.object({ result: z.object({ service_node_states: z.array(nodeInfoSchema) }) });
 
+export interface NodePoolHooks {
+  /** The list was replaced (fetched, or taken from a cache): persist it. */
+  onReplace?: (nodes: readonly NodeInfo[], at: number) => void;
+  /** A seed answered (body, local times around the request): the clock learns from its `t`. */
+  onSeedReply?: (body: unknown, sentAt: number, receivedAt: number) => void;
+  /** Local clock (ms). */
+  now?: () => number;
+}
+
 /**
  * The client's view of the network: the node list (fetched from seed nodes at bootstrap, the one
  * step a client must do directly, as Session clients do) and swarm lookups, with corrections
@@ -18,6 +27,7 @@ export class NodePool {
   constructor(
     private readonly seeds: readonly string[],
     private readonly fetchFn: typeof fetch,
+    private readonly hooks: NodePoolHooks = {},
   ) {}
 
   list(): readonly NodeInfo[] {
@@ -25,36 +35,53 @@ export class NodePool {
   }
 
   async bootstrap(): Promise<NodeInfo[]> {
-    let lastErr: unknown;
+    const problems: string[] = [];
     for (const seed of this.seeds) {
+      const base = seed.replace(/\/$/, "");
+      let res: Response;
+      const now = this.hooks.now ?? Date.now;
+      const sentAt = now();
       try {
-        const res = await this.fetchFn(`${seed.replace(/\/$/, "")}/storage_rpc/v1`, {
+        res = await this.fetchFn(`${base}/storage_rpc/v1`, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body: JSON.stringify({ method: "oxend_request", params: { endpoint: "get_service_nodes" } }),
           signal: AbortSignal.timeout(10_000),
         });
-        if (this.replace(parseNodeList(await res.json()))) return this.nodes;
       } catch (err) {
-        lastErr = err;
+        const why =
+          err instanceof Error ? ((err.cause as Error | undefined)?.message ?? err.message) : String(err);
+        problems.push(`seed node unreachable: ${base} (${why})`);
+        continue;
       }
+      // Something answered: it must answer like a node (a JSON node list).
+      let list: NodeInfo[];
+      try {
+        const body: unknown = await res.json();
+        this.hooks.onSeedReply?.(body, sentAt, now());
+        list = parseNodeList(body);
+      } catch {
+        problems.push(`not a seed node: ${base} (HTTP ${res.status}, no node list)`);
+        continue;
+      }
+      if (this.replace(list)) return this.nodes;
+      problems.push(`seed node ${base} knows no nodes yet`);
     }
-    throw new ClientError(
-      "NETWORK_UNAVAILABLE",
-      `no seed node answered (${String(lastErr ?? "empty node list")})`,
-    );
+    throw new ClientError("NETWORK_UNAVAILABLE", problems.join("; ") || "no seed nodes given");
   }
 
   /**
    * Takes a node list fetched from the network (`get_service_nodes` through an onion path):
    * an empty list is ignored (a node without a registry view must not empty ours). Swarm
-   * corrections are dropped, as the swarms are computed afresh from the new list.
+   * corrections are dropped, as the swarms are computed afresh from the new list. `at`: when the
+   * list was fetched (a cached list keeps its age).
    */
-  replace(list: readonly NodeInfo[]): boolean {
+  replace(list: readonly NodeInfo[], at = (this.hooks.now ?? Date.now)()): boolean {
     if (list.length === 0) return false;
     this.nodes = [...list];
     this.swarmOverrides.clear();
-    this.refreshedAt = Date.now();
+    this.refreshedAt = at;
+    this.hooks.onReplace?.(this.nodes, at);
     return true;
   }
 
