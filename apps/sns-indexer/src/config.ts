@@ -53,6 +53,8 @@ export interface IndexerConfig {
   pollMs: number;
   /** Per chain JSON-RPC call (default 10 s). */
   rpcTimeoutMs?: number;
+  /** Longest wait between failed syncs (default 30 s; doubles from pollMs per failure). */
+  maxBackoffMs?: number;
   host: string;
   port: number;
   logLevel: string;

@@ -122,7 +122,7 @@ export async function startIndexer(
     }
   }
   const abort = new AbortController();
-  const loop = follower.run(config.pollMs, abort.signal);
+  const loop = follower.run(config.pollMs, abort.signal, config.maxBackoffMs);
   const server = await startServer(app, {
     port: config.port,
     hostname: config.host,

@@ -32,7 +32,8 @@ function config(databaseUrl: string, extra: Partial<IndexerConfig> = {}): Indexe
     maxBatchSize: 64,
     reorgDepth: 64,
     pollMs: 50,
-    rpcTimeoutMs: 1000,
+    rpcTimeoutMs: 2000,
+    maxBackoffMs: 1000,
     host: "127.0.0.1",
     port: 0,
     logLevel: "silent",
@@ -47,7 +48,7 @@ async function expectMatchesChain(ix: RunningIndexer) {
 }
 
 const untilServed = (ix: RunningIndexer, key: string) =>
-  expect.poll(() => servedNodes(ix.url), { timeout: 20_000, interval: 50 }).toContain(key);
+  expect.poll(() => servedNodes(ix.url), { timeout: 30_000, interval: 50 }).toContain(key);
 
 beforeAll(async () => {
   f = await chainFixture();
@@ -167,6 +168,8 @@ describe("chain RPC faults", () => {
       const orphan = await f.registerNode({ operatorIndex: 1 });
       await f.mine(4);
       await untilServed(deep, orphan);
+      const orphanHead = await f.chain.provider.getBlockNumber();
+      await expect.poll(() => deep.follower.indexedTo, { timeout: 30_000 }).toBe(orphanHead - 2);
       // The orphaned branch is deeper than the 2 confirmations the indexer waited for.
       expect(deep.follower.indexedTo - forkBlock).toBeGreaterThan(2);
       const orphanedEvents = (await chainEventKeys(f, deep.follower.indexedTo)).length;
