@@ -4,7 +4,6 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createIdentity, SessionClient } from "@session/client";
 import {
   defaultDeployParams,
   deploySessionContracts,
@@ -18,6 +17,8 @@ import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { Contract } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
+// By path, not as a dependency: @session/client depends on this package (a cycle for turbo).
+import { createIdentity, SessionClient } from "../../../packages/client/src/index.ts";
 
 /*
  * The images built and run on a real Docker engine (issue #17): infra/docker/engine.sh starts a
