@@ -5,6 +5,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import {
   type ContractTransactionResponse,
   getAddress,
+  type Interface,
   JsonRpcProvider,
   type Provider,
   Signature,
@@ -148,6 +149,8 @@ export type Progress = (line: string) => void;
 
 export interface WaitOptions {
   progress?: Progress;
+  /** The called contract's interface: decodes its custom errors when the provider only gives revert data. */
+  iface?: Interface;
   /** How often to report that the wait goes on (default 5 s). */
   reportEveryMs?: number;
   timeoutMs?: number;
@@ -167,7 +170,7 @@ export async function sendAndWait(
   try {
     tx = await send();
   } catch (e) {
-    throw new ChainError("TX_FAILED", `${label}: ${revertReason(e)}`, false, { cause: e });
+    throw new ChainError("TX_FAILED", `${label}: ${revertReason(e, opts.iface)}`, false, { cause: e });
   }
   progress(`${label}: sent ${tx.hash}, waiting for it to be mined…`);
   const started = Date.now();
@@ -183,19 +186,39 @@ export async function sendAndWait(
   } catch (e) {
     if (e instanceof ChainError) throw e;
     const timeout = (e as { code?: string }).code === "TIMEOUT";
-    throw new ChainError(timeout ? "TIMEOUT" : "TX_FAILED", `${label}: ${revertReason(e)}`, timeout, {
-      cause: e,
-    });
+    throw new ChainError(
+      timeout ? "TIMEOUT" : "TX_FAILED",
+      `${label}: ${revertReason(e, opts.iface)}`,
+      timeout,
+      {
+        cause: e,
+      },
+    );
   } finally {
     clearInterval(ticker);
   }
 }
 
 /** The custom error or revert string of a failed call, as readable as ethers makes it. */
-export function revertReason(e: unknown): string {
-  const err = e as { revert?: { name?: string; args?: unknown[] }; reason?: string; shortMessage?: string };
-  if (err.revert?.name)
-    return `${err.revert.name}(${(err.revert.args ?? []).map((a) => String(a)).join(", ")})`;
+export function revertReason(e: unknown, iface?: Interface): string {
+  const err = e as {
+    revert?: { name?: string; args?: unknown[] };
+    reason?: string;
+    shortMessage?: string;
+    data?: unknown;
+  };
+  const decoded =
+    err.revert ??
+    (iface && typeof err.data === "string" && err.data.length >= 10
+      ? (() => {
+          try {
+            return iface.parseError(err.data as string) ?? undefined;
+          } catch {
+            return undefined;
+          }
+        })()
+      : undefined);
+  if (decoded?.name) return `${decoded.name}(${[...(decoded.args ?? [])].map((a) => String(a)).join(", ")})`;
   return err.reason ?? err.shortMessage ?? (e instanceof Error ? e.message : String(e));
 }
 

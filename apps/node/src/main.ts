@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env -S npx tsx
 // `session-node`: with no command (or `start`) it runs the node (src/start.ts); `keys`, `register`,
 // `contribute`, `update-endpoint`, `status`, `exit`, `finalize-exit` and `claim` are the operator's
 // commands on the staking registry (src/operator/).

@@ -71,7 +71,7 @@ async function permitStake(d: OperatorDeps, amount: bigint): Promise<void> {
   await sendAndWait(
     "permit",
     () => d.sesh.getFunction("permit")(d.wallet.address, spender, amount, deadline, v, r, s),
-    { progress: d.progress },
+    { progress: d.progress, iface: d.sesh.interface },
   );
 }
 
@@ -110,7 +110,7 @@ export async function registerNode(d: OperatorDeps, o: RegisterOptions): Promise
         stake,
         proof,
       ),
-    { progress: d.progress },
+    { progress: d.progress, iface: d.registry.interface },
   );
   for (const log of receipt.logs) {
     const parsed = d.registry.interface.parseLog(log);
@@ -131,6 +131,7 @@ export async function contribute(d: OperatorDeps, nodeId: bigint, amount: bigint
   await permitStake(d, amount);
   await sendAndWait("contribute", () => d.registry.getFunction("contribute")(nodeId, amount), {
     progress: d.progress,
+    iface: d.registry.interface,
   });
 }
 
@@ -140,14 +141,17 @@ export async function updateEndpoint(d: OperatorDeps, endpoint: Endpoint): Promi
   await sendAndWait(
     "updateEndpoint",
     () => d.registry.getFunction("updateEndpoint")(id, ipv4ToUint32(endpoint.ip), endpoint.port, proof),
-    { progress: d.progress },
+    { progress: d.progress, iface: d.registry.interface },
   );
   return id;
 }
 
 export async function requestExit(d: OperatorDeps): Promise<bigint> {
   const id = await requireOwnNode(d);
-  await sendAndWait("requestExit", () => d.registry.getFunction("requestExit")(id), { progress: d.progress });
+  await sendAndWait("requestExit", () => d.registry.getFunction("requestExit")(id), {
+    progress: d.progress,
+    iface: d.registry.interface,
+  });
   return id;
 }
 
@@ -156,6 +160,7 @@ export async function finalizeExit(d: OperatorDeps, nodeId?: bigint): Promise<bi
   const id = nodeId ?? (await requireOwnNode(d));
   await sendAndWait("finalizeExit", () => d.registry.getFunction("finalizeExit")(id), {
     progress: d.progress,
+    iface: d.registry.interface,
   });
   return id;
 }
@@ -166,6 +171,7 @@ export async function claim(d: OperatorDeps, nodeIds?: bigint[]): Promise<bigint
   const before = (await d.sesh.getFunction("balanceOf")(d.wallet.address)) as bigint;
   await sendAndWait("claimRewards", () => d.registry.getFunction("claimRewards")(ids), {
     progress: d.progress,
+    iface: d.registry.interface,
   });
   return ((await d.sesh.getFunction("balanceOf")(d.wallet.address)) as bigint) - before;
 }
@@ -190,7 +196,9 @@ export async function getNode(d: Pick<OperatorDeps, "registry">, id: bigint): Pr
   try {
     n = (await d.registry.getFunction("getNode")(id)) as Record<string, unknown>;
   } catch (e) {
-    throw new OperatorError("NOT_REGISTERED", `node ${id}: ${revertReason(e)}`, { cause: e });
+    throw new OperatorError("NOT_REGISTERED", `node ${id}: ${revertReason(e, d.registry.interface)}`, {
+      cause: e,
+    });
   }
   const ip = Number(n.ip);
   return {
