@@ -376,7 +376,7 @@ describe("monitor API: streams cannot be squatted", () => {
     } finally {
       await own.close();
     }
-  });
+  }, 60_000);
 
   it("one address holds at most maxStreamsPerSource streams (429 beyond)", async () => {
     const own = await ownService({ maxStreamsPerSource: 3 }, () => clockMs);
