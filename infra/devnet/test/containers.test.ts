@@ -176,14 +176,19 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     return r;
   }
 
-  async function healthy(r: Running, viaNodeTls = false): Promise<void> {
+  /**
+   * Waits for `/health` to answer 200 (or, with `listening`, any answer: a node answers 503 until
+   * it is registered on-chain and listed by the indexer).
+   */
+  async function healthy(r: Running, viaNodeTls = false, listening = false): Promise<void> {
     const f = viaNodeTls ? nodeTls.fetch : fetch;
     await waitFor(`${r.name} /health`, async () => {
       const state = docker("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", r.name);
       if (!state.startsWith("running")) {
         throw new Error(`${r.name} is ${state}:\n${docker("logs", "--tail", "30", r.name)}`);
       }
-      return (await f(`${r.url}/health`)).ok;
+      const res = await f(`${r.url}/health`);
+      return res.ok || (listening && res.status === 503);
     }).catch((err: Error) => {
       throw new Error(`${err.message}\n${docker("logs", "--tail", "30", r.name)}`);
     });
@@ -249,7 +254,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     }
     const sesh = new Contract(deployment.sesh, seshAbi as never, admin);
     for (const [i, n] of nodes.entries()) {
-      await healthy(n, true);
+      await healthy(n, true, true);
       const keys = keypairFromSeed(fromHex(docker("exec", n.name, "cat", "/data/node.seed")));
       const port = Number(new URL(n.url).port);
       const operator = await chain.signer(1 + i);
@@ -285,7 +290,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
           proof,
         )
       ).wait();
-      say(`node ${i + 1}/${NODES} container healthy, registered on-chain`);
+      say(`node ${i + 1}/${NODES} container listening, registered on-chain`);
     }
     // Every node lists every node (oxend's seed call, answered from the registry it polls).
     for (const n of nodes)
@@ -297,6 +302,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
         const body = (await res.json()) as { result?: { service_node_states?: unknown[] } };
         return body.result?.service_node_states?.length === NODES;
       });
+    for (const n of nodes) await healthy(n, true);
     const cert = docker("exec", nodes[0]!.name, "cat", "/data/tls.crt");
     seed = formatSeed({ url: nodes[0]!.url, certSha256: certFingerprint(cert) });
 
