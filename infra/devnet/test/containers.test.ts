@@ -350,7 +350,8 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     await nodeTls.close();
     if (startedEngine && !process.env.SESSION_KEEP_ENGINE) await engine("stop").catch(() => {});
     rmSync(dir, { recursive: true, force: true });
-  }, 120_000);
+    // vfs removes each container's full copy of the image: slow on a busy machine.
+  }, 600_000);
 
   it("runs every app of compose.yaml: indexer, nodes, file, push and community servers are healthy", async () => {
     expect(running.map((r) => r.app).sort()).toEqual(
@@ -434,7 +435,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     expect(files("file-server")).toEqual(expect.arrayContaining(["x25519.key"]));
     expect(files("push-server")).toEqual(expect.arrayContaining(["x25519.key", "push.sqlite"]));
     expect(files("community-server")).toEqual(expect.arrayContaining(["x25519.key"]));
-  });
+  }, 120_000);
 
   it("`docker stop` ends every container with exit status 0 well within the grace period", () => {
     for (const r of running) {
