@@ -8,7 +8,7 @@
 #           (default /var/tmp/session-docker-base: it outlives clones, so CI debootstraps once)
 #   build   build session/app:local from infra/docker/Dockerfile on that base (BuildKit when the
 #           client has it), progress on stderr
-#   up      start + base + build; prints DOCKER_HOST=…
+#   up      start + base + build; prints DOCKER_HOST=… (SESSION_SKIP_BUILD=1 keeps an existing image)
 #   env     print DOCKER_HOST=… for a running engine (exit 1 if none)
 #   stop    stop the dockerd this script started (by its PID)
 #   purge   stop, then delete the engine's state (images, containers, volumes); keeps the cache
@@ -155,7 +155,15 @@ case "${1:-}" in
   start) start ;;
   base) base ;;
   build) build ;;
-  up) start >/dev/null && base >/dev/null && build && echo "DOCKER_HOST=$DOCKER_HOST" ;;
+  up)
+    start >/dev/null && base >/dev/null
+    # SESSION_SKIP_BUILD=1: keep the image already built (iterating on tests, not on the apps).
+    if [ "${SESSION_SKIP_BUILD:-}" = 1 ] && docker image inspect "$APP_IMAGE" >/dev/null 2>&1; then
+      echo "engine.sh: SESSION_SKIP_BUILD=1, using the existing $APP_IMAGE" >&2
+    else
+      build >/dev/null
+    fi
+    echo "DOCKER_HOST=$DOCKER_HOST" ;;
   env) engine_up && echo "DOCKER_HOST=$DOCKER_HOST" ;;
   stop) stop ;;
   purge) purge ;;
