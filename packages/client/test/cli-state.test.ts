@@ -1,15 +1,11 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { MAX_ATTACHMENT_SIZE } from "@session/crypto";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSession } from "./session-cli.ts";
 
-const run = promisify(execFile);
-const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "session.mjs");
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "session-cli-state-"));
 
@@ -18,15 +14,7 @@ async function session(args: string[], dataDir?: string) {
   const fs = devnet.fileServer
     ? ["--file-server", devnet.fileServer.url, "--file-server-key", devnet.fileServer.x25519]
     : [];
-  try {
-    const r = await run(process.execPath, [bin, ...args, ...extra, ...(dataDir ? fs : [])], {
-      timeout: 60_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+  return runSession([...args, ...extra, ...(dataDir ? fs : [])]);
 }
 
 async function newId(name: string): Promise<{ dir: string; id: string }> {

@@ -1,27 +1,15 @@
-import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runSession } from "./session-cli.ts";
 
-const run = promisify(execFile);
-const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "session.mjs");
 let devnet: Devnet;
 const dir = mkdtempSync(join(tmpdir(), "session-cli-"));
 
 async function session(args: string[], dataDir: string, network = devnet.seed) {
-  try {
-    const r = await run(process.execPath, [bin, ...args, "--data-dir", dataDir, "--network", network], {
-      timeout: 60_000,
-    });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+  return runSession([...args, "--data-dir", dataDir, "--network", network]);
 }
 
 beforeAll(async () => {
