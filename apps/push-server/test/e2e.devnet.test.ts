@@ -1,73 +1,29 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createIdentity, openPushNotification as open, SessionClient } from "@session/client";
 import { randomBytesArray } from "@session/crypto";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import type { Devnet } from "@session/devnet";
+import type { RunningServer } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SqlitePendingStore } from "../src/db/pending.ts";
-import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createPushServer, type PushServer } from "../src/server.ts";
+import type { SqlitePendingStore } from "../src/db/pending.ts";
+import type { PushServer } from "../src/server.ts";
 import { indexerNodeSource, seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
-import { FCM_HOST, FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { type DevnetPush, startDevnetPush } from "./devnet-push.ts";
+import { FCM_HOST, type FcmStandIn } from "./fcm-stand-in.ts";
 import { subscribeBody, waitFor } from "./helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "push-e2e-"));
-const logger = createLogger({ name: "push-e2e", level: "silent" });
 let devnet: Devnet;
 let fcm: FcmStandIn;
-let repo: SqliteSubscriptionRepo;
 let pending: SqlitePendingStore;
-let fcmNotifier: FcmNotifier;
 let push: PushServer;
 let server: RunningServer;
+let net: DevnetPush | undefined;
 
 beforeAll(async () => {
-  devnet = await startDevnet({
-    nodes: 6,
-    dataDir: join(dir, "devnet"),
-    fileServer: false,
-    pushServer: false,
-  });
-  // FCM through firebase-admin, dialled to a loopback stand-in for Google (token minting too).
-  const account = testServiceAccount("session-test");
-  writeFileSync(join(dir, "service-account.json"), JSON.stringify(account));
-  fcm = new FcmStandIn(account);
-  await fcm.start();
-  fcmNotifier = new FcmNotifier({
-    serviceAccountFile: join(dir, "service-account.json"),
-    connectTo: { host: "127.0.0.1", port: fcm.port },
-    extraCa: fcm.ca,
-  });
-  repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
-  pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
-  push = createPushServer({
-    repo,
-    pending,
-    notifiers: new Map([["firebase", fcmNotifier]]),
-    logger,
-    fetch: devnet.nodeFetch,
-    listNodes: seedNodeSource([devnet.seed]),
-    nodeScheme: devnet.nodeScheme,
-    watcherRetryMs: 200,
-    queueBaseBackoffMs: 50,
-    queueMaxBackoffMs: 300,
-  });
-  await push.start();
-  server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
+  net = await startDevnetPush("push-e2e");
+  ({ devnet, fcm, pending, push, server } = net);
 }, 120_000);
 
 afterAll(async () => {
-  await push?.stop();
-  await server?.close();
-  await fcmNotifier?.close();
-  await fcm?.stop();
-  await devnet?.stop();
-  await pending?.close();
-  await repo?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await net?.stop();
 });
 
 /**

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Devnet, startDevnet } from "@session/devnet";
+import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import { SqlitePendingStore } from "../src/db/pending.ts";
+import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
+import { FcmNotifier } from "../src/notifiers/fcm.ts";
+import { createPushServer, type PushServer } from "../src/server.ts";
+import { seedNodeSource } from "../src/watcher/nodes.ts";
+import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+
+export interface DevnetPush {
+  devnet: Devnet;
+  fcm: FcmStandIn;
+  pending: SqlitePendingStore;
+  push: PushServer;
+  server: RunningServer;
+  stop(): Promise<void>;
+}
+
+/**
+ * A 6-node devnet and a push server watching it, delivering through firebase-admin to a loopback
+ * stand-in for FCM (token minting too), with SQLite subscriptions and queue: the end-to-end suites' set-up.
+ */
+export async function startDevnetPush(name: string): Promise<DevnetPush> {
+  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+  const devnet = await startDevnet({
+    nodes: 6,
+    dataDir: join(dir, "devnet"),
+    fileServer: false,
+    pushServer: false,
+  });
+  const account = testServiceAccount("session-test");
+  writeFileSync(join(dir, "service-account.json"), JSON.stringify(account));
+  const fcm = new FcmStandIn(account);
+  await fcm.start();
+  const fcmNotifier = new FcmNotifier({
+    serviceAccountFile: join(dir, "service-account.json"),
+    connectTo: { host: "127.0.0.1", port: fcm.port },
+    extraCa: fcm.ca,
+  });
+  const repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
+  const pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
+  const push = createPushServer({
+    repo,
+    pending,
+    notifiers: new Map([["firebase", fcmNotifier]]),
+    logger: createLogger({ name: "push-e2e", level: "silent" }),
+    fetch: devnet.nodeFetch,
+    listNodes: seedNodeSource([devnet.seed]),
+    nodeScheme: devnet.nodeScheme,
+    watcherRetryMs: 200,
+    queueBaseBackoffMs: 50,
+    queueMaxBackoffMs: 300,
+  });
+  await push.start();
+  const server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
+  return {
+    devnet,
+    fcm,
+    pending,
+    push,
+    server,
+    async stop() {
+      await push.stop();
+      await server.close();
+      await fcmNotifier.close();
+      await fcm.stop();
+      await devnet.stop();
+      await pending.close();
+      await repo.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
