@@ -1,6 +1,5 @@
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
@@ -18,6 +17,7 @@ import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { createLogger, type Logger } from "@session/service-kit";
 import { configFromEnv, envSchema, type RunningIndexer, startIndexer } from "@session/sns-indexer";
 import { Contract } from "ethers";
+import { freeServicePort } from "./free-port.ts";
 import { startStatusServer } from "./status.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -381,29 +381,6 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await stopAll();
     throw err;
   }
-}
-
-/**
- * A port for a child service, chosen before the nodes start (they must know it): random in
- * 20000–31999, below Linux's ephemeral range (32768+) so no outgoing connection holds it by chance,
- * and checked free by binding it once. Ports handed out by this process are not reused.
- */
-const handedOut = new Set<number>();
-async function freeServicePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (handedOut.has(port)) continue;
-    const free = await new Promise<boolean>((res) => {
-      const srv = createServer();
-      srv.once("error", () => res(false));
-      srv.listen(port, "127.0.0.1", () => srv.close(() => res(true)));
-    });
-    if (free) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error("no free port for a devnet service in 20000–31999");
 }
 
 /** Runs an app's own main (apps/<name>/src/main.ts) as a child process and waits for /health. */

@@ -1,6 +1,5 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 // By path, not as a dependency: @session/client depends on this package (a cycle for turbo).
 import { createIdentity, SessionClient } from "../../../packages/client/src/index.ts";
+import { freeServicePort } from "../src/free-port.ts";
 
 /*
  * The images built and run on a real Docker engine (issue #17): infra/docker/engine.sh starts a
@@ -87,24 +87,6 @@ const docker = (...args: string[]): string =>
     env: { ...process.env, DOCKER_HOST: dockerHost },
     stdio: ["ignore", "pipe", "pipe"],
   }).trim();
-
-const handedOut = new Set<number>();
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20000 + Math.floor(Math.random() * 12000);
-    if (handedOut.has(port)) continue;
-    const free = await new Promise<boolean>((res) => {
-      const srv = createServer();
-      srv.once("error", () => res(false));
-      srv.listen(port, "127.0.0.1", () => srv.close(() => res(true)));
-    });
-    if (free) {
-      handedOut.add(port);
-      return port;
-    }
-  }
-  throw new Error("no free loopback port in 20000–31999");
-}
 
 async function waitFor(
   what: string,
@@ -215,7 +197,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     chmodSync(dir, 0o755);
     say(`chain ${chainUrl}, contracts deployed`);
 
-    const indexerPort = await freePort();
+    const indexerPort = await freeServicePort();
     const indexer = run(
       "indexer",
       "indexer",
@@ -237,7 +219,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     // with the node key's proof, read from that volume as an operator would.
     const nodes: Running[] = [];
     for (let i = 0; i < NODES; i++) {
-      const port = await freePort();
+      const port = await freeServicePort();
       nodes.push(
         run(
           "node-1",
@@ -307,7 +289,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     const cert = docker("exec", nodes[0]!.name, "cat", "/data/tls.crt");
     seed = formatSeed({ url: nodes[0]!.url, certSha256: certFingerprint(cert) });
 
-    const fsPort = await freePort();
+    const fsPort = await freeServicePort();
     await healthy(
       run(
         "file-server",
@@ -316,7 +298,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
         `http://127.0.0.1:${fsPort}`,
       ),
     );
-    const pushPort = await freePort();
+    const pushPort = await freeServicePort();
     await healthy(
       run(
         "push-server",
@@ -325,7 +307,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
         `http://127.0.0.1:${pushPort}`,
       ),
     );
-    const csPort = await freePort();
+    const csPort = await freeServicePort();
     await healthy(
       run(
         "community-server",
