@@ -48,7 +48,11 @@ export class RpcFaultProxy {
   constructor(private readonly upstream: string) {}
 
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    // The upstream chain can be gone (closed at the end of a suite while an indexer still polls):
+    // the caller sees a dropped connection, as from a dead provider, never an unhandled rejection.
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch(() => res.destroy());
+    });
     this.server.on("connection", (s) => {
       this.sockets.add(s);
       s.on("close", () => this.sockets.delete(s));

@@ -50,6 +50,7 @@ export {
   onionV4Handler,
   type X25519Keys,
 } from "./onion.ts";
+export { type PostgresPoolOptions, postgresPool, preparePostgres } from "./postgres.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
 export { exitOnSignals, type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
 export { loadServerKeys } from "./server-keys.ts";

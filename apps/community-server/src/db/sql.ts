@@ -1,8 +1,9 @@
+import { postgresPool } from "@session/service-kit";
 import Database from "better-sqlite3";
 import type { SQL } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { createTablesSql, type Dialect } from "./schema.ts";
 
 /*
@@ -115,10 +116,10 @@ export function openSqlite(path: string): Db {
 
 /** Connects and creates the tables; `schema` (created if missing) isolates e.g. a test run. */
 export async function openPostgres(url: string, schema?: string): Promise<Db> {
-  const client = postgres(url, {
+  const client = postgresPool(url, {
     max: 10,
-    onnotice: () => {},
-    ...(schema ? { connection: { search_path: schema } } : {}),
+    applicationName: "session-community-server",
+    ...(schema ? { schema } : {}),
   });
   try {
     if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);

@@ -1,8 +1,9 @@
+import { postgresPool } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { CREATE_FILES_SQL, pgFiles, sqliteFiles } from "./schema.ts";
 
 export interface FileRecord {
@@ -121,13 +122,10 @@ export class PgFileRepo implements FileRepo {
    */
   static async open(url: string, options: PgRepoOptions = {}): Promise<PgFileRepo> {
     const { schema } = options;
-    const client = postgres(url, {
+    const client = postgresPool(url, {
       max: 5,
-      onnotice: () => {},
-      connection: {
-        application_name: options.applicationName ?? "session-file-server",
-        ...(schema ? { search_path: schema } : {}),
-      },
+      applicationName: options.applicationName ?? "session-file-server",
+      ...(schema ? { schema } : {}),
     });
     try {
       if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);

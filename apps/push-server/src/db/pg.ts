@@ -1,4 +1,5 @@
-import postgres from "postgres";
+import { postgresPool, preparePostgres } from "@session/service-kit";
+import type postgres from "postgres";
 
 /**
  * A postgres.js pool whose connections use `schema` (created if missing) when one is given — a
@@ -11,14 +12,7 @@ export async function openPgClient(
   max: number,
   applicationName = "session-push-server",
 ): Promise<postgres.Sql> {
-  // A connection that dies (server restart, pg_terminate_backend) fails the queries on it; the
-  // pool opens a new one for the next query.
-  const client = postgres(url, {
-    max,
-    onnotice: () => {},
-    connection: { application_name: applicationName, ...(schema ? { search_path: schema } : {}) },
-  });
-  if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  for (const stmt of ddl) await client.unsafe(stmt);
+  const client = postgresPool(url, { max, applicationName, ...(schema ? { schema } : {}) });
+  await preparePostgres(client, { schema, ddl });
   return client;
 }

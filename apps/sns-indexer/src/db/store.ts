@@ -1,12 +1,13 @@
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { postgresPool } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { asc, desc, gt, lt, sql } from "drizzle-orm";
 import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
 import { migrate as migratePg } from "drizzle-orm/postgres-js/migrator";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { pgBlocks, pgEvents, pgMeta, sqliteBlocks, sqliteEvents, sqliteMeta } from "./schema.ts";
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "migrations");
@@ -160,11 +161,10 @@ export class PgEventStore implements EventStore {
 
   /** Connects and migrates; `schema` (created if missing) isolates e.g. a test run. */
   static async open(url: string, schema?: string): Promise<PgEventStore> {
-    const client = postgres(url, {
+    const client = postgresPool(url, {
       max: 4,
-      onnotice: () => {},
-      // application_name tells our sessions apart in pg_stat_activity (operators, fault tests).
-      connection: { application_name: "sns-indexer", ...(schema ? { search_path: schema } : {}) },
+      applicationName: "sns-indexer",
+      ...(schema ? { schema } : {}),
     });
     try {
       if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
