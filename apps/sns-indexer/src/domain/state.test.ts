@@ -50,6 +50,19 @@ function registerEvents(id: number, signWith?: Uint8Array, port = 22021) {
   };
 }
 
+describe("ChainState versions", () => {
+  it("a state rebuilt with as many events as the one it replaces never reuses its version", () => {
+    const orphaned = new ChainState(ctx);
+    for (const e of registerEvents(1).events) orphaned.apply(e);
+    const rebuilt = new ChainState(ctx);
+    const before = rebuilt.version;
+    for (const e of registerEvents(1).events) rebuilt.apply(e);
+    expect(rebuilt.eventCount).toBe(orphaned.eventCount);
+    expect(rebuilt.version).not.toBe(orphaned.version);
+    expect(rebuilt.version).not.toBe(before);
+  });
+});
+
 describe("ChainState key proofs", () => {
   it("serves a node whose proof verifies, with operator and signature for the nodes to re-check", () => {
     const s = new ChainState(ctx);

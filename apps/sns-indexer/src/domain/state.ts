@@ -53,14 +53,19 @@ export function ipFromUint32(n: number): string {
   return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join(".");
 }
 
+/** Versions are unique across every ChainState of the process (see `version`). */
+let lastVersion = 0;
+
 /**
  * Node and name state as a fold over contract events in chain order. `version` changes on every
- * applied event so API responses can be cached (and ETagged) per version.
+ * applied event so API responses can be cached (and ETagged) per version. It is drawn from one
+ * process-wide sequence: a state rebuilt after a reorg with as many events as the one it replaces
+ * (an orphaned registration swapped for another) must not match a cache made from the old one.
  */
 export class ChainState {
   readonly nodes = new Map<number, NodeState>();
   readonly names = new Map<string, NameState>();
-  version = 0;
+  version = ++lastVersion;
   eventCount = 0;
   private active: { version: number; list: ServedNode[] } | undefined;
 
@@ -86,7 +91,7 @@ export class ChainState {
 
   apply(ev: StoredEvent): void {
     const a = JSON.parse(ev.args) as Args;
-    this.version++;
+    this.version = ++lastVersion;
     this.eventCount++;
     if (ev.contract === "registry") this.applyRegistry(ev.name, a, ev.blockNumber);
     else this.applyNames(ev.name, a);
