@@ -1,12 +1,5 @@
-import { z } from "zod";
-import { jsonParams, type NamespaceOrAll, parseWith, sigMessage, timestampField } from "./common.ts";
-import {
-  type DeletedOrUpdated,
-  type NamespaceScopedParams,
-  namespaceOrAllSignatureValue,
-  namespaceScopedShape,
-  scopedParams,
-} from "./namespace-scoped.ts";
+import type { z } from "zod";
+import { type DeletedOrUpdated, type NamespaceScopedParams, scopedTimeMethod } from "./namespace-scoped.ts";
 import type { SwarmResponse } from "./responses.ts";
 
 /** `delete_all`: delete every message of a namespace (or of all namespaces), swarm-wide. */
@@ -14,30 +7,17 @@ export interface DeleteAllParams extends NamespaceScopedParams {
   timestamp: number;
 }
 
-export const deleteAllParamsSchema = jsonParams(
-  z
-    .object({ ...namespaceScopedShape, timestamp: timestampField })
-    .transform((v, ctx): DeleteAllParams => ({ ...scopedParams(v, ctx), timestamp: v.timestamp })),
-);
-export type DeleteAllParamsJson = z.input<typeof deleteAllParamsSchema>;
+const method = scopedTimeMethod("delete_all", "timestamp");
 
-export function parseDeleteAllParams(params: unknown): DeleteAllParams {
-  return parseWith(deleteAllParamsSchema, params);
-}
+export const deleteAllParamsSchema = method.schema;
+export type DeleteAllParamsJson = z.input<typeof deleteAllParamsSchema>;
+export const parseDeleteAllParams: (params: unknown) => DeleteAllParams = method.parse;
 
 /** "delete_all" ‖ NAMESPACE ‖ TIMESTAMP, NAMESPACE "" for 0, "all", or decimal. */
-export function deleteAllSignatureMessage(namespace: NamespaceOrAll, timestamp: number): Uint8Array {
-  return sigMessage("delete_all", namespaceOrAllSignatureValue(namespace), timestamp);
-}
+export const deleteAllSignatureMessage = method.signatureMessage;
 
 /** Node reply: PUBKEY_HEX ‖ TIMESTAMP ‖ DELETED… (ascii-sorted across all namespaces). */
-export function deleteAllResponseSignatureMessage(
-  pubkeyHex: string,
-  timestamp: number,
-  deletedSorted: readonly string[],
-): Uint8Array {
-  return sigMessage(pubkeyHex, timestamp, deletedSorted);
-}
+export const deleteAllResponseSignatureMessage = method.responseSignatureMessage;
 
 export interface DeleteAllSwarmEntry {
   /** Sorted hashes, or `{ namespace: sorted hashes }` when namespace was "all". */

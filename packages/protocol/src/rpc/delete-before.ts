@@ -1,12 +1,5 @@
-import { z } from "zod";
-import { jsonParams, type NamespaceOrAll, parseWith, sigMessage, timestampField } from "./common.ts";
-import {
-  type DeletedOrUpdated,
-  type NamespaceScopedParams,
-  namespaceOrAllSignatureValue,
-  namespaceScopedShape,
-  scopedParams,
-} from "./namespace-scoped.ts";
+import type { z } from "zod";
+import { type DeletedOrUpdated, type NamespaceScopedParams, scopedTimeMethod } from "./namespace-scoped.ts";
 import type { SwarmResponse } from "./responses.ts";
 
 /** `delete_before`: delete messages with timestamp <= `before`, swarm-wide. */
@@ -14,30 +7,17 @@ export interface DeleteBeforeParams extends NamespaceScopedParams {
   before: number;
 }
 
-export const deleteBeforeParamsSchema = jsonParams(
-  z
-    .object({ ...namespaceScopedShape, before: timestampField })
-    .transform((v, ctx): DeleteBeforeParams => ({ ...scopedParams(v, ctx), before: v.before })),
-);
-export type DeleteBeforeParamsJson = z.input<typeof deleteBeforeParamsSchema>;
+const method = scopedTimeMethod("delete_before", "before");
 
-export function parseDeleteBeforeParams(params: unknown): DeleteBeforeParams {
-  return parseWith(deleteBeforeParamsSchema, params);
-}
+export const deleteBeforeParamsSchema = method.schema;
+export type DeleteBeforeParamsJson = z.input<typeof deleteBeforeParamsSchema>;
+export const parseDeleteBeforeParams: (params: unknown) => DeleteBeforeParams = method.parse;
 
 /** "delete_before" ‖ NAMESPACE ‖ BEFORE. */
-export function deleteBeforeSignatureMessage(namespace: NamespaceOrAll, before: number): Uint8Array {
-  return sigMessage("delete_before", namespaceOrAllSignatureValue(namespace), before);
-}
+export const deleteBeforeSignatureMessage = method.signatureMessage;
 
 /** Node reply: PUBKEY_HEX ‖ BEFORE ‖ DELETED… (ascii-sorted). */
-export function deleteBeforeResponseSignatureMessage(
-  pubkeyHex: string,
-  before: number,
-  deletedSorted: readonly string[],
-): Uint8Array {
-  return sigMessage(pubkeyHex, before, deletedSorted);
-}
+export const deleteBeforeResponseSignatureMessage = method.responseSignatureMessage;
 
 export interface DeleteBeforeSwarmEntry {
   deleted: DeletedOrUpdated;
