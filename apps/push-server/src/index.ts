@@ -17,7 +17,7 @@ export {
 } from "./db/repo.ts";
 export { SubscribeCode, SubscribeError } from "./domain/errors.ts";
 export { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
-export { backoffMs, NotificationQueue, type QueueOptions } from "./domain/queue.ts";
+export { NotificationQueue, type QueueOptions } from "./domain/queue.ts";
 export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
 export { ApnsNotifier, type ApnsOptions } from "./notifiers/apns.ts";
 export {

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPushNotification } from "@session/client";
 import { fromBase64 } from "@session/crypto";
-import { createLogger } from "@session/service-kit";
+import { backoffMs, createLogger } from "@session/service-kit";
 import postgres from "postgres";
 import { Registry } from "prom-client";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { backoffMs, NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
+import { NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createPushServer, fanOut } from "../src/server.ts";
 import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
@@ -75,7 +75,7 @@ const queueOn = (store: PendingStore, over: Partial<QueueOptions> = {}) => {
 
 describe("backoff", () => {
   it("doubles from the base and stops at the cap", () => {
-    expect([1, 2, 3, 4, 5, 6, 50].map((n) => backoffMs(n, 500, 10_000))).toEqual([
+    expect([1, 2, 3, 4, 5, 6, 50].map((n) => backoffMs(n, { baseMs: 500, maxMs: 10_000 }))).toEqual([
       500, 1000, 2000, 4000, 8000, 10_000, 10_000,
     ]);
   });

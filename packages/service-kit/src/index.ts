@@ -1,3 +1,4 @@
+export { type BackoffOptions, backoffMs } from "./backoff.ts";
 export { closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
 export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
 export {

@@ -1,4 +1,4 @@
-import { faultOf } from "@session/service-kit";
+import { backoffMs, faultOf } from "@session/service-kit";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { PendingNotification, PendingStore } from "../db/pending.ts";
@@ -20,10 +20,6 @@ export interface QueueOptions {
   baseBackoffMs?: number;
   maxBackoffMs?: number;
 }
-
-/** Backoff after `attempts` failed attempts (1, 2, …): base · 2^(attempts−1), at most `cap`. */
-export const backoffMs = (attempts: number, base: number, cap: number) =>
-  Math.min(cap, base * 2 ** Math.min(Math.max(attempts, 1) - 1, 30));
 
 /**
  * Durable, bounded delivery queue. `enqueue` resolves once the notification is stored; a row is
@@ -210,7 +206,10 @@ export class NotificationQueue {
       } else {
         this.failed.inc({ service: row.service });
         const attempts = row.attempts + 1;
-        const wait = Math.max(backoffMs(attempts, this.base, this.cap), out.retryAfterMs ?? 0);
+        const wait = Math.max(
+          backoffMs(attempts, { baseMs: this.base, maxMs: this.cap }),
+          out.retryAfterMs ?? 0,
+        );
         await store.retryLater(row.id, attempts, Date.now() + wait, out.reason);
         logger.warn(
           { service: row.service, reason: out.reason, attempts, retryInMs: wait },

@@ -1,5 +1,6 @@
 import { fromBase64 } from "@session/crypto";
 import type { MonitorMessageEvent, NodeInfo } from "@session/protocol";
+import { backoffMs } from "@session/service-kit";
 import {
   type ConnectionHost,
   MonitorConnection,
@@ -266,7 +267,7 @@ export class Watcher implements ConnectionHost {
         [...conn.accounts].flatMap((pk) => this.accounts.get(pk) ?? []),
         swarms,
       );
-    return Math.min(this.opts.maxRetryMs, this.opts.retryMs * 2 ** (count - 1));
+    return backoffMs(count, { baseMs: this.opts.retryMs, maxMs: this.opts.maxRetryMs });
   }
 
   async onEvent(_conn: MonitorConnection, m: MonitorMessageEvent): Promise<void> {

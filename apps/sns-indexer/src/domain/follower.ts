@@ -1,4 +1,5 @@
 import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contracts/abis";
+import { backoffMs } from "@session/service-kit";
 import { Interface } from "ethers";
 import type { Logger } from "pino";
 import { bloomMayContain, type ChainBlock, type ChainClient, type ChainLog } from "../chain/chain-client.ts";
@@ -316,7 +317,7 @@ export class Follower {
         if (text !== lastError) this.o.logger.warn({ err: text, failures }, "sync failed; will retry");
         lastError = text;
       }
-      const wait = failures === 0 ? pollMs : Math.min(maxBackoffMs, pollMs * 2 ** (failures - 1));
+      const wait = failures === 0 ? pollMs : backoffMs(failures, { baseMs: pollMs, maxMs: maxBackoffMs });
       await sleep(wait, signal).catch(() => {});
     }
   }

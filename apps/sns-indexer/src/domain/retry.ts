@@ -1,3 +1,4 @@
+import { backoffMs } from "@session/service-kit";
 import type { Logger } from "pino";
 
 export interface RetryOptions {
@@ -45,7 +46,7 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
       opts.onFailure?.(err);
       const e = err as { retryable?: unknown; retryAfterMs?: unknown };
       if (e?.retryable === false || i === attempts - 1) throw err;
-      const backoff = Math.min(max, base * 2 ** i) * (0.5 + Math.random() / 2);
+      const backoff = backoffMs(i + 1, { baseMs: base, maxMs: max, jitter: "equal" });
       const delay =
         typeof e?.retryAfterMs === "number" ? Math.min(max, Math.max(backoff, e.retryAfterMs)) : backoff;
       opts.logger?.warn(
