@@ -11,11 +11,11 @@ import {
   readDeploymentFile,
   walletFor,
 } from "@session/contracts/wallet";
-import type { JsonRpcProvider } from "ethers";
+import { isAddress, type JsonRpcProvider } from "ethers";
 import { SessionClient } from "./client.ts";
 import { ClientError } from "./errors.ts";
 import { createIdentity, loadIdentity } from "./identity.ts";
-import { checkName, formatSesh, type NameInfo, NameRegistry } from "./name-registry.ts";
+import { checkName, checkSessionId, formatSesh, type NameInfo, NameRegistry } from "./name-registry.ts";
 
 export const NAME_USAGE = `Usage: session name <command> [options]
 
@@ -112,7 +112,9 @@ export async function nameCli(argv: string[], io: NameCliIo = defaultIo): Promis
       })
     : undefined;
   // Session IDs are checked before connecting too.
-  const target = cmd === "register" || cmd === "set" ? ownId(args[1]) : undefined;
+  const target = cmd === "register" || cmd === "set" ? checkSessionId(ownId(args[1])) : undefined;
+  if (cmd === "transfer" && args[1] && !isAddress(args[1]))
+    throw new ClientError("BAD_ARGUMENT", `"${args[1]}" is not an address (0x + 40 hex digits)`);
   const provider: JsonRpcProvider = await connectChain(rpcUrl, chainId);
   try {
     const signer = key ? walletFor(key, provider) : undefined;
