@@ -222,9 +222,28 @@ export function revertReason(e: unknown, iface?: Interface): string {
   return err.reason ?? err.shortMessage ?? (e instanceof Error ? e.message : String(e));
 }
 
+/** Creation code that returns `block.timestamp` (TIMESTAMP PUSH0 MSTORE PUSH1 32 PUSH0 RETURN). */
+const TIMESTAMP_CODE = "0x425f5260205ff3";
+
 /**
- * Waits until the chain's latest block is at or past `timestamp` (seconds), reporting the time left.
- * Chain time, not wall time: a commitment matures by block timestamps.
+ * The chain's time as a transaction sent now sees it (seconds): the timestamp of the block being
+ * built (an `eth_call` on `pending`), and at least the latest block's. On a chain that mines only on
+ * demand (a local automine chain) the latest block can be long past while the next one will carry
+ * the current time plus any `evm_increaseTime`; on a live chain both agree within a block.
+ */
+export async function chainTime(provider: Provider): Promise<number> {
+  const latest = (await provider.getBlock("latest"))?.timestamp ?? 0;
+  try {
+    const pending = Number(BigInt(await provider.call({ data: TIMESTAMP_CODE, blockTag: "pending" })));
+    return Number.isSafeInteger(pending) ? Math.max(latest, pending) : latest;
+  } catch {
+    return latest; // a provider that cannot simulate a creation on `pending`
+  }
+}
+
+/**
+ * Waits until the chain's time (`chainTime`) is at or past `timestamp` (seconds), reporting the
+ * time left. Chain time, not wall time: a commitment matures by block timestamps.
  */
 export async function waitForChainTime(
   provider: Provider,
@@ -235,8 +254,7 @@ export async function waitForChainTime(
   const until = Date.now() + (opts.timeoutMs ?? 600_000);
   let lastReport = 0;
   for (;;) {
-    const block = await provider.getBlock("latest");
-    const now = block?.timestamp ?? 0;
+    const now = await chainTime(provider);
     if (now >= timestamp) return;
     if (Date.now() > until)
       throw new ChainError(

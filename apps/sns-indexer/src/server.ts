@@ -19,7 +19,7 @@ export interface AppDeps {
   /** Serves /v1/events (the stored event log); the other routes answer from memory. */
   store?: EventStore;
   logger: Logger;
-  /** Unix seconds; decides whether a name has expired. */
+  /** Unix seconds; decides whether a name has expired (default: chain time, see Follower.chainTime). */
   now?: () => number;
   /** Metrics registry to serve (the indexer adds its own counters to it). */
   metrics?: ServiceMetrics;
@@ -35,7 +35,8 @@ const MAX_EVENTS_PAGE = 1000;
 /** Read API over the indexed state. Responses carry an ETag of their content (304 on match). */
 export function createApp(deps: AppDeps) {
   const { follower, logger } = deps;
-  const now = deps.now ?? (() => Math.floor(Date.now() / 1000));
+  // Names expire by chain time: the last indexed block's, or the wall clock while that is behind.
+  const now = deps.now ?? (() => Math.max(Math.floor(Date.now() / 1000), follower.chainTime));
   const metrics = deps.metrics ?? createMetrics({ prefix: "sns_indexer_" });
   const app = new Hono();
   app.use(requestLogger(logger));

@@ -197,6 +197,21 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       expect(await indexedEventKeys(indexer.url)).toEqual(events);
       expect(events).toEqual(await chainEventKeys(f, indexer.follower.indexedTo));
     }, 60_000);
+
+    it("a name expires by the chain's clock, not the wall clock, also right after a restart", async () => {
+      const alice = () => fetch(`${indexer.url}/v1/names/${nameHashHex("alice")}`).then((r) => r.status);
+      expect(await alice()).toBe(200);
+      await f.chain.provider.send("evm_increaseTime", [366 * 24 * 3600]); // past its one year
+      await f.mine(1);
+      await expect.poll(alice, { timeout: 10_000 }).toBe(404);
+      expect(indexer.follower.chainTime).toBeGreaterThan(Date.now() / 1000 + 365 * 24 * 3600);
+      await indexer.stop();
+      const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
+      indexer = await startIndexer(config(f, url), { eip1193: f.chain.eip1193, logger, pgSchema: schema });
+      // Nothing new to index: the time of the block it stopped at.
+      await expect.poll(() => indexer.follower.chainTime, { timeout: 10_000 }).toBeGreaterThan(0);
+      expect(await alice()).toBe(404);
+    }, 60_000);
   });
 }
 

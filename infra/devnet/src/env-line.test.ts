@@ -19,6 +19,16 @@ describe("envLine", () => {
     );
     expect(out).toBe(`${seed}|${"ab".repeat(32)}`);
     expect(envLine({ seed: "http://x:1" })).toBe("export SESSION_NETWORK=http://x:1");
+    // The chain and deployment file, for `session name`.
+    expect(
+      envLine({
+        seed: "http://x:1",
+        chainUrl: "http://127.0.0.1:8545",
+        deploymentFile: "/tmp/a b/devnet.json",
+      }),
+    ).toBe(
+      "export SESSION_NETWORK=http://x:1 SESSION_RPC_URL=http://127.0.0.1:8545 SESSION_DEPLOYMENT_FILE='/tmp/a b/devnet.json'",
+    );
     expect(
       execFileSync("sh", ["-c", `${envLine({ seed: "it's" })}; printf %s "$SESSION_NETWORK"`], {
         encoding: "utf8",

@@ -34,6 +34,7 @@ Commands:
   contacts                   list contacts and blocked Session IDs
   nodes                      list the network's nodes and swarms
   group …, community …       closed groups and communities (session group --help)
+  name …                     register, renew, show, set and transfer Session names (session name --help)
 
 Options:
   --network <seed>   seed node (or SESSION_NETWORK): https://host:port#sha256=<fingerprint of its

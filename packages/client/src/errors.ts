@@ -23,7 +23,14 @@ export type ClientErrorCode =
   | "NOT_GROUP_ADMIN"
   | "NOT_GROUP_MEMBER"
   | "BAD_GROUP_NAME"
-  | "BAD_INVITATION";
+  | "BAD_INVITATION"
+  // Names on the chain (src/name-registry.ts)
+  | "BAD_NAME"
+  | "NAME_TAKEN"
+  | "NOT_NAME_OWNER"
+  | "NAME_EXPIRED"
+  | "INSUFFICIENT_FUNDS"
+  | "TRANSACTION_FAILED";
 
 /** Codes where trying again (later, or elsewhere) can help. */
 const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([

@@ -16,6 +16,15 @@ export { ClientError, type ClientErrorCode } from "./errors.ts";
 export * from "./groups/index.ts";
 export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
 export type { IncomingMessage } from "./messages.ts";
+export {
+  checkName,
+  checkSessionId,
+  formatSesh,
+  type NameInfo,
+  NameRegistry,
+  type NameRegistryOptions,
+  type RegisterResult,
+} from "./name-registry.ts";
 export { type OnionNameResolverOptions, onionNameResolver } from "./names.ts";
 export { NetworkClock } from "./network/clock.ts";
 export { NodePool } from "./network/nodes.ts";

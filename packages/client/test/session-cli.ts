@@ -1,9 +1,7 @@
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 
-const run = promisify(execFile);
 const bin = join(dirname(fileURLToPath(import.meta.url)), "..", "bin", "session.mjs");
 
 export interface CliResult {
@@ -12,13 +10,38 @@ export interface CliResult {
   stderr: string;
 }
 
+export interface RunOptions {
+  /** Variables added to (or, as "", cleared from) this process's environment. */
+  env?: Record<string, string>;
+  /** Called with everything written to stderr so far, whenever more arrives (to react to progress). */
+  onStderr?: (stderr: string) => void;
+  timeoutMs?: number;
+}
+
 /** Runs the real `session` CLI (bin/session.mjs) with `args`; a non-zero exit is a result, not a throw. */
-export async function runSession(args: string[]): Promise<CliResult> {
-  try {
-    const r = await run(process.execPath, [bin, ...args], { timeout: 60_000 });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code: number; stdout: string; stderr: string };
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+export function runSession(args: string[], opts: RunOptions = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      env: { ...process.env, ...opts.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+      opts.onStderr?.(stderr);
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : 1), stdout, stderr });
+    });
+  });
 }

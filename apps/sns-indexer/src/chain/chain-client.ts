@@ -22,6 +22,8 @@ const blockSchema = z.object({
   hash: hash32,
   parentHash: hash32,
   logsBloom: z.string().regex(/^0x[0-9a-fA-F]{512}$/, "expected a 256-byte bloom"),
+  /** Unix seconds (every real chain gives it; optional for synthetic test chains). */
+  timestamp: blockNumber.optional(),
 });
 export type ChainBlock = z.output<typeof blockSchema>;
 

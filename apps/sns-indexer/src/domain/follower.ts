@@ -59,11 +59,18 @@ export class Follower {
   state = new ChainState();
   /** Last head the chain reported (0 before the first answer). */
   head = 0;
+  /**
+   * Timestamp of the last indexed block (unix seconds; 0 until known): the chain's own clock, which
+   * decides when a name expires. It runs ahead of the wall clock on a chain whose time was moved
+   * forward (a devnet's `evm_increaseTime`).
+   */
+  chainTime = 0;
   chainId: bigint | undefined;
   readonly conditions: IndexerConditions;
   readonly range: AdaptiveLogRange;
   private cursor: number | null = null;
   private chainIdChecked = false;
+  private chainTimeAsked = false;
   private readonly watched: string[];
 
   constructor(private readonly o: FollowerOptions) {
@@ -284,6 +291,8 @@ export class Follower {
         throw err;
       }
       const { logs, headers } = batch;
+      const lastTime = headers[headers.length - 1]?.timestamp;
+      if (lastTime !== undefined) this.chainTime = lastTime;
       this.range.answered(logs.length);
       const events = logs.map((l) => this.decode(l)).filter((e): e is StoredEvent => e !== null);
       const blocks: BlockRef[] = headers.map((h) => ({ number: h.number, hash: h.hash }));
@@ -292,6 +301,16 @@ export class Follower {
       for (const ev of events) this.state.apply(ev);
       total += events.length;
       this.o.onBatch?.({ from, to, target, events: events.length });
+    }
+    if (this.chainTime === 0 && !this.chainTimeAsked && this.indexedTo > 0) {
+      // Restarted with nothing new to index: the time of the block it stopped at, once.
+      this.chainTimeAsked = true;
+      const last = await this.rpc(
+        "eth_getBlockByNumber",
+        () => this.o.chain.block(this.indexedTo, signal),
+        signal,
+      );
+      this.chainTime = last.timestamp ?? 0;
     }
     await this.db(() => this.o.store.pruneBlocksBelow(this.head - 2 * this.o.reorgDepth));
     this.conditions.rpcSucceeded();
