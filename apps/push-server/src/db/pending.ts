@@ -90,8 +90,16 @@ export class SqlitePendingStore implements PendingStore {
   }
 
   async add(n: PushNotification, nowMs: number) {
-    return this.db.insert(sqlitePending).values(newRow(n, nowMs)).returning({ id: sqlitePending.id }).get()
-      .id;
+    // `.all()`, not `.get()`: an INSERT … RETURNING commits when the statement runs to its end, and
+    // better-sqlite3's get() stops after the first row and ignores that commit's error — on a full
+    // disk the id came back and the row was silently rolled back.
+    const [r] = this.db
+      .insert(sqlitePending)
+      .values(newRow(n, nowMs))
+      .returning({ id: sqlitePending.id })
+      .all();
+    if (!r) throw new Error("pending notification insert returned no id");
+    return r.id;
   }
 
   async due(nowMs: number, limit: number, skip: readonly number[]) {
