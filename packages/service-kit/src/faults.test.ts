@@ -132,6 +132,48 @@ describe("monitoredStore", () => {
     expect(faults.conditions()).toEqual(["database_unavailable"]);
     await s.write();
     expect(faults.conditions()).toEqual([]);
+
+    // SQLite: a deletion goes through the journal, so one that landed shows there is space.
+    const lite = monitoredStore({ ...f.store, del: f.store.write }, faults, {
+      write: "write",
+      del: "delete",
+    });
+    f.fail(coded("SQLITE_FULL"));
+    await expect(lite.write()).rejects.toMatchObject({ code: "STORAGE_FULL" });
+    await lite.del();
+    expect(faults.conditions()).toEqual([]);
+  });
+
+  it("clears a full disk on a write that landed, not on a PostgreSQL delete (which needs no space)", async () => {
+    const { faults } = monitor();
+    const f = flakyStore();
+    const s = monitoredStore(
+      { ...f.store, del: f.store.write },
+      faults,
+      { write: "write", del: "delete" },
+      { deletesNeedSpace: false },
+    );
+    f.fail(coded("53100"));
+    await expect(s.write()).rejects.toMatchObject({ code: "STORAGE_FULL", status: 507 });
+    await s.del();
+    expect(faults.conditions()).toEqual(["disk_full"]);
+    f.fail(coded("57P01"));
+    await expect(s.del()).rejects.toMatchObject({ code: "DATABASE_UNAVAILABLE" });
+    expect(f.calls.write).toBe(3); // a delete is not retried
+    await s.del();
+    expect(faults.conditions()).toEqual(["disk_full"]);
+    await s.write();
+    expect(faults.conditions()).toEqual([]);
+
+    // SQLite: a deletion goes through the journal, so one that landed shows there is space.
+    const lite = monitoredStore({ ...f.store, del: f.store.write }, faults, {
+      write: "write",
+      del: "delete",
+    });
+    f.fail(coded("SQLITE_FULL"));
+    await expect(lite.write()).rejects.toMatchObject({ code: "STORAGE_FULL" });
+    await lite.del();
+    expect(faults.conditions()).toEqual([]);
   });
 
   it("fails a read lost twice, and passes other errors through unchanged", async () => {
