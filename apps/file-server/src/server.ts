@@ -87,7 +87,10 @@ export function createFileServer(deps: AppDeps): FileServer {
   const uploadBudget = perMinute(deps.rateLimits.uploadBytesPerMinute, deps.now);
   const faults = new FaultMonitor({ logger: deps.logger, registry: metrics.registry, prefix: "fileserver_" });
   // Every metadata operation reports to `faults`; reads that lost their connection are retried once.
-  const repo = monitoredStore(deps.repo, faults, REPO_OPERATIONS);
+  // PostgreSQL deletes without new space: there a deletion does not clear a full disk.
+  const repo = monitoredStore(deps.repo, faults, REPO_OPERATIONS, {
+    deletesNeedSpace: deps.repo.deletesNeedSpace,
+  });
 
   app.use(metrics.middleware);
   app.use(requestLogger(deps.logger));

@@ -89,9 +89,15 @@ export function createPushServer(deps: PushServerDeps): PushServer {
   const metrics = createMetrics({ prefix: "push_" });
   const faults = new FaultMonitor({ logger: deps.logger, registry: metrics.registry, prefix: "push_" });
   // Every database operation reports to `faults`; reads that lost their connection are retried once.
-  const repo = monitoredStore(deps.repo, faults, SUBSCRIPTION_OPERATIONS);
+  // PostgreSQL deletes without new space: there a deletion does not clear a full disk.
+  const pending = deps.pending ?? new MemoryPendingStore();
+  const repo = monitoredStore(deps.repo, faults, SUBSCRIPTION_OPERATIONS, {
+    deletesNeedSpace: deps.repo.deletesNeedSpace,
+  });
   const queue = new NotificationQueue({
-    store: monitoredStore(deps.pending ?? new MemoryPendingStore(), faults, PENDING_OPERATIONS),
+    store: monitoredStore(pending, faults, PENDING_OPERATIONS, {
+      deletesNeedSpace: pending.deletesNeedSpace,
+    }),
     notifiers: deps.notifiers,
     onInvalidToken: async (service, token) => {
       await repo.removeToken(service, token);

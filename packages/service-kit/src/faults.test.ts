@@ -1,11 +1,15 @@
 import { PassThrough } from "node:stream";
 import { ProtocolError } from "@session/protocol";
 import { Hono } from "hono";
+import postgres from "postgres";
 import { Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { errorToResponseParts, onErrorHandler } from "./errors.ts";
 import { FaultMonitor, faultError, faultOf, monitoredStore } from "./faults.ts";
 import { createLogger } from "./logger.ts";
+import { pgSmallTablespace, requirePgSmallTablespace } from "./testing/pg-small-tablespace.ts";
+
+const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 function monitor() {
   const stream = new PassThrough();
@@ -128,6 +132,48 @@ describe("monitoredStore", () => {
     expect(faults.conditions()).toEqual(["database_unavailable"]);
     await s.write();
     expect(faults.conditions()).toEqual([]);
+
+    // SQLite: a deletion goes through the journal, so one that landed shows there is space.
+    const lite = monitoredStore({ ...f.store, del: f.store.write }, faults, {
+      write: "write",
+      del: "delete",
+    });
+    f.fail(coded("SQLITE_FULL"));
+    await expect(lite.write()).rejects.toMatchObject({ code: "STORAGE_FULL" });
+    await lite.del();
+    expect(faults.conditions()).toEqual([]);
+  });
+
+  it("clears a full disk on a write that landed, not on a PostgreSQL delete (which needs no space)", async () => {
+    const { faults } = monitor();
+    const f = flakyStore();
+    const s = monitoredStore(
+      { ...f.store, del: f.store.write },
+      faults,
+      { write: "write", del: "delete" },
+      { deletesNeedSpace: false },
+    );
+    f.fail(coded("53100"));
+    await expect(s.write()).rejects.toMatchObject({ code: "STORAGE_FULL", status: 507 });
+    await s.del();
+    expect(faults.conditions()).toEqual(["disk_full"]);
+    f.fail(coded("57P01"));
+    await expect(s.del()).rejects.toMatchObject({ code: "DATABASE_UNAVAILABLE" });
+    expect(f.calls.write).toBe(3); // a delete is not retried
+    await s.del();
+    expect(faults.conditions()).toEqual(["disk_full"]);
+    await s.write();
+    expect(faults.conditions()).toEqual([]);
+
+    // SQLite: a deletion goes through the journal, so one that landed shows there is space.
+    const lite = monitoredStore({ ...f.store, del: f.store.write }, faults, {
+      write: "write",
+      del: "delete",
+    });
+    f.fail(coded("SQLITE_FULL"));
+    await expect(lite.write()).rejects.toMatchObject({ code: "STORAGE_FULL" });
+    await lite.del();
+    expect(faults.conditions()).toEqual([]);
   });
 
   it("fails a read lost twice, and passes other errors through unchanged", async () => {
@@ -141,3 +187,48 @@ describe("monitoredStore", () => {
     await expect(s.write()).rejects.toBe(other);
   });
 });
+
+describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
+  "PostgreSQL on a full disk (tablespace on a tmpfs)",
+  () => {
+    it("fails the insert that must grow a table with SQLSTATE 53100, classified as disk_full, and takes it once space returns", async () => {
+      const ts = await pgSmallTablespace(PG_URL, 1024 * 1024);
+      const sql = postgres(PG_URL, { max: 1, onnotice: () => {} });
+      const schema = `sk_disk_full_${process.pid}_${Date.now()}`;
+      try {
+        await sql.unsafe(`CREATE SCHEMA "${schema}"`);
+        await sql.unsafe(`CREATE TABLE "${schema}".t (id serial PRIMARY KEY, v text NOT NULL)`);
+        await sql.unsafe(`INSERT INTO "${schema}".t (v) VALUES ('kept')`);
+        await ts.moveSchema(schema);
+        await ts.fill();
+        // Rows that fit in the pages already there go in; the first that needs a new page is refused.
+        let refused: unknown;
+        let taken = 0;
+        for (let i = 0; i < 1000 && refused === undefined; i++) {
+          try {
+            await sql.unsafe(`INSERT INTO "${schema}".t (v) VALUES ('${"x".repeat(200)}')`);
+            taken++;
+          } catch (err) {
+            refused = err;
+          }
+        }
+        expect(refused).toMatchObject({ code: "53100" });
+        expect(String((refused as Error).message)).toMatch(/No space left on device|could not extend/);
+        expect(faultOf(refused)).toBe("disk_full");
+        expect(errorToResponseParts(refused).status).toBe(507);
+        // Reads are served; what was taken is there.
+        const [n] = await sql.unsafe(`SELECT count(*)::int AS n FROM "${schema}".t`);
+        expect(n?.n).toBe(1 + taken);
+
+        await ts.free();
+        await sql.unsafe(`INSERT INTO "${schema}".t (v) VALUES ('after')`);
+        const [m] = await sql.unsafe(`SELECT count(*)::int AS n FROM "${schema}".t`);
+        expect(m?.n).toBe(2 + taken);
+      } finally {
+        await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+        await sql.end({ timeout: 5 });
+        await ts.drop();
+      }
+    }, 60_000);
+  },
+);

@@ -156,7 +156,16 @@ export class FaultMonitor {
   }
 }
 
-export type OperationKind = "read" | "write";
+/**
+ * `read`: retried once on a lost connection; its success clears database_unavailable.
+ * `write`: not retried; its success also clears disk_full (a write landed, so there is space).
+ * `delete`: a write that only removes rows. On PostgreSQL (`deletesNeedSpace: false`) it needs no
+ * new space (rows are marked dead in place), so its success says nothing about space and clears
+ * database_unavailable only; otherwise a full disk would be reported cleared by every deletion
+ * and raised again (and logged) by the next insert. SQLite writes a deletion to its journal: there
+ * a delete is a write.
+ */
+export type OperationKind = "read" | "write" | "delete";
 
 /**
  * Wraps a store (repository) so that every listed method reports to `monitor`: success clears
@@ -168,11 +177,14 @@ export function monitoredStore<T extends object>(
   store: T,
   monitor: FaultMonitor,
   kinds: Partial<Record<keyof T, OperationKind>>,
+  options: { deletesNeedSpace?: boolean } = {},
 ): T {
+  const deletesNeedSpace = options.deletesNeedSpace ?? true;
   return new Proxy(store, {
     get(target, key, receiver) {
       const value = Reflect.get(target, key, receiver);
-      const kind = kinds[key as keyof T];
+      const declared = kinds[key as keyof T];
+      const kind = declared === "delete" && deletesNeedSpace ? "write" : declared;
       if (typeof value !== "function" || !kind) return value;
       return async (...args: unknown[]) => {
         const run = () => (value as (...a: unknown[]) => Promise<unknown>).apply(target, args);
@@ -185,8 +197,8 @@ export function monitoredStore<T extends object>(
             monitor.observe(err);
             result = await run();
           }
-          if (kind === "read") monitor.readSucceeded();
-          else monitor.writeSucceeded();
+          if (kind === "write") monitor.writeSucceeded();
+          else monitor.readSucceeded();
           return result;
         } catch (err) {
           monitor.observe(err);

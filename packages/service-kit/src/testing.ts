@@ -64,6 +64,12 @@ export {
 export { runService, type ServiceProcess } from "./test-process.ts";
 export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
 export {
+  type PgSmallTablespace,
+  pgSmallTablespace,
+  pgSmallTablespaceSupport,
+  requirePgSmallTablespace,
+} from "./testing/pg-small-tablespace.ts";
+export {
   mountSmallDisk,
   requireSmallDisk,
   type SmallDisk,

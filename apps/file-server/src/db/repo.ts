@@ -26,18 +26,20 @@ export interface FileRepo {
   /** Deletes the row only if it is still expired (an extend may have raced the sweep). */
   deleteExpired(id: string, nowMs: number): Promise<boolean>;
   count(): Promise<number>;
+  /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */
+  readonly deletesNeedSpace: boolean;
   close(): Promise<void>;
 }
 
-/** Which FileRepo methods only read (safe to retry) and which write, for the fault monitor. */
+/** Which FileRepo methods only read (safe to retry), which write and which only delete, for the fault monitor. */
 export const REPO_OPERATIONS = {
   insert: "write",
   getLive: "read",
   setExpiry: "write",
   expiredIds: "read",
-  deleteExpired: "write",
+  deleteExpired: "delete",
   count: "read",
-} as const satisfies Partial<Record<keyof FileRepo, "read" | "write">>;
+} as const satisfies Partial<Record<keyof FileRepo, "read" | "write" | "delete">>;
 
 export interface PgRepoOptions {
   /** Created if missing; isolates e.g. a test run. */
@@ -47,6 +49,7 @@ export interface PgRepoOptions {
 }
 
 export class SqliteFileRepo implements FileRepo {
+  readonly deletesNeedSpace = true;
   private readonly db: BetterSQLite3Database;
 
   constructor(private readonly sqlite: Database.Database) {
@@ -73,12 +76,14 @@ export class SqliteFileRepo implements FileRepo {
   }
 
   async setExpiry(id: string, expiresMs: number, nowMs: number) {
+    // `.all()`, not `.get()`: an UPDATE … RETURNING commits when the statement runs to its end, and
+    // better-sqlite3's get() stops after the first row and ignores that commit's error (SQLITE_FULL).
     return this.db
       .update(sqliteFiles)
       .set({ expiresMs })
       .where(and(eq(sqliteFiles.id, id), gt(sqliteFiles.expiresMs, nowMs)))
       .returning()
-      .get();
+      .all()[0];
   }
 
   async expiredIds(nowMs: number, limit: number) {
@@ -111,6 +116,7 @@ export class SqliteFileRepo implements FileRepo {
 }
 
 export class PgFileRepo implements FileRepo {
+  readonly deletesNeedSpace = false;
   private constructor(
     private readonly client: postgres.Sql,
     private readonly db: PostgresJsDatabase,

@@ -37,6 +37,8 @@ export interface PendingStore {
   /** Deletes the `n` oldest rows by arrival, except `skip`; returns how many went. */
   dropOldest(n: number, skip: readonly number[]): Promise<number>;
   count(): Promise<number>;
+  /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */
+  readonly deletesNeedSpace: boolean;
   close(): Promise<void>;
 }
 
@@ -63,19 +65,20 @@ const newRow = (n: PushNotification, nowMs: number) => ({
   lastError: null,
 });
 
-/** Which PendingStore methods only read (safe to retry) and which write, for the fault monitor. */
+/** Which PendingStore methods only read (safe to retry), which write and which only delete, for the fault monitor. */
 export const PENDING_OPERATIONS = {
   add: "write",
   due: "read",
   nextAttemptMs: "read",
   retryLater: "write",
-  remove: "write",
-  removeToken: "write",
-  dropOldest: "write",
+  remove: "delete",
+  removeToken: "delete",
+  dropOldest: "delete",
   count: "read",
-} as const satisfies Partial<Record<keyof PendingStore, "read" | "write">>;
+} as const satisfies Partial<Record<keyof PendingStore, "read" | "write" | "delete">>;
 
 export class SqlitePendingStore implements PendingStore {
+  readonly deletesNeedSpace = true;
   private readonly db: BetterSQLite3Database;
 
   /** Uses an open connection (its own or the subscription repo's file). */
@@ -90,8 +93,16 @@ export class SqlitePendingStore implements PendingStore {
   }
 
   async add(n: PushNotification, nowMs: number) {
-    return this.db.insert(sqlitePending).values(newRow(n, nowMs)).returning({ id: sqlitePending.id }).get()
-      .id;
+    // `.all()`, not `.get()`: an INSERT … RETURNING commits when the statement runs to its end, and
+    // better-sqlite3's get() stops after the first row and ignores that commit's error — on a full
+    // disk the id came back and the row was silently rolled back.
+    const [r] = this.db
+      .insert(sqlitePending)
+      .values(newRow(n, nowMs))
+      .returning({ id: sqlitePending.id })
+      .all();
+    if (!r) throw new Error("pending notification insert returned no id");
+    return r.id;
   }
 
   async due(nowMs: number, limit: number, skip: readonly number[]) {
@@ -154,6 +165,7 @@ export class SqlitePendingStore implements PendingStore {
 }
 
 export class PgPendingStore implements PendingStore {
+  readonly deletesNeedSpace = false;
   private constructor(
     private readonly client: postgres.Sql,
     private readonly db: PostgresJsDatabase,
@@ -240,6 +252,7 @@ export class PgPendingStore implements PendingStore {
  * store (route tests, tools). A restart loses what it holds.
  */
 export class MemoryPendingStore implements PendingStore {
+  readonly deletesNeedSpace = false;
   private readonly rows = new Map<number, PendingNotification>();
   private seq = 0;
 

@@ -76,21 +76,24 @@ export interface SubscriptionRepo {
   removeSignedBefore(sigTs: number): Promise<string[]>;
   forAccount(pubkey: string): Promise<Subscription[]>;
   accounts(): Promise<string[]>;
+  /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */
+  readonly deletesNeedSpace: boolean;
   close(): Promise<void>;
 }
 
-/** Which SubscriptionRepo methods only read (safe to retry) and which write, for the fault monitor. */
+/** Which SubscriptionRepo methods only read (safe to retry), which write and which only delete, for the fault monitor. */
 export const SUBSCRIPTION_OPERATIONS = {
   upsert: "write",
   upsertMany: "write",
-  remove: "write",
-  removeToken: "write",
-  removeSignedBefore: "write",
+  remove: "delete",
+  removeToken: "delete",
+  removeSignedBefore: "delete",
   forAccount: "read",
   accounts: "read",
-} as const satisfies Partial<Record<keyof SubscriptionRepo, "read" | "write">>;
+} as const satisfies Partial<Record<keyof SubscriptionRepo, "read" | "write" | "delete">>;
 
 export class SqliteSubscriptionRepo implements SubscriptionRepo {
+  readonly deletesNeedSpace = true;
   private readonly db: BetterSQLite3Database;
 
   constructor(private readonly sqlite: Database.Database) {
@@ -171,6 +174,7 @@ export class SqliteSubscriptionRepo implements SubscriptionRepo {
 }
 
 export class PgSubscriptionRepo implements SubscriptionRepo {
+  readonly deletesNeedSpace = false;
   private constructor(
     private readonly client: postgres.Sql,
     private readonly db: PostgresJsDatabase,

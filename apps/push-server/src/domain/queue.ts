@@ -32,6 +32,12 @@ export interface QueueOptions {
 export class NotificationQueue {
   private depth = 0;
   private readonly inFlight = new Map<number, Promise<void>>();
+  /**
+   * Rows whose delivery outcome the store refused to record (disk full, connection lost): held
+   * here, and skipped by the pump, so a notification the provider took is not sent again and
+   * again while the row cannot be deleted. Written at least every second until they land.
+   */
+  private readonly held = new Map<number, Outcome>();
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private closed = false;
@@ -126,15 +132,18 @@ export class NotificationQueue {
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.inFlight.size === 0) return;
-    let t: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.allSettled([...this.inFlight.values()]),
-      new Promise((r) => {
-        t = setTimeout(r, graceMs);
-      }),
-    ]);
-    clearTimeout(t);
+    if (this.inFlight.size > 0) {
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...this.inFlight.values()]),
+        new Promise((r) => {
+          t = setTimeout(r, graceMs);
+        }),
+      ]);
+      clearTimeout(t);
+    }
+    // One last try for outcomes the store refused; rows still held are sent again after a restart.
+    if (this.held.size > 0) await this.recordHeld();
   }
 
   /** Runs the pump, or asks the running one to go round again. */
@@ -156,20 +165,25 @@ export class NotificationQueue {
 
   private async pump(): Promise<void> {
     try {
+      const allRecorded = this.held.size === 0 || (await this.recordHeld());
       while (this.running && this.inFlight.size < this.concurrency) {
-        const rows = await this.opts.store.due(Date.now(), this.concurrency - this.inFlight.size, [
-          ...this.inFlight.keys(),
-        ]);
+        const rows = await this.opts.store.due(
+          Date.now(),
+          this.concurrency - this.inFlight.size,
+          this.busy(),
+        );
         if (rows.length === 0) break;
         for (const row of rows) this.inFlight.set(row.id, this.deliver(row));
       }
       if (this.timer) clearTimeout(this.timer);
       this.timer = undefined;
       if (!this.running || this.inFlight.size >= this.concurrency) return;
-      const next = await this.opts.store.nextAttemptMs([...this.inFlight.keys()]);
+      let next = await this.opts.store.nextAttemptMs(this.busy());
       // Nothing stored beyond what is in flight: the count is exact again (an enqueue racing
       // `start`'s count is corrected here).
-      if (next === undefined && this.inFlight.size === 0) this.depth = 0;
+      if (next === undefined && this.inFlight.size === 0 && this.held.size === 0) this.depth = 0;
+      // Outcomes still to record are tried again within a second.
+      if (!allRecorded || this.held.size > 0) next = Math.min(next ?? Infinity, Date.now() + 1000);
       if (next === undefined || !this.running) return;
       this.timer = setTimeout(() => this.kick(), Math.max(0, next - Date.now()));
       this.timer.unref();
@@ -183,7 +197,7 @@ export class NotificationQueue {
   }
 
   private async deliver(row: PendingNotification): Promise<void> {
-    const { store, logger } = this.opts;
+    const { logger } = this.opts;
     const notifier = this.opts.notifiers.get(row.service);
     const n: PushNotification = { service: row.service, token: row.token, encPayload: row.encPayload };
     try {
@@ -192,9 +206,10 @@ export class NotificationQueue {
             .send(n)
             .catch((err: unknown): SendOutcome => ({ kind: "retry", reason: String(err) }))
         : { kind: "retry", reason: `no notifier for ${row.service}` };
+      let outcome: Outcome;
       if (out.kind === "sent") {
         this.sent.inc({ service: row.service });
-        if (await store.remove(row.id)) this.depth--;
+        outcome = { kind: "sent" };
       } else if (out.kind === "invalid_token") {
         this.invalid.inc({ service: row.service });
         logger.info({ service: row.service, reason: out.reason }, "provider rejected token: removing it");
@@ -202,7 +217,7 @@ export class NotificationQueue {
           logger.error({ err }, "could not remove the invalid token's subscriptions");
         });
         // Its other pending notifications would fail the same way.
-        this.depth -= await store.removeToken(row.service, row.token);
+        outcome = { kind: "invalid_token", service: row.service, token: row.token };
       } else {
         this.failed.inc({ service: row.service });
         const attempts = row.attempts + 1;
@@ -210,19 +225,62 @@ export class NotificationQueue {
           backoffMs(attempts, { baseMs: this.base, maxMs: this.cap }),
           out.retryAfterMs ?? 0,
         );
-        await store.retryLater(row.id, attempts, Date.now() + wait, out.reason);
+        outcome = { kind: "retry", attempts, nextAttemptMs: Date.now() + wait, error: out.reason };
         logger.warn(
           { service: row.service, reason: out.reason, attempts, retryInMs: wait },
           "delivery failed: will retry",
         );
       }
-    } catch (err) {
-      // The row stays as it was: it is tried again (a send that went through may repeat).
-      if (!faultOf(err))
-        logger.error({ err, id: row.id }, "notification queue: could not record a delivery outcome");
+      try {
+        await this.record(row.id, outcome);
+      } catch (err) {
+        // Not recorded (full disk, lost connection): the row is held back here, not sent again,
+        // until the outcome lands (`recordHeld`, at least every second).
+        this.held.set(row.id, outcome);
+        if (!faultOf(err))
+          logger.error({ err, id: row.id }, "notification queue: could not record a delivery outcome");
+      }
     } finally {
       this.inFlight.delete(row.id);
       this.kick();
     }
   }
+
+  /** Writes a delivery outcome to the store. */
+  private async record(id: number, o: Outcome): Promise<void> {
+    const { store } = this.opts;
+    if (o.kind === "sent") {
+      if (await store.remove(id)) this.depth--;
+    } else if (o.kind === "invalid_token") {
+      this.depth -= await store.removeToken(o.service, o.token);
+    } else {
+      await store.retryLater(id, o.attempts, o.nextAttemptMs, o.error);
+    }
+  }
+
+  /** Records the held outcomes, oldest first, until the store fails again; true when none is left. */
+  private async recordHeld(): Promise<boolean> {
+    for (const [id, o] of this.held) {
+      try {
+        await this.record(id, o);
+      } catch (err) {
+        if (!faultOf(err))
+          this.opts.logger.error({ err, id }, "notification queue: could not record a delivery outcome");
+        return false;
+      }
+      this.held.delete(id);
+    }
+    return true;
+  }
+
+  /** Rows the pump must not fetch: being sent, or sent with their outcome not yet recorded. */
+  private busy(): number[] {
+    return [...this.inFlight.keys(), ...this.held.keys()];
+  }
 }
+
+/** What a delivery attempt leaves to write: the row deleted (sent, token invalid) or rescheduled. */
+type Outcome =
+  | { kind: "sent" }
+  | { kind: "invalid_token"; service: string; token: string }
+  | { kind: "retry"; attempts: number; nextAttemptMs: number; error: string };

@@ -44,10 +44,13 @@ export function requireSmallDisk(): boolean {
   return false;
 }
 
-/** Mounts a tmpfs of `sizeBytes` on a fresh directory. */
-export async function mountSmallDisk(sizeBytes: number): Promise<SmallDisk> {
+/**
+ * Mounts a tmpfs of `sizeBytes` on a fresh directory, readable by root only unless `mode` says
+ * otherwise (a PostgreSQL tablespace on it needs 0755, for the server's user to reach it).
+ */
+export async function mountSmallDisk(sizeBytes: number, mode = "0700"): Promise<SmallDisk> {
   const dir = await mkdtemp(join(tmpdir(), "small-disk-"));
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeBytes},mode=0700`, "tmpfs", dir], {
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${sizeBytes},mode=${mode}`, "tmpfs", dir], {
     stdio: "pipe",
   });
   const filler = join(dir, ".filler");
