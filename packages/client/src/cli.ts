@@ -32,6 +32,9 @@ Commands:
   block <SessionID>          drop everything from this Session ID from now on
   unblock <SessionID>        take a Session ID off the block list
   contacts                   list contacts and blocked Session IDs
+  profile                    show this account's display name and picture (shared by its devices)
+  profile set [--name <name>] [--picture <file>]
+                             set them (the picture is encrypted and uploaded to the file server)
   nodes                      list the network's nodes and swarms
   group …, community …       closed groups and communities (session group --help)
   name …                     register, renew, show, set and transfer Session names (session name --help)
@@ -49,6 +52,7 @@ Options:
   --after-read       send: … <s> seconds after it is read instead
   --timeout <s>      listen: stop after this many seconds
   --all              listen: print the whole history still on the network
+  --name, --picture  profile set: display name, profile picture file
   --force            id new/restore: replace an existing identity
 `;
 
@@ -66,6 +70,8 @@ const { values, positionals } = parseArgs({
     disappear: { type: "string" },
     "after-read": { type: "boolean" },
     all: { type: "boolean" },
+    name: { type: "string" },
+    picture: { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -259,8 +265,43 @@ async function main(): Promise<void> {
     case "block":
     case "unblock": {
       const id = idArg(sub, cmd);
-      await withStore((s) => s.setBlocked(id, cmd === "block"));
-      out(`${cmd}ed ${id}`);
+      // Through the network: the contacts config tells this account's other devices too.
+      const c = await client();
+      try {
+        c.on("error", (e) => progress(`  not yet shared with other devices: ${e.message}`));
+        if (cmd === "block") await c.block(id);
+        else await c.unblock(id);
+        out(`${cmd}ed ${id}`);
+      } finally {
+        await c.close();
+      }
+      return;
+    }
+    case "profile": {
+      if (sub !== undefined && sub !== "set")
+        throw new ClientError("BAD_ARGUMENT", `unknown profile command "${sub}" (set)`);
+      if (sub === "set" && values.name === undefined && values.picture === undefined)
+        throw new ClientError(
+          "BAD_ARGUMENT",
+          "usage: session profile set [--name <name>] [--picture <file>]",
+        );
+      const picture = values.picture ? readAttachmentFile(values.picture).bytes : undefined;
+      const c = await client();
+      try {
+        await c.configs.sync();
+        if (sub === "set") {
+          progress("Saving the profile to this account's swarm…");
+          await c.setProfile({
+            ...(values.name !== undefined ? { name: values.name } : {}),
+            ...(picture ? { picture } : {}),
+          });
+        }
+        const p = await c.profile();
+        out(`name:    ${p.name ?? "(none)"}`);
+        out(`picture: ${p.pictureUrl ?? "(none)"}`);
+      } finally {
+        await c.close();
+      }
       return;
     }
     case "nodes": {

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { isSessionId, sign, toHex } from "@session/crypto";
+import { aesGcmDecrypt, aesGcmEncrypt, isSessionId, randomBytesArray, sign, toHex } from "@session/crypto";
 import { NodeTlsError, nodeHttp, type PinnedSeed, parseSeed, seedHttp } from "@session/node-tls";
 import {
   type Content,
@@ -30,6 +30,7 @@ import {
 import { MemoryClientStore } from "./state/memory-store.ts";
 import { openSqliteStore } from "./state/sqlite-store.ts";
 import type { ClientStore, Conversation } from "./state/store.ts";
+import { UserConfigs } from "./state/user-configs.ts";
 
 export interface SessionClientOptions {
   identity: Identity;
@@ -66,8 +67,16 @@ export interface SessionClientOptions {
   dataDir?: string;
   /** Deliver every message still in the swarm, not only those new since the last run. */
   history?: boolean;
-  /** Our profile, sent with message request responses. */
+  /**
+   * Our profile, sent with message request responses when the account has none of its own yet
+   * (`setProfile`, kept in the user profile config and shared with our other devices).
+   */
   profile?: LokiProfile;
+  /**
+   * Keep the account's profile, contacts, accepted requests and blocked IDs in its config
+   * namespaces (libsession's format), so linked devices converge; default true.
+   */
+  userConfigs?: boolean;
   /** This device's clock (ms); the network offset is learnt and added to it. */
   now?: () => number;
 }
@@ -117,6 +126,8 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   readonly push: Push;
   readonly store: ClientStore;
   readonly clock: NetworkClock;
+  /** The account's profile, contacts and read state, shared with its other devices. */
+  readonly configs: UserConfigs;
   private readonly ownsStore: boolean;
   /** `history` mode: last hashes and seen hashes of this run only. */
   private readonly runLastHash = new Map<string, string>();
@@ -165,6 +176,74 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     });
     this.attachments = new Attachments(this.transport, o.fileServer);
     this.push = new Push(this.transport, o.identity, o.pushServer);
+    this.configs = new UserConfigs(this, this.store, o.identity.keys.ed25519.secretKey, () => this.signer());
+  }
+
+  private get syncsConfigs(): boolean {
+    return this.o.userConfigs !== false;
+  }
+
+  /**
+   * A contact changed here: written into the contacts config and pushed, so our other devices
+   * follow. The local change stands either way; a failed push is retried at the next poll.
+   */
+  private async contactChanged(
+    id: string,
+    patch: Parameters<UserConfigs["updateContact"]>[1],
+    onlyKnown = false,
+  ): Promise<void> {
+    if (!this.syncsConfigs) return;
+    try {
+      if (onlyKnown && !(await this.configs.contact(id))) return;
+      await this.configs.updateContact(id, patch);
+    } catch (err) {
+      if (this.listenerCount("error") > 0) this.emit("error", err as Error);
+    }
+  }
+
+  /**
+   * Sets our display name and/or profile picture (an image, encrypted with a new 32-byte key as
+   * Session encrypts profile pictures and uploaded to the file server; null removes it). Kept in
+   * the user profile config, so our other devices show the same.
+   */
+  async setProfile(p: { name?: string; picture?: Uint8Array | null }): Promise<void> {
+    const change: Parameters<UserConfigs["setProfile"]>[0] = {};
+    if (p.name !== undefined) change.name = p.name.trim();
+    if (p.picture === null) change.picture = undefined;
+    else if (p.picture) {
+      const key = randomBytesArray(32);
+      const { url } = await this.attachments.uploadRaw(aesGcmEncrypt(key, p.picture));
+      change.picture = { url, key };
+    }
+    await this.configs.setProfile(change);
+  }
+
+  /** Our profile as the account's config holds it (the name and the picture's URL). */
+  async profile(): Promise<{ name?: string; pictureUrl?: string }> {
+    const p = await this.configs.readProfile();
+    return { ...(p.name ? { name: p.name } : {}), ...(p.picture ? { pictureUrl: p.picture.url } : {}) };
+  }
+
+  /** Our profile picture (downloaded and decrypted), or undefined when we have none. */
+  async profilePicture(): Promise<Uint8Array | undefined> {
+    const pic = (await this.configs.readProfile()).picture;
+    if (!pic) return undefined;
+    const id = pic.url.split("/file/")[1];
+    if (!id) throw new ClientError("REQUEST_FAILED", "the profile picture URL is not a file server URL");
+    return aesGcmDecrypt(pic.key, await this.attachments.downloadRaw(id));
+  }
+
+  /** The profile we send: the account's own when set, else the `profile` option. */
+  private async ownProfile(): Promise<{ profile?: LokiProfile; profileKey?: Uint8Array }> {
+    const p = this.syncsConfigs ? await this.configs.readProfile() : {};
+    if (!p.name && !p.picture) return this.o.profile ? { profile: this.o.profile } : {};
+    return {
+      profile: {
+        ...(p.name ? { displayName: p.name } : {}),
+        ...(p.picture ? { profilePicture: p.picture.url } : {}),
+      },
+      ...(p.picture ? { profileKey: p.picture.key } : {}),
+    };
   }
 
   private own<T extends { close(): Promise<void> }>(d: T): T {
@@ -391,6 +470,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     }
     const sent = await this.storeContent(recipient, content, ttl);
     await recordOutgoing(this.store, recipient, sent.timestamp);
+    if (recipient !== this.sessionId) await this.contactChanged(recipient, { approved: true });
     if (recipient !== this.sessionId) {
       const copy: Content = { ...content, dataMessage: { ...dataMessage, syncTarget: recipient } };
       try {
@@ -431,9 +511,19 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
    */
   async accept(id: string): Promise<SentMessage> {
     const sessionId = sessionIdArg(id);
-    await approve(this.store, sessionId, this.now());
-    const response = { isApproved: true, ...(this.o.profile ? { profile: this.o.profile } : {}) };
-    return this.storeContent(sessionId, { messageRequestResponse: response }, this.o.ttlMs ?? DEFAULT_TTL);
+    const c = await approve(this.store, sessionId, this.now());
+    const response = { isApproved: true, ...(await this.ownProfile()) };
+    const sent = await this.storeContent(
+      sessionId,
+      { messageRequestResponse: response },
+      this.o.ttlMs ?? DEFAULT_TTL,
+    );
+    await this.contactChanged(sessionId, {
+      approved: true,
+      approvedMe: c.approvedMe,
+      ...(c.name ? { name: c.name } : {}),
+    });
+    return sent;
   }
 
   /** Deletes a pending message request (NOT_A_REQUEST when there is none from `id`). */
@@ -443,11 +533,15 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
 
   /** Drops everything from `id` from now on. */
   async block(id: string): Promise<void> {
-    await this.store.setBlocked(sessionIdArg(id), true);
+    const sessionId = sessionIdArg(id);
+    await this.store.setBlocked(sessionId, true);
+    await this.contactChanged(sessionId, { blocked: true });
   }
 
   async unblock(id: string): Promise<void> {
-    await this.store.setBlocked(sessionIdArg(id), false);
+    const sessionId = sessionIdArg(id);
+    await this.store.setBlocked(sessionId, false);
+    await this.contactChanged(sessionId, { blocked: false }, true);
   }
 
   /** Pending message requests, oldest first. */
@@ -486,6 +580,14 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   }
 
   private async pollOnce(): Promise<IncomingMessage[]> {
+    if (this.syncsConfigs) {
+      // Configs first: a block or acceptance made on another device applies to these messages.
+      try {
+        await this.configs.sync();
+      } catch (err) {
+        if (this.listenerCount("error") > 0) this.emit("error", err as Error);
+      }
+    }
     // last_hash is tracked per node: each member numbers messages in its own order.
     const r = await this.swarmRpc(this.sessionId, "retrieve", async (dest) => {
       const last = await this.lastHash(dest.pubkey_ed25519);
@@ -514,6 +616,16 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
         opened.timestamp,
       );
       if (!verdict.deliver) continue;
+      if (opened.from !== this.sessionId) {
+        const response = opened.content.messageRequestResponse;
+        const name = response?.profile?.displayName ?? opened.content.dataMessage?.profile?.displayName;
+        const c = response || name ? await this.store.conversation(opened.from) : undefined;
+        if (c?.approved)
+          await this.contactChanged(opened.from, {
+            approvedMe: c.approvedMe,
+            ...(name ? { name } : {}),
+          });
+      }
       const msg: IncomingMessage = {
         hash: m.hash,
         from: opened.from,

@@ -32,4 +32,4 @@ export { OnionTransport } from "./network/transport.ts";
 export { openPushNotification, Push, type PushRegistration, type PushServerConfig } from "./push.ts";
 export { MemoryClientStore } from "./state/memory-store.ts";
 export { openSqliteStore, SqliteClientStore, statePath } from "./state/sqlite-store.ts";
-export type { ClientStore, Conversation, NodeCache } from "./state/store.ts";
+export type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./state/store.ts";

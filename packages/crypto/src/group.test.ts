@@ -1,16 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { fromHex, toHex, utf8Decode, utf8Encode } from "./bytes.ts";
+import { configDecrypt, configEncrypt, configPaddedSize, padConfig, unpadConfig } from "./config-encrypt.ts";
 import {
-  configDecrypt,
-  configEncrypt,
-  configPaddedSize,
   decryptForMultiple,
   encryptForMultiple,
   groupSubaccountSign,
   groupSubaccountToken,
   makeGroupSubaccount,
-  padConfig,
-  unpadConfig,
 } from "./group.ts";
 import { sodium } from "./sodium.ts";
 

@@ -43,12 +43,16 @@ export {
   utf8Decode,
   utf8Encode,
 } from "./bytes.ts";
-export { CryptoError, type CryptoErrorCode } from "./errors.ts";
 export {
   CONFIG_ENCRYPT_OVERHEAD,
   configDecrypt,
   configEncrypt,
   configPaddedSize,
+  padConfig,
+  unpadConfig,
+} from "./config-encrypt.ts";
+export { CryptoError, type CryptoErrorCode } from "./errors.ts";
+export {
   decryptForMultiple,
   deterministicBytes,
   encryptForMultiple,
@@ -57,11 +61,9 @@ export {
   groupSubaccountToken,
   groupX25519,
   makeGroupSubaccount,
-  padConfig,
   type SubaccountAuth,
   SubaccountFlags,
   subaccountBlindFactor,
-  unpadConfig,
   xchachaOpenWithNonce,
   xchachaSealWithNonce,
 } from "./group.ts";

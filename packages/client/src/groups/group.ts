@@ -47,8 +47,12 @@ import { expirationOf } from "../messages.ts";
 import type { RpcReply } from "../network/transport.ts";
 import type { PushRegistration } from "../push.ts";
 
-/** What a group needs from the client: swarm RPCs (through onion paths) and the identity. */
+/**
+ * What a group needs from the client: swarm RPCs (through onion paths) and network time (this
+ * device's clock corrected by the offset learnt from nodes) for everything it signs or stamps.
+ */
 export interface GroupNetwork {
+  now(): number;
   swarmRpc(
     account: string,
     method: string,
@@ -177,7 +181,7 @@ export class Group {
     };
   }
 
-  private async store(namespace: number, data: Uint8Array, ttl: number, timestamp = Date.now()) {
+  private async store(namespace: number, data: Uint8Array, ttl: number, timestamp = this.net.now()) {
     const params = signRpcParams(
       "store",
       { pubkey: this.id, namespace, timestamp, ttl, data: toBase64(data) },
@@ -208,7 +212,7 @@ export class Group {
   async initialise(name: string, adminName = ""): Promise<void> {
     this.requireAdmin();
     const me = this.identity.sessionId;
-    this.infoConfig.edit((d) => writeInfo(d, { name, created: Math.floor(Date.now() / 1000) }));
+    this.infoConfig.edit((d) => writeInfo(d, { name, created: Math.floor(this.net.now() / 1000) }));
     this.membersConfig.edit((d) => writeMember(d, { sessionId: me, name: adminName, admin: true }));
     await this.store(GroupNamespace.Keys, this.keys.rekey([me]), TTL_MAXIMUM_PRIVATE_MS);
     await this.pushConfigs();
@@ -282,7 +286,7 @@ export class Group {
         throw new ClientError("NOT_GROUP_MEMBER", `${id} is not a member of this group`);
     }
     const tokens = ids.map((id) => groupSubaccountToken(gsk, fromHex(id.slice(2)), { write: true }));
-    const timestamp = Date.now();
+    const timestamp = this.net.now();
     const revoke = signRpcParams(
       "revoke_subaccount",
       { pubkey: this.id, revoke: tokens.map(toBase64), timestamp },
@@ -329,7 +333,7 @@ export class Group {
     content: Content,
     opts: GroupSendOptions = {},
   ): Promise<{ hash: string; timestamp: number }> {
-    const timestamp = Date.now();
+    const timestamp = this.net.now();
     let ttl = opts.ttlMs ?? MESSAGE_TTL;
     const disappear = opts.disappear ?? groupDefaultDisappear(this.info());
     if (disappear) {
@@ -379,7 +383,7 @@ export class Group {
                 {
                   pubkey: this.id,
                   namespace: ns,
-                  timestamp: Date.now(),
+                  timestamp: this.net.now(),
                   ...(last ? { last_hash: last } : {}),
                 },
                 signer,
@@ -508,7 +512,7 @@ export class Group {
     reg: Omit<PushRegistration, "namespaces"> & { namespaces?: number[] },
   ): Record<string, unknown> {
     const namespaces = [...(reg.namespaces ?? [GroupNamespace.Messages])].sort((a, b) => a - b);
-    const sigTs = Math.floor(Date.now() / 1000);
+    const sigTs = Math.floor(this.net.now() / 1000);
     const signer = this.signer();
     const msg = `MONITOR${this.id}${sigTs}${reg.data ? "1" : "0"}${namespaces.join(",")}`;
     return {

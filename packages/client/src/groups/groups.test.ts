@@ -82,3 +82,29 @@ describe("group invitations from 1:1 messages", () => {
     expect(fromHex(groupId.slice(2))).toHaveLength(32);
   });
 });
+
+describe("group requests use network time", () => {
+  it("stores, invites and push subscriptions are stamped with the client's clock-corrected now()", async () => {
+    // A device clock 5 minutes slow: the client's now() is what the network accepts.
+    const networkNow = Date.now() + 5 * 60_000;
+    const calls: { method: string; params: Record<string, unknown> }[] = [];
+    const client = Object.assign(new EventEmitter(), {
+      now: () => networkNow,
+      swarmRpc: async (_account: string, method: string, params: unknown) => {
+        const p = (typeof params === "function" ? await params({}) : params) as Record<string, unknown>;
+        calls.push({ method, params: p });
+        return { status: 200, body: { hash: `h${calls.length}` }, node: {} };
+      },
+    });
+    const groups = new Groups(client as never, createIdentity());
+    const g = await groups.create("Clocks");
+    await groups.invite(g.id, [createIdentity().sessionId]);
+    await g.send("hi");
+    const stores = calls.filter((c) => c.method === "store");
+    expect(stores.length).toBeGreaterThanOrEqual(4);
+    for (const s of stores) expect(s.params.timestamp).toBe(networkNow);
+    expect(g.info().created).toBe(Math.floor(networkNow / 1000));
+    const sub = g.pushSubscription({ service: "apns", token: "t", encKey: new Uint8Array(32) });
+    expect(sub.sig_ts).toBe(Math.floor(networkNow / 1000));
+  });
+});

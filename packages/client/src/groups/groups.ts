@@ -84,7 +84,7 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
   /** Invites members (admins): adds them to the group and sends each an invitation 1:1. */
   async invite(groupId: string, sessionIds: readonly string[]): Promise<void> {
     const g = this.get(groupId);
-    const timestamp = Date.now();
+    const timestamp = this.client.now();
     const invites = await g.addMembers(sessionIds, timestamp);
     for (const inv of invites) await this.sendDirect(inv.sessionId, inv.update, timestamp);
   }
@@ -92,7 +92,7 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
   /** Promotes a member to admin (admins): marks it in the member list and sends it the group key 1:1. */
   async promote(groupId: string, sessionId: string): Promise<void> {
     const update = await this.get(groupId).promote(sessionId);
-    await this.sendDirect(sessionId.toLowerCase(), update, Date.now());
+    await this.sendDirect(sessionId.toLowerCase(), update, this.client.now());
   }
 
   async remove(groupId: string, sessionIds: readonly string[]): Promise<void> {

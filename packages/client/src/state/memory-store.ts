@@ -1,4 +1,4 @@
-import type { ClientStore, Conversation, NodeCache } from "./store.ts";
+import type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./store.ts";
 
 /** A {@link ClientStore} that forgets everything when the process ends (tests, one-off clients). */
 export class MemoryClientStore implements ClientStore {
@@ -9,6 +9,7 @@ export class MemoryClientStore implements ClientStore {
   private readonly values = new Map<string, string>();
   private nodes: NodeCache | undefined;
   private offset: number | undefined;
+  private readonly configs = new Map<string, ConfigDumpRecord>();
 
   async lastHash(node: string, namespace: number) {
     return this.hashes.get(`${node}/${namespace}`);
@@ -52,6 +53,13 @@ export class MemoryClientStore implements ClientStore {
   }
   async saveNodeCache(cache: NodeCache) {
     this.nodes = cache;
+  }
+  async configDump(name: string) {
+    const d = this.configs.get(name);
+    return d ? { ...d } : undefined;
+  }
+  async saveConfigDump(name: string, dump: ConfigDumpRecord) {
+    this.configs.set(name, { ...dump });
   }
   async clockOffset() {
     return this.offset;

@@ -4,11 +4,12 @@ import Database from "better-sqlite3";
 import { and, asc, eq, gte, lt } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle } from "drizzle-orm/better-sqlite3";
 import { blockedIds, CREATE_STATE_SQL, conversations, kv, lastHashes, seenHashes } from "./schema.ts";
-import type { ClientStore, Conversation, NodeCache } from "./store.ts";
+import type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./store.ts";
 
 const NODES_KEY = "sys:nodes";
 const CLOCK_KEY = "sys:clock_offset";
 const APP = "app:";
+const CONFIG = "sys:config:";
 
 /** `<dataDir>/state-<first 16 hex of the Session ID>.db`: one file per identity. */
 export function statePath(dataDir: string, sessionId: string): string {
@@ -108,6 +109,14 @@ export class SqliteClientStore implements ClientStore {
 
   async saveNodeCache(cache: NodeCache) {
     this.put(NODES_KEY, cache);
+  }
+
+  async configDump(name: string) {
+    return this.get<ConfigDumpRecord>(CONFIG + name);
+  }
+
+  async saveConfigDump(name: string, dump: ConfigDumpRecord) {
+    this.put(CONFIG + name, dump);
   }
 
   async clockOffset() {

@@ -71,6 +71,11 @@ describe.each([
     expect(await s.nodeCache()).toEqual({ nodes: [node], savedAt: 42 });
     await s.setClockOffset(-300_000);
     expect(await s.clockOffset()).toBe(-300_000);
+    expect(await s.configDump("Contacts")).toBeUndefined();
+    await s.saveConfigDump("Contacts", { message: "64", needsPush: true });
+    expect(await s.configDump("Contacts")).toEqual({ message: "64", needsPush: true });
+    // Config dumps are not app values.
+    expect(await s.keys("")).toEqual([]);
     await s.setValue("subs/1", { a: 1 });
     await s.setValue("subs/2", [2]);
     await s.setValue("subz", 3);

@@ -16,6 +16,13 @@ export interface Conversation {
   lastMessageAt: number;
 }
 
+/** A saved libsession config (the user's profile, contacts, …): the message and whether it still needs pushing. */
+export interface ConfigDumpRecord {
+  /** The serialized config message (hex). */
+  message: string;
+  needsPush: boolean;
+}
+
 export interface NodeCache {
   nodes: NodeInfo[];
   /** When the list was fetched (ms since epoch). */
@@ -48,6 +55,10 @@ export interface ClientStore {
 
   nodeCache(): Promise<NodeCache | undefined>;
   saveNodeCache(cache: NodeCache): Promise<void>;
+
+  /** The saved config `name` ("UserProfile", "Contacts", "ConvoInfoVolatile"). */
+  configDump(name: string): Promise<ConfigDumpRecord | undefined>;
+  saveConfigDump(name: string, dump: ConfigDumpRecord): Promise<void>;
 
   /** Network time minus local time (ms), as last learnt. */
   clockOffset(): Promise<number | undefined>;

@@ -1,18 +1,9 @@
-import {
-  configDecrypt,
-  configEncrypt,
-  fromHex,
-  padConfig,
-  sign,
-  toHex,
-  unpadConfig,
-  verify,
-} from "@session/crypto";
+import { fromHex, sign, toHex, verify } from "@session/crypto";
+import { bin, binToBytes, bytesToBin, unbin } from "../config/bt.ts";
+import type { ConfigDict } from "../config/config-message.ts";
+import { SyncedConfig } from "../config/synced-config.ts";
 import { ProtocolError } from "../errors.ts";
 import { Namespace } from "../namespaces.ts";
-import { bin, binToBytes, bytesToBin, unbin } from "./bt.ts";
-import { type ConfigDict, ConfigMessage, type ConfigMessageOptions } from "./config-message.ts";
-import { zstdDecompress } from "./zstd.ts";
 
 /*
  * A group's info (namespace 13, domain "groups::Info") and member list (namespace 14, domain
@@ -23,25 +14,17 @@ import { zstdDecompress } from "./zstd.ts";
 
 export const GROUP_MAX_MEMBERS = 100;
 
-export class GroupConfig {
-  private current: ConfigMessage;
-  /** The current message was taken for editing and not pushed yet. */
-  private open = false;
-  /** Local changes (or a merge) not yet stored on the swarm. */
-  needsPush = false;
-  private readonly opts: ConfigMessageOptions;
-
+export class GroupConfig extends SyncedConfig {
   constructor(
-    readonly domain: "groups::Info" | "groups::Members",
-    readonly namespace: number,
+    override readonly domain: "groups::Info" | "groups::Members",
+    namespace: number,
     groupPk: Uint8Array,
     groupSk?: Uint8Array,
   ) {
-    this.opts = {
+    super(domain, namespace, {
       verifier: (data, sig) => verify(sig, data, groupPk),
       ...(groupSk ? { signer: (data: Uint8Array) => sign(data, groupSk) } : {}),
-    };
-    this.current = new ConfigMessage(0, this.opts);
+    });
   }
 
   /** Gives admin rights (after a promotion): later changes are signed. */
@@ -50,100 +33,17 @@ export class GroupConfig {
     this.current.signer = this.opts.signer;
   }
 
-  get seqno(): number {
-    return this.current.seqno;
-  }
-  get data(): ConfigDict {
-    return this.current.data;
-  }
-
-  /** Applies a change (admins only: the result must be signed by the group key). */
-  edit(fn: (data: ConfigDict) => void): void {
-    if (!this.opts.signer) throw new ProtocolError("FORBIDDEN", "only admins can change the group");
-    if (!this.open) {
-      this.current = this.current.mutableCopy();
-      this.open = true;
-    }
-    fn(this.current.data);
-    this.needsPush = true;
-  }
-
-  /** The current message for saving (signed: a reload verifies it again), or undefined if empty. */
-  dump(): { message: Uint8Array; needsPush: boolean } | undefined {
-    if (this.current.seqno === 0 && !this.needsPush) return undefined;
-    return { message: this.current.serialize(), needsPush: this.needsPush };
-  }
-
-  /** Loads a `dump()`; a message not signed by the group is refused (CONFIG_SIGNATURE). */
-  load(dump: { message: Uint8Array; needsPush: boolean }): void {
-    this.current = ConfigMessage.parse(dump.message, this.opts);
-    this.open = false;
-    this.needsPush = dump.needsPush && this.opts.signer !== undefined;
-  }
-
-  /** The encrypted message to store. */
-  push(key: Uint8Array): Uint8Array {
-    return configEncrypt(padConfig(this.current.serialize()), key, this.domain);
-  }
-
-  /** Call once the pushed message is stored: the next edit takes a new seqno. */
-  pushed(): void {
-    this.open = false;
-    this.current.merged = false;
-    this.needsPush = false;
-  }
-
   /**
-   * Merges config messages retrieved from the swarm (encrypted) into ours. Undecryptable,
-   * unsigned or malformed messages are skipped. Returns true when our view changed.
+   * Applies a change (admins only: the result must be signed by the group key). Always takes a
+   * new seqno: a key rotation re-pushes the configs under the new key this way.
    */
-  merge(encrypted: readonly Uint8Array[], keys: readonly Uint8Array[]): boolean {
-    const plains: Uint8Array[] = [];
-    for (const e of encrypted) {
-      for (const k of keys) {
-        let plain: Uint8Array;
-        try {
-          plain = unpadConfig(configDecrypt(e, k, this.domain));
-        } catch {
-          continue;
-        }
-        const opened = openConfigPlaintext(plain);
-        if (opened) plains.push(opened);
-        break;
-      }
-    }
-    if (!plains.length) return false;
-    const mine = this.current.seqno > 0 || this.needsPush ? [this.current.serialize()] : [];
-    const before = toHex(this.current.hash());
-    let merged: ConfigMessage;
-    try {
-      merged = ConfigMessage.merge([...mine, ...plains], this.opts);
-    } catch {
-      return false;
-    }
-    this.current = merged;
-    this.open = false;
-    if (merged.merged) this.needsPush = true;
-    else if (mine.length && toHex(merged.hash()) !== before) this.needsPush = false;
-    return toHex(merged.hash()) !== before;
+  override edit(fn: (data: ConfigDict) => void): boolean {
+    if (!this.opts.signer) throw new ProtocolError("FORBIDDEN", "only admins can change the group");
+    return super.edit(fn, true);
   }
-}
 
-/** Largest decompressed config we accept (libsession's largest config message is 75 KiB). */
-const MAX_CONFIG_SIZE = 76_800;
-
-/**
- * A decrypted, unpadded config: "d…" as is, "z…" zstd-decompressed (libsession compresses when
- * that is smaller); multipart ("m…", unimplemented in libsession too) and anything else: undefined.
- */
-export function openConfigPlaintext(plain: Uint8Array): Uint8Array | undefined {
-  if (plain[0] === 0x64) return plain;
-  if (plain[0] !== 0x7a) return undefined;
-  try {
-    const out = zstdDecompress(plain.subarray(1), MAX_CONFIG_SIZE);
-    return out[0] === 0x64 ? out : undefined;
-  } catch {
-    return undefined;
+  protected override canPush(): boolean {
+    return this.opts.signer !== undefined;
   }
 }
 

@@ -17,9 +17,9 @@ import {
   xchachaOpenWithNonce,
   xchachaSealWithNonce,
 } from "@session/crypto";
+import { type BtDict, binToBytes, btDecode, btEncode, bytesToBin, isDict } from "../config/bt.ts";
+import { zstdDecompress } from "../config/zstd.ts";
 import { ProtocolError } from "../errors.ts";
-import { type BtDict, binToBytes, btDecode, btEncode, bytesToBin, isDict } from "./bt.ts";
-import { zstdDecompress } from "./zstd.ts";
 
 /*
  * Group encryption keys as libsession's groups::Keys keeps them (src/config/groups/keys.cpp),

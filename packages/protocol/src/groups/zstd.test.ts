@@ -10,10 +10,11 @@ import {
   xchachaSealWithNonce,
 } from "@session/crypto";
 import { describe, expect, it } from "vitest";
-import { bin, binToBytes, btEncode, bytesToBin } from "./bt.ts";
-import { GroupConfig, openConfigPlaintext, readInfo } from "./group-config.ts";
+import { bin, binToBytes, btEncode, bytesToBin } from "../config/bt.ts";
+import { openConfigPlaintext } from "../config/synced-config.ts";
+import { zstdDecompress } from "../config/zstd.ts";
+import { GroupConfig, readInfo } from "./group-config.ts";
 import { decryptGroupMessage } from "./keys.ts";
-import { zstdDecompress } from "./zstd.ts";
 
 // Compressed outputs from session-foundation/libsession-util tests/test_compression.cpp.
 const data2 = binToBytes(

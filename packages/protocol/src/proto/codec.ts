@@ -111,9 +111,24 @@ export interface Content {
   dataExtractionNotification?: { type: number; timestamp?: number };
   unsendMessage?: { timestamp: number; author: string };
   messageRequestResponse?: { isApproved: boolean; profileKey?: Uint8Array; profile?: LokiProfile };
+  /** libsession's protobuf wrapper of user config messages (src/config/protos.cpp). */
+  sharedConfigMessage?: SharedConfigMessage;
   expirationType?: number;
   expirationTimer?: number;
   sigTimestamp?: number;
+}
+
+export const SharedConfigKind = {
+  USER_PROFILE: 1,
+  CONTACTS: 2,
+  CONVO_INFO_VOLATILE: 3,
+  USER_GROUPS: 4,
+} as const;
+
+export interface SharedConfigMessage {
+  kind: number;
+  seqno: number;
+  data: Uint8Array;
 }
 
 export interface WebSocketRequestMessage {

@@ -53,7 +53,20 @@ message Content {
   optional MessageRequestResponse     messageRequestResponse     = 10;
   optional ExpirationType             expirationType             = 12;
   optional uint32                     expirationTimer            = 13;
+  optional SharedConfigMessage        sharedConfigMessage        = 11;
   optional uint64                     sigTimestamp               = 15;
+}
+
+message SharedConfigMessage {
+  enum Kind {
+    USER_PROFILE        = 1;
+    CONTACTS            = 2;
+    CONVO_INFO_VOLATILE = 3;
+    USER_GROUPS         = 4;
+  }
+  required Kind  kind  = 1;
+  required int64 seqno = 2;
+  required bytes data  = 3;
 }
 
 message DataExtractionNotification {

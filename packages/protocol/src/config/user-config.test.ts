@@ -1,0 +1,334 @@
+import { blake2b, configDecrypt, fromHex, keypairFromSeed, toHex, unpadConfig } from "@session/crypto";
+import { describe, expect, it } from "vitest";
+import { Namespace } from "../namespaces.ts";
+import { decodeEnvelope, decodeWebSocketMessage } from "../proto/codec.ts";
+import { bytesToBin } from "./bt.ts";
+import { ConfigMessage } from "./config-message.ts";
+import {
+  getContact,
+  pruneStaleConvos,
+  readContacts,
+  readConvos1to1,
+  readUserProfile,
+  removeContact,
+  UserConfig,
+  UserConfigKinds,
+  unwrapUserConfig,
+  writeContact,
+  writeConvo1to1,
+  writeUserProfile,
+} from "./user-config.ts";
+
+// Vectors from session-foundation/libsession-util tests/test_config_userprofile.cpp: seed
+// 0123456789abcdef0123456789abcdef followed by 32 zero bytes.
+const seed = fromHex("0123456789abcdef0123456789abcdef00000000000000000000000000000000");
+const sk = (() => {
+  const kp = keypairFromSeed(seed);
+  return kp.ed25519.secretKey;
+})();
+
+const emptyPushWrapped =
+  "080112ab030a0012001aa20308062801429b0326ec9746282053eb119228e6c36012966e7d2642163169ba39" +
+  "98af44ca65f967768dd78ee80fffab6f809f6cef49c73a36c82a89622ff0de2ceee06b8c638e2c876fa9047f" +
+  "449dbe24b1fc89281a264fe90abdeffcdd44f797bd4572a6c5ae8d88bf372c3c717943ebd570222206fabf0e" +
+  "e9f3c6756f5d71a32616b1df53d12887961f5c129207a79622ccc1a4bba976886d9a6ddf0fe5d570e5075d01" +
+  "ecd627f656e95f27b4c40d5661b5664cedd3e568206effa1308b0ccd663ca61a6d39c0731891804a8cf5edcf" +
+  "8b98eaa5580c3d436e22156e38455e403869700956c3c1dd0b4470b663e75c98c5b859b53ccef6559215d804" +
+  "9f755be9c2d6b3f4a310f97c496fc392f65b6431dd87788ac61074fd8cd409702e1b839b3f774d38cf8b28f0" +
+  "226c4efa5220ac6ae060793e36e7ef278d42d042f15b21291f3bb29e3158f09d154b93f83fd8a319811a26cb" +
+  "5240d90cbb360fafec0b7eff4c676ae598540813d062dc9468365c73b4cfa2ffd02d48cdcd8f0c71324c6d0a" +
+  "60346a7a0e50af3be64684b37f9e6c831115bf112ddd18acde08eaec376f0872a3952000";
+
+const hash0 = bytesToBin(fromHex("ea173b57beca8af18c3519a7bbf69c3e7a05d1c049fa9558341d8ebb48b0c965"));
+const push1Decrypted =
+  "d1:#i1e1:&d1:+i9e1:n6:Kallie1:p34:http://example.org/omg-pic-123.bmp" +
+  "1:q32:secret78901234567890123456789012e" +
+  `1:<lli0e32:${hash0}deee1:=d1:+0:1:n0:1:p0:1:q0:ee`;
+const push1Encrypted =
+  "9693a69686da3055f1ecdfb239c3bf8e746951a36d888c2fb7c02e856a5c2091b24e39a7e1af828f" +
+  "1fa09fe8bf7d274afde0a0847ba143c43ffb8722301b5ae32e2f078b9a5e19097403336e50b18c84" +
+  "aade446cd2823b011f97d6ad2116a53feb814efecc086bc172d31f4214b4d7c630b63bbe575b0868" +
+  "2d146da44915063a07a78556ab5eff4f67f6aa26211e8d330b53d28567a931028c393709a325425d" +
+  "e7486ccde24416a7fd4a8ba5fa73899c65f4276dfaddd5b2100adcf0f793104fb235b31ce32ec656" +
+  "056009a9ebf58d45d7d696b74e0c7ff0499c4d23204976f19561dc0dba6dc53a2497d28ce03498ea" +
+  "49bf122762d7bc1d6d9c02f6d54f8384";
+
+const text = (b: Uint8Array) => bytesToBin(b);
+const utf8Key = (s: string) => new Uint8Array(Buffer.from(s, "latin1"));
+
+describe("user configs in libsession's format (test_config_userprofile.cpp)", () => {
+  it("namespaces and kinds are libsession's", () => {
+    expect(UserConfigKinds.UserProfile).toEqual({ namespace: 2, kind: 1 });
+    expect(UserConfigKinds.Contacts).toEqual({ namespace: 3, kind: 2 });
+    expect(UserConfigKinds.ConvoInfoVolatile).toEqual({ namespace: 4, kind: 3 });
+    expect(Namespace.UserGroups).toBe(5);
+  });
+
+  it("pushes an empty profile byte for byte as libsession does (padding, encryption, protobuf wrapping)", () => {
+    const p = new UserConfig("UserProfile", sk);
+    expect(p.needsPush).toBe(false);
+    const { seqno, data } = p.pushMessage();
+    expect(seqno).toBe(0);
+    expect(data.length).toBe(256 + 176);
+    expect(toHex(data)).toBe(emptyPushWrapped);
+    // The hash of the empty seqno-0 message, which push 1 carries as its lagged diff.
+    expect(bytesToBin(blake2b(p.serialize(), 32))).toBe(hash0);
+  });
+
+  it("serializes and encrypts the first change as libsession does, and a second device merges it", () => {
+    const p = new UserConfig("UserProfile", sk);
+    expect(
+      p.edit((d) =>
+        writeUserProfile(d, {
+          name: "Kallie",
+          picture: {
+            url: "http://example.org/omg-pic-123.bmp",
+            key: utf8Key("secret78901234567890123456789012"),
+          },
+          noteToSelfPriority: 9,
+        }),
+      ),
+    ).toBe(true);
+    expect(p.needsPush).toBe(true);
+    expect(text(p.serialize())).toBe(push1Decrypted);
+    const { seqno, data } = p.pushMessage();
+    expect(seqno).toBe(1);
+    // Inside the wrapper: exactly libsession's encrypted config.
+    const inner = unwrapUserConfig(sk, data, UserConfigKinds.UserProfile.kind)!;
+    expect(toHex(inner)).toBe(push1Encrypted);
+    expect(text(unpadConfig(configDecrypt(fromHex(push1Encrypted), seed, "UserProfile")))).toBe(
+      push1Decrypted,
+    );
+    p.pushed(seqno);
+    expect(p.needsPush).toBe(false);
+
+    // A second device merges libsession's bare (unwrapped) message: no conflict, nothing to push.
+    const p2 = new UserConfig("UserProfile", sk);
+    expect(p2.mergeMessages([fromHex(push1Encrypted)])).toBe(true);
+    expect(p2.needsPush).toBe(false);
+    expect(p2.seqno).toBe(1);
+    const prof = readUserProfile(p2.data);
+    expect(prof.name).toBe("Kallie");
+    expect(prof.picture?.url).toBe("http://example.org/omg-pic-123.bmp");
+    expect(prof.noteToSelfPriority).toBe(9);
+    // The wrapped form merges the same.
+    const p3 = new UserConfig("UserProfile", sk);
+    expect(p3.mergeMessages([data])).toBe(true);
+    expect(readUserProfile(p3.data).name).toBe("Kallie");
+  });
+
+  it("two devices changing the profile concurrently converge on libsession's result (Nibbler wins)", () => {
+    const a = new UserConfig("UserProfile", sk);
+    a.edit((d) =>
+      writeUserProfile(d, {
+        name: "Kallie",
+        picture: {
+          url: "http://example.org/omg-pic-123.bmp",
+          key: utf8Key("secret78901234567890123456789012"),
+        },
+        noteToSelfPriority: 9,
+      }),
+    );
+    const first = a.pushMessage();
+    a.pushed(first.seqno);
+    const b = new UserConfig("UserProfile", sk);
+    b.mergeMessages([first.data]);
+
+    a.edit((d) => writeUserProfile(d, { name: "Nibbler" }));
+    b.edit((d) =>
+      writeUserProfile(d, {
+        name: "Raz",
+        picture: { url: "http://new.example.com/pic", key: utf8Key("qwert\0yuio1234567890123456789012") },
+        noteToSelfExpiry: 86400,
+      }),
+    );
+    b.edit((d) => writeUserProfile(d, { blindedMessageRequests: false }));
+    b.edit((d) => writeUserProfile(d, { blindedMessageRequests: undefined }));
+    b.edit((d) => writeUserProfile(d, { blindedMessageRequests: true }));
+    const pa = a.pushMessage();
+    const pb = b.pushMessage();
+    expect(pa.seqno).toBe(2);
+    expect(pb.seqno).toBe(2);
+    a.pushed(pa.seqno);
+    b.pushed(pb.seqno);
+    expect(toHex(pa.data)).not.toBe(toHex(pb.data));
+
+    expect(a.mergeMessages([pb.data])).toBe(true);
+    expect(b.mergeMessages([pa.data])).toBe(true);
+    expect(a.needsPush && b.needsPush).toBe(true);
+    const ma = a.pushMessage();
+    const mb = b.pushMessage();
+    expect(ma.seqno).toBe(3);
+    expect(mb.seqno).toBe(3);
+    // Same merged message, so the same (deterministic) bytes on the swarm.
+    expect(toHex(ma.data)).toBe(toHex(mb.data));
+    for (const c of [a, b]) {
+      const prof = readUserProfile(c.data);
+      expect(prof.name).toBe("Nibbler");
+      expect(prof.picture?.url).toBe("http://new.example.com/pic");
+      expect(toHex(prof.picture!.key)).toBe(
+        "7177657274007975696f31323334353637383930313233343536373839303132",
+      );
+      expect(prof.noteToSelfPriority).toBe(9);
+      expect(prof.noteToSelfExpiry).toBe(86400);
+      expect(prof.blindedMessageRequests).toBe(true);
+    }
+  });
+
+  it("an edit that changes nothing takes no seqno and needs no push", () => {
+    const p = new UserConfig("UserProfile", sk);
+    p.edit((d) => writeUserProfile(d, { name: "Same" }));
+    p.pushed(p.pushMessage().seqno);
+    expect(p.edit((d) => writeUserProfile(d, { name: "Same" }))).toBe(false);
+    expect(p.seqno).toBe(1);
+    expect(p.needsPush).toBe(false);
+  });
+
+  it("a change made while a push is in flight takes the next seqno and still needs pushing", () => {
+    const p = new UserConfig("UserProfile", sk);
+    p.edit((d) => writeUserProfile(d, { name: "One" }));
+    const first = p.pushMessage();
+    p.edit((d) => writeUserProfile(d, { name: "Two" }));
+    expect(p.seqno).toBe(2);
+    p.pushed(first.seqno);
+    expect(p.needsPush).toBe(true);
+    p.pushed(p.pushMessage().seqno);
+    expect(p.needsPush).toBe(false);
+  });
+
+  it("ignores wrapped messages of another kind or another account, and garbage", () => {
+    const p = new UserConfig("UserProfile", sk);
+    p.edit((d) => writeUserProfile(d, { name: "Me" }));
+    const mine = p.pushMessage().data;
+    const c = new UserConfig("Contacts", sk);
+    expect(c.mergeMessages([mine])).toBe(false);
+    const other = new UserConfig(
+      "UserProfile",
+      keypairFromSeed(new Uint8Array(32).fill(7)).ed25519.secretKey,
+    );
+    expect(other.mergeMessages([mine, new Uint8Array([1, 2, 3])])).toBe(false);
+    expect(other.seqno).toBe(0);
+    // The envelope is the one libsession builds: a session message with timestamp 1.
+    const env = decodeEnvelope(decodeWebSocketMessage(mine).request!.body!);
+    expect(env.type).toBe(6);
+    expect(env.timestamp).toBe(1);
+  });
+});
+
+// Behaviour from tests/test_config_contacts.cpp.
+describe("contacts config (test_config_contacts.cpp)", () => {
+  const real = "050000000000000000000000000000000000000000000000000000000000000000";
+  const another = "051111111111111111111111111111111111111111111111111111111111111111";
+  const third = "052222222222222222222222222222222222222222222222222222222222222222";
+
+  it("writes libsession's keys: n always, flags only when set, keyed by the 33-byte ID", () => {
+    const c = new UserConfig("Contacts", sk);
+    c.edit((d) =>
+      writeContact(d, real, {
+        name: "Joe",
+        nickname: "Joey",
+        approved: true,
+        approvedMe: true,
+        created: 1_680_000_000,
+        notifications: 1,
+      }),
+    );
+    c.edit((d) => writeContact(d, another, {}));
+    const m = ConfigMessage.parse(c.serialize());
+    const bytes = text(c.serialize());
+    expect(bytes).toContain(
+      `33:${bytesToBin(fromHex(real))}d1:@i1e1:Ai1e1:N4:Joey1:ai1e1:ji1680000000e1:n3:Joee`,
+    );
+    expect(bytes).toContain(`33:${bytesToBin(fromHex(another))}d1:n0:e`);
+    expect(readContacts(m.data).map((x) => x.sessionId)).toEqual([real, another]);
+    const joe = getContact(c.data, real)!;
+    expect(joe).toMatchObject({
+      name: "Joe",
+      nickname: "Joey",
+      approved: true,
+      approvedMe: true,
+      blocked: false,
+    });
+    expect(joe.created).toBe(1_680_000_000);
+    expect(joe.notifications).toBe(1);
+  });
+
+  it("an erase on one device and additions on another converge on both devices", () => {
+    const a = new UserConfig("Contacts", sk);
+    a.edit((d) => writeContact(d, real, { name: "Joe", nickname: "Joey", approved: true, approvedMe: true }));
+    const p1 = a.pushMessage();
+    a.pushed(p1.seqno);
+    const b = new UserConfig("Contacts", sk);
+    b.mergeMessages([p1.data]);
+    b.edit((d) => writeContact(d, another, {}));
+    const p2 = b.pushMessage();
+    b.pushed(p2.seqno);
+    a.mergeMessages([p2.data]);
+    expect(a.needsPush).toBe(false);
+    expect(readContacts(a.data).map((x) => x.sessionId)).toEqual([real, another]);
+
+    a.edit((d) => removeContact(d, real));
+    b.edit((d) =>
+      writeContact(d, third, {
+        nickname: "Nickname 3",
+        approved: true,
+        blocked: true,
+        picture: { url: "http://example.com/huge.bmp", key: utf8Key("qwerty78901234567890123456789012") },
+      }),
+    );
+    const pa = a.pushMessage();
+    const pb = b.pushMessage();
+    expect(pa.seqno).toBe(pb.seqno);
+    a.pushed(pa.seqno);
+    b.pushed(pb.seqno);
+    a.mergeMessages([pb.data]);
+    b.mergeMessages([pa.data]);
+    expect(a.needsPush && b.needsPush).toBe(true);
+    const ma = a.pushMessage();
+    const mb = b.pushMessage();
+    expect(ma.seqno).toBe(pa.seqno + 1);
+    expect(toHex(ma.data)).toBe(toHex(mb.data));
+    for (const c of [a, b]) {
+      const all = readContacts(c.data);
+      expect(all.map((x) => x.sessionId)).toEqual([another, third]);
+      expect(all.map((x) => x.nickname ?? "(N/A)")).toEqual(["(N/A)", "Nickname 3"]);
+      expect(all[1]).toMatchObject({ approved: true, blocked: true });
+      expect(all[1]!.picture?.url).toBe("http://example.com/huge.bmp");
+    }
+  });
+
+  it("keeps keys it does not know when it rewrites a contact", () => {
+    const c = new UserConfig("Contacts", sk);
+    c.edit((d) => {
+      writeContact(d, real, { name: "Joe" });
+      const e = (d.c as Record<string, Record<string, unknown>>)[bytesToBin(fromHex(real))]!;
+      e.Z = 5;
+    });
+    c.edit((d) => writeContact(d, real, { blocked: true }));
+    const e = (c.data.c as Record<string, Record<string, unknown>>)[bytesToBin(fromHex(real))]!;
+    expect(e).toMatchObject({ Z: 5, b: 1, n: "Joe" });
+    expect(() => c.edit((d) => writeContact(d, "not an id", {}))).toThrow(/not a Session ID/);
+  });
+});
+
+describe("convo_info_volatile config", () => {
+  const id = `05${"ab".repeat(32)}`;
+  const now = 1_700_000_000_000;
+
+  it("records last-read times and unread flags as libsession does, prunes old read conversations", () => {
+    const c = new UserConfig("ConvoInfoVolatile", sk);
+    c.edit((d) => writeConvo1to1(d, { sessionId: id, lastRead: now - 1000, unread: false }, now));
+    expect(text(c.serialize())).toContain(`1:1d33:${bytesToBin(fromHex(id))}d1:ri${now - 1000}eee`);
+    // Older than 30 days: ignored unless it moves an existing value back.
+    c.edit((d) => writeConvo1to1(d, { sessionId: id, lastRead: now - 31 * 86400_000, unread: true }, now));
+    expect(readConvos1to1(c.data)).toEqual([{ sessionId: id, lastRead: now - 31 * 86400_000, unread: true }]);
+    const other = `05${"cd".repeat(32)}`;
+    c.edit((d) =>
+      writeConvo1to1(d, { sessionId: other, lastRead: now - 40 * 86400_000, unread: false }, now),
+    );
+    expect(readConvos1to1(c.data).map((x) => x.sessionId)).toEqual([id]);
+    c.edit((d) => writeConvo1to1(d, { sessionId: id, lastRead: now - 46 * 86400_000, unread: false }, now));
+    c.edit((d) => pruneStaleConvos(d, now));
+    expect(readConvos1to1(c.data)).toEqual([]);
+  });
+});
