@@ -14,10 +14,10 @@ import {
   randomBytesArray,
   sign,
   toBase64,
+  x25519Keypair,
 } from "@session/crypto";
 import { type EncType, storeResponseSignatureMessage, storeSignatureMessage } from "@session/protocol";
 import { nodeHopCipher } from "../src/onion/hop-cipher.ts";
-import { generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import { requestVerifier, resultSigner } from "../src/rpc/node-crypto.ts";
 
 export type LimitKind =
@@ -85,13 +85,13 @@ export function cryptoLimit(kind: LimitKind, ms: number): Rate {
       // The uncached conversion (a 05 account's pubkey_ed25519 → its X25519 Session ID key).
       return measure(() => ed25519PkToX25519(account.ed25519.publicKey), ms);
     case "onion-open": {
-      const keys = generateX25519KeyPair();
+      const keys = x25519Keypair();
       const cipher = nodeHopCipher(keys);
       const layer = onionSealLayer(randomBytesArray(kind.bytes), keys.publicKey, kind.encType);
       return measure(() => cipher.open(kind.encType, layer.ciphertext, layer.ephemeralPublicKey), ms);
     }
     case "onion-seal": {
-      const keys = generateX25519KeyPair();
+      const keys = x25519Keypair();
       const cipher = nodeHopCipher(keys);
       const layer = onionSealLayer(randomBytesArray(16), keys.publicKey, kind.encType);
       const opened = cipher.open(kind.encType, layer.ciphertext, layer.ephemeralPublicKey);

@@ -1,12 +1,7 @@
-import { fromHex, onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { fromHex, onionSealLayer, toHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
 import { decodeOnionLayer, type EncType, firstHopInfoSchema } from "@session/protocol";
+import { decryptFromClient, encryptToClient, openHopReply } from "@session/service-kit";
 import { describe, expect, it } from "vitest";
-import {
-  decryptFromClient,
-  decryptHopReply,
-  encryptToClient,
-  generateX25519KeyPair,
-} from "../src/onion/hop-encryption.ts";
 import vectors from "./vectors/onionreq-parser.json" with { type: "json" };
 
 const server = { publicKey: fromHex(vectors.B), secretKey: fromHex(vectors.b) };
@@ -23,19 +18,19 @@ describe("onion hop encryption", () => {
     });
 
     it(`${encType}: a reply sealed by the node opens with the client's hop key`, () => {
-      const node = generateX25519KeyPair();
+      const node = x25519Keypair();
       const req = onionSealLayer(utf8Encode("ping"), node.publicKey, encType);
       expect(utf8Decode(decryptFromClient(encType, req.ciphertext, req.ephemeralPublicKey, node))).toBe(
         "ping",
       );
       const reply = encryptToClient(encType, utf8Encode("pong"), req.ephemeralPublicKey, node);
-      expect(utf8Decode(decryptHopReply(encType, reply, req.keys))).toBe("pong");
+      expect(utf8Decode(openHopReply(encType, reply, req.keys))).toBe("pong");
     });
   }
 
   it("refuses tampered, short and wrong-key ciphertexts with ONION_DECRYPT_FAILED", () => {
-    const node = generateX25519KeyPair();
-    const other = generateX25519KeyPair();
+    const node = x25519Keypair();
+    const other = x25519Keypair();
     for (const encType of ["aes-gcm", "xchacha20"] as EncType[]) {
       const req = onionSealLayer(utf8Encode("secret"), node.publicKey, encType);
       const tampered = req.ciphertext.slice();
@@ -52,8 +47,8 @@ describe("onion hop encryption", () => {
   });
 
   it("generates distinct key pairs whose public half matches the secret", () => {
-    const a = generateX25519KeyPair();
-    const b = generateX25519KeyPair();
+    const a = x25519Keypair();
+    const b = x25519Keypair();
     expect(toHex(a.publicKey)).not.toBe(toHex(b.publicKey));
     const viaA = onionSealLayer(utf8Encode("x"), a.publicKey, "aes-gcm");
     expect(utf8Decode(decryptFromClient("aes-gcm", viaA.ciphertext, viaA.ephemeralPublicKey, a))).toBe("x");

@@ -1,7 +1,6 @@
-import { toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { toHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
 import { type EncType, encodeV4Request } from "@session/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";
 import { ed25519KeyPair, type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
 import { loopbackServer } from "./helpers/raw-server.ts";
@@ -79,7 +78,7 @@ describe("3-hop onion paths", () => {
   }
 
   it("a failure deep in the path comes back to the client unchanged through the earlier hops", async () => {
-    const ghost = { ed25519: ed25519KeyPair().publicKey, x25519: generateX25519KeyPair().publicKey };
+    const ghost = { ed25519: ed25519KeyPair().publicKey, x25519: x25519Keypair().publicKey };
     const onion = buildClientOnion({
       payload: utf8Encode(JSON.stringify({ method: "info", params: {} })),
       destination: { kind: "node", ...ghost },

@@ -1,10 +1,10 @@
 import type { LookupAddress } from "node:dns";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { onionSealLayer, toHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
 import { type EncType, encodeOnionLayer } from "@session/protocol";
+import { openHopReply } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decryptHopReply, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import {
   DEFAULT_ONION_SERVER_POLICY,
   guardedLookup,
@@ -35,7 +35,7 @@ async function countingServer(): Promise<{ server: Server; port: number; hits: s
 
 /** A client's onion layer for `node` asking it to POST to an HTTP server with these routing fields. */
 function serverLayer(node: OnionTestNode, routing: Record<string, unknown>, encType: EncType = "aes-gcm") {
-  const serverKey = generateX25519KeyPair();
+  const serverKey = x25519Keypair();
   const forServer = onionSealLayer(utf8Encode('{"method":"info"}'), serverKey.publicKey, encType);
   const inner = encodeOnionLayer(forServer.ciphertext, {
     protocol: "http",
@@ -51,7 +51,7 @@ function serverLayer(node: OnionTestNode, routing: Record<string, unknown>, encT
   return {
     body,
     open: (reply: Uint8Array) =>
-      text(decryptHopReply(encType, new Uint8Array(Buffer.from(text(reply), "base64")), enc.keys)),
+      text(openHopReply(encType, new Uint8Array(Buffer.from(text(reply), "base64")), enc.keys)),
   };
 }
 

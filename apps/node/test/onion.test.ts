@@ -1,6 +1,6 @@
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer } from "node:net";
-import { fromHex, onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { fromHex, onionSealLayer, toHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
 import {
   decodeOnionLayer,
   type EncType,
@@ -9,8 +9,8 @@ import {
   encodeV4Request,
   FINAL_HOP_CONTROL,
 } from "@session/protocol";
+import { openHopReply } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decryptHopReply, generateX25519KeyPair } from "../src/onion/hop-encryption.ts";
 import { ERROR_CODE_HEADER } from "../src/onion/reply.ts";
 import { buildClientOnion, postBytes } from "./helpers/onion-client.ts";
 import { ed25519KeyPair, type OnionTestNode, startOnionTestNode, TestNetwork } from "./helpers/onion-node.ts";
@@ -30,7 +30,7 @@ function layerFor(node: OnionTestNode, inner: Uint8Array, encType: EncType = "ae
   });
   return {
     body,
-    open: (reply: Uint8Array) => text(decryptHopReply(encType, fromBase64Text(reply), enc.keys)),
+    open: (reply: Uint8Array) => text(openHopReply(encType, fromBase64Text(reply), enc.keys)),
   };
 }
 
@@ -126,7 +126,7 @@ describe("onion requests at one node", () => {
   });
 
   it("malformed outer layers → 400 'Error parsing onion request' before any decryption", async () => {
-    const ek = toHex(generateX25519KeyPair().publicKey);
+    const ek = toHex(x25519Keypair().publicKey);
     const cases: Uint8Array[] = [
       new Uint8Array(0),
       new Uint8Array([1, 0]),
@@ -189,7 +189,7 @@ describe("onion requests at one node", () => {
   });
 
   it("unknown next node → 502 'Next node not found: <ed25519>'", async () => {
-    const ghost = { ed25519: ed25519KeyPair().publicKey, x25519: generateX25519KeyPair().publicKey };
+    const ghost = { ed25519: ed25519KeyPair().publicKey, x25519: x25519Keypair().publicKey };
     const onion = buildClientOnion({
       payload: rpcBody("info"),
       destination: { kind: "node", ...ghost },
@@ -206,7 +206,7 @@ describe("onion requests at one node", () => {
     await new Promise<void>((r) => closed.listen(0, "127.0.0.1", () => r()));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((r) => closed.close(() => r()));
-    const dead = { ed25519: ed25519KeyPair().publicKey, x25519: generateX25519KeyPair().publicKey };
+    const dead = { ed25519: ed25519KeyPair().publicKey, x25519: x25519Keypair().publicKey };
     network.nodes.set(toHex(dead.ed25519), {
       pubkey_ed25519: toHex(dead.ed25519),
       pubkey_x25519: toHex(dead.x25519),
@@ -263,7 +263,7 @@ describe("onion requests at one node", () => {
     });
     await new Promise<void>((r) => target.listen(0, "127.0.0.1", () => r()));
     const port = (target.address() as AddressInfo).port;
-    const serverKey = generateX25519KeyPair();
+    const serverKey = x25519Keypair();
     const forServer = onionSealLayer(rpcBody("info"), serverKey.publicKey, "aes-gcm");
     for (const path of ["/admin", "/oxen/v4/lsrpc?x=1", "/oxen/v4/other"]) {
       const routing = {
@@ -290,7 +290,7 @@ describe("onion requests at one node", () => {
     });
     const onion = buildClientOnion({
       payload: rpcBody("info"),
-      destination: loopbackServer(target.port, generateX25519KeyPair().publicKey),
+      destination: loopbackServer(target.port, x25519Keypair().publicKey),
       hops: [slowNode],
       encType: "aes-gcm",
     });
@@ -309,7 +309,7 @@ describe("onion requests at one node", () => {
       // holds every request open
     });
     await new Promise<void>((r) => silent.listen(0, "127.0.0.1", () => r()));
-    const stuck = { ed25519: ed25519KeyPair().publicKey, x25519: generateX25519KeyPair().publicKey };
+    const stuck = { ed25519: ed25519KeyPair().publicKey, x25519: x25519Keypair().publicKey };
     network.nodes.set(toHex(stuck.ed25519), {
       pubkey_ed25519: toHex(stuck.ed25519),
       pubkey_x25519: toHex(stuck.x25519),
@@ -336,7 +336,7 @@ describe("onion requests at one node", () => {
     const chatty = await startRawServer((_req, res) => res.end(Buffer.alloc(5000, 1)));
     const onion = buildClientOnion({
       payload: rpcBody("info"),
-      destination: loopbackServer(chatty.port, generateX25519KeyPair().publicKey),
+      destination: loopbackServer(chatty.port, x25519Keypair().publicKey),
       hops: [capped],
       encType: "aes-gcm",
     });
@@ -360,7 +360,7 @@ describe("onion requests at one node", () => {
     });
     const slow = buildClientOnion({
       payload: rpcBody("info"),
-      destination: loopbackServer(silent.port, generateX25519KeyPair().publicKey),
+      destination: loopbackServer(silent.port, x25519Keypair().publicKey),
       hops: [busy],
       encType: "aes-gcm",
     });

@@ -25,6 +25,7 @@ import {
   onionDecryptResponse,
   onionEncryptForHop,
   onionEncryptResponse,
+  onionHopServer,
   onionOpenReply,
   onionSealLayer,
   paddedAttachmentSize,
@@ -211,6 +212,32 @@ describe("message padding", () => {
 
 describe("onion hop encryption", () => {
   for (const encType of ONION_ENC_TYPES) {
+    it(`${encType}: onionHopServer opens a sealed layer and seals the reply with the same hop key`, () => {
+      const node = x25519Keypair();
+      const server = onionHopServer(node);
+      fc.assert(
+        fc.property(bytes(), bytes(), (m, answer) => {
+          const layer = onionSealLayer(m, node.publicKey, encType);
+          const opened = server.open(encType, layer.ciphertext, layer.ephemeralPublicKey);
+          const viaSealTo = server.sealTo(encType, layer.ephemeralPublicKey, answer);
+          return (
+            toHex(opened.plaintext) === toHex(m) &&
+            toHex(onionOpenReply(encType, opened.seal(answer), layer.keys)) === toHex(answer) &&
+            toHex(onionOpenReply(encType, viaSealTo, layer.keys)) === toHex(answer)
+          );
+        }),
+        { numRuns: 30 },
+      );
+      const layer = onionSealLayer(new Uint8Array(4), node.publicKey, encType);
+      const failures = [
+        () => onionHopServer(x25519Keypair()).open(encType, layer.ciphertext, layer.ephemeralPublicKey),
+        () => server.open(encType, layer.ciphertext.subarray(0, 10), layer.ephemeralPublicKey),
+        // A low-order (all-zero) ephemeral key: X25519 refuses it; still DECRYPT_FAILED.
+        () => server.open(encType, layer.ciphertext, new Uint8Array(32)),
+      ];
+      for (const f of failures) expect(f).toThrowError(expect.objectContaining({ code: "DECRYPT_FAILED" }));
+    });
+
     it(`${encType}: request and reply round-trip; wrong key and garbage fail typed`, () => {
       const node = x25519Keypair();
       fc.assert(

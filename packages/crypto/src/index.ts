@@ -121,6 +121,7 @@ export {
   onionEncryptForHop,
   onionEncryptResponse,
   onionHopKey,
+  onionHopServer,
   onionOpenReply,
   onionSealLayer,
 } from "./onion.ts";

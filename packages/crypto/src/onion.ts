@@ -64,6 +64,36 @@ export function onionDecryptResponse(
   return open(encType, clientKey(encType, ephemeral, nodeX25519Pk), ciphertext);
 }
 
+/**
+ * Server side (a node or a server's final hop) for its long-term X25519 keys: each opened layer
+ * hands back a `seal` for its reply that reuses the hop key (one X25519 per hop, not two). Any
+ * failure to open — a low-order or malformed ephemeral key, a tampered or short ciphertext, the
+ * wrong key — is CryptoError DECRYPT_FAILED.
+ */
+export function onionHopServer(keys: KeyPair) {
+  return {
+    open(
+      encType: OnionEncType,
+      ciphertext: Uint8Array,
+      clientEphemeralPk: Uint8Array,
+    ): { plaintext: Uint8Array; seal(reply: Uint8Array): Uint8Array } {
+      let key: Uint8Array;
+      let plaintext: Uint8Array;
+      try {
+        key = nodeKey(encType, keys, clientEphemeralPk);
+        plaintext = open(encType, key, ciphertext);
+      } catch {
+        throw new CryptoError("DECRYPT_FAILED", "onion layer does not open with this key");
+      }
+      return { plaintext, seal: (reply: Uint8Array) => seal(encType, key, reply) };
+    },
+    /** Seals a message to a client's ephemeral key without an opened layer (tests, one-offs). */
+    sealTo(encType: OnionEncType, clientEphemeralPk: Uint8Array, plaintext: Uint8Array): Uint8Array {
+      return seal(encType, nodeKey(encType, keys, clientEphemeralPk), plaintext);
+    },
+  };
+}
+
 /** Node: opens a layer a client encrypted to this node's X25519 key. */
 export function onionDecryptFromClient(
   encType: OnionEncType,

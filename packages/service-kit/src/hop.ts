@@ -1,37 +1,74 @@
 import {
   type KeyPair,
   type OnionEncType,
-  onionDecryptFromClient,
-  onionEncryptResponse,
+  type OnionReplyKeys,
+  onionHopServer,
+  onionOpenReply,
 } from "@session/crypto";
 import { ProtocolError } from "@session/protocol";
 
-// Server side of onion hop encryption (libsession onionreq/hop_encryption.cpp), from
-// @session/crypto; this module only maps its failures to our error codes.
+// Onion hop encryption lives in @session/crypto (onion.ts: libsession onionreq/hop_encryption.cpp,
+// both sides). This module is its service edge: every failure to open becomes ProtocolError
+// ONION_DECRYPT_FAILED, the answer nodes and servers give.
 
 export type EncType = OnionEncType;
 export type X25519Keys = KeyPair;
 
-/** Opens the layer a client encrypted to `keys.publicKey`; any failure is ONION_DECRYPT_FAILED. */
+/** What a server or node does with a layer encrypted to its X25519 key. */
+export interface HopServer {
+  /** Throws ProtocolError ONION_DECRYPT_FAILED when the ciphertext does not open. */
+  open(
+    encType: EncType,
+    ciphertext: Uint8Array,
+    ephemeralKey: Uint8Array,
+  ): { plaintext: Uint8Array; seal(reply: Uint8Array): Uint8Array };
+}
+
+/**
+ * The receiving side of onion hops for `keys`; `message` is the text of the ONION_DECRYPT_FAILED
+ * error (a storage node answers oxenss's "Invalid ciphertext").
+ */
+export function hopServer(keys: X25519Keys, message?: string): HopServer {
+  const inner = onionHopServer(keys);
+  return {
+    open(encType, ciphertext, ephemeralKey) {
+      try {
+        return inner.open(encType, ciphertext, ephemeralKey);
+      } catch (err) {
+        throw new ProtocolError("ONION_DECRYPT_FAILED", message, undefined, { cause: err });
+      }
+    },
+  };
+}
+
+/** One-off: opens the layer a client encrypted to `keys.publicKey` (ONION_DECRYPT_FAILED if not). */
 export function decryptFromClient(
   encType: EncType,
   ciphertext: Uint8Array,
   clientKey: Uint8Array,
   keys: X25519Keys,
 ): Uint8Array {
-  try {
-    return onionDecryptFromClient(encType, ciphertext, keys, clientKey);
-  } catch {
-    throw new ProtocolError("ONION_DECRYPT_FAILED");
-  }
+  return hopServer(keys).open(encType, ciphertext, clientKey).plaintext;
 }
 
-/** Encrypts the reply back to the client's ephemeral key with the same cipher. */
+/** One-off: encrypts a reply back to the client's ephemeral key with the same cipher. */
 export function encryptToClient(
   encType: EncType,
   plaintext: Uint8Array,
   clientKey: Uint8Array,
   keys: X25519Keys,
 ): Uint8Array {
-  return onionEncryptResponse(encType, plaintext, keys, clientKey);
+  return onionHopServer(keys).sealTo(encType, clientKey, plaintext);
+}
+
+/**
+ * Client side (tests, benches): opens the reply to a layer sealed with @session/crypto's
+ * `onionSealLayer`, failing as a node does (ONION_DECRYPT_FAILED).
+ */
+export function openHopReply(encType: EncType, ciphertext: Uint8Array, keys: OnionReplyKeys): Uint8Array {
+  try {
+    return onionOpenReply(encType, ciphertext, keys);
+  } catch (err) {
+    throw new ProtocolError("ONION_DECRYPT_FAILED", undefined, undefined, { cause: err });
+  }
 }

@@ -33,6 +33,7 @@ export {
   type OperationKind,
 } from "./faults.ts";
 export { gracefulCloser } from "./graceful-close.ts";
+export { decryptFromClient, encryptToClient, type HopServer, hopServer, openHopReply } from "./hop.ts";
 export {
   type CreateLoggerOptions,
   createLogger,

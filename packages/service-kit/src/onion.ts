@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import { z } from "zod";
 import { closeAfter, readBodyLimited } from "./body-limit.ts";
 import { errorBody, errorToResponseParts } from "./errors.ts";
-import { decryptFromClient, type EncType, encryptToClient, type X25519Keys } from "./hop.ts";
+import { type EncType, hopServer, type X25519Keys } from "./hop.ts";
 
 export type { EncType, X25519Keys };
 
@@ -109,13 +109,13 @@ function v4Error(err: unknown): Uint8Array {
  */
 export function onionV4Handler(options: OnionV4Options): Handler {
   const maxBodyBytes = options.maxBodyBytes ?? 10 * 1024 * 1024;
+  const hop = hopServer(options.x25519Keys);
   return async (c) => {
     // An onion request whose inner request targets this endpoint again would nest without end.
     if (isOnionRequest(c))
       return c.json(errorBody("BAD_REQUEST", "nested onion requests are not allowed"), 400);
     let encType: EncType;
-    let clientKey: Uint8Array;
-    let plaintext: Uint8Array;
+    let opened: ReturnType<typeof hop.open>;
     try {
       const raw = await readBodyLimited(c.req.raw, maxBodyBytes, "onion request data too big");
       const layer = decodeOnionLayer(raw, maxBodyBytes);
@@ -123,8 +123,7 @@ export function onionV4Handler(options: OnionV4Options): Handler {
       if (!routing.success) throw new ProtocolError("ONION_BAD_LAYER", "metadata needs an 'ephemeral_key'");
       const t = routing.data.enc_type ?? "aes-gcm";
       encType = t === "gcm" ? "aes-gcm" : t === "xchacha20-poly1305" ? "xchacha20" : t;
-      clientKey = parseEphemeralKey(routing.data.ephemeral_key);
-      plaintext = decryptFromClient(encType, layer.payload, clientKey, options.x25519Keys);
+      opened = hop.open(encType, layer.payload, parseEphemeralKey(routing.data.ephemeral_key));
     } catch (err) {
       const { status, body } = errorToResponseParts(
         err instanceof ProtocolError ? err : new ProtocolError("ONION_DECRYPT_FAILED"),
@@ -136,13 +135,13 @@ export function onionV4Handler(options: OnionV4Options): Handler {
     }
     let reply: Uint8Array;
     try {
-      const req = decodeV4Request(plaintext);
+      const req = decodeV4Request(opened.plaintext);
       reply = await dispatchV4(options.app, req.info, req.body, { encType });
     } catch (err) {
       options.logger?.debug({ err }, "invalid v4 onion request");
       reply = v4Error(err);
     }
-    const encrypted = encryptToClient(encType, reply, clientKey, options.x25519Keys);
+    const encrypted = opened.seal(reply);
     return c.body(encrypted as Uint8Array<ArrayBuffer>, 200, { "content-type": "application/octet-stream" });
   };
 }

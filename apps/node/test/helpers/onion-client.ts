@@ -7,7 +7,7 @@ import {
   type OnionDestination,
   type OnionHop,
 } from "@session/protocol";
-import { decryptHopReply } from "../../src/onion/hop-encryption.ts";
+import { openHopReply } from "@session/service-kit";
 
 /**
  * Client side of an onion request for tests and benchmarks: builds the layers with
@@ -28,7 +28,7 @@ export function buildClientOnion(opts: {
     openRaw(reply: Uint8Array): Uint8Array {
       const text = utf8Decode(reply);
       const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? fromBase64(text) : reply;
-      return decryptHopReply(opts.encType, bytes, key);
+      return openHopReply(opts.encType, bytes, key);
     },
     /** A classic {"status","body"} answer of a node's storage RPC. */
     openJson(reply: Uint8Array): { status: number; body: unknown } {
@@ -36,7 +36,7 @@ export function buildClientOnion(opts: {
     },
     /** A v4 answer (servers, or a node given a v4 request). */
     openV4(reply: Uint8Array) {
-      return decodeV4Response(decryptHopReply(opts.encType, reply, key));
+      return decodeV4Response(openHopReply(opts.encType, reply, key));
     },
   };
 }

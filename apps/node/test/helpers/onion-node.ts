@@ -2,13 +2,12 @@ import { generateKeyPairSync } from "node:crypto";
 import type { EventEmitter } from "node:events";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { toHex } from "@session/crypto";
+import { toHex, x25519Keypair } from "@session/crypto";
 import { ProtocolError, parseRpcRequest } from "@session/protocol";
 import { Hono } from "hono";
 import pino from "pino";
 import { Registry } from "prom-client";
 import { createMonitorService } from "../../src/monitor/routes.ts";
-import { generateX25519KeyPair } from "../../src/onion/hop-encryption.ts";
 import type { OnionLimits } from "../../src/onion/limits.ts";
 import { type OnionRouteContext, onionRoutes } from "../../src/onion/routes.ts";
 import { type OnionServerPolicy, serverPost } from "../../src/onion/server-destination.ts";
@@ -78,7 +77,7 @@ export async function startOnionTestNode(
   } = {},
 ): Promise<OnionTestNode> {
   const ed = ed25519KeyPair();
-  const x = generateX25519KeyPair();
+  const x = x25519Keypair();
   const metrics = new Registry();
   const ctx: OnionRouteContext = {
     keys: { ed25519: ed, x25519: x },

@@ -1,9 +1,9 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { fromHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { fromHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
 import { decodeOnionLayer, decodeV4Request, encodeV4Response, firstHopInfoSchema } from "@session/protocol";
+import { decryptFromClient, encryptToClient } from "@session/service-kit";
 import { Hono } from "hono";
-import { decryptFromClient, encryptToClient, generateX25519KeyPair } from "../../src/onion/hop-encryption.ts";
 
 /**
  * A tiny HTTP server with its own `/oxen/v4/lsrpc`, as the file server and push server have:
@@ -12,7 +12,7 @@ import { decryptFromClient, encryptToClient, generateX25519KeyPair } from "../..
  * with an encrypted v4 response. `requests` counts what reached it.
  */
 export async function startV4TestServer() {
-  const keys = generateX25519KeyPair();
+  const keys = x25519Keypair();
   let requests = 0;
   const app = new Hono();
   app.post("/oxen/v4/lsrpc", async (c) => {

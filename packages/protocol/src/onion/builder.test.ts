@@ -5,7 +5,7 @@ import { codeOf } from "../../test/helpers/errors.ts";
 import { aesGcmDecrypt, aesGcmEncrypt, newX25519, type X25519Key } from "../../test/helpers/hop.ts";
 import { buildOnionRequest } from "./builder.ts";
 import { decodeOnionLayer } from "./layer.ts";
-import { interpretDecryptedLayer } from "./process.ts";
+import { interpretDecryptedLayer } from "./layer-action.ts";
 import { firstHopInfoSchema, parseOnionRouting } from "./routing.ts";
 
 interface TestNode {

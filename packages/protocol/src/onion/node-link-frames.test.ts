@@ -9,7 +9,7 @@ import {
   type LinkFrame,
   LinkFrameReader,
   LinkFrameType,
-} from "./node-link.ts";
+} from "./node-link-frames.ts";
 
 const join = (parts: Uint8Array[]) => concatBytes(...parts);
 
