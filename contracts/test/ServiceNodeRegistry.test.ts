@@ -439,8 +439,9 @@ describe("ServiceNodeRegistry", () => {
           await proof(registry, op, 1, key(101), IP, PORT),
         );
       await registry.connect(c1).contribute(1n, REQUIREMENT / 2n);
-      await networkHelpers.time.increase(99);
-      // 100 s at RATE with one active node.
+      // The claim lands exactly 100 s of chain time after activation, however long the test
+      // machine takes between transactions: 100 s at RATE with one active node.
+      await networkHelpers.time.setNextBlockTimestamp((await networkHelpers.time.latest()) + 100);
       await expect(registry.connect(op).claimRewards([1n])).to.emit(registry, "RewardsClaimed");
       const opGot = (100n * RATE) / 10n + (100n * RATE * 9n) / 10n / 2n;
       expect(await registry.operatorFees(op.address)).to.equal(0n);
@@ -470,6 +471,8 @@ describe("ServiceNodeRegistry", () => {
       const proof1 = await proof(registry, op, 1, key(101), IP, PORT);
       const proof2 = await proof(registry, other, 2, key(102), IP, PORT);
       await registry.connect(op).registerNode(key(1), key(101), IP, PORT, 0, REQUIREMENT, proof1);
+      // Chain time, not the wall clock between two transactions: node 2 joins exactly 1 s later.
+      await networkHelpers.time.setNextBlockTimestamp((await networkHelpers.time.latest()) + 1);
       await registry.connect(other).registerNode(key(2), key(102), IP, PORT, 0, REQUIREMENT, proof2);
       await networkHelpers.time.increase(100);
       const p1 = await registry.pendingRewards(1n, op.address);

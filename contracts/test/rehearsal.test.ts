@@ -89,6 +89,10 @@ describe("testnet rehearsal (Ignition → deployment file → sns-indexer)", fun
       stdio: ["ignore", "pipe", "pipe"],
     });
     const lines: Record<string, unknown>[] = [];
+    let stderr = "";
+    indexer.stderr!.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
     let buf = "";
     indexer.stdout!.on("data", (d: Buffer) => {
       buf += d.toString();
@@ -101,13 +105,14 @@ describe("testnet rehearsal (Ignition → deployment file → sns-indexer)", fun
         i = buf.indexOf("\n");
       }
     });
-    const until = Date.now() + 60_000;
+    // tsx compiles the indexer at start: slow on a loaded machine, so the wait is generous.
+    const until = Date.now() + 120_000;
     let indexerUrl: string | undefined;
     while (!indexerUrl && Date.now() < until) {
       indexerUrl = lines.find((l) => l.msg === "sns-indexer listening")?.url as string | undefined;
       await new Promise((r) => setTimeout(r, 100));
     }
-    expect(indexerUrl, "indexer did not start").to.be.a("string");
+    expect(indexerUrl, `indexer did not start; stderr: ${stderr.slice(-2000)}`).to.be.a("string");
     const firstBatch = lines.find((l) => l.msg === "indexed batch");
     expect(firstBatch?.from).to.equal(file.deploymentBlock);
 
