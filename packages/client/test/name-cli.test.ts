@@ -146,7 +146,7 @@ describe("session name on the devnet chain", () => {
     expect(broke.stderr).toMatch(
       /registering "alice-cli" for 1 year costs 10\.0 SESH; the wallet 0x[0-9a-fA-F]{40} holds 0\.0 SESH/,
     );
-  }, 120_000);
+  }, 240_000);
 
   it("register, show (chain and ons_resolve), taken, set, transfer, renew, expiry, register again", async () => {
     const { alice, bob } = users;
@@ -160,7 +160,9 @@ describe("session name on the devnet chain", () => {
     expect(reg.stderr).not.toContain(alice.wallet.privateKey.slice(2));
     expect(reg.code, reg.stderr).toBe(0);
     expect(reg.advanced).toBe(true);
-    expect(reg.ms).toBeLessThan(45_000); // the minute passed in chain time only
+    // The minute passed in chain time only (without chainTime reading the pending block, nothing
+    // would mine and the wait would never end).
+    expect(reg.ms).toBeLessThan(60_000);
     expect(reg.stdout).toMatch(
       new RegExp(`^registered "alice-cli" → ${alice.sessionId} until \\d{4}-.+ \\(paid 10\\.0 SESH\\)`),
     );
