@@ -12,7 +12,6 @@ import {
   walletFor,
 } from "@session/contracts/wallet";
 import { isAddress, type JsonRpcProvider } from "ethers";
-import { SessionClient } from "./client.ts";
 import { ClientError } from "./errors.ts";
 import { createIdentity, loadIdentity } from "./identity.ts";
 import { checkName, checkSessionId, formatSesh, type NameInfo, NameRegistry } from "./name-registry.ts";
@@ -212,6 +211,8 @@ function describe(info: NameInfo): string[] {
 
 /** What the network answers for `name`: ons_resolve on 3 nodes through onion paths, a throwaway identity. */
 async function networkAnswer(seed: string, name: string): Promise<string> {
+  // Loaded only here: the chain commands need none of the messaging client.
+  const { SessionClient } = await import("./client.ts");
   const client = new SessionClient({ identity: createIdentity(), seeds: [seed] });
   try {
     await client.connect();
