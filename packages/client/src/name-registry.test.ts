@@ -3,12 +3,14 @@ import {
   deploySessionContracts,
   type InProcessChain,
   seshAbi,
+  sessionNameServiceAbi,
   startInProcessChain,
 } from "@session/contracts";
+import { revertReason } from "@session/contracts/wallet";
 import { Contract, type Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity } from "./identity.ts";
-import { NameRegistry } from "./name-registry.ts";
+import { NameRegistry, type PendingRegistration } from "./name-registry.ts";
 
 let chain: InProcessChain;
 let address: string;
@@ -74,6 +76,69 @@ describe("NameRegistry", () => {
     expect(a.lines.some((l) => l.startsWith("commit: sent 0x"))).toBe(true);
     expect(a.lines.some((l) => l.startsWith("approve: mined in block"))).toBe(true);
   }, 60_000);
+
+  it("an interrupted registration resumes its commitment: no second commit, the same record", async () => {
+    const id = createIdentity().sessionId;
+    let saved: PendingRegistration | undefined;
+    const crashing = new NameRegistry({
+      address,
+      provider: chain.provider,
+      signer: users[0]!,
+      progress: (l) => {
+        if (l.startsWith("step 2/3")) throw new Error("interrupted while waiting");
+      },
+    });
+    await expect(
+      crashing.register("resumed", id, {
+        onPending: (p) => {
+          saved = p;
+        },
+      }),
+    ).rejects.toThrow("interrupted while waiting");
+    expect(saved).toMatchObject({ name: "resumed", sessionId: id, years: 1 });
+    // Another Session ID is another registration: it does not reuse the saved one.
+    const other = registry(users[0]!);
+    let otherPending: PendingRegistration | undefined;
+    const stop = new Error("stop after commit");
+    await expect(
+      new NameRegistry({
+        address,
+        provider: chain.provider,
+        signer: users[0]!,
+        progress: (l) => {
+          if (l.startsWith("step 2/3")) throw stop;
+        },
+      }).register("resumed", createIdentity().sessionId, {
+        resume: saved,
+        onPending: (p) => {
+          otherPending = p;
+        },
+      }),
+    ).rejects.toBe(stop);
+    expect(otherPending?.commitment).not.toBe(saved!.commitment);
+
+    const again = registry(users[0]!, (l) => {
+      if (l.startsWith("step 2/3")) void chain.provider.send("evm_increaseTime", [61]);
+    });
+    const r = await again.names.register("resumed", id, { resume: saved });
+    expect(again.lines.some((l) => l.startsWith('step 1/3: reusing the commitment to "resumed"'))).toBe(true);
+    expect(again.lines.some((l) => l.startsWith("commit:"))).toBe(false);
+    expect(r.owner).toBe(await users[0]!.getAddress());
+    expect((await other.names.lookup("resumed"))?.sessionId).toBe(id);
+  }, 60_000);
+
+  it("revert data is found where an automining chain puts it (a refused send that ethers cannot coalesce)", async () => {
+    const sns = new Contract(address, sessionNameServiceAbi as never, users[0]!);
+    // A fixed gas limit skips estimation: the chain itself refuses the reverting transaction.
+    const e = await sns
+      .getFunction("setRecord")(`0x${"11".repeat(32)}`, `0x${"00".repeat(73)}`, { gasLimit: 300_000 })
+      .then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+    expect((e as { shortMessage?: string }).shortMessage).toBe("could not coalesce error");
+    expect(revertReason(e, sns.interface)).toBe("NotNameOwner()");
+  });
 
   it("lookup of an unknown name is null; prices follow the length; reads need no wallet", async () => {
     const reader = new NameRegistry({ address, provider: chain.provider });
