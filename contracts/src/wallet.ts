@@ -199,20 +199,41 @@ export async function sendAndWait(
   }
 }
 
+/**
+ * The revert data inside an error as ethers or the node hands it over: `data` on a coalesced
+ * CALL_EXCEPTION, or the node's raw JSON-RPC error (`error.data`, `info.error.data`) when ethers
+ * could not coalesce it — a chain that refuses to send a reverting transaction (an automining dev
+ * chain does) answers like that.
+ */
+function revertData(e: unknown, depth = 0): string | undefined {
+  if (!e || typeof e !== "object" || depth > 4) return undefined;
+  const o = e as { data?: unknown; error?: unknown; info?: unknown; cause?: unknown };
+  if (typeof o.data === "string" && /^0x[0-9a-fA-F]{8,}$/.test(o.data)) return o.data;
+  if (o.data && typeof o.data === "object") {
+    const inner = revertData(o.data, depth + 1);
+    if (inner) return inner;
+  }
+  for (const next of [o.error, o.info, o.cause]) {
+    const found = revertData(next, depth + 1);
+    if (found) return found;
+  }
+  return undefined;
+}
+
 /** The custom error or revert string of a failed call, as readable as ethers makes it. */
 export function revertReason(e: unknown, iface?: Interface): string {
   const err = e as {
     revert?: { name?: string; args?: unknown[] };
     reason?: string;
     shortMessage?: string;
-    data?: unknown;
   };
+  const data = iface && !err.revert ? revertData(e) : undefined;
   const decoded =
     err.revert ??
-    (iface && typeof err.data === "string" && err.data.length >= 10
+    (iface && data
       ? (() => {
           try {
-            return iface.parseError(err.data as string) ?? undefined;
+            return iface.parseError(data) ?? undefined;
           } catch {
             return undefined;
           }

@@ -1,8 +1,10 @@
 // `session name register|renew|show|set|transfer|price`: Session names on the chain, through the
 // SDK's NameRegistry. The chain and the wallet come from the environment (or flags for what is not
 // secret); the wallet key never from a flag, so it stays out of shell history.
+
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
   connectChain,
@@ -12,10 +14,16 @@ import {
   walletFor,
 } from "@session/contracts/wallet";
 import { isAddress, type JsonRpcProvider } from "ethers";
-import { SessionClient } from "./client.ts";
 import { ClientError } from "./errors.ts";
 import { createIdentity, loadIdentity } from "./identity.ts";
-import { checkName, checkSessionId, formatSesh, type NameInfo, NameRegistry } from "./name-registry.ts";
+import {
+  checkName,
+  checkSessionId,
+  formatSesh,
+  type NameInfo,
+  NameRegistry,
+  type PendingRegistration,
+} from "./name-registry.ts";
 
 export const NAME_USAGE = `Usage: session name <command> [options]
 
@@ -122,7 +130,16 @@ export async function nameCli(argv: string[], io: NameCliIo = defaultIo): Promis
     if (signer) io.progress(`wallet ${signer.address} on chain ${chainId}, name service ${address}`);
     switch (cmd) {
       case "register": {
-        const r = await names.register(name, target!, { years });
+        // A registration committed by an interrupted run is picked up from the data dir.
+        const pendingFile = join(dataDir, "names-pending.json");
+        const all = readPending(pendingFile);
+        const r = await names.register(name, target!, {
+          years,
+          resume: all[name],
+          onPending: (p) => writePending(pendingFile, { ...readPending(pendingFile), [name]: p }),
+        });
+        const { [name]: _done, ...rest } = readPending(pendingFile);
+        writePending(pendingFile, rest);
         io.out(`registered "${r.name}" → ${target} until ${iso(r.expiry)} (paid ${formatSesh(r.cost)})`);
         return;
       }
@@ -160,6 +177,20 @@ export async function nameCli(argv: string[], io: NameCliIo = defaultIo): Promis
   } finally {
     provider.destroy();
   }
+}
+
+function readPending(path: string): Record<string, PendingRegistration> {
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as Record<string, PendingRegistration>;
+  } catch {
+    return {}; // unreadable: commit afresh
+  }
+}
+
+function writePending(path: string, all: Record<string, PendingRegistration>): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  writeFileSync(path, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
 }
 
 /** The name service's chain and address from a deployment file or the environment. */
@@ -212,6 +243,8 @@ function describe(info: NameInfo): string[] {
 
 /** What the network answers for `name`: ons_resolve on 3 nodes through onion paths, a throwaway identity. */
 async function networkAnswer(seed: string, name: string): Promise<string> {
+  // Loaded only here: the chain commands need none of the messaging client.
+  const { SessionClient } = await import("./client.ts");
   const client = new SessionClient({ identity: createIdentity(), seeds: [seed] });
   try {
     await client.connect();

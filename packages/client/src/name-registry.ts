@@ -69,6 +69,31 @@ export interface NameRegistryOptions {
   reportEveryMs?: number | undefined;
 }
 
+/**
+ * A registration committed but not yet revealed: what a later run needs to reveal it (the
+ * commitment binds name, length, owner, record and secret). Keep it private until revealed; it
+ * cannot be used by another wallet (the owner is part of the commitment).
+ */
+export interface PendingRegistration {
+  name: string;
+  sessionId: string;
+  owner: string;
+  years: number;
+  /** 0x hex of the encrypted record (it has a random nonce, so it must be kept as committed). */
+  record: string;
+  secret: string;
+  commitment: string;
+}
+
+export interface RegisterOptions {
+  /** 1–10, default 1. */
+  years?: number | undefined;
+  /** An earlier, interrupted run's registration: reused when it matches and is still on chain. */
+  resume?: PendingRegistration | undefined;
+  /** Called with a new registration before its commitment is sent (to keep it for `resume`). */
+  onPending?: ((p: PendingRegistration) => void | Promise<void>) | undefined;
+}
+
 export interface RegisterResult {
   name: string;
   nameHash: string;
@@ -183,7 +208,7 @@ export class NameRegistry {
    * registration, waits the contract's minimum commitment age in chain time (so nobody can see the
    * name in the mempool and take it first), then reveals and pays.
    */
-  async register(name: string, sessionId: string, opts: { years?: number } = {}): Promise<RegisterResult> {
+  async register(name: string, sessionId: string, opts: RegisterOptions = {}): Promise<RegisterResult> {
     const n = checkName(name);
     const id = checkSessionId(sessionId);
     const years = opts.years ?? 1;
@@ -202,15 +227,36 @@ export class NameRegistry {
     const cost = (await this.call("price", n.length, years)) as bigint;
     await this.allow(me, cost, `registering "${n}" for ${years} year${years === 1 ? "" : "s"}`);
 
-    const record = hexlify(encryptNameRecord(n, id));
-    const secret = hexlify(randomBytes(32));
-    const commitment = (await this.call("makeCommitment", hash, n.length, me, record, secret)) as string;
     const minAge = Number(await this.call("MIN_COMMITMENT_AGE"));
-    this.progress(`step 1/3: committing to "${n}" (the name stays hidden until registered)…`);
-    const committed = await this.send("commit", () => this.fn("commit")(commitment));
-    const block = await this.provider.getBlock(committed.blockNumber);
-    const matureAt = (block?.timestamp ?? (await chainTime(this.provider))) + minAge;
-    this.progress(`step 2/3: waiting ${minAge} s of chain time for the commitment to mature…`);
+    const maxAge = Number(await this.call("MAX_COMMITMENT_AGE"));
+    // An earlier run's commitment for the same registration, still on chain and young enough
+    // to reveal (a minute of margin): reuse it rather than commit (and wait) again.
+    const r = opts.resume;
+    let committedAt = 0;
+    if (r && r.name === n && r.owner === me && r.sessionId === id && r.years === years) {
+      const at = Number((await this.call("commitments", r.commitment)) as bigint);
+      if (at > 0 && (await chainTime(this.provider)) + 60 < at + maxAge) committedAt = at;
+    }
+    let pending: PendingRegistration;
+    if (r && committedAt > 0) {
+      pending = r;
+      this.progress(`step 1/3: reusing the commitment to "${n}" made at ${iso(committedAt)} (chain time)`);
+    } else {
+      const record = hexlify(encryptNameRecord(n, id));
+      const secret = hexlify(randomBytes(32));
+      const commitment = (await this.call("makeCommitment", hash, n.length, me, record, secret)) as string;
+      pending = { name: n, sessionId: id, owner: me, years, record, secret, commitment };
+      await opts.onPending?.(pending); // before sending: an interrupted run can pick it up
+      this.progress(`step 1/3: committing to "${n}" (the name stays hidden until registered)…`);
+      const committed = await this.send("commit", () => this.fn("commit")(commitment));
+      const block = await this.provider.getBlock(committed.blockNumber);
+      committedAt = block?.timestamp ?? (await chainTime(this.provider));
+    }
+    const { record, secret } = pending;
+    const matureAt = committedAt + minAge;
+    this.progress(
+      `step 2/3: waiting ${Math.max(0, matureAt - (await chainTime(this.provider)))} s of chain time for the commitment to mature (${minAge} s after it)…`,
+    );
     await waitForChainTime(this.provider, matureAt, {
       progress: this.progress,
       label: "commitment",

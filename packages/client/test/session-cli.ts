@@ -15,6 +15,8 @@ export interface RunOptions {
   env?: Record<string, string>;
   /** Called with everything written to stderr so far, whenever more arrives (to react to progress). */
   onStderr?: (stderr: string) => void;
+  /** Sends the CLI a SIGTERM once this returns true for its stderr so far (an interrupted run). */
+  killWhen?: (stderr: string) => boolean;
   timeoutMs?: number;
 }
 
@@ -33,6 +35,7 @@ export function runSession(args: string[], opts: RunOptions = {}): Promise<CliRe
     child.stderr.setEncoding("utf8").on("data", (d: string) => {
       stderr += d;
       opts.onStderr?.(stderr);
+      if (opts.killWhen?.(stderr)) child.kill("SIGTERM");
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 60_000);
     child.on("error", (e) => {
