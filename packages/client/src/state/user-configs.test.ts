@@ -33,6 +33,15 @@ function fakeSwarm() {
         byNs.set(ns, list);
         return { status: 200, body: { hash }, node };
       }
+      if (method === "delete") {
+        const gone = new Set(p.messages as string[]);
+        for (const [ns, list] of byNs)
+          byNs.set(
+            ns,
+            list.filter((m) => !gone.has(m.hash)),
+          );
+        return { status: 200, body: {}, node };
+      }
       if (method === "batch") {
         const reqs = p.requests as { params: Record<string, unknown> }[];
         return { status: 200, body: { results: reqs.map((r) => retrieve(r.params)) }, node };
@@ -96,8 +105,9 @@ describe("user configs between two devices of one account", () => {
     expect(pa.name).toBe(pb.name);
     expect(["Phone", "Laptop"]).toContain(pa.name);
     expect(toHex(a.configs.contacts.serialize())).toBe(toHex(b.configs.contacts.serialize()));
-    // Both pushed the identical merge: the swarm holds it once.
-    expect(swarm.count(3)).toBe(3);
+    // The merge superseded both concurrent messages, which were deleted: one message per config.
+    expect(swarm.count(3)).toBe(1);
+    expect(swarm.count(2)).toBe(1);
   });
 
   it("a device restored later takes everything from the swarm; unblocking and removal follow", async () => {
