@@ -138,6 +138,24 @@ describe("user configs between two devices of one account", () => {
     expect(swarm.stores).toBe(stores);
   });
 
+  it("read state follows to the other device; older read times do not move it back", async () => {
+    const me = createIdentity();
+    const swarm = fakeSwarm();
+    const a = device(me, swarm);
+    const b = device(me, swarm);
+    const peer = createIdentity().sessionId;
+    const t = Date.now() - 60_000;
+    await a.configs.markRead(peer, t);
+    await b.configs.sync();
+    expect(await b.configs.readConvos()).toEqual([{ sessionId: peer, lastRead: t, unread: false }]);
+    await b.configs.markRead(peer, t + 1000);
+    await a.configs.sync();
+    expect((await a.configs.readConvos())[0]?.lastRead).toBe(t + 1000);
+    await a.configs.markRead(peer, t - 5000);
+    expect((await a.configs.readConvos())[0]?.lastRead).toBe(t + 1000);
+    expect(swarm.count(4)).toBe(1);
+  });
+
   it("configs survive a restart through the store's dumps", async () => {
     const me = createIdentity();
     const swarm = fakeSwarm();

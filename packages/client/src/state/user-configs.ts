@@ -134,10 +134,18 @@ export class UserConfigs {
     });
   }
 
-  /** Records that a conversation was read up to `lastRead` (ms) and pushes it. */
+  /**
+   * Records that a conversation was read up to `lastRead` (ms) and pushes it. An older time than
+   * the recorded one is ignored (libsession itself lets a caller move it back on purpose).
+   */
   markRead(sessionId: string, lastRead: number, unread = false): Promise<void> {
     const now = this.net.now();
-    return this.change(this.convos, (d) => writeConvo1to1(d, { sessionId, lastRead, unread }, now));
+    const id = sessionId.toLowerCase();
+    return this.change(this.convos, (d) => {
+      const cur = readConvos1to1(d).find((c) => c.sessionId === id);
+      const read = Math.max(lastRead, cur?.lastRead ?? 0);
+      writeConvo1to1(d, { sessionId: id, lastRead: read, unread }, now);
+    });
   }
 
   private change(c: UserConfig, fn: Parameters<UserConfig["edit"]>[0]): Promise<void> {
