@@ -644,8 +644,17 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     return out;
   }
 
-  /** Marks a message read: an after-read disappearing message starts its timer on the swarm. */
+  /**
+   * Marks a message read: an after-read disappearing message starts its timer on the swarm, and
+   * the conversation's last-read time goes to our other devices (ConvoInfoVolatile config).
+   */
   async markRead(msg: IncomingMessage): Promise<void> {
+    if (this.syncsConfigs) {
+      const peer = msg.syncTarget ?? msg.from;
+      this.configs.markRead(peer, msg.timestamp).catch((err: unknown) => {
+        if (this.listenerCount("error") > 0) this.emit("error", err as Error);
+      });
+    }
     if (msg.expiration?.type !== "after-read") return;
     await this.expire([msg.hash], this.now() + msg.expiration.seconds * 1000);
   }

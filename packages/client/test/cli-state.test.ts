@@ -40,7 +40,7 @@ afterAll(async () => {
 });
 
 describe("session CLI keeps state", () => {
-  it("no arguments: help and a non-zero exit", async () => {
+  it("no arguments: help and a non-zero exit", { timeout: 30_000 }, async () => {
     const r = await session([]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("Usage: session <command>");

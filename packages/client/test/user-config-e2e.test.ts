@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity, type IncomingMessage, restoreIdentity, SessionClient } from "../src/index.ts";
+import { runSession } from "./session-cli.ts";
 
 // Linked devices converge on contacts, accepted requests, blocked IDs and the profile through the
 // account's config namespaces (2, 3, 4) on a real devnet swarm.
@@ -145,4 +146,44 @@ describe("linked devices through the user's config namespaces", () => {
       profile: await phone.profile(),
     });
   }, 240_000);
+
+  it("session profile set on one device shows on another; the CLI's block reaches the SDK device", async () => {
+    const me = createIdentity();
+    const cliDir = join(dir, "cli");
+    const net = ["--data-dir", cliDir, "--network", devnet.seed];
+    const fs = ["--file-server", devnet.fileServer!.url, "--file-server-key", devnet.fileServer!.x25519];
+    expect((await runSession(["id", "restore", me.recoveryPhrase, "--data-dir", cliDir])).code).toBe(0);
+    const pic = join(dir, "me.png");
+    const image = new Uint8Array(randomBytes(5_000));
+    writeFileSync(pic, image);
+    const set = await runSession([
+      "profile",
+      "set",
+      "--name",
+      "Command Line",
+      "--picture",
+      pic,
+      ...net,
+      ...fs,
+    ]);
+    expect(set.code, set.stderr).toBe(0);
+    expect(set.stdout).toContain("name:    Command Line");
+    const spammer = createIdentity().sessionId;
+    expect((await runSession(["block", spammer, ...net])).stdout).toContain(`blocked ${spammer}`);
+
+    const sdk = await device(me.recoveryPhrase);
+    await expect
+      .poll(
+        async () => {
+          await sdk.poll();
+          return { profile: await sdk.profile(), blocked: await sdk.blocked() };
+        },
+        { timeout: 30_000, interval: 250 },
+      )
+      .toMatchObject({ profile: { name: "Command Line" }, blocked: [spammer] });
+    expect(Buffer.from((await sdk.profilePicture())!)).toEqual(Buffer.from(image));
+    const shown = await runSession(["profile", ...net]);
+    expect(shown.stdout).toContain("name:    Command Line");
+    expect((await runSession(["profile", "set", ...net])).stderr).toContain("usage: session profile set");
+  }, 180_000);
 });

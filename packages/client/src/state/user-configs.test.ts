@@ -33,6 +33,15 @@ function fakeSwarm() {
         byNs.set(ns, list);
         return { status: 200, body: { hash }, node };
       }
+      if (method === "delete") {
+        const gone = new Set(p.messages as string[]);
+        for (const [ns, list] of byNs)
+          byNs.set(
+            ns,
+            list.filter((m) => !gone.has(m.hash)),
+          );
+        return { status: 200, body: {}, node };
+      }
       if (method === "batch") {
         const reqs = p.requests as { params: Record<string, unknown> }[];
         return { status: 200, body: { results: reqs.map((r) => retrieve(r.params)) }, node };
@@ -96,8 +105,9 @@ describe("user configs between two devices of one account", () => {
     expect(pa.name).toBe(pb.name);
     expect(["Phone", "Laptop"]).toContain(pa.name);
     expect(toHex(a.configs.contacts.serialize())).toBe(toHex(b.configs.contacts.serialize()));
-    // Both pushed the identical merge: the swarm holds it once.
-    expect(swarm.count(3)).toBe(3);
+    // The merge superseded both concurrent messages, which were deleted: one message per config.
+    expect(swarm.count(3)).toBe(1);
+    expect(swarm.count(2)).toBe(1);
   });
 
   it("a device restored later takes everything from the swarm; unblocking and removal follow", async () => {
@@ -126,6 +136,24 @@ describe("user configs between two devices of one account", () => {
     const stores = swarm.stores;
     expect(await later.configs.sync()).toBe(false);
     expect(swarm.stores).toBe(stores);
+  });
+
+  it("read state follows to the other device; older read times do not move it back", async () => {
+    const me = createIdentity();
+    const swarm = fakeSwarm();
+    const a = device(me, swarm);
+    const b = device(me, swarm);
+    const peer = createIdentity().sessionId;
+    const t = Date.now() - 60_000;
+    await a.configs.markRead(peer, t);
+    await b.configs.sync();
+    expect(await b.configs.readConvos()).toEqual([{ sessionId: peer, lastRead: t, unread: false }]);
+    await b.configs.markRead(peer, t + 1000);
+    await a.configs.sync();
+    expect((await a.configs.readConvos())[0]?.lastRead).toBe(t + 1000);
+    await a.configs.markRead(peer, t - 5000);
+    expect((await a.configs.readConvos())[0]?.lastRead).toBe(t + 1000);
+    expect(swarm.count(4)).toBe(1);
   });
 
   it("configs survive a restart through the store's dumps", async () => {

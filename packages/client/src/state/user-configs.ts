@@ -46,6 +46,11 @@ export class UserConfigs {
   readonly convos: UserConfig;
   private readonly all: UserConfig[];
   private loaded: Promise<void> | undefined;
+  /**
+   * Hashes of readable config messages in our swarm, per namespace, that the next push of that
+   * config supersedes: deleted after it (as libsession's push returns them as obsolete).
+   */
+  private readonly superseded = new Map<number, Set<string>>();
   /** One sync or push at a time (a push must not interleave with a merge). */
   private queue: Promise<unknown> = Promise.resolve();
 
@@ -129,10 +134,18 @@ export class UserConfigs {
     });
   }
 
-  /** Records that a conversation was read up to `lastRead` (ms) and pushes it. */
+  /**
+   * Records that a conversation was read up to `lastRead` (ms) and pushes it. An older time than
+   * the recorded one is ignored (libsession itself lets a caller move it back on purpose).
+   */
   markRead(sessionId: string, lastRead: number, unread = false): Promise<void> {
     const now = this.net.now();
-    return this.change(this.convos, (d) => writeConvo1to1(d, { sessionId, lastRead, unread }, now));
+    const id = sessionId.toLowerCase();
+    return this.change(this.convos, (d) => {
+      const cur = readConvos1to1(d).find((c) => c.sessionId === id);
+      const read = Math.max(lastRead, cur?.lastRead ?? 0);
+      writeConvo1to1(d, { sessionId: id, lastRead: read, unread }, now);
+    });
   }
 
   private change(c: UserConfig, fn: Parameters<UserConfig["edit"]>[0]): Promise<void> {
@@ -173,6 +186,21 @@ export class UserConfigs {
         throw new ClientError("REQUEST_FAILED", `config store failed: ${JSON.stringify(r.body)}`, r.status);
       c.pushed(seqno);
       await this.save(c);
+      const stored = (r.body as { hash?: string }).hash;
+      const old = [...(this.superseded.get(c.namespace) ?? [])].filter((h) => h !== stored);
+      this.superseded.set(c.namespace, new Set(stored ? [stored] : []));
+      if (old.length) await this.deleteOld(old);
+    }
+  }
+
+  /** Best effort: a failed delete leaves old messages to expire with their TTL. */
+  private async deleteOld(hashes: string[]): Promise<void> {
+    try {
+      await this.net.swarmRpc(this.net.sessionId, "delete", () =>
+        signRpcParams("delete", { pubkey: this.net.sessionId, messages: hashes }, this.signer()),
+      );
+    } catch {
+      // expired in time anyway
     }
   }
 
@@ -239,11 +267,19 @@ export class UserConfigs {
           throw new ClientError("REQUEST_FAILED", `config retrieve failed (${res.code})`, res.code);
         const body = res.body as { messages?: { hash: string; data: string }[]; more?: boolean };
         const msgs = body.messages ?? [];
+        const conf = this.all.find((c) => c.namespace === ns)!;
         for (const m of msgs) {
+          let bytes: Uint8Array;
           try {
-            out.get(ns)!.push(fromBase64(m.data));
+            bytes = fromBase64(m.data);
           } catch {
-            // not base64: not a config of ours
+            continue; // not base64: not a config of ours
+          }
+          out.get(ns)!.push(bytes);
+          if (conf.readableMessage(bytes)) {
+            const set = this.superseded.get(ns) ?? new Set<string>();
+            set.add(m.hash);
+            this.superseded.set(ns, set);
           }
         }
         const lastMsg = msgs[msgs.length - 1];

@@ -103,6 +103,19 @@ export class SyncedConfig {
     this.pushing = undefined;
   }
 
+  /** True when `encrypted` opens with one of `keys` to a config message we can read. */
+  readable(encrypted: Uint8Array, keys: readonly Uint8Array[]): boolean {
+    for (const k of keys) {
+      try {
+        const opened = openConfigPlaintext(unpadConfig(configDecrypt(encrypted, k, this.domain)));
+        if (!opened) return false;
+        ConfigMessage.parse(opened, this.opts);
+        return true;
+      } catch {}
+    }
+    return false;
+  }
+
   /**
    * Merges config messages retrieved from the swarm (encrypted) into ours. Undecryptable,
    * unsigned or malformed messages are skipped. Returns true when our view changed.

@@ -72,12 +72,24 @@ export class UserConfig extends SyncedConfig {
 
   /** Merges messages retrieved from our swarm (wrapped or bare); true when our view changed. */
   mergeMessages(messages: readonly Uint8Array[]): boolean {
-    const bare = messages.map((m) => {
-      const once = unwrapUserConfig(this.ed25519SecretKey, m, this.kind);
-      if (!once) return m;
-      return unwrapUserConfig(this.ed25519SecretKey, once, this.kind) ?? once;
-    });
-    return this.merge(bare, [this.seed]);
+    return this.merge(
+      messages.map((m) => this.unwrap(m)),
+      [this.seed],
+    );
+  }
+
+  /**
+   * True when a retrieved message is a config of ours we can read (one we may delete once a newer
+   * push supersedes it; messages we cannot read may be a newer client's, and are left alone).
+   */
+  readableMessage(message: Uint8Array): boolean {
+    return this.readable(this.unwrap(message), [this.seed]);
+  }
+
+  private unwrap(m: Uint8Array): Uint8Array {
+    const once = unwrapUserConfig(this.ed25519SecretKey, m, this.kind);
+    if (!once) return m;
+    return unwrapUserConfig(this.ed25519SecretKey, once, this.kind) ?? once;
   }
 }
 
