@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIdentity, type IncomingMessage, SessionClient } from "@session/client";
 import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Broadcaster, TwoFactorSender } from "../src/index.ts";
 
 let devnet: Devnet;
@@ -22,13 +22,16 @@ async function client() {
   return c;
 }
 
-async function next(c: SessionClient, pred: (m: IncomingMessage) => boolean) {
-  for (let i = 0; i < 100; i++) {
-    const m = (await c.poll()).find(pred);
-    if (m) return m;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("no message");
+/** Polls the inbox until a message matching `pred` has arrived. */
+function next(c: SessionClient, pred: (m: IncomingMessage) => boolean) {
+  return vi.waitFor(
+    async () => {
+      const m = (await c.poll()).find(pred);
+      if (!m) throw new Error("no message");
+      return m;
+    },
+    { timeout: 10_000, interval: 100 },
+  );
 }
 
 describe("examples on the devnet", () => {

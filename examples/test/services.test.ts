@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createIdentity, type IncomingMessage, SessionClient } from "@session/client";
 import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 let devnet: Devnet;
@@ -74,11 +74,13 @@ async function receiveUntil(
   got: IncomingMessage[],
   pred: (all: IncomingMessage[]) => boolean,
 ) {
-  for (let i = 0; i < 150 && !pred(got); i++) {
-    got.push(...(await c.poll()));
-    if (!pred(got)) await new Promise((r) => setTimeout(r, 100));
-  }
-  expect(pred(got)).toBe(true);
+  await vi.waitFor(
+    async () => {
+      if (!pred(got)) got.push(...(await c.poll()));
+      expect(pred(got)).toBe(true);
+    },
+    { timeout: 15_000, interval: 100 },
+  );
   return got;
 }
 
@@ -138,7 +140,7 @@ describe("example services survive a restart without duplicate sends", () => {
     await b.sendText(svc.id, "stop");
     const count = async () =>
       ((await (await fetch(`${svc.url}/subscribers`)).json()) as { count: number }).count;
-    for (let i = 0; i < 100 && (await count()) !== 1; i++) await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(count, { timeout: 10_000, interval: 100 }).toBe(1);
     expect((await post(`${svc.url}/announce`, { text: "second" })).body).toEqual({ sent: 1 });
     await receiveUntil(a, gotA, (all) => texts(all, svc.id).includes("second"));
     expect(texts(gotA, svc.id)).toEqual(["Subscribed. Reply STOP to unsubscribe.", "first", "second"]);

@@ -5,7 +5,10 @@ import { createLogger } from "@session/service-kit";
 import {
   mountSmallDisk,
   type PgFaults,
+  type PgSmallTablespace,
   pgFaults,
+  pgSmallTablespace,
+  requirePgSmallTablespace,
   requireSmallDisk,
   type SmallDisk,
   testApplicationName,
@@ -91,6 +94,25 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
     expect(await h.deps.repo.count()).toBe(2);
   });
 
+  it("refuses to extend a file's expiry with STORAGE_FULL and keeps the old one, then extends it", async () => {
+    h = await startHarness({ parentDir: disk.dir });
+    const { id, expires } = await json(await upload(h, randomBytes(1000)));
+    h.clock.advance(86_400_000);
+    await disk.fill();
+    const refused = await fetch(`${h.url}/file/${id}/extend`, { method: "POST" });
+    expect(refused.status).toBe(507);
+    expect((await json(refused)).error.code).toBe("STORAGE_FULL");
+    // What the client was told not to count on is not there either: the expiry is unchanged.
+    expect((await json(await fetch(`${h.url}/file/${id}/info`))).expires).toBe(expires);
+
+    await disk.free();
+    const extended = await fetch(`${h.url}/file/${id}/extend`, { method: "POST" });
+    expect(extended.status).toBe(200);
+    const after = (await json(extended)).expires;
+    expect(after).toBe(expires + 86_400);
+    expect((await json(await fetch(`${h.url}/file/${id}/info`))).expires).toBe(after);
+  });
+
   it("removes the written blob when the metadata insert fails on a full database disk", async () => {
     // Blobs and staging on the roomy OS temp dir, the SQLite metadata on the small disk.
     const repo = SqliteFileRepo.open(join(disk.dir, "files.db"));
@@ -109,6 +131,74 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
     expect(await h.filesIn(h.blobDir)).toHaveLength(1);
   });
 });
+
+describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
+  "disk full (PostgreSQL: the metadata tables in a tablespace on a 1 MiB tmpfs)",
+  () => {
+    const schema = `fs_disk_full_${process.pid}_${Date.now()}`;
+    let ts: PgSmallTablespace;
+    let h: Harness | undefined;
+
+    beforeAll(async () => {
+      ts = await pgSmallTablespace(PG_URL, 1024 * 1024);
+    });
+    afterAll(async () => {
+      await h?.close();
+      const admin = pgFaults(PG_URL);
+      await admin.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.close();
+      await ts?.free();
+      await ts?.drop();
+    });
+
+    it("refuses uploads with STORAGE_FULL (SQLSTATE 53100), leaves no blob behind, serves downloads, logs once, recovers", async () => {
+      const log = capturedLogger();
+      h = await startHarness({ repo: await PgFileRepo.open(PG_URL, { schema }), logger: log.logger });
+      await ts.moveSchema(schema);
+      const kept = randomBytes(20_000);
+      const { id } = await json(await upload(h, kept));
+
+      await ts.fill();
+      // Rows that fit in the pages already there still go in; then every upload is refused.
+      let acknowledged = 1;
+      const refusals: Response[] = [];
+      for (let i = 0; i < 500 && refusals.length < 3; i++) {
+        const res = await upload(h, randomBytes(1000));
+        if (res.status === 200) acknowledged++;
+        else refusals.push(res);
+      }
+      expect(refusals).toHaveLength(3);
+      for (const r of refusals) {
+        expect(r.status).toBe(507);
+        expect((await json(r)).error.code).toBe("STORAGE_FULL");
+      }
+      // The blob written before the refused insert is gone: one blob per row, nothing staged.
+      expect(await h.deps.repo.count()).toBe(acknowledged);
+      expect(await h.filesIn(h.blobDir)).toHaveLength(acknowledged);
+      expect(await h.filesIn(h.tmpDir)).toEqual([]);
+      // Reads keep working.
+      const down = await fetch(`${h.url}/file/${id}`);
+      expect(down.status).toBe(200);
+      expect(Buffer.from(await down.arrayBuffer()).equals(kept)).toBe(true);
+      expect(await health(h)).toEqual({
+        status: 200,
+        body: { status: "degraded", storage: "disk", conditions: ["disk_full"] },
+      });
+      expect(await degradedGauge(h, "disk_full")).toBe("1");
+      const logged = log.lines.filter((l) => l.condition === "disk_full");
+      expect(logged).toHaveLength(1);
+      expect(JSON.stringify(logged[0])).toContain('"code":"53100"');
+      expect(log.lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
+
+      await ts.free();
+      expect((await upload(h, randomBytes(1000))).status).toBe(200);
+      expect(await health(h)).toEqual({ status: 200, body: { status: "ok", storage: "disk" } });
+      expect(await degradedGauge(h, "disk_full")).toBe("0");
+      expect(await h.deps.repo.count()).toBe(acknowledged + 1);
+      expect(await h.filesIn(h.blobDir)).toHaveLength(acknowledged + 1);
+    }, 60_000);
+  },
+);
 
 describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
   const schema = `fs_faults_${process.pid}_${Date.now()}`;

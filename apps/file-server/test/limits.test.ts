@@ -46,8 +46,7 @@ describe("file server body limits", () => {
         expect(r.headers.connection).toBe("close");
         expect(r.closedByServer).toBe(true);
         expect(r.bytesWritten).toBeLessThan(64 * MB);
-        await new Promise((res) => setTimeout(res, 50));
-        expect(await h.filesIn(h.tmpDir)).toEqual([]);
+        await expect.poll(() => h.filesIn(h.tmpDir), { timeout: 5000, interval: 20 }).toEqual([]);
       });
 
   it("/file with a Content-Length smaller than the body stores only what was declared, then closes", async () => {
@@ -90,7 +89,10 @@ describe("file server connection limits", () => {
     expect(await closedWithin(extra, 2_000)).toBe("");
     for (const s of held) s.destroy();
     await Promise.all(held.map((s) => closedWithin(s, 2_000)));
-    await new Promise((r) => setTimeout(r, 50)); // the server sees them close too
+    // The server has seen them close too (the next tests connect from the same address).
+    await expect
+      .poll(() => h.server.openConnectionsFrom("127.0.0.1"), { timeout: 5000, interval: 10 })
+      .toBe(0);
   });
 });
 
@@ -126,12 +128,25 @@ describe("file server logs", () => {
     // A client that goes away in the middle of an upload.
     const s = await rawConnect(h.url);
     s.on("error", () => {});
+    // Its 100 Continue says the server has the request (and hands it to the app).
+    const continued = new Promise<void>((resolve) => {
+      let got = "";
+      s.on("data", (d: Buffer) => {
+        got += d.toString();
+        if (got.startsWith("HTTP/1.1 100 Continue")) resolve();
+      });
+    });
     s.write(
-      `POST /file HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nContent-Disposition: attachment; filename="${secret}"\r\n\r\nabc`,
+      `POST /file HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\nExpect: 100-continue\r\nContent-Disposition: attachment; filename="${secret}"\r\n\r\nabc`,
     );
-    await new Promise((r) => setTimeout(r, 100));
+    await continued;
     s.destroy();
-    await new Promise((r) => setTimeout(r, 200));
+    await expect
+      .poll(() => logText.slice(start).join("").includes("client closed the connection mid-request"), {
+        timeout: 5000,
+        interval: 20,
+      })
+      .toBe(true);
     const lines = logText
       .slice(start)
       .join("")

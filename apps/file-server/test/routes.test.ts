@@ -28,7 +28,10 @@ async function uploadOk(base: string, body: Uint8Array, headers: Record<string, 
 }
 
 /** Sends `total` declared bytes with node:http, writing only `send` of them unless `send` is total. */
-function rawUpload(url: string, opts: { total?: number; chunks: Uint8Array[]; destroyAfter?: boolean }) {
+function rawUpload(
+  url: string,
+  opts: { total?: number; chunks: Uint8Array[]; destroyWhen?: () => Promise<unknown> },
+) {
   return new Promise<{ status?: number; body?: string; error?: Error }>((resolve) => {
     const headers: Record<string, string> =
       opts.total === undefined
@@ -44,8 +47,8 @@ function rawUpload(url: string, opts: { total?: number; chunks: Uint8Array[]; de
       for (const chunk of opts.chunks) {
         if (!req.write(chunk)) await new Promise((r) => req.once("drain", r));
       }
-      if (opts.destroyAfter) {
-        await new Promise((r) => setTimeout(r, 100));
+      if (opts.destroyWhen) {
+        await opts.destroyWhen();
         req.destroy();
         resolve({});
       } else {
@@ -131,10 +134,12 @@ describe("file routes", () => {
   it("leaves no file, row or temp file when the client dies mid-upload", async () => {
     const { url, deps, tmpDir, blobDir, filesIn } = await harness();
     const chunks = Array.from({ length: 16 }, () => randomBytes(65_536));
-    // Wait until the server has started staging, then kill the connection.
-    const sending = rawUpload(url, { total: 5_000_000, chunks, destroyAfter: true });
-    expect(await eventually(async () => (await filesIn(tmpDir)).length === 1)).toBe(true);
-    await sending;
+    // Once the server has started staging, the connection dies.
+    await rawUpload(url, {
+      total: 5_000_000,
+      chunks,
+      destroyWhen: () => expect.poll(async () => (await filesIn(tmpDir)).length, { timeout: 5000 }).toBe(1),
+    });
     expect(await eventually(async () => (await filesIn(tmpDir)).length === 0)).toBe(true);
     expect(await filesIn(blobDir)).toEqual([]);
     expect(await deps.repo.count()).toBe(0);

@@ -51,10 +51,10 @@ beforeAll(async () => {
 afterAll(() => net.stop());
 
 type Acct = ReturnType<typeof newAccount>;
-async function storeN(a: Acct, n: number, ns = 0, url = A, tag = "msg") {
+async function storeN(a: Acct, n: number, ns = 0, url = A, tag = "msg", timestamp?: number) {
   const out: { hash: string }[] = [];
   for (let i = 0; i < n; i++) {
-    const now = Date.now();
+    const now = timestamp ?? Date.now();
     const base = {
       pubkey: a.sessionId,
       namespace: ns,
@@ -143,12 +143,11 @@ describe("test_deletes.py", () => {
   });
   it("test_delete_before: only messages older than `before` go", async () => {
     const a = newAccount();
-    const old = await storeN(a, 2);
-    await new Promise((r) => setTimeout(r, 20));
+    // Timestamps on either side of `before` (`timestamp <= before` goes), set rather than waited for.
     const before = Date.now();
-    await new Promise((r) => setTimeout(r, 20));
+    const old = await storeN(a, 2, 0, A, "msg", before - 1000);
     // Message hashes cover the data, not the time: later messages need other contents.
-    const recent = await storeN(a, 2, 0, A, "recent");
+    const recent = await storeN(a, 2, 0, A, "recent", before + 1);
     const r = await rpc(A, "delete_before", signed(a, "delete_before", { pubkey: a.sessionId, before }));
     for (const e of Object.values(r.body.swarm) as { deleted: string[] }[]) {
       expect(e.deleted).toEqual(old.map((m) => m.hash).sort());
@@ -584,13 +583,12 @@ describe("test_subaccount_auth.py", () => {
     await call("revoke", [dude.token], ts, true);
     // 49 more: dude is still among the 50 kept.
     const revokeList = Array.from({ length: 49 }, () => makeSubaccount(0x03, sk).token);
-    await new Promise((r) => setTimeout(r, 5)); // a later revocation time than dude's
+    // Revoked after dude's: newer (same millisecond or not: ties go by the order revoked).
     await call("revoke", revokeList, ts);
     await readsRefused();
     // One more pushes dude (the oldest) out.
     const another = makeSubaccount(0x03, sk).token;
     revokeList.push(another);
-    await new Promise((r) => setTimeout(r, 5));
     await call("revoke", [another], ts, true);
     await readsOk();
     await readsOk(B);

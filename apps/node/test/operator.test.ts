@@ -132,7 +132,13 @@ function slowPost(url: string, path: string, body: string) {
       port: u.port,
       path,
       method: "POST",
-      headers: { "content-type": "application/json", "content-length": bytes.length },
+      // The server answers "100 Continue" once it has parsed the headers, right before it hands
+      // the request to the app: the client's "continue" event says the server has the request.
+      headers: {
+        "content-type": "application/json",
+        "content-length": bytes.length,
+        expect: "100-continue",
+      },
     },
     (res) => {
       let text = "";
@@ -148,10 +154,8 @@ function slowPost(url: string, path: string, body: string) {
   req.write(bytes.subarray(0, half));
   return {
     response,
-    /** Resolves once the first part has been flushed to the socket. */
-    started: new Promise<void>((r) =>
-      req.socket ? r() : req.once("socket", (s) => s.once("connect", () => r())),
-    ),
+    /** Resolves once the server has the request (its 100 Continue) and waits for the rest of the body. */
+    started: once(req, "continue").then(() => undefined),
     finish: () => req.end(bytes.subarray(half)),
   };
 }
@@ -176,16 +180,17 @@ describe("graceful shutdown", () => {
         pad: "p".repeat(150_000),
       }),
     );
-    await slow.started;
-    await new Promise((r) => setTimeout(r, 100)); // the node has the request and waits for its body
+    await slow.started; // the node has the request and waits for its body
     const t0 = performance.now();
     let stopped = false;
     const stopping = node.stop().then(() => {
       stopped = true;
     });
+    // It no longer accepts connections, and is still waiting for the request in flight (which
+    // then gets its answer: cut, it would fail; answered on a closed database, it would be a 500).
     expect(await refused(node.url)).toBe(true);
-    await new Promise((r) => setTimeout(r, 200));
-    expect(stopped).toBe(false); // still waiting for the request in flight
+    expect(stopped).toBe(false);
+    expect(node.ctx.store.count(Date.now())).toBe(0); // the database is still open
     slow.finish();
     const res = await slow.response;
     expect(res.status).toBe(200);
@@ -228,8 +233,10 @@ describe("graceful shutdown", () => {
         { signal: abort.signal },
       );
       expect((await stream.next()).value?.event).toBe("subscribed");
+      // The abort closes the stream's connection, then undici connects its spare one.
+      const spare = once(dispatcher, "connect");
       abort.abort();
-      await new Promise((r) => setTimeout(r, 100));
+      await spare;
       const t0 = performance.now();
       await node.stop();
       await closed;
@@ -276,11 +283,10 @@ describe("graceful shutdown", () => {
       "/storage_rpc/v1",
       JSON.stringify({ method: "info", params: {}, pad: "y".repeat(100_000) }),
     );
-    await slow.started;
-    await new Promise((r) => setTimeout(r, 100));
+    await slow.started; // the node has the request and waits for its body
     child.kill("SIGTERM");
-    await new Promise((r) => setTimeout(r, 300));
-    expect(await refused(url)).toBe(true);
+    // The signal has reached it once it refuses connections.
+    await expect.poll(() => refused(url), { timeout: 10_000, interval: 20 }).toBe(true);
     slow.finish();
     const res = await slow.response;
     expect(res.status).toBe(200);

@@ -104,9 +104,13 @@ describe("main", () => {
       });
       expect(await sub.json()).toMatchObject({ success: true, added: true });
       const queued = async () => ((await (await fetch(`${url}/health`)).json()) as { queued: number }).queued;
-      // Store messages until the watcher (stream opening in the background) has queued two.
+      // Once the node has accepted bob on the push server's monitor stream (opened in the
+      // background), every message stored there is reported: store two.
+      await waitFor("bob watched on an open stream", async () =>
+        /^push_monitor_stream_accounts\{[^}]*\} [1-9]/m.test(await (await fetch(`${url}/metrics`)).text()),
+      );
       const hashes: string[] = [];
-      await waitFor("two queued notifications", async () => {
+      for (let i = 0; i < 2; i++) {
         const r = await toNode.fetch(`${node.url}/storage_rpc/v1`, {
           method: "POST",
           body: JSON.stringify({
@@ -116,15 +120,14 @@ describe("main", () => {
               namespace: 0,
               timestamp: Date.now(),
               ttl: 600_000,
-              data: toBase64(new TextEncoder().encode(`msg ${hashes.length} ${Math.random()}`)),
+              data: toBase64(new TextEncoder().encode(`msg ${i} ${Math.random()}`)),
             },
           }),
         });
         expect(r.status).toBe(200);
         hashes.push(((await r.json()) as { hash: string }).hash);
-        await new Promise((res) => setTimeout(res, 300));
-        return (await queued()) >= 2;
-      });
+      }
+      await waitFor("two queued notifications", async () => (await queued()) >= 2);
       await first.line(/delivery failed: will retry/);
       const pendingAtStop = await queued();
       first.child.kill("SIGTERM");
@@ -141,7 +144,6 @@ describe("main", () => {
         const h = (await (await fetch(`${url2}/health`)).json()) as { queued: number };
         return h.queued === 0;
       });
-      await new Promise((res) => setTimeout(res, 300));
       expect(fcm.received).toHaveLength(pendingAtStop);
       expect(fcm.minted.length).toBeGreaterThanOrEqual(1);
       const delivered = fcm.received.map((m) => {
@@ -152,6 +154,8 @@ describe("main", () => {
       for (const h of delivered) expect(hashes).toContain(h);
       second.child.kill("SIGTERM");
       expect(await second.exited).toBe(0);
+      // Exactly once, counted when nothing more can arrive: the process is gone.
+      expect(fcm.received).toHaveLength(pendingAtStop);
     } finally {
       await fcm.stop();
       await toNode.close();

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   ClientError,
   createIdentity,
@@ -29,14 +29,16 @@ async function connected(identity = createIdentity()) {
   return c;
 }
 
-async function waitForMessage(c: SessionClient, pred: (m: IncomingMessage) => boolean, timeoutMs = 10_000) {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    const got = (await c.poll()).find(pred);
-    if (got) return got;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error("message did not arrive");
+/** Polls the inbox until a message matching `pred` has arrived (the condition, not a time). */
+function waitForMessage(c: SessionClient, pred: (m: IncomingMessage) => boolean, timeoutMs = 10_000) {
+  return vi.waitFor(
+    async () => {
+      const got = (await c.poll()).find(pred);
+      if (!got) throw new Error("message did not arrive");
+      return got;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 describe("identity", () => {

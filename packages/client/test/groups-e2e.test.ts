@@ -5,7 +5,7 @@ import { fromBase64 } from "@session/crypto";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { signRpcParams } from "@session/protocol";
 import { decryptGroupMessage } from "@session/protocol/groups";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createIdentity, fromPointer, type GroupMessage, Groups, SessionClient } from "../src/index.ts";
 
 let devnet: Devnet;
@@ -26,14 +26,15 @@ async function account() {
 }
 type Account = Awaited<ReturnType<typeof account>>;
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f();
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return vi.waitFor(
+    async () => {
+      const v = await f();
+      if (v === undefined) throw new Error(`timed out waiting for ${what}`);
+      return v;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 /** Polls the 1:1 inbox until the invitation arrives, then accepts it. */

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import {
   createIdentity,
   type Identity,
@@ -35,16 +35,17 @@ async function connected(
 }
 
 /** Polls until a message matching `pred` arrives; returns it and everything delivered meanwhile. */
-async function until(c: SessionClient, pred: (m: IncomingMessage) => boolean, timeoutMs = 15_000) {
+function until(c: SessionClient, pred: (m: IncomingMessage) => boolean, timeoutMs = 15_000) {
   const all: IncomingMessage[] = [];
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    all.push(...(await c.poll()));
-    const got = all.find(pred);
-    if (got) return { got, all };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`message did not arrive; got ${all.map((m) => m.text).join(", ")}`);
+  return vi.waitFor(
+    async () => {
+      all.push(...(await c.poll()));
+      const got = all.find(pred);
+      if (!got) throw new Error(`message did not arrive; got ${all.map((m) => m.text).join(", ")}`);
+      return { got, all };
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 describe("client state on the devnet", () => {

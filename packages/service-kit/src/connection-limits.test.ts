@@ -1,4 +1,3 @@
-import { once } from "node:events";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { connectionServerOptions } from "./connection-limits.ts";
@@ -38,9 +37,10 @@ describe("connection limits", () => {
       s.write("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
       expect(await reply).toMatch(/^HTTP\/1\.1 200/);
     }
+    expect(server.openConnectionsFrom("127.0.0.1")).toBe(3);
     held[0]!.destroy();
-    await once(held[0]!, "close");
-    await new Promise((r) => setTimeout(r, 50));
+    // The server has seen it close.
+    await expect.poll(() => server.openConnectionsFrom("127.0.0.1"), { timeout: 5000, interval: 10 }).toBe(2);
     const again = await rawConnect(server.url);
     const reply = new Promise<string>((r) => again.once("data", (d: Buffer) => r(d.toString("latin1"))));
     again.write("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

@@ -43,16 +43,13 @@ describe("error logging", () => {
     const { logger, text, lines } = capture();
     const app = new Hono();
     app.onError(onErrorHandler(logger));
-    let failed!: () => void;
-    const done = new Promise<void>((r) => {
-      failed = r;
+    let entered!: () => void;
+    const reading = new Promise<void>((r) => {
+      entered = r;
     });
     app.post("/upload", async (c) => {
-      try {
-        return c.json({ n: (await c.req.arrayBuffer()).byteLength });
-      } finally {
-        setTimeout(failed, 20);
-      }
+      entered();
+      return c.json({ n: (await c.req.arrayBuffer()).byteLength });
     });
     const server = await startServer(app, { port: 0 });
     const socket = await rawConnect(server.url);
@@ -60,9 +57,14 @@ describe("error logging", () => {
     socket.write(
       `POST /upload HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n${SECRET.slice(0, 5)}\r\n`,
     );
-    await new Promise((r) => setTimeout(r, 50));
+    await reading; // the handler is reading the body
     socket.destroy();
-    await done;
+    await expect
+      .poll(() => lines().some((l) => l.msg === "client closed the connection mid-request"), {
+        timeout: 5000,
+        interval: 10,
+      })
+      .toBe(true);
     await server.close();
     const all = lines();
     expect(all.filter((l) => (l.level as number) >= 50)).toEqual([]);

@@ -10,9 +10,14 @@ describe("startServer", () => {
     const gate = new Promise<void>((r) => {
       release = r;
     });
+    let entered!: () => void;
+    const serving = new Promise<void>((r) => {
+      entered = r;
+    });
     let closed = false;
     const app = new Hono();
     app.get("/slow", async (c) => {
+      entered();
       await gate;
       return c.text("done");
     });
@@ -27,12 +32,12 @@ describe("startServer", () => {
     expect(await (await fetch(`${server.url}/fast`)).text()).toBe("fast");
 
     const slow = fetch(`${server.url}/slow`).then((r) => r.text());
-    await new Promise((r) => setTimeout(r, 50));
+    await serving;
     const closing = server.close();
-    await new Promise((r) => setTimeout(r, 50));
-    expect(closed).toBe(false);
-    // New connections are refused while the old request is still being served.
+    // New connections are refused while the old request is still being served, and onClose
+    // waits for it.
     await expect(fetch(`${server.url}/fast`)).rejects.toThrow();
+    expect(closed).toBe(false);
     release();
     expect(await slow).toBe("done");
     await closing;
@@ -57,11 +62,18 @@ describe("startServer", () => {
   });
 
   it("cuts connections still open after the grace period", async () => {
+    let entered!: () => void;
+    const serving = new Promise<void>((r) => {
+      entered = r;
+    });
     const app = new Hono();
-    app.get("/hang", () => new Promise<Response>(() => {}));
+    app.get("/hang", () => {
+      entered();
+      return new Promise<Response>(() => {});
+    });
     const server = await startServer(app, { port: 0, graceMs: 100 });
     const hanging = fetch(`${server.url}/hang`).catch((e: unknown) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    await serving;
     const t = Date.now();
     await server.close();
     expect(Date.now() - t).toBeLessThan(2000);

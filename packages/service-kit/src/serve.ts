@@ -21,6 +21,8 @@ export interface RunningServer {
   readonly port: number;
   /** Stops accepting, waits for open requests up to the grace period, then runs onClose. */
   close(): Promise<void>;
+  /** Connections open from `address` as the per-address cap counts them (0 when there is no cap). */
+  openConnectionsFrom(address: string): number;
 }
 
 export interface StartServerOptions {
@@ -48,6 +50,7 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
         resolve({
           url: `http://${host}:${info.port}`,
           port: info.port,
+          openConnectionsFrom: (address) => perAddress.openFrom(address),
           close: () => {
             closing ??= (async () => {
               // Keep-alive sockets go as soon as their current response is done, and connections
@@ -61,7 +64,7 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
       },
     );
     closeAfterUnreadBody(server as HttpServer);
-    capConnectionsPerAddress(
+    const perAddress = capConnectionsPerAddress(
       server as HttpServer,
       options.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
     );

@@ -11,6 +11,15 @@ export function isDiskFull(err: unknown): boolean {
   return false;
 }
 
+/** The first error code along the cause chain (drizzle wraps the driver's error, e.g. SQLSTATE 53100). */
+function codeOf(err: unknown): string | undefined {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; depth++) {
+    if (typeof e.code === "string") return e.code;
+    e = e.cause as typeof e;
+  }
+  return undefined;
+}
+
 export interface ChainRpcCondition {
   ok: boolean;
   /** Unix ms of the last sync the chain answered in full; null before the first. */
@@ -86,7 +95,7 @@ export class IndexerConditions {
 
   dbFailed(err: unknown): void {
     const full = isDiskFull(err);
-    const code = (err as { code?: unknown })?.code;
+    const code = codeOf(err);
     if (full) {
       if (!this.diskFull.active)
         this.logger.error(
