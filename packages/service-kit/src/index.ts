@@ -51,5 +51,11 @@ export {
   type X25519Keys,
 } from "./onion.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
-export { exitOnSignals, type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
+export {
+  DEFAULT_GRACE_MS,
+  exitOnSignals,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from "./serve.ts";
 export { loadServerKeys } from "./server-keys.ts";
