@@ -17,6 +17,7 @@ import {
   connectionServerOptions,
   createLogger,
   DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_GRACE_MS,
   FaultMonitor,
   gracefulCloser,
   type Logger,
@@ -439,10 +440,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         // Stop accepting; finish requests in flight. Idle keep-alive sockets close at once, and so
         // does each one whose request completes (node:http would otherwise keep it for its
         // keep-alive timeout), and each connection that has not begun a request; whatever is
-        // still open after 10 s is cut.
+        // still open after DEFAULT_GRACE_MS (3 s, well inside docker stop's 10 s) is cut.
         // Node links refuse new requests now (503) and close once the ones in hand are answered.
-        const linksClosed = linkServer.close(10_000);
-        await closer.close({ graceMs: 10_000, pollMs: 50 });
+        const linksClosed = linkServer.close(DEFAULT_GRACE_MS);
+        await closer.close({ graceMs: DEFAULT_GRACE_MS, pollMs: 50 });
         await linksClosed;
         await syncing;
         await sweeping;

@@ -40,6 +40,14 @@ export interface StartIndexerOptions {
 }
 
 const DEFAULT_RPC_TIMEOUT_MS = 10_000;
+/**
+ * Stop budget, well inside an orchestrator's grace (`docker stop`: 10 s, then SIGKILL): requests
+ * in flight get STOP_GRACE_MS, and so does the follower. A chain call ends at once on abort, but a
+ * database call cannot be aborted (a write waiting on a lock, a database that stopped answering):
+ * the store is then closed under it (its transaction rolls back; the batch is fetched again at the
+ * next start).
+ */
+const STOP_GRACE_MS = 2_000;
 
 /**
  * Opens the store, backfills, then serves the API and follows new blocks until stopped. Only the
@@ -126,6 +134,7 @@ export async function startIndexer(
   const server = await startServer(app, {
     port: config.port,
     hostname: config.host,
+    graceMs: STOP_GRACE_MS,
     ...(config.connections ? { connections: config.connections } : {}),
   });
   logger.info({ url: server.url, indexedTo: follower.indexedTo }, "sns-indexer listening");
@@ -137,8 +146,21 @@ export async function startIndexer(
     logger,
     async stop() {
       abort.abort();
-      await loop;
-      await server.close();
+      let timer: NodeJS.Timeout | undefined;
+      const [followerStopped] = await Promise.all([
+        Promise.race([
+          loop.then(() => true),
+          new Promise<false>((resolve) => {
+            timer = setTimeout(() => resolve(false), STOP_GRACE_MS);
+          }),
+        ]).finally(() => clearTimeout(timer)),
+        server.close(),
+      ]);
+      if (!followerStopped)
+        logger.warn(
+          { waitedMs: STOP_GRACE_MS },
+          "follower still busy (database call); closing the store under it",
+        );
       await store.close();
     },
   };

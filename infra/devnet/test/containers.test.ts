@@ -428,6 +428,8 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
       const [code, oom] = docker("inspect", "-f", "{{.State.ExitCode}} {{.State.OOMKilled}}", r.name).split(
         " ",
       );
+      if (code !== "0" || took >= (STOP_GRACE_S * 1000) / 2)
+        say(`${r.name} stopped with ${code} after ${took} ms:\n${docker("logs", "--tail", "15", r.name)}`);
       expect({ name: r.name, code, oom }).toEqual({ name: r.name, code: "0", oom: "false" });
       // SIGKILL would come at STOP_GRACE_S: a clean SIGTERM exit is far quicker.
       expect(took, r.name).toBeLessThan((STOP_GRACE_S * 1000) / 2);

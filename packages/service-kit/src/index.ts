@@ -54,5 +54,11 @@ export {
 } from "./onion.ts";
 export { type PostgresPoolOptions, postgresPool, preparePostgres } from "./postgres.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
-export { exitOnSignals, type RunningServer, type StartServerOptions, startServer } from "./serve.ts";
+export {
+  DEFAULT_GRACE_MS,
+  exitOnSignals,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from "./serve.ts";
 export { loadServerKeys } from "./server-keys.ts";

@@ -2,7 +2,7 @@ import { once } from "node:events";
 import { connect } from "node:net";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
-import { startServer } from "./serve.ts";
+import { DEFAULT_GRACE_MS, startServer } from "./serve.ts";
 
 describe("startServer", () => {
   it("listens on a free loopback port and lets an in-flight request finish on close()", async () => {
@@ -60,6 +60,27 @@ describe("startServer", () => {
     // Not by the 10 s grace period.
     expect(performance.now() - t0).toBeLessThan(2_000);
   });
+
+  it("by default cuts a request that never ends within a few seconds (well inside docker stop's 10 s)", async () => {
+    const app = new Hono();
+    let seen!: () => void;
+    const arrived = new Promise<void>((r) => {
+      seen = r;
+    });
+    app.get("/hang", () => {
+      seen();
+      return new Promise<Response>(() => {});
+    });
+    const server = await startServer(app, { port: 0 });
+    const hanging = fetch(`${server.url}/hang`).catch((e: unknown) => e);
+    await arrived;
+    const t = performance.now();
+    await server.close();
+    const took = performance.now() - t;
+    expect(took).toBeGreaterThanOrEqual(DEFAULT_GRACE_MS - 50);
+    expect(took).toBeLessThan(5_000);
+    expect(await hanging).toBeInstanceOf(Error);
+  }, 15_000);
 
   it("cuts connections still open after the grace period", async () => {
     let entered!: () => void;

@@ -12,6 +12,9 @@ import {
 } from "./connection-limits.ts";
 import { gracefulCloser } from "./graceful-close.ts";
 
+/** Requests in flight when a server stops get this long to finish, then their connections are cut. */
+export const DEFAULT_GRACE_MS = 3_000;
+
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its Env/Schema types
 type AnyHono = Hono<any, any, any>;
 
@@ -28,7 +31,10 @@ export interface RunningServer {
 export interface StartServerOptions {
   port: number;
   hostname?: string;
-  /** How long close() waits for in-flight requests before cutting connections (default 10 s). */
+  /**
+   * How long close() waits for in-flight requests before cutting connections (default
+   * DEFAULT_GRACE_MS: a stop finishes well inside an orchestrator's grace, 10 s for `docker stop`).
+   */
   graceMs?: number;
   /** Runs after the HTTP server is closed: close databases, stop timers. */
   onClose?: () => Promise<void> | void;
@@ -55,7 +61,7 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
             closing ??= (async () => {
               // Keep-alive sockets go as soon as their current response is done, and connections
               // that have not begun a request at once.
-              await closer.close({ graceMs: options.graceMs ?? 10_000, pollMs: 20 });
+              await closer.close({ graceMs: options.graceMs ?? DEFAULT_GRACE_MS, pollMs: 20 });
               await options.onClose?.();
             })();
             return closing;

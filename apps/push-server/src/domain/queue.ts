@@ -127,7 +127,7 @@ export class NotificationQueue {
   }
 
   /** Stops taking and sending; waits (up to `graceMs`) for the sends in flight to be recorded. */
-  async stop(graceMs = 10_000): Promise<void> {
+  async stop(graceMs = 2_000): Promise<void> {
     this.closed = true;
     this.running = false;
     if (this.timer) clearTimeout(this.timer);
