@@ -1,14 +1,20 @@
+import { SessionError } from "@session/errors";
+
 /**
  * The one error the community server's domain throws: an HTTP status and a plain-text reason, as
  * SOGS answers (`abort(Response(msg, status, mimetype='text/plain'))`).
  */
-export class SogsError extends Error {
+export type SogsStatus = 400 | 401 | 403 | 404 | 406 | 412 | 413 | 425 | 429 | 500;
+
+export class SogsError extends SessionError<SogsStatus> {
   override readonly name = "SogsError";
+  /** The code is the status (SOGS answers nothing else); 425, 429 and 500 are worth a later try. */
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 406 | 412 | 413 | 425 | 429 | 500,
+    readonly status: SogsStatus,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(status, message, { ...options, retryable: status === 425 || status === 429 || status === 500 });
   }
 }
 

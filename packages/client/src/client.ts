@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { isSessionId, sign, toHex } from "@session/crypto";
+import { isRetryable } from "@session/errors";
 import { NodeTlsError, nodeHttp, type PinnedSeed, parseSeed, seedHttp } from "@session/node-tls";
 import {
   type Content,
@@ -335,7 +336,8 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
         tried.clear();
       } catch (err) {
         lastErr = err;
-        if (err instanceof ClientError && !err.retryable) throw err;
+        // Another member (or a later try) can help unless the error says it cannot.
+        if (!isRetryable(err, true)) throw err;
       }
     }
     if (lastErr) throw lastErr;

@@ -1,4 +1,5 @@
 import { blake2b, concatBytes, fromBase64, fromHex, utf8Encode } from "@session/crypto";
+import { SessionError } from "@session/errors";
 
 /*
  * SOGS request signing (session-pysogs sogs/routes/auth.py). A signed request carries
@@ -21,7 +22,12 @@ export interface SignedHeaders {
 }
 
 /** Why headers could not be parsed; each maps to a 400 with this text. */
-export class AuthHeaderError extends Error {}
+export class AuthHeaderError extends SessionError<"BAD_AUTH_HEADER"> {
+  override readonly name = "AuthHeaderError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BAD_AUTH_HEADER", message, options);
+  }
+}
 
 /** Bytes from hex of exactly `size` bytes or base64 (padded or not) of `size` bytes. */
 export function decodeHexOrBase64(value: string, size: number): Uint8Array {
