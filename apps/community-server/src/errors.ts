@@ -18,6 +18,7 @@ export class SogsError extends SessionError<SogsStatus> {
   }
 }
 
-export const badRequest = (msg = "Bad request") => new SogsError(400, msg);
+export const badRequest = (msg = "Bad request", options?: { cause?: unknown }) =>
+  new SogsError(400, msg, options);
 export const forbidden = (msg = "Forbidden") => new SogsError(403, msg);
 export const notFound = (msg = "Not found") => new SogsError(404, msg);

@@ -137,7 +137,8 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     try {
       seeds = o.seeds.map(parseSeed);
     } catch (err) {
-      if (err instanceof NodeTlsError) throw new ClientError("BAD_SEED", err.message);
+      if (err instanceof NodeTlsError)
+        throw new ClientError("BAD_SEED", err.message, undefined, { cause: err });
       throw err;
     }
     const seedFetch = o.fetch ?? this.own(seedHttp(seeds)).fetch;

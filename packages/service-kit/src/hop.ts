@@ -21,8 +21,8 @@ export function decryptFromClient(
 ): Uint8Array {
   try {
     return onionDecryptFromClient(encType, ciphertext, keys, clientKey);
-  } catch {
-    throw new ProtocolError("ONION_DECRYPT_FAILED");
+  } catch (cause) {
+    throw new ProtocolError("ONION_DECRYPT_FAILED", undefined, undefined, { cause });
   }
 }
 

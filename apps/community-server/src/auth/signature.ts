@@ -57,22 +57,25 @@ export function parseAuthHeaders(get: HeaderGetter): SignedHeaders | null {
   let pubkey: Uint8Array;
   try {
     pubkey = decodeHexOrBase64(pk, 33);
-  } catch {
-    throw new AuthHeaderError("Invalid authentication: X-SOGS-Pubkey is not a valid 66-hex digit id");
+  } catch (cause) {
+    throw new AuthHeaderError("Invalid authentication: X-SOGS-Pubkey is not a valid 66-hex digit id", {
+      cause,
+    });
   }
   let nonceBytes: Uint8Array;
   try {
     nonceBytes = decodeHexOrBase64(nonce, 16);
-  } catch {
+  } catch (cause) {
     throw new AuthHeaderError(
       "Invalid authentication: X-SOGS-Nonce must be 16 bytes (encoded as base64 or hex)",
+      { cause },
     );
   }
   let signature: Uint8Array;
   try {
     signature = decodeHexOrBase64(sig, 64);
-  } catch {
-    throw new AuthHeaderError("Invalid authentication: X-SOGS-Signature is not base64[88]");
+  } catch (cause) {
+    throw new AuthHeaderError("Invalid authentication: X-SOGS-Signature is not base64[88]", { cause });
   }
   if (!/^\d{1,15}$/.test(ts)) {
     throw new AuthHeaderError("Invalid authentication: X-SOGS-Timestamp is not a valid timestamp");

@@ -20,7 +20,8 @@ import { type EncType, ProtocolError } from "@session/protocol";
 
 export type X25519KeyPair = KeyPair;
 
-const decryptFailed = () => new ProtocolError("ONION_DECRYPT_FAILED", "Invalid ciphertext");
+const decryptFailed = (cause: unknown) =>
+  new ProtocolError("ONION_DECRYPT_FAILED", "Invalid ciphertext", undefined, { cause });
 
 function seal(encType: EncType, key: Uint8Array, plaintext: Uint8Array): Uint8Array {
   return encType === "aes-gcm" ? aesGcmEncrypt(key, plaintext) : xchachaEncrypt(key, plaintext);
@@ -29,8 +30,8 @@ function seal(encType: EncType, key: Uint8Array, plaintext: Uint8Array): Uint8Ar
 function open(encType: EncType, key: Uint8Array, data: Uint8Array): Uint8Array {
   try {
     return encType === "aes-gcm" ? aesGcmDecrypt(key, data) : xchachaDecrypt(key, data);
-  } catch {
-    throw decryptFailed();
+  } catch (cause) {
+    throw decryptFailed(cause);
   }
 }
 
@@ -44,8 +45,8 @@ export function hopServer(server: X25519KeyPair) {
       let key: Uint8Array;
       try {
         key = onionHopKey(encType, server.secretKey, clientPk, clientPk, server.publicKey);
-      } catch {
-        throw decryptFailed(); // low-order or malformed ephemeral key
+      } catch (cause) {
+        throw decryptFailed(cause); // low-order or malformed ephemeral key
       }
       return {
         plaintext: open(encType, key, ciphertext),
@@ -91,7 +92,7 @@ export function encryptToClient(
 export function decryptHopReply(encType: EncType, ciphertext: Uint8Array, keys: OnionReplyKeys): Uint8Array {
   try {
     return onionOpenReply(encType, ciphertext, keys);
-  } catch {
-    throw decryptFailed();
+  } catch (cause) {
+    throw decryptFailed(cause);
   }
 }
