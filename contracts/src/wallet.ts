@@ -1,7 +1,9 @@
 // What a command-line tool needs to act on the chain: the deployment it talks to, the user's wallet
 // key (from the environment or a file, never from a flag that would land in shell history and
 // logs), EIP-2612 permits for SESH, and transaction and chain-time waits that report progress.
+
 import { existsSync, readFileSync, statSync } from "node:fs";
+import { SessionError } from "@session/errors";
 import {
   type ContractTransactionResponse,
   getAddress,
@@ -24,15 +26,10 @@ export type ChainErrorCode =
   | "REFUSED";
 
 /** Errors of chain tooling: a stable code, the cause kept, and whether retrying can help. */
-export class ChainError extends Error {
-  constructor(
-    readonly code: ChainErrorCode,
-    message: string,
-    readonly retryable = false,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "ChainError";
+export class ChainError extends SessionError<ChainErrorCode> {
+  override readonly name = "ChainError";
+  constructor(code: ChainErrorCode, message: string, retryable = false, options?: { cause?: unknown }) {
+    super(code, message, { ...options, retryable });
   }
 }
 

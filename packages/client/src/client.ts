@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import { aesGcmDecrypt, aesGcmEncrypt, isSessionId, randomBytesArray, sign, toHex } from "@session/crypto";
+import { isRetryable } from "@session/errors";
 import { NodeTlsError, nodeHttp, type PinnedSeed, parseSeed, seedHttp } from "@session/node-tls";
 import {
   type Content,
@@ -147,7 +148,8 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     try {
       seeds = o.seeds.map(parseSeed);
     } catch (err) {
-      if (err instanceof NodeTlsError) throw new ClientError("BAD_SEED", err.message);
+      if (err instanceof NodeTlsError)
+        throw new ClientError("BAD_SEED", err.message, undefined, { cause: err });
       throw err;
     }
     const seedFetch = o.fetch ?? this.own(seedHttp(seeds)).fetch;
@@ -414,7 +416,8 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
         tried.clear();
       } catch (err) {
         lastErr = err;
-        if (err instanceof ClientError && !err.retryable) throw err;
+        // Another member (or a later try) can help unless the error says it cannot.
+        if (!isRetryable(err, true)) throw err;
       }
     }
     if (lastErr) throw lastErr;

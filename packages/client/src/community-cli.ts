@@ -62,10 +62,12 @@ export async function communityCli(
   } else {
     try {
       url = (JSON.parse(readFileSync(stateFile, "utf8")) as { url: string }).url;
-    } catch {
+    } catch (cause) {
       throw new ClientError(
         "BAD_COMMUNITY_URL",
         "no community joined: run `session community join <url>` first",
+        undefined,
+        { cause },
       );
     }
   }

@@ -35,8 +35,8 @@ export function parseCommunityUrl(url: string): CommunityUrl {
   let u: URL;
   try {
     u = new URL(url);
-  } catch {
-    throw new ClientError("BAD_COMMUNITY_URL", `not a community URL: ${url}`);
+  } catch (cause) {
+    throw new ClientError("BAD_COMMUNITY_URL", `not a community URL: ${url}`, undefined, { cause });
   }
   if (u.protocol !== "http:" && u.protocol !== "https:")
     throw new ClientError("BAD_COMMUNITY_URL", "community URL must be http(s)");

@@ -1,3 +1,5 @@
+import { SessionError } from "@session/errors";
+
 /** Stable codes for what can go wrong in the SDK. */
 export type ClientErrorCode =
   | "NO_IDENTITY"
@@ -40,21 +42,21 @@ const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
   "DESTINATION_UNREACHABLE",
 ]);
 
-export class ClientError extends Error {
+/**
+ * An SDK failure. `retryable` is decided here, once: a network code (RETRYABLE), unless the
+ * network answered with a 4xx (a refusal of the request itself is final).
+ */
+export class ClientError extends SessionError<ClientErrorCode> {
   override readonly name = "ClientError";
   constructor(
-    readonly code: ClientErrorCode,
+    code: ClientErrorCode,
     message: string,
     readonly status?: number,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
-  }
-
-  /** Whether a retry can help (a 4xx answer from the network is final). */
-  get retryable(): boolean {
-    return (
-      RETRYABLE.has(this.code) && !(this.status !== undefined && this.status >= 400 && this.status < 500)
-    );
+    super(code, message, {
+      ...options,
+      retryable: RETRYABLE.has(code) && !(status !== undefined && status >= 400 && status < 500),
+    });
   }
 }

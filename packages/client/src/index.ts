@@ -1,3 +1,4 @@
+export { causeChain, isRetryable, SessionError } from "@session/errors";
 export type { PushNotificationContent } from "@session/protocol";
 export { type AttachmentRef, Attachments, type FileServerConfig, fromPointer } from "./attachments.ts";
 export { type SendOptions, type SentMessage, SessionClient, type SessionClientOptions } from "./client.ts";

@@ -40,8 +40,8 @@ export function onionNameResolver(
     let normalized: string;
     try {
       normalized = normalizeName(name);
-    } catch {
-      throw new ClientError("NAME_NOT_FOUND", `"${name}" is not a valid name`);
+    } catch (cause) {
+      throw new ClientError("NAME_NOT_FOUND", `"${name}" is not a valid name`, undefined, { cause });
     }
     const pool = [...nodes()];
     if (pool.length === 0) throw new ClientError("NETWORK_UNAVAILABLE", "no nodes known: connect first");
@@ -58,8 +58,13 @@ export function onionNameResolver(
         if (!result.encrypted_value || !result.nonce) return null;
         try {
           return decryptOnsResponse(normalized, fromHex(result.encrypted_value), fromHex(result.nonce));
-        } catch {
-          throw new ClientError("NAME_NOT_FOUND", `the record of "${normalized}" does not decrypt`);
+        } catch (cause) {
+          throw new ClientError(
+            "NAME_NOT_FOUND",
+            `the record of "${normalized}" does not decrypt`,
+            undefined,
+            { cause },
+          );
         }
       }),
     );

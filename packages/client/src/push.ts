@@ -45,7 +45,9 @@ export function openPushNotification(
     return decodePushNotification(decryptPushPayload(encKey, bytes));
   } catch (err) {
     if (err instanceof CryptoError || err instanceof ProtocolError)
-      throw new ClientError("BAD_NOTIFICATION", `cannot open push notification: ${err.message}`);
+      throw new ClientError("BAD_NOTIFICATION", `cannot open push notification: ${err.message}`, undefined, {
+        cause: err,
+      });
     throw err;
   }
 }

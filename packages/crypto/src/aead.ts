@@ -25,8 +25,8 @@ export function xchachaDecrypt(key: Uint8Array, data: Uint8Array, ad?: Uint8Arra
       data.subarray(0, 24),
       key,
     );
-  } catch {
-    throw new CryptoError("DECRYPT_FAILED", "ciphertext failed authentication");
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", "ciphertext failed authentication", { cause });
   }
 }
 
@@ -45,7 +45,7 @@ export function aesGcmDecrypt(key: Uint8Array, data: Uint8Array): Uint8Array {
     const d = createDecipheriv("aes-256-gcm", key, data.subarray(0, 12));
     d.setAuthTag(data.subarray(data.length - TAG));
     return concatBytes(d.update(data.subarray(12, data.length - TAG)), d.final());
-  } catch {
-    throw new CryptoError("DECRYPT_FAILED", "ciphertext failed authentication");
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", "ciphertext failed authentication", { cause });
   }
 }

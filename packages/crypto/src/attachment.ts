@@ -94,8 +94,8 @@ export function decryptAttachment(
   try {
     const d = createDecipheriv("aes-256-cbc", key.subarray(0, 32), ivAndCt.subarray(0, 16));
     plain = concatBytes(d.update(ivAndCt.subarray(16)), d.final());
-  } catch {
-    throw new CryptoError("DECRYPT_FAILED", "attachment ciphertext is malformed");
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", "attachment ciphertext is malformed", { cause });
   }
   if (expectedSize !== undefined) {
     if (expectedSize > plain.length)

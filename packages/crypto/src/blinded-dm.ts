@@ -65,8 +65,8 @@ function blindedSharedKey(
   let shared: Uint8Array;
   try {
     shared = sodium.crypto_scalarmult_ed25519_noclamp(scalar, b.key);
-  } catch {
-    throw new CryptoError("INVALID_KEY", "blinded ID is not a valid curve point");
+  } catch (cause) {
+    throw new CryptoError("INVALID_KEY", "blinded ID is not a valid curve point", { cause });
   }
   const [sender, recipient] = sending ? [a.key, b.key] : [b.key, a.key];
   return blake2b(concatBytes(shared, sender, recipient), 32);
@@ -142,8 +142,8 @@ export function decryptFromBlindedRecipient(
       ciphertext.subarray(ciphertext.length - NONCE),
       key,
     );
-  } catch {
-    throw new CryptoError("DECRYPT_FAILED", "blinded DM failed authentication");
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", "blinded DM failed authentication", { cause });
   }
   if (inner.length < 32) throw new CryptoError("DECRYPT_FAILED", "blinded DM is too short");
   const senderEd = inner.subarray(inner.length - 32);
@@ -152,8 +152,8 @@ export function decryptFromBlindedRecipient(
   try {
     senderX = sodium.crypto_sign_ed25519_pk_to_curve25519(senderEd);
     extracted = blindedFromEd(senderEd, serverPk, recipient.prefix);
-  } catch {
-    throw new CryptoError("DECRYPT_FAILED", "blinded DM carries an invalid sender key");
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", "blinded DM carries an invalid sender key", { cause });
   }
   let matched = equalBytes(extracted, senderBlindedId);
   if (!matched && recipient.prefix === 0x15) {

@@ -82,8 +82,8 @@ export function blind25Factor(sessionId: string, serverPk: string | Uint8Array):
 function multiply(k: Uint8Array, edPk: Uint8Array): Uint8Array {
   try {
     return sodium.crypto_scalarmult_ed25519_noclamp(k, edPk);
-  } catch {
-    throw new CryptoError("INVALID_SESSION_ID", "cannot blind: key is not on the main subgroup");
+  } catch (cause) {
+    throw new CryptoError("INVALID_SESSION_ID", "cannot blind: key is not on the main subgroup", { cause });
   }
 }
 

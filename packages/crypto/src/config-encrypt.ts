@@ -53,8 +53,8 @@ export function configDecrypt(ciphertext: Uint8Array, keyBase: Uint8Array, domai
       ciphertext.subarray(ciphertext.length - NONCE),
       key,
     );
-  } catch {
-    throw new CryptoError("DECRYPT_FAILED", "config message decryption failed");
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", "config message decryption failed", { cause });
   }
 }
 

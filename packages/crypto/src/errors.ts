@@ -1,3 +1,5 @@
+import { SessionError } from "@session/errors";
+
 /** Stable codes for every failure this package reports. */
 export type CryptoErrorCode =
   | "INVALID_HEX"
@@ -14,12 +16,10 @@ export type CryptoErrorCode =
   | "INVALID_INPUT"
   | "INVALID_NAME";
 
-export class CryptoError extends Error {
+/** Bad input or a failed check: deterministic, so never retryable. */
+export class CryptoError extends SessionError<CryptoErrorCode> {
   override readonly name = "CryptoError";
-  constructor(
-    readonly code: CryptoErrorCode,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: CryptoErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

@@ -20,8 +20,8 @@ function multiKey(a: Uint8Array, A: Uint8Array, B: Uint8Array, encrypting: boole
   let shared: Uint8Array;
   try {
     shared = sodium.crypto_scalarmult(a, B);
-  } catch {
-    throw new CryptoError("INVALID_KEY", "invalid X25519 public key");
+  } catch (cause) {
+    throw new CryptoError("INVALID_KEY", "invalid X25519 public key", { cause });
   }
   const d = utf8Encode(domain).subarray(0, 64);
   const [s, r] = encrypting ? [A, B] : [B, A];

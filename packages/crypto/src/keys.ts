@@ -57,8 +57,8 @@ export function ed25519PkToX25519(publicKey: Uint8Array): Uint8Array {
   requireLength(publicKey, 32, "Ed25519 public key");
   try {
     return sodium.crypto_sign_ed25519_pk_to_curve25519(publicKey);
-  } catch {
-    throw new CryptoError("INVALID_KEY", "Ed25519 public key is not a valid curve point");
+  } catch (cause) {
+    throw new CryptoError("INVALID_KEY", "Ed25519 public key is not a valid curve point", { cause });
   }
 }
 
@@ -86,8 +86,8 @@ export function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array)
   requireLength(publicKey, 32, "X25519 public key");
   try {
     return sodium.crypto_scalarmult(secretKey, publicKey);
-  } catch {
-    throw new CryptoError("INVALID_KEY", "X25519 public key is of low order");
+  } catch (cause) {
+    throw new CryptoError("INVALID_KEY", "X25519 public key is of low order", { cause });
   }
 }
 

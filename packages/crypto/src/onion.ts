@@ -82,8 +82,8 @@ export function onionHopServer(keys: KeyPair) {
       try {
         key = nodeKey(encType, keys, clientEphemeralPk);
         plaintext = open(encType, key, ciphertext);
-      } catch {
-        throw new CryptoError("DECRYPT_FAILED", "onion layer does not open with this key");
+      } catch (cause) {
+        throw new CryptoError("DECRYPT_FAILED", "onion layer does not open with this key", { cause });
       }
       return { plaintext, seal: (reply: Uint8Array) => seal(encType, key, reply) };
     },

@@ -107,8 +107,8 @@ export function decryptIncomingX25519(
   let inner: Uint8Array;
   try {
     inner = sodium.crypto_box_seal_open(ciphertext, x25519PublicKey, x25519SecretKey);
-  } catch {
-    throw new CryptoError("DECRYPT_FAILED", "message could not be decrypted with this key");
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", "message could not be decrypted with this key", { cause });
   }
   const msgLen = inner.length - 32 - 64;
   const plaintext = inner.slice(0, msgLen);
@@ -120,8 +120,8 @@ export function decryptIncomingX25519(
   let senderX: Uint8Array;
   try {
     senderX = ed25519PkToX25519(senderEd25519Pk);
-  } catch {
-    throw new CryptoError("BAD_SIGNATURE", "sender key is not a valid Ed25519 key");
+  } catch (cause) {
+    throw new CryptoError("BAD_SIGNATURE", "sender key is not a valid Ed25519 key", { cause });
   }
   return { plaintext, senderEd25519Pk, senderSessionId: sessionIdFromX25519(senderX) };
 }

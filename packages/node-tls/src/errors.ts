@@ -1,3 +1,5 @@
+import { SessionError } from "@session/errors";
+
 /** Why a seed or node connection was refused before any request was sent. */
 export type NodeTlsErrorCode =
   /** The seed is not an http(s) URL, or its pin is malformed. */
@@ -9,12 +11,10 @@ export type NodeTlsErrorCode =
   /** A seed fetch was asked for a URL that is none of its seeds. */
   | "NOT_A_SEED";
 
-export class NodeTlsError extends Error {
+/** A configuration or pin problem: asking again cannot help, so never retryable. */
+export class NodeTlsError extends SessionError<NodeTlsErrorCode> {
   override readonly name = "NodeTlsError";
-  constructor(
-    readonly code: NodeTlsErrorCode,
-    message: string,
-  ) {
-    super(message);
+  constructor(code: NodeTlsErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, options);
   }
 }

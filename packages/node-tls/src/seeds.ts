@@ -45,8 +45,8 @@ export function parseSeed(seed: string | PinnedSeed): PinnedSeed {
   let u: URL;
   try {
     u = new URL(raw.trim());
-  } catch {
-    throw new NodeTlsError("BAD_SEED", `seed is not a URL: "${raw}"`);
+  } catch (cause) {
+    throw new NodeTlsError("BAD_SEED", `seed is not a URL: "${raw}"`, { cause });
   }
   if (u.protocol !== "https:" && u.protocol !== "http:")
     throw new NodeTlsError("BAD_SEED", `seed must be an http(s) URL: "${raw}"`);

@@ -1,3 +1,4 @@
+import { SessionError } from "@session/errors";
 import type { z } from "zod";
 
 /**
@@ -95,17 +96,32 @@ export const errorTable: Readonly<Record<ErrorCode, ErrorInfo>> = {
   CONFIG_SIGNATURE: { status: 400, message: "config signature verification failed" },
 };
 
-export class ProtocolError extends Error {
+/**
+ * Codes where the same request can succeed later or at another node: the service is busy,
+ * starting, out of disk or cut off from its database, a hop timed out, or the request reached the
+ * wrong swarm (the answer names the right one). Every other code is about the request itself.
+ */
+export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+  "WRONG_SWARM",
+  "RATE_LIMITED",
+  "BAD_GATEWAY",
+  "SERVICE_UNAVAILABLE",
+  "GATEWAY_TIMEOUT",
+  "STORAGE_FULL",
+  "DATABASE_UNAVAILABLE",
+]);
+
+export class ProtocolError extends SessionError<ErrorCode> {
   override readonly name = "ProtocolError";
-  readonly code: ErrorCode;
   readonly status: number;
-  readonly details: unknown;
 
   constructor(code: ErrorCode, message?: string, details?: unknown, options?: { cause?: unknown }) {
-    super(message ?? errorTable[code].message, options);
-    this.code = code;
+    super(code, message ?? errorTable[code].message, {
+      ...options,
+      details,
+      retryable: RETRYABLE_CODES.has(code),
+    });
     this.status = errorTable[code].status;
-    this.details = details;
   }
 }
 

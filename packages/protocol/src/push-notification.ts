@@ -82,7 +82,9 @@ export function decodePushNotification(plain: Uint8Array): PushNotificationConte
     value = reader.readValue();
   } catch (err) {
     if (err instanceof ProtocolError)
-      throw new ProtocolError("BENCODE_INVALID", `invalid push notification: ${err.message}`);
+      throw new ProtocolError("BENCODE_INVALID", `invalid push notification: ${err.message}`, undefined, {
+        cause: err,
+      });
     throw err;
   }
   for (let i = reader.pos; i < plain.length; i++) if (plain[i] !== 0) bad("data after the payload");

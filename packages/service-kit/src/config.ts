@@ -1,12 +1,15 @@
+import { SessionError } from "@session/errors";
 import type { z } from "zod";
 
-export class ConfigError extends Error {
+/** Invalid settings, one line per problem in `issues` (also its `details`). Never retryable. */
+export class ConfigError extends SessionError<"CONFIG_INVALID"> {
   override readonly name = "ConfigError";
   constructor(
     message: string,
     readonly issues: readonly string[],
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super("CONFIG_INVALID", message, { ...options, details: issues });
   }
 }
 

@@ -1,4 +1,5 @@
 import { blake2b, concatBytes, fromBase64, fromHex, utf8Encode } from "@session/crypto";
+import { SessionError } from "@session/errors";
 
 /*
  * SOGS request signing (session-pysogs sogs/routes/auth.py). A signed request carries
@@ -21,7 +22,12 @@ export interface SignedHeaders {
 }
 
 /** Why headers could not be parsed; each maps to a 400 with this text. */
-export class AuthHeaderError extends Error {}
+export class AuthHeaderError extends SessionError<"BAD_AUTH_HEADER"> {
+  override readonly name = "AuthHeaderError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BAD_AUTH_HEADER", message, options);
+  }
+}
 
 /** Bytes from hex of exactly `size` bytes or base64 (padded or not) of `size` bytes. */
 export function decodeHexOrBase64(value: string, size: number): Uint8Array {
@@ -51,22 +57,25 @@ export function parseAuthHeaders(get: HeaderGetter): SignedHeaders | null {
   let pubkey: Uint8Array;
   try {
     pubkey = decodeHexOrBase64(pk, 33);
-  } catch {
-    throw new AuthHeaderError("Invalid authentication: X-SOGS-Pubkey is not a valid 66-hex digit id");
+  } catch (cause) {
+    throw new AuthHeaderError("Invalid authentication: X-SOGS-Pubkey is not a valid 66-hex digit id", {
+      cause,
+    });
   }
   let nonceBytes: Uint8Array;
   try {
     nonceBytes = decodeHexOrBase64(nonce, 16);
-  } catch {
+  } catch (cause) {
     throw new AuthHeaderError(
       "Invalid authentication: X-SOGS-Nonce must be 16 bytes (encoded as base64 or hex)",
+      { cause },
     );
   }
   let signature: Uint8Array;
   try {
     signature = decodeHexOrBase64(sig, 64);
-  } catch {
-    throw new AuthHeaderError("Invalid authentication: X-SOGS-Signature is not base64[88]");
+  } catch (cause) {
+    throw new AuthHeaderError("Invalid authentication: X-SOGS-Signature is not base64[88]", { cause });
   }
   if (!/^\d{1,15}$/.test(ts)) {
     throw new AuthHeaderError("Invalid authentication: X-SOGS-Timestamp is not a valid timestamp");

@@ -24,7 +24,7 @@ export async function authenticate(deps: DomainDeps, req: IncomingRequest): Prom
   try {
     headers = parseAuthHeaders(req.header);
   } catch (err) {
-    if (err instanceof AuthHeaderError) throw new SogsError(400, err.message);
+    if (err instanceof AuthHeaderError) throw new SogsError(400, err.message, { cause: err });
     throw err;
   }
   if (!headers) return null;

@@ -58,8 +58,8 @@ export function registerBatchRoutes(app: Hono<Env>, outer: (c: C) => { user: Use
     let parsed: unknown;
     try {
       parsed = JSON.parse(new TextDecoder().decode(c.get("rawBody")));
-    } catch {
-      throw badRequest("Invalid JSON body");
+    } catch (cause) {
+      throw badRequest("Invalid JSON body", { cause });
     }
     if (!Array.isArray(parsed)) throw badRequest("batch body must be a list");
     const subs = parsed.map(parseSubrequest);

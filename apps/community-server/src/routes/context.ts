@@ -47,8 +47,8 @@ export function jsonBody(c: C): Record<string, unknown> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(new TextDecoder().decode(raw));
-  } catch {
-    throw badRequest("Invalid JSON body");
+  } catch (cause) {
+    throw badRequest("Invalid JSON body", { cause });
   }
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
     throw badRequest("Expected a JSON object");

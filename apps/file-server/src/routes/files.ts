@@ -85,8 +85,8 @@ export function registerFileRoutes(app: Hono, deps: FileDeps, guard: (name: stri
     let bytes: Uint8Array;
     try {
       bytes = fromBase64(parsed.data.file);
-    } catch {
-      throw new ProtocolError("BAD_REQUEST", "file is not valid base64");
+    } catch (cause) {
+      throw new ProtocolError("BAD_REQUEST", "file is not valid base64", undefined, { cause });
     }
     const record = await uploadFile(deps, bytesStream(bytes), { ttlSeconds: ttlOf(c), filename: null });
     return c.json({ status_code: 200, result: record.id });

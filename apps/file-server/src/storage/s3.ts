@@ -2,6 +2,7 @@ import { createReadStream } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
+import { SessionError } from "@session/errors";
 import { AwsV4Signer } from "aws4fetch";
 import type { BlobStore, BlobStream } from "./blob-store.ts";
 import type { StagedUpload } from "./staging.ts";
@@ -19,14 +20,23 @@ export interface S3Options {
   timeoutMs?: number;
 }
 
-export class S3Error extends Error {
+/**
+ * A refused S3 request. Retryable when S3 says so by its status: throttled (429, 503 SlowDown),
+ * a timeout (408) or a 5xx; any other 4xx is about the request or the credentials.
+ */
+export class S3Error extends SessionError<"S3_REQUEST_FAILED"> {
   override readonly name = "S3Error";
   constructor(
     readonly status: number,
     readonly operation: string,
     body: string,
+    options?: { cause?: unknown },
   ) {
-    super(`S3 ${operation} failed with HTTP ${status}: ${body.slice(0, 300)}`);
+    super("S3_REQUEST_FAILED", `S3 ${operation} failed with HTTP ${status}: ${body.slice(0, 300)}`, {
+      ...options,
+      details: { status, operation },
+      retryable: status >= 500 || status === 429 || status === 408,
+    });
   }
 }
 

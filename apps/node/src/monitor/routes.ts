@@ -62,8 +62,8 @@ async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: nu
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch {
-    throw new ProtocolError("INVALID_JSON", "request body must be JSON");
+  } catch (cause) {
+    throw new ProtocolError("INVALID_JSON", "request body must be JSON", undefined, { cause });
   }
   const r = schema.safeParse(json);
   if (!r.success) throw fromZodError(r.error);

@@ -27,8 +27,8 @@ export function indexerNameResolver(indexerUrl: string, fetchFn: typeof fetch = 
       let hash: Uint8Array;
       try {
         hash = fromBase64(nameHashBase64);
-      } catch {
-        throw new Error("name_hash must be base64");
+      } catch (cause) {
+        throw new Error("name_hash must be base64", { cause });
       }
       if (hash.length !== 32) throw new Error("name_hash must be 32 bytes (base64 of BLAKE2b-256)");
       const res = await fetchFn(`${base}/v1/names/0x${toHex(hash)}`, { signal: AbortSignal.timeout(5000) });

@@ -62,7 +62,8 @@ export async function postWithTimeout(
   try {
     bytes = await readBodyLimited(res.body, res.headers.get("content-length"), opts.maxReplyBytes);
   } catch (err) {
-    if (err instanceof ProtocolError) throw new ProtocolError("BAD_GATEWAY", "reply too large");
+    if (err instanceof ProtocolError)
+      throw new ProtocolError("BAD_GATEWAY", "reply too large", undefined, { cause: err });
     throw err;
   }
   return {

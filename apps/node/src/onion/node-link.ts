@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from "node:http";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
+import { SessionError } from "@session/errors";
 import {
   encodeLinkPeerRequest,
   encodeLinkReply,
@@ -193,8 +194,12 @@ interface Pending {
   maxReplyBytes: number;
 }
 
-class TimeoutError extends Error {
-  override name = "TimeoutError";
+/** A link request or connect with no answer in time: another attempt (or node) can help. */
+class TimeoutError extends SessionError<"LINK_TIMEOUT"> {
+  override readonly name = "TimeoutError";
+  constructor(message: string) {
+    super("LINK_TIMEOUT", message, { retryable: true });
+  }
 }
 
 /** One open link to a peer: requests by id, replies matched back. */

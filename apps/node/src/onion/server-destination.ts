@@ -1,5 +1,6 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
+import { SessionError } from "@session/errors";
 import type { OnionServerDestination } from "@session/protocol";
 import ipaddr from "ipaddr.js";
 import { Agent } from "undici";
@@ -29,9 +30,11 @@ export const DEFAULT_ONION_SERVER_POLICY: OnionServerPolicy = {
 };
 
 /** A destination this node will not connect to; the client gets the encrypted 400 "Invalid url". */
-export class DestinationRefusedError extends Error {
-  override name = "DestinationRefusedError";
-  readonly code = "ONION_DESTINATION_REFUSED";
+export class DestinationRefusedError extends SessionError<"ONION_DESTINATION_REFUSED"> {
+  override readonly name = "DestinationRefusedError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("ONION_DESTINATION_REFUSED", message, options);
+  }
 }
 
 /**

@@ -1,3 +1,5 @@
+import { SessionError } from "@session/errors";
+
 /** Errors of the operator CLI (src/operator): a stable code and the cause kept. */
 export type OperatorErrorCode =
   | "BAD_ARGUMENT"
@@ -8,13 +10,10 @@ export type OperatorErrorCode =
   | "INSUFFICIENT_FUNDS"
   | "INDEXER_UNAVAILABLE";
 
-export class OperatorError extends Error {
-  constructor(
-    readonly code: OperatorErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = "OperatorError";
+/** Only INDEXER_UNAVAILABLE is retryable: the rest needs the operator to change something. */
+export class OperatorError extends SessionError<OperatorErrorCode> {
+  override readonly name = "OperatorError";
+  constructor(code: OperatorErrorCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, { ...options, retryable: code === "INDEXER_UNAVAILABLE" });
   }
 }

@@ -63,8 +63,8 @@ export function verifyPeerRequest(
     () => {
       try {
         return fromBase64(sig);
-      } catch {
-        throw new ProtocolError("BAD_SIGNATURE", "bad peer signature");
+      } catch (cause) {
+        throw new ProtocolError("BAD_SIGNATURE", "bad peer signature", undefined, { cause });
       }
     },
     body,

@@ -1,3 +1,5 @@
+import { SessionError } from "@session/errors";
+
 /**
  * Result codes of session-push-notification-server (`spns/hive/subscription.hpp` SUBSCRIBE enum):
  * clients read `{"error": code, "message"}` bodies with these numbers.
@@ -12,12 +14,13 @@ export const SubscribeCode = {
 } as const;
 export type SubscribeCode = (typeof SubscribeCode)[keyof typeof SubscribeCode];
 
-export class SubscribeError extends Error {
-  constructor(
-    readonly code: SubscribeCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = "SubscribeError";
+/** A numeric spns code; retryable when the service timed out or failed inside (not the request's fault). */
+export class SubscribeError extends SessionError<SubscribeCode> {
+  override readonly name = "SubscribeError";
+  constructor(code: SubscribeCode, message: string, options?: { cause?: unknown }) {
+    super(code, message, {
+      ...options,
+      retryable: code === SubscribeCode.SERVICE_TIMEOUT || code === SubscribeCode.INTERNAL_ERROR,
+    });
   }
 }

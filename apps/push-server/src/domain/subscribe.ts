@@ -111,8 +111,8 @@ function verifyAccountSignature(
     let x: Uint8Array;
     try {
       x = ed25519PkToX25519(sessionEd);
-    } catch {
-      throw new SubscribeError(SubscribeCode.ERROR, "session_ed25519 is not a valid Ed25519 key");
+    } catch (cause) {
+      throw new SubscribeError(SubscribeCode.ERROR, "session_ed25519 is not a valid Ed25519 key", { cause });
     }
     if (toHex(x) !== toHex(key))
       throw new SubscribeError(SubscribeCode.ERROR, "session_ed25519 does not match the Session ID");

@@ -38,7 +38,9 @@ export function readServiceAccountFile(path: string): ServiceAccount {
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
   } catch (err) {
-    throw new Error(`cannot read service account JSON ${path}: ${err instanceof Error ? err.message : err}`);
+    throw new Error(`cannot read service account JSON ${path}: ${err instanceof Error ? err.message : err}`, {
+      cause: err,
+    });
   }
   const r = serviceAccountSchema.safeParse(json);
   if (!r.success) {

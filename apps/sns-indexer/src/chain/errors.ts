@@ -1,3 +1,4 @@
+import { SessionError } from "@session/errors";
 /**
  * Why a chain JSON-RPC call failed. `retryable` says whether asking again (after a backoff) can
  * help; a refused log range is not retried as is but asked again in halves.
@@ -16,21 +17,22 @@ export type ChainRpcErrorCode =
   /** eth_getLogs range or result-count limit: ask for a smaller range. */
   | "RPC_RANGE_REFUSED";
 
-export class ChainRpcError extends Error {
-  readonly retryable: boolean;
+export class ChainRpcError extends SessionError<ChainRpcErrorCode> {
+  override readonly name = "ChainRpcError";
   readonly retryAfterMs: number | undefined;
   readonly rpcCode: number | undefined;
 
   constructor(
-    readonly code: ChainRpcErrorCode,
+    code: ChainRpcErrorCode,
     message: string,
     opts: { cause?: unknown; retryAfterMs?: number; rpcCode?: number; retryable?: boolean } = {},
   ) {
-    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
-    this.name = "ChainRpcError";
+    super(code, message, {
+      cause: opts.cause,
+      retryable: opts.retryable ?? code !== "RPC_RANGE_REFUSED",
+    });
     this.retryAfterMs = opts.retryAfterMs;
     this.rpcCode = opts.rpcCode;
-    this.retryable = opts.retryable ?? code !== "RPC_RANGE_REFUSED";
   }
 }
 

@@ -78,7 +78,7 @@ export function httpTransport(url: string, opts: HttpTransportOptions): RpcTrans
       json = JSON.parse(text);
     } catch (err) {
       if (status < 200 || status >= 300)
-        throw new ChainRpcError("RPC_UNAVAILABLE", `${method}: HTTP ${status}`);
+        throw new ChainRpcError("RPC_UNAVAILABLE", `${method}: HTTP ${status}`, { cause: err });
       throw new ChainRpcError("RPC_BAD_ANSWER", `${method}: answer is not JSON (${text.length} bytes)`, {
         cause: err,
       });

@@ -351,8 +351,10 @@ export class Group {
     let key: Uint8Array;
     try {
       key = this.keys.current().key;
-    } catch {
-      throw new ClientError("NOT_GROUP_MEMBER", "no group key yet: sync the group first");
+    } catch (cause) {
+      throw new ClientError("NOT_GROUP_MEMBER", "no group key yet: sync the group first", undefined, {
+        cause,
+      });
     }
     const data = encryptGroupMessage(this.identity.keys.ed25519.secretKey, key, envelope);
     return this.store(GroupNamespace.Messages, data, ttl, timestamp);

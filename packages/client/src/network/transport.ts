@@ -1,4 +1,5 @@
 import { fromBase64, fromHex, onionOpenReply, onionSealLayer, utf8Decode, utf8Encode } from "@session/crypto";
+import { SessionError } from "@session/errors";
 import {
   buildOnionRequest,
   decodeFinalHopResponse,
@@ -30,13 +31,15 @@ export interface TransportOptions {
   health?: NodeHealth;
 }
 
-/** A request through a path failed; `failure` says how, for blame. */
-class PathError extends Error {
+/** A request through a path failed; `failure` says how, for blame. Another path can help. */
+class PathError extends SessionError<PathFailure["kind"]> {
+  override readonly name = "PathError";
   constructor(
     readonly failure: PathFailure,
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(failure.kind, message, { ...options, retryable: true });
   }
 }
 
@@ -227,7 +230,7 @@ export class OnionTransport {
       });
     } catch (err) {
       const kind = isTimeout(err) ? "timeout" : "guard-unreachable";
-      throw new PathError({ kind }, `guard ${kind}: ${messageOf(err)}`);
+      throw new PathError({ kind }, `guard ${kind}: ${messageOf(err)}`, { cause: err });
     }
     let bytes: Uint8Array;
     try {
@@ -235,7 +238,7 @@ export class OnionTransport {
     } catch (err) {
       // The guard's connection broke while it answered: it went down (or stalled) under us.
       const kind = isTimeout(err) ? "timeout" : "guard-unreachable";
-      throw new PathError({ kind }, `reading the reply: ${messageOf(err)}`);
+      throw new PathError({ kind }, `reading the reply: ${messageOf(err)}`, { cause: err });
     }
     if (res.status !== 200) {
       const body = utf8Decode(bytes.subarray(0, 512));
@@ -252,7 +255,7 @@ export class OnionTransport {
     try {
       return onionOpenReply(encType, cipher, built.destinationKeys);
     } catch (err) {
-      throw new PathError({ kind: "garbled" }, `reply did not open: ${messageOf(err)}`);
+      throw new PathError({ kind: "garbled" }, `reply did not open: ${messageOf(err)}`, { cause: err });
     }
   }
 }

@@ -18,7 +18,9 @@ export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
     stream.push(data, true);
   } catch (e) {
     if (e === tooLarge) throw e;
-    throw new ProtocolError("BAD_REQUEST", `zstd decompression failed: ${(e as Error).message}`);
+    throw new ProtocolError("BAD_REQUEST", `zstd decompression failed: ${(e as Error).message}`, undefined, {
+      cause: e,
+    });
   }
   if (total === 0) throw new ProtocolError("BAD_REQUEST", "zstd data decompressed to nothing");
   const out = new Uint8Array(total);

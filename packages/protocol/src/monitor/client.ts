@@ -53,8 +53,8 @@ export async function* readMonitorEvents(
       let parsed: unknown;
       try {
         parsed = schemas[event as MonitorStreamEvent["event"]].parse(JSON.parse(data.join("\n")));
-      } catch {
-        throw new ProtocolError("BAD_GATEWAY", `malformed monitor ${event} event`);
+      } catch (cause) {
+        throw new ProtocolError("BAD_GATEWAY", `malformed monitor ${event} event`, undefined, { cause });
       }
       yield { event, data: parsed, ...(id !== undefined ? { id } : {}) } as MonitorStreamEvent;
     }

@@ -45,8 +45,8 @@ export function decodeOnionLayer(bytes: Uint8Array, maxSize = ONION_MAX_LAYER_SI
   let json: unknown;
   try {
     json = JSON.parse(strictUtf8.decode(bytes.subarray(4 + n)));
-  } catch {
-    throw new ProtocolError("ONION_BAD_LAYER", "Invalid json");
+  } catch (cause) {
+    throw new ProtocolError("ONION_BAD_LAYER", "Invalid json", undefined, { cause });
   }
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     throw new ProtocolError("ONION_BAD_LAYER", "onion routing info must be a JSON object");

@@ -53,8 +53,8 @@ export function decodeRelayRequest(bytes: Uint8Array): RelayRequest {
     let s: string;
     try {
       s = text.decode(v.enc_type);
-    } catch {
-      throw new ProtocolError("ONION_BAD_LAYER", "enc_type must be UTF-8");
+    } catch (cause) {
+      throw new ProtocolError("ONION_BAD_LAYER", "enc_type must be UTF-8", undefined, { cause });
     }
     encType = parseEncType(s);
   }
@@ -94,8 +94,8 @@ export function decodeFinalHopResponse(plaintext: string): { status: number; bod
   let outer: unknown;
   try {
     outer = JSON.parse(plaintext);
-  } catch {
-    throw new ProtocolError("BAD_GATEWAY", "onion response is not JSON");
+  } catch (cause) {
+    throw new ProtocolError("BAD_GATEWAY", "onion response is not JSON", undefined, { cause });
   }
   const r = finalHopResponseSchema.safeParse(outer);
   if (!r.success) throw fromZodError(r.error, "BAD_GATEWAY");

@@ -54,8 +54,8 @@ function decodeV4(bytes: Uint8Array, what: string): { json: unknown; body?: Uint
   let json: unknown;
   try {
     json = JSON.parse(strictUtf8.decode(info));
-  } catch {
-    throw new ProtocolError("BAD_REQUEST", `${what}: info is not valid JSON`);
+  } catch (cause) {
+    throw new ProtocolError("BAD_REQUEST", `${what}: info is not valid JSON`, undefined, { cause });
   }
   return body === undefined ? { json } : { json, body };
 }

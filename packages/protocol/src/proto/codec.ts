@@ -168,7 +168,7 @@ function encodeWith(type: protobuf.Type, value: object, what: string): Uint8Arra
     // Copy into a plain Uint8Array (protobufjs hands out Buffer views on Node).
     return new Uint8Array(type.encode(type.fromObject(value)).finish());
   } catch (e) {
-    throw new ProtocolError("PROTOBUF_INVALID", `${what}: ${(e as Error).message}`);
+    throw new ProtocolError("PROTOBUF_INVALID", `${what}: ${(e as Error).message}`, undefined, { cause: e });
   }
 }
 
@@ -177,7 +177,7 @@ function decodeWith<R>(type: protobuf.Type, bytes: Uint8Array, what: string): R 
     const msg = type.decode(bytes);
     return normalise(type.toObject(msg, TO_OBJECT)) as R;
   } catch (e) {
-    throw new ProtocolError("PROTOBUF_INVALID", `${what}: ${(e as Error).message}`);
+    throw new ProtocolError("PROTOBUF_INVALID", `${what}: ${(e as Error).message}`, undefined, { cause: e });
   }
 }
 

@@ -214,7 +214,7 @@ export function parseWith<S extends z.ZodType>(schema: S, input: unknown): z.out
     result = schema.safeParse(input) as ReturnType<S["safeParse"]>;
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
-    throw new ProtocolError("BAD_REQUEST", "invalid request parameters");
+    throw new ProtocolError("BAD_REQUEST", "invalid request parameters", undefined, { cause: err });
   }
   if (!result.success) {
     const typed = fromZodError(result.error, "BAD_REQUEST", FIELD_ERROR_CODES);

@@ -85,7 +85,7 @@ export function parseRpcRequest(body: unknown): RpcRequest {
     return parseMethodParams(body.method, body.params, 0);
   } catch (err) {
     if (!(err instanceof ProtocolError)) throw err;
-    throw new ProtocolError(err.code, `invalid request: ${err.message}`, err.details);
+    throw new ProtocolError(err.code, `invalid request: ${err.message}`, err.details, { cause: err });
   }
 }
 
@@ -96,8 +96,8 @@ export function parseRpcRequestJson(text: string | Uint8Array): RpcRequest {
     body = JSON.parse(
       typeof text === "string" ? text : new TextDecoder("utf-8", { fatal: true }).decode(text),
     );
-  } catch {
-    throw new ProtocolError("INVALID_JSON", "invalid json");
+  } catch (cause) {
+    throw new ProtocolError("INVALID_JSON", "invalid json", undefined, { cause });
   }
   return parseRpcRequest(body);
 }

@@ -1,3 +1,4 @@
+import { SessionError } from "@session/errors";
 import type { NodeInfo } from "./node-info.ts";
 
 /*
@@ -40,8 +41,11 @@ export interface ServiceNodesState {
 }
 
 /** A bad `params` value (oxend's parse_error): the message says what. */
-export class ServiceNodesParamsError extends Error {
+export class ServiceNodesParamsError extends SessionError<"BAD_PARAMS"> {
   override readonly name = "ServiceNodesParamsError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("BAD_PARAMS", message, options);
+  }
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

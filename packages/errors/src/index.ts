@@ -1,0 +1,7 @@
+export {
+  causeChain,
+  isRetryable,
+  isSessionError,
+  SessionError,
+  type SessionErrorOptions,
+} from "./session-error.ts";
