@@ -1,7 +1,7 @@
 // A user's names on the devnet chain, with the real `session name` CLI: register (commit, chain-time
 // wait, reveal), show (chain and the network's ons_resolve through onion paths), set, transfer,
 // renew, expiry and re-registration; chain time is moved with evm_increaseTime, never slept.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seshAbi, sessionNameServiceAbi } from "@session/contracts";
@@ -295,4 +295,22 @@ describe("session name on the devnet chain", () => {
     expect(row(mine.stdout, "session id")).toBe(alice.sessionId);
     await expect.poll(network, { timeout: 30_000 }).toBe(alice.sessionId);
   }, 480_000);
+
+  it("a register interrupted while its commitment matures resumes it: no second commit", async () => {
+    const { bob } = users;
+    const first = await name(["register", "resume-me"], bob, {
+      timeoutMs: 90_000,
+      killWhen: (err) => err.includes("step 2/3"),
+    });
+    expect(first.code).not.toBe(0);
+    expect(first.stderr).toMatch(/commit: mined in block \d+/);
+    expect(first.stderr).not.toContain("step 3/3");
+    const again = await register(["resume-me"], bob);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/step 1\/3: reusing the commitment to "resume-me" made at \d{4}-/);
+    expect(again.stderr).not.toContain("commit: sent");
+    expect(again.stdout).toContain(`registered "resume-me" → ${bob.sessionId}`);
+    // Done: nothing is left to resume.
+    expect(JSON.parse(readFileSync(join(bob.dataDir, "names-pending.json"), "utf8"))).toEqual({});
+  }, 240_000);
 });
