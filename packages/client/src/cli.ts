@@ -286,6 +286,17 @@ async function main(): Promise<void> {
           "usage: session profile set [--name <name>] [--picture <file>]",
         );
       const picture = values.picture ? readAttachmentFile(values.picture).bytes : undefined;
+      if (
+        picture &&
+        !(
+          (values["file-server"] ?? process.env.SESSION_FILE_SERVER) &&
+          (values["file-server-key"] ?? process.env.SESSION_FILE_SERVER_KEY)
+        )
+      )
+        throw new ClientError(
+          "BAD_ARGUMENT",
+          "--picture needs a file server: --file-server <url> --file-server-key <hex> (or SESSION_FILE_SERVER, SESSION_FILE_SERVER_KEY)",
+        );
       const c = await client();
       try {
         await c.configs.sync();

@@ -185,5 +185,10 @@ describe("linked devices through the user's config namespaces", () => {
     const shown = await runSession(["profile", ...net]);
     expect(shown.stdout).toContain("name:    Command Line");
     expect((await runSession(["profile", "set", ...net])).stderr).toContain("usage: session profile set");
+    const noServer = await runSession(["profile", "set", "--picture", pic, ...net]);
+    expect(noServer.code).toBe(1);
+    expect(noServer.stderr).toContain("--picture needs a file server");
+    const missing = await runSession(["profile", "set", "--picture", join(dir, "nope.png"), ...net, ...fs]);
+    expect(missing.stderr).toContain("file not found");
   }, 180_000);
 });
