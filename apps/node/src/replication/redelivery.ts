@@ -1,5 +1,6 @@
 import type { NodeInfo } from "@session/protocol";
 import type { StoredMessage } from "../storage/store.ts";
+import { PeerError } from "./peer-error.ts";
 import {
   DEFAULT_REPLICATION_PAGE,
   type ReplicationDeps,
@@ -7,14 +8,6 @@ import {
   toWire,
   wireBytes,
 } from "./sync.ts";
-
-/**
- * Whether a peer's answer to a forward or an import is worth another attempt: a 5xx, or a 421
- * (its registry view lags ours). Any other refusal is the peer's decision.
- */
-export function worthRetrying(status: number): boolean {
-  return status >= 500 || status === 421;
-}
 
 export interface RedeliveryOptions {
   /** Messages waiting, all peers together; past this the oldest are given up. */
@@ -46,7 +39,8 @@ export interface RedeliveryResult {
  *   meanwhile is not sent), for `maxAgeMs`. Memory is bounded: hashes only, `maxQueued` of them.
  * - Other swarm-wide requests (deletes, expiry changes, revocations): the client's signed request
  *   is forwarded again, in order, while its signature can still pass the peer's time check.
- * Any other 4xx is the peer's decision and is not retried.
+ * What is worth another attempt is the PeerError's `retryable`; any other 4xx is the peer's
+ * decision and is not retried.
  */
 export class Redelivery {
   private readonly queues = new Map<string, { peer: NodeInfo; hashes: Map<string, number> }>();
@@ -133,9 +127,11 @@ export class Redelivery {
         continue;
       }
       try {
-        const res = await this.d.peers.post(f.peer, { action: "forward", request: f.request });
-        if (res.status === 200) result.delivered++;
-        else if (worthRetrying(res.status)) kept.push(f);
+        const failed = PeerError.ofAnswer(
+          await this.d.peers.post(f.peer, { action: "forward", request: f.request }),
+        );
+        if (!failed) result.delivered++;
+        else if (failed.retryable) kept.push(f);
         else result.dropped++;
       } catch (err) {
         this.d.logger.debug({ err: String(err) }, "forward redelivery to a swarm peer failed");
@@ -174,8 +170,9 @@ export class Redelivery {
             15_000,
           );
           const hashes = batch.map((m) => m.hash);
-          if (res.status === 200) result.delivered += this.forget(key, hashes);
-          else if (!worthRetrying(res.status)) result.dropped += this.forget(key, hashes);
+          const failed = PeerError.ofAnswer(res);
+          if (!failed) result.delivered += this.forget(key, hashes);
+          else if (!failed.retryable) result.dropped += this.forget(key, hashes);
         } catch (err) {
           this.d.logger.debug({ err: String(err) }, "redelivery to a swarm peer failed");
           break; // this peer is still unreachable: its other pages wait too

@@ -32,7 +32,7 @@ import {
 import { type FaultMonitor, faultError, isDiskFull } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
-import { worthRetrying } from "../replication/redelivery.ts";
+import { PeerError } from "../replication/peer-error.ts";
 import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
@@ -363,13 +363,14 @@ export class RpcHandler {
                     code: res.status,
                     ...(typeof res.body === "string" ? { reason: res.body } : {}),
                   };
-          if (worthRetrying(res.status)) retry(peer);
+          if (PeerError.ofAnswer(res)?.retryable) retry(peer);
         } catch (err) {
-          retry(peer);
-          const timeout = err instanceof Error && err.name === "TimeoutError";
-          swarm[peer.pubkey_ed25519] = timeout
-            ? { failed: true, timeout: true }
-            : { failed: true, query_failure: true };
+          const failed = PeerError.ofThrown(err);
+          if (failed.retryable) retry(peer);
+          swarm[peer.pubkey_ed25519] =
+            failed.code === "PEER_TIMEOUT"
+              ? { failed: true, timeout: true }
+              : { failed: true, query_failure: true };
         }
       }),
     );

@@ -206,7 +206,7 @@ export class MonitorConnection {
           "monitor subscribe failed: reopening the stream",
         );
         for (const pk of batch.pubkeys) this.dirty.add(pk);
-        ctl?.abort(new Error(`subscribe request failed: ${String(err)}`));
+        ctl?.abort(new Error(`subscribe request failed: ${String(err)}`, { cause: err }));
         return;
       }
     }

@@ -1,3 +1,4 @@
+import { isRetryable } from "@session/errors";
 import { backoffMs } from "@session/service-kit";
 import type { Logger } from "pino";
 
@@ -30,8 +31,9 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 
 /**
  * Runs `fn` with exponential backoff and jitter; rethrows the last error after `attempts`, or at
- * once when the error says a retry cannot help (`retryable: false`). A `retryAfterMs` on the error
- * (a rate limit's Retry-After) is waited at least, up to `maxMs`.
+ * once when it is a SessionError that says a retry cannot help (`isRetryable`: a ChainRpcError
+ * decides when it is built; an unexpected error is tried again). A `retryAfterMs` on the error (a
+ * rate limit's Retry-After) is waited at least, up to `maxMs`.
  */
 export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}): Promise<T> {
   const attempts = opts.attempts ?? 6;
@@ -44,8 +46,8 @@ export async function withRetry<T>(fn: () => Promise<T>, opts: RetryOptions = {}
     } catch (err) {
       if (opts.signal?.aborted) throw err;
       opts.onFailure?.(err);
-      const e = err as { retryable?: unknown; retryAfterMs?: unknown };
-      if (e?.retryable === false || i === attempts - 1) throw err;
+      if (!isRetryable(err, true) || i === attempts - 1) throw err;
+      const e = err as { retryAfterMs?: unknown };
       const backoff = backoffMs(i + 1, { baseMs: base, maxMs: max, jitter: "equal" });
       const delay =
         typeof e?.retryAfterMs === "number" ? Math.min(max, Math.max(backoff, e.retryAfterMs)) : backoff;
