@@ -158,13 +158,16 @@ export class PgEventStore implements EventStore {
     private readonly db: ReturnType<typeof drizzlePg>,
   ) {}
 
-  /** Connects and migrates; `schema` (created if missing) isolates e.g. a test run. */
-  static async open(url: string, schema?: string): Promise<PgEventStore> {
+  /**
+   * Connects and migrates; `schema` (created if missing) isolates e.g. a test run;
+   * `applicationName` (default "sns-indexer") is what pg_stat_activity shows.
+   */
+  static async open(url: string, schema?: string, applicationName = "sns-indexer"): Promise<PgEventStore> {
     const client = postgres(url, {
       max: 4,
       onnotice: () => {},
       // application_name tells our sessions apart in pg_stat_activity (operators, fault tests).
-      connection: { application_name: "sns-indexer", ...(schema ? { search_path: schema } : {}) },
+      connection: { application_name: applicationName, ...(schema ? { search_path: schema } : {}) },
     });
     try {
       if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
@@ -258,9 +261,12 @@ export class PgEventStore implements EventStore {
 }
 
 /** `sqlite:<path>` (default) or `postgres://…`. */
-export async function openEventStore(url: string, options: { schema?: string } = {}): Promise<EventStore> {
+export async function openEventStore(
+  url: string,
+  options: { schema?: string; applicationName?: string } = {},
+): Promise<EventStore> {
   if (url.startsWith("sqlite:")) return SqliteEventStore.open(url.slice("sqlite:".length));
-  if (/^postgres(ql)?:\/\//.test(url)) return PgEventStore.open(url, options.schema);
+  if (/^postgres(ql)?:\/\//.test(url)) return PgEventStore.open(url, options.schema, options.applicationName);
   throw new Error(
     `unsupported DATABASE_URL scheme "${url.split(":")[0]}" (use sqlite:<path> or postgres://…)`,
   );
