@@ -33,6 +33,8 @@ export interface StartIndexerOptions {
   logger?: Logger;
   /** Postgres schema to use (tests isolate runs with it). */
   pgSchema?: string;
+  /** PostgreSQL application_name of its sessions (default "sns-indexer"; fault tests tell runs apart). */
+  pgApplicationName?: string;
   /** Run the backfill to the current head before the API starts listening (default true). */
   waitForSync?: boolean;
   /** Retry schedule of chain calls (tests shorten it). */
@@ -62,7 +64,10 @@ export async function startIndexer(
   if (config.databaseUrl.startsWith("sqlite:")) {
     mkdirSync(dirname(config.databaseUrl.slice("sqlite:".length)), { recursive: true });
   }
-  const store = await openEventStore(config.databaseUrl, opts.pgSchema ? { schema: opts.pgSchema } : {});
+  const store = await openEventStore(config.databaseUrl, {
+    ...(opts.pgSchema ? { schema: opts.pgSchema } : {}),
+    ...(opts.pgApplicationName ? { applicationName: opts.pgApplicationName } : {}),
+  });
   const timeoutMs = config.rpcTimeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
   const chain =
     opts.chain ??

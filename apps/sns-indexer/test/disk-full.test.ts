@@ -3,27 +3,22 @@
 // /health and /metrics, logged once, reads keep being served, and indexing resumes by itself
 // when space returns, with nothing lost or doubled. Without root (or mount), the suite is skipped
 // locally and fails under CI=true.
-import { execFileSync } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { createLogger } from "@session/service-kit";
-import { pgSmallTablespace, requirePgSmallTablespace } from "@session/service-kit/testing";
+import {
+  mountSmallDisk,
+  pgSmallTablespace,
+  requirePgSmallTablespace,
+  requireSmallDisk,
+  type SmallDisk,
+  testApplicationName,
+} from "@session/service-kit/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
 import { chainEventKeys, health, indexedEventKeys, metric, servedNodes } from "./helpers.ts";
-
-const mountPoint = mkdtempSync(join(tmpdir(), "sns-small-disk-"));
-let mountError: string | undefined;
-try {
-  execFileSync("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint], { stdio: "pipe" });
-} catch (err) {
-  mountError = String((err as { stderr?: Buffer }).stderr ?? err);
-}
-const inCi = process.env.CI === "true";
 
 /** A logger whose lines the test counts by message. */
 function capturedLogger() {
@@ -45,25 +40,14 @@ function capturedLogger() {
 const { logger, logged } = capturedLogger();
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-/** Writes `path` until the filesystem refuses (ENOSPC). */
-function fillDisk(path: string): void {
-  const fd = openSync(path, "w");
-  const block = Buffer.alloc(64 * 1024, 1);
-  try {
-    for (;;) writeSync(fd, block);
-  } catch (err) {
-    if ((err as { code?: string }).code !== "ENOSPC") throw err;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-describe.skipIf(mountError !== undefined && !inCi)("indexer on a full disk (tmpfs)", () => {
+// Mounted in beforeAll, not at import: a run that filters this suite out leaves no mount behind.
+describe.skipIf(!requireSmallDisk())("indexer on a full disk (tmpfs)", () => {
   let f: Fixture;
   let indexer: RunningIndexer;
+  let disk: SmallDisk;
 
   beforeAll(async () => {
-    if (mountError) throw new Error(`cannot mount a size-limited tmpfs (needs root): ${mountError}`);
+    disk = await mountSmallDisk(4 * 1024 * 1024);
     f = await chainFixture();
     await f.registerNode({ operatorIndex: 1 });
     indexer = await startIndexer(
@@ -71,7 +55,7 @@ describe.skipIf(mountError !== undefined && !inCi)("indexer on a full disk (tmpf
         rpcUrl: "http://unused",
         addresses: { registry: f.deployment.serviceNodeRegistry, names: f.deployment.sessionNameService },
         startBlock: f.deployment.deploymentBlock,
-        databaseUrl: `sqlite:${join(mountPoint, "indexer.sqlite")}`,
+        databaseUrl: `sqlite:${join(disk.dir, "indexer.sqlite")}`,
         confirmations: 0,
         batchSize: 8,
         reorgDepth: 16,
@@ -87,14 +71,12 @@ describe.skipIf(mountError !== undefined && !inCi)("indexer on a full disk (tmpf
   afterAll(async () => {
     await indexer?.stop();
     await f?.close();
-    if (!mountError) execFileSync("umount", [mountPoint]);
-    rmSync(mountPoint, { recursive: true, force: true });
+    await disk?.unmount();
   });
 
   it("pauses indexing with disk_full in /health and /metrics, keeps serving, resumes when space returns", async () => {
     const before = await servedNodes(indexer.url);
-    const filler = join(mountPoint, "filler");
-    fillDisk(filler);
+    await disk.fill();
     const key = await f.registerNode({ operatorIndex: 1 });
     await expect
       .poll(async () => (await health(indexer.url)).conditions.disk_full.active, {
@@ -111,7 +93,7 @@ describe.skipIf(mountError !== undefined && !inCi)("indexer on a full disk (tmpf
     expect(await indexedEventKeys(indexer.url)).toEqual(await chainEventKeys(f, indexer.follower.indexedTo));
     expect(indexer.follower.lagBlocks).toBeGreaterThan(0);
     // Space returns: indexing resumes by itself, nothing lost, nothing doubled.
-    rmSync(filler);
+    await disk.free();
     await expect.poll(() => servedNodes(indexer.url), { timeout: 30_000, interval: 50 }).toContain(key);
     expect(await metric(indexer.url, "sns_indexer_disk_full")).toBe(0);
     expect(await indexedEventKeys(indexer.url)).toEqual(await chainEventKeys(f, indexer.follower.indexedTo));
@@ -148,7 +130,14 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
           port: 0,
           logLevel: "info",
         },
-        { eip1193: f.chain.eip1193, logger: log.logger, pgSchema: schema },
+        // Its own application_name: pg-loss.test.ts, maybe running beside it, kills every
+        // "sns-indexer" session.
+        {
+          eip1193: f.chain.eip1193,
+          logger: log.logger,
+          pgSchema: schema,
+          pgApplicationName: testApplicationName("sns-indexer-disk-full"),
+        },
       );
       await ts.moveSchema(schema);
     }, 120_000);

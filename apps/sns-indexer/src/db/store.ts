@@ -159,11 +159,14 @@ export class PgEventStore implements EventStore {
     private readonly db: ReturnType<typeof drizzlePg>,
   ) {}
 
-  /** Connects and migrates; `schema` (created if missing) isolates e.g. a test run. */
-  static async open(url: string, schema?: string): Promise<PgEventStore> {
+  /**
+   * Connects and migrates; `schema` (created if missing) isolates e.g. a test run;
+   * `applicationName` (default "sns-indexer") is what pg_stat_activity shows.
+   */
+  static async open(url: string, schema?: string, applicationName = "sns-indexer"): Promise<PgEventStore> {
     const client = postgresPool(url, {
       max: 4,
-      applicationName: "sns-indexer",
+      applicationName,
       ...(schema ? { schema } : {}),
     });
     try {
@@ -259,9 +262,12 @@ export class PgEventStore implements EventStore {
 }
 
 /** `sqlite:<path>` (default) or `postgres://…`. */
-export async function openEventStore(url: string, options: { schema?: string } = {}): Promise<EventStore> {
+export async function openEventStore(
+  url: string,
+  options: { schema?: string; applicationName?: string } = {},
+): Promise<EventStore> {
   if (url.startsWith("sqlite:")) return SqliteEventStore.open(url.slice("sqlite:".length));
-  if (/^postgres(ql)?:\/\//.test(url)) return PgEventStore.open(url, options.schema);
+  if (/^postgres(ql)?:\/\//.test(url)) return PgEventStore.open(url, options.schema, options.applicationName);
   throw new Error(
     `unsupported DATABASE_URL scheme "${url.split(":")[0]}" (use sqlite:<path> or postgres://…)`,
   );
