@@ -9,7 +9,7 @@ import { createLogger, startServer } from "@session/service-kit";
 import { SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createPushServer } from "../src/server.ts";
+import { createApp } from "../src/server.ts";
 import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
 import { FcmStandIn, testServiceAccount } from "../test/fcm-stand-in.ts";
 import { newAccount, subscribeBody, waitFor } from "../test/helpers.ts";
@@ -34,7 +34,7 @@ const fcmNotifier = new FcmNotifier({
 const repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
 const pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
 const logger = createLogger({ name: "bench", level: "silent" });
-const push = createPushServer({
+const push = createApp({
   repo,
   pending,
   notifiers: new Map([["firebase", fcmNotifier]]),

@@ -32,6 +32,6 @@ export {
 } from "./notifiers/fcm.ts";
 export { LogNotifier } from "./notifiers/log.ts";
 export type { Notifier, PushNotification, SendOutcome } from "./notifiers/types.ts";
-export { createPushServer, fanOut, type PushServer, type PushServerDeps } from "./server.ts";
+export { type AppDeps, createApp, fanOut, type PushServer } from "./server.ts";
 export { indexerNodeSource, seedNodeSource, swarmMembers } from "./watcher/nodes.ts";
 export { monitorSubscriptions, Watcher, type WatcherOptions } from "./watcher/watcher.ts";

@@ -15,7 +15,7 @@ import { ApnsNotifier } from "./notifiers/apns.ts";
 import { FcmNotifier } from "./notifiers/fcm.ts";
 import { LogNotifier } from "./notifiers/log.ts";
 import type { Notifier } from "./notifiers/types.ts";
-import { createPushServer } from "./server.ts";
+import { createApp } from "./server.ts";
 import { indexerNodeSource, seedNodeSource } from "./watcher/nodes.ts";
 
 const env = configFromEnv(process.env, "exit", process.argv.slice(2));
@@ -52,7 +52,7 @@ if (env.APNS_NOTIFIER === "apns") {
 // Monitor streams to nodes on the node-only dispatcher (nodes are self-signed); the indexer, FCM and
 // APNs keep certificate-checking clients.
 const nodeTls = nodeHttp();
-const push = createPushServer({
+const push = createApp({
   repo,
   pending,
   notifiers,

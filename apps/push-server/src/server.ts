@@ -23,7 +23,7 @@ import { Watcher, type WatcherOptions } from "./watcher/watcher.ts";
 /** Largest onion request body: a batch of subscriptions (100 000 bytes) plus onion framing. */
 export const MAX_ONION_BODY = 256 * 1024;
 
-export interface PushServerDeps {
+export interface AppDeps {
   repo: SubscriptionRepo;
   /** Where queued notifications wait; without one they are held in memory only. */
   pending?: PendingStore;
@@ -85,7 +85,7 @@ export async function fanOut(
 }
 
 /** The push server: HTTP API, account watcher and delivery queue, wired together. */
-export function createPushServer(deps: PushServerDeps): PushServer {
+export function createApp(deps: AppDeps): PushServer {
   const metrics = createMetrics({ prefix: "push_" });
   const faults = new FaultMonitor({ logger: deps.logger, registry: metrics.registry, prefix: "push_" });
   // Every database operation reports to `faults`; reads that lost their connection are retried once.

@@ -6,7 +6,7 @@ import { createLogger, type RunningServer, startServer } from "@session/service-
 import { SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createPushServer, type PushServer } from "../src/server.ts";
+import { createApp, type PushServer } from "../src/server.ts";
 import { seedNodeSource } from "../src/watcher/nodes.ts";
 import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
 
@@ -42,7 +42,7 @@ export async function startDevnetPush(name: string): Promise<DevnetPush> {
   });
   const repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
   const pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
-  const push = createPushServer({
+  const push = createApp({
     repo,
     pending,
     notifiers: new Map([["firebase", fcmNotifier]]),

@@ -18,7 +18,7 @@ import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db
 import { PgSubscriptionRepo, SqliteSubscriptionRepo, type SubscriptionRepo } from "../src/db/repo.ts";
 import { LogNotifier } from "../src/notifiers/log.ts";
 import type { Notifier, PushNotification, SendOutcome } from "../src/notifiers/types.ts";
-import { createPushServer, type PushServer } from "../src/server.ts";
+import { createApp, type PushServer } from "../src/server.ts";
 import { newAccount, subscribeBody } from "./helpers.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -34,7 +34,7 @@ function capturedLogger() {
 
 function pushServer(repo: SubscriptionRepo, pending: PendingStore, notifier?: Notifier) {
   const { logger, lines } = capturedLogger();
-  const push = createPushServer({
+  const push = createApp({
     repo,
     pending,
     notifiers: new Map([["firebase", notifier ?? new LogNotifier("firebase", logger)]]),

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envSchema } from "../src/config.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { LogNotifier } from "../src/notifiers/log.ts";
-import { createPushServer, type PushServer } from "../src/server.ts";
+import { createApp, type PushServer } from "../src/server.ts";
 
 const MB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), "push-limits-"));
@@ -28,7 +28,7 @@ let server: RunningServer;
 
 beforeAll(async () => {
   repo = SqliteSubscriptionRepo.open(join(dir, "db.sqlite"));
-  push = createPushServer({
+  push = createApp({
     repo,
     notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
     logger,

@@ -6,7 +6,7 @@ import { onionV4TestClient } from "@session/service-kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { LogNotifier } from "../src/notifiers/log.ts";
-import { createPushServer, type PushServer } from "../src/server.ts";
+import { createApp, type PushServer } from "../src/server.ts";
 import { newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-onion-"));
@@ -19,7 +19,7 @@ let keys: Awaited<ReturnType<typeof loadServerKeys>>;
 beforeAll(async () => {
   keys = await loadServerKeys(join(dir, "keys", "x25519.key"));
   repo = SqliteSubscriptionRepo.open(join(dir, "subs.sqlite"));
-  push = createPushServer({
+  push = createApp({
     repo,
     notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
     logger,

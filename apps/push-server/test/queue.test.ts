@@ -11,7 +11,7 @@ import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
 import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createPushServer, fanOut } from "../src/server.ts";
+import { createApp, fanOut } from "../src/server.ts";
 import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
 import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
 
@@ -216,7 +216,7 @@ describe("queue in the push server", () => {
     fcm.received.length = 0;
     const repo = SqliteSubscriptionRepo.open(join(dir, "q.sqlite"));
     const pending = SqlitePendingStore.open(join(dir, "q.sqlite"));
-    const push = createPushServer({
+    const push = createApp({
       repo,
       pending,
       notifiers: new Map([["firebase", notifier]]),

@@ -6,7 +6,7 @@ import { createLogger } from "@session/service-kit";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { LogNotifier } from "../src/notifiers/log.ts";
-import { createPushServer, type PushServer } from "../src/server.ts";
+import { createApp, type PushServer } from "../src/server.ts";
 import { makeSubaccount, newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-sub-"));
@@ -17,7 +17,7 @@ let n = 0;
 
 beforeEach(() => {
   repo = SqliteSubscriptionRepo.open(join(dir, `db-${n++}.sqlite`));
-  push = createPushServer({
+  push = createApp({
     repo,
     notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
     logger,
@@ -181,7 +181,7 @@ describe("expiry", () => {
   it("drops subscriptions once their signature is 14 days old", async () => {
     let clock = Date.now();
     const r = SqliteSubscriptionRepo.open(join(dir, `expiry-${n++}.sqlite`));
-    const p = createPushServer({
+    const p = createApp({
       repo: r,
       notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
       logger,

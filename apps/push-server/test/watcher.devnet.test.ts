@@ -8,7 +8,7 @@ import type { NodeInfo } from "@session/protocol";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { createPushServer, type PushServer } from "../src/server.ts";
+import { createApp, type PushServer } from "../src/server.ts";
 import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
 import { ApnsStandIn } from "./apns-stand-in.ts";
 import { makeSubaccount, subscribeBody, unsubscribeBody, waitFor } from "./helpers.ts";
@@ -52,7 +52,7 @@ beforeAll(async () => {
   for (const members of bySwarm.values()) if (members.length >= 3) hidden.add(members[0]!.pubkey_ed25519);
   repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
   const seeds = seedNodeSource([devnet.seed]);
-  push = createPushServer({
+  push = createApp({
     repo,
     notifiers: new Map([["apns", apns.notifier()]]),
     logger,

@@ -248,7 +248,7 @@ export class PgPendingStore implements PendingStore {
 }
 
 /**
- * The same queue semantics without durability: what `createPushServer` uses when it is given no
+ * The same queue semantics without durability: what `createApp` uses when it is given no
  * store (route tests, tools). A restart loses what it holds.
  */
 export class MemoryPendingStore implements PendingStore {
