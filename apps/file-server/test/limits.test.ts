@@ -1,13 +1,13 @@
 import { PassThrough } from "node:stream";
 import { connectionLimitsFromEnv, createLogger } from "@session/service-kit";
 import {
-  closedWithin,
+  concurrentOversizedBodies,
+  describeConnectionLimits,
   fuzzHttp,
   fuzzSeed,
   fuzzSummary,
   fuzzViolations,
   rawConnect,
-  rssBytes,
   sendOversizedBody,
 } from "@session/service-kit/testing";
 import { DrizzleQueryError } from "drizzle-orm";
@@ -61,39 +61,18 @@ describe("file server body limits", () => {
   });
 
   it("six concurrent 150 MB uploads do not grow memory with the body size", async () => {
-    const before = rssBytes();
-    for (let round = 0; round < 2; round++) {
-      const rs = await Promise.all(
-        ["/file", "/files", "/oxen/v4/lsrpc"].map((p) =>
-          sendOversizedBody(`${h.url}${p}`, { framing: "chunked", bytes: 150 * MB }),
-        ),
-      );
-      for (const r of rs) expect(r.status).toBe(413);
-    }
-    expect(rssBytes() - before).toBeLessThan(64 * MB);
+    const urls = ["/file", "/files", "/oxen/v4/lsrpc"].map((p) => `${h.url}${p}`);
+    const { responses, rssGrowth } = await concurrentOversizedBodies(urls);
+    for (const r of responses) expect(r.status).toBe(413);
+    expect(rssGrowth).toBeLessThan(64 * MB);
   });
 });
 
-describe("file server connection limits", () => {
-  it("closes a connection whose headers do not arrive in time", async () => {
-    const s = await rawConnect(h.url);
-    s.write("POST /file HTTP/1.1\r\nHost: x\r\n");
-    const t = setInterval(() => s.write("X-Slow: 1\r\n"), 50);
-    expect(await closedWithin(s, 5_000)).toMatch(/^HTTP\/1\.1 408/);
-    clearInterval(t);
-  });
-
-  it("refuses the ninth connection from one address", async () => {
-    const held = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => rawConnect(h.url)));
-    const extra = await rawConnect(h.url);
-    expect(await closedWithin(extra, 2_000)).toBe("");
-    for (const s of held) s.destroy();
-    await Promise.all(held.map((s) => closedWithin(s, 2_000)));
-    // The server has seen them close too (the next tests connect from the same address).
-    await expect
-      .poll(() => h.server.openConnectionsFrom("127.0.0.1"), { timeout: 5000, interval: 10 })
-      .toBe(0);
-  });
+describeConnectionLimits("file server", {
+  url: () => h.url,
+  requestLine: "POST /file",
+  perAddress: 8,
+  openConnectionsFrom: (a) => h.server.openConnectionsFrom(a),
 });
 
 describe("file server logs", () => {

@@ -1,13 +1,12 @@
 import { join } from "node:path";
 import {
-  closedWithin,
+  concurrentOversizedBodies,
+  describeConnectionLimits,
   type FuzzTarget,
   fuzzHttp,
   fuzzSeed,
   fuzzSummary,
   fuzzViolations,
-  rawConnect,
-  rssBytes,
   sendOversizedBody,
 } from "@session/service-kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,34 +71,18 @@ describe("node body limits", () => {
   });
 
   it("six concurrent 150 MB bodies do not grow memory with the body size", async () => {
-    const before = rssBytes();
-    const rs = await Promise.all(
-      ROUTES.concat("/storage_rpc/v1").map((p) =>
-        sendOversizedBody(`${node.url}${p}`, { framing: "chunked", bytes: 150 * MB }),
-      ),
-    );
-    for (const r of rs) expect(r.closedByServer).toBe(true);
+    const urls = ROUTES.concat("/storage_rpc/v1").map((p) => `${node.url}${p}`);
+    const { responses, rssGrowth } = await concurrentOversizedBodies(urls, 1);
+    for (const r of responses) expect(r.closedByServer).toBe(true);
     // The node's limit is 10 MiB a body: six of them, not six times 150 MB.
-    expect(rssBytes() - before).toBeLessThan(96 * MB);
+    expect(rssGrowth).toBeLessThan(96 * MB);
   });
 });
 
-describe("node connection limits", () => {
-  it("closes a connection whose headers do not arrive in time", async () => {
-    const s = await rawConnect(limited.url);
-    s.write("POST /storage_rpc/v1 HTTP/1.1\r\nHost: x\r\n");
-    const t = setInterval(() => s.write("X-Slow: 1\r\n"), 50);
-    expect(await closedWithin(s, 5_000)).toMatch(/^HTTP\/1\.1 408/);
-    clearInterval(t);
-  });
-
-  it("refuses the fifth connection from one address", async () => {
-    const held = await Promise.all([1, 2, 3, 4].map(() => rawConnect(limited.url)));
-    const extra = await rawConnect(limited.url);
-    expect(await closedWithin(extra, 2_000)).toBe("");
-    for (const s of held) s.destroy();
-    await Promise.all(held.map((s) => closedWithin(s, 2_000)));
-  });
+describeConnectionLimits("node", {
+  url: () => limited.url,
+  requestLine: "POST /storage_rpc/v1",
+  perAddress: 4,
 });
 
 describe("node fuzz", () => {

@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { x25519Keypair } from "@session/crypto";
 import { connectionLimitsFromEnv, createLogger, type RunningServer, startServer } from "@session/service-kit";
 import {
-  closedWithin,
+  concurrentOversizedBodies,
+  describeConnectionLimits,
   fuzzHttp,
   fuzzSeed,
   fuzzSummary,
   fuzzViolations,
-  rawConnect,
-  rssBytes,
   sendOversizedBody,
 } from "@session/service-kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,39 +83,19 @@ describe("push server body limits", () => {
   });
 
   it("six concurrent 150 MB bodies do not grow memory with the body size", async () => {
-    // Eight connections per address in this suite: two rounds of three (a round's may still be closing).
-    const before = rssBytes();
-    for (let round = 0; round < 2; round++) {
-      const rs = await Promise.all(
-        ["/subscribe", "/unsubscribe", "/oxen/v4/lsrpc"].map((p) =>
-          sendOversizedBody(`${server.url}${p}`, { framing: "chunked", bytes: 150 * MB }),
-        ),
-      );
-      for (const r of rs) expect(r.closedByServer).toBe(true);
-    }
+    const urls = ["/subscribe", "/unsubscribe", "/oxen/v4/lsrpc"].map((p) => `${server.url}${p}`);
+    const { responses, rssGrowth } = await concurrentOversizedBodies(urls);
+    for (const r of responses) expect(r.closedByServer).toBe(true);
     // Reading them whole took the server from 403 MB to 1.2 GB.
-    expect(rssBytes() - before).toBeLessThan(64 * MB);
+    expect(rssGrowth).toBeLessThan(64 * MB);
   });
 });
 
-describe("push server connection limits", () => {
-  it("closes a connection whose headers do not arrive in time", async () => {
-    const s = await rawConnect(server.url);
-    s.write("POST /subscribe HTTP/1.1\r\nHost: x\r\n");
-    const t = setInterval(() => s.write("X-Slow: 1\r\n"), 50);
-    expect(await closedWithin(s, 5_000)).toMatch(/^HTTP\/1\.1 408/);
-    clearInterval(t);
-  });
-
-  it("refuses the ninth connection from one address", async () => {
-    const held = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => rawConnect(server.url)));
-    const extra = await rawConnect(server.url);
-    expect(await closedWithin(extra, 2_000)).toBe("");
-    for (const s of held) s.destroy();
-    await Promise.all(held.map((s) => closedWithin(s, 2_000)));
-    // The server has seen them close too (the next tests connect from the same address).
-    await expect.poll(() => server.openConnectionsFrom("127.0.0.1"), { timeout: 5000, interval: 10 }).toBe(0);
-  });
+describeConnectionLimits("push server", {
+  url: () => server.url,
+  requestLine: "POST /subscribe",
+  perAddress: 8,
+  openConnectionsFrom: (a) => server.openConnectionsFrom(a),
 });
 
 describe("push server fuzz", () => {

@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { generateSeed, keypairFromSeed } from "@session/crypto";
 import { connectionLimitsFromEnv, createLogger } from "@session/service-kit";
 import {
-  closedWithin,
+  concurrentOversizedBodies,
+  describeConnectionLimits,
   fuzzHttp,
   fuzzSeed,
   fuzzSummary,
   fuzzViolations,
-  rawConnect,
-  rssBytes,
   sendOversizedBody,
 } from "@session/service-kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,35 +86,17 @@ describe("sns-indexer body limits", () => {
     });
 
   it("six concurrent 150 MB bodies do not grow memory with the body size", async () => {
-    const before = rssBytes();
-    for (let round = 0; round < 2; round++) {
-      const rs = await Promise.all(
-        ["/v1/nodes", "/v1/stats", "/health"].map((p) =>
-          sendOversizedBody(`${indexer.url}${p}`, { framing: "chunked", bytes: 150 * MB }),
-        ),
-      );
-      for (const r of rs) expect(r.closedByServer).toBe(true);
-    }
-    expect(rssBytes() - before).toBeLessThan(64 * MB);
+    const urls = ["/v1/nodes", "/v1/stats", "/health"].map((p) => `${indexer.url}${p}`);
+    const { responses, rssGrowth } = await concurrentOversizedBodies(urls);
+    for (const r of responses) expect(r.closedByServer).toBe(true);
+    expect(rssGrowth).toBeLessThan(64 * MB);
   });
 });
 
-describe("sns-indexer connection limits", () => {
-  it("closes a connection whose headers do not arrive in time", async () => {
-    const s = await rawConnect(indexer.url);
-    s.write("GET /v1/nodes HTTP/1.1\r\nHost: x\r\n");
-    const t = setInterval(() => s.write("X-Slow: 1\r\n"), 50);
-    expect(await closedWithin(s, 5_000)).toMatch(/^HTTP\/1\.1 408/);
-    clearInterval(t);
-  });
-
-  it("refuses the ninth connection from one address", async () => {
-    const held = await Promise.all([1, 2, 3, 4, 5, 6, 7, 8].map(() => rawConnect(indexer.url)));
-    const extra = await rawConnect(indexer.url);
-    expect(await closedWithin(extra, 2_000)).toBe("");
-    for (const s of held) s.destroy();
-    await Promise.all(held.map((s) => closedWithin(s, 2_000)));
-  });
+describeConnectionLimits("sns-indexer", {
+  url: () => indexer.url,
+  requestLine: "GET /v1/nodes",
+  perAddress: 8,
 });
 
 describe("sns-indexer fuzz", () => {

@@ -62,6 +62,11 @@ export {
   sendOversizedBody,
 } from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";
+export {
+  type ConnectionLimitTarget,
+  concurrentOversizedBodies,
+  describeConnectionLimits,
+} from "./testing/http-limit-tests.ts";
 export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
 export {
   type PgSmallTablespace,
