@@ -65,7 +65,7 @@ describe("file server body limits", () => {
     const { responses, rssGrowth } = await concurrentOversizedBodies(urls);
     for (const r of responses) expect(r.status).toBe(413);
     expect(rssGrowth).toBeLessThan(64 * MB);
-  });
+  }, 60_000);
 });
 
 describeConnectionLimits("file server", {

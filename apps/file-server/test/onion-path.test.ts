@@ -83,7 +83,8 @@ async function startNodes(count: number): Promise<PathNode[]> {
 
 const describeIfRelay = nodeRelayAvailable ? describe : describe.skip;
 
-describeIfRelay("file server through a 3-node onion path (apps/node relays)", () => {
+// Three node processes relay every request: seconds each on a loaded machine.
+describeIfRelay("file server through a 3-node onion path (apps/node relays)", { timeout: 30_000 }, () => {
   let h: Harness;
   let nodes: PathNode[];
 

@@ -76,7 +76,7 @@ describe("node body limits", () => {
     for (const r of responses) expect(r.closedByServer).toBe(true);
     // The node's limit is 10 MiB a body: six of them, not six times 150 MB.
     expect(rssGrowth).toBeLessThan(96 * MB);
-  });
+  }, 60_000);
 });
 
 describeConnectionLimits("node", {

@@ -88,7 +88,7 @@ describe("push server body limits", () => {
     for (const r of responses) expect(r.closedByServer).toBe(true);
     // Reading them whole took the server from 403 MB to 1.2 GB.
     expect(rssGrowth).toBeLessThan(64 * MB);
-  });
+  }, 60_000);
 });
 
 describeConnectionLimits("push server", {

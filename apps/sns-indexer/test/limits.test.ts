@@ -90,7 +90,7 @@ describe("sns-indexer body limits", () => {
     const { responses, rssGrowth } = await concurrentOversizedBodies(urls);
     for (const r of responses) expect(r.closedByServer).toBe(true);
     expect(rssGrowth).toBeLessThan(64 * MB);
-  });
+  }, 60_000);
 });
 
 describeConnectionLimits("sns-indexer", {
