@@ -43,7 +43,10 @@ const noEngine =
   check.status === 0 ? undefined : check.stderr.trim() || `engine.sh check exited ${check.status}`;
 if (noEngine) say(`skipped: ${noEngine}`);
 // .ci/run installs the engine's packages and sets SESSION_REQUIRE_ENGINE=1: a skip there is a failure.
-if (noEngine && ((process.env.CI === "true" && check.status !== 3) || process.env.SESSION_REQUIRE_ENGINE === "1"))
+if (
+  noEngine &&
+  ((process.env.CI === "true" && check.status !== 3) || process.env.SESSION_REQUIRE_ENGINE === "1")
+)
   throw new Error(noEngine);
 
 /** `engine.sh <cmd>` with a condensed progress line per build step; the full log on failure. */
