@@ -2,7 +2,8 @@
 # A private Docker engine for building and running the service images on machines without a
 # registry (CI, dev boxes). Subcommands:
 #   check   exit 0 if an engine runs or can start here, else 3 with the reason on stderr
-#   start   start dockerd (vfs storage, no iptables/bridge) on its own socket; prints DOCKER_HOST
+#   start   start dockerd (overlay2 storage where the kernel allows, else vfs; no iptables/bridge)
+#           on its own socket; prints DOCKER_HOST
 #   base    make the local base image local/node:<version>-bookworm-slim (debootstrap + Node),
 #           cached as a tarball keyed by the Node version in $SESSION_DOCKER_CACHE
 #           (default /var/tmp/session-docker-base: it outlives clones, so CI debootstraps once)
@@ -42,12 +43,36 @@ check() {
   fi
 }
 
+# overlay2 when the kernel mounts an overlay on the state folder's file system (container
+# creation and layer commits are then nearly free), else vfs (a full copy of the image per
+# container and per layer: slow, but works everywhere). SESSION_DOCKER_STORAGE picks one.
+storage_driver() {
+  if [ -n "${SESSION_DOCKER_STORAGE:-}" ]; then echo "$SESSION_DOCKER_STORAGE"; return; fi
+  local probe="$STATE/overlay-probe" ok=
+  mkdir -p "$probe/lower" "$probe/upper" "$probe/work" "$probe/merged"
+  if mount -t overlay overlay -o "lowerdir=$probe/lower,upperdir=$probe/upper,workdir=$probe/work" \
+    "$probe/merged" 2>/dev/null; then
+    ok=1
+    umount "$probe/merged"
+  fi
+  rm -rf "$probe"
+  if [ -n "$ok" ]; then echo overlay2; else echo vfs; fi
+}
+
 start() {
   if engine_up; then echo "DOCKER_HOST=$DOCKER_HOST"; return; fi
   [ "$(id -u)" = 0 ] || no_engine "dockerd needs root (run as root, or install docker.io and use your own engine)"
   command -v dockerd >/dev/null || no_engine "dockerd not installed (apt-get install docker.io)"
   mkdir -p "$STATE/root" "$STATE/exec"
-  dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver=vfs \
+  local driver
+  driver="$(storage_driver)"
+  # A data root keeps the driver it was made with: start over when it changes.
+  if [ -f "$STATE/driver" ] && [ "$(cat "$STATE/driver")" != "$driver" ]; then
+    rm -rf "$STATE/root" && mkdir -p "$STATE/root"
+  fi
+  echo "$driver" >"$STATE/driver"
+  echo "engine.sh: dockerd with the $driver storage driver" >&2
+  dockerd --iptables=false --ip6tables=false --bridge=none --storage-driver="$driver" \
     --data-root "$STATE/root" --exec-root "$STATE/exec" --pidfile "$STATE/dockerd.pid" \
     -H "$DOCKER_HOST" >"$STATE/dockerd.log" 2>&1 &
   for _ in $(seq 1 120); do
@@ -78,6 +103,8 @@ purge() {
     echo "engine.sh: dockerd still running, state kept in $STATE" >&2
     exit 1
   fi
+  # Mounts a stopped dockerd may have left (overlay2 layers, container shm), deepest first.
+  awk -v s="$STATE/" 'index($2, s) == 1 { print $2 }' /proc/mounts | sort -r | xargs -r -n1 umount -l
   # vfs keeps every layer as a full copy: this is most of the disk an engine used.
   rm -rf "$STATE"
 }
@@ -130,22 +157,20 @@ base() {
   echo "$BASE_IMAGE"
 }
 
-# BuildKit needs the buildx plugin with recent clients; Debian's docker.io client (20.10) has it
-# built in. Without either, the classic builder (same Dockerfile, no BuildKit-only syntax in it).
+# The Dockerfile needs BuildKit (its pnpm store is a cache mount): the buildx plugin with recent
+# clients; Debian's docker.io client (20.10) has it built in.
 build() {
   local client=docker
   if docker buildx version >/dev/null 2>&1; then
-    export DOCKER_BUILDKIT=1
+    :
   elif [ -x /usr/bin/docker ] && /usr/bin/docker version --format '{{.Client.Version}}' 2>/dev/null | grep -qE '^(19|20|21|22)\.'; then
     client=/usr/bin/docker
-    export DOCKER_BUILDKIT=1
   else
-    export DOCKER_BUILDKIT=0
+    no_engine "no BuildKit: install docker.io (its client has BuildKit built in) or the buildx plugin"
   fi
-  echo "engine.sh: building $APP_IMAGE on $BASE_IMAGE ($([ "$DOCKER_BUILDKIT" = 1 ] && echo BuildKit || echo classic builder))" >&2
-  local progress=()
-  [ "$DOCKER_BUILDKIT" = 1 ] && progress=(--progress=plain)
-  "$client" build "${progress[@]}" --network host --build-arg "NODE_IMAGE=$BASE_IMAGE" \
+  export DOCKER_BUILDKIT=1
+  echo "engine.sh: building $APP_IMAGE on $BASE_IMAGE (BuildKit)" >&2
+  "$client" build --progress=plain --network host --build-arg "NODE_IMAGE=$BASE_IMAGE" \
     -f "$ROOT/infra/docker/Dockerfile" -t "$APP_IMAGE" "$ROOT" >&2
   echo "$APP_IMAGE"
 }
