@@ -1,17 +1,19 @@
 // The operator's path on the devnet chain, with the real `session-node` CLI: a new node's keys,
 // staking and registration (permit, key proof), the indexer listing it, the node joining a swarm
-// and receiving a message stored through another member, `status` showing it, and the exit.
+// and receiving a message stored through another member, `status` showing it, and the exit; then,
+// chain time moved on with evm_increaseTime (never slept), the finalised exit, a second node staked
+// by two wallets (`contribute`), moved (`update-endpoint`), and the rewards claimed (`claim`).
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { seshAbi } from "@session/contracts";
+import { serviceNodeRegistryAbi, seshAbi } from "@session/contracts";
 import { generateSeed, keypairFromSeed, sign, toBase64, toHex } from "@session/crypto";
 import { type RunningNode, startNode } from "@session/node";
 import { signRpcParams } from "@session/protocol";
-import { Contract, JsonRpcProvider, parseEther, Wallet } from "ethers";
+import { Contract, formatUnits, JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Devnet, startDevnet } from "../src/index.ts";
 
@@ -27,6 +29,34 @@ const dir = mkdtempSync(join(tmpdir(), "operator-cli-"));
 const nodeDir = join(dir, "new-node");
 const keyFile = join(dir, "operator.key");
 const operator = Wallet.createRandom();
+// A second node (its own data dir), registered by a second operator with a quarter of the stake and
+// completed by a contributor's wallet.
+const nodeDir2 = join(dir, "second-node");
+const keyFile2 = join(dir, "operator2.key");
+const contributorKeyFile = join(dir, "contributor.key");
+const contributorDir = join(dir, "contributor");
+const operator2 = Wallet.createRandom();
+const contributor = Wallet.createRandom();
+let node2: RunningNode | undefined;
+let provider: JsonRpcProvider;
+let admin: Wallet;
+let sesh: Contract;
+let registry: Contract;
+const SESH = 10n ** 9n;
+
+/** Moves chain time on by `seconds` and mines a block, so reads at `latest` see it. */
+async function advance(seconds: number) {
+  await provider.send("evm_increaseTime", [seconds]);
+  await provider.send("evm_mine", []);
+}
+const balance = async (a: string) => (await sesh.getFunction("balanceOf")(a)) as bigint;
+const row = (out: string, key: string) => new RegExp(`^${key}\\s+(.+)$`, "m").exec(out)?.[1];
+const listed = async () =>
+  (
+    (await (await fetch(`${devnet.indexerUrl}/v1/nodes`)).json()) as {
+      nodes: { pubkey_ed25519: string; public_ip: string; storage_port: number }[];
+    }
+  ).nodes;
 
 async function sessionNode(args: string[], extraEnv: Record<string, string> = {}) {
   const env = {
@@ -60,17 +90,27 @@ beforeAll(async () => {
     pushServer: false,
     communityServer: false,
   });
-  // The operator's wallet: gas money and one staking requirement of SESH, its key in a 0600 file.
-  const provider = new JsonRpcProvider(devnet.chainUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
-  const funder = new Wallet(DEV_KEY, provider);
-  await (await funder.sendTransaction({ to: operator.address, value: parseEther("10") })).wait();
-  const sesh = new Contract(devnet.deployment.sesh, seshAbi as never, funder);
-  await (await sesh.getFunction("transfer")(operator.address, 20_000n * 10n ** 9n)).wait();
-  provider.destroy();
+  // The operators' and the contributor's wallets: gas money and SESH, their keys in 0600 files.
+  provider = new JsonRpcProvider(devnet.chainUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  admin = new Wallet(DEV_KEY, provider);
+  sesh = new Contract(devnet.deployment.sesh, seshAbi as never, admin);
+  registry = new Contract(devnet.deployment.serviceNodeRegistry, serviceNodeRegistryAbi as never, admin);
+  for (const [w, sessionTokens] of [
+    [operator, 20_000n],
+    [operator2, 5_000n],
+    [contributor, 16_000n],
+  ] as const) {
+    await (await admin.sendTransaction({ to: w.address, value: parseEther("10") })).wait();
+    await (await sesh.getFunction("transfer")(w.address, sessionTokens * SESH)).wait();
+  }
   writeFileSync(keyFile, `${operator.privateKey}\n`, { mode: 0o600 });
+  writeFileSync(keyFile2, `${operator2.privateKey}\n`, { mode: 0o600 });
+  writeFileSync(contributorKeyFile, `${contributor.privateKey}\n`, { mode: 0o600 });
 }, 120_000);
 
 afterAll(async () => {
+  provider?.destroy();
+  await node2?.stop();
   await node?.stop();
   await devnet?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -203,4 +243,178 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(early.code).toBe(1);
     expect(early.stderr).toContain("StillLocked");
   }, 180_000);
+
+  it("finalize-exit once chain time is past the exit delay returns the stake", async () => {
+    const unlockAt = Number(((await registry.getFunction("getNode")(5n)) as { unlockAt: bigint }).unlockAt);
+    const latest = (await provider.getBlock("latest"))!.timestamp;
+    expect(unlockAt - latest).toBeGreaterThan(29 * 24 * 3600); // the devnet's 30-day exit delay
+    await advance(unlockAt - latest + 1);
+    const before = await balance(operator.address);
+    const fin = await sessionNode(["finalize-exit"]);
+    expect(fin.code, fin.stderr).toBe(0);
+    expect(fin.stdout).toContain("node 5 exited; stakes returned");
+    expect(await balance(operator.address)).toBe(before + 20_000n * SESH);
+    expect(Number(((await registry.getFunction("getNode")(5n)) as { status: bigint }).status)).toBe(4);
+    // The key is free again, and a second finalisation is refused with the decoded error.
+    expect((await sessionNode(["status"])).stdout).toContain("not registered");
+    const again = await sessionNode(["finalize-exit", "5"]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/finalizeExit: WrongStatus\(5, 4\)/);
+  }, 60_000);
+
+  it("contribute: a second wallet completes a partly staked node, which activates", async () => {
+    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
+    const contrib = {
+      SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
+      SESSION_NODE_DATA_DIR: contributorDir,
+    };
+    // Registered at an endpoint nothing listens on yet (port 9); update-endpoint moves it below.
+    // Chain time is now a month ahead of this machine's clock: the permit's deadline follows the chain.
+    const reg = await sessionNode(["register", "--stake", "5000"], {
+      ...op2,
+      PUBLIC_IP: "127.0.0.1",
+      PUBLIC_PORT: "9",
+    });
+    expect(reg.code, reg.stderr).toBe(0);
+    expect(reg.stdout).toMatch(/registered node 6 /);
+    const waiting = await sessionNode(["status"], op2);
+    expect(row(waiting.stdout, "status")).toBe("awaiting contributions");
+    expect(row(waiting.stdout, "stake")).toBe("5000.0 SESH of 20000.0 SESH (1 contributors)");
+    expect(row(waiting.stdout, "swarm")).toContain("none yet");
+
+    // More than the node still needs is refused before any transaction (the wallet holds 16000).
+    const tooMuch = await sessionNode(["contribute", "6", "16000"], contrib);
+    expect(tooMuch.code).toBe(1);
+    expect(tooMuch.stderr).toContain("node 6 needs at most 15000.0 SESH more, not 16000.0 SESH");
+    expect(tooMuch.stderr).not.toContain("permit: sent");
+    const badAmount = await sessionNode(["contribute", "6", "lots"], contrib);
+    expect(badAmount.stderr).toContain('contribute: "lots" is not a positive SESH amount');
+
+    const before = await balance(contributor.address);
+    const c = await sessionNode(["contribute", "6", "15000"], contrib);
+    expect(c.code, c.stderr).toBe(0);
+    expect(c.stderr).toMatch(/contribute: mined in block \d+/);
+    expect(c.stdout).toContain(
+      "contributed 15000.0 SESH to node 6: 20000.0 SESH of 20000.0 SESH staked, active",
+    );
+    expect(await balance(contributor.address)).toBe(before - 15_000n * SESH);
+    expect((await registry.getFunction("stakeOf")(6n, contributor.address)) as bigint).toBe(15_000n * SESH);
+    const active = await sessionNode(["status"], op2);
+    expect(row(active.stdout, "status")).toBe("active");
+    expect(row(active.stdout, "stake")).toBe("20000.0 SESH of 20000.0 SESH (2 contributors)");
+    expect(row(active.stdout, "endpoint")).toBe("127.0.0.1:9");
+
+    // A full node takes no more.
+    const full = await sessionNode(["contribute", "6", "1"], contrib);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toContain("node 6 is active, not awaiting contributions");
+  }, 120_000);
+
+  it("update-endpoint: the operator moves the node, the indexer serves the new endpoint; others are refused", async () => {
+    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
+    const ed25519 = /ed25519\s+([0-9a-f]{64})/.exec((await sessionNode(["keys"], op2)).stdout)![1]!;
+    await expect
+      .poll(async () => (await listed()).find((n) => n.pubkey_ed25519 === ed25519)?.storage_port, {
+        timeout: 20_000,
+      })
+      .toBe(9);
+    node2 = await startNode(
+      {
+        dataDir: nodeDir2,
+        host: "127.0.0.1",
+        port: 0,
+        publicIp: "127.0.0.1",
+        http: true,
+        registry: { url: devnet.indexerUrl, pollMs: 500 },
+        sweepIntervalMs: 60_000,
+        maxBodyBytes: 10 * 1024 * 1024,
+        rateLimit: { perSecond: 1000, burst: 2000 },
+        logLevel: "silent",
+      },
+      {},
+    );
+    const port = node2.info.storage_port;
+
+    // The contributor is not the operator: refused by the registry, its custom error decoded.
+    const other = await sessionNode(["update-endpoint"], {
+      SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
+      SESSION_NODE_DATA_DIR: nodeDir2,
+      PUBLIC_IP: "127.0.0.1",
+      PUBLIC_PORT: String(port),
+    });
+    expect(other.code).toBe(1);
+    expect(other.stderr).toContain("error: updateEndpoint: NotOperator()");
+    expect(Number(((await registry.getFunction("getNode")(6n)) as { port: bigint }).port)).toBe(9);
+    const badPort = await sessionNode(["update-endpoint"], {
+      ...op2,
+      PUBLIC_IP: "127.0.0.1",
+      PUBLIC_PORT: "70000",
+    });
+    expect(badPort.code).toBe(1);
+    expect(badPort.stderr).toContain("the port must be 1–65535");
+
+    const moved = await sessionNode(["update-endpoint"], {
+      ...op2,
+      PUBLIC_IP: "127.0.0.1",
+      PUBLIC_PORT: String(port),
+    });
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain(`node 6 now at 127.0.0.1:${port}`);
+    expect(moved.stderr).toMatch(/updateEndpoint: mined in block \d+/);
+    expect(Number(((await registry.getFunction("getNode")(6n)) as { port: bigint }).port)).toBe(port);
+    await expect
+      .poll(async () => (await listed()).find((n) => n.pubkey_ed25519 === ed25519), { timeout: 20_000 })
+      .toMatchObject({ public_ip: "127.0.0.1", storage_port: port });
+    const status = await sessionNode(["status"], op2);
+    expect(row(status.stdout, "endpoint")).toBe(`127.0.0.1:${port}`);
+    // The moved node is the one its swarm lists, reachable where the registry says.
+    await expect.poll(() => node2!.ctx.membership.mySwarm() !== undefined, { timeout: 20_000 }).toBe(true);
+    expect(status.stdout).toContain(`${ed25519}  127.0.0.1:`);
+  }, 120_000);
+
+  it("claim: rewards and operator fees earned while chain time passes", async () => {
+    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
+    const contrib = {
+      SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
+      SESSION_NODE_DATA_DIR: contributorDir,
+    };
+    // The devnet's pool starts empty: nothing has been earned, and claiming says so.
+    expect((await registry.getFunction("rewardPool")()) as bigint).toBe(0n);
+    const nothing = await sessionNode(["claim", "6"], contrib);
+    expect(nothing.code).toBe(1);
+    expect(nothing.stderr).toContain("claimRewards: NothingToClaim()");
+
+    // The admin funds it; 1 SESH a second is shared by the active nodes (the devnet's 4 and node 6).
+    await (await sesh.getFunction("approve")(await registry.getAddress(), 100_000n * SESH)).wait();
+    await (await registry.getFunction("fundRewards")(100_000n * SESH)).wait();
+    expect((await registry.getFunction("activeNodeCount")()) as bigint).toBe(5n);
+    await advance(1000);
+
+    // Node 6's share of ≥ 1000 s is ≥ 200 SESH: 5 % fee to the operator, the rest by stake (1:3).
+    const pending = await sessionNode(["status"], op2);
+    const pendingOp = Number(/^rewards\s+([\d.]+) SESH pending/m.exec(pending.stdout)![1]);
+    expect(pendingOp).toBeGreaterThanOrEqual(47.5);
+
+    const before2 = await balance(operator2.address);
+    const c2 = await sessionNode(["claim"], op2);
+    expect(c2.code, c2.stderr).toBe(0);
+    const got2 = (await balance(operator2.address)) - before2;
+    expect(c2.stdout).toContain(`claimed ${formatUnits(got2, 9)} SESH`);
+    // 10 SESH fee + 47.5 SESH stake share for 1000 s; a few more seconds pass between the blocks.
+    expect(got2).toBeGreaterThanOrEqual(57_500_000_000n);
+    expect(got2).toBeLessThan(60_000_000_000n);
+
+    const beforeC = await balance(contributor.address);
+    const cc = await sessionNode(["claim", "6"], contrib);
+    expect(cc.code, cc.stderr).toBe(0);
+    const gotC = (await balance(contributor.address)) - beforeC;
+    expect(cc.stdout).toContain(`claimed ${formatUnits(gotC, 9)} SESH`);
+    expect(gotC).toBeGreaterThanOrEqual(142_500_000_000n);
+    expect(gotC).toBeLessThan(150_000_000_000n);
+
+    // Node 5 exited before the pool held anything: its operator has nothing to claim from it.
+    const none = await sessionNode(["claim", "5"]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("claimRewards: NothingToClaim()");
+  }, 120_000);
 });

@@ -190,8 +190,11 @@ export async function operatorCli(argv: string[], io: CliIo = defaultIo): Promis
       }
       case "contribute": {
         const id = parseNodeId(args[0] ?? "");
-        await contribute(d, id, parseSesh("contribute", args[1]));
-        io.out(`contributed to node ${id}`);
+        const amount = parseSesh("contribute", args[1]);
+        const n = await contribute(d, id, amount);
+        io.out(
+          `contributed ${formatSesh(amount)} to node ${id}: ${formatSesh(n.totalStaked)} of ${formatSesh(n.stakingRequirement)} staked, ${STATUS[n.status] ?? n.status}`,
+        );
         break;
       }
       case "update-endpoint": {

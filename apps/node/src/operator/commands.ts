@@ -1,6 +1,6 @@
 // What a node operator does on the staking registry, one function per command. Each takes its
 // dependencies (contracts, wallet, node keys, progress sink) so tests and the CLI share them.
-import { type Progress, revertReason, sendAndWait, signPermit } from "@session/contracts/wallet";
+import { chainTime, type Progress, revertReason, sendAndWait, signPermit } from "@session/contracts/wallet";
 import { type AccountKeys, ipv4ToUint32, signNodeRegistration, toHex } from "@session/crypto";
 import { type Contract, formatUnits, hexlify, type Provider, type Wallet } from "ethers";
 import { OperatorError } from "./errors.ts";
@@ -16,8 +16,9 @@ export interface OperatorDeps {
   chainId: bigint;
   keys: AccountKeys;
   progress: Progress;
-  /** Unix seconds (for permit deadlines). */
-  now?: () => number;
+  /** Unix seconds (for permit deadlines); default the chain's time, which a chain moved on by
+   *  `evm_increaseTime` (or a drifting local clock) puts apart from this machine's. */
+  now?: () => number | Promise<number>;
 }
 
 export interface Endpoint {
@@ -57,7 +58,7 @@ async function permitStake(d: OperatorDeps, amount: bigint): Promise<void> {
       `the wallet holds ${formatSesh(balance)}, the stake needs ${formatSesh(amount)}`,
     );
   const spender = await d.registry.getAddress();
-  const deadline = BigInt((d.now ?? (() => Math.floor(Date.now() / 1000)))() + 3600);
+  const deadline = BigInt((await (d.now ?? (() => chainTime(d.provider)))()) + 3600);
   d.progress(`signing a permit for ${formatSesh(amount)} to the registry…`);
   const { v, r, s } = await signPermit(
     d.wallet,
@@ -119,8 +120,8 @@ export async function registerNode(d: OperatorDeps, o: RegisterOptions): Promise
   return ownNodeId(d);
 }
 
-/** Adds the wallet's stake to a node awaiting contributions. */
-export async function contribute(d: OperatorDeps, nodeId: bigint, amount: bigint): Promise<void> {
+/** Adds the wallet's stake to a node awaiting contributions; returns the node as it is after. */
+export async function contribute(d: OperatorDeps, nodeId: bigint, amount: bigint): Promise<OnChainNode> {
   if (amount <= 0n) throw new OperatorError("BAD_ARGUMENT", "the amount must be positive");
   const node = await getNode(d, nodeId);
   if (node.status !== 1)
@@ -128,11 +129,19 @@ export async function contribute(d: OperatorDeps, nodeId: bigint, amount: bigint
       "WRONG_STATUS",
       `node ${nodeId} is ${STATUS[node.status]}, not awaiting contributions`,
     );
+  // Checked before the permit: the registry would revert StakeTooHigh after it was sent.
+  const remaining = node.stakingRequirement - node.totalStaked;
+  if (amount > remaining)
+    throw new OperatorError(
+      "BAD_ARGUMENT",
+      `node ${nodeId} needs at most ${formatSesh(remaining)} more, not ${formatSesh(amount)}`,
+    );
   await permitStake(d, amount);
   await sendAndWait("contribute", () => d.registry.getFunction("contribute")(nodeId, amount), {
     progress: d.progress,
     iface: d.registry.interface,
   });
+  return getNode(d, nodeId);
 }
 
 export async function updateEndpoint(d: OperatorDeps, endpoint: Endpoint): Promise<bigint> {
