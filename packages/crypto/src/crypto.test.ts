@@ -338,7 +338,7 @@ describe("attachments", () => {
     expect(() => encryptAttachment(new Uint8Array(MAX_ATTACHMENT_SIZE + 1))).toThrowError(
       expect.objectContaining({ code: "INVALID_INPUT", message: expect.stringContaining("9999951") }),
     );
-  });
+  }, 30_000);
   it("rejects a wrong digest, a flipped bit and a wrong key", () => {
     const e = encryptAttachment(new Uint8Array(100).fill(7));
     const wrong = e.digest.slice();
