@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { createLogger } from "@session/service-kit";
 import {
+  capturedLogs,
   mountSmallDisk,
   type PgFaults,
   type PgSmallTablespace,
@@ -20,16 +19,6 @@ import { type Harness, json, startHarness } from "./harness.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-/** A logger whose JSON lines the test reads. */
-function capturedLogger() {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on("data", (d: Buffer) => {
-    for (const l of d.toString().split("\n")) if (l) lines.push(JSON.parse(l));
-  });
-  return { logger: createLogger({ name: "file-server-faults", level: "info", destination: stream }), lines };
-}
-
 const upload = (h: Harness, body: Uint8Array) => fetch(`${h.url}/file`, { method: "POST", body });
 const health = async (h: Harness) => {
   const res = await fetch(`${h.url}/health`);
@@ -39,6 +28,18 @@ const degradedGauge = async (h: Harness, condition: string) => {
   const text = await (await fetch(`${h.url}/metrics`)).text();
   return new RegExp(`^fileserver_degraded\\{condition="${condition}"\\} (\\d)`, "m").exec(text)?.[1];
 };
+
+/** While the disk is full, a stored file is still served and the server reports the condition. */
+async function expectServingWhileFull(h: Harness, id: string, kept: Uint8Array) {
+  const down = await fetch(`${h.url}/file/${id}`);
+  expect(down.status).toBe(200);
+  expect(Buffer.from(await down.arrayBuffer()).equals(kept)).toBe(true);
+  expect(await health(h)).toEqual({
+    status: 200,
+    body: { status: "degraded", storage: "disk", conditions: ["disk_full"] },
+  });
+  expect(await degradedGauge(h, "disk_full")).toBe("1");
+}
 
 describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", () => {
   let disk: SmallDisk;
@@ -57,7 +58,7 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
   });
 
   it("refuses uploads with STORAGE_FULL, keeps serving downloads, logs once, reports it, recovers by itself", async () => {
-    const log = capturedLogger();
+    const log = capturedLogs("file-server-faults");
     h = await startHarness({ parentDir: disk.dir, logger: log.logger });
     const kept = randomBytes(50_000);
     const up = await upload(h, kept);
@@ -74,15 +75,7 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
     expect(await h.filesIn(h.tmpDir)).toEqual([]);
     expect(await h.filesIn(h.blobDir)).toHaveLength(1);
     expect(await h.deps.repo.count()).toBe(1);
-    // Reads keep working.
-    const down = await fetch(`${h.url}/file/${id}`);
-    expect(down.status).toBe(200);
-    expect(Buffer.from(await down.arrayBuffer()).equals(kept)).toBe(true);
-    expect(await health(h)).toEqual({
-      status: 200,
-      body: { status: "degraded", storage: "disk", conditions: ["disk_full"] },
-    });
-    expect(await degradedGauge(h, "disk_full")).toBe("1");
+    await expectServingWhileFull(h, id, kept);
     expect(log.lines.filter((l) => l.condition === "disk_full")).toHaveLength(1);
     expect(log.lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
 
@@ -152,7 +145,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
     });
 
     it("refuses uploads with STORAGE_FULL (SQLSTATE 53100), leaves no blob behind, serves downloads, logs once, recovers", async () => {
-      const log = capturedLogger();
+      const log = capturedLogs("file-server-faults");
       h = await startHarness({ repo: await PgFileRepo.open(PG_URL, { schema }), logger: log.logger });
       await ts.moveSchema(schema);
       const kept = randomBytes(20_000);
@@ -176,15 +169,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
       expect(await h.deps.repo.count()).toBe(acknowledged);
       expect(await h.filesIn(h.blobDir)).toHaveLength(acknowledged);
       expect(await h.filesIn(h.tmpDir)).toEqual([]);
-      // Reads keep working.
-      const down = await fetch(`${h.url}/file/${id}`);
-      expect(down.status).toBe(200);
-      expect(Buffer.from(await down.arrayBuffer()).equals(kept)).toBe(true);
-      expect(await health(h)).toEqual({
-        status: 200,
-        body: { status: "degraded", storage: "disk", conditions: ["disk_full"] },
-      });
-      expect(await degradedGauge(h, "disk_full")).toBe("1");
+      await expectServingWhileFull(h, id, kept);
       const logged = log.lines.filter((l) => l.condition === "disk_full");
       expect(logged).toHaveLength(1);
       expect(JSON.stringify(logged[0])).toContain('"code":"53100"');

@@ -1,7 +1,6 @@
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
-import { createLogger } from "@session/service-kit";
 import {
+  capturedLogs,
   mountSmallDisk,
   type PgFaults,
   type PgSmallTablespace,
@@ -23,17 +22,8 @@ import { newAccount, subscribeBody } from "./helpers.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-function capturedLogger() {
-  const stream = new PassThrough();
-  const lines: Record<string, unknown>[] = [];
-  stream.on("data", (d: Buffer) => {
-    for (const l of d.toString().split("\n")) if (l) lines.push(JSON.parse(l));
-  });
-  return { logger: createLogger({ name: "push-faults", level: "info", destination: stream }), lines };
-}
-
 function pushServer(repo: SubscriptionRepo, pending: PendingStore, notifier?: Notifier) {
-  const { logger, lines } = capturedLogger();
+  const { logger, lines } = capturedLogs("push-faults");
   const push = createApp({
     repo,
     pending,

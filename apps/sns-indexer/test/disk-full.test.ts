@@ -4,9 +4,8 @@
 // when space returns, with nothing lost or doubled. Without root (or mount), the suite is skipped
 // locally and fails under CI=true.
 import { join } from "node:path";
-import { Writable } from "node:stream";
-import { createLogger } from "@session/service-kit";
 import {
+  capturedLogs,
   mountSmallDisk,
   pgSmallTablespace,
   requirePgSmallTablespace,
@@ -20,24 +19,7 @@ import { type RunningIndexer, startIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
 import { chainEventKeys, health, indexedEventKeys, metric, servedNodes } from "./helpers.ts";
 
-/** A logger whose lines the test counts by message. */
-function capturedLogger() {
-  const lines: string[] = [];
-  const logger = createLogger({
-    name: "sns-indexer-test",
-    level: "info",
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    }),
-  });
-  const logged = (msg: string) =>
-    lines.filter((l) => (JSON.parse(l) as { msg: string }).msg.startsWith(msg)).length;
-  return { logger, lines, logged };
-}
-const { logger, logged } = capturedLogger();
+const { logger, logged } = capturedLogs("sns-indexer-test");
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 // Mounted in beforeAll, not at import: a run that filters this suite out leaves no mount behind.
@@ -106,7 +88,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
   "indexer on PostgreSQL with a full disk (its tables in a tablespace on a 1 MiB tmpfs)",
   () => {
     const schema = `sns_disk_full_${process.pid}_${Date.now()}`;
-    const log = capturedLogger();
+    const log = capturedLogs("sns-indexer-test");
     let f: Fixture;
     let indexer: RunningIndexer;
     let ts: Awaited<ReturnType<typeof pgSmallTablespace>>;
@@ -189,7 +171,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
       expect(await indexedEventKeys(url)).toEqual(await chainEventKeys(f, indexer.follower.indexedTo));
       expect(log.logged("disk full")).toBe(1);
       expect(log.logged("disk space available again")).toBe(1);
-      expect(log.lines.join("\n")).toContain('"code":"53100"');
+      expect(JSON.stringify(log.lines)).toContain('"code":"53100"');
     }, 120_000);
   },
 );

@@ -2,8 +2,8 @@
 // indexer's commit (or read) waits inside PostgreSQL, then pg_terminate_backend ends the
 // indexer's session there. The indexer must fail that operation cleanly, keep nothing of a cut
 // transaction, reconnect and go on without a restart.
-import { Writable } from "node:stream";
-import { createLogger } from "@session/service-kit";
+
+import { capturedLogs } from "@session/service-kit/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
@@ -12,19 +12,7 @@ import { chainEventKeys, health, indexedEventKeys, servedNodes } from "./helpers
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const schema = `sns_pgloss_${process.pid}_${Date.now()}`;
-const lines: string[] = [];
-const logger = createLogger({
-  name: "sns-indexer-test",
-  level: "info",
-  destination: new Writable({
-    write(chunk, _enc, done) {
-      lines.push(String(chunk));
-      done();
-    },
-  }),
-});
-const logged = (msg: string) =>
-  lines.filter((l) => (JSON.parse(l) as { msg: string }).msg.startsWith(msg)).length;
+const { logger, logged } = capturedLogs("sns-indexer-test");
 
 let f: Fixture;
 let indexer: RunningIndexer;

@@ -132,16 +132,6 @@ describe("monitoredStore", () => {
     expect(faults.conditions()).toEqual(["database_unavailable"]);
     await s.write();
     expect(faults.conditions()).toEqual([]);
-
-    // SQLite: a deletion goes through the journal, so one that landed shows there is space.
-    const lite = monitoredStore({ ...f.store, del: f.store.write }, faults, {
-      write: "write",
-      del: "delete",
-    });
-    f.fail(coded("SQLITE_FULL"));
-    await expect(lite.write()).rejects.toMatchObject({ code: "STORAGE_FULL" });
-    await lite.del();
-    expect(faults.conditions()).toEqual([]);
   });
 
   it("clears a full disk on a write that landed, not on a PostgreSQL delete (which needs no space)", async () => {

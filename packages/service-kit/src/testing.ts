@@ -62,6 +62,7 @@ export {
   sendOversizedBody,
 } from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";
+export { capturedLogs } from "./testing/captured-logs.ts";
 export {
   type ConnectionLimitTarget,
   concurrentOversizedBodies,

@@ -1,3 +1,4 @@
+import { concatBytes } from "@session/crypto";
 import { Decompress } from "fzstd";
 import { ProtocolError } from "../errors.ts";
 
@@ -23,11 +24,5 @@ export function zstdDecompress(data: Uint8Array, maxSize: number): Uint8Array {
     });
   }
   if (total === 0) throw new ProtocolError("BAD_REQUEST", "zstd data decompressed to nothing");
-  const out = new Uint8Array(total);
-  let off = 0;
-  for (const c of chunks) {
-    out.set(c, off);
-    off += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
