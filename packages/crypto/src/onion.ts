@@ -87,10 +87,6 @@ export function onionHopServer(keys: KeyPair) {
       }
       return { plaintext, seal: (reply: Uint8Array) => seal(encType, key, reply) };
     },
-    /** Seals a message to a client's ephemeral key without an opened layer (tests, one-offs). */
-    sealTo(encType: OnionEncType, clientEphemeralPk: Uint8Array, plaintext: Uint8Array): Uint8Array {
-      return seal(encType, nodeKey(encType, keys, clientEphemeralPk), plaintext);
-    },
   };
 }
 

@@ -2,6 +2,7 @@ import {
   type KeyPair,
   type OnionEncType,
   type OnionReplyKeys,
+  onionEncryptResponse,
   onionHopServer,
   onionOpenReply,
 } from "@session/crypto";
@@ -58,7 +59,7 @@ export function encryptToClient(
   clientKey: Uint8Array,
   keys: X25519Keys,
 ): Uint8Array {
-  return onionHopServer(keys).sealTo(encType, clientKey, plaintext);
+  return onionEncryptResponse(encType, plaintext, keys, clientKey);
 }
 
 /**
