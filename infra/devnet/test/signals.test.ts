@@ -92,6 +92,18 @@ describe("stopping on signals", () => {
     }, 180_000);
   }
 
+  it("Ctrl-C under pnpm (SIGINT twice at once: the terminal's and pnpm's copy) is one stop, exit 0", async () => {
+    const d = startDevnet();
+    await d.waitFor("Press Ctrl-C");
+    const started = descendants(d.child.pid!);
+    d.child.kill("SIGINT");
+    // pnpm's copy arrives just after the terminal's, once the stop has begun.
+    await d.waitFor("Stopping the devnet");
+    d.child.kill("SIGINT");
+    expect(await d.exited).toEqual({ code: 0, signal: null });
+    await allGone(started);
+  }, 180_000);
+
   it("the devnet stops when its parent (pnpm) dies on SIGTERM without passing it on", async () => {
     const d = startDevnet("sh");
     await d.waitFor("Press Ctrl-C");
