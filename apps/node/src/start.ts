@@ -1,5 +1,5 @@
 // `session-node` / `session-node start`: reads the configuration and runs the node until a signal.
-import { createLogger, loadConfig } from "@session/service-kit";
+import { createLogger, exitOnSignals, loadConfig } from "@session/service-kit";
 import { configFromEnv, nodeEnvSchema } from "./config.ts";
 import { startNode } from "./node.ts";
 
@@ -13,18 +13,4 @@ const config = configFromEnv(
 );
 const logger = createLogger({ name: "session-node", level: config.logLevel });
 const node = await startNode(config, { logger });
-let stopping = false;
-for (const signal of ["SIGTERM", "SIGINT"] as const) {
-  process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    logger.info({ signal }, "shutting down: finishing requests in flight");
-    node.stop().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        logger.error({ err: String(err) }, "shutdown failed");
-        process.exit(1);
-      },
-    );
-  });
-}
+exitOnSignals({ close: () => node.stop() }, logger);

@@ -78,16 +78,24 @@ export function startServer(app: AnyHono, options: StartServerOptions): Promise<
   });
 }
 
+/** A second signal within this long of the first is the same stop request. */
+const DUPLICATE_SIGNAL_MS = 1000;
+
 /** Closes the server on SIGTERM/SIGINT and exits; a second signal exits at once. */
 export function exitOnSignals(
-  server: RunningServer,
+  server: Pick<RunningServer, "close">,
   logger: Logger,
   signals: NodeJS.Signals[] = ["SIGTERM", "SIGINT"],
 ) {
-  let stopping = false;
+  let stoppingAt: number | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
-    if (stopping) process.exit(1);
-    stopping = true;
+    if (stoppingAt !== undefined) {
+      // Ctrl-C under `pnpm start` delivers SIGINT twice (the terminal's to the process group and
+      // pnpm's forwarded copy): one request. A later second signal forces the exit.
+      if (Date.now() - stoppingAt < DUPLICATE_SIGNAL_MS) return;
+      process.exit(1);
+    }
+    stoppingAt = Date.now();
     logger.info({ signal }, "shutting down");
     server.close().then(
       () => process.exit(0),
