@@ -4,10 +4,12 @@
 import { parseArgs } from "node:util";
 import { serviceNodeRegistryAbi, seshAbi } from "@session/contracts/abis";
 import {
+  type ChainCliIo,
   ChainError,
   connectChain,
   loadPrivateKey,
   parseAddress,
+  processCliIo,
   readDeploymentFile,
   walletFor,
 } from "@session/contracts/wallet";
@@ -67,18 +69,6 @@ Environment:
   PUBLIC_IP, PUBLIC_PORT (or PORT) the endpoint to register (or --ip, --port)
   REGISTRY_URL                    sns-indexer URL, for the swarm shown by status (or --indexer)`;
 
-export interface CliIo {
-  out: (line: string) => void;
-  progress: (line: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
-const defaultIo: CliIo = {
-  out: (s) => process.stdout.write(`${s}\n`),
-  progress: (s) => process.stderr.write(`${s}\n`),
-  env: process.env,
-};
-
 function parseSesh(what: string, v: string | undefined): bigint {
   if (!v) throw new OperatorError("BAD_ARGUMENT", `${what}: give an amount in SESH`);
   try {
@@ -96,7 +86,7 @@ function parseNodeId(v: string): bigint {
 }
 
 /** Runs one operator command; throws OperatorError/ChainError with a readable message. */
-export async function operatorCli(argv: string[], io: CliIo = defaultIo): Promise<void> {
+export async function operatorCli(argv: string[], io: ChainCliIo = processCliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -229,7 +219,7 @@ export async function operatorCli(argv: string[], io: CliIo = defaultIo): Promis
   }
 }
 
-async function printStatus(d: OperatorDeps, ed25519: string, indexerUrl: string | undefined, io: CliIo) {
+async function printStatus(d: OperatorDeps, ed25519: string, indexerUrl: string | undefined, io: ChainCliIo) {
   io.out(`ed25519      ${ed25519}`);
   const id = await ownNodeId(d);
   if (id === 0n) {
