@@ -3,6 +3,7 @@ import {
   checkConnectionLimitsEnv,
   connectionLimitsEnv,
   connectionLimitsFromEnv,
+  logLevelEnv,
 } from "@session/service-kit";
 import { z } from "zod";
 import type { OnionServerPolicy } from "./onion/server-destination.ts";
@@ -56,7 +57,7 @@ export const nodeEnvSchema = z
     ONION_ALLOW_PRIVATE_SERVERS: flag,
     /** Monitor streams one remote address may hold open (the push server holds one per node). */
     MONITOR_STREAMS_PER_ADDRESS: int(16, 1),
-    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    ...logLevelEnv,
     ...connectionLimitsEnv(),
   })
   .refine((e) => e.REGISTRY_FILE || e.REGISTRY_URL, {

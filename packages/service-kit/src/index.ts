@@ -1,6 +1,13 @@
 export { type BackoffOptions, backoffMs } from "./backoff.ts";
 export { chunksWithin, closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
-export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
+export {
+  ConfigError,
+  databaseEnv,
+  envFlag,
+  type LoadConfigOptions,
+  loadConfig,
+  logLevelEnv,
+} from "./config.ts";
 export {
   type ConnectionLimits,
   capConnectionsPerAddress,
