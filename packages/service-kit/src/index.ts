@@ -69,3 +69,4 @@ export {
   startServer,
 } from "./serve.ts";
 export { loadServerKeys } from "./server-keys.ts";
+export { SingleFlight } from "./single-flight.ts";
