@@ -16,6 +16,7 @@ import {
 import { toHex } from "@session/crypto";
 import { Contract, parseUnits } from "ethers";
 import { loadNodeKeys } from "../keys.ts";
+import { isOperatorCommand } from "./command-names.ts";
 import {
   claim,
   contribute,
@@ -32,17 +33,6 @@ import {
   updateEndpoint,
 } from "./commands.ts";
 import { OperatorError } from "./errors.ts";
-
-export const OPERATOR_COMMANDS = [
-  "keys",
-  "register",
-  "contribute",
-  "update-endpoint",
-  "status",
-  "exit",
-  "finalize-exit",
-  "claim",
-] as const;
 
 export const OPERATOR_USAGE = `Usage: session-node [start] [--data-dir <dir>]     run the node (no command: start)
        session-node <command> [options]           operate it on the staking registry
@@ -116,7 +106,7 @@ export async function operatorCli(argv: string[], io: ChainCliIo = processCliIo)
     io.out(`x25519   ${toHex(keys.x25519.publicKey)}`);
     return;
   }
-  if (!(OPERATOR_COMMANDS as readonly string[]).includes(cmd))
+  if (!isOperatorCommand(cmd))
     throw new OperatorError("BAD_ARGUMENT", `unknown command "${cmd}" (session-node --help)`);
 
   const rpcUrl = values.rpc ?? env.SESSION_NODE_RPC_URL;
