@@ -38,6 +38,7 @@ export {
   isDiskFull,
   monitoredStore,
   type OperationKind,
+  type OperationKinds,
 } from "./faults.ts";
 export { gracefulCloser } from "./graceful-close.ts";
 export { decryptFromClient, encryptToClient, type HopServer, hopServer, openHopReply } from "./hop.ts";
