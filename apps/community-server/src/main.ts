@@ -1,7 +1,14 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
-import { createLogger, exitOnSignals, loadConfig, loadServerKeys, startServer } from "@session/service-kit";
+import {
+  createLogger,
+  exitOnSignals,
+  loadConfig,
+  loadServerKeys,
+  runPeriodically,
+  startServer,
+} from "@session/service-kit";
 import { databaseUrl, envSchema, joinUrl } from "./config.ts";
 import { openDb } from "./db/sql.ts";
 import { DEFAULT_LIMITS } from "./domain/context.ts";
@@ -33,23 +40,17 @@ if (env.CS_DEFAULT_ROOM && !(await roomByToken(db, env.CS_DEFAULT_ROOM))) {
   await createRoom(community.deps, { token: env.CS_DEFAULT_ROOM, name: env.CS_DEFAULT_ROOM });
 }
 
-let sweeping = false;
-const sweeper = setInterval(() => {
-  if (sweeping) return;
-  sweeping = true;
-  community
-    .sweep()
-    .catch((err: unknown) => logger.error({ err }, "sweep failed"))
-    .finally(() => {
-      sweeping = false;
-    });
-}, env.CS_SWEEP_INTERVAL_SECONDS * 1000);
+const sweeper = runPeriodically(
+  () => community.sweep(),
+  env.CS_SWEEP_INTERVAL_SECONDS * 1000,
+  (err) => logger.error({ err }, "sweep failed"),
+);
 
 const server = await startServer(community.app, {
   port: env.CS_PORT,
   hostname: env.CS_HOST,
   onClose: async () => {
-    clearInterval(sweeper);
+    sweeper.stop();
     await db.close();
   },
 });

@@ -6,6 +6,7 @@ import {
   exitOnSignals,
   loadConfig,
   loadServerKeys,
+  runPeriodically,
   startServer,
 } from "@session/service-kit";
 import { databaseUrl, envSchema } from "./config.ts";
@@ -59,25 +60,21 @@ const fileServer = createFileServer({
   ...(env.FS_SESSION_VERSIONS ? { sessionVersions: env.FS_SESSION_VERSIONS } : {}),
 });
 
-let sweeping = false;
-const sweeper = setInterval(() => {
-  if (sweeping) return;
-  sweeping = true;
-  fileServer
-    .sweep()
-    .then((removed) => removed > 0 && logger.info({ removed }, "expired files deleted"))
-    .catch((err: unknown) => logger.error({ err }, "sweep failed"))
-    .finally(() => {
-      sweeping = false;
-    });
-}, env.FS_SWEEP_INTERVAL_SECONDS * 1000);
+const sweeper = runPeriodically(
+  async () => {
+    const removed = await fileServer.sweep();
+    if (removed > 0) logger.info({ removed }, "expired files deleted");
+  },
+  env.FS_SWEEP_INTERVAL_SECONDS * 1000,
+  (err) => logger.error({ err }, "sweep failed"),
+);
 
 const server = await startServer(fileServer.app, {
   port: env.FS_PORT,
   hostname: env.FS_HOST,
   connections: connectionLimitsFromEnv(env),
   onClose: async () => {
-    clearInterval(sweeper);
+    sweeper.stop();
     await repo.close();
   },
 });

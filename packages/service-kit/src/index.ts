@@ -60,6 +60,7 @@ export {
   onionV4Handler,
   type X25519Keys,
 } from "./onion.ts";
+export { type PeriodicTask, runPeriodically } from "./periodic.ts";
 export { type PostgresPoolOptions, postgresPool, preparePostgres } from "./postgres.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
 export {
