@@ -30,6 +30,24 @@ export function xchachaDecrypt(key: Uint8Array, data: Uint8Array, ad?: Uint8Arra
   }
 }
 
+/**
+ * Opens ciphertext ‖ tag ‖ 24-byte nonce, the nonce last as libsession lays out config messages
+ * and blinded DMs; DECRYPT_FAILED with `failure` as its message when it does not authenticate.
+ */
+export function xchachaOpenNonceLast(key: Uint8Array, data: Uint8Array, failure: string): Uint8Array {
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+      null,
+      data.subarray(0, data.length - 24),
+      null,
+      data.subarray(data.length - 24),
+      key,
+    );
+  } catch (cause) {
+    throw new CryptoError("DECRYPT_FAILED", failure, { cause });
+  }
+}
+
 /** AES-256-GCM: returns 12-byte random IV ‖ ciphertext ‖ 16-byte tag. */
 export function aesGcmEncrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
   if (key.length !== 32) throw new CryptoError("INVALID_KEY", "AES-256-GCM key must be 32 bytes");

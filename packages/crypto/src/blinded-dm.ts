@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { xchachaOpenNonceLast } from "./aead.ts";
 import { blind15KeyPair, blind25KeyPair, fullEd25519SecretKey } from "./blind-sign.ts";
 import { concatBytes, equalBytes, toHex } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
@@ -133,18 +134,7 @@ export function decryptFromBlindedRecipient(
   const key = equalBytes(senderBlindedId, ours)
     ? blindedSharedKey(sk, senderBlindedId, recipientBlindedId, serverPk, true)
     : blindedSharedKey(sk, recipientBlindedId, senderBlindedId, serverPk, false);
-  let inner: Uint8Array;
-  try {
-    inner = sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      ciphertext.subarray(1, ciphertext.length - NONCE),
-      null,
-      ciphertext.subarray(ciphertext.length - NONCE),
-      key,
-    );
-  } catch (cause) {
-    throw new CryptoError("DECRYPT_FAILED", "blinded DM failed authentication", { cause });
-  }
+  const inner = xchachaOpenNonceLast(key, ciphertext.subarray(1), "blinded DM failed authentication");
   if (inner.length < 32) throw new CryptoError("DECRYPT_FAILED", "blinded DM is too short");
   const senderEd = inner.subarray(inner.length - 32);
   let senderX: Uint8Array;

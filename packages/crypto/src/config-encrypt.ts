@@ -1,3 +1,4 @@
+import { xchachaOpenNonceLast } from "./aead.ts";
 import { concatBytes, utf8Encode } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
 import { blake2b } from "./hash.ts";
@@ -45,17 +46,7 @@ export function configDecrypt(ciphertext: Uint8Array, keyBase: Uint8Array, domai
     throw new CryptoError("DECRYPT_FAILED", "config ciphertext is too short");
   const len = ciphertext.length - CONFIG_ENCRYPT_OVERHEAD;
   const key = configKey(keyBase, len, domain);
-  try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      ciphertext.subarray(0, ciphertext.length - NONCE),
-      null,
-      ciphertext.subarray(ciphertext.length - NONCE),
-      key,
-    );
-  } catch (cause) {
-    throw new CryptoError("DECRYPT_FAILED", "config message decryption failed", { cause });
-  }
+  return xchachaOpenNonceLast(key, ciphertext, "config message decryption failed");
 }
 
 /** libsession config::padded_size: buckets of 256 B (<5 KiB), 1 KiB (<20), 2 KiB (<40), then 5 KiB. */
