@@ -219,6 +219,16 @@ function keyId(k: string): string | undefined {
   return k.length === 33 && k.charCodeAt(0) === 0x05 ? toHex(binToBytes(k)) : undefined;
 }
 
+/** The dicts under `k` keyed by a 05 Session ID (contacts, 1:1 conversations), by Session ID. */
+function dictsBySessionId(d: ConfigDict, k: string): [sessionId: string, entry: ConfigDict][] {
+  const out: [string, ConfigDict][] = [];
+  for (const [key, v] of Object.entries(subDict(d, k) ?? {})) {
+    const id = keyId(key);
+    if (id && typeof v === "object" && !Array.isArray(v)) out.push([id, v]);
+  }
+  return out.sort(([a], [b]) => (a < b ? -1 : 1));
+}
+
 // ---------------------------------------------------------------------------------------------
 // user_profile: n name, p/q picture, + Note-to-Self priority, e Note-to-Self expiry, M blinded
 // message requests.
@@ -307,15 +317,7 @@ function readContact(sessionId: string, v: ConfigDict): ContactInfo {
 }
 
 export function readContacts(d: ConfigDict): ContactInfo[] {
-  const all = subDict(d, "c");
-  if (!all) return [];
-  const out: ContactInfo[] = [];
-  for (const [k, v] of Object.entries(all)) {
-    const id = keyId(k);
-    if (!id || typeof v !== "object" || Array.isArray(v)) continue;
-    out.push(readContact(id, v));
-  }
-  return out.sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+  return dictsBySessionId(d, "c").map(([id, v]) => readContact(id, v));
 }
 
 export function getContact(d: ConfigDict, sessionId: string): ContactInfo | undefined {
@@ -381,15 +383,11 @@ export const CONVO_PRUNE_HIGH_MS = 45 * 24 * 3600 * 1000;
 export const CONVO_PRUNE_LOW_MS = 30 * 24 * 3600 * 1000;
 
 export function readConvos1to1(d: ConfigDict): ConvoVolatile[] {
-  const all = subDict(d, "1");
-  if (!all) return [];
-  const out: ConvoVolatile[] = [];
-  for (const [k, v] of Object.entries(all)) {
-    const id = keyId(k);
-    if (!id || typeof v !== "object" || Array.isArray(v)) continue;
-    out.push({ sessionId: id, lastRead: int(v.r) ?? 0, unread: !!int(v.u) });
-  }
-  return out.sort((a, b) => (a.sessionId < b.sessionId ? -1 : 1));
+  return dictsBySessionId(d, "1").map(([id, v]) => ({
+    sessionId: id,
+    lastRead: int(v.r) ?? 0,
+    unread: !!int(v.u),
+  }));
 }
 
 /** libsession ConvoInfoVolatile::set for a 1:1 conversation. */
