@@ -1,12 +1,8 @@
 import { getConnInfo } from "@hono/node-server/conninfo";
 import { utf8Encode } from "@session/crypto";
-import {
-  answerServiceNodesJsonRpc,
-  ProtocolError,
-  SEED_JSON_RPC_PATH,
-  StorageHttpEndpoint,
-  toErrorBody,
-} from "@session/protocol";
+import { ProtocolError, toErrorBody } from "@session/protocol";
+import { StorageHttpEndpoint } from "@session/protocol/rpc";
+import { answerServiceNodesJsonRpc, SEED_JSON_RPC_PATH } from "@session/protocol/swarm";
 import {
   createMetrics,
   limitBody,

@@ -5,7 +5,7 @@ import {
   encodeV4Request,
   type V4RequestInfo,
   type V4Response,
-} from "@session/protocol";
+} from "@session/protocol/onion";
 import type { EncType } from "./hop.ts";
 
 /**

@@ -1,34 +1,34 @@
 import type { EventEmitter } from "node:events";
 import { toBase64 } from "@session/crypto";
 import {
+  computeMessageHash,
+  type ErrorCode,
+  isPublicOutboxNamespace,
+  ProtocolError,
+} from "@session/protocol";
+import {
   appliedExpiry,
   asciiSort,
   authRequirementFor,
   checkRequestTiming,
-  computeMessageHash,
   deleteAllResponseSignatureMessage,
   deleteBeforeResponseSignatureMessage,
   deleteResponseSignatureMessage,
-  type ErrorCode,
   effectiveRetrieveLimits,
   evaluateIfElseCondition,
   expireAllResponseSignatureMessage,
   expireResponseSignatureMessage,
   flattenByNamespace,
-  isPublicOutboxNamespace,
   isSwarmFailure,
-  type NodeInfo,
-  ProtocolError,
   parseRpcRequest,
   type RpcRequest,
   type RpcSubrequest,
-  type ServiceNodesState,
   SubaccountAccess,
   storeResponseSignatureMessage,
   subaccountRevocationResponseSignatureMessage,
   swarmInfoBody,
-  toSwarmSnode,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
+import { type NodeInfo, type ServiceNodesState, toSwarmSnode } from "@session/protocol/swarm";
 import { type FaultMonitor, faultError, isDiskFull } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ProtocolError, StorageHttpEndpoint } from "@session/protocol";
+import { ProtocolError } from "@session/protocol";
+import { StorageHttpEndpoint } from "@session/protocol/rpc";
 import type { TokenBuckets } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { Counter, Histogram, Registry } from "prom-client";
