@@ -1,5 +1,5 @@
 export { type BackoffOptions, backoffMs } from "./backoff.ts";
-export { closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
+export { chunksWithin, closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
 export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
 export {
   type ConnectionLimits,
