@@ -304,7 +304,11 @@ export class RpcHandler {
     if (requirement) await this.auth.verify(requirement);
   }
 
-  private prepare(req: Extract<RpcSubrequest, { method: "store" }>, raw: unknown, now: number): PreparedStore {
+  private prepare(
+    req: Extract<RpcSubrequest, { method: "store" }>,
+    raw: unknown,
+    now: number,
+  ): PreparedStore {
     const p = req.params;
     const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
     return {
