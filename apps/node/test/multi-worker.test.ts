@@ -7,7 +7,8 @@ import { generateSeed, keypairFromSeed, toHex } from "@session/crypto";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
-import { newAccount, retrieveParams, storeParams } from "./helpers/node-net.ts";
+import { monitorSub, newAccount, retrieveParams, storeParams } from "./helpers/node-net.ts";
+import { openSse } from "./helpers/sse.ts";
 
 // A node as operators run it (src/main.ts, SESSION_NODE_WORKERS=3): an owner process and three
 // workers sharing the port. Stores and retrieves go through every worker; one worker is killed
@@ -140,6 +141,23 @@ describe("a node on several worker processes", () => {
     expect(h.workers.pids.every(alive)).toBe(true);
   }, 30_000);
 
+  it("passes a monitor stream to the owner, which announces the stores the workers prepared", async () => {
+    const acct = newAccount();
+    const sse = await openSse(`${url}/monitor/v1/stream`, { subscriptions: [monitorSub(acct)] });
+    expect(sse.status).toBe(200);
+    expect((await sse.next(10_000))?.event).toBe("subscribed");
+    const stores = await Promise.all([1, 2, 3].map((i) => call("store", storeParams(acct, `watched ${i}`))));
+    expect(stores.every((a) => a.status === 200)).toBe(true);
+    const seen = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const ev = await sse.next(10_000);
+      expect(ev?.event).toBe("message");
+      seen.add((ev?.data as { hash: string }).hash);
+    }
+    expect(seen).toEqual(new Set(stores.map((a) => a.body.hash as string)));
+    sse.close();
+  }, 60_000);
+
   it("serves concurrent stores and retrieves from several workers", async () => {
     const stores = await Promise.all(Array.from({ length: 60 }, (_, i) => storeOne(i)));
     expect(stores.every((a) => a.status === 200)).toBe(true);
@@ -178,6 +196,8 @@ describe("a node on several worker processes", () => {
     running = false;
     await Promise.all(lanes);
     expect(alive(victim)).toBe(false);
+    // The victim was taking its share of the load when it died.
+    expect(served.get(victim) ?? 0).toBeGreaterThan(0);
 
     // The node answers on (through the workers left, then the replacement too).
     const after = await storeOne(0);
