@@ -6,6 +6,9 @@ import { createInterface } from "node:readline";
 import { generateSeed, keypairFromSeed, toHex } from "@session/crypto";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { dispatcherPost } from "../src/onion/http.ts";
+import { nodeLinks } from "../src/onion/node-link.ts";
+import { peerAuth } from "../src/replication/peer.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
 import { monitorSub, newAccount, retrieveParams, storeParams } from "./helpers/node-net.ts";
 import { openSse } from "./helpers/sse.ts";
@@ -19,6 +22,7 @@ let dir: string;
 let child: ChildProcess;
 let exited: Promise<number | null>;
 let url: string;
+let nodeKeys: ReturnType<typeof keypairFromSeed>;
 const logs: string[] = [];
 // Many connections: the cluster hands each new connection to the next worker.
 const dispatcher = new Agent({ connections: 16, pipelining: 1 });
@@ -30,6 +34,7 @@ beforeAll(async () => {
   mkdirSync(join(dir, "node"));
   writeFileSync(join(dir, "node", "node.seed"), `${toHex(seed)}\n`, { mode: 0o600 });
   const keys = keypairFromSeed(seed);
+  nodeKeys = keys;
   const registry = join(dir, "registry.json");
   // This node alone: every account is its swarm's.
   await writeRegistryFile(registry, [
@@ -157,6 +162,25 @@ describe("a node on several worker processes", () => {
     expect(seen).toEqual(new Set(stores.map((a) => a.body.hash as string)));
     sse.close();
   }, 60_000);
+
+  it("passes node links (upgrades) to the owner, which checks the peer's signature", async () => {
+    const agent = new Agent();
+    const links = nodeLinks(dispatcherPost(agent), { maxReplyBytes: 1 << 20 });
+    try {
+      const body = new TextEncoder().encode(JSON.stringify({ action: "sync" }));
+      const opts = { timeoutMs: 10_000, maxReplyBytes: 1 << 20 };
+      // The only registered node is this one: its own key is a known sender.
+      const good = await links.peerRequest(url, peerAuth(nodeKeys.ed25519, body, Date.now()), body, opts);
+      expect(good?.status).toBe(200);
+      const stranger = keypairFromSeed(generateSeed()).ed25519;
+      const refused = await links.peerRequest(url, peerAuth(stranger, body, Date.now()), body, opts);
+      expect(refused?.status).toBe(401);
+      expect(links.open).toBe(1); // both over the one link the worker passed on
+    } finally {
+      links.close();
+      await agent.close();
+    }
+  }, 30_000);
 
   it("serves concurrent stores and retrieves from several workers", async () => {
     const stores = await Promise.all(Array.from({ length: 60 }, (_, i) => storeOne(i)));
