@@ -1,3 +1,8 @@
+export {
+  type RunningCluster,
+  type StartNodeClusterOptions,
+  startNodeCluster,
+} from "./cluster/start.ts";
 export { configFromEnv, type NodeConfig, nodeEnvSchema } from "./config.ts";
 export type { NodeContext } from "./deps.ts";
 export { type RunningNode, type StartNodeOptions, startNode } from "./node.ts";
