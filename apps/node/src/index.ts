@@ -5,6 +5,14 @@ export type { NodeContext } from "./deps.ts";
 export { type RunningNode, type StartNodeOptions, startNode } from "./node.ts";
 export { createApp } from "./server.ts";
 
+// Using every core: one node across node:cluster workers
+
+export {
+  type RunningCluster,
+  type StartNodeClusterOptions,
+  startNodeCluster,
+} from "./cluster/start.ts";
+
 // Storage RPC and message store
 
 export { RpcHandler } from "./rpc/handler.ts";

@@ -170,12 +170,17 @@ export function createApp(ctx: NodeContext): NodeApp {
       messages: ctx.store.count(ctx.clock.now()),
       // "disk_full": stores are refused (STORAGE_FULL) until space returns; reads still answer.
       conditions: ctx.faults?.conditions() ?? [],
+      // Several processes serve this node (src/cluster/): how many, and which.
+      ...(ctx.cluster ? { workers: ctx.cluster.workers() } : {}),
     };
     return c.json(body, self ? 200 : 503);
   });
   app.get("/metrics", async (c) => {
     const own = await ctx.metrics.metrics();
-    const http = await metrics.registry.metrics();
+    // A cluster's workers count their own requests: summed with the owner's here.
+    const http = ctx.cluster
+      ? await ctx.cluster.httpMetrics(metrics.registry)
+      : await metrics.registry.metrics();
     return c.body(`${own}\n${http}`, 200, { "content-type": metrics.registry.contentType });
   });
   // oxenss's fallback (https.cpp): 404 "<METHOD> <path> Not Found" as plain text.

@@ -255,6 +255,8 @@ describe("graceful shutdown", () => {
         ...process.env,
         SESSION_NODE_DATA_DIR: dir,
         SESSION_NODE_HTTP: "1",
+        // One process (startNode): the cluster's own stop is test/multi-worker.test.ts's.
+        SESSION_NODE_WORKERS: "1",
         PORT: "0",
         REGISTRY_FILE: registry,
         LOG_LEVEL: "info",

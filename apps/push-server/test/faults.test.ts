@@ -15,22 +15,17 @@ import type postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { PgSubscriptionRepo, SqliteSubscriptionRepo, type SubscriptionRepo } from "../src/db/repo.ts";
-import { LogNotifier } from "../src/notifiers/log.ts";
 import type { Notifier, PushNotification, SendOutcome } from "../src/notifiers/types.ts";
-import { createApp, type PushServer } from "../src/server.ts";
-import { newAccount, subscribeBody } from "./helpers.ts";
+import type { PushServer } from "../src/server.ts";
+import { logOnlyPushApp, newAccount, subscribeBody } from "./helpers.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 function pushServer(repo: SubscriptionRepo, pending: PendingStore, notifier?: Notifier) {
   const { logger, lines } = capturedLogs("push-faults");
-  const push = createApp({
-    repo,
+  const push = logOnlyPushApp(repo, logger, {
     pending,
-    notifiers: new Map([["firebase", notifier ?? new LogNotifier("firebase", logger)]]),
-    logger,
-    fetch,
-    listNodes: async () => [],
+    ...(notifier ? { notifiers: new Map([["firebase", notifier]]) } : {}),
   });
   return { push, lines };
 }

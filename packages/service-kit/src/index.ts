@@ -13,7 +13,7 @@ export { loadServerKeys } from "./server-keys.ts";
 
 // HTTP: error answers, body and connection limits, rate limits
 
-export { closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
+export { chunksWithin, closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
 export {
   type ConnectionLimits,
   capConnectionsPerAddress,

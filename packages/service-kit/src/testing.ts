@@ -64,6 +64,13 @@ export {
 export { runService, type ServiceProcess } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
 export {
+  describeHttpLimits,
+  type FuzzedServer,
+  type HttpLimitSuite,
+  type OversizedBodyCases,
+  shortConnectionLimitsEnv,
+} from "./testing/http-limit-suite.ts";
+export {
   type ConnectionLimitTarget,
   concurrentOversizedBodies,
   describeConnectionLimits,

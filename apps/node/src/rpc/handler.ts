@@ -11,6 +11,7 @@ import {
   asciiSort,
   authRequirementFor,
   checkRequestTiming,
+  type DeletedOrUpdated,
   deleteAllResponseSignatureMessage,
   deleteBeforeResponseSignatureMessage,
   deleteResponseSignatureMessage,
@@ -20,6 +21,7 @@ import {
   expireResponseSignatureMessage,
   flattenByNamespace,
   isSwarmFailure,
+  type NamespaceOrAll,
   parseRpcRequest,
   type RpcRequest,
   type RpcSubrequest,
@@ -34,7 +36,7 @@ import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
 import { PeerError } from "../replication/peer-error.ts";
 import type { SubaccountRevocations } from "../storage/revocations.ts";
-import type { MessageStore } from "../storage/store.ts";
+import type { MessageStore, NewMessage } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
 import { requestVerifier, resultSigner } from "./node-crypto.ts";
 import { type NameResolver, oxendRequest } from "./oxend.ts";
@@ -81,6 +83,22 @@ export interface RpcHandlerDeps {
   };
 }
 
+/**
+ * A client's store checked, hashed and signed, ready to commit (`storePrepared`). A cluster worker
+ * prepares it and the owner process commits it (src/cluster/); a single process does both.
+ */
+export interface PreparedStore {
+  message: NewMessage;
+  /** The store response signature (over the hash), base64. */
+  signature: string;
+  /** A public outbox namespace: the account's other messages there are dropped in the same commit. */
+  onlyMessageInNamespace: boolean;
+  /** The request as the client sent it (forwarded to the swarm peers as it is). */
+  request: unknown;
+  /** The entry node's clock when the store was checked (`t` of its own swarm entry). */
+  now: number;
+}
+
 const SWARM_WIDE = new Set([
   "store",
   "delete",
@@ -118,6 +136,31 @@ export class RpcHandler {
     try {
       const req = parseRpcRequest(body);
       return await this.dispatch(req, body, opts.forwarded ?? false, 0);
+    } catch (err) {
+      return this.errorResult(err);
+    }
+  }
+
+  /**
+   * The checks, hash and signature of a client's store (`{method: "store", …}`), without touching
+   * the database: a refusal is answered at once (`result`), otherwise `storePrepared` commits it.
+   */
+  async prepareStore(body: unknown): Promise<{ prepared: PreparedStore } | { result: RpcResult }> {
+    try {
+      const req = parseRpcRequest(body);
+      if (req.method !== "store") throw new ProtocolError("BAD_REQUEST", "not a store request");
+      const now = this.d.clock.now();
+      await this.checkSubrequest(req, now, false);
+      return { prepared: this.prepare(req, body, now) };
+    } catch (err) {
+      return { result: this.errorResult(err) };
+    }
+  }
+
+  /** Commits a prepared client store, then fans it out to the swarm peers; never throws. */
+  async storePrepared(p: PreparedStore): Promise<RpcResult> {
+    try {
+      return await this.commitStore(p, false);
     } catch (err) {
       return this.errorResult(err);
     }
@@ -234,27 +277,12 @@ export class RpcHandler {
     }
 
     const pubkeyHex = req.params.pubkey.hex;
-    this.requireSwarm(pubkeyHex);
-    checkRequestTiming(req, now, { forwarded });
-    const requirement = authRequirementFor(req);
-    if (requirement) await this.auth.verify(requirement);
+    await this.checkSubrequest(req, now, forwarded);
+    if (req.method === "store") return this.commitStore(this.prepare(req, raw, now), forwarded);
 
     // A delete or shortening that touches messages here is kept (the client's signed request) until
     // they would have expired, for swarm members that miss it.
     const keepUntil = this.d.tombstones?.keepUntil(req, now);
-    if (req.method === "store") {
-      // A store that does not commit is answered as oxenss answers it, and goes nowhere else.
-      let local: Record<string, unknown>;
-      try {
-        local = this.applyLocal(req, now);
-        await this.d.store.durable();
-      } catch (err) {
-        if (err instanceof ProtocolError) throw err;
-        return this.storeFailed(err, forwarded, now);
-      }
-      this.d.faults?.writeSucceeded();
-      return this.answer(req, raw, forwarded, now, local, pubkeyHex);
-    }
     const local = this.applyLocal(req, now);
     if (keepUntil !== undefined && changedSomething(local)) {
       const asSent =
@@ -263,7 +291,83 @@ export class RpcHandler {
     }
     // Nothing is answered or announced before it is committed (stores are group-committed).
     await this.d.store.durable();
-    return this.answer(req, raw, forwarded, now, local, pubkeyHex);
+    return this.answer(req, raw, forwarded, local);
+  }
+
+  /** Swarm, timing and signature checks of an account's subrequest (throws ProtocolError). */
+  private async checkSubrequest(
+    req: Exclude<RpcSubrequest, { method: "info" | "get_swarm" | "oxend_request" }>,
+    now: number,
+    forwarded: boolean,
+  ): Promise<void> {
+    this.requireSwarm(req.params.pubkey.hex);
+    checkRequestTiming(req, now, { forwarded });
+    const requirement = authRequirementFor(req);
+    if (requirement) await this.auth.verify(requirement);
+  }
+
+  private prepare(
+    req: Extract<RpcSubrequest, { method: "store" }>,
+    raw: unknown,
+    now: number,
+  ): PreparedStore {
+    const p = req.params;
+    const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
+    return {
+      message: {
+        hash,
+        owner: p.pubkey.hex,
+        namespace: p.namespace,
+        timestamp: p.timestamp,
+        expiry: p.expiry,
+        data: p.data,
+      },
+      signature: this.signB64(storeResponseSignatureMessage(hash)),
+      onlyMessageInNamespace: isPublicOutboxNamespace(p.namespace),
+      request: raw,
+      now,
+    };
+  }
+
+  /**
+   * Commits a store with this turn's others (group commit) and answers only once it is durable; a
+   * store that does not commit is answered as oxenss answers it, and goes nowhere else. A new
+   * message is announced (monitor streams) and a client's store fans out to the swarm.
+   */
+  private async commitStore(p: PreparedStore, forwarded: boolean): Promise<RpcResult> {
+    const m = p.message;
+    let local: Record<string, unknown>;
+    try {
+      // A public outbox holds only the latest message (a duplicate keeps its row).
+      const isNew = this.d.store.storeInBatch(m, { onlyMessageInNamespace: p.onlyMessageInNamespace });
+      local = {
+        hash: m.hash,
+        signature: p.signature,
+        // Only a duplicate can carry a different (later) stored expiry.
+        expiry: isNew ? m.expiry : (this.d.store.get(m.hash, p.now)?.expiry ?? m.expiry),
+      };
+      if (!isNew) local.already = true;
+      await this.d.store.durable();
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      return this.storeFailed(err, forwarded, p.now);
+    }
+    this.d.faults?.writeSucceeded();
+    if (local.already !== true) {
+      this.d.events.emit("stored", {
+        pubkey: m.owner,
+        namespace: m.namespace,
+        hash: m.hash,
+        timestamp: m.timestamp,
+        expiry: m.expiry,
+        data: m.data,
+      });
+    }
+    // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
+    const own = forwarded ? local : { ...local, t: p.now };
+    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: own };
+    if (!forwarded) await this.fanOut(p.request, "store", swarm, m.hash);
+    return { status: 200, body: { swarm, ...this.misc(), hash: m.hash } };
   }
 
   /**
@@ -289,37 +393,15 @@ export class RpcHandler {
     req: RpcSubrequest,
     raw: unknown,
     forwarded: boolean,
-    now: number,
     local: Record<string, unknown>,
-    pubkeyHex: string,
   ): Promise<RpcResult> {
-    if (req.method === "store" && local.already !== true) {
-      const p = req.params;
-      this.d.events.emit("stored", {
-        pubkey: pubkeyHex,
-        namespace: p.namespace,
-        hash: local.hash,
-        timestamp: p.timestamp,
-        expiry: p.expiry,
-        data: p.data,
-      });
-    }
     // get_expiries answers `expiries` alone (no t/hf), as oxenss does.
     if (req.method === "get_expiries") return { status: 200, body: local };
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
 
-    // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
-    const own = req.method === "store" && !forwarded ? { ...local, t: now } : local;
-    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: own };
-    if (!forwarded)
-      await this.fanOut(
-        raw,
-        req.method,
-        swarm,
-        req.method === "store" ? (local as { hash: string }).hash : undefined,
-      );
+    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
+    if (!forwarded) await this.fanOut(raw, req.method, swarm);
     const body: Record<string, unknown> = { swarm, ...this.misc() };
-    if (req.method === "store") body.hash = (local as { hash: string }).hash;
     if (req.method === "delete" && req.params.required && !forwarded) {
       const any = Object.values(swarm).some(
         (e) => !isSwarmFailure(e as object) && ((e as { deleted?: string[] }).deleted?.length ?? 0) > 0,
@@ -380,24 +462,6 @@ export class RpcHandler {
     const s = this.d.store;
     const pk = "pubkey" in req.params ? req.params.pubkey.hex : "";
     switch (req.method) {
-      case "store": {
-        const p = req.params;
-        const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
-        // Committed with the other stores of this turn; subrequest awaits that before replying.
-        // A public outbox holds only the latest message (a duplicate keeps its row).
-        const isNew = s.storeInBatch(
-          { hash, owner: pk, namespace: p.namespace, timestamp: p.timestamp, expiry: p.expiry, data: p.data },
-          { onlyMessageInNamespace: isPublicOutboxNamespace(p.namespace) },
-        );
-        const entry: Record<string, unknown> = {
-          hash,
-          signature: this.signB64(storeResponseSignatureMessage(hash)),
-          // Only a duplicate can carry a different (later) stored expiry.
-          expiry: isNew ? p.expiry : (s.get(hash, now)?.expiry ?? p.expiry),
-        };
-        if (!isNew) entry.already = true;
-        return entry;
-      }
       case "retrieve": {
         const p = req.params;
         const limits = effectiveRetrieveLimits(p.maxCount, p.maxSize);
@@ -423,19 +487,15 @@ export class RpcHandler {
       }
       case "delete_all": {
         const p = req.params;
-        const byNs = s.deleteAll(pk, p.namespace);
-        const flat =
-          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
-        const deleted = p.namespace === "all" ? sortGroups(byNs) : flat;
-        return { deleted, signature: this.signB64(deleteAllResponseSignatureMessage(pk, p.timestamp, flat)) };
+        const r = scopedReply(s.deleteAll(pk, p.namespace), p.namespace);
+        const signed = deleteAllResponseSignatureMessage(pk, p.timestamp, r.signed);
+        return { deleted: r.hashes, signature: this.signB64(signed) };
       }
       case "delete_before": {
         const p = req.params;
-        const byNs = s.deleteBefore(pk, p.namespace, p.before);
-        const flat =
-          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
-        const deleted = p.namespace === "all" ? sortGroups(byNs) : flat;
-        return { deleted, signature: this.signB64(deleteBeforeResponseSignatureMessage(pk, p.before, flat)) };
+        const r = scopedReply(s.deleteBefore(pk, p.namespace, p.before), p.namespace);
+        const signed = deleteBeforeResponseSignatureMessage(pk, p.before, r.signed);
+        return { deleted: r.hashes, signature: this.signB64(signed) };
       }
       case "expire": {
         const p = req.params;
@@ -471,11 +531,9 @@ export class RpcHandler {
       }
       case "expire_all": {
         const p = req.params;
-        const byNs = s.expireAll(pk, p.namespace, p.expiry, now);
-        const flat =
-          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
-        const updated = p.namespace === "all" ? sortGroups(byNs) : flat;
-        return { updated, signature: this.signB64(expireAllResponseSignatureMessage(pk, p.expiry, flat)) };
+        const r = scopedReply(s.expireAll(pk, p.namespace, p.expiry, now), p.namespace);
+        const signed = expireAllResponseSignatureMessage(pk, p.expiry, r.signed);
+        return { updated: r.hashes, signature: this.signB64(signed) };
       }
       case "revoke_subaccount": {
         const p = req.params;
@@ -504,6 +562,19 @@ function changedSomething(local: Record<string, unknown>): boolean {
   return !!v && typeof v === "object" && Object.values(v).some((h) => Array.isArray(h) && h.length > 0);
 }
 
-function sortGroups(byNs: Record<string, string[]>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(byNs).map(([ns, hs]) => [ns, asciiSort(hs)]));
+/**
+ * What delete_all, delete_before and expire_all answer: the hashes grouped by namespace when the
+ * request named "all", else that namespace's list (`hashes`), and the one ascii-sorted list the
+ * reply's signature covers either way (`signed`).
+ */
+function scopedReply(
+  byNs: Record<string, string[]>,
+  namespace: NamespaceOrAll,
+): { hashes: DeletedOrUpdated; signed: string[] } {
+  if (namespace !== "all") {
+    const flat = asciiSort(byNs[String(namespace)] ?? []);
+    return { hashes: flat, signed: flat };
+  }
+  const grouped = Object.fromEntries(Object.entries(byNs).map(([ns, hs]) => [ns, asciiSort(hs)]));
+  return { hashes: grouped, signed: flattenByNamespace(byNs) };
 }

@@ -8,7 +8,7 @@ export { type ParamsSigner, signRpcParams } from "./sign.ts";
 
 // Parsing a request (single, batch/sequence subrequests, oxend pass-through)
 
-export { isBase64 } from "./common.ts";
+export { isBase64, type NamespaceOrAll } from "./common.ts";
 export { StorageHttpEndpoint } from "./endpoints.ts";
 export type { OxendRequestParams } from "./oxend-request.ts";
 export { parseRpcRequest, type RpcRequest } from "./request.ts";
@@ -37,7 +37,7 @@ export { deleteAllResponseSignatureMessage } from "./delete-all.ts";
 export { deleteBeforeResponseSignatureMessage } from "./delete-before.ts";
 export { expireResponseSignatureMessage } from "./expire.ts";
 export { expireAllResponseSignatureMessage } from "./expire-all.ts";
-export { asciiSort, flattenByNamespace } from "./namespace-scoped.ts";
+export { asciiSort, type DeletedOrUpdated, flattenByNamespace } from "./namespace-scoped.ts";
 export { storeResponseSignatureMessage, storeSignatureMessage } from "./store.ts";
 export { subaccountRevocationResponseSignatureMessage } from "./subaccount-revocation.ts";
 
