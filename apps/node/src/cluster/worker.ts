@@ -18,7 +18,8 @@ import { Pool } from "undici";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
 import type { PeerClient } from "../replication/peer.ts";
 import { RpcHandler, type RpcResult } from "../rpc/handler.ts";
-import { storageHttpRefusal, storageRpcFastPath } from "../rpc/http-fast-path.ts";
+import { storageRpcFastPath } from "../rpc/http-fast-path.ts";
+import { storageHttpRefusal, storageRpcRoute } from "../rpc/storage-rpc-route.ts";
 import { SubaccountRevocations } from "../storage/revocations.ts";
 import { MessageStore } from "../storage/store.ts";
 import { Membership } from "../swarm/membership.ts";
@@ -118,9 +119,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     refillPerSecond: config.rateLimit.perSecond,
   });
   const storageRpc = storageRpcFastPath({
-    rpc: workerRpc,
-    buckets,
-    maxBodyBytes: config.maxBodyBytes,
+    route: storageRpcRoute({ rpc: workerRpc, buckets, maxBodyBytes: config.maxBodyBytes }),
     metrics: metrics.registry,
     metricPrefix,
     logger,
