@@ -1,6 +1,13 @@
 // Serving: configuration, listeners, shutdown, server keys
 
-export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
+export {
+  ConfigError,
+  databaseEnv,
+  envFlag,
+  type LoadConfigOptions,
+  loadConfig,
+  logLevelEnv,
+} from "./config.ts";
 export { gracefulCloser } from "./graceful-close.ts";
 export {
   DEFAULT_GRACE_MS,
@@ -33,6 +40,7 @@ export {
   onErrorHandler,
 } from "./errors.ts";
 export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
+export { SingleFlight } from "./single-flight.ts";
 
 // Onion: the v4 endpoint and hop a service exposes
 
@@ -62,6 +70,7 @@ export {
   isDiskFull,
   monitoredStore,
   type OperationKind,
+  type OperationKinds,
 } from "./faults.ts";
 
 // Observability: logs and metrics
