@@ -75,6 +75,7 @@ export {
   concurrentOversizedBodies,
   describeConnectionLimits,
 } from "./testing/http-limit-tests.ts";
+export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
 export {
   type PgSmallTablespace,
