@@ -63,6 +63,7 @@ export {
 } from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
+export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export {
   describeHttpLimits,
   type FuzzedServer,
@@ -75,7 +76,6 @@ export {
   concurrentOversizedBodies,
   describeConnectionLimits,
 } from "./testing/http-limit-tests.ts";
-export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
 export {
   type PgSmallTablespace,

@@ -1,5 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe } from "vitest";
-import { type PgSmallTablespace, pgSmallTablespace, requirePgSmallTablespace } from "./pg-small-tablespace.ts";
+import {
+  type PgSmallTablespace,
+  pgSmallTablespace,
+  requirePgSmallTablespace,
+} from "./pg-small-tablespace.ts";
 import { mountSmallDisk, requireSmallDisk, type SmallDisk } from "./small-disk.ts";
 
 /** The PostgreSQL server tests use: TEST_DATABASE_URL, or the local one CI starts. */
@@ -11,7 +15,11 @@ export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres
  * after the last. Skipped without root or mount (fails under CI=true, as requireSmallDisk).
  * The suite's own after-hooks run before these (vitest runs them as a stack).
  */
-export function describeOnSmallDisk(title: string, sizeBytes: number, suite: (disk: () => SmallDisk) => void) {
+export function describeOnSmallDisk(
+  title: string,
+  sizeBytes: number,
+  suite: (disk: () => SmallDisk) => void,
+) {
   describe.skipIf(!requireSmallDisk())(title, () => {
     let disk: SmallDisk | undefined;
     beforeAll(async () => {
