@@ -8,6 +8,7 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { envSchema } from "../src/config.ts";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
+import { indexerTestConfig } from "./helpers.ts";
 
 const MB = 1024 * 1024;
 const PER_ADDRESS = 8;
@@ -28,25 +29,12 @@ beforeAll(async () => {
     SNS_NAMES_ADDRESS: f.deployment.sessionNameService,
     ...shortConnectionLimitsEnv(PER_ADDRESS),
   });
-  const config = {
-    rpcUrl: "http://unused",
-    addresses: { registry: f.deployment.serviceNodeRegistry, names: f.deployment.sessionNameService },
-    startBlock: f.deployment.deploymentBlock,
-    confirmations: 0,
-    batchSize: 50,
-    reorgDepth: 16,
-    pollMs: 200,
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "silent",
-  };
+  const config = (file: string) =>
+    indexerTestConfig(f, `sqlite:${join(dir, file)}`, { batchSize: 50, pollMs: 200 });
   const opts = { eip1193: f.chain.eip1193, logger };
-  indexer = await startIndexer(
-    { ...config, databaseUrl: `sqlite:${join(dir, "a.sqlite")}`, connections: connectionLimitsFromEnv(env) },
-    opts,
-  );
+  indexer = await startIndexer({ ...config("a.sqlite"), connections: connectionLimitsFromEnv(env) }, opts);
   // Default limits for the fuzzer (the short ones above would refuse it).
-  fuzzTarget = await startIndexer({ ...config, databaseUrl: `sqlite:${join(dir, "b.sqlite")}` }, opts);
+  fuzzTarget = await startIndexer(config("b.sqlite"), opts);
 }, 120_000);
 
 afterAll(async () => {

@@ -63,6 +63,7 @@ export {
 } from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
+export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export {
   describeHttpLimits,
   type FuzzedServer,
