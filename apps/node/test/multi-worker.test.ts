@@ -182,6 +182,25 @@ describe("a node on several worker processes", () => {
     }
   }, 30_000);
 
+  it("keeps the owner's socket to the workers: no secret, no answer; a client cannot speak as a worker", async () => {
+    // Straight to the socket, without the secret: refused.
+    const direct = await request("http://owner/health", {
+      dispatcher: new Agent({ connect: { socketPath: join(dir, "node", "node.sock") } }),
+    });
+    await direct.body.dump();
+    expect(direct.statusCode).toBe(403);
+    // Through a worker, a client naming a worker's own request is served as a client (oxenss's
+    // 404 here), not as a worker's batch of stores.
+    const forged = await request(`${url}/store`, {
+      method: "POST",
+      headers: { "x-session-node-internal": "guess", "content-type": "application/json" },
+      body: "[]",
+      dispatcher,
+    });
+    expect(forged.statusCode).toBe(404);
+    expect(await forged.body.text()).toBe("POST /store Not Found");
+  }, 30_000);
+
   it("serves concurrent stores and retrieves from several workers", async () => {
     const stores = await Promise.all(Array.from({ length: 60 }, (_, i) => storeOne(i)));
     expect(stores.every((a) => a.status === 200)).toBe(true);

@@ -43,17 +43,20 @@ export function ownerGate(ctx: NodeContext, server: Server, secret: string) {
     if (holdsSecret(req.headers[PROXIED_HEADER])) return actAsClient(req);
     socket.destroy();
   });
-  const answer = (res: ServerResponse, r: RpcResult) => {
+  const answer = (res: ServerResponse, r: RpcResult | RpcResult[]) => {
     const body = JSON.stringify(r);
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
   };
   const internal = async (req: IncomingMessage, res: ServerResponse) => {
-    // A store body is at most the client's body plus a base64 copy of its data.
-    const bytes = await readIncomingLimited(req, 3 * ctx.config.maxBodyBytes);
+    // Not limited: only the workers, which hold client requests to the body limit, send these.
+    const bytes = await readIncomingLimited(req, Number.MAX_SAFE_INTEGER);
     const body = JSON.parse(bytes.toString("utf8")) as unknown;
-    if (req.url === OWNER_PATHS.store)
-      return answer(res, await ctx.rpc.storePrepared(preparedFromWire(body as PreparedStoreWire)));
+    // A worker's stores of one turn, committed together (one transaction: the group commit).
+    if (req.url === OWNER_PATHS.store) {
+      const stores = (body as PreparedStoreWire[]).map((w) => ctx.rpc.storePrepared(preparedFromWire(w)));
+      return answer(res, await Promise.all(stores));
+    }
     if (req.url === OWNER_PATHS.rpc) return answer(res, await ctx.rpc.handle(body, { viaOnion: false }));
     res.writeHead(404).end();
   };

@@ -24,9 +24,9 @@ export const REMOTE_HEADER = "x-session-node-remote";
 /** The pid of the worker that answered a storage RPC (tests, operators looking at a reply). */
 export const WORKER_HEADER = "x-session-node-worker";
 
-/** Internal requests (INTERNAL_HEADER) the owner answers with an RpcResult as JSON. */
+/** Internal requests (INTERNAL_HEADER) the owner answers with RpcResults as JSON. */
 export const OWNER_PATHS = {
-  /** Body: a PreparedStoreWire; the owner commits it and fans it out. */
+  /** Body: PreparedStoreWire[] (a worker's turn); the owner commits them and fans them out. */
   store: "/store",
   /** Body: a storage RPC request the worker does not serve itself (batch, delete, expire, …). */
   rpc: "/rpc",

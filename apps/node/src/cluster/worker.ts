@@ -14,24 +14,16 @@ import {
   gracefulCloser,
   TokenBuckets,
 } from "@session/service-kit";
-import { Pool } from "undici";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
 import type { PeerClient } from "../replication/peer.ts";
 import { RpcHandler, type RpcResult } from "../rpc/handler.ts";
 import { storageRpcFastPath } from "../rpc/http-fast-path.ts";
-import { storageHttpRefusal, storageRpcRoute } from "../rpc/storage-rpc-route.ts";
+import { storageRpcRoute } from "../rpc/storage-rpc-route.ts";
 import { SubaccountRevocations } from "../storage/revocations.ts";
 import { MessageStore } from "../storage/store.ts";
 import { Membership } from "../swarm/membership.ts";
-import {
-  INTERNAL_HEADER,
-  OWNER_PATHS,
-  type OwnerMessage,
-  preparedToWire,
-  WORKER_HEADER,
-  type WorkerMessage,
-  type WorkerSettings,
-} from "./protocol.ts";
+import { ownerClient } from "./owner-client.ts";
+import { type OwnerMessage, WORKER_HEADER, type WorkerMessage, type WorkerSettings } from "./protocol.ts";
 import { ownerProxy } from "./proxy.ts";
 
 /** Methods a worker answers from its read-only view of the database and registry. */
@@ -75,28 +67,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     peers: noPeers,
     logger,
   });
-  const owner = new Pool("http://owner.invalid", { socketPath: s.socketPath, connections: 64 });
-  const toOwner = async (path: string, body: unknown): Promise<RpcResult> => {
-    try {
-      const r = await owner.request({
-        path,
-        method: "POST",
-        headers: { "content-type": "application/json", [INTERNAL_HEADER]: s.secret },
-        body: JSON.stringify(body),
-        headersTimeout: 60_000,
-        bodyTimeout: 60_000,
-      });
-      if (r.statusCode !== 200) {
-        await r.body.dump();
-        throw new Error(`owner answered ${r.statusCode}`);
-      }
-      return (await r.body.json()) as RpcResult;
-    } catch (err) {
-      // Not acknowledged, so the client sends it again; nothing it was told is stored is lost.
-      logger.error({ err: String(err) }, "owner request failed");
-      return storageHttpRefusal.failed();
-    }
-  };
+  const owner = ownerClient(s.socketPath, s.secret, logger);
   const workerRpc = {
     async handle(body: unknown): Promise<RpcResult> {
       const method =
@@ -104,9 +75,9 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
       if (typeof method === "string" && SERVED_HERE.has(method)) return rpc.handle(body, { viaOnion: false });
       if (method === "store") {
         const r = await rpc.prepareStore(body);
-        return "result" in r ? r.result : toOwner(OWNER_PATHS.store, preparedToWire(r.prepared));
+        return "result" in r ? r.result : owner.store(r.prepared);
       }
-      return toOwner(OWNER_PATHS.rpc, body);
+      return owner.rpc(body);
     },
   };
 
