@@ -35,6 +35,7 @@ export {
 } from "./blinding.ts";
 export {
   concatBytes,
+  decodeCheckedBase64,
   equalBytes,
   fromBase64,
   fromHex,
