@@ -39,6 +39,7 @@ export {
 // Bytes: hex, base64, UTF-8
 export {
   concatBytes,
+  decodeCheckedBase64,
   equalBytes,
   fromBase64,
   fromHex,
