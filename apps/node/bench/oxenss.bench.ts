@@ -25,13 +25,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { onionSealLayer, toBase64, utf8Decode, utf8Encode } from "@session/crypto";
+import { computeMessageHash } from "@session/protocol";
 import {
-  computeMessageHash,
   decodeFinalHopResponse,
   type EncType,
   encodeOnionLayer,
   FINAL_HOP_CONTROL,
-} from "@session/protocol";
+} from "@session/protocol/onion";
 import { openHopReply } from "@session/service-kit";
 import { newAccount, signed } from "../test/helpers/node-net.ts";
 import { fmt, type LoadResult, runLoad } from "./harness.ts";
