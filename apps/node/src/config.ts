@@ -57,6 +57,8 @@ export const nodeEnvSchema = z
     ONION_ALLOW_PRIVATE_SERVERS: flag,
     /** Monitor streams one remote address may hold open (the push server holds one per node). */
     MONITOR_STREAMS_PER_ADDRESS: int(16, 1),
+    /** Processes serving the public port (README "Using every core"); default every core, 1 = one process. */
+    SESSION_NODE_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
     ...logLevelEnv,
     ...connectionLimitsEnv(),
   })
@@ -91,6 +93,8 @@ export interface NodeConfig {
   /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
   nodeLinks?: boolean | undefined;
   logLevel: string;
+  /** Worker processes for `startNodeCluster` (default: every core); `startNode` ignores it. */
+  workers?: number | undefined;
   /** HTTP(S) timeouts and the per-address connection cap (service-kit's defaults when absent). */
   connections?: ConnectionLimits | undefined;
 }
@@ -115,6 +119,7 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
       allowedPorts: env.ONION_SERVER_PORTS,
     },
     logLevel: env.LOG_LEVEL,
+    workers: env.SESSION_NODE_WORKERS,
     connections: connectionLimitsFromEnv(env),
   };
 }

@@ -15,6 +15,14 @@ import type { SubaccountRevocations } from "./storage/revocations.ts";
 import type { MessageStore } from "./storage/store.ts";
 import type { Membership } from "./swarm/membership.ts";
 
+/** What the owner process of a cluster knows of its workers (src/cluster/). */
+export interface ClusterView {
+  /** Workers running now (/health `workers`). */
+  workers(): { count: number; pids: number[] };
+  /** `own` (the owner's HTTP metrics) summed with every worker's, in the exposition format. */
+  httpMetrics(own: Registry): Promise<string>;
+}
+
 /** Everything a node's HTTP routes need, assembled once by `startNode` (or by tests). */
 export interface NodeContext {
   config: NodeConfig;
@@ -50,4 +58,6 @@ export interface NodeContext {
   nodePost?: NodePost;
   /** Final-hop POSTs to HTTP(S) servers, connecting only where `config.onionServers` allows. */
   serverPost?: NodePost;
+  /** Set in a cluster's owner process: /health and /metrics cover the workers too. */
+  cluster?: ClusterView;
 }

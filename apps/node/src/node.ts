@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { rmSync } from "node:fs";
 import {
   createServer as createHttpServer,
   type Server as HttpServer,
@@ -8,9 +9,10 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { serve } from "@hono/node-server";
+import { createAdaptorServer } from "@hono/node-server";
 import { type AccountKeys, toHex } from "@session/crypto";
-import { LINK_PEER_AUTH_BYTES, type NodeInfo } from "@session/protocol";
+import type { NodeInfo } from "@session/protocol";
+import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
 import {
   capConnectionsPerAddress,
   closeAfterUnreadBody,
@@ -24,8 +26,9 @@ import {
 } from "@session/service-kit";
 import { Counter, Gauge, Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
+import { ownerGate } from "./cluster/owner-gate.ts";
 import type { NodeConfig } from "./config.ts";
-import type { NodeContext } from "./deps.ts";
+import type { ClusterView, NodeContext } from "./deps.ts";
 import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
 import { indexerNameResolver } from "./names/resolver.ts";
 import { dispatcherPost } from "./onion/http.ts";
@@ -65,6 +68,21 @@ export interface StartNodeOptions {
   registry?: RegistrySource;
   /** Name records for `oxend_request` `ons_resolve` (e.g. from the name registry contract). */
   names?: NameResolver;
+  /**
+   * Run as the owner process of a cluster (src/cluster/): plain HTTP on a Unix socket that only
+   * the workers use (they terminate TLS and serve the public port), instead of the public port.
+   */
+  owner?: { socketPath: string; secret: string; cluster: ClusterView };
+}
+
+/** The registry the config names: the sns-indexer's (REGISTRY_URL) or a static file. */
+export function registrySourceFor(config: NodeConfig, logger: Logger): RegistrySource {
+  return config.registry.url
+    ? httpRegistry(config.registry.url, {
+        onRefused: (count) =>
+          logger.warn({ count }, "registry entries without a valid node key proof ignored"),
+      })
+    : fileRegistry(config.registry.file ?? "registry.json");
 }
 
 /** Starts a storage node: keys and database in `config.dataDir`, HTTP(S) server, registry polling. */
@@ -78,14 +96,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const events = new EventEmitter();
   events.setMaxListeners(0);
   const membership = new Membership(selfHex);
-  const registry =
-    opts.registry ??
-    (config.registry.url
-      ? httpRegistry(config.registry.url, {
-          onRefused: (count) =>
-            logger.warn({ count }, "registry entries without a valid node key proof ignored"),
-        })
-      : fileRegistry(config.registry.file ?? "registry.json"));
+  const registry = opts.registry ?? registrySourceFor(config, logger);
 
   // Nodes use self-signed certificates; peers are authenticated by their keys instead.
   const agent = config.http ? undefined : new Agent({ connect: { rejectUnauthorized: false } });
@@ -265,32 +276,43 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     fetch: nodeFetch,
     nodePost,
     serverPost: finalHopServers.post,
+    ...(opts.owner ? { cluster: opts.owner.cluster } : {}),
   };
   const { app, monitor, fastPath, linkHandlers } = createApp(ctx);
 
-  const tls = config.http ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
-  const server = await new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const s = serve(
-      {
-        fetch: app.fetch,
-        port: config.port,
-        hostname: config.host,
-        // The storage RPC fast path answers first; everything else goes to Hono's listener.
-        createServer: ((options: object, listener: (req: IncomingMessage, res: ServerResponse) => void) => {
-          const first = (req: IncomingMessage, res: ServerResponse) => {
-            if (!fastPath(req, res)) listener(req, res);
-          };
-          return tls ? createHttpsServer(options, first) : createHttpServer(options, first);
-        }) as typeof createHttpsServer,
-        // Header/request/keep-alive (and TLS handshake) timeouts.
-        serverOptions: {
-          ...connectionServerOptions(config.connections),
-          ...(tls ? { key: tls.key, cert: tls.cert } : {}),
-        },
-      },
-      () => resolve(s),
-    );
-    s.once("error", reject);
+  // A cluster's owner leaves TLS to its workers.
+  const tls =
+    config.http || opts.owner ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
+  let gate: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
+  const server = createAdaptorServer({
+    fetch: app.fetch,
+    hostname: config.host,
+    // The storage RPC fast path answers first; everything else goes to Hono's listener.
+    createServer: ((options: object, listener: (req: IncomingMessage, res: ServerResponse) => void) => {
+      const first = (req: IncomingMessage, res: ServerResponse) => {
+        if (gate?.(req, res)) return;
+        if (!fastPath(req, res)) listener(req, res);
+      };
+      return tls ? createHttpsServer(options, first) : createHttpServer(options, first);
+    }) as typeof createHttpsServer,
+    // Header/request/keep-alive (and TLS handshake) timeouts; the owner keeps its workers'
+    // connections open while idle (they are few and reused).
+    serverOptions: {
+      ...connectionServerOptions(
+        opts.owner ? { ...config.connections, keepAliveTimeoutMs: 600_000 } : config.connections,
+      ),
+      ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+    },
+  });
+  if (opts.owner) {
+    gate = ownerGate(ctx, server as unknown as HttpServer, opts.owner.secret);
+    // A socket file left by a node that was killed would refuse the listen.
+    rmSync(opts.owner.socketPath, { force: true });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    if (opts.owner) server.listen(opts.owner.socketPath, resolve);
+    else server.listen(config.port, config.host, resolve);
   });
   closeAfterUnreadBody(server as unknown as HttpServer);
   capConnectionsPerAddress(
@@ -313,8 +335,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       this.set({ direction: "in" }, linkServer.open);
     },
   });
-  const port = (server.address() as AddressInfo).port;
-  const url = `${config.http ? "http" : "https"}://${config.host}:${port}`;
+  const port = opts.owner ? config.port : (server.address() as AddressInfo).port;
+  const url = opts.owner
+    ? `unix:${opts.owner.socketPath}`
+    : `${config.http ? "http" : "https"}://${config.host}:${port}`;
   const info = {
     pubkey_ed25519: selfHex,
     pubkey_x25519: toHex(keys.x25519.publicKey),
@@ -420,7 +444,11 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   }, config.sweepIntervalMs);
   registryTimer.unref();
   sweepTimer.unref();
-  logger.info({ url, pubkey_ed25519: selfHex, registry: registry.description }, "storage node listening");
+  // A cluster announces its public URL once its workers listen (src/cluster/start.ts).
+  logger.info(
+    { url, pubkey_ed25519: selfHex, registry: registry.description },
+    opts.owner ? "node owner listening" : "storage node listening",
+  );
 
   let stopping: Promise<void> | undefined;
   return {

@@ -1,7 +1,7 @@
 // `session-node` / `session-node start`: reads the configuration and runs the node until a signal.
 import { createLogger, exitOnSignals, loadConfig } from "@session/service-kit";
+import { startNodeCluster } from "./cluster/start.ts";
 import { configFromEnv, nodeEnvSchema } from "./config.ts";
-import { startNode } from "./node.ts";
 
 const argv = process.argv.slice(2);
 const config = configFromEnv(
@@ -12,5 +12,6 @@ const config = configFromEnv(
   }),
 );
 const logger = createLogger({ name: "session-node", level: config.logLevel });
-const node = await startNode(config, { logger });
+// One process per core (SESSION_NODE_WORKERS); 1 runs everything in this process.
+const node = await startNodeCluster(config, { logger });
 exitOnSignals({ close: () => node.stop() }, logger);

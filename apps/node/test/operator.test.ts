@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { connect as tlsConnect } from "node:tls";
-import { openMonitorStream } from "@session/protocol";
+import { openMonitorStream } from "@session/protocol/monitor";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { startNode } from "../src/node.ts";
@@ -255,6 +255,8 @@ describe("graceful shutdown", () => {
         ...process.env,
         SESSION_NODE_DATA_DIR: dir,
         SESSION_NODE_HTTP: "1",
+        // One process (startNode): the cluster's own stop is test/multi-worker.test.ts's.
+        SESSION_NODE_WORKERS: "1",
         PORT: "0",
         REGISTRY_FILE: registry,
         LOG_LEVEL: "info",

@@ -153,6 +153,8 @@ class NodeProcess implements ProcessNode {
         RATE_LIMIT_PER_SECOND: "5000",
         RATE_LIMIT_BURST: "10000",
         LOG_LEVEL: "warn",
+        // Twelve nodes on a loopback devnet: one process each, not one per core each.
+        SESSION_NODE_WORKERS: "1",
         ...this.env,
       },
       stdio: ["ignore", "ignore", "inherit"],

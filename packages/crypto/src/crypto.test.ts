@@ -4,6 +4,7 @@ import {
   blind15Ids,
   blind25Id,
   CryptoError,
+  decodeCheckedBase64,
   decryptAttachment,
   decryptIncoming,
   decryptPushPayload,
@@ -61,6 +62,22 @@ describe("hex and base64", () => {
   it("round-trip any bytes", () => {
     fc.assert(fc.property(bytes(), (b) => toHex(fromHex(toHex(b))) === toHex(b)));
     fc.assert(fc.property(bytes(), (b) => toHex(fromBase64(toBase64(b))) === toHex(b)));
+  });
+  it("decodes checked base64 in every accepted form to exactly the bytes, in an array of its own", () => {
+    const forms = (b: Uint8Array) => {
+      const std = toBase64(b);
+      const url = std.replace(/\+/g, "-").replace(/\//g, "_");
+      return [std, std.replace(/=+$/, ""), url, url.replace(/=+$/, "")];
+    };
+    fc.assert(
+      fc.property(bytes(), (b) =>
+        forms(b).every((s) => {
+          const out = decodeCheckedBase64(s);
+          // Not a view of Node's shared Buffer pool: the array owns its whole buffer.
+          return toHex(out) === toHex(b) && out.byteOffset === 0 && out.buffer.byteLength === b.length;
+        }),
+      ),
+    );
   });
   it("reject malformed text with typed errors", () => {
     expect(() => fromHex("abc")).toThrow(CryptoError);

@@ -1,15 +1,13 @@
 import type { EventEmitter } from "node:events";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { fromZodError, ProtocolError, toErrorBody } from "@session/protocol";
 import {
-  fromZodError,
   MONITOR_STREAM_PATH,
   MONITOR_SUBSCRIBE_PATH,
   monitorStreamRequestSchema,
   monitorSubscribeRequestSchema,
-  ProtocolError,
-  type SignatureVerifier,
-  toErrorBody,
-} from "@session/protocol";
+} from "@session/protocol/monitor";
+import type { SignatureVerifier } from "@session/protocol/rpc";
 import { readBodyLimited } from "@session/service-kit";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";

@@ -1,12 +1,11 @@
 import { createHash } from "node:crypto";
+import { type NodeInfo, TTL_MAXIMUM_PRIVATE_MS } from "@session/protocol";
 import {
   authRequirementFor,
-  type NodeInfo,
   parseRpcRequest,
   type RpcSubrequest,
   SubaccountAccess,
-  TTL_MAXIMUM_PRIVATE_MS,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
 import { SingleFlight } from "@session/service-kit";
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Logger } from "pino";

@@ -1,42 +1,42 @@
 import type { EventEmitter } from "node:events";
 import { toBase64 } from "@session/crypto";
 import {
+  computeMessageHash,
+  type ErrorCode,
+  isPublicOutboxNamespace,
+  ProtocolError,
+} from "@session/protocol";
+import {
   appliedExpiry,
   asciiSort,
   authRequirementFor,
   checkRequestTiming,
-  computeMessageHash,
   type DeletedOrUpdated,
   deleteAllResponseSignatureMessage,
   deleteBeforeResponseSignatureMessage,
   deleteResponseSignatureMessage,
-  type ErrorCode,
   effectiveRetrieveLimits,
   evaluateIfElseCondition,
   expireAllResponseSignatureMessage,
   expireResponseSignatureMessage,
   flattenByNamespace,
-  isPublicOutboxNamespace,
   isSwarmFailure,
   type NamespaceOrAll,
-  type NodeInfo,
-  ProtocolError,
   parseRpcRequest,
   type RpcRequest,
   type RpcSubrequest,
-  type ServiceNodesState,
   SubaccountAccess,
   storeResponseSignatureMessage,
   subaccountRevocationResponseSignatureMessage,
   swarmInfoBody,
-  toSwarmSnode,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
+import { type NodeInfo, type ServiceNodesState, toSwarmSnode } from "@session/protocol/swarm";
 import { type FaultMonitor, faultError, isDiskFull } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
 import { PeerError } from "../replication/peer-error.ts";
 import type { SubaccountRevocations } from "../storage/revocations.ts";
-import type { MessageStore } from "../storage/store.ts";
+import type { MessageStore, NewMessage } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
 import { requestVerifier, resultSigner } from "./node-crypto.ts";
 import { type NameResolver, oxendRequest } from "./oxend.ts";
@@ -83,6 +83,22 @@ export interface RpcHandlerDeps {
   };
 }
 
+/**
+ * A client's store checked, hashed and signed, ready to commit (`storePrepared`). A cluster worker
+ * prepares it and the owner process commits it (src/cluster/); a single process does both.
+ */
+export interface PreparedStore {
+  message: NewMessage;
+  /** The store response signature (over the hash), base64. */
+  signature: string;
+  /** A public outbox namespace: the account's other messages there are dropped in the same commit. */
+  onlyMessageInNamespace: boolean;
+  /** The request as the client sent it (forwarded to the swarm peers as it is). */
+  request: unknown;
+  /** The entry node's clock when the store was checked (`t` of its own swarm entry). */
+  now: number;
+}
+
 const SWARM_WIDE = new Set([
   "store",
   "delete",
@@ -120,6 +136,31 @@ export class RpcHandler {
     try {
       const req = parseRpcRequest(body);
       return await this.dispatch(req, body, opts.forwarded ?? false, 0);
+    } catch (err) {
+      return this.errorResult(err);
+    }
+  }
+
+  /**
+   * The checks, hash and signature of a client's store (`{method: "store", …}`), without touching
+   * the database: a refusal is answered at once (`result`), otherwise `storePrepared` commits it.
+   */
+  async prepareStore(body: unknown): Promise<{ prepared: PreparedStore } | { result: RpcResult }> {
+    try {
+      const req = parseRpcRequest(body);
+      if (req.method !== "store") throw new ProtocolError("BAD_REQUEST", "not a store request");
+      const now = this.d.clock.now();
+      await this.checkSubrequest(req, now, false);
+      return { prepared: this.prepare(req, body, now) };
+    } catch (err) {
+      return { result: this.errorResult(err) };
+    }
+  }
+
+  /** Commits a prepared client store, then fans it out to the swarm peers; never throws. */
+  async storePrepared(p: PreparedStore): Promise<RpcResult> {
+    try {
+      return await this.commitStore(p, false);
     } catch (err) {
       return this.errorResult(err);
     }
@@ -236,27 +277,12 @@ export class RpcHandler {
     }
 
     const pubkeyHex = req.params.pubkey.hex;
-    this.requireSwarm(pubkeyHex);
-    checkRequestTiming(req, now, { forwarded });
-    const requirement = authRequirementFor(req);
-    if (requirement) await this.auth.verify(requirement);
+    await this.checkSubrequest(req, now, forwarded);
+    if (req.method === "store") return this.commitStore(this.prepare(req, raw, now), forwarded);
 
     // A delete or shortening that touches messages here is kept (the client's signed request) until
     // they would have expired, for swarm members that miss it.
     const keepUntil = this.d.tombstones?.keepUntil(req, now);
-    if (req.method === "store") {
-      // A store that does not commit is answered as oxenss answers it, and goes nowhere else.
-      let local: Record<string, unknown>;
-      try {
-        local = this.applyLocal(req, now);
-        await this.d.store.durable();
-      } catch (err) {
-        if (err instanceof ProtocolError) throw err;
-        return this.storeFailed(err, forwarded, now);
-      }
-      this.d.faults?.writeSucceeded();
-      return this.answer(req, raw, forwarded, now, local, pubkeyHex);
-    }
     const local = this.applyLocal(req, now);
     if (keepUntil !== undefined && changedSomething(local)) {
       const asSent =
@@ -265,7 +291,83 @@ export class RpcHandler {
     }
     // Nothing is answered or announced before it is committed (stores are group-committed).
     await this.d.store.durable();
-    return this.answer(req, raw, forwarded, now, local, pubkeyHex);
+    return this.answer(req, raw, forwarded, local);
+  }
+
+  /** Swarm, timing and signature checks of an account's subrequest (throws ProtocolError). */
+  private async checkSubrequest(
+    req: Exclude<RpcSubrequest, { method: "info" | "get_swarm" | "oxend_request" }>,
+    now: number,
+    forwarded: boolean,
+  ): Promise<void> {
+    this.requireSwarm(req.params.pubkey.hex);
+    checkRequestTiming(req, now, { forwarded });
+    const requirement = authRequirementFor(req);
+    if (requirement) await this.auth.verify(requirement);
+  }
+
+  private prepare(
+    req: Extract<RpcSubrequest, { method: "store" }>,
+    raw: unknown,
+    now: number,
+  ): PreparedStore {
+    const p = req.params;
+    const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
+    return {
+      message: {
+        hash,
+        owner: p.pubkey.hex,
+        namespace: p.namespace,
+        timestamp: p.timestamp,
+        expiry: p.expiry,
+        data: p.data,
+      },
+      signature: this.signB64(storeResponseSignatureMessage(hash)),
+      onlyMessageInNamespace: isPublicOutboxNamespace(p.namespace),
+      request: raw,
+      now,
+    };
+  }
+
+  /**
+   * Commits a store with this turn's others (group commit) and answers only once it is durable; a
+   * store that does not commit is answered as oxenss answers it, and goes nowhere else. A new
+   * message is announced (monitor streams) and a client's store fans out to the swarm.
+   */
+  private async commitStore(p: PreparedStore, forwarded: boolean): Promise<RpcResult> {
+    const m = p.message;
+    let local: Record<string, unknown>;
+    try {
+      // A public outbox holds only the latest message (a duplicate keeps its row).
+      const isNew = this.d.store.storeInBatch(m, { onlyMessageInNamespace: p.onlyMessageInNamespace });
+      local = {
+        hash: m.hash,
+        signature: p.signature,
+        // Only a duplicate can carry a different (later) stored expiry.
+        expiry: isNew ? m.expiry : (this.d.store.get(m.hash, p.now)?.expiry ?? m.expiry),
+      };
+      if (!isNew) local.already = true;
+      await this.d.store.durable();
+    } catch (err) {
+      if (err instanceof ProtocolError) throw err;
+      return this.storeFailed(err, forwarded, p.now);
+    }
+    this.d.faults?.writeSucceeded();
+    if (local.already !== true) {
+      this.d.events.emit("stored", {
+        pubkey: m.owner,
+        namespace: m.namespace,
+        hash: m.hash,
+        timestamp: m.timestamp,
+        expiry: m.expiry,
+        data: m.data,
+      });
+    }
+    // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
+    const own = forwarded ? local : { ...local, t: p.now };
+    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: own };
+    if (!forwarded) await this.fanOut(p.request, "store", swarm, m.hash);
+    return { status: 200, body: { swarm, ...this.misc(), hash: m.hash } };
   }
 
   /**
@@ -291,37 +393,15 @@ export class RpcHandler {
     req: RpcSubrequest,
     raw: unknown,
     forwarded: boolean,
-    now: number,
     local: Record<string, unknown>,
-    pubkeyHex: string,
   ): Promise<RpcResult> {
-    if (req.method === "store" && local.already !== true) {
-      const p = req.params;
-      this.d.events.emit("stored", {
-        pubkey: pubkeyHex,
-        namespace: p.namespace,
-        hash: local.hash,
-        timestamp: p.timestamp,
-        expiry: p.expiry,
-        data: p.data,
-      });
-    }
     // get_expiries answers `expiries` alone (no t/hf), as oxenss does.
     if (req.method === "get_expiries") return { status: 200, body: local };
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
 
-    // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
-    const own = req.method === "store" && !forwarded ? { ...local, t: now } : local;
-    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: own };
-    if (!forwarded)
-      await this.fanOut(
-        raw,
-        req.method,
-        swarm,
-        req.method === "store" ? (local as { hash: string }).hash : undefined,
-      );
+    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
+    if (!forwarded) await this.fanOut(raw, req.method, swarm);
     const body: Record<string, unknown> = { swarm, ...this.misc() };
-    if (req.method === "store") body.hash = (local as { hash: string }).hash;
     if (req.method === "delete" && req.params.required && !forwarded) {
       const any = Object.values(swarm).some(
         (e) => !isSwarmFailure(e as object) && ((e as { deleted?: string[] }).deleted?.length ?? 0) > 0,
@@ -382,24 +462,6 @@ export class RpcHandler {
     const s = this.d.store;
     const pk = "pubkey" in req.params ? req.params.pubkey.hex : "";
     switch (req.method) {
-      case "store": {
-        const p = req.params;
-        const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
-        // Committed with the other stores of this turn; subrequest awaits that before replying.
-        // A public outbox holds only the latest message (a duplicate keeps its row).
-        const isNew = s.storeInBatch(
-          { hash, owner: pk, namespace: p.namespace, timestamp: p.timestamp, expiry: p.expiry, data: p.data },
-          { onlyMessageInNamespace: isPublicOutboxNamespace(p.namespace) },
-        );
-        const entry: Record<string, unknown> = {
-          hash,
-          signature: this.signB64(storeResponseSignatureMessage(hash)),
-          // Only a duplicate can carry a different (later) stored expiry.
-          expiry: isNew ? p.expiry : (s.get(hash, now)?.expiry ?? p.expiry),
-        };
-        if (!isNew) entry.already = true;
-        return entry;
-      }
       case "retrieve": {
         const p = req.params;
         const limits = effectiveRetrieveLimits(p.maxCount, p.maxSize);

@@ -142,4 +142,18 @@ describe("MessageStore bulk operations", () => {
     expect(committed()).toBe(3);
     close();
   });
+
+  it("openReadOnly reads what the writer committed, and refuses to write", async () => {
+    const { store, path, close } = open();
+    const reader = MessageStore.openReadOnly(path);
+    store.storeInBatch(msg(1));
+    // Not committed yet: a cluster worker answers only from committed rows.
+    expect(reader.get(msg(1).hash, now)).toBeUndefined();
+    await store.durable();
+    expect(reader.retrieve(msg(1).owner, 1, undefined, now, { maxSize: 1 << 20 }).messages).toHaveLength(1);
+    expect(reader.expiries(msg(1).owner, [msg(1).hash], now)).toEqual({ [msg(1).hash]: msg(1).expiry });
+    expect(() => reader.store(msg(2))).toThrow(/readonly/i);
+    reader.close();
+    close();
+  });
 });

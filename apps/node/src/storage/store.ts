@@ -113,6 +113,16 @@ export class MessageStore {
     return store;
   }
 
+  /**
+   * A second, read-only connection to a database another process writes (a cluster worker's view of
+   * the owner's database; src/cluster/). WAL lets it read committed rows while the owner writes;
+   * the owner has run the migrations before any worker opens it.
+   */
+  static openReadOnly(path: string): MessageStore {
+    const sqlite = new Database(path, { readonly: true, fileMustExist: true });
+    return new MessageStore(sqlite);
+  }
+
   /** Inserts a message; false when its hash is already stored (then its expiry is raised if later). */
   store(m: NewMessage): boolean {
     this.flush();

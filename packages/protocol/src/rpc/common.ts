@@ -1,4 +1,4 @@
-import { concatBytes, fromBase64, fromHex, utf8Encode } from "@session/crypto";
+import { concatBytes, decodeCheckedBase64, fromBase64, fromHex, utf8Encode } from "@session/crypto";
 import { z } from "zod";
 import { type ErrorCode, errorTable, fromZodError, ProtocolError } from "../errors.ts";
 import { isValidMessageHash } from "../message-hash.ts";
@@ -44,7 +44,7 @@ export const signatureField = z
     (s) => isBase64(s) && (s.length === 86 || (s.length === 88 && s.endsWith("=="))),
     "invalid signature: expected base64 encoded Ed25519 signature",
   )
-  .transform((s) => fromBase64(s));
+  .transform((s) => decodeCheckedBase64(s));
 
 /** Unix epoch milliseconds, as a non-negative integer; tiny values are taken to be seconds. */
 export const timestampField = z

@@ -1,4 +1,4 @@
-import { fromBase64 } from "@session/crypto";
+import { decodeCheckedBase64 } from "@session/crypto";
 import { z } from "zod";
 import { namespaceSignatureValue } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
@@ -63,7 +63,8 @@ export const storeParamsSchema = jsonParams(
           message: `Message body exceeds maximum allowed length of ${MAX_MESSAGE_BODY} bytes`,
         });
       } else {
-        data = fromBase64(v.data);
+        // Checked just above: decode once, without fromBase64's second scan.
+        data = decodeCheckedBase64(v.data);
       }
       const out: StoreParams = {
         pubkey: v.pubkey,

@@ -1,0 +1,244 @@
+/*
+ * Our node beside the real oxen-storage-server (oxenss), on the same machine, with the same load
+ * generator (bench/harness.ts runLoad: 32 keep-alive HTTPS connections to 127.0.0.1, bodies built
+ * before the clock starts, 1 KiB messages), in alternating rounds (the order flips every round),
+ * medians of the rounds. Lines:
+ *  - store to namespace 0 (unsigned, as oxenss allows), each message new;
+ *  - signed retrieve that returns exactly one message (last_hash = the account's second-to-last);
+ *  - onion: a one-layer onion request to `/onion_req/v2` whose destination is the server itself
+ *    (guard = final hop: open the layer, run the storage RPC `info`, seal the reply). That is the
+ *    deepest path one oxenss can serve alone: a longer path needs other service nodes, and
+ *    oxenss v2.6.2 has no `/oxen/v4/lsrpc` on its HTTPS port for a node destination.
+ * Per line and server: req/s (wall clock), p99, and CPU µs per request of the server's process
+ * tree from /proc (oxenss with its threads; our node with any workers), then the ratios against
+ * the targets (our throughput ≥ 1.2× oxenss's, p99 no worse).
+ *
+ * Then a scaling line: our node from its main entry at SESSION_NODE_WORKERS=1 and =N (N = cores).
+ *
+ * Env: OXENSS_BIN (oxen-storage built with ../shared/peers/oxenss/BUILD.sh; without it the
+ * side-by-side lines are skipped), OXENSS_MOCK_OXEND (default: the recipe's mock-oxend next to
+ * it), OXENSS_DIR (where oxenss keeps its TLS and dh.pem between runs; default a tmp dir),
+ * BENCH_REQUESTS (per line and round, default 4000), BENCH_ROUNDS (3), BENCH_WORKERS (N).
+ */
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { onionSealLayer, toBase64, utf8Decode, utf8Encode } from "@session/crypto";
+import { computeMessageHash } from "@session/protocol";
+import {
+  decodeFinalHopResponse,
+  type EncType,
+  encodeOnionLayer,
+  FINAL_HOP_CONTROL,
+} from "@session/protocol/onion";
+import { openHopReply } from "@session/service-kit";
+import { newAccount, signed } from "../test/helpers/node-net.ts";
+import { fmt, type LoadResult, runLoad } from "./harness.ts";
+import { processTree } from "./proc-cpu.ts";
+import { type BenchServer, startNodeMain, startOxenss } from "./servers.ts";
+
+const OXENSS_BIN = process.env.OXENSS_BIN;
+const TOTAL = Number(process.env.BENCH_REQUESTS ?? 4000);
+const WARM = Math.min(TOTAL, 1000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
+const CONCURRENCY = 32;
+const ENC: EncType = "xchacha20";
+
+const dir = mkdtempSync(join(tmpdir(), "session-oxenss-bench-"));
+const accounts = Array.from({ length: 50 }, () => newAccount());
+/** Each account's two latest message hashes (both servers get the same stores). */
+const latest = new Map<string, string[]>();
+
+function storeBodies(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const a = accounts[i % accounts.length]!;
+    const data = randomBytes(1024);
+    latest.set(
+      a.sessionId,
+      [...(latest.get(a.sessionId) ?? []), computeMessageHash(a.sessionId, 0, data)].slice(-2),
+    );
+    const params = { pubkey: a.sessionId, timestamp: Date.now(), ttl: 600_000, data: toBase64(data) };
+    return JSON.stringify({ method: "store", params });
+  });
+}
+
+function retrieveBodies(n: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const a = accounts[i % accounts.length]!;
+    const params = { pubkey: a.sessionId, timestamp: Date.now(), last_hash: latest.get(a.sessionId)![0] };
+    return JSON.stringify({ method: "retrieve", params: signed(a, "retrieve", params) });
+  });
+}
+
+const infoPayload = utf8Encode(JSON.stringify({ method: "info", params: {} }));
+
+/** One-layer onion requests to `s` itself, with the keys to open each reply. */
+function onionRequests(s: BenchServer, n: number) {
+  return Array.from({ length: n }, () => {
+    const sealed = onionSealLayer(
+      encodeOnionLayer(infoPayload, FINAL_HOP_CONTROL),
+      s.keys.x25519.publicKey,
+      ENC,
+    );
+    const meta = { enc_type: ENC, ephemeral_key: Buffer.from(sealed.ephemeralPublicKey).toString("hex") };
+    return { request: encodeOnionLayer(sealed.ciphertext, meta), keys: sealed.keys };
+  });
+}
+
+const expect200 = (what: string, status: number, body: Buffer) => {
+  if (status !== 200) throw new Error(`${what}: HTTP ${status} ${body.toString().slice(0, 200)}`);
+};
+
+type Line = "store" | "retrieve" | "onion";
+
+/** One timed (or warm-up) run of `line` against `s`, with bodies built for it just before. */
+async function runLine(
+  s: BenchServer,
+  line: Line,
+  bodies: string[] | undefined,
+  n: number,
+): Promise<LoadResult> {
+  const measured = [s.cpu];
+  const base = { url: s.url, concurrency: CONCURRENCY, measured };
+  if (line === "onion") {
+    const onions = onionRequests(s, n);
+    return runLoad({
+      ...base,
+      path: "/onion_req/v2",
+      bodies: onions.map((o) => o.request),
+      contentType: "application/octet-stream",
+      check(status, body, i) {
+        expect200(`${s.name} onion`, status, body);
+        const text = utf8Decode(new Uint8Array(body));
+        const bytes = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? Buffer.from(text, "base64") : body;
+        const inner = decodeFinalHopResponse(
+          utf8Decode(openHopReply(ENC, new Uint8Array(bytes), onions[i]!.keys)),
+        );
+        if (inner.status !== 200) throw new Error(`${s.name} onion: inner status ${inner.status}`);
+      },
+    });
+  }
+  return runLoad({
+    ...base,
+    path: "/storage_rpc/v1",
+    bodies: bodies!,
+    contentType: "application/json",
+    check(status, body) {
+      expect200(`${s.name} ${line}`, status, body);
+      if (line === "retrieve") {
+        const m = (JSON.parse(body.toString()) as { messages: unknown[] }).messages.length;
+        if (m !== 1) throw new Error(`${s.name} retrieve: expected 1 message, got ${m}`);
+      }
+    },
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+interface Figures {
+  rps: number;
+  p99: number;
+  cpuUs: number;
+}
+const figures = (rs: LoadResult[]): Figures => ({
+  rps: median(rs.map((r) => r.requests / r.wallSeconds)),
+  p99: median(rs.map((r) => r.p99)),
+  cpuUs: median(rs.map((r) => (r.nodeCpuSeconds / r.requests) * 1e6)),
+});
+const show = (f: Figures) =>
+  `${fmt(f.rps).trim()} req/s, p99 ${f.p99.toFixed(1)} ms, ${f.cpuUs.toFixed(0)} µs CPU/req`;
+
+/**
+ * Runs every line against every server, ROUNDS times, flipping the order each round; stores go
+ * first in a round (retrieve reads what they stored). Returns the results per server and line.
+ */
+async function rounds(servers: BenchServer[], lines: Line[]): Promise<Map<string, Map<Line, LoadResult[]>>> {
+  const out = new Map(servers.map((s) => [s.name, new Map(lines.map((l) => [l, [] as LoadResult[]]))]));
+  const bodiesFor = (line: Line, n: number) =>
+    line === "store" ? storeBodies(n) : line === "retrieve" ? retrieveBodies(n) : undefined;
+  // Warm-up: JIT, SQLite pages, TLS sessions; stores first so retrieves have messages.
+  for (const line of ["store", ...lines.filter((l) => l !== "store")] as Line[]) {
+    const bodies = bodiesFor(line, WARM);
+    for (const s of servers) await runLine(s, line, bodies, WARM);
+  }
+  for (let r = 0; r < ROUNDS; r++) {
+    const order = r % 2 === 0 ? servers : [...servers].reverse();
+    for (const line of lines) {
+      // The same bodies to each server (retrieve signatures are fresh per round).
+      const bodies = bodiesFor(line, TOTAL);
+      for (const s of order)
+        out
+          .get(s.name)!
+          .get(line)!
+          .push(await runLine(s, line, bodies, TOTAL));
+    }
+  }
+  return out;
+}
+
+const load = () => loadavg()[0]!.toFixed(1);
+const started = new Date().toISOString().slice(0, 16);
+console.log(
+  `apps/node vs oxenss: HTTPS on 127.0.0.1, ${CONCURRENCY} connections, 1 KiB messages, ${ROUNDS} alternating rounds of ${TOTAL} requests per line, medians; ${availableParallelism()} cores, load average ${load()} at start (${started} UTC)`,
+);
+
+const names: Record<Line, string> = {
+  store: "store (namespace 0)",
+  retrieve: "signed retrieve, 1 message",
+  onion: "onion /onion_req/v2, 1 layer to the server itself (info)",
+};
+
+if (!OXENSS_BIN) {
+  console.log(
+    "side by side with oxenss: skipped (set OXENSS_BIN to an oxen-storage built with ../shared/peers/oxenss/BUILD.sh)",
+  );
+} else {
+  const oxenss = await startOxenss({
+    bin: OXENSS_BIN,
+    dir: process.env.OXENSS_DIR ?? join(tmpdir(), "session-oxenss-bench-oxenss"),
+    ...(process.env.OXENSS_MOCK_OXEND ? { mockOxend: process.env.OXENSS_MOCK_OXEND } : {}),
+  });
+  const node = await startNodeMain({ dir: join(dir, "node") });
+  try {
+    const lines: Line[] = ["store", "retrieve", "onion"];
+    const res = await rounds([oxenss, node], lines);
+    for (const line of lines) {
+      const o = figures(res.get(oxenss.name)!.get(line)!);
+      const n = figures(res.get(node.name)!.get(line)!);
+      const tput = n.rps / o.rps;
+      const p99 = n.p99 / o.p99;
+      console.log(
+        `${names[line]}: node ${show(n)} | oxenss ${show(o)} | node/oxenss: throughput ${tput.toFixed(2)}× (target ≥ 1.2×${tput >= 1.2 ? ", met" : ""}), p99 ${p99.toFixed(2)}× (target ≤ 1${p99 <= 1 ? ", met" : ""}), CPU/req ${(n.cpuUs / o.cpuUs).toFixed(2)}×`,
+      );
+    }
+  } finally {
+    await node.stop();
+    await oxenss.stop();
+  }
+}
+
+// Scaling: the node alone, one worker against WORKERS.
+{
+  const one = await startNodeMain({ dir: join(dir, "w1"), workers: 1 });
+  const many = await startNodeMain({ dir: join(dir, `w${WORKERS}`), workers: WORKERS });
+  try {
+    const processes = processTree(many.pid).length;
+    const res = await rounds([one, many], ["store", "retrieve"]);
+    for (const line of ["store", "retrieve"] as Line[]) {
+      const a = figures(res.get(one.name)!.get(line)!);
+      const b = figures(res.get(many.name)!.get(line)!);
+      console.log(
+        `scaling, ${names[line]}: 1 worker ${show(a)} | ${WORKERS} workers ${show(b)} → ${(b.rps / a.rps).toFixed(2)}× throughput${processes < 2 ? " (SESSION_NODE_WORKERS not honoured by this build: one process)" : ` (${processes} processes)`}`,
+      );
+    }
+  } finally {
+    await one.stop();
+    await many.stop();
+  }
+}
+console.log(`load average ${load()} at the end`);
+rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,83 @@
+import { join } from "node:path";
+import type { NodeInfo } from "@session/protocol";
+import type { MetricObjectWithValues, MetricValue } from "prom-client";
+import type { NodeConfig } from "../config.ts";
+import type { PreparedStore } from "../rpc/handler.ts";
+
+/*
+ * What a cluster's owner process and its workers say to each other (README "Using every core"):
+ * HTTP on the owner's Unix socket for requests, and the cluster IPC channel for the rest.
+ */
+
+/** The owner's Unix socket, beside the database. */
+export const ownerSocketPath = (dataDir: string) => join(dataDir, "node.sock");
+
+/**
+ * A request a worker makes itself (a prepared store, a storage RPC it does not serve); its value is
+ * the cluster's secret. Never passed on from a client: the worker's proxy drops it.
+ */
+export const INTERNAL_HEADER = "x-session-node-internal";
+/** A client's request the worker passes on as it is; its value is the cluster's secret. */
+export const PROXIED_HEADER = "x-session-node-proxied";
+/** The client's address on a proxied request (the owner's rate limits and caps go by it). */
+export const REMOTE_HEADER = "x-session-node-remote";
+/** The pid of the worker that answered a storage RPC (tests, operators looking at a reply). */
+export const WORKER_HEADER = "x-session-node-worker";
+
+/** Internal requests (INTERNAL_HEADER) the owner answers with RpcResults as JSON. */
+export const OWNER_PATHS = {
+  /** Body: PreparedStoreWire[] (a worker's turn); the owner commits them and fans them out. */
+  store: "/store",
+  /** Body: a storage RPC request the worker does not serve itself (batch, delete, expire, …). */
+  rpc: "/rpc",
+} as const;
+
+/** A PreparedStore as JSON: the message's bytes in base64. */
+export interface PreparedStoreWire extends Omit<PreparedStore, "message"> {
+  message: Omit<PreparedStore["message"], "data"> & { data: string };
+}
+
+export function preparedToWire(p: PreparedStore): PreparedStoreWire {
+  const d = p.message.data;
+  return {
+    ...p,
+    message: { ...p.message, data: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64") },
+  };
+}
+
+export function preparedFromWire(w: PreparedStoreWire): PreparedStore {
+  return { ...w, message: { ...w.message, data: new Uint8Array(Buffer.from(w.message.data, "base64")) } };
+}
+
+/** What a worker process is started with (JSON in its environment, WORKER_ENV). */
+export interface WorkerSettings {
+  config: NodeConfig;
+  socketPath: string;
+  secret: string;
+}
+
+export const WORKER_ENV = "SESSION_NODE_CLUSTER_WORKER";
+
+/** Owner → worker over the cluster IPC channel. */
+export type OwnerMessage =
+  | { type: "session-node:nodes"; nodes: NodeInfo[] }
+  | { type: "session-node:metrics"; id: number }
+  | { type: "session-node:shutdown" };
+
+/** Worker → owner. */
+export type WorkerMessage =
+  | { type: "session-node:hello" }
+  | {
+      type: "session-node:metrics";
+      id: number;
+      metrics: MetricObjectWithValues<MetricValue<string>>[];
+    };
+
+export function isWorkerMessage(m: unknown): m is WorkerMessage {
+  return (
+    typeof m === "object" &&
+    m !== null &&
+    typeof (m as { type?: unknown }).type === "string" &&
+    (m as { type: string }).type.startsWith("session-node:")
+  );
+}

@@ -1,0 +1,209 @@
+import cluster, { type Worker } from "node:cluster";
+import { randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import type { NodeInfo } from "@session/protocol";
+import { createLogger } from "@session/service-kit";
+import {
+  AggregatorRegistry,
+  type MetricObjectWithValues,
+  type MetricValue,
+  type Registry,
+} from "prom-client";
+import type { NodeConfig } from "../config.ts";
+import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
+import { registrySourceFor, type StartNodeOptions, startNode } from "../node.ts";
+import {
+  isWorkerMessage,
+  type OwnerMessage,
+  ownerSocketPath,
+  WORKER_ENV,
+  type WorkerSettings,
+} from "./protocol.ts";
+
+/** How long a stopping worker may take before it is killed (its own grace is 3 s). */
+const WORKER_STOP_MS = 8_000;
+/** How long /metrics waits for a worker's numbers. */
+const METRICS_WAIT_MS = 2_000;
+/** A replacement for a worker that died within this long of its start waits as long first. */
+const RESTART_BACKOFF_MS = 1_000;
+
+export interface RunningCluster {
+  /** The public URL clients use (the workers' port). */
+  url: string;
+  /** Worker pids serving now (the owner's own pid when it is a single process). */
+  workerPids(): number[];
+  stop(): Promise<void>;
+}
+
+export interface StartNodeClusterOptions extends Pick<StartNodeOptions, "logger" | "clock" | "registry"> {
+  /** Worker processes (default SESSION_NODE_WORKERS, else every core); 1 runs `startNode` here. */
+  workers?: number;
+}
+
+/**
+ * Runs a node on every core (README "Using every core"). With one worker it is `startNode` in this
+ * process. Otherwise this process becomes the owner — the database writer, registry poll,
+ * replication, sweep, monitor streams, node links and onion handling — on a Unix socket, and
+ * `workers` processes (node:cluster) share the public port: TLS, the storage RPC's reads, and the
+ * checks and signatures of stores, which the owner commits before they are answered. A worker
+ * that dies is logged and replaced.
+ */
+export async function startNodeCluster(
+  config: NodeConfig,
+  opts: StartNodeClusterOptions = {},
+): Promise<RunningCluster> {
+  const count = opts.workers ?? config.workers ?? availableParallelism();
+  const logger = opts.logger ?? createLogger({ name: "session-node", level: config.logLevel });
+  if (count <= 1) {
+    const node = await startNode(config, { ...opts, logger });
+    return { url: node.url, workerPids: () => [process.pid], stop: () => node.stop() };
+  }
+
+  // Created once, before any worker reads them.
+  loadNodeKeys(config.dataDir);
+  if (!config.http) await loadTlsCertificate(config.dataDir, config.publicIp);
+  const socketPath = ownerSocketPath(config.dataDir);
+  const secret = randomBytes(32).toString("hex");
+
+  // Workers keep their own copy of the registry: every list the owner loads is sent to them.
+  const source = opts.registry ?? registrySourceFor(config, logger);
+  let nodes: NodeInfo[] | undefined;
+  const broadcast = (m: OwnerMessage) => {
+    for (const w of Object.values(cluster.workers ?? {})) if (w?.isConnected()) w.send(m);
+  };
+  const registry = {
+    description: source.description,
+    height: () => source.height?.(),
+    async load() {
+      nodes = await source.load();
+      broadcast({ type: "session-node:nodes", nodes });
+      return nodes;
+    },
+  };
+
+  const live = new Map<number, Worker>();
+  let nextMetricsId = 0;
+  const waiting = new Map<number, (m: MetricObjectWithValues<MetricValue<string>>[]) => void>();
+  const workerMetrics = (w: Worker) =>
+    new Promise<MetricObjectWithValues<MetricValue<string>>[]>((resolve) => {
+      const id = nextMetricsId++;
+      const t = setTimeout(() => {
+        waiting.delete(id);
+        resolve([]); // a worker too busy (or dying) is left out of this scrape
+      }, METRICS_WAIT_MS);
+      waiting.set(id, (m) => {
+        clearTimeout(t);
+        waiting.delete(id);
+        resolve(m);
+      });
+      w.send({ type: "session-node:metrics", id } satisfies OwnerMessage);
+    });
+  const workerPids = () => [...live.values()].map((w) => w.process.pid!).sort((a, b) => a - b);
+  const owner = await startNode(config, {
+    ...opts,
+    logger,
+    registry,
+    owner: {
+      socketPath,
+      secret,
+      cluster: {
+        workers: () => ({ count: live.size, pids: workerPids() }),
+        async httpMetrics(own: Registry) {
+          const all = await Promise.all([own.getMetricsAsJSON(), ...[...live.values()].map(workerMetrics)]);
+          return AggregatorRegistry.aggregate(all).metrics();
+        },
+      },
+    },
+  });
+
+  let port = config.port;
+  let stopping = false;
+  const started = new Map<number, number>();
+  cluster.setupPrimary({ exec: fileURLToPath(new URL(`./worker-main${workerExt}`, import.meta.url)) });
+  const fork = () => {
+    // Every worker listens as the first did (port 0 included): node:cluster shares one listening
+    // handle per address and port asked for, kept while any worker holds it.
+    const settings: WorkerSettings = { config, socketPath, secret };
+    const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(settings) });
+    started.set(w.id, Date.now());
+    w.on("message", (m: unknown) => {
+      if (!isWorkerMessage(m)) return;
+      if (m.type === "session-node:hello")
+        // No list yet (the registry did not answer): the worker answers "not ready" as the node would.
+        w.send({ type: "session-node:nodes", nodes: nodes ?? [] } satisfies OwnerMessage);
+      else if (m.type === "session-node:metrics") waiting.get(m.id)?.(m.metrics);
+    });
+    return new Promise<number>((resolve, reject) => {
+      const failed = (code: number | null) => reject(new Error(`worker exited during start (${code})`));
+      w.once("exit", failed);
+      w.once("listening", (address) => {
+        w.off("exit", failed);
+        live.set(w.id, w);
+        resolve(address.port);
+      });
+    });
+  };
+  cluster.on("exit", (w, code, signal) => {
+    const wasLive = live.delete(w.id);
+    if (stopping || !wasLive) return;
+    // No addresses or account IDs here: which worker, and how it ended.
+    logger.warn({ worker: w.process.pid, code, signal }, "worker died; starting a replacement");
+    const ranFor = Date.now() - (started.get(w.id) ?? 0);
+    started.delete(w.id);
+    setTimeout(
+      () => {
+        if (!stopping)
+          fork().catch((err: unknown) =>
+            logger.error({ err: String(err) }, "replacement worker failed to start"),
+          );
+      },
+      ranFor < RESTART_BACKOFF_MS ? RESTART_BACKOFF_MS : 0,
+    );
+  });
+
+  try {
+    // The first worker binds the port (a random one for port 0); the others share it.
+    port = await fork();
+    await Promise.all(Array.from({ length: count - 1 }, fork));
+  } catch (err) {
+    stopping = true;
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
+    await owner.stop();
+    throw err;
+  }
+  const url = `${config.http ? "http" : "https"}://${config.host}:${port}`;
+  logger.info({ url, pubkey_ed25519: owner.info.pubkey_ed25519, workers: count }, "storage node listening");
+
+  let stopped: Promise<void> | undefined;
+  return {
+    url,
+    workerPids,
+    stop() {
+      stopped ??= (async () => {
+        stopping = true;
+        // Workers first (they finish the requests in hand, stores included), then the owner.
+        await Promise.all(
+          Object.values(cluster.workers ?? {}).map(
+            (w) =>
+              new Promise<void>((resolve) => {
+                if (!w || w.isDead()) return resolve();
+                const kill = setTimeout(() => w.process.kill("SIGKILL"), WORKER_STOP_MS);
+                w.once("exit", () => {
+                  clearTimeout(kill);
+                  resolve();
+                });
+                if (w.isConnected()) w.send({ type: "session-node:shutdown" } satisfies OwnerMessage);
+                else w.process.kill("SIGTERM");
+              }),
+          ),
+        );
+        await owner.stop();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Workers run the same kind of files as this one: TypeScript through tsx, or the built JS. */
+const workerExt = import.meta.url.endsWith(".ts") ? ".ts" : ".js";

@@ -1,0 +1,152 @@
+import { EventEmitter } from "node:events";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import { join } from "node:path";
+import { toHex } from "@session/crypto";
+import {
+  capConnectionsPerAddress,
+  closeAfterUnreadBody,
+  connectionServerOptions,
+  createLogger,
+  createMetrics,
+  DEFAULT_CONNECTION_LIMITS,
+  DEFAULT_GRACE_MS,
+  gracefulCloser,
+  TokenBuckets,
+} from "@session/service-kit";
+import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
+import type { PeerClient } from "../replication/peer.ts";
+import { RpcHandler, type RpcResult } from "../rpc/handler.ts";
+import { storageRpcFastPath } from "../rpc/http-fast-path.ts";
+import { storageRpcRoute } from "../rpc/storage-rpc-route.ts";
+import { SubaccountRevocations } from "../storage/revocations.ts";
+import { MessageStore } from "../storage/store.ts";
+import { Membership } from "../swarm/membership.ts";
+import { ownerClient } from "./owner-client.ts";
+import { type OwnerMessage, WORKER_HEADER, type WorkerMessage, type WorkerSettings } from "./protocol.ts";
+import { ownerProxy } from "./proxy.ts";
+
+/** Methods a worker answers from its read-only view of the database and registry. */
+const SERVED_HERE = new Set(["retrieve", "get_expiries", "info", "get_swarm"]);
+
+/** Workers never talk to other nodes: what needs a peer is the owner's (stores fan out there). */
+const noPeers: PeerClient = {
+  post: () => Promise.reject(new Error("cluster workers do not contact peers")),
+  sign: () => {
+    throw new Error("cluster workers do not contact peers");
+  },
+  send: () => Promise.reject(new Error("cluster workers do not contact peers")),
+};
+
+/**
+ * One worker process of a cluster (README "Using every core"): TLS and HTTP on the public port,
+ * and the client storage RPC — retrieve, get_expiries, info and get_swarm from a read-only
+ * connection to the database; a store checked, hashed and signed here and committed by the owner
+ * before it is answered. Everything else goes to the owner (proxy.ts). Stops on the owner's word.
+ */
+export async function runWorker(s: WorkerSettings): Promise<void> {
+  const { config } = s;
+  const logger = createLogger({ name: "session-node", level: config.logLevel }).child({
+    worker: process.pid,
+  });
+  const send = (m: WorkerMessage) => process.send?.(m);
+  const keys = loadNodeKeys(config.dataDir);
+  const selfHex = toHex(keys.ed25519.publicKey);
+  const store = MessageStore.openReadOnly(join(config.dataDir, "storage.db"));
+  const membership = new Membership(selfHex);
+  const clock = { now: () => Date.now() };
+  const rpc = new RpcHandler({
+    store,
+    revocations: new SubaccountRevocations(store.db),
+    membership,
+    keys,
+    selfEd25519Hex: selfHex,
+    clock,
+    // Nothing is stored here, so nothing is announced: the owner's monitor streams announce.
+    events: new EventEmitter(),
+    peers: noPeers,
+    logger,
+  });
+  const owner = ownerClient(s.socketPath, s.secret, logger);
+  const workerRpc = {
+    async handle(body: unknown): Promise<RpcResult> {
+      const method =
+        typeof body === "object" && body !== null ? (body as { method?: unknown }).method : undefined;
+      if (typeof method === "string" && SERVED_HERE.has(method)) return rpc.handle(body, { viaOnion: false });
+      if (method === "store") {
+        const r = await rpc.prepareStore(body);
+        return "result" in r ? r.result : owner.store(r.prepared);
+      }
+      return owner.rpc(body);
+    },
+  };
+
+  const metricPrefix = "session_node_";
+  const metrics = createMetrics({ prefix: metricPrefix });
+  // Per worker: a client's connections are spread over the workers, so its effective rate is up
+  // to N times RATE_LIMIT_PER_SECOND (README "Using every core").
+  const buckets = new TokenBuckets({
+    capacity: config.rateLimit.burst,
+    refillPerSecond: config.rateLimit.perSecond,
+  });
+  const storageRpc = storageRpcFastPath({
+    route: storageRpcRoute({ rpc: workerRpc, buckets, maxBodyBytes: config.maxBodyBytes }),
+    metrics: metrics.registry,
+    metricPrefix,
+    logger,
+  });
+  const proxy = ownerProxy(s.socketPath, s.secret);
+  const pid = String(process.pid);
+  const tls = config.http ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
+  const options = {
+    ...connectionServerOptions(config.connections),
+    ...(tls ? { key: tls.key, cert: tls.cert } : {}),
+  };
+  const listener = (req: Parameters<typeof storageRpc>[0], res: Parameters<typeof storageRpc>[1]) => {
+    res.setHeader(WORKER_HEADER, pid);
+    if (!storageRpc(req, res)) {
+      res.removeHeader(WORKER_HEADER);
+      proxy.request(req, res);
+    }
+  };
+  const server: HttpServer = tls ? createHttpsServer(options, listener) : createHttpServer(options, listener);
+  server.on("upgrade", proxy.upgrade);
+  closeAfterUnreadBody(server);
+  capConnectionsPerAddress(
+    server,
+    config.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
+  );
+  const closer = gracefulCloser(server, tls !== undefined);
+
+  let listening = false;
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await closer.close({ graceMs: DEFAULT_GRACE_MS, pollMs: 50 });
+    proxy.close();
+    await owner.close();
+    store.close();
+    process.exit(0);
+  };
+  process.on("message", (m: OwnerMessage) => {
+    if (m.type === "session-node:nodes") {
+      membership.update(m.nodes);
+      // Listen once the registry is known: before that every request would be refused.
+      if (!listening) {
+        listening = true;
+        server.listen(config.port, config.host);
+      }
+    } else if (m.type === "session-node:metrics") {
+      void metrics.registry
+        .getMetricsAsJSON()
+        .then((json) => send({ type: "session-node:metrics", id: m.id, metrics: json }));
+    } else if (m.type === "session-node:shutdown") void stop();
+  });
+  // The owner stops the workers (SIGINT from a terminal reaches the whole process group: the
+  // owner's word is awaited instead); a worker whose owner is gone stops too.
+  process.on("SIGINT", () => {});
+  process.on("SIGTERM", () => void stop());
+  process.on("disconnect", () => void stop());
+  send({ type: "session-node:hello" });
+}
