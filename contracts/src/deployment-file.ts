@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { keccak256, toUtf8Bytes } from "ethers";
+import type { Deployment } from "./deploy.ts";
 
 /** Ignition future ids of the Session module → keys of the deployment file. */
 const FUTURES = {
@@ -13,15 +14,9 @@ const FUTURES = {
   sessionNameService: "Session#SessionNameService",
 } as const;
 
-export interface DeploymentFile {
+/** A deployment's addresses and start block, with the network's name and each contract's block and ABI hash. */
+export interface DeploymentFile extends Deployment {
   network: string;
-  chainId: number;
-  sesh: string;
-  serviceNodeRegistry: string;
-  serviceNodeRegistryImplementation: string;
-  sessionNameService: string;
-  /** Earliest block among the contracts: where an indexer starts. */
-  deploymentBlock: number;
   blocks: Record<keyof typeof FUTURES, number>;
   abiHashes: Record<keyof typeof FUTURES, string>;
 }

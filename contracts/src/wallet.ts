@@ -144,6 +144,22 @@ export function walletFor(key: string, provider: Provider): Wallet {
 
 export type Progress = (line: string) => void;
 
+/** What a chain command-line tool writes to and reads: results, progress of long waits, its environment. */
+export interface ChainCliIo {
+  /** Results (stdout). */
+  out: (line: string) => void;
+  /** Progress of long operations (stderr), so piped results stay clean. */
+  progress: Progress;
+  env: NodeJS.ProcessEnv;
+}
+
+/** The process's own stdout, stderr and environment. */
+export const processCliIo: ChainCliIo = {
+  out: (s) => process.stdout.write(`${s}\n`),
+  progress: (s) => process.stderr.write(`${s}\n`),
+  env: process.env,
+};
+
 export interface WaitOptions {
   progress?: Progress;
   /** The called contract's interface: decodes its custom errors when the provider only gives revert data. */

@@ -22,14 +22,24 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Starts an example service; resolves with its URL and Session ID once it listens. */
+/**
+ * Starts an example service through the image's entry point (src/main.ts, EXAMPLE picks it);
+ * resolves with its URL and Session ID once it listens.
+ */
 function startService(
-  entry: string,
+  example: "2fa" | "broadcaster",
   dataDir: string,
 ): Promise<{ url: string; id: string; proc: ChildProcess }> {
+  const entry = "main.ts";
   const proc = spawn(process.execPath, ["--import", "tsx", join(root, "src", entry)], {
     cwd: root,
-    env: { ...process.env, SESSION_NETWORK: devnet.seed, SESSION_DATA_DIR: dataDir, PORT: "0" },
+    env: {
+      ...process.env,
+      EXAMPLE: example,
+      SESSION_NETWORK: devnet.seed,
+      SESSION_DATA_DIR: dataDir,
+      PORT: "0",
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   running.add(proc);
@@ -90,7 +100,8 @@ describe("example services survive a restart without duplicate sends", () => {
   it("2FA: a code sent before a crash still verifies once afterwards; nothing is sent twice", async () => {
     const data = join(dir, "2fa");
     const u = await user();
-    let svc = await startService("main-2fa.ts", data);
+    let svc = await startService("2fa", data);
+    expect((await fetch(`${svc.url}/health`)).status).toBe(200);
     expect((await post(`${svc.url}/codes`, { sessionId: "05nope" })).status).toBe(400);
     expect((await post(`${svc.url}/codes`, { sessionId: u.sessionId })).body).toMatchObject({ sent: true });
     const got: IncomingMessage[] = [];
@@ -99,7 +110,7 @@ describe("example services survive a restart without duplicate sends", () => {
 
     await crash(svc.proc);
     const id = svc.id;
-    svc = await startService("main-2fa.ts", data);
+    svc = await startService("2fa", data);
     expect(svc.id).toBe(id); // same account from the data dir
     // Asked again right away: refused, not re-sent.
     expect((await post(`${svc.url}/codes`, { sessionId: u.sessionId })).status).toBe(429);
@@ -117,7 +128,7 @@ describe("example services survive a restart without duplicate sends", () => {
 
   it("broadcaster: subscribers and announcements survive a crash; no one is confirmed or told twice", async () => {
     const data = join(dir, "broadcaster");
-    let svc = await startService("main-broadcaster.ts", data);
+    let svc = await startService("broadcaster", data);
     const [a, b] = [await user(), await user()];
     await a.sendText(svc.id, "subscribe");
     await b.sendText(svc.id, "SUBSCRIBE");
@@ -132,7 +143,7 @@ describe("example services survive a restart without duplicate sends", () => {
     expect((await post(`${svc.url}/announce`, { text: "first" })).body).toEqual({ sent: 2 });
 
     await crash(svc.proc);
-    svc = await startService("main-broadcaster.ts", data);
+    svc = await startService("broadcaster", data);
     const subs = await fetch(`${svc.url}/subscribers`).then((r) => r.json());
     expect(subs).toEqual({ count: 2 });
     // A repeated "subscribe" is not confirmed again.
@@ -147,5 +158,11 @@ describe("example services survive a restart without duplicate sends", () => {
     await receiveUntil(b, gotB, (all) => texts(all, svc.id).includes("first"));
     gotB.push(...(await b.poll()));
     expect(texts(gotB, svc.id)).toEqual(["Subscribed. Reply STOP to unsubscribe.", "first"]);
+    expect((await fetch(`${svc.url}/health`)).status).toBe(200);
+    // SIGTERM (docker stop) closes the HTTP server and the client's store and exits 0.
+    const exited = new Promise<number | null>((r) => svc.proc.once("exit", r));
+    svc.proc.kill("SIGTERM");
+    expect(await exited).toBe(0);
+    running.delete(svc.proc);
   }, 120_000);
 });

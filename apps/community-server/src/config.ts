@@ -1,9 +1,7 @@
 import { join } from "node:path";
+import { databaseEnv, envFlag, logLevelEnv } from "@session/service-kit";
 import { z } from "zod";
 
-const flag = z
-  .enum(["1", "0", "true", "false", "yes", "no"])
-  .transform((v) => v === "1" || v === "true" || v === "yes");
 const positiveInt = z.coerce.number().int().positive();
 
 /** Environment variables (or --flags) of the community server; README.md documents each one. */
@@ -15,8 +13,8 @@ export const envSchema = z.object({
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters")
     .optional(),
-  CS_DIRECT_CLIENT_ROUTES: flag.default(false),
-  CS_REQUIRE_BLINDED: flag.default(true),
+  CS_DIRECT_CLIENT_ROUTES: envFlag.default(false),
+  CS_REQUIRE_BLINDED: envFlag.default(true),
   CS_MAX_FILE_SIZE: positiveInt.default(10_000_000),
   CS_SWEEP_INTERVAL_SECONDS: positiveInt.default(60),
   CS_RATE_USER_REQUESTS_PER_MINUTE: positiveInt.default(600),
@@ -32,15 +30,8 @@ export const envSchema = z.object({
     .optional(),
   /** Public URL clients use (for the printed join link). */
   CS_PUBLIC_URL: z.url().optional(),
-  DATABASE_URL: z
-    .string()
-    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, "expected postgres://… or sqlite:<path>")
-    .optional(),
-  DATABASE_SCHEMA: z
-    .string()
-    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
-    .optional(),
-  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  ...databaseEnv,
+  ...logLevelEnv,
 });
 
 export type Env = z.output<typeof envSchema>;

@@ -1,12 +1,15 @@
 import { join } from "node:path";
 import { MAX_ATTACHMENT_UPLOAD_BYTES } from "@session/crypto";
-import { checkConnectionLimitsEnv, connectionLimitsEnv } from "@session/service-kit";
+import {
+  checkConnectionLimitsEnv,
+  connectionLimitsEnv,
+  databaseEnv,
+  envFlag,
+  logLevelEnv,
+} from "@session/service-kit";
 import { z } from "zod";
 
 const DAY = 86_400;
-const flag = z
-  .enum(["1", "0", "true", "false", "yes", "no"])
-  .transform((v) => v === "1" || v === "true" || v === "yes");
 const hex32 = z.string().regex(/^[0-9a-fA-F]{64}$/, "expected 64 hex characters (32 bytes)");
 const positiveInt = z.coerce.number().int().positive();
 
@@ -21,7 +24,7 @@ export const envSchema = z
     FS_MAX_FILE_SIZE: positiveInt.default(MAX_ATTACHMENT_UPLOAD_BYTES),
     FS_DEFAULT_TTL_SECONDS: positiveInt.default(14 * DAY),
     FS_MAX_TTL_SECONDS: positiveInt.default(14 * DAY),
-    FS_DIRECT_CLIENT_ROUTES: flag.default(false),
+    FS_DIRECT_CLIENT_ROUTES: envFlag.default(false),
     FS_SWEEP_INTERVAL_SECONDS: positiveInt.default(60),
     FS_RATE_REQUESTS_PER_MINUTE: positiveInt.default(6000),
     FS_RATE_NODE_REQUESTS_PER_MINUTE: positiveInt.default(1200),
@@ -38,14 +41,7 @@ export const envSchema = z
         ctx.addIssue({ code: "custom", message: 'expected JSON like {"desktop":"1.2.3"}' });
         return z.NEVER;
       }),
-    DATABASE_URL: z
-      .string()
-      .regex(/^(postgres(ql)?:\/\/|sqlite:)/, "expected postgres://… or sqlite:<path>")
-      .optional(),
-    DATABASE_SCHEMA: z
-      .string()
-      .regex(/^[a-z_][a-z0-9_]{0,62}$/)
-      .optional(),
+    ...databaseEnv,
     FS_STORAGE: z.enum(["disk", "s3"]).default("disk"),
     S3_ENDPOINT: z.url().optional(),
     S3_REGION: z.string().default("us-east-1"),
@@ -53,7 +49,7 @@ export const envSchema = z
     S3_PREFIX: z.string().default(""),
     S3_ACCESS_KEY_ID: z.string().optional(),
     S3_SECRET_ACCESS_KEY: z.string().optional(),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ...logLevelEnv,
     // A whole upload (10 MB) may take up to 2 minutes to arrive.
     ...connectionLimitsEnv({ requestTimeoutMs: 120_000 }),
   })

@@ -2,22 +2,17 @@ import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import {
   capturedLogs,
-  mountSmallDisk,
+  describeOnPgSmallTablespace,
+  describeOnSmallDisk,
   type PgFaults,
-  type PgSmallTablespace,
   pgFaults,
-  pgSmallTablespace,
-  requirePgSmallTablespace,
-  requireSmallDisk,
-  type SmallDisk,
+  TEST_PG_URL,
   testApplicationName,
 } from "@session/service-kit/testing";
 import type postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PgFileRepo, SqliteFileRepo } from "../src/db/repo.ts";
 import { type Harness, json, startHarness } from "./harness.ts";
-
-const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 const upload = (h: Harness, body: Uint8Array) => fetch(`${h.url}/file`, { method: "POST", body });
 const health = async (h: Harness) => {
@@ -41,31 +36,23 @@ async function expectServingWhileFull(h: Harness, id: string, kept: Uint8Array) 
   expect(await degradedGauge(h, "disk_full")).toBe("1");
 }
 
-describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", () => {
-  let disk: SmallDisk;
+describeOnSmallDisk("disk full (a 4 MiB tmpfs that fills up)", 4 * 1024 * 1024, (disk) => {
   let h: Harness | undefined;
 
-  beforeAll(async () => {
-    disk = await mountSmallDisk(4 * 1024 * 1024);
-  });
   afterEach(async () => {
     await h?.close();
     h = undefined;
-    await disk.free();
-  });
-  afterAll(async () => {
-    await disk?.unmount();
   });
 
   it("refuses uploads with STORAGE_FULL, keeps serving downloads, logs once, reports it, recovers by itself", async () => {
     const log = capturedLogs("file-server-faults");
-    h = await startHarness({ parentDir: disk.dir, logger: log.logger });
+    h = await startHarness({ parentDir: disk().dir, logger: log.logger });
     const kept = randomBytes(50_000);
     const up = await upload(h, kept);
     expect(up.status).toBe(200);
     const { id } = await json(up);
 
-    await disk.fill();
+    await disk().fill();
     for (let i = 0; i < 3; i++) {
       const refused = await upload(h, randomBytes(100_000));
       expect(refused.status).toBe(507);
@@ -79,7 +66,7 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
     expect(log.lines.filter((l) => l.condition === "disk_full")).toHaveLength(1);
     expect(log.lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
 
-    await disk.free();
+    await disk().free();
     const again = await upload(h, randomBytes(100_000));
     expect(again.status).toBe(200);
     expect(await health(h)).toEqual({ status: 200, body: { status: "ok", storage: "disk" } });
@@ -88,17 +75,17 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
   });
 
   it("refuses to extend a file's expiry with STORAGE_FULL and keeps the old one, then extends it", async () => {
-    h = await startHarness({ parentDir: disk.dir });
+    h = await startHarness({ parentDir: disk().dir });
     const { id, expires } = await json(await upload(h, randomBytes(1000)));
     h.clock.advance(86_400_000);
-    await disk.fill();
+    await disk().fill();
     const refused = await fetch(`${h.url}/file/${id}/extend`, { method: "POST" });
     expect(refused.status).toBe(507);
     expect((await json(refused)).error.code).toBe("STORAGE_FULL");
     // What the client was told not to count on is not there either: the expiry is unchanged.
     expect((await json(await fetch(`${h.url}/file/${id}/info`))).expires).toBe(expires);
 
-    await disk.free();
+    await disk().free();
     const extended = await fetch(`${h.url}/file/${id}/extend`, { method: "POST" });
     expect(extended.status).toBe(200);
     const after = (await json(extended)).expires;
@@ -107,10 +94,10 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
   });
 
   it("removes the written blob when the metadata insert fails on a full database disk", async () => {
-    // Blobs and staging on the roomy OS temp dir, the SQLite metadata on the small disk.
-    const repo = SqliteFileRepo.open(join(disk.dir, "files.db"));
+    // Blobs and staging on the roomy OS temp dir, the SQLite metadata on the small disk().
+    const repo = SqliteFileRepo.open(join(disk().dir, "files.db"));
     h = await startHarness({ repo });
-    await disk.fill();
+    await disk().fill();
     const refused = await upload(h, randomBytes(200_000));
     expect(refused.status).toBe(507);
     expect((await json(refused)).error.code).toBe("STORAGE_FULL");
@@ -118,40 +105,35 @@ describe.skipIf(!requireSmallDisk())("disk full (a 4 MiB tmpfs that fills up)", 
     expect(await h.filesIn(h.tmpDir)).toEqual([]);
     expect(await h.deps.repo.count()).toBe(0);
 
-    await disk.free();
+    await disk().free();
     const ok = await upload(h, randomBytes(200_000));
     expect(ok.status).toBe(200);
     expect(await h.filesIn(h.blobDir)).toHaveLength(1);
   });
 });
 
-describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
+await describeOnPgSmallTablespace(
   "disk full (PostgreSQL: the metadata tables in a tablespace on a 1 MiB tmpfs)",
-  () => {
+  1024 * 1024,
+  (ts) => {
     const schema = `fs_disk_full_${process.pid}_${Date.now()}`;
-    let ts: PgSmallTablespace;
     let h: Harness | undefined;
 
-    beforeAll(async () => {
-      ts = await pgSmallTablespace(PG_URL, 1024 * 1024);
-    });
     afterAll(async () => {
       await h?.close();
-      const admin = pgFaults(PG_URL);
+      const admin = pgFaults(TEST_PG_URL);
       await admin.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.close();
-      await ts?.free();
-      await ts?.drop();
     });
 
     it("refuses uploads with STORAGE_FULL (SQLSTATE 53100), leaves no blob behind, serves downloads, logs once, recovers", async () => {
       const log = capturedLogs("file-server-faults");
-      h = await startHarness({ repo: await PgFileRepo.open(PG_URL, { schema }), logger: log.logger });
-      await ts.moveSchema(schema);
+      h = await startHarness({ repo: await PgFileRepo.open(TEST_PG_URL, { schema }), logger: log.logger });
+      await ts().moveSchema(schema);
       const kept = randomBytes(20_000);
       const { id } = await json(await upload(h, kept));
 
-      await ts.fill();
+      await ts().fill();
       // Rows that fit in the pages already there still go in; then every upload is refused.
       let acknowledged = 1;
       const refusals: Response[] = [];
@@ -175,7 +157,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
       expect(JSON.stringify(logged[0])).toContain('"code":"53100"');
       expect(log.lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
 
-      await ts.free();
+      await ts().free();
       expect((await upload(h, randomBytes(1000))).status).toBe(200);
       expect(await health(h)).toEqual({ status: 200, body: { status: "ok", storage: "disk" } });
       expect(await degradedGauge(h, "disk_full")).toBe("0");
@@ -192,9 +174,11 @@ describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
   let h: Harness;
 
   beforeAll(async () => {
-    faults = pgFaults(PG_URL);
+    faults = pgFaults(TEST_PG_URL);
     appName = testApplicationName("file-server");
-    h = await startHarness({ repo: await PgFileRepo.open(PG_URL, { schema, applicationName: appName }) });
+    h = await startHarness({
+      repo: await PgFileRepo.open(TEST_PG_URL, { schema, applicationName: appName }),
+    });
   });
   afterAll(async () => {
     await h?.close();

@@ -1,15 +1,6 @@
 import { PassThrough } from "node:stream";
 import { connectionLimitsFromEnv, createLogger } from "@session/service-kit";
-import {
-  concurrentOversizedBodies,
-  describeConnectionLimits,
-  fuzzHttp,
-  fuzzSeed,
-  fuzzSummary,
-  fuzzViolations,
-  rawConnect,
-  sendOversizedBody,
-} from "@session/service-kit/testing";
+import { describeHttpLimits, rawConnect, shortConnectionLimitsEnv } from "@session/service-kit/testing";
 import { DrizzleQueryError } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { envSchema } from "../src/config.ts";
@@ -17,17 +8,14 @@ import { type Harness, startHarness } from "./harness.ts";
 
 const MB = 1024 * 1024;
 const LIMIT = 1_000_000;
+const PER_ADDRESS = 8;
 let h: Harness;
 const logText: string[] = [];
 
 beforeAll(async () => {
   const stream = new PassThrough();
   stream.on("data", (d: Buffer) => logText.push(d.toString()));
-  const env = envSchema.parse({
-    HTTP_HEADERS_TIMEOUT_MS: "300",
-    HTTP_REQUEST_TIMEOUT_MS: "3000",
-    HTTP_MAX_CONNECTIONS_PER_ADDRESS: "8",
-  });
+  const env = envSchema.parse(shortConnectionLimitsEnv(PER_ADDRESS, 3000));
   h = await startHarness({
     limits: { maxFileBytes: LIMIT },
     logger: createLogger({ name: "fs", level: "debug", destination: stream }),
@@ -36,43 +24,51 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-describe("file server body limits", () => {
-  for (const path of ["/file", "/files", "/oxen/v4/lsrpc"])
-    for (const framing of ["chunked", "declared"] as const)
-      it(`${path}, ${framing}: 413 at the limit, connection closed, nothing staged`, async () => {
-        const r = await sendOversizedBody(`${h.url}${path}`, { framing, bytes: 150 * MB });
+describeHttpLimits("file server", {
+  url: () => h.url,
+  bodies: [
+    {
+      paths: ["/file", "/files", "/oxen/v4/lsrpc"],
+      framings: ["chunked", "declared"],
+      expectAnswer: async (r) => {
         expect(r.status).toBe(413);
         expect(JSON.parse(r.body).error.code).toBe("PAYLOAD_TOO_LARGE");
         expect(r.headers.connection).toBe("close");
-        expect(r.closedByServer).toBe(true);
-        expect(r.bytesWritten).toBeLessThan(64 * MB);
+        // Nothing staged.
         await expect.poll(() => h.filesIn(h.tmpDir), { timeout: 5000, interval: 20 }).toEqual([]);
-      });
-
-  it("/file with a Content-Length smaller than the body stores only what was declared, then closes", async () => {
-    const r = await sendOversizedBody(`${h.url}/file`, {
-      framing: "lying",
+      },
+    },
+    {
+      // A Content-Length smaller than the body: only what was declared is stored.
+      paths: ["/file"],
+      framings: ["lying"],
       declaredBytes: 100,
-      bytes: 150 * MB,
-    });
-    expect([200, 400]).toContain(r.status);
-    expect(r.closedByServer).toBe(true);
-    expect(r.bytesWritten).toBeLessThan(64 * MB);
-  });
-
-  it("six concurrent 150 MB uploads do not grow memory with the body size", async () => {
-    const urls = ["/file", "/files", "/oxen/v4/lsrpc"].map((p) => `${h.url}${p}`);
-    const { responses, rssGrowth } = await concurrentOversizedBodies(urls);
-    for (const r of responses) expect(r.status).toBe(413);
-    expect(rssGrowth).toBeLessThan(64 * MB);
-  }, 60_000);
-});
-
-describeConnectionLimits("file server", {
-  url: () => h.url,
-  requestLine: "POST /file",
-  perAddress: 8,
-  openConnectionsFrom: (a) => h.server.openConnectionsFrom(a),
+      expectAnswer: (r) => expect([200, 400]).toContain(r.status),
+    },
+  ],
+  memory: {
+    paths: ["/file", "/files", "/oxen/v4/lsrpc"],
+    maxGrowthBytes: 64 * MB,
+    expectEach: (r) => expect(r.status).toBe(413),
+  },
+  connections: {
+    url: () => h.url,
+    requestLine: "POST /file",
+    perAddress: PER_ADDRESS,
+    openConnectionsFrom: (a) => h.server.openConnectionsFrom(a),
+  },
+  fuzz: {
+    start: () => startHarness({ limits: { maxFileBytes: LIMIT } }),
+    routes: [
+      "POST /file",
+      "POST /files",
+      "GET /file/AAAA",
+      "POST /file/AAAA/extend",
+      "POST /oxen/v4/lsrpc",
+    ].concat("GET /session_version"),
+    warmupRequests: 500,
+    timeoutMs: 90_000,
+  },
 });
 
 describe("file server logs", () => {
@@ -144,25 +140,4 @@ describe("file server logs", () => {
     expect(gone[0]).toMatchObject({ level: 30, code: "CLIENT_CLOSED", route: "/file" });
     expect(lines.filter((l) => (l.level as number) >= 50)).toHaveLength(1); // only the database failure
   });
-});
-
-describe("file server fuzz", () => {
-  it("5 000 malformed requests: no 5xx, memory bounded", async () => {
-    const seed = fuzzSeed();
-    console.log(`file-server fuzz seed ${seed} (SEED=${seed} replays it)`);
-    const fuzzed = await startHarness({ limits: { maxFileBytes: LIMIT } });
-    const targets = [
-      { method: "POST", path: "/file" },
-      { method: "POST", path: "/files" },
-      { method: "GET", path: "/file/AAAA" },
-      { method: "POST", path: "/file/AAAA/extend" },
-      { method: "POST", path: "/oxen/v4/lsrpc" },
-      { method: "GET", path: "/session_version" },
-    ] as const;
-    await fuzzHttp(fuzzed.url, targets, { seed: seed + 1, requests: 500, oversizedBytes: 2 * MB });
-    const report = await fuzzHttp(fuzzed.url, targets, { seed, oversizedBytes: 2 * MB });
-    await fuzzed.close();
-    console.log(fuzzSummary(report));
-    expect(fuzzViolations(report)).toEqual([]);
-  }, 90_000);
 });

@@ -16,7 +16,8 @@ import {
   toBase64,
   x25519Keypair,
 } from "@session/crypto";
-import { type EncType, storeResponseSignatureMessage, storeSignatureMessage } from "@session/protocol";
+import type { EncType } from "@session/protocol";
+import { storeResponseSignatureMessage, storeSignatureMessage } from "@session/protocol/rpc";
 import { nodeHopCipher } from "../src/onion/hop-cipher.ts";
 import { requestVerifier, resultSigner } from "../src/rpc/node-crypto.ts";
 

@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { createMetrics, TokenBuckets } from "@session/service-kit";
 import { type RunningNode, startNode } from "../src/node.ts";
 import { storageRpcFastPath } from "../src/rpc/http-fast-path.ts";
+import { storageRpcRoute } from "../src/rpc/storage-rpc-route.ts";
 import { nodeConfig, silent } from "../test/helpers/node-net.ts";
 import { cryptoLimit, type LimitKind } from "./crypto-limit.ts";
 import { type StorePipeline, startStorePipeline } from "./store-pipeline.ts";
@@ -51,10 +52,13 @@ async function run(c: Command): Promise<unknown> {
       return { url: node.url, info: node.info };
     case "start-floor": {
       const reply = JSON.parse(c.reply) as object;
-      const fast = storageRpcFastPath({
+      const route = storageRpcRoute({
         rpc: { handle: async () => ({ status: 200, body: reply }) },
         buckets: new TokenBuckets({ capacity: 1e9, refillPerSecond: 1e9 }),
         maxBodyBytes: 10 << 20,
+      });
+      const fast = storageRpcFastPath({
+        route,
         metrics: createMetrics({ prefix: "floor_" }).registry,
         metricPrefix: "floor_",
         logger: silent,

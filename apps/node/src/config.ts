@@ -3,6 +3,7 @@ import {
   checkConnectionLimitsEnv,
   connectionLimitsEnv,
   connectionLimitsFromEnv,
+  logLevelEnv,
 } from "@session/service-kit";
 import { z } from "zod";
 import type { OnionServerPolicy } from "./onion/server-destination.ts";
@@ -58,7 +59,7 @@ export const nodeEnvSchema = z
     MONITOR_STREAMS_PER_ADDRESS: int(16, 1),
     /** Processes serving the public port (README "Using every core"); default every core, 1 = one process. */
     SESSION_NODE_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
-    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    ...logLevelEnv,
     ...connectionLimitsEnv(),
   })
   .refine((e) => e.REGISTRY_FILE || e.REGISTRY_URL, {

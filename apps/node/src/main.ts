@@ -3,17 +3,9 @@
 // `contribute`, `update-endpoint`, `status`, `exit`, `finalize-exit` and `claim` are the operator's
 // commands on the staking registry (src/operator/).
 // The command, when there is one, comes first: `session-node status --indexer <url>`.
+import { isOperatorCommand } from "./operator/command-names.ts";
+
 const command = process.argv[2]?.startsWith("-") ? undefined : process.argv[2];
-const operator = [
-  "keys",
-  "register",
-  "contribute",
-  "update-endpoint",
-  "status",
-  "exit",
-  "finalize-exit",
-  "claim",
-];
 
 if (
   command === "help" ||
@@ -21,7 +13,7 @@ if (
 ) {
   const { OPERATOR_USAGE } = await import("./operator/cli.ts");
   process.stdout.write(`${OPERATOR_USAGE}\n`);
-} else if (command !== undefined && operator.includes(command)) {
+} else if (command !== undefined && isOperatorCommand(command)) {
   const { operatorCli, describeError } = await import("./operator/cli.ts");
   await operatorCli(process.argv.slice(2)).then(
     () => process.exit(0),

@@ -11,7 +11,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { createAdaptorServer } from "@hono/node-server";
 import { type AccountKeys, toHex } from "@session/crypto";
-import { LINK_PEER_AUTH_BYTES, type NodeInfo } from "@session/protocol";
+import type { NodeInfo } from "@session/protocol";
+import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
 import {
   capConnectionsPerAddress,
   closeAfterUnreadBody,

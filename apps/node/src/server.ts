@@ -1,12 +1,6 @@
-import { getConnInfo } from "@hono/node-server/conninfo";
 import { utf8Encode } from "@session/crypto";
-import {
-  answerServiceNodesJsonRpc,
-  ProtocolError,
-  SEED_JSON_RPC_PATH,
-  StorageHttpEndpoint,
-  toErrorBody,
-} from "@session/protocol";
+import { ProtocolError, toErrorBody } from "@session/protocol";
+import { answerServiceNodesJsonRpc, SEED_JSON_RPC_PATH } from "@session/protocol/swarm";
 import {
   createMetrics,
   limitBody,
@@ -15,7 +9,7 @@ import {
   rateLimit,
   TokenBuckets,
 } from "@session/service-kit";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import type { NodeContext } from "./deps.ts";
 import { createMonitorService, type MonitorService } from "./monitor/routes.ts";
 import type { PeerHandler, RelayHandler } from "./onion/node-link.ts";
@@ -23,14 +17,8 @@ import { ERROR_CODE_HEADER } from "./onion/reply.ts";
 import { onionService } from "./onion/routes.ts";
 import { PEER_RPC_PATH, verifyPeerAuth, verifyPeerRequest } from "./replication/peer.ts";
 import { peerRequestSchema } from "./replication/sync.ts";
-import type { RpcResult } from "./rpc/handler.ts";
-import {
-  type FastPath,
-  LONG_POLL_HEADER,
-  storageHttpRefusal,
-  storageRpcFastPath,
-  storageRpcWireReply,
-} from "./rpc/http-fast-path.ts";
+import { type FastPath, storageRpcFastPath } from "./rpc/http-fast-path.ts";
+import { honoStorageRpc, honoRemoteAddress as remote, storageRpcRoute } from "./rpc/storage-rpc-route.ts";
 
 /** A seed request is a few hundred bytes; nothing bigger is worth reading. */
 const SEED_MAX_BODY_BYTES = 64 * 1024;
@@ -65,34 +53,11 @@ export function createApp(ctx: NodeContext): NodeApp {
     capacity: ctx.config.rateLimit.burst,
     refillPerSecond: ctx.config.rateLimit.perSecond,
   });
-  const remote = (c: Context) => {
-    try {
-      return getConnInfo(c).remote.address ?? "unknown";
-    } catch {
-      return "unknown";
-    }
-  };
   // The storage RPC answers failures as oxenss does (plain text), so it does its own rate and
-  // body limits rather than the JSON-answering service-kit middleware (same as the fast path).
-  const wire = (c: Context, r: RpcResult) => {
-    const w = storageRpcWireReply(r);
-    return c.body(w.body, w.status as 200, w.headers);
-  };
-  app.post(StorageHttpEndpoint.storageRpc, async (c) => {
-    if (!buckets.take(remote(c))) return wire(c, storageHttpRefusal.rateLimited());
-    if (c.req.header(LONG_POLL_HEADER)) return wire(c, storageHttpRefusal.longPoll());
-    const declared = Number(c.req.header("content-length") ?? 0);
-    if (declared > ctx.config.maxBodyBytes) return wire(c, storageHttpRefusal.tooLarge());
-    const bytes = new Uint8Array(await c.req.arrayBuffer());
-    if (bytes.length > ctx.config.maxBodyBytes) return wire(c, storageHttpRefusal.tooLarge());
-    let body: unknown;
-    try {
-      body = JSON.parse(new TextDecoder().decode(bytes));
-    } catch {
-      return wire(c, storageHttpRefusal.invalidJson());
-    }
-    return wire(c, await ctx.rpc.handle(body, { viaOnion: false }));
-  });
+  // body limits rather than the JSON-answering service-kit middleware. One definition, served
+  // here and by the node:http fast path.
+  const storageRpc = storageRpcRoute({ rpc: ctx.rpc, buckets, maxBodyBytes: ctx.config.maxBodyBytes });
+  app.post(storageRpc.path, honoStorageRpc(storageRpc));
 
   // Seed bootstrap: oxend's JSON-RPC get_n_service_nodes, answered from the registry, so every
   // node can be a seed (errors too are JSON-RPC answers with HTTP 200, as oxend sends them).
@@ -193,14 +158,12 @@ export function createApp(ctx: NodeContext): NodeApp {
       [ERROR_CODE_HEADER]: "NOT_FOUND",
     }),
   );
-  const storageRpc = storageRpcFastPath({
-    rpc: ctx.rpc,
-    buckets,
-    maxBodyBytes: ctx.config.maxBodyBytes,
+  const storageRpcFast = storageRpcFastPath({
+    route: storageRpc,
     metrics: metrics.registry,
     metricPrefix,
     logger,
   });
-  const fastPath: FastPath = (req, res) => storageRpc(req, res) || onion.fastPath(req, res);
+  const fastPath: FastPath = (req, res) => storageRpcFast(req, res) || onion.fastPath(req, res);
   return { app, monitor, fastPath, linkHandlers: { relay: onion.relay, peer: peerLinkRequest } };
 }

@@ -1,4 +1,4 @@
-import { MonitorErrorCode } from "@session/protocol";
+import { MonitorErrorCode } from "@session/protocol/monitor";
 import { describe, expect, it } from "vitest";
 import { MonitorHub, type MonitorStream } from "../src/monitor/hub.ts";
 

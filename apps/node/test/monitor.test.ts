@@ -13,7 +13,7 @@ import {
   monitorSubscribedEventSchema,
   openMonitorStream,
   renewMonitorSubscriptions,
-} from "@session/protocol";
+} from "@session/protocol/monitor";
 import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { StoredMessage } from "../src/monitor/hub.ts";

@@ -15,7 +15,7 @@ import {
   parseNodeResponse,
   revokeSubaccountResponseSchema,
   unrevokeSubaccountResponseSchema,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startNode } from "../src/node.ts";
 import { newAccount, nodeConfig, rpc, signed, silent, TestNet } from "./helpers/node-net.ts";

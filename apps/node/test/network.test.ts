@@ -1,5 +1,5 @@
 import { fromBase64, utf8Decode } from "@session/crypto";
-import { swarmIdToHex } from "@session/protocol";
+import { swarmIdToHex } from "@session/protocol/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newAccount, retrieveParams, rpc, storeParams, TestNet } from "./helpers/node-net.ts";
 import { groupAccount, makeSubaccount, revokeParams, subaccountRetrieve } from "./helpers/subaccounts.ts";

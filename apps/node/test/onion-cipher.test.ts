@@ -1,5 +1,5 @@
 import { fromHex, onionSealLayer, toHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
-import { decodeOnionLayer, type EncType, firstHopInfoSchema } from "@session/protocol";
+import { decodeOnionLayer, type EncType, firstHopInfoSchema } from "@session/protocol/onion";
 import { decryptFromClient, encryptToClient, openHopReply } from "@session/service-kit";
 import { describe, expect, it } from "vitest";
 import vectors from "./vectors/onionreq-parser.json" with { type: "json" };

@@ -6,7 +6,7 @@
 
 import { join } from "node:path";
 import { fromHex, utf8Encode } from "@session/crypto";
-import { encodeOnionLayer } from "@session/protocol";
+import { encodeOnionLayer } from "@session/protocol/onion";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningNode, startNode } from "../src/node.ts";

@@ -1,5 +1,6 @@
 import { onionSealLayer, toHex } from "@session/crypto";
-import { bencode, encodeOnionLayer } from "@session/protocol";
+import { bencode } from "@session/protocol";
+import { encodeOnionLayer } from "@session/protocol/onion";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postBytes } from "./helpers/onion-client.ts";

@@ -2,7 +2,7 @@ import type { LookupAddress } from "node:dns";
 import { createServer as createHttpServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { onionSealLayer, toHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
-import { type EncType, encodeOnionLayer } from "@session/protocol";
+import { type EncType, encodeOnionLayer } from "@session/protocol/onion";
 import { openHopReply } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {

@@ -1,11 +1,7 @@
 import { fromBase64, sign, toBase64, toHex, utf8Decode, utf8Encode } from "@session/crypto";
-import {
-  type EncType,
-  encodeV4Request,
-  monitorSignatureMessage,
-  openMonitorStream,
-  swarmIdToHex,
-} from "@session/protocol";
+import { type EncType, encodeV4Request } from "@session/protocol";
+import { monitorSignatureMessage, openMonitorStream } from "@session/protocol/monitor";
+import { swarmIdToHex } from "@session/protocol/rpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningNode } from "../src/node.ts";
 import { newAccount, retrieveParams, storeParams, TestNet } from "./helpers/node-net.ts";

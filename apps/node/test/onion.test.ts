@@ -8,7 +8,7 @@ import {
   encodeRelayRequest,
   encodeV4Request,
   FINAL_HOP_CONTROL,
-} from "@session/protocol";
+} from "@session/protocol/onion";
 import { openHopReply } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ERROR_CODE_HEADER } from "../src/onion/reply.ts";

@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { connect as tlsConnect } from "node:tls";
-import { openMonitorStream } from "@session/protocol";
+import { openMonitorStream } from "@session/protocol/monitor";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { startNode } from "../src/node.ts";

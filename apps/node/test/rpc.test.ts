@@ -7,7 +7,7 @@ import {
   deleteResponseSignatureMessage,
   MAX_MESSAGE_BODY,
   storeResponseSignatureMessage,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { peerClient } from "../src/replication/peer.ts";

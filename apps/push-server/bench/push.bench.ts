@@ -1,50 +1,12 @@
 // Notifications/s from a stored message to a stand-in FCM provider, and the latency from the
 // store answer to the provider receiving the notification (6-node devnet, 20 watched accounts).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { toBase64 } from "@session/crypto";
-import { startDevnet } from "@session/devnet";
-import { createLogger, startServer } from "@session/service-kit";
-import { SqlitePendingStore } from "../src/db/pending.ts";
-import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createApp } from "../src/server.ts";
 import { seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
-import { FcmStandIn, testServiceAccount } from "../test/fcm-stand-in.ts";
+import { startDevnetPush } from "../test/devnet-push.ts";
 import { newAccount, subscribeBody, waitFor } from "../test/helpers.ts";
 
-const dir = mkdtempSync(join(tmpdir(), "push-bench-"));
-const devnet = await startDevnet({
-  nodes: 6,
-  dataDir: join(dir, "devnet"),
-  fileServer: false,
-  pushServer: false,
-});
 // firebase-admin (OAuth token minting and messages:send over TLS) against a loopback stand-in.
-const account = testServiceAccount("bench");
-writeFileSync(join(dir, "sa.json"), JSON.stringify(account));
-const fcm = new FcmStandIn(account);
-await fcm.start();
-const fcmNotifier = new FcmNotifier({
-  serviceAccountFile: join(dir, "sa.json"),
-  connectTo: { host: "127.0.0.1", port: fcm.port },
-  extraCa: fcm.ca,
-});
-const repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
-const pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
-const logger = createLogger({ name: "bench", level: "silent" });
-const push = createApp({
-  repo,
-  pending,
-  notifiers: new Map([["firebase", fcmNotifier]]),
-  logger,
-  fetch: devnet.nodeFetch,
-  listNodes: seedNodeSource([devnet.seed]),
-  nodeScheme: devnet.nodeScheme,
-});
-await push.start();
-const server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
+const { devnet, fcm, server, stop } = await startDevnetPush("push-bench", {});
 const accounts = Array.from({ length: 20 }, () => newAccount());
 for (const [i, a] of accounts.entries()) {
   await fetch(`${server.url}/subscribe`, {
@@ -106,11 +68,4 @@ console.log(
   `  first notification (OAuth token minted, TLS connections opened): ${lat[0]!.toFixed(1)} ms; max of the rest ${Math.max(...lat.slice(1)).toFixed(1)} ms`,
 );
 console.log(`  throughput: ${(N / secs).toFixed(0)} notifications/s (${N} messages, 8 concurrent stores)`);
-await push.stop();
-await server.close();
-await fcmNotifier.close();
-await fcm.stop();
-await devnet.stop();
-await pending.close();
-await repo.close();
-rmSync(dir, { recursive: true, force: true });
+await stop();

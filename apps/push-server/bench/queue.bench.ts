@@ -1,7 +1,7 @@
 // The durable delivery queue on its own: how fast notifications are stored (the watcher waits for
 // this before it reads the next message) and how fast a backlog drains through firebase-admin to
 // the loopback FCM stand-in (8 sends in flight), on a SQLite file and on PostgreSQL.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@session/service-kit";
@@ -9,23 +9,14 @@ import postgres from "postgres";
 import { Registry } from "prom-client";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { NotificationQueue } from "../src/domain/queue.ts";
-import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { FcmStandIn, testServiceAccount } from "../test/fcm-stand-in.ts";
+import { startFcmStandIn } from "../test/fcm-stand-in.ts";
 import { waitFor } from "../test/helpers.ts";
 
 const N = 2000;
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const schema = `push_queue_bench_${process.pid}`;
 const dir = mkdtempSync(join(tmpdir(), "push-queue-bench-"));
-const account = testServiceAccount("bench");
-writeFileSync(join(dir, "sa.json"), JSON.stringify(account));
-const fcm = new FcmStandIn(account);
-await fcm.start();
-const notifier = new FcmNotifier({
-  serviceAccountFile: join(dir, "sa.json"),
-  connectTo: { host: "127.0.0.1", port: fcm.port },
-  extraCa: fcm.ca,
-});
+const { fcm, notifier, close: closeFcm } = await startFcmStandIn(dir, "bench");
 const logger = createLogger({ name: "bench", level: "silent" });
 // A notification's size as sent: 256-byte padded plaintext + 24-byte nonce + 16-byte tag.
 const payload = new Uint8Array(296).fill(7);
@@ -57,8 +48,7 @@ async function run(name: string, store: PendingStore) {
 console.log("push-server durable queue (FCM through firebase-admin to the loopback TLS stand-in)");
 await run("sqlite", SqlitePendingStore.open(join(dir, "pending.sqlite")));
 await run("postgres", await PgPendingStore.open(PG_URL, schema));
-await notifier.close();
-await fcm.stop();
+await closeFcm();
 const sql = postgres(PG_URL, { onnotice: () => {} });
 await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
 await sql.end();

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { formatSeed, parseSeed } from "@session/node-tls";
-import { checkConnectionLimitsEnv, connectionLimitsEnv, loadConfig } from "@session/service-kit";
+import { checkConnectionLimitsEnv, connectionLimitsEnv, loadConfig, logLevelEnv } from "@session/service-kit";
 import { z } from "zod";
 import { readServiceAccountFile } from "./notifiers/fcm.ts";
 
@@ -8,7 +8,7 @@ export const envSchema = z
   .object({
     PORT: z.coerce.number().int().min(0).max(65535).default(3400),
     HOST: z.string().default("0.0.0.0"),
-    LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ...logLevelEnv,
     /** SQLite file path, or postgres://… for PostgreSQL. */
     DATABASE_URL: z.string().min(1).default("./push-server.sqlite"),
     /**

@@ -1,12 +1,10 @@
+// The service: configuration, app factory, fan-out
+
 export { configFromEnv, envSchema, type PushEnv } from "./config.ts";
-export {
-  MemoryPendingStore,
-  openPendingStore,
-  type PendingNotification,
-  type PendingStore,
-  PgPendingStore,
-  SqlitePendingStore,
-} from "./db/pending.ts";
+export { type AppDeps, createApp, fanOut, type PushServer } from "./server.ts";
+
+// Subscriptions
+
 export {
   openSubscriptionRepo,
   PgSubscriptionRepo,
@@ -16,9 +14,23 @@ export {
   type SubscriptionRepo,
 } from "./db/repo.ts";
 export { SubscribeCode, SubscribeError } from "./domain/errors.ts";
+export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
+
+// Notifications: payload, queue, pending store
+
+export {
+  MemoryPendingStore,
+  openPendingStore,
+  type PendingNotification,
+  type PendingStore,
+  PgPendingStore,
+  SqlitePendingStore,
+} from "./db/pending.ts";
 export { encryptNotification, type NotifyMessage } from "./domain/payload.ts";
 export { NotificationQueue, type QueueOptions } from "./domain/queue.ts";
-export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
+
+// Notifiers: APNs, FCM, log
+
 export { ApnsNotifier, type ApnsOptions } from "./notifiers/apns.ts";
 export {
   type ConnectTo,
@@ -32,6 +44,8 @@ export {
 } from "./notifiers/fcm.ts";
 export { LogNotifier } from "./notifiers/log.ts";
 export type { Notifier, PushNotification, SendOutcome } from "./notifiers/types.ts";
-export { type AppDeps, createApp, fanOut, type PushServer } from "./server.ts";
+
+// Watching the swarms (monitor streams on the nodes)
+
 export { indexerNodeSource, seedNodeSource, swarmMembers } from "./watcher/nodes.ts";
 export { monitorSubscriptions, Watcher, type WatcherOptions } from "./watcher/watcher.ts";

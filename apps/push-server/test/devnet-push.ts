@@ -1,14 +1,13 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
 import { SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createApp, type PushServer } from "../src/server.ts";
+import { type AppDeps, createApp, type PushServer } from "../src/server.ts";
 import { seedNodeSource } from "../src/watcher/nodes.ts";
-import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { type FcmStandIn, startFcmStandIn } from "./fcm-stand-in.ts";
 
 export interface DevnetPush {
   devnet: Devnet;
@@ -19,11 +18,18 @@ export interface DevnetPush {
   stop(): Promise<void>;
 }
 
+/** Short watcher and queue retries, so the suites see reconnects and redeliveries quickly. */
+const SHORT_RETRIES = { watcherRetryMs: 200, queueBaseBackoffMs: 50, queueMaxBackoffMs: 300 };
+
 /**
  * A 6-node devnet and a push server watching it, delivering through firebase-admin to a loopback
- * stand-in for FCM (token minting too), with SQLite subscriptions and queue: the end-to-end suites' set-up.
+ * stand-in for FCM (token minting too), with SQLite subscriptions and queue: the end-to-end suites'
+ * and the benchmark's set-up (the benchmark keeps the production retry timings: `retries` {}).
  */
-export async function startDevnetPush(name: string): Promise<DevnetPush> {
+export async function startDevnetPush(
+  name: string,
+  retries: Pick<AppDeps, "watcherRetryMs" | "queueBaseBackoffMs" | "queueMaxBackoffMs"> = SHORT_RETRIES,
+): Promise<DevnetPush> {
   const dir = mkdtempSync(join(tmpdir(), `${name}-`));
   const devnet = await startDevnet({
     nodes: 6,
@@ -31,15 +37,7 @@ export async function startDevnetPush(name: string): Promise<DevnetPush> {
     fileServer: false,
     pushServer: false,
   });
-  const account = testServiceAccount("session-test");
-  writeFileSync(join(dir, "service-account.json"), JSON.stringify(account));
-  const fcm = new FcmStandIn(account);
-  await fcm.start();
-  const fcmNotifier = new FcmNotifier({
-    serviceAccountFile: join(dir, "service-account.json"),
-    connectTo: { host: "127.0.0.1", port: fcm.port },
-    extraCa: fcm.ca,
-  });
+  const { fcm, notifier: fcmNotifier, close: closeFcm } = await startFcmStandIn(dir);
   const repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
   const pending = SqlitePendingStore.open(join(dir, "push.sqlite"));
   const push = createApp({
@@ -50,9 +48,7 @@ export async function startDevnetPush(name: string): Promise<DevnetPush> {
     fetch: devnet.nodeFetch,
     listNodes: seedNodeSource([devnet.seed]),
     nodeScheme: devnet.nodeScheme,
-    watcherRetryMs: 200,
-    queueBaseBackoffMs: 50,
-    queueMaxBackoffMs: 300,
+    ...retries,
   });
   await push.start();
   const server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 500 });
@@ -65,8 +61,7 @@ export async function startDevnetPush(name: string): Promise<DevnetPush> {
     async stop() {
       await push.stop();
       await server.close();
-      await fcmNotifier.close();
-      await fcm.stop();
+      await closeFcm();
       await devnet.stop();
       await pending.close();
       await repo.close();

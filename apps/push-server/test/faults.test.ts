@@ -1,36 +1,26 @@
 import { join } from "node:path";
 import {
   capturedLogs,
-  mountSmallDisk,
+  describeOnPgSmallTablespace,
+  describeOnSmallDisk,
   type PgFaults,
-  type PgSmallTablespace,
   pgFaults,
-  pgSmallTablespace,
-  requirePgSmallTablespace,
-  requireSmallDisk,
-  type SmallDisk,
+  TEST_PG_URL,
   testApplicationName,
 } from "@session/service-kit/testing";
 import type postgres from "postgres";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { PgSubscriptionRepo, SqliteSubscriptionRepo, type SubscriptionRepo } from "../src/db/repo.ts";
-import { LogNotifier } from "../src/notifiers/log.ts";
 import type { Notifier, PushNotification, SendOutcome } from "../src/notifiers/types.ts";
-import { createApp, type PushServer } from "../src/server.ts";
-import { newAccount, subscribeBody } from "./helpers.ts";
-
-const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+import type { PushServer } from "../src/server.ts";
+import { logOnlyPushApp, newAccount, subscribeBody } from "./helpers.ts";
 
 function pushServer(repo: SubscriptionRepo, pending: PendingStore, notifier?: Notifier) {
   const { logger, lines } = capturedLogs("push-faults");
-  const push = createApp({
-    repo,
+  const push = logOnlyPushApp(repo, logger, {
     pending,
-    notifiers: new Map([["firebase", notifier ?? new LogNotifier("firebase", logger)]]),
-    logger,
-    fetch,
-    listNodes: async () => [],
+    ...(notifier ? { notifiers: new Map([["firebase", notifier]]) } : {}),
   });
   return { push, lines };
 }
@@ -193,10 +183,10 @@ describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
   let push: PushServer;
 
   beforeAll(async () => {
-    faults = pgFaults(PG_URL);
+    faults = pgFaults(TEST_PG_URL);
     appName = testApplicationName("push-server");
-    repo = await PgSubscriptionRepo.open(PG_URL, schema, appName);
-    pending = await PgPendingStore.open(PG_URL, schema, appName);
+    repo = await PgSubscriptionRepo.open(TEST_PG_URL, schema, appName);
+    pending = await PgPendingStore.open(TEST_PG_URL, schema, appName);
     push = pushServer(repo, pending).push;
   });
   // Each pool's end() waits up to 5 s for connections the test killed; closed side by side.
@@ -269,27 +259,16 @@ describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
   });
 });
 
-describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () => {
-  let disk: SmallDisk;
-  beforeAll(async () => {
-    disk = await mountSmallDisk(2 * 1024 * 1024);
-  });
-  afterEach(async () => {
-    await disk.free();
-  });
-  afterAll(async () => {
-    await disk?.unmount();
-  });
-
+describeOnSmallDisk("disk full (SQLite on a 2 MiB tmpfs)", 2 * 1024 * 1024, (disk) => {
   it("refuses subscriptions with STORAGE_FULL, logs once, reports it, recovers by itself", async () => {
-    const repo = SqliteSubscriptionRepo.open(join(disk.dir, "subs.db"));
-    const pending = SqlitePendingStore.open(join(disk.dir, "pending.db"));
+    const repo = SqliteSubscriptionRepo.open(join(disk().dir, "subs.db"));
+    const pending = SqlitePendingStore.open(join(disk().dir, "pending.db"));
     const { push, lines } = pushServer(repo, pending);
     try {
       const kept = newAccount();
       expect((await post(push, subscribeBody(kept))).status).toBe(200);
 
-      await disk.fill();
+      await disk().fill();
       for (let i = 0; i < 3; i++) {
         const refused = await post(push, subscribeBody(newAccount()));
         expect(refused.status).toBe(507);
@@ -302,7 +281,7 @@ describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () =
       expect(lines.filter((l) => l.condition === "disk_full")).toHaveLength(1);
       expect(lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
 
-      await disk.free();
+      await disk().free();
       expect((await post(push, subscribeBody(newAccount()))).status).toBe(200);
       expect(await health(push)).toEqual({ ok: true, queued: 0 });
     } finally {
@@ -313,10 +292,10 @@ describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () =
   });
 
   it("queue: refuses new notifications with STORAGE_FULL, delivers what is queued once each, loses nothing", async () => {
-    const repo = SqliteSubscriptionRepo.open(join(disk.dir, "subs.db"));
-    const pending = SqlitePendingStore.open(join(disk.dir, "pending.db"));
+    const repo = SqliteSubscriptionRepo.open(join(disk().dir, "subs.db"));
+    const pending = SqlitePendingStore.open(join(disk().dir, "pending.db"));
     try {
-      await queueOnFullDisk(pending, disk, repo);
+      await queueOnFullDisk(pending, disk(), repo);
     } finally {
       await repo.close();
       await pending.close();
@@ -324,30 +303,25 @@ describe.skipIf(!requireSmallDisk())("disk full (SQLite on a 2 MiB tmpfs)", () =
   }, 60_000);
 });
 
-describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
+await describeOnPgSmallTablespace(
   "disk full (PostgreSQL: the schema's tables in a tablespace on a 1 MiB tmpfs)",
-  () => {
+  1024 * 1024,
+  (ts) => {
     const schema = `push_disk_full_${process.pid}_${Date.now()}`;
-    let ts: PgSmallTablespace;
     let repo: PgSubscriptionRepo;
     let pending: PgPendingStore;
     let admin: PgFaults;
 
     beforeAll(async () => {
-      admin = pgFaults(PG_URL);
-      ts = await pgSmallTablespace(PG_URL, 1024 * 1024);
-      repo = await PgSubscriptionRepo.open(PG_URL, schema);
-      pending = await PgPendingStore.open(PG_URL, schema);
-      await ts.moveSchema(schema);
-    });
-    afterEach(async () => {
-      await ts.free();
+      admin = pgFaults(TEST_PG_URL);
+      repo = await PgSubscriptionRepo.open(TEST_PG_URL, schema);
+      pending = await PgPendingStore.open(TEST_PG_URL, schema);
+      await ts().moveSchema(schema);
     });
     afterAll(async () => {
       await Promise.all([repo?.close(), pending?.close()]);
       await admin.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await admin.close();
-      await ts?.drop();
     }, 20_000);
 
     it("refuses subscriptions with STORAGE_FULL (SQLSTATE 53100), serves reads, logs once, reports it, recovers", async () => {
@@ -356,7 +330,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
         const kept = newAccount();
         expect((await post(push, subscribeBody(kept))).status).toBe(200);
 
-        await ts.fill();
+        await ts().fill();
         // Rows that fit in pages already there still go in; then every new subscription is refused.
         const acknowledged: string[] = [];
         const refused: { status: number; body: { error: { code: string } } }[] = [];
@@ -379,7 +353,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
         expect(JSON.stringify(lines.find((l) => l.condition === "disk_full"))).toContain('"code":"53100"');
         expect(lines.filter((l) => l.msg === "request failed")).toHaveLength(0);
 
-        await ts.free();
+        await ts().free();
         expect((await post(push, subscribeBody(newAccount()))).status).toBe(200);
         expect(await health(push)).toEqual({ ok: true, queued: 0 });
         expect(await gauge(push, "disk_full")).toBe("0");
@@ -389,7 +363,7 @@ describe.skipIf(!(await requirePgSmallTablespace(PG_URL)))(
     }, 60_000);
 
     it("queue: refuses new notifications with STORAGE_FULL, delivers what is queued once each, loses nothing", async () => {
-      await queueOnFullDisk(pending, ts, repo);
+      await queueOnFullDisk(pending, ts(), repo);
     }, 60_000);
   },
 );

@@ -1,9 +1,11 @@
 import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, verify } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import selfsigned from "selfsigned";
-import type { ServiceAccount } from "../src/notifiers/fcm.ts";
+import { FcmNotifier, type ServiceAccount } from "../src/notifiers/fcm.ts";
 
 /** The hosts firebase-admin talks to for FCM: the stand-in's certificate covers both. */
 export const GOOGLE_TOKEN_HOST = "oauth2.googleapis.com";
@@ -236,4 +238,37 @@ export class FcmStandIn {
       return "Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe.";
     return undefined;
   }
+}
+
+/** A started stand-in with a fresh service account, and firebase-admin (FcmNotifier) set up to reach it. */
+export interface FcmStandInNotifier {
+  fcm: FcmStandIn;
+  notifier: FcmNotifier;
+  /** Closes the notifier, then stops the stand-in. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a stand-in and an FcmNotifier that dials it and trusts its certificate, as main.ts
+ * configures one from FCM_CONNECT_TO and FCM_EXTRA_CA_FILE; the service-account file goes in `dir`.
+ */
+export async function startFcmStandIn(dir: string, projectId = "session-test"): Promise<FcmStandInNotifier> {
+  const account = testServiceAccount(projectId);
+  const serviceAccountFile = join(dir, `${projectId}-service-account.json`);
+  writeFileSync(serviceAccountFile, JSON.stringify(account));
+  const fcm = new FcmStandIn(account);
+  await fcm.start();
+  const notifier = new FcmNotifier({
+    serviceAccountFile,
+    connectTo: { host: "127.0.0.1", port: fcm.port },
+    extraCa: fcm.ca,
+  });
+  return {
+    fcm,
+    notifier,
+    async close() {
+      await notifier.close();
+      await fcm.stop();
+    },
+  };
 }

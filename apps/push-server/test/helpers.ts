@@ -1,6 +1,9 @@
 import { type AccountKeys, keypairFromSeed, randomBytesArray, sign, toHex } from "@session/crypto";
 
-import type { PushService, Subscription } from "../src/db/repo.ts";
+import type { Logger } from "@session/service-kit";
+import type { PushService, Subscription, SubscriptionRepo } from "../src/db/repo.ts";
+import { LogNotifier } from "../src/notifiers/log.ts";
+import { type AppDeps, createApp, type PushServer } from "../src/server.ts";
 
 export const newAccount = (): AccountKeys => keypairFromSeed(randomBytesArray(16));
 
@@ -108,4 +111,23 @@ export async function waitFor(what: string, check: () => boolean | Promise<boole
     await new Promise((r) => setTimeout(r, 50));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * createApp with a firebase notifier that only logs and no storage nodes to watch: the
+ * subscription API on its own. `deps` adds to or replaces any of those.
+ */
+export function logOnlyPushApp(
+  repo: SubscriptionRepo,
+  logger: Logger,
+  deps: Partial<AppDeps> = {},
+): PushServer {
+  return createApp({
+    repo,
+    notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
+    logger,
+    fetch,
+    listNodes: async () => [],
+    ...deps,
+  });
 }

@@ -5,9 +5,8 @@ import { createLogger, loadServerKeys, type RunningServer, startServer } from "@
 import { onionV4TestClient } from "@session/service-kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { LogNotifier } from "../src/notifiers/log.ts";
-import { createApp, type PushServer } from "../src/server.ts";
-import { newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
+import type { PushServer } from "../src/server.ts";
+import { logOnlyPushApp, newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-onion-"));
 const logger = createLogger({ name: "test", level: "silent" });
@@ -19,12 +18,7 @@ let keys: Awaited<ReturnType<typeof loadServerKeys>>;
 beforeAll(async () => {
   keys = await loadServerKeys(join(dir, "keys", "x25519.key"));
   repo = SqliteSubscriptionRepo.open(join(dir, "subs.sqlite"));
-  push = createApp({
-    repo,
-    notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
-    logger,
-    fetch,
-    listNodes: async () => [],
+  push = logOnlyPushApp(repo, logger, {
     x25519Keys: keys,
   });
   server = await startServer(push.app, { port: 0, hostname: "127.0.0.1", graceMs: 200 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPushNotification } from "@session/client";
@@ -10,36 +10,28 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
-import { FcmNotifier } from "../src/notifiers/fcm.ts";
+import type { FcmNotifier } from "../src/notifiers/fcm.ts";
 import { createApp, fanOut } from "../src/server.ts";
-import { FcmStandIn, testServiceAccount } from "./fcm-stand-in.ts";
+import { type FcmStandIn, startFcmStandIn } from "./fcm-stand-in.ts";
 import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const schema = `push_queue_test_${process.pid}_${Date.now()}`;
 const logger = createLogger({ name: "test", level: "silent" });
 const dir = mkdtempSync(join(tmpdir(), "push-queue-"));
-const account = testServiceAccount("session-test");
-const fcm = new FcmStandIn(account);
+let fcm: FcmStandIn;
 let notifier: FcmNotifier;
+let closeFcm: () => Promise<void>;
 
 beforeAll(async () => {
-  await fcm.start();
-  const saFile = join(dir, "sa.json");
-  writeFileSync(saFile, JSON.stringify(account));
-  notifier = new FcmNotifier({
-    serviceAccountFile: saFile,
-    connectTo: { host: "127.0.0.1", port: fcm.port },
-    extraCa: fcm.ca,
-  });
+  ({ fcm, notifier, close: closeFcm } = await startFcmStandIn(dir));
 });
 afterEach(() => {
   fcm.outage = undefined;
   fcm.tokenErrors.clear();
 });
 afterAll(async () => {
-  await notifier.close();
-  await fcm.stop();
+  await closeFcm();
   rmSync(dir, { recursive: true, force: true });
   const sql = postgres(PG_URL, { onnotice: () => {} });
   await sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

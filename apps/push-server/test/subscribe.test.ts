@@ -5,9 +5,8 @@ import { keypairFromSeed, randomBytesArray, sign, toHex } from "@session/crypto"
 import { createLogger } from "@session/service-kit";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
-import { LogNotifier } from "../src/notifiers/log.ts";
-import { createApp, type PushServer } from "../src/server.ts";
-import { makeSubaccount, newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
+import type { PushServer } from "../src/server.ts";
+import { logOnlyPushApp, makeSubaccount, newAccount, subscribeBody, unsubscribeBody } from "./helpers.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "push-sub-"));
 const logger = createLogger({ name: "test", level: "silent" });
@@ -17,13 +16,7 @@ let n = 0;
 
 beforeEach(() => {
   repo = SqliteSubscriptionRepo.open(join(dir, `db-${n++}.sqlite`));
-  push = createApp({
-    repo,
-    notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
-    logger,
-    fetch,
-    listNodes: async () => [],
-  });
+  push = logOnlyPushApp(repo, logger);
   return () => {
     push.stop();
     void repo.close();
@@ -181,12 +174,7 @@ describe("expiry", () => {
   it("drops subscriptions once their signature is 14 days old", async () => {
     let clock = Date.now();
     const r = SqliteSubscriptionRepo.open(join(dir, `expiry-${n++}.sqlite`));
-    const p = createApp({
-      repo: r,
-      notifiers: new Map([["firebase", new LogNotifier("firebase", logger)]]),
-      logger,
-      fetch,
-      listNodes: async () => [],
+    const p = logOnlyPushApp(r, logger, {
       now: () => clock,
     });
     const acct = newAccount();

@@ -4,6 +4,7 @@ import {
   checkConnectionLimitsEnv,
   connectionLimitsEnv,
   connectionLimitsFromEnv,
+  logLevelEnv,
 } from "@session/service-kit";
 import { z } from "zod";
 
@@ -30,7 +31,7 @@ export const envSchema = z
     SNS_RPC_TIMEOUT_MS: int(10_000, 100),
     HOST: z.string().default("127.0.0.1"),
     PORT: int(8090),
-    LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    ...logLevelEnv,
     ...connectionLimitsEnv(),
   })
   .refine((e) => e.SNS_DEPLOYMENT_FILE || (e.SNS_REGISTRY_ADDRESS && e.SNS_NAMES_ADDRESS), {

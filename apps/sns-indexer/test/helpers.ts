@@ -1,4 +1,41 @@
+import type { IndexerConfig } from "../src/config.ts";
+import { type RunningIndexer, type StartIndexerOptions, startIndexer } from "../src/index.ts";
 import type { Fixture } from "./chain-fixture.ts";
+
+/**
+ * An indexer of the fixture's contracts on `databaseUrl`, on a loopback port-0 server, reading
+ * the chain through the caller's transport (`rpcUrl` unused unless `extra` names one).
+ */
+export function indexerTestConfig(
+  f: Fixture,
+  databaseUrl: string,
+  extra: Partial<IndexerConfig> = {},
+): IndexerConfig {
+  return {
+    rpcUrl: "http://unused",
+    addresses: { registry: f.deployment.serviceNodeRegistry, names: f.deployment.sessionNameService },
+    startBlock: f.deployment.deploymentBlock,
+    databaseUrl,
+    confirmations: 0,
+    batchSize: 4,
+    reorgDepth: 16,
+    pollMs: 100,
+    host: "127.0.0.1",
+    port: 0,
+    logLevel: "silent",
+    ...extra,
+  };
+}
+
+/** startIndexer on indexerTestConfig, reading the fixture's in-process chain directly. */
+export function startFixtureIndexer(
+  f: Fixture,
+  databaseUrl: string,
+  extra: Partial<IndexerConfig>,
+  options: Omit<StartIndexerOptions, "eip1193">,
+): Promise<RunningIndexer> {
+  return startIndexer(indexerTestConfig(f, databaseUrl, extra), { eip1193: f.chain.eip1193, ...options });
+}
 
 /** `block-logIndex-blockHash` of every watched-contract log on the chain up to `toBlock`. */
 export async function chainEventKeys(f: Fixture, toBlock: number): Promise<string[]> {

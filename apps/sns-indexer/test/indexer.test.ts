@@ -11,27 +11,10 @@ import { openEventStore } from "../src/db/store.ts";
 import { Follower } from "../src/domain/follower.ts";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
-import { chainEventKeys, indexedEventKeys } from "./helpers.ts";
+import { chainEventKeys, indexedEventKeys, indexerTestConfig } from "./helpers.ts";
 
 const logger = createLogger({ name: "sns-indexer-test", level: "silent" });
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
-
-function config(f: Fixture, databaseUrl: string, extra: Partial<IndexerConfig> = {}): IndexerConfig {
-  return {
-    rpcUrl: "http://unused",
-    addresses: { registry: f.deployment.serviceNodeRegistry, names: f.deployment.sessionNameService },
-    startBlock: f.deployment.deploymentBlock,
-    databaseUrl,
-    confirmations: 0,
-    batchSize: 4,
-    reorgDepth: 16,
-    pollMs: 100,
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "silent",
-    ...extra,
-  };
-}
 
 const aliceId = keypairFromSeed(generateSeed()).sessionId;
 
@@ -50,7 +33,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await f.registerName("alice", aliceId);
       dir = mkdtempSync(join(tmpdir(), "sns-indexer-"));
       const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(config(f, url), { eip1193: f.chain.eip1193, logger, pgSchema: schema });
+      indexer = await startIndexer(indexerTestConfig(f, url), {
+        eip1193: f.chain.eip1193,
+        logger,
+        pgSchema: schema,
+      });
     }, 120_000);
 
     afterAll(async () => {
@@ -189,7 +176,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       const indexedTo = indexer.follower.indexedTo;
       await indexer.stop();
       const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(config(f, url), { eip1193: f.chain.eip1193, logger, pgSchema: schema });
+      indexer = await startIndexer(indexerTestConfig(f, url), {
+        eip1193: f.chain.eip1193,
+        logger,
+        pgSchema: schema,
+      });
       expect(indexer.follower.indexedTo).toBeGreaterThanOrEqual(indexedTo);
       const after = await fetch(`${indexer.url}/v1/nodes`);
       expect(await after.text()).toBe(body);
@@ -207,7 +198,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       expect(indexer.follower.chainTime).toBeGreaterThan(Date.now() / 1000 + 365 * 24 * 3600);
       await indexer.stop();
       const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(config(f, url), { eip1193: f.chain.eip1193, logger, pgSchema: schema });
+      indexer = await startIndexer(indexerTestConfig(f, url), {
+        eip1193: f.chain.eip1193,
+        logger,
+        pgSchema: schema,
+      });
       // Nothing new to index: the time of the block it stopped at.
       await expect.poll(() => indexer.follower.chainTime, { timeout: 10_000 }).toBeGreaterThan(0);
       expect(await alice()).toBe(404);
@@ -228,7 +223,7 @@ describe("reorgs and restarts", () => {
   });
 
   const follower = async (db: string, extra: Partial<IndexerConfig> = {}) => {
-    const c = config(f, `sqlite:${join(dir, db)}`, extra);
+    const c = indexerTestConfig(f, `sqlite:${join(dir, db)}`, extra);
     const store = await openEventStore(c.databaseUrl);
     const fl = new Follower({
       ...c,
@@ -272,7 +267,7 @@ describe("reorgs and restarts", () => {
     const abort = new AbortController();
     let batches = 0;
     const killed = new Follower({
-      ...config(f, "unused", { batchSize: 2 }),
+      ...indexerTestConfig(f, "unused", { batchSize: 2 }),
       chain: f.client(),
       store: first.store,
       logger,

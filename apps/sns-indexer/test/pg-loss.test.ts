@@ -3,14 +3,13 @@
 // indexer's session there. The indexer must fail that operation cleanly, keep nothing of a cut
 // transaction, reconnect and go on without a restart.
 
-import { capturedLogs } from "@session/service-kit/testing";
+import { capturedLogs, TEST_PG_URL } from "@session/service-kit/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningIndexer, startIndexer } from "../src/index.ts";
+import type { RunningIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
-import { chainEventKeys, health, indexedEventKeys, servedNodes } from "./helpers.ts";
+import { chainEventKeys, health, indexedEventKeys, servedNodes, startFixtureIndexer } from "./helpers.ts";
 
-const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const schema = `sns_pgloss_${process.pid}_${Date.now()}`;
 const { logger, logged } = capturedLogs("sns-indexer-test");
 
@@ -21,22 +20,12 @@ let admin: postgres.Sql;
 beforeAll(async () => {
   f = await chainFixture();
   await f.registerNode({ operatorIndex: 1 });
-  admin = postgres(PG_URL, { onnotice: () => {}, max: 4 });
-  indexer = await startIndexer(
-    {
-      rpcUrl: "http://unused",
-      addresses: { registry: f.deployment.serviceNodeRegistry, names: f.deployment.sessionNameService },
-      startBlock: f.deployment.deploymentBlock,
-      databaseUrl: PG_URL,
-      confirmations: 0,
-      batchSize: 8,
-      reorgDepth: 16,
-      pollMs: 50,
-      host: "127.0.0.1",
-      port: 0,
-      logLevel: "info",
-    },
-    { eip1193: f.chain.eip1193, logger, pgSchema: schema },
+  admin = postgres(TEST_PG_URL, { onnotice: () => {}, max: 4 });
+  indexer = await startFixtureIndexer(
+    f,
+    TEST_PG_URL,
+    { batchSize: 8, pollMs: 50, logLevel: "info" },
+    { logger, pgSchema: schema },
   );
 }, 120_000);
 

@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IndexerConfig } from "../src/config.ts";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
-import { chainEventKeys, health, indexedEventKeys, metric, servedNodes } from "./helpers.ts";
+import {
+  chainEventKeys,
+  health,
+  indexedEventKeys,
+  indexerTestConfig,
+  metric,
+  servedNodes,
+} from "./helpers.ts";
 import { RpcFaultProxy } from "./rpc-proxy.ts";
 
 const logger = createLogger({ name: "sns-indexer-test", level: "silent" });
@@ -21,24 +28,17 @@ let rpcUrl: string;
 let dir: string;
 let indexer: RunningIndexer;
 
+/** The indexer reads the chain through the fault proxy, with short timeouts and backoff. */
 function config(databaseUrl: string, extra: Partial<IndexerConfig> = {}): IndexerConfig {
-  return {
+  return indexerTestConfig(f, databaseUrl, {
     rpcUrl,
-    addresses: { registry: f.deployment.serviceNodeRegistry, names: f.deployment.sessionNameService },
-    startBlock: f.deployment.deploymentBlock,
-    databaseUrl,
-    confirmations: 0,
-    batchSize: 4,
     maxBatchSize: 64,
     reorgDepth: 64,
     pollMs: 50,
     rpcTimeoutMs: 2000,
     maxBackoffMs: 1000,
-    host: "127.0.0.1",
-    port: 0,
-    logLevel: "silent",
     ...extra,
-  };
+  });
 }
 
 /** What the indexer stored (paged through /v1/events) is exactly the chain's logs up to its cursor. */

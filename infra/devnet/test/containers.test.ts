@@ -137,6 +137,7 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
   let chain: InProcessChain | undefined;
   const running: Running[] = [];
   const clients: SessionClient[] = [];
+  const examples = new Map<string, Running>();
   let seed = "";
 
   /**
@@ -322,6 +323,20 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
       ),
     );
     say(`file, push and community server containers healthy (${Math.round((Date.now() - t0) / 1000)}s)`);
+
+    // The SDK's example services (APP=examples), connected to the nodes above through their seed.
+    for (const name of ["2fa-sender", "broadcaster"]) {
+      const port = await freeServicePort();
+      const r = run(
+        name,
+        name,
+        { SESSION_NETWORK: seed, HOST: "127.0.0.1", PORT: String(port) },
+        `http://127.0.0.1:${port}`,
+      );
+      await healthy(r);
+      examples.set(name, r);
+    }
+    say("2fa-sender and broadcaster containers healthy");
   }, 900_000);
 
   afterAll(async () => {
@@ -341,9 +356,17 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     // vfs removes each container's full copy of the image: slow on a busy machine.
   }, 600_000);
 
-  it("runs every app of compose.yaml: indexer, nodes, file, push and community servers are healthy", async () => {
+  it("runs every app of compose.yaml: indexer, nodes, file, push, community servers and the examples are healthy", async () => {
     expect(running.map((r) => r.app).sort()).toEqual(
-      ["community-server", "file-server", "push-server", "sns-indexer", ...Array(NODES).fill("node")].sort(),
+      [
+        "community-server",
+        "file-server",
+        "push-server",
+        "sns-indexer",
+        "examples",
+        "examples",
+        ...Array(NODES).fill("node"),
+      ].sort(),
     );
     for (const r of running) {
       const res = await (r.app === "node" ? nodeTls.fetch : fetch)(`${r.url}/health`);
@@ -387,6 +410,67 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     expect(got?.from).toBe(alice.sessionId);
   }, 120_000);
 
+  it("the 2FA sender's container survives a restart: no second code within 60 s, the first still verifies, nothing sent twice", async () => {
+    const svc = examples.get("2fa-sender")!;
+    // The service's line on stdout (its ID and URL), of the latest start.
+    const serviceId = () => {
+      const ids = [...docker("logs", svc.name).matchAll(/2fa sender (05[0-9a-f]{64}) listening/g)];
+      if (ids.length === 0) throw new Error(`no service line in ${svc.name}'s log`);
+      return { id: ids.at(-1)![1]!, starts: ids.length };
+    };
+    const { id } = serviceId();
+    const post = async (path: string, body: unknown) => {
+      const res = await fetch(`${svc.url}${path}`, { method: "POST", body: JSON.stringify(body) });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    };
+    const user = async () => {
+      const c = new SessionClient({ identity: createIdentity(), seeds: [seed] });
+      clients.push(c);
+      await c.connect();
+      return c;
+    };
+    const fromService = async (c: SessionClient, got: string[], count: number) => {
+      await waitFor(`${count} message(s) from the 2FA sender`, async () => {
+        for (const m of await c.poll()) if (m.from === id) got.push(m.text ?? "");
+        return got.length >= count;
+      });
+      return got;
+    };
+
+    const u = await user();
+    expect(await post("/codes", { sessionId: u.sessionId })).toMatchObject({
+      status: 200,
+      body: { sent: true },
+    });
+    const got = await fromService(u, [], 1);
+    const code = /code is (\d{6})/.exec(got[0]!)?.[1];
+    expect(code).toMatch(/^\d{6}$/);
+
+    // `docker restart`: SIGTERM, then the same container (and volume) starts again.
+    docker("restart", "-t", String(STOP_GRACE_S), svc.name);
+    await healthy(svc);
+    // The service's account and its codes are on the volume: same ID, the resend window holds.
+    expect(serviceId()).toEqual({ id, starts: 2 });
+    expect(await post("/codes", { sessionId: u.sessionId })).toMatchObject({
+      status: 429,
+      body: { sent: false },
+    });
+    expect(await post("/verify", { sessionId: u.sessionId, code })).toEqual({
+      status: 200,
+      body: { valid: true },
+    });
+    expect((await post("/verify", { sessionId: u.sessionId, code })).body).toEqual({ valid: false });
+
+    // A code to a second user after the restart: once it has arrived, so would have any repeat
+    // to the first (same sender, same network); the first user still holds exactly one.
+    const marker = await user();
+    expect((await post("/codes", { sessionId: marker.sessionId })).status).toBe(200);
+    await waitFor("the marker's code", async () => (await marker.poll()).some((m) => m.from === id));
+    for (const m of await u.poll()) if (m.from === id) got.push(m.text ?? "");
+    expect(got).toHaveLength(1);
+  }, 180_000);
+
+  // Three `docker` calls per container (11 of them): minutes on a loaded 2-core machine (5 seen).
   it("writes only to /data: keys and databases on each container's named volume, nothing elsewhere", () => {
     for (const r of running) {
       const mounts = JSON.parse(docker("inspect", "-f", "{{json .Mounts}}", r.name)) as {
@@ -423,7 +507,9 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     expect(files("file-server")).toEqual(expect.arrayContaining(["x25519.key"]));
     expect(files("push-server")).toEqual(expect.arrayContaining(["x25519.key", "push.sqlite"]));
     expect(files("community-server")).toEqual(expect.arrayContaining(["x25519.key"]));
-  }, 120_000);
+    expect(files("2fa-sender")).toEqual(expect.arrayContaining(["identity.seed"]));
+    expect(files("broadcaster")).toEqual(expect.arrayContaining(["identity.seed"]));
+  }, 600_000);
 
   it("`docker stop` ends every container with exit status 0 well within the grace period", () => {
     for (const r of running) {

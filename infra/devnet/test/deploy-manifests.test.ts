@@ -9,6 +9,7 @@ import { envSchema as fileServerEnv } from "../../../apps/file-server/src/config
 import { nodeEnvSchema } from "../../../apps/node/src/config.ts";
 import { envSchema as pushServerEnv } from "../../../apps/push-server/src/config.ts";
 import { envSchema as indexerEnv } from "../../../apps/sns-indexer/src/config.ts";
+import { imageEnvSchema as examplesEnv } from "../../../examples/src/config.ts";
 
 // Static checks of the deployment files (the images are built and run in containers.test.ts).
 const infra = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -21,6 +22,8 @@ const schemas: Record<string, z.ZodObject> = {
   "push-server": pushServerEnv as unknown as z.ZodObject,
   "sns-indexer": indexerEnv as unknown as z.ZodObject,
   "community-server": communityServerEnv as unknown as z.ZodObject,
+  // The SDK's example services: one app, EXAMPLE picks the service (2fa, broadcaster).
+  examples: examplesEnv as unknown as z.ZodObject,
 };
 // Variables naming a path the service writes (databases, keys, files).
 const writtenPaths: Record<string, string[]> = {
@@ -29,6 +32,14 @@ const writtenPaths: Record<string, string[]> = {
   "push-server": ["DATABASE_URL", "KEY_FILE"],
   "sns-indexer": ["DATABASE_URL"],
   "community-server": ["CS_DATA_DIR"],
+  examples: ["SESSION_DATA_DIR"],
+};
+// Each example service with the port its manifests give it.
+const examplePorts = { "2fa": 8200, broadcaster: 8201 };
+// What compose fills in for `${VAR:?…}` when the operator sets VAR.
+const requiredComposeVars: Record<string, string> = {
+  SNS_RPC_URL: "http://chain:8545",
+  SESSION_NETWORK: "https://node-1:22021#sha256=00",
 };
 const requiredKeys = (schema: z.ZodObject) =>
   Object.entries(schema.shape)
@@ -82,10 +93,17 @@ describe("deployment files", () => {
     expect(df).toContain('exec node \\"/srv/$APP/dist/main.js\\"');
     expect(df).not.toMatch(/tsx/);
     expect(df).toMatch(/^USER 10001$/m);
-    for (const app of readdirSync(join(root, "apps"))) {
-      expect(existsSync(join(root, "apps", app, "src", "main.ts")), app).toBe(true);
-      expect(existsSync(join(root, "apps", app, "tsconfig.build.json")), app).toBe(true);
+    const appDirs = [
+      ...readdirSync(join(root, "apps")).map((a) => join(root, "apps", a)),
+      join(root, "examples"),
+    ];
+    for (const dir of appDirs) {
+      expect(existsSync(join(dir, "src", "main.ts")), dir).toBe(true);
+      expect(existsSync(join(dir, "tsconfig.build.json")), dir).toBe(true);
     }
+    // examples/ is built and deployed with the apps (APP=examples).
+    expect(df).toContain("examples/tsconfig.build.json");
+    expect(df).toMatch(/for app in apps\/\*\/ examples\/; do pnpm --filter "\.\/\$app" build/);
   });
 
   it("compose: every app service passes its own config schema and writes only to its volume", () => {
@@ -98,6 +116,7 @@ describe("deployment files", () => {
           volumes?: string[];
           ports?: string[];
           user?: string;
+          profiles?: string[];
         }
       >;
     };
@@ -115,7 +134,7 @@ describe("deployment files", () => {
       const env = Object.fromEntries(
         Object.entries(s.environment ?? {}).map(([k, v]) => [
           k,
-          String(v).replace(/\$\{SNS_RPC_URL:\?[^}]*\}/, "http://chain:8545"),
+          String(v).replace(/\$\{(\w+):\?[^}]*\}/, (_, name: string) => requiredComposeVars[name] ?? ""),
         ]),
       );
       const app = env.APP!;
@@ -130,6 +149,20 @@ describe("deployment files", () => {
       for (const k of writtenPaths[app]!) expect(under(pathOf(env[k]!), mounts), `${name} ${k}`).toBe(true);
       if (app === "sns-indexer") expect(under(env.SNS_DEPLOYMENT_FILE!, mounts)).toBe(true);
     }
+    // The example services: in their own profile (a plain `up` needs no seed), one port each.
+    for (const [name, example] of [
+      ["2fa-sender", "2fa"],
+      ["broadcaster", "broadcaster"],
+    ] as const) {
+      const s = compose.services[name]!;
+      expect(s.environment, name).toMatchObject({
+        APP: "examples",
+        EXAMPLE: example,
+        PORT: String(examplePorts[example]),
+      });
+      expect(s.ports, name).toEqual([`${examplePorts[example]}:${examplePorts[example]}`]);
+      expect(s.profiles, name).toEqual(["examples"]);
+    }
     expect(compose.services["node-2"]!.environment!.PUBLIC_IP).toBe("node-2");
     expect(compose.services["node-2"]!.environment!.REGISTRY_URL).toBe("http://indexer:8090");
   });
@@ -140,9 +173,20 @@ describe("deployment files", () => {
       docs.filter((d) => d.kind === "ConfigMap").map((d) => [d.metadata.name, d.data]),
     );
     const workloads = docs.filter((x) => ["Deployment", "StatefulSet"].includes(x.kind));
-    expect(workloads.map((d) => k8sEnv(d.spec.template.spec.containers[0], configMaps).APP).sort()).toEqual(
-      Object.keys(schemas).sort(),
-    );
+    const envs = workloads.map((d) => k8sEnv(d.spec.template.spec.containers[0], configMaps));
+    expect([...new Set(envs.map((e) => e.APP))].sort()).toEqual(Object.keys(schemas).sort());
+    // Both example services, each on its port, probed there.
+    const examples = workloads.filter((_, i) => envs[i]!.APP === "examples");
+    expect(
+      examples.map((d) => {
+        const c = d.spec.template.spec.containers[0];
+        const e = k8sEnv(c, configMaps);
+        return [e.EXAMPLE, Number(e.PORT), c.ports[0].containerPort, c.readinessProbe.httpGet.port];
+      }),
+    ).toEqual(Object.entries(examplePorts).map(([ex, port]) => [ex, port, port, port]));
+    // Service and StatefulSet names are DNS-1035 labels (a letter first, as Kubernetes requires).
+    for (const d of docs.filter((x) => ["Service", "StatefulSet", "Deployment"].includes(x.kind)))
+      expect(d.metadata.name).toMatch(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/);
     for (const d of workloads) {
       expect(d.spec.selector.matchLabels).toEqual(d.spec.template.metadata.labels);
       const c = d.spec.template.spec.containers[0] as K8sContainer;

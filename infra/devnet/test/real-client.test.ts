@@ -25,13 +25,11 @@ import {
   decodeFinalHopResponse,
   EnvelopeType,
   encodeContent,
-  type ReachableNode,
-  seedResponseSchema,
   signRpcParams,
   unwrapFromStorage,
-  usableSeedNodes,
   wrapForStorage,
 } from "@session/protocol";
+import { type ReachableNode, seedResponseSchema, usableSeedNodes } from "@session/protocol/swarm";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Devnet, startDevnet } from "../src/index.ts";

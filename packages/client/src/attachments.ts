@@ -137,7 +137,22 @@ export function toPointer(ref: AttachmentRef): AttachmentPointer {
   };
 }
 
-/** The file id from a pointer's URL (…/file/<id>). */
+/**
+ * The file id, key and digest from an attachment pointer of a received message (its URL ends in
+ * `/file/<id>`); undefined when the pointer is not one of a file server.
+ *
+ * @example
+ * ```ts
+ * import { fromPointer } from "@session/client";
+ *
+ * client.on("message", async (m) => {
+ *   for (const p of m.content.dataMessage?.attachments ?? []) {
+ *     const ref = fromPointer(p);
+ *     if (ref) console.log(ref.fileName, (await client.attachments.download(ref)).length);
+ *   }
+ * });
+ * ```
+ */
 export function fromPointer(
   p: AttachmentPointer,
 ): { id: string; key: Uint8Array; digest?: Uint8Array; size?: number; fileName?: string } | undefined {

@@ -1,9 +1,10 @@
 import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
-import { CryptoError, MAX_ATTACHMENT_SIZE } from "@session/crypto";
+import { MAX_ATTACHMENT_SIZE } from "@session/crypto";
 import { conversationLine, messageLine } from "./cli/conversations.ts";
 import { disappearOption, readAttachmentFile, saveUnique } from "./cli/files.ts";
+import { runToExit } from "./cli/run-to-exit.ts";
 import {
   ClientError,
   createIdentity,
@@ -333,12 +334,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    if (err instanceof ClientError || err instanceof CryptoError)
-      process.stderr.write(`error: ${err.message}\n`);
-    else process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  },
-);
+runToExit(main());

@@ -118,6 +118,21 @@ const DEFAULT_TTL = 14 * 24 * 3600 * 1000;
  * A Session account on the network: sends 1:1 messages, polls its own swarm for new ones (events
  * and an async iterator), deletes and expires its messages. Every request goes through an onion
  * path (see OnionTransport); only the node-list bootstrap talks to a seed directly.
+ *
+ * @example
+ * ```ts
+ * import { createIdentity, SessionClient } from "@session/client";
+ *
+ * const client = new SessionClient({
+ *   identity: createIdentity(),
+ *   seeds: ["https://seed.example.org:4433#sha256=AB:CD:EF"], // the seed's certificate pin
+ *   dataDir: "./session-data", // remembers contacts and what was already delivered
+ * });
+ * await client.connect();
+ * client.on("message", (m) => console.log(m.from, m.text));
+ * client.start(); // polls the account's swarm
+ * await client.sendText(bobId, "hi", { disappear: { type: "after-read", seconds: 60 } });
+ * ```
  */
 export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; error: [Error] }> {
   readonly sessionId: string;

@@ -30,7 +30,16 @@ export interface CommunityUrl {
   serverPk: string;
 }
 
-/** Parses `https://host[:port]/room?public_key=<64 hex>` (the room may also be `/r/room`). */
+/**
+ * Parses `https://host[:port]/room?public_key=<64 hex>` (the room may also be `/r/room`).
+ *
+ * @example
+ * ```ts
+ * import { parseCommunityUrl } from "@session/client";
+ *
+ * const { baseUrl, room, serverPk } = parseCommunityUrl("https://open.example.org/r/hikers?public_key=" + "ab".repeat(32));
+ * ```
+ */
 export function parseCommunityUrl(url: string): CommunityUrl {
   let u: URL;
   try {
@@ -60,7 +69,17 @@ export type CommunityRequester = (
   body?: Uint8Array,
 ) => Promise<CommunityResponse>;
 
-/** Requests to the community server through 3-hop onion paths (the normal way). */
+/**
+ * Requests to the community server through 3-hop onion paths (the normal way).
+ *
+ * @example
+ * ```ts
+ * import { Community, onionRequester, parseCommunityUrl } from "@session/client";
+ *
+ * const url = parseCommunityUrl(link);
+ * const room = new Community(me.keys.ed25519.secretKey, url, onionRequester(client.transport, url));
+ * ```
+ */
 export function onionRequester(transport: OnionTransport, c: CommunityUrl): CommunityRequester {
   const u = new URL(c.baseUrl);
   const protocol = u.protocol === "https:" ? "https" : "http";
@@ -73,7 +92,17 @@ export function onionRequester(transport: OnionTransport, c: CommunityUrl): Comm
   return (info, body) => transport.serverRequest(target, info, body);
 }
 
-/** Plain HTTP requests (operators, tests; a server normally refuses them). */
+/**
+ * Plain HTTP requests (operators, tests; a server normally refuses them).
+ *
+ * @example
+ * ```ts
+ * import { Community, directRequester, parseCommunityUrl } from "@session/client";
+ *
+ * const url = parseCommunityUrl(link);
+ * const room = new Community(me.keys.ed25519.secretKey, url, directRequester(url));
+ * ```
+ */
 export function directRequester(c: CommunityUrl, f: typeof fetch = fetch): CommunityRequester {
   return async (info, body) => {
     const path = info.endpoint.replace(/[^\x20-\x7e]+/g, (s) => encodeURIComponent(s));
@@ -120,6 +149,21 @@ export interface PollResult {
 
 const dec = new TextDecoder();
 
+/**
+ * One room of a community server, as one account (a 15-blinded ID per server): join, poll, post,
+ * react, upload and blinded DMs. Requests go through `onionRequester` normally.
+ *
+ * @example
+ * ```ts
+ * import { Community, onionRequester, parseCommunityUrl } from "@session/client";
+ *
+ * const url = parseCommunityUrl("https://open.example.org/hikers?public_key=" + "ab".repeat(32));
+ * const room = new Community(me.keys.ed25519.secretKey, url, onionRequester(client.transport, url));
+ * await room.join();
+ * await room.post("hello room");
+ * const { messages } = await room.poll();
+ * ```
+ */
 export class Community {
   readonly url: CommunityUrl;
   readonly blindedId: string;

@@ -45,6 +45,20 @@ const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
 /**
  * An SDK failure. `retryable` is decided here, once: a network code (RETRYABLE), unless the
  * network answered with a 4xx (a refusal of the request itself is final).
+ *
+ * @example
+ * ```ts
+ * import { ClientError } from "@session/client";
+ *
+ * try {
+ *   await client.sendText(bobId, "hi");
+ * } catch (err) {
+ *   if (!(err instanceof ClientError)) throw err;
+ *   if (err.code === "BAD_RECIPIENT") console.error("not a Session ID:", bobId);
+ *   else if (err.retryable) console.error("network trouble, try again later:", err.message);
+ *   else throw err;
+ * }
+ * ```
  */
 export class ClientError extends SessionError<ClientErrorCode> {
   override readonly name = "ClientError";

@@ -1,7 +1,37 @@
+// @session/client: the Session SDK. One entry; everything below is public API (see README.md).
+
+// Account and messages
+
+export {
+  type SendOptions,
+  type SentMessage,
+  SessionClient,
+  type SessionClientOptions,
+} from "./client.ts";
+export type { IncomingMessage } from "./messages.ts";
+
+// Identity
+
+export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
+
+// Errors
+
 export { causeChain, isRetryable, SessionError } from "@session/errors";
-export type { PushNotificationContent } from "@session/protocol";
-export { type AttachmentRef, Attachments, type FileServerConfig, fromPointer } from "./attachments.ts";
-export { type SendOptions, type SentMessage, SessionClient, type SessionClientOptions } from "./client.ts";
+export { ClientError, type ClientErrorCode } from "./errors.ts";
+
+// State (what a client remembers between runs)
+
+export { MemoryClientStore } from "./state/memory-store.ts";
+export { openSqliteStore, type SqliteClientStore } from "./state/sqlite-store.ts";
+export type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./state/store.ts";
+
+// Closed groups
+
+export type { Group, GroupMessage, GroupSendOptions, GroupState } from "./groups/group.ts";
+export { type GroupInvitation, Groups, type GroupsClient } from "./groups/groups.ts";
+
+// Communities (SOGS)
+
 export {
   Community,
   type CommunityDm,
@@ -13,10 +43,15 @@ export {
   type PollResult,
   parseCommunityUrl,
 } from "./community.ts";
-export { ClientError, type ClientErrorCode } from "./errors.ts";
-export * from "./groups/index.ts";
-export { createIdentity, type Identity, loadIdentity, restoreIdentity, saveIdentity } from "./identity.ts";
-export type { IncomingMessage } from "./messages.ts";
+
+// Attachments and push notifications (reached through `client.attachments` / `client.push`)
+
+export type { PushNotificationContent } from "@session/protocol";
+export { type AttachmentRef, type Attachments, type FileServerConfig, fromPointer } from "./attachments.ts";
+export { openPushNotification, type Push, type PushRegistration, type PushServerConfig } from "./push.ts";
+
+// Names: Session Name Service (registration on chain, resolution through onion paths)
+
 export {
   checkName,
   checkSessionId,
@@ -27,10 +62,9 @@ export {
   type RegisterResult,
 } from "./name-registry.ts";
 export { type OnionNameResolverOptions, onionNameResolver } from "./names.ts";
-export { NetworkClock } from "./network/clock.ts";
-export { NodePool } from "./network/nodes.ts";
-export { OnionTransport } from "./network/transport.ts";
-export { openPushNotification, Push, type PushRegistration, type PushServerConfig } from "./push.ts";
-export { MemoryClientStore } from "./state/memory-store.ts";
-export { openSqliteStore, SqliteClientStore, statePath } from "./state/sqlite-store.ts";
-export type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./state/store.ts";
+
+// Network internals, as types of `client.pool`, `client.transport`, `client.clock`
+
+export type { NetworkClock } from "./network/clock.ts";
+export type { NodePool } from "./network/nodes.ts";
+export type { OnionTransport } from "./network/transport.ts";

@@ -7,9 +7,11 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
+  type ChainCliIo,
   connectChain,
   loadPrivateKey,
   parseAddress,
+  processCliIo,
   readDeploymentFile,
   walletFor,
 } from "@session/contracts/wallet";
@@ -46,22 +48,12 @@ Wallet:  SESSION_WALLET_KEY_FILE (or --key-file): a file holding the private key
 Network: --network <seed> or SESSION_NETWORK (for show); --data-dir or SESSION_DATA_DIR (your
          Session ID, for register and set without one)`;
 
-export interface NameCliIo {
-  out: (line: string) => void;
-  /** Progress of long operations (stderr). */
-  progress: (line: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
-const defaultIo: NameCliIo = {
-  out: (s) => process.stdout.write(`${s}\n`),
-  progress: (s) => process.stderr.write(`${s}\n`),
-  env: process.env,
-};
+/** The name CLI writes and reads as every chain CLI does (tests pass their own). */
+export type NameCliIo = ChainCliIo;
 
 const COMMANDS = ["register", "renew", "show", "set", "transfer", "price"] as const;
 
-export async function nameCli(argv: string[], io: NameCliIo = defaultIo): Promise<void> {
+export async function nameCli(argv: string[], io: NameCliIo = processCliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

@@ -123,7 +123,16 @@ const CONTRACT_ERRORS: Record<string, [ClientErrorCode, string]> = {
   ERC721InvalidReceiver: ["BAD_ARGUMENT", "the receiving contract cannot hold names"],
 };
 
-/** A lower-cased valid name, or BAD_NAME saying which rule it breaks. */
+/**
+ * A lower-cased valid name, or BAD_NAME saying which rule it breaks.
+ *
+ * @example
+ * ```ts
+ * import { checkName } from "@session/client";
+ *
+ * const name = checkName("Alice"); // "alice"
+ * ```
+ */
 export function checkName(name: string): string {
   try {
     return normalizeName(name);
@@ -133,7 +142,16 @@ export function checkName(name: string): string {
   }
 }
 
-/** A 05 Session ID (lower-cased), or BAD_RECIPIENT. */
+/**
+ * A 05 Session ID (lower-cased), or BAD_RECIPIENT.
+ *
+ * @example
+ * ```ts
+ * import { checkSessionId } from "@session/client";
+ *
+ * const id = checkSessionId("05" + "AB".repeat(32)); // "05abab…"
+ * ```
+ */
 export function checkSessionId(id: string): string {
   if (!isSessionId(id, SessionIdPrefix.Standard))
     throw new ClientError("BAD_RECIPIENT", `"${id}" is not a Session ID (66 hex digits starting with 05)`);
@@ -144,6 +162,18 @@ export function checkSessionId(id: string): string {
  * The Session Name Service seen from a wallet. Every write checks what it can first (the name
  * free or owned, the wallet's SESH) so the common mistakes fail before a transaction is sent, and a
  * revert that still happens is decoded from its custom error into a ClientError with a stable code.
+ *
+ * @example
+ * ```ts
+ * import { NameRegistry } from "@session/client";
+ * import { JsonRpcProvider, Wallet } from "ethers";
+ *
+ * const provider = new JsonRpcProvider("http://127.0.0.1:8545");
+ * const signer = new Wallet(walletKey, provider);
+ * const sns = new NameRegistry({ address: snsAddress, provider, signer, progress: console.log });
+ * await sns.register("alice", me.sessionId);
+ * console.log(await sns.lookup("alice"));
+ * ```
  */
 export class NameRegistry {
   readonly address: string;
@@ -437,6 +467,16 @@ function safeParseLog(c: Contract, log: { topics: readonly string[]; data: strin
 }
 
 /** SESH has 9 decimals. */
+/**
+ * An amount of SESH (9 decimals, as the token counts it) for people to read.
+ *
+ * @example
+ * ```ts
+ * import { formatSesh } from "@session/client";
+ *
+ * formatSesh(1_500_000_000n); // "1.5 SESH"
+ * ```
+ */
 export const formatSesh = (v: bigint) => `${formatUnits(v, 9)} SESH`;
 
 const iso = (unixSeconds: number | undefined) =>

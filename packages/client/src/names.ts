@@ -27,7 +27,20 @@ export interface OnionNameResolverOptions {
  * name_hash }` (base64 of BLAKE2b-256 of the lower-cased name) sent through onion paths to several
  * random nodes, which answer from the chain; every answer must decrypt (libsession's
  * `decrypt_ons_response`, with the name) to the same Session ID. No node learns the client's IP
- * beside the hash, and no indexer is contacted.
+ * beside the hash, and no indexer is contacted. `client.resolveNameOnion` is this resolver over the
+ * client's own paths.
+ *
+ * @example
+ * ```ts
+ * import { onionNameResolver } from "@session/client";
+ *
+ * const resolve = onionNameResolver(
+ *   (node, method, params) => client.transport.rpc(node, method, params),
+ *   () => client.pool.list(),
+ *   { confirmations: 3 },
+ * );
+ * const bob = await resolve("bob");
+ * ```
  */
 export function onionNameResolver(
   rpc: (dest: NodeInfo, method: string, params: unknown) => Promise<{ status: number; body: unknown }>,

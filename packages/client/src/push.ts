@@ -35,6 +35,17 @@ export interface PushRegistration {
  * or bytes) with the registration's `encKey`: account, message hash, namespace, timestamps, and
  * the message body when it was included. A payload that does not decrypt or decode is a
  * ClientError("BAD_NOTIFICATION").
+ *
+ * @example
+ * ```ts
+ * import { openPushNotification } from "@session/client";
+ *
+ * const encKey = crypto.getRandomValues(new Uint8Array(32));
+ * await client.push.register({ service: "firebase", token: deviceToken, encKey });
+ * // later, in the provider's delivery callback:
+ * const n = openPushNotification(encPayload, encKey);
+ * console.log(n.account, n.hash, n.namespace);
+ * ```
  */
 export function openPushNotification(
   encPayload: Uint8Array | string,

@@ -1,3 +1,4 @@
+import { x25519PkToEd25519 } from "./blinding.ts";
 import { concatBytes, utf8Encode } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
 import { blake2b, sha512 } from "./hash.ts";
@@ -91,36 +92,6 @@ export function groupX25519(groupSk: Uint8Array): { sk: Uint8Array; pk: Uint8Arr
   };
 }
 
-/** X25519 pubkey → "xed25519" Ed25519 pubkey (Montgomery u → Edwards y, sign bit 0). */
-function xedPubkey(x: Uint8Array): Uint8Array {
-  // y = (u − 1)/(u + 1) mod p
-  const p = 2n ** 255n - 19n;
-  let u = 0n;
-  for (let i = 31; i >= 0; i--) u = (u << 8n) | BigInt(x[i]!);
-  u %= p;
-  const inv = modPow((u + 1n) % p, p - 2n, p);
-  const y = (((u - 1n + p) % p) * inv) % p;
-  const out = new Uint8Array(32);
-  let v = y;
-  for (let i = 0; i < 32; i++) {
-    out[i] = Number(v & 0xffn);
-    v >>= 8n;
-  }
-  out[31]! &= 0x7f;
-  return out;
-}
-
-function modPow(b: bigint, e: bigint, m: bigint): bigint {
-  let r = 1n;
-  b %= m;
-  while (e > 0n) {
-    if (e & 1n) r = (r * b) % m;
-    b = (b * b) % m;
-    e >>= 1n;
-  }
-  return r;
-}
-
 /** libsession Keys::subaccount_blind_factor: k = H_{mask}(05 ‖ X ‖ 03 ‖ C) reduced. */
 export function subaccountBlindFactor(groupSk: Uint8Array, memberX25519: Uint8Array): Uint8Array {
   const mask = groupSeedHash(groupSk, "SessionGroupSubaccountMask");
@@ -145,7 +116,7 @@ export function makeGroupSubaccount(
   opts: { write?: boolean; del?: boolean } = {},
 ): Uint8Array {
   const k = subaccountBlindFactor(groupSk, memberX25519);
-  const kT = sodium.crypto_scalarmult_ed25519_noclamp(k, xedPubkey(memberX25519));
+  const kT = sodium.crypto_scalarmult_ed25519_noclamp(k, x25519PkToEd25519(memberX25519));
   const head = Uint8Array.of(
     0x03,
     SubaccountFlags.Read | (opts.write ? SubaccountFlags.Write : 0) | (opts.del ? SubaccountFlags.Delete : 0),
@@ -165,7 +136,7 @@ export function groupSubaccountToken(
   const sv = makeGroupSubaccount(groupSk, memberX25519, opts);
   return concatBytes(
     sv.subarray(0, 4),
-    sodium.crypto_scalarmult_ed25519_noclamp(sv.subarray(4, 36), xedPubkey(memberX25519)),
+    sodium.crypto_scalarmult_ed25519_noclamp(sv.subarray(4, 36), x25519PkToEd25519(memberX25519)),
   );
 }
 

@@ -1,4 +1,6 @@
+// Symmetric encryption (AES-256-GCM, XChaCha20-Poly1305)
 export { aesGcmDecrypt, aesGcmEncrypt, xchachaDecrypt, xchachaEncrypt } from "./aead.ts";
+// Attachments: Session's attachment encryption and padding
 export {
   decryptAttachment,
   type EncryptedAttachment,
@@ -9,6 +11,7 @@ export {
   padAttachment,
   paddedAttachmentSize,
 } from "./attachment.ts";
+// Blinding: community (SOGS) keys, IDs, signatures and blinded DMs
 export {
   type BlindedKeyPair,
   blind15KeyPair,
@@ -33,6 +36,7 @@ export {
   sessionIdMatchesBlinded,
   x25519PkToEd25519,
 } from "./blinding.ts";
+// Bytes: hex, base64, UTF-8
 export {
   concatBytes,
   equalBytes,
@@ -43,6 +47,7 @@ export {
   utf8Decode,
   utf8Encode,
 } from "./bytes.ts";
+// Config messages: libsession's config encryption and padding
 export {
   CONFIG_ENCRYPT_OVERHEAD,
   configDecrypt,
@@ -51,7 +56,9 @@ export {
   padConfig,
   unpadConfig,
 } from "./config-encrypt.ts";
+// Errors
 export { CryptoError, type CryptoErrorCode } from "./errors.ts";
+// Closed groups: multi-recipient encryption, subaccounts, group keys
 export {
   decryptForMultiple,
   deterministicBytes,
@@ -67,7 +74,9 @@ export {
   xchachaOpenWithNonce,
   xchachaSealWithNonce,
 } from "./group.ts";
+// Hashes
 export { blake2b, hmacSha256, sha256, sha512 } from "./hash.ts";
+// Account keys and signatures
 export {
   type AccountKeys,
   ed25519PkToX25519,
@@ -82,7 +91,9 @@ export {
   x25519PublicFromSecret,
   x25519SharedSecret,
 } from "./keys.ts";
+// Recovery phrase
 export { mnemonicToSeed, seedToMnemonic } from "./mnemonic.ts";
+// Session Name Service: name hashes and encrypted name records
 export {
   decryptNameRecord,
   decryptOnsResponse,
@@ -97,6 +108,7 @@ export {
   normalizeName,
   splitNameRecord,
 } from "./names.ts";
+// node:crypto fast paths (Ed25519, X25519)
 export {
   ed25519SigningKey,
   ed25519VerifyingKey,
@@ -105,6 +117,7 @@ export {
   nativeX25519,
   x25519PrivateKeyObject,
 } from "./native.ts";
+// Service-node registration
 export {
   ipv4ToUint32,
   type NodeRegistrationFields,
@@ -112,6 +125,7 @@ export {
   signNodeRegistration,
   verifyNodeRegistration,
 } from "./node-registration.ts";
+// Onion request layers (client and hop side)
 export {
   ONION_ENC_TYPES,
   type OnionEncType,
@@ -125,8 +139,11 @@ export {
   onionOpenReply,
   onionSealLayer,
 } from "./onion.ts";
+// Message padding
 export { paddedMessageLength, padMessage, unpadMessage } from "./padding.ts";
+// Push notification payloads
 export { decryptPushPayload, encryptPushPayload, PUSH_PAYLOAD_PAD, padPushPayload } from "./push.ts";
+// Session IDs
 export {
   isSessionId,
   type ParsedSessionId,
@@ -135,6 +152,7 @@ export {
   type SessionIdPrefixName,
   sessionIdFromX25519,
 } from "./session-id.ts";
+// Session protocol: 1:1 message encryption
 export {
   type DecryptedMessage,
   decryptIncoming,

@@ -1,3 +1,4 @@
+// The error base every package subclasses (code, cause, retryable)
 export {
   causeChain,
   isRetryable,

@@ -4,15 +4,13 @@
 import { toBase64 } from "@session/crypto";
 import {
   computeMessageHash,
-  decodeOnionLayer,
-  decodeV4Request,
-  encodeOnionLayer,
   encodeV4Request,
-  parseRpcRequest,
   swarmForPubkey,
   unwrapFromStorage,
   wrapForStorage,
 } from "../src/index.ts";
+import { decodeOnionLayer, decodeV4Request, encodeOnionLayer } from "../src/onion/index.ts";
+import { parseRpcRequest } from "../src/rpc/index.ts";
 
 function bench(name: string, iterations: number, f: () => unknown): void {
   for (let i = 0; i < Math.min(1000, iterations); i++) f(); // warm-up

@@ -1,3 +1,4 @@
+import { concatBytes } from "@session/crypto";
 import { ProtocolError } from "@session/protocol";
 import type { Context, MiddlewareHandler } from "hono";
 import { errorBody } from "./errors.ts";
@@ -30,42 +31,56 @@ const tooLargeError = (maxBytes: number, message?: string) =>
   new ProtocolError("PAYLOAD_TOO_LARGE", message ?? `request body exceeds ${maxBytes} bytes`);
 
 /**
- * Reads a request body into memory, at most `maxBytes` of it: a declared length over the limit
- * is refused before a byte is read, and a streamed body as soon as it passes the limit (the rest
- * is never read). Throws ProtocolError `PAYLOAD_TOO_LARGE` (with `message` when given).
+ * The chunks of `body`, failing with `tooLarge()` as soon as more than `maxBytes` have arrived
+ * (the rest is never read). A consumer that stops early, by an error or `break`, cancels the
+ * stream, so its source stops sending.
  */
-export async function readBodyLimited(req: Request, maxBytes: number, message?: string): Promise<Uint8Array> {
-  const declared = declaredLength(req.headers);
-  if (declared !== undefined && declared > maxBytes) {
-    await req.body?.cancel().catch(() => {});
-    throw tooLargeError(maxBytes, message);
-  }
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
+export async function* chunksWithin(
+  body: ReadableStream<Uint8Array>,
+  maxBytes: number,
+  tooLarge: () => Error,
+): AsyncGenerator<Uint8Array, void, undefined> {
+  const reader = body.getReader();
   let size = 0;
+  let ended = false;
   try {
     for (;;) {
       const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw tooLargeError(maxBytes, message);
+      if (done) {
+        ended = true;
+        return;
       }
-      chunks.push(value);
+      size += value.byteLength;
+      if (size > maxBytes) throw tooLarge();
+      yield value;
     }
   } finally {
+    if (!ended) await reader.cancel().catch(() => {});
     reader.releaseLock();
   }
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, at);
-    at += chunk.byteLength;
+}
+
+/**
+ * Reads a request or response body into memory, at most `maxBytes` of it: a declared length over
+ * the limit is refused before a byte is read, and a streamed body as soon as it passes the limit
+ * (the rest is never read). Throws ProtocolError `PAYLOAD_TOO_LARGE` (with `message` when given).
+ */
+export async function readBodyLimited(
+  from: { readonly body: ReadableStream<Uint8Array> | null; readonly headers: Headers },
+  maxBytes: number,
+  message?: string,
+): Promise<Uint8Array> {
+  const declared = declaredLength(from.headers);
+  if (declared !== undefined && declared > maxBytes) {
+    await from.body?.cancel().catch(() => {});
+    throw tooLargeError(maxBytes, message);
   }
-  return out;
+  if (!from.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of chunksWithin(from.body, maxBytes, () => tooLargeError(maxBytes, message))) {
+    chunks.push(chunk);
+  }
+  return chunks.length === 1 ? chunks[0]! : concatBytes(...chunks);
 }
 
 /** `body` with a byte count that errors the stream (and cancels the source) past `maxBytes`. */

@@ -1,5 +1,5 @@
 import { SessionError } from "@session/errors";
-import type { z } from "zod";
+import { z } from "zod";
 
 /** Invalid settings, one line per problem in `issues` (also its `details`). Never retryable. */
 export class ConfigError extends SessionError<"CONFIG_INVALID"> {
@@ -12,6 +12,33 @@ export class ConfigError extends SessionError<"CONFIG_INVALID"> {
     super("CONFIG_INVALID", message, { ...options, details: issues });
   }
 }
+
+// Variables several services read the same way, for their env schemas.
+
+/** A yes/no variable: 1/true/yes or 0/false/no. */
+export const envFlag = z
+  .enum(["1", "0", "true", "false", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+/** `LOG_LEVEL`: a pino level, `info` by default; `silent` turns logging off (tests). */
+export const logLevelEnv = {
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+};
+
+/**
+ * `DATABASE_URL` (postgres://… or sqlite:<path>; unset: the service's own SQLite file) and
+ * `DATABASE_SCHEMA` (a PostgreSQL schema to keep the tables in, e.g. one per test run).
+ */
+export const databaseEnv = {
+  DATABASE_URL: z
+    .string()
+    .regex(/^(postgres(ql)?:\/\/|sqlite:)/, "expected postgres://… or sqlite:<path>")
+    .optional(),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]{0,62}$/)
+    .optional(),
+};
 
 export interface LoadConfigOptions {
   /** Defaults to process.env. */

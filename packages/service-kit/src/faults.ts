@@ -167,6 +167,9 @@ export class FaultMonitor {
  */
 export type OperationKind = "read" | "write" | "delete";
 
+/** Which of a store's methods read, write or only delete (methods not listed are not monitored). */
+export type OperationKinds<T> = Partial<Record<keyof T, OperationKind>>;
+
 /**
  * Wraps a store (repository) so that every listed method reports to `monitor`: success clears
  * conditions, a fault raises its condition and is rethrown as its stable ProtocolError. A read
@@ -176,7 +179,7 @@ export type OperationKind = "read" | "write" | "delete";
 export function monitoredStore<T extends object>(
   store: T,
   monitor: FaultMonitor,
-  kinds: Partial<Record<keyof T, OperationKind>>,
+  kinds: OperationKinds<T>,
   options: { deletesNeedSpace?: boolean } = {},
 ): T {
   const deletesNeedSpace = options.deletesNeedSpace ?? true;

@@ -1,6 +1,26 @@
-export { type BackoffOptions, backoffMs } from "./backoff.ts";
-export { closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
-export { ConfigError, type LoadConfigOptions, loadConfig } from "./config.ts";
+// Serving: configuration, listeners, shutdown, server keys
+
+export {
+  ConfigError,
+  databaseEnv,
+  envFlag,
+  type LoadConfigOptions,
+  loadConfig,
+  logLevelEnv,
+} from "./config.ts";
+export { gracefulCloser } from "./graceful-close.ts";
+export {
+  DEFAULT_GRACE_MS,
+  exitOnSignals,
+  type RunningServer,
+  type StartServerOptions,
+  startServer,
+} from "./serve.ts";
+export { loadServerKeys } from "./server-keys.ts";
+
+// HTTP: error answers, body and connection limits, rate limits
+
+export { chunksWithin, closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
 export {
   type ConnectionLimits,
   capConnectionsPerAddress,
@@ -11,7 +31,6 @@ export {
   connectionServerOptions,
   DEFAULT_CONNECTION_LIMITS,
 } from "./connection-limits.ts";
-export { isClientGone, type LoggedError, serializeErrorForLog } from "./error-log.ts";
 export {
   errorBody,
   errorResponse,
@@ -20,6 +39,26 @@ export {
   type OnErrorOptions,
   onErrorHandler,
 } from "./errors.ts";
+export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
+export { SingleFlight } from "./single-flight.ts";
+
+// Onion: the v4 endpoint and hop a service exposes
+
+export { decryptFromClient, encryptToClient, type HopServer, hopServer, openHopReply } from "./hop.ts";
+export {
+  dispatchV4,
+  type EncType,
+  isOnionRequest,
+  ONION_ENV_KEY,
+  type OnionRequestInfo,
+  type OnionV4Options,
+  onionV4Handler,
+  type X25519Keys,
+} from "./onion.ts";
+
+// Faults and retries
+
+export { type BackoffOptions, backoffMs } from "./backoff.ts";
 export {
   type FaultCondition,
   FaultMonitor,
@@ -31,9 +70,12 @@ export {
   isDiskFull,
   monitoredStore,
   type OperationKind,
+  type OperationKinds,
 } from "./faults.ts";
-export { gracefulCloser } from "./graceful-close.ts";
-export { decryptFromClient, encryptToClient, type HopServer, hopServer, openHopReply } from "./hop.ts";
+
+// Observability: logs and metrics
+
+export { isClientGone, type LoggedError, serializeErrorForLog } from "./error-log.ts";
 export {
   type CreateLoggerOptions,
   createLogger,
@@ -42,23 +84,7 @@ export {
   requestLogger,
 } from "./logger.ts";
 export { type CreateMetricsOptions, createMetrics, type ServiceMetrics } from "./metrics.ts";
-export {
-  dispatchV4,
-  type EncType,
-  isOnionRequest,
-  ONION_ENV_KEY,
-  type OnionRequestInfo,
-  type OnionV4Options,
-  onionV4Handler,
-  type X25519Keys,
-} from "./onion.ts";
+
+// Storage
+
 export { type PostgresPoolOptions, postgresPool, preparePostgres } from "./postgres.ts";
-export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
-export {
-  DEFAULT_GRACE_MS,
-  exitOnSignals,
-  type RunningServer,
-  type StartServerOptions,
-  startServer,
-} from "./serve.ts";
-export { loadServerKeys } from "./server-keys.ts";

@@ -1,5 +1,5 @@
 import { onionOpenReply, onionSealLayer, toHex, x25519Keypair } from "@session/crypto";
-import { decodeV4Response, encodeOnionLayer, encodeV4Request } from "@session/protocol";
+import { decodeV4Response, encodeOnionLayer, encodeV4Request } from "@session/protocol/onion";
 import fc from "fast-check";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -1,11 +1,11 @@
 import { fromBase64, fromHex } from "@session/crypto";
+import { ProtocolError } from "@session/protocol";
 import {
   decodeOnionLayer,
   decodeV4Request,
   encodeV4Response,
-  ProtocolError,
   type V4RequestInfo,
-} from "@session/protocol";
+} from "@session/protocol/onion";
 import type { Context, Handler, Hono } from "hono";
 import type { Logger } from "pino";
 import { z } from "zod";

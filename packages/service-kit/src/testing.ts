@@ -5,7 +5,7 @@ import {
   encodeV4Request,
   type V4RequestInfo,
   type V4Response,
-} from "@session/protocol";
+} from "@session/protocol/onion";
 import type { EncType } from "./hop.ts";
 
 /**
@@ -63,6 +63,14 @@ export {
 } from "./raw-http.ts";
 export { runService, type ServiceProcess } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
+export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
+export {
+  describeHttpLimits,
+  type FuzzedServer,
+  type HttpLimitSuite,
+  type OversizedBodyCases,
+  shortConnectionLimitsEnv,
+} from "./testing/http-limit-suite.ts";
 export {
   type ConnectionLimitTarget,
   concurrentOversizedBodies,

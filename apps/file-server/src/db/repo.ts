@@ -1,4 +1,4 @@
-import { postgresPool } from "@session/service-kit";
+import { type OperationKinds, postgresPool } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
@@ -39,7 +39,7 @@ export const REPO_OPERATIONS = {
   expiredIds: "read",
   deleteExpired: "delete",
   count: "read",
-} as const satisfies Partial<Record<keyof FileRepo, "read" | "write" | "delete">>;
+} as const satisfies OperationKinds<FileRepo>;
 
 export interface PgRepoOptions {
   /** Created if missing; isolates e.g. a test run. */

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { mkdir, open, readdir, rm, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { ProtocolError } from "@session/protocol";
+import { chunksWithin } from "@session/service-kit";
 
 const WRITE_BATCH_BYTES = 1 << 20;
 
@@ -51,26 +52,18 @@ export async function stageUpload(
   };
   try {
     if (body) {
-      const reader = body.getReader();
-      try {
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          size += value.byteLength;
-          if (size > options.maxBytes) {
-            throw new ProtocolError("PAYLOAD_TOO_LARGE", `file exceeds the ${options.maxBytes}-byte limit`);
-          }
-          hash.update(value);
-          // Coalesce the stream's small chunks into large writes: far fewer syscalls.
-          pending.push(value);
-          pendingBytes += value.byteLength;
-          if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
-        }
-        await flush();
-      } catch (err) {
-        await reader.cancel().catch(() => {});
-        throw err;
+      const tooLarge = () =>
+        new ProtocolError("PAYLOAD_TOO_LARGE", `file exceeds the ${options.maxBytes}-byte limit`);
+      // A failed write ends the loop early, which cancels the upload stream.
+      for await (const value of chunksWithin(body, options.maxBytes, tooLarge)) {
+        size += value.byteLength;
+        hash.update(value);
+        // Coalesce the stream's small chunks into large writes: far fewer syscalls.
+        pending.push(value);
+        pendingBytes += value.byteLength;
+        if (pendingBytes >= WRITE_BATCH_BYTES) await flush();
       }
+      await flush();
     }
     // Durable before it can be renamed into place.
     await fh.sync();

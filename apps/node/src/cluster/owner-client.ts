@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { Pool } from "undici";
 import type { PreparedStore, RpcResult } from "../rpc/handler.ts";
-import { storageHttpRefusal } from "../rpc/http-fast-path.ts";
+import { storageHttpRefusal } from "../rpc/storage-rpc-route.ts";
 import { INTERNAL_HEADER, OWNER_PATHS, type PreparedStoreWire, preparedToWire } from "./protocol.ts";
 
 /**

@@ -18,6 +18,7 @@ import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
 import type { PeerClient } from "../replication/peer.ts";
 import { RpcHandler, type RpcResult } from "../rpc/handler.ts";
 import { storageRpcFastPath } from "../rpc/http-fast-path.ts";
+import { storageRpcRoute } from "../rpc/storage-rpc-route.ts";
 import { SubaccountRevocations } from "../storage/revocations.ts";
 import { MessageStore } from "../storage/store.ts";
 import { Membership } from "../swarm/membership.ts";
@@ -89,9 +90,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     refillPerSecond: config.rateLimit.perSecond,
   });
   const storageRpc = storageRpcFastPath({
-    rpc: workerRpc,
-    buckets,
-    maxBodyBytes: config.maxBodyBytes,
+    route: storageRpcRoute({ rpc: workerRpc, buckets, maxBodyBytes: config.maxBodyBytes }),
     metrics: metrics.registry,
     metricPrefix,
     logger,

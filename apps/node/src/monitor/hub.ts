@@ -1,13 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { toBase64 } from "@session/crypto";
-import type { SignatureVerifier } from "@session/protocol";
 import {
   MONITOR_EXPIRY_MS,
   type MonitorCloseEvent,
   MonitorErrorCode,
   type MonitorMessageEvent,
   type MonitorSubscribeResult,
-} from "@session/protocol";
+} from "@session/protocol/monitor";
+import type { SignatureVerifier } from "@session/protocol/rpc";
 import { checkSubscription } from "./verify.ts";
 
 /** A message just stored, as the node's `stored` event carries it. */

@@ -1,20 +1,18 @@
 import type { EventEmitter } from "node:events";
 import { getConnInfo } from "@hono/node-server/conninfo";
+import { fromZodError, ProtocolError, toErrorBody } from "@session/protocol";
 import {
-  fromZodError,
   MONITOR_STREAM_PATH,
   MONITOR_SUBSCRIBE_PATH,
   monitorStreamRequestSchema,
   monitorSubscribeRequestSchema,
-  ProtocolError,
-  type SignatureVerifier,
-  toErrorBody,
-} from "@session/protocol";
+} from "@session/protocol/monitor";
+import type { SignatureVerifier } from "@session/protocol/rpc";
+import { readBodyLimited } from "@session/service-kit";
 import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import type { z } from "zod";
-import { readBodyLimited } from "../onion/http.ts";
 import {
   DEFAULT_MONITOR_LIMITS,
   MonitorHub,
@@ -58,7 +56,7 @@ export interface MonitorService {
 }
 
 async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes: number): Promise<z.output<S>> {
-  const bytes = await readBodyLimited(c.req.raw.body, c.req.header("content-length"), maxBytes);
+  const bytes = await readBodyLimited(c.req.raw, maxBytes, "onion request data too big");
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));

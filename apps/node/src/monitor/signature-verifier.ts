@@ -1,5 +1,5 @@
 import { ed25519PkToX25519, nativeVerify } from "@session/crypto";
-import type { SignatureVerifier } from "@session/protocol";
+import type { SignatureVerifier } from "@session/protocol/rpc";
 
 /** Ed25519 checks for the monitor's auth: OpenSSL verify, libsodium's Ed25519 → X25519. */
 export const ed25519Verifier: SignatureVerifier = {

@@ -1,6 +1,6 @@
 import { fromBase64, fromHex } from "@session/crypto";
+import { ProtocolError, parseUserPubkey } from "@session/protocol";
 import {
-  type AuthRequirement,
   MONITOR_SIG_MAX_AGE_MS,
   MONITOR_SIG_MAX_FUTURE_MS,
   MonitorErrorCode,
@@ -8,12 +8,13 @@ import {
   type MonitorSubscription,
   monitorSignatureMessage,
   monitorSubscriptionSchema,
-  ProtocolError,
-  parseUserPubkey,
+} from "@session/protocol/monitor";
+import {
+  type AuthRequirement,
   type SignatureVerifier,
   SubaccountAccess,
   verifyAuth,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
 
 /** A subscription that passed every check: who, which namespaces, whether data is wanted. */
 export interface VerifiedSubscription {

@@ -1,42 +1,6 @@
-import { concatBytes } from "@session/crypto";
 import { ProtocolError } from "@session/protocol";
+import { readBodyLimited } from "@session/service-kit";
 import { type Dispatcher, request as undiciRequest } from "undici";
-
-/**
- * Reads a request or response body, refusing it as soon as it passes `maxBytes` (a declared
- * content-length over the limit is refused before a byte is read): no work is spent on bodies
- * we would reject anyway.
- */
-export async function readBodyLimited(
-  body: ReadableStream<Uint8Array> | null,
-  declaredLength: string | null | undefined,
-  maxBytes: number,
-): Promise<Uint8Array> {
-  if (declaredLength != null && declaredLength !== "" && Number(declaredLength) > maxBytes) {
-    await body?.cancel().catch(() => {});
-    throw new ProtocolError("PAYLOAD_TOO_LARGE", "onion request data too big");
-  }
-  if (!body) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = body.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new ProtocolError("PAYLOAD_TOO_LARGE", "onion request data too big");
-      }
-      chunks.push(value);
-    }
-  } finally {
-    reader.releaseLock();
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  return concatBytes(...chunks);
-}
 
 /** True for the error fetch throws when its AbortSignal.timeout fired. */
 export function isTimeout(err: unknown): boolean {
@@ -60,7 +24,7 @@ export async function postWithTimeout(
   });
   let bytes: Uint8Array;
   try {
-    bytes = await readBodyLimited(res.body, res.headers.get("content-length"), opts.maxReplyBytes);
+    bytes = await readBodyLimited(res, opts.maxReplyBytes);
   } catch (err) {
     if (err instanceof ProtocolError)
       throw new ProtocolError("BAD_GATEWAY", "reply too large", undefined, { cause: err });

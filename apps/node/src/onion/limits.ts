@@ -1,4 +1,4 @@
-import { ONION_MAX_HOPS, ONION_MAX_LAYER_SIZE } from "@session/protocol";
+import { ONION_MAX_HOPS, ONION_MAX_LAYER_SIZE } from "@session/protocol/onion";
 
 /** Tunables of onion handling; defaults follow oxen-storage-server. */
 export interface OnionLimits {

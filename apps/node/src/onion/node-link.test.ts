@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { connect } from "node:net";
-import { encodeLinkRequest, NODE_LINK_PATH, NODE_LINK_PROTOCOL } from "@session/protocol";
+import { encodeLinkRequest, NODE_LINK_PATH, NODE_LINK_PROTOCOL } from "@session/protocol/onion";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NodePost } from "./http.ts";
 import { ONION_RELAY_PATH } from "./limits.ts";

@@ -3,6 +3,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
 import { SessionError } from "@session/errors";
+import { ProtocolError } from "@session/protocol";
 import {
   encodeLinkPeerRequest,
   encodeLinkReply,
@@ -15,8 +16,7 @@ import {
   type LinkPeerAuth,
   NODE_LINK_PATH,
   NODE_LINK_PROTOCOL,
-  ProtocolError,
-} from "@session/protocol";
+} from "@session/protocol/onion";
 import type { Logger } from "pino";
 import type { NodePost } from "./http.ts";
 import { ONION_RELAY_PATH } from "./limits.ts";

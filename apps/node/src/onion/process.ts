@@ -1,4 +1,5 @@
 import { fromHex, toBase64, utf8Encode } from "@session/crypto";
+import { ProtocolError } from "@session/protocol";
 import {
   type DecryptedLayerAction,
   decodeOnionLayer,
@@ -9,9 +10,8 @@ import {
   encodeRelayRequest,
   encodeV4Response,
   interpretDecryptedLayer,
-  ProtocolError,
   parseEncType,
-} from "@session/protocol";
+} from "@session/protocol/onion";
 import type { Logger } from "pino";
 import { TurnBatch } from "../turn-batch.ts";
 import type { HopCipher } from "./hop-cipher.ts";

@@ -1,11 +1,12 @@
 import { toHex } from "@session/crypto";
 import { ProtocolError } from "@session/protocol";
+import { readBodyLimited } from "@session/service-kit";
 import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { type FastPath, readIncomingLimited } from "../rpc/http-fast-path.ts";
 import { type HopCipher, nodeHopCipher } from "./hop-cipher.ts";
-import { type NodePost, readBodyLimited } from "./http.ts";
+import type { NodePost } from "./http.ts";
 import {
   DEFAULT_ONION_LIMITS,
   ONION_RELAY_PATH,
@@ -155,7 +156,7 @@ export function onionService(
       let read = false;
       const reply = await admitHop(() => {
         read = true;
-        return readBodyLimited(c.req.raw.body, c.req.header("content-length"), limits.maxBodyBytes);
+        return readBodyLimited(c.req.raw, limits.maxBodyBytes, "onion request data too big");
       }, parse);
       if (!read) await c.req.raw.body?.cancel().catch(() => {});
       return respond(reply, started);

@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import type { LookupFunction } from "node:net";
 import { SessionError } from "@session/errors";
-import type { OnionServerDestination } from "@session/protocol";
+import type { OnionServerDestination } from "@session/protocol/onion";
 import ipaddr from "ipaddr.js";
 import { Agent } from "undici";
 import { dispatcherPost, type NodePost } from "./http.ts";

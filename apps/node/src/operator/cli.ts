@@ -4,16 +4,19 @@
 import { parseArgs } from "node:util";
 import { serviceNodeRegistryAbi, seshAbi } from "@session/contracts/abis";
 import {
+  type ChainCliIo,
   ChainError,
   connectChain,
   loadPrivateKey,
   parseAddress,
+  processCliIo,
   readDeploymentFile,
   walletFor,
 } from "@session/contracts/wallet";
 import { toHex } from "@session/crypto";
 import { Contract, parseUnits } from "ethers";
 import { loadNodeKeys } from "../keys.ts";
+import { isOperatorCommand } from "./command-names.ts";
 import {
   claim,
   contribute,
@@ -30,17 +33,6 @@ import {
   updateEndpoint,
 } from "./commands.ts";
 import { OperatorError } from "./errors.ts";
-
-export const OPERATOR_COMMANDS = [
-  "keys",
-  "register",
-  "contribute",
-  "update-endpoint",
-  "status",
-  "exit",
-  "finalize-exit",
-  "claim",
-] as const;
 
 export const OPERATOR_USAGE = `Usage: session-node [start] [--data-dir <dir>]     run the node (no command: start)
        session-node <command> [options]           operate it on the staking registry
@@ -67,18 +59,6 @@ Environment:
   PUBLIC_IP, PUBLIC_PORT (or PORT) the endpoint to register (or --ip, --port)
   REGISTRY_URL                    sns-indexer URL, for the swarm shown by status (or --indexer)`;
 
-export interface CliIo {
-  out: (line: string) => void;
-  progress: (line: string) => void;
-  env: NodeJS.ProcessEnv;
-}
-
-const defaultIo: CliIo = {
-  out: (s) => process.stdout.write(`${s}\n`),
-  progress: (s) => process.stderr.write(`${s}\n`),
-  env: process.env,
-};
-
 function parseSesh(what: string, v: string | undefined): bigint {
   if (!v) throw new OperatorError("BAD_ARGUMENT", `${what}: give an amount in SESH`);
   try {
@@ -96,7 +76,7 @@ function parseNodeId(v: string): bigint {
 }
 
 /** Runs one operator command; throws OperatorError/ChainError with a readable message. */
-export async function operatorCli(argv: string[], io: CliIo = defaultIo): Promise<void> {
+export async function operatorCli(argv: string[], io: ChainCliIo = processCliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -126,7 +106,7 @@ export async function operatorCli(argv: string[], io: CliIo = defaultIo): Promis
     io.out(`x25519   ${toHex(keys.x25519.publicKey)}`);
     return;
   }
-  if (!(OPERATOR_COMMANDS as readonly string[]).includes(cmd))
+  if (!isOperatorCommand(cmd))
     throw new OperatorError("BAD_ARGUMENT", `unknown command "${cmd}" (session-node --help)`);
 
   const rpcUrl = values.rpc ?? env.SESSION_NODE_RPC_URL;
@@ -229,7 +209,7 @@ export async function operatorCli(argv: string[], io: CliIo = defaultIo): Promis
   }
 }
 
-async function printStatus(d: OperatorDeps, ed25519: string, indexerUrl: string | undefined, io: CliIo) {
+async function printStatus(d: OperatorDeps, ed25519: string, indexerUrl: string | undefined, io: ChainCliIo) {
   io.out(`ed25519      ${ed25519}`);
   const id = await ownNodeId(d);
   if (id === 0n) {

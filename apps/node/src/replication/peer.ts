@@ -1,5 +1,6 @@
 import { fromBase64, fromHex, sha256, sign, toBase64, toHex, utf8Encode, verify } from "@session/crypto";
-import { type LinkPeerAuth, type NodeInfo, ProtocolError } from "@session/protocol";
+import { type NodeInfo, ProtocolError } from "@session/protocol";
+import type { LinkPeerAuth } from "@session/protocol/onion";
 import { type Dispatcher, request as undiciRequest } from "undici";
 import type { NodeLinks } from "../onion/node-link.ts";
 import type { Membership } from "../swarm/membership.ts";

@@ -1,4 +1,5 @@
 import type { NodeInfo } from "@session/protocol";
+import { SingleFlight } from "@session/service-kit";
 import type { StoredMessage } from "../storage/store.ts";
 import { PeerError } from "./peer-error.ts";
 import {
@@ -48,7 +49,7 @@ export class Redelivery {
   private readonly maxForwardAgeMs: number;
   private readonly maxForwards: number;
   private queued = 0;
-  private flushing: Promise<RedeliveryResult> | undefined;
+  private readonly flushes = new SingleFlight(() => this.run());
   private readonly maxQueued: number;
   private readonly maxAgeMs: number;
   private readonly page: ReplicationPage;
@@ -97,15 +98,12 @@ export class Redelivery {
 
   /** One attempt for everything waiting; one flush runs at a time. */
   flush(): Promise<RedeliveryResult> {
-    this.flushing ??= this.run().finally(() => {
-      this.flushing = undefined;
-    });
-    return this.flushing;
+    return this.flushes.run();
   }
 
   /** Resolves once the flush in progress, if any, has ended (it never rejects). */
-  async settled(): Promise<void> {
-    await this.flushing?.catch(() => {});
+  settled(): Promise<void> {
+    return this.flushes.settled();
   }
 
   private async run(): Promise<RedeliveryResult> {

@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
+import { type NodeInfo, TTL_MAXIMUM_PRIVATE_MS } from "@session/protocol";
 import {
   authRequirementFor,
-  type NodeInfo,
   parseRpcRequest,
   type RpcSubrequest,
   SubaccountAccess,
-  TTL_MAXIMUM_PRIVATE_MS,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
+import { SingleFlight } from "@session/service-kit";
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -86,7 +86,7 @@ export class Tombstones {
   private readonly auth: TurnBatchedAuth;
   /** Per peer: the id of the last of its tombstones seen. */
   private readonly cursors = new Map<string, number>();
-  private pulling: Promise<number> | undefined;
+  private readonly pulls = new SingleFlight(() => this.pullAll());
 
   constructor(private readonly d: TombstoneDeps) {
     this.auth = new TurnBatchedAuth(requestVerifier, {
@@ -267,15 +267,12 @@ export class Tombstones {
    * first time, and for a peer new to our swarm). One pull at a time; returns how many applied.
    */
   pull(): Promise<number> {
-    this.pulling ??= this.pullAll().finally(() => {
-      this.pulling = undefined;
-    });
-    return this.pulling;
+    return this.pulls.run();
   }
 
   /** Resolves once the pull in progress, if any, has ended (it never rejects). */
-  async settled(): Promise<void> {
-    await this.pulling?.catch(() => {});
+  settled(): Promise<void> {
+    return this.pulls.settled();
   }
 
   private async pullAll(): Promise<number> {

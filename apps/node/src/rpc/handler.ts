@@ -1,34 +1,36 @@
 import type { EventEmitter } from "node:events";
 import { toBase64 } from "@session/crypto";
 import {
+  computeMessageHash,
+  type ErrorCode,
+  isPublicOutboxNamespace,
+  ProtocolError,
+} from "@session/protocol";
+import {
   appliedExpiry,
   asciiSort,
   authRequirementFor,
   checkRequestTiming,
-  computeMessageHash,
+  type DeletedOrUpdated,
   deleteAllResponseSignatureMessage,
   deleteBeforeResponseSignatureMessage,
   deleteResponseSignatureMessage,
-  type ErrorCode,
   effectiveRetrieveLimits,
   evaluateIfElseCondition,
   expireAllResponseSignatureMessage,
   expireResponseSignatureMessage,
   flattenByNamespace,
-  isPublicOutboxNamespace,
   isSwarmFailure,
-  type NodeInfo,
-  ProtocolError,
+  type NamespaceOrAll,
   parseRpcRequest,
   type RpcRequest,
   type RpcSubrequest,
-  type ServiceNodesState,
   SubaccountAccess,
   storeResponseSignatureMessage,
   subaccountRevocationResponseSignatureMessage,
   swarmInfoBody,
-  toSwarmSnode,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
+import { type NodeInfo, type ServiceNodesState, toSwarmSnode } from "@session/protocol/swarm";
 import { type FaultMonitor, faultError, isDiskFull } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
@@ -485,19 +487,15 @@ export class RpcHandler {
       }
       case "delete_all": {
         const p = req.params;
-        const byNs = s.deleteAll(pk, p.namespace);
-        const flat =
-          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
-        const deleted = p.namespace === "all" ? sortGroups(byNs) : flat;
-        return { deleted, signature: this.signB64(deleteAllResponseSignatureMessage(pk, p.timestamp, flat)) };
+        const r = scopedReply(s.deleteAll(pk, p.namespace), p.namespace);
+        const signed = deleteAllResponseSignatureMessage(pk, p.timestamp, r.signed);
+        return { deleted: r.hashes, signature: this.signB64(signed) };
       }
       case "delete_before": {
         const p = req.params;
-        const byNs = s.deleteBefore(pk, p.namespace, p.before);
-        const flat =
-          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
-        const deleted = p.namespace === "all" ? sortGroups(byNs) : flat;
-        return { deleted, signature: this.signB64(deleteBeforeResponseSignatureMessage(pk, p.before, flat)) };
+        const r = scopedReply(s.deleteBefore(pk, p.namespace, p.before), p.namespace);
+        const signed = deleteBeforeResponseSignatureMessage(pk, p.before, r.signed);
+        return { deleted: r.hashes, signature: this.signB64(signed) };
       }
       case "expire": {
         const p = req.params;
@@ -533,11 +531,9 @@ export class RpcHandler {
       }
       case "expire_all": {
         const p = req.params;
-        const byNs = s.expireAll(pk, p.namespace, p.expiry, now);
-        const flat =
-          p.namespace === "all" ? flattenByNamespace(byNs) : asciiSort(byNs[String(p.namespace)] ?? []);
-        const updated = p.namespace === "all" ? sortGroups(byNs) : flat;
-        return { updated, signature: this.signB64(expireAllResponseSignatureMessage(pk, p.expiry, flat)) };
+        const r = scopedReply(s.expireAll(pk, p.namespace, p.expiry, now), p.namespace);
+        const signed = expireAllResponseSignatureMessage(pk, p.expiry, r.signed);
+        return { updated: r.hashes, signature: this.signB64(signed) };
       }
       case "revoke_subaccount": {
         const p = req.params;
@@ -566,6 +562,19 @@ function changedSomething(local: Record<string, unknown>): boolean {
   return !!v && typeof v === "object" && Object.values(v).some((h) => Array.isArray(h) && h.length > 0);
 }
 
-function sortGroups(byNs: Record<string, string[]>): Record<string, string[]> {
-  return Object.fromEntries(Object.entries(byNs).map(([ns, hs]) => [ns, asciiSort(hs)]));
+/**
+ * What delete_all, delete_before and expire_all answer: the hashes grouped by namespace when the
+ * request named "all", else that namespace's list (`hashes`), and the one ascii-sorted list the
+ * reply's signature covers either way (`signed`).
+ */
+function scopedReply(
+  byNs: Record<string, string[]>,
+  namespace: NamespaceOrAll,
+): { hashes: DeletedOrUpdated; signed: string[] } {
+  if (namespace !== "all") {
+    const flat = asciiSort(byNs[String(namespace)] ?? []);
+    return { hashes: flat, signed: flat };
+  }
+  const grouped = Object.fromEntries(Object.entries(byNs).map(([ns, hs]) => [ns, asciiSort(hs)]));
+  return { hashes: grouped, signed: flattenByNamespace(byNs) };
 }

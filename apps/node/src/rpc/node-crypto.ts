@@ -1,5 +1,5 @@
 import { ed25519PkToX25519, ed25519SigningKey, nativeSign, toBase64, verify } from "@session/crypto";
-import type { SignatureVerifier } from "@session/protocol";
+import type { SignatureVerifier } from "@session/protocol/rpc";
 
 /*
  * The signature work of the storage RPC, in one place so the benchmark's crypto limit measures

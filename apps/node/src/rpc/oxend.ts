@@ -1,13 +1,12 @@
 import { fromBase64, fromHex, toBase64 } from "@session/crypto";
+import type { ErrorCode } from "@session/protocol";
+import { isBase64, type OxendRequestParams } from "@session/protocol/rpc";
 import {
-  type ErrorCode,
-  isBase64,
-  type OxendRequestParams,
   parseServiceNodesParams,
   ServiceNodesParamsError,
   type ServiceNodesState,
   serviceNodesResult,
-} from "@session/protocol";
+} from "@session/protocol/swarm";
 
 /*
  * `oxend_request`: oxenss relays a whitelisted call to its oxend over OxenMQ and answers

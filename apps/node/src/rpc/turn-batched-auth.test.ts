@@ -1,5 +1,6 @@
 import { equalBytes } from "@session/crypto";
-import { authRequirementFor, ProtocolError, parseRpcRequest, type RpcSubrequest } from "@session/protocol";
+import { ProtocolError } from "@session/protocol";
+import { authRequirementFor, parseRpcRequest, type RpcSubrequest } from "@session/protocol/rpc";
 import { describe, expect, it } from "vitest";
 import { newAccount, retrieveParams, storeParams } from "../../test/helpers/node-net.ts";
 import { b64, groupAccount, makeSubaccount, sigB64 } from "../../test/helpers/subaccounts.ts";

@@ -3,7 +3,7 @@ import {
   type SignatureVerifier,
   type VerifyAuthOptions,
   verifyAuth,
-} from "@session/protocol";
+} from "@session/protocol/rpc";
 import { TurnBatch } from "../turn-batch.ts";
 
 /**

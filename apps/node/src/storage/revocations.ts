@@ -1,4 +1,4 @@
-import { MAX_SUBACCOUNT_TOKENS } from "@session/protocol";
+import { MAX_SUBACCOUNT_TOKENS } from "@session/protocol/rpc";
 import { and, desc, eq, inArray, notExists, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { messages, revokedSubaccounts } from "../db/schema.ts";

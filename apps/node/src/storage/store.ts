@@ -208,27 +208,19 @@ export class MessageStore {
 
   /** Deletes every message (of one namespace, or all), returning hashes grouped by namespace. */
   deleteAll(owner: string, namespace: number | "all"): Record<string, string[]> {
-    const where =
-      namespace === "all"
-        ? eq(messages.owner, owner)
-        : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
     const rows = this.db
       .delete(messages)
-      .where(where)
+      .where(ownerScope(owner, namespace))
       .returning({ hash: messages.hash, namespace: messages.namespace })
       .all();
     return groupByNamespace(rows);
   }
 
   deleteBefore(owner: string, namespace: number | "all", before: number): Record<string, string[]> {
-    const scope =
-      namespace === "all"
-        ? eq(messages.owner, owner)
-        : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
     const rows = this.db
       .delete(messages)
       // `timestamp <= before`, as oxenss database.cpp delete_by_timestamp.
-      .where(and(scope, lte(messages.timestamp, before)))
+      .where(and(ownerScope(owner, namespace), lte(messages.timestamp, before)))
       .returning({ hash: messages.hash, namespace: messages.namespace })
       .all();
     return groupByNamespace(rows);
@@ -277,14 +269,10 @@ export class MessageStore {
 
   /** Shortens every later expiry (of one namespace, or all) to `expiry`; returns updated hashes. */
   expireAll(owner: string, namespace: number | "all", expiry: number, now: number): Record<string, string[]> {
-    const scope =
-      namespace === "all"
-        ? eq(messages.owner, owner)
-        : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
     const rows = this.db
       .update(messages)
       .set({ expiry })
-      .where(and(scope, gt(messages.expiry, expiry), gt(messages.expiry, now)))
+      .where(and(ownerScope(owner, namespace), gt(messages.expiry, expiry), gt(messages.expiry, now)))
       .returning({ hash: messages.hash, namespace: messages.namespace })
       .all();
     return groupByNamespace(rows);
@@ -446,6 +434,13 @@ function toStored(r: MessageRow): StoredMessage {
     expiry: r.expiry,
     data: new Uint8Array(r.data),
   };
+}
+
+/** An owner's messages, of one namespace or of all. */
+function ownerScope(owner: string, namespace: number | "all") {
+  return namespace === "all"
+    ? eq(messages.owner, owner)
+    : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
 }
 
 function groupByNamespace(rows: { hash: string; namespace: number }[]): Record<string, string[]> {

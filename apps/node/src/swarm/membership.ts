@@ -1,14 +1,14 @@
 import { EventEmitter } from "node:events";
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { fromHex, ipv4ToUint32, verifyNodeRegistration } from "@session/crypto";
+import { ProtocolError } from "@session/protocol";
 import {
   assignSwarms,
   type NodeInfo,
   nodeInfoSchema,
-  ProtocolError,
   type SwarmMember,
   swarmForPubkey,
-} from "@session/protocol";
+} from "@session/protocol/swarm";
 import { z } from "zod";
 
 /** Where the registered node list comes from. */

@@ -1,4 +1,4 @@
-import { type MonitorStreamEvent, readMonitorEvents } from "@session/protocol";
+import { type MonitorStreamEvent, readMonitorEvents } from "@session/protocol/monitor";
 
 /**
  * Opens a monitor stream with a raw fetch (so tests see status and headers) and reads it with

@@ -1,7 +1,12 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { fromHex, utf8Decode, utf8Encode, x25519Keypair } from "@session/crypto";
-import { decodeOnionLayer, decodeV4Request, encodeV4Response, firstHopInfoSchema } from "@session/protocol";
+import {
+  decodeOnionLayer,
+  decodeV4Request,
+  encodeV4Response,
+  firstHopInfoSchema,
+} from "@session/protocol/onion";
 import { decryptFromClient, encryptToClient } from "@session/service-kit";
 import { Hono } from "hono";
 

@@ -1,4 +1,5 @@
 import { fromBase64, toBase64 } from "@session/crypto";
+import type { OperationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, asc, count, eq, inArray, lte, min, notInArray } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
@@ -75,7 +76,7 @@ export const PENDING_OPERATIONS = {
   removeToken: "delete",
   dropOldest: "delete",
   count: "read",
-} as const satisfies Partial<Record<keyof PendingStore, "read" | "write" | "delete">>;
+} as const satisfies OperationKinds<PendingStore>;
 
 export class SqlitePendingStore implements PendingStore {
   readonly deletesNeedSpace = true;

@@ -1,3 +1,4 @@
+import type { OperationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, eq, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
@@ -90,7 +91,7 @@ export const SUBSCRIPTION_OPERATIONS = {
   removeSignedBefore: "delete",
   forAccount: "read",
   accounts: "read",
-} as const satisfies Partial<Record<keyof SubscriptionRepo, "read" | "write" | "delete">>;
+} as const satisfies OperationKinds<SubscriptionRepo>;
 
 export class SqliteSubscriptionRepo implements SubscriptionRepo {
   readonly deletesNeedSpace = true;

@@ -1,5 +1,5 @@
 import { ed25519PkToX25519, fromBase64, fromHex, toHex, verify } from "@session/crypto";
-import { decodeSubaccountToken, SubaccountAccess } from "@session/protocol";
+import { decodeSubaccountToken, SubaccountAccess } from "@session/protocol/rpc";
 import { z } from "zod";
 import type { PushService, Subscription, SubscriptionRepo } from "../db/repo.ts";
 import { SubscribeCode, SubscribeError } from "./errors.ts";

@@ -1,12 +1,12 @@
+import type { NodeInfo } from "@session/protocol";
 import {
   MONITOR_MAX_SUBSCRIPTIONS_PER_REQUEST,
   type MonitorMessageEvent,
   type MonitorSubscribeResult,
   type MonitorSubscriptionJson,
-  type NodeInfo,
   openMonitorStream,
   renewMonitorSubscriptions,
-} from "@session/protocol";
+} from "@session/protocol/monitor";
 import type { Counter } from "prom-client";
 import type { Subscription } from "../db/repo.ts";
 import type { Opts } from "./options.ts";

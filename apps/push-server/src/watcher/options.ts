@@ -1,4 +1,5 @@
-import { MONITOR_MAX_SUBSCRIPTIONS_PER_REQUEST, type NodeInfo } from "@session/protocol";
+import type { NodeInfo } from "@session/protocol";
+import { MONITOR_MAX_SUBSCRIPTIONS_PER_REQUEST } from "@session/protocol/monitor";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { SubscriptionRepo } from "../db/repo.ts";

@@ -1,5 +1,6 @@
 import { fromBase64 } from "@session/crypto";
-import type { MonitorMessageEvent, NodeInfo } from "@session/protocol";
+import type { NodeInfo } from "@session/protocol";
+import type { MonitorMessageEvent } from "@session/protocol/monitor";
 import { backoffMs } from "@session/service-kit";
 import {
   type ConnectionHost,

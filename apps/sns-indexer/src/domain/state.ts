@@ -1,5 +1,5 @@
 import { fromHex, verifyNodeRegistration } from "@session/crypto";
-import { assignSwarms, type NodeInfo } from "@session/protocol";
+import { assignSwarms, type NodeInfo } from "@session/protocol/swarm";
 import type { StoredEvent } from "../db/store.ts";
 
 export type NodeStatus = "awaiting" | "active" | "exiting" | "exited" | "removed";

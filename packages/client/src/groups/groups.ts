@@ -43,6 +43,17 @@ const DM_TTL = 14 * 24 * 3600 * 1000;
 /**
  * The closed groups of one account: creates groups, invites members through their 1:1 chats,
  * takes invitations and promotions from our own 1:1 messages, syncs and sends.
+ *
+ * @example
+ * ```ts
+ * import { Groups } from "@session/client";
+ *
+ * const groups = new Groups(client, me);
+ * const group = await groups.create("Hikers"); // group.id is its 03… ID; we are its admin
+ * await groups.invite(group.id, [bobId]);
+ * await group.send("hi all");
+ * for (const m of await groups.sync(group.id)) console.log(m);
+ * ```
  */
 export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promoted: [string] }> {
   private readonly groups = new Map<string, Group>();

@@ -1,6 +1,19 @@
 import type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./store.ts";
 
-/** A {@link ClientStore} that forgets everything when the process ends (tests, one-off clients). */
+/**
+ * A {@link ClientStore} that forgets everything when the process ends (tests, one-off clients).
+ *
+ * @example
+ * ```ts
+ * import { createIdentity, MemoryClientStore, SessionClient } from "@session/client";
+ *
+ * const client = new SessionClient({
+ *   identity: createIdentity(),
+ *   seeds: ["http://127.0.0.1:22023"],
+ *   store: new MemoryClientStore(),
+ * });
+ * ```
+ */
 export class MemoryClientStore implements ClientStore {
   private readonly hashes = new Map<string, string>();
   private readonly seen = new Map<string, number>();

@@ -18,7 +18,17 @@ export function statePath(dataDir: string, sessionId: string): string {
 
 /**
  * Opens (creating if needed) the SQLite store of `sessionId` in `dataDir`. The file is readable
- * by its owner only (0600): it names every contact.
+ * by its owner only (0600): it names every contact. `SessionClient` opens one itself when given
+ * `dataDir`; open it yourself to share it or read it without a client.
+ *
+ * @example
+ * ```ts
+ * import { openSqliteStore, SessionClient } from "@session/client";
+ *
+ * const store = openSqliteStore("./session-data", me.sessionId);
+ * const client = new SessionClient({ identity: me, seeds: ["http://127.0.0.1:22023"], store });
+ * console.log(await store.conversations());
+ * ```
  */
 export function openSqliteStore(dataDir: string, sessionId: string): SqliteClientStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });

@@ -1,6 +1,6 @@
 import { configDecrypt, configEncrypt, padConfig, toHex, unpadConfig } from "@session/crypto";
 import { type ConfigDict, ConfigMessage, type ConfigMessageOptions } from "./config-message.ts";
-import { zstdDecompress } from "./zstd.ts";
+import { zstdCompress, zstdDecompress } from "./zstd.ts";
 
 /*
  * One libsession config kept in a swarm namespace (src/config/base.cpp ConfigBase): the current
@@ -90,7 +90,7 @@ export class SyncedConfig {
   push(key: Uint8Array): Uint8Array {
     this.open = false;
     this.pushing = this.current.seqno;
-    return configEncrypt(padConfig(this.current.serialize()), key, this.domain);
+    return configEncrypt(padConfig(compressConfig(this.current.serialize())), key, this.domain);
   }
 
   /** The message of `push()` is stored: nothing to push unless it changed since. */
@@ -152,8 +152,29 @@ export class SyncedConfig {
   }
 }
 
-/** Largest decompressed config we accept (libsession's largest config message is 75 KiB). */
-const MAX_CONFIG_SIZE = 76_800;
+/**
+ * Largest decompressed config we accept. libsession bounds the pushed message (75 KiB, after
+ * compression) but not what it decompresses to; bencoded configs compress a few times over, so
+ * a legitimate config can exceed 75 KiB once decompressed. 1 MiB leaves room for that and still
+ * stops a zstd bomb.
+ */
+export const MAX_DECOMPRESSED_CONFIG_SIZE = 1024 * 1024;
+
+/** libsession's compression level for every config (ConfigBase::compression_level). */
+export const CONFIG_COMPRESSION_LEVEL = 1;
+
+/**
+ * A serialized config as libsession pushes it (base.cpp compress_message): "z" ‖ zstd(config)
+ * when that is shorter than the config, else the config unchanged.
+ */
+export function compressConfig(config: Uint8Array, level = CONFIG_COMPRESSION_LEVEL): Uint8Array {
+  const z = zstdCompress(config, level);
+  if (z.length + 1 >= config.length) return config;
+  const out = new Uint8Array(z.length + 1);
+  out[0] = 0x7a; // "z"
+  out.set(z, 1);
+  return out;
+}
 
 /**
  * A decrypted, unpadded config: "d…" as is, "z…" zstd-decompressed (libsession compresses when
@@ -163,7 +184,7 @@ export function openConfigPlaintext(plain: Uint8Array): Uint8Array | undefined {
   if (plain[0] === 0x64) return plain;
   if (plain[0] !== 0x7a) return undefined;
   try {
-    const out = zstdDecompress(plain.subarray(1), MAX_CONFIG_SIZE);
+    const out = zstdDecompress(plain.subarray(1), MAX_DECOMPRESSED_CONFIG_SIZE);
     return out[0] === 0x64 ? out : undefined;
   } catch {
     return undefined;

@@ -32,7 +32,8 @@ import { SyncedConfig } from "./synced-config.ts";
  * deterministic Session encryption, in an Envelope (type 6, timestamp 1) in a WebSocketMessage.
  * Received messages are accepted wrapped (once or twice, as an old client did) or bare.
  *
- * We push uncompressed: libsession compresses with zstd when that is smaller, and reads both.
+ * Like libsession, a config is pushed zstd-compressed ("z" prefix, level 1) when that is smaller
+ * (SyncedConfig.push); both forms are read.
  */
 
 export const UserConfigKinds = {

@@ -1,48 +1,53 @@
-export * from "./auth.ts";
-export { type BatchParams, parseBatchRequests } from "./batch.ts";
+// The storage RPC (oxenss-compatible): one file per method holds its params schema, signed string
+// and response types. Subpath `@session/protocol/rpc`; the root entry re-exports the client side
+// (signRpcParams).
+
+// Client side: sign a request's params
+
+export { type ParamsSigner, signRpcParams } from "./sign.ts";
+
+// Parsing a request (single, batch/sequence subrequests, oxend pass-through)
+
+export { isBase64, type NamespaceOrAll } from "./common.ts";
+export { StorageHttpEndpoint } from "./endpoints.ts";
+export type { OxendRequestParams } from "./oxend-request.ts";
+export { parseRpcRequest, type RpcRequest } from "./request.ts";
+export type { RpcSubrequest } from "./subrequest.ts";
+
+// Authentication: who may call a method, signature and subaccount checks
+
 export {
-  isBase64,
-  messageHashField,
-  type NamespaceOrAll,
-  namespaceField,
-  namespaceOrAllField,
-  parseWith,
-  pubkeyField,
-  type RequestAuth,
-  signatureField,
-  subaccountTokenField,
-  timestampField,
-} from "./common.ts";
-export * from "./delete.ts";
-export * from "./delete-all.ts";
-export * from "./delete-before.ts";
-export * from "./endpoints.ts";
-export * from "./expire.ts";
-export * from "./expire-all.ts";
-export * from "./get-expiries.ts";
-export * from "./get-swarm.ts";
-export * from "./ifelse.ts";
-export * from "./info.ts";
-export * from "./limits.ts";
+  type AuthRequirement,
+  authRequirementFor,
+  type SignatureVerifier,
+  type VerifyAuthOptions,
+  verifyAuth,
+} from "./auth.ts";
+export { decodeSubaccountToken, SubaccountAccess } from "./subaccount-revocation.ts";
+
+// Limits and timing
+
+export { effectiveRetrieveLimits, MAX_MESSAGE_BODY, MAX_SUBACCOUNT_TOKENS } from "./limits.ts";
+export { appliedExpiry, checkRequestTiming } from "./timing.ts";
+
+// Per-method signed strings (requests and the node's signed answers)
+
+export { deleteResponseSignatureMessage } from "./delete.ts";
+export { deleteAllResponseSignatureMessage } from "./delete-all.ts";
+export { deleteBeforeResponseSignatureMessage } from "./delete-before.ts";
+export { expireResponseSignatureMessage } from "./expire.ts";
+export { expireAllResponseSignatureMessage } from "./expire-all.ts";
+export { asciiSort, type DeletedOrUpdated, flattenByNamespace } from "./namespace-scoped.ts";
+export { storeResponseSignatureMessage, storeSignatureMessage } from "./store.ts";
+export { subaccountRevocationResponseSignatureMessage } from "./subaccount-revocation.ts";
+
+// Answers: swarm info, per-node results, ifElse conditions
+
+export { swarmIdToHex, swarmInfoBody } from "./get-swarm.ts";
+export { evaluateIfElseCondition } from "./ifelse.ts";
 export {
-  asciiSort,
-  type DeletedOrUpdated,
-  flattenByNamespace,
-  type NamespaceScopedParams,
-  namespaceOrAllSignatureValue,
-} from "./namespace-scoped.ts";
-export * from "./oxend-request.ts";
-export * from "./request.ts";
-export * from "./response-schemas.ts";
-export * from "./responses.ts";
-export * from "./retrieve.ts";
-export * from "./sign.ts";
-export * from "./store.ts";
-export * from "./subaccount-revocation.ts";
-export {
-  parseSubrequest,
-  RPC_SUBREQUEST_METHODS,
-  type RpcSubrequest,
-  type RpcSubrequestMethod,
-} from "./subrequest.ts";
-export * from "./timing.ts";
+  parseNodeResponse,
+  revokeSubaccountResponseSchema,
+  unrevokeSubaccountResponseSchema,
+} from "./response-schemas.ts";
+export { isSwarmFailure } from "./responses.ts";

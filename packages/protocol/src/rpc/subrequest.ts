@@ -5,7 +5,6 @@ import { type DeleteAllParams, deleteAllParamsSchema } from "./delete-all.ts";
 import { type DeleteBeforeParams, deleteBeforeParamsSchema } from "./delete-before.ts";
 import { type ExpireParams, expireParamsSchema } from "./expire.ts";
 import { type ExpireAllParams, expireAllParamsSchema } from "./expire-all.ts";
-import { fastRetrieveParams, fastStoreParams } from "./fast-params.ts";
 import { type GetExpiriesParams, getExpiriesParamsSchema } from "./get-expiries.ts";
 import { type GetSwarmParams, getSwarmParamsSchema } from "./get-swarm.ts";
 import { type InfoParams, infoParamsSchema } from "./info.ts";
@@ -82,13 +81,5 @@ export function parseSubrequest(method: string, params: unknown): RpcSubrequest 
     throw new ProtocolError("UNSUPPORTED_METHOD", `no method ${method}`);
   }
   if (!isObject(params)) throw new ProtocolError("BAD_REQUEST", "invalid json: no `params` field");
-  // The hot methods first try the canonical-form fast path (same result as the schema, or none).
-  if (m === "store") {
-    const fast = fastStoreParams(params);
-    if (fast) return { method: m, params: fast };
-  } else if (m === "retrieve") {
-    const fast = fastRetrieveParams(params);
-    if (fast) return { method: m, params: fast };
-  }
   return { method: m, params: parseWith(subrequestSchemas[m], params) } as RpcSubrequest;
 }

@@ -1,2 +1,0 @@
-export * from "./codec.ts";
-export { SIGNAL_SERVICE_PROTO } from "./schema.ts";
