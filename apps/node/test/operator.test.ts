@@ -54,6 +54,8 @@ describe("operator features", () => {
       join(net.dir, "flags-node"),
       "--http",
       "--port=0",
+      // One process: starts within the timeout on a loaded machine (workers each load tsx).
+      "--session-node-workers=1",
       "--registry-file",
       registry,
     ]);
