@@ -9,46 +9,13 @@ import {
 import type { SignatureVerifier } from "../../src/rpc/auth.ts";
 
 /*
- * Real Ed25519 (node:crypto) for tests, so auth checks run against genuine signatures.
- * The Ed25519 → X25519 conversion is the birational map u = (1 + y) / (1 - y) mod p.
+ * Real Ed25519 (node:crypto) for tests, so auth checks run against genuine signatures. The
+ * Ed25519 → X25519 conversion is @session/crypto's (libsodium's birational map).
  */
 
-const P = (1n << 255n) - 19n;
+import { ed25519PkToX25519 } from "@session/crypto";
 
-function modPow(b: bigint, e: bigint, m: bigint): bigint {
-  let r = 1n;
-  let x = b % m;
-  let k = e;
-  while (k > 0n) {
-    if (k & 1n) r = (r * x) % m;
-    x = (x * x) % m;
-    k >>= 1n;
-  }
-  return r;
-}
-
-function leToBigInt(b: Uint8Array): bigint {
-  let n = 0n;
-  for (let i = b.length - 1; i >= 0; i--) n = (n << 8n) | BigInt(b[i]!);
-  return n;
-}
-
-function bigIntToLe(n: bigint, len: number): Uint8Array {
-  const out = new Uint8Array(len);
-  let x = n;
-  for (let i = 0; i < len; i++) {
-    out[i] = Number(x & 0xffn);
-    x >>= 8n;
-  }
-  return out;
-}
-
-export function ed25519ToX25519(pk: Uint8Array): Uint8Array {
-  const y = leToBigInt(pk) & ((1n << 255n) - 1n);
-  const num = (1n + y) % P;
-  const den = (1n - y + P) % P;
-  return bigIntToLe((num * modPow(den, P - 2n, P)) % P, 32);
-}
+export const ed25519ToX25519 = ed25519PkToX25519;
 
 export interface TestKey {
   pub: Uint8Array;
