@@ -6,14 +6,13 @@ import {
   sign,
   verify,
 } from "node:crypto";
+import { ed25519PkToX25519 } from "@session/crypto";
 import type { SignatureVerifier } from "../../src/rpc/auth.ts";
 
 /*
  * Real Ed25519 (node:crypto) for tests, so auth checks run against genuine signatures. The
  * Ed25519 → X25519 conversion is @session/crypto's (libsodium's birational map).
  */
-
-import { ed25519PkToX25519 } from "@session/crypto";
 
 export const ed25519ToX25519 = ed25519PkToX25519;
 
