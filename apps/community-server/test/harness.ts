@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { blind15KeyPair, blind15Sign, keypairFromSeed, toHex, utf8Encode } from "@session/crypto";
 import { createLogger, loadServerKeys, type RunningServer, startServer } from "@session/service-kit";
+import { type ManualClock, manualClock } from "@session/service-kit/testing";
 import { signedMessage } from "../src/auth/signature.ts";
 import { type Db, openPostgres, openSqlite } from "../src/db/sql.ts";
 import { type CommunityLimits, DEFAULT_LIMITS } from "../src/domain/context.ts";
@@ -18,22 +19,12 @@ import {
 
 export const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
-export function manualClock(start = Date.UTC(2026, 0, 1)) {
-  let t = start;
-  return {
-    now: () => t,
-    advance: (ms: number) => {
-      t += ms;
-    },
-  };
-}
-
 export interface Harness {
   url: string;
   server: RunningServer;
   community: CommunityServer;
   deps: AppDeps;
-  clock: ReturnType<typeof manualClock>;
+  clock: ManualClock;
   member(seed?: Uint8Array): Member;
   close(): Promise<void>;
 }

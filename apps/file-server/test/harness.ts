@@ -8,6 +8,7 @@ import {
   type StartServerOptions,
   startServer,
 } from "@session/service-kit";
+import { type ManualClock, manualClock } from "@session/service-kit/testing";
 import { type FileRepo, SqliteFileRepo } from "../src/db/repo.ts";
 import type { FileLimits } from "../src/domain/files.ts";
 import {
@@ -20,17 +21,6 @@ import {
 import type { BlobStore } from "../src/storage/blob-store.ts";
 import { DiskBlobStore } from "../src/storage/disk.ts";
 
-/** A clock tests move by hand. */
-export function manualClock(start = Date.UTC(2026, 0, 1)) {
-  let t = start;
-  return {
-    now: () => t,
-    advance: (ms: number) => {
-      t += ms;
-    },
-  };
-}
-
 export interface Harness {
   url: string;
   server: RunningServer;
@@ -38,7 +28,7 @@ export interface Harness {
   dataDir: string;
   tmpDir: string;
   blobDir: string;
-  clock: ReturnType<typeof manualClock>;
+  clock: ManualClock;
   faults: FileServer["faults"];
   /** The server's own sweep (counts into its metrics). */
   sweep(): Promise<number>;

@@ -1,14 +1,12 @@
-import { EventEmitter } from "node:events";
 import { toBase64, toHex, utf8Encode } from "@session/crypto";
 import { type NodeInfo, toBase32z } from "@session/protocol";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { peerClient } from "../src/replication/peer.ts";
-import { RpcHandler } from "../src/rpc/handler.ts";
+import type { RpcHandler } from "../src/rpc/handler.ts";
 import type { NameResolver } from "../src/rpc/oxend.ts";
-import { SubaccountRevocations } from "../src/storage/revocations.ts";
 import { MessageStore } from "../src/storage/store.ts";
-import { Membership } from "../src/swarm/membership.ts";
-import { newAccount, signed, silent } from "./helpers/node-net.ts";
+import { newAccount, signed } from "./helpers/node-net.ts";
+import { rpcHandlerInSwarm } from "./helpers/rpc-handler.ts";
 
 /*
  * One node's storage RPC against oxenss's behaviour (session-foundation/session-storage-server
@@ -37,33 +35,20 @@ const unreachable: PeerSend = async () => {
 };
 
 function handler(height = 0, withNames = true, send: PeerSend = unreachable) {
-  const membership = new Membership(selfHex);
-  membership.update([
-    {
-      pubkey_ed25519: selfHex,
-      pubkey_x25519: toHex(nodeKeys.x25519.publicKey),
-      public_ip: "127.0.0.1",
-      storage_port: 1,
-      swarm_id: "0",
-    },
-    ...others,
-  ]);
-  return new RpcHandler({
+  return rpcHandlerInSwarm(
+    nodeKeys,
     store,
-    revocations: new SubaccountRevocations(store.db),
-    membership,
-    keys: nodeKeys,
-    selfEd25519Hex: selfHex,
-    clock,
-    events: new EventEmitter(),
-    // Peers are unreachable unless a test answers for them.
-    peers: { sign: (b: unknown) => b, send } as unknown as ReturnType<typeof peerClient>,
-    logger: silent,
-    height: () => height,
-    names: withNames
-      ? { resolve: (h) => names?.resolve(h) ?? Promise.reject(new Error("no names")) }
-      : undefined,
-  });
+    {
+      clock,
+      // Peers are unreachable unless a test answers for them.
+      peers: { sign: (b: unknown) => b, send } as unknown as ReturnType<typeof peerClient>,
+      height: () => height,
+      names: withNames
+        ? { resolve: (h) => names?.resolve(h) ?? Promise.reject(new Error("no names")) }
+        : undefined,
+    },
+    others,
+  );
 }
 
 beforeEach(() => {

@@ -11,11 +11,11 @@ import {
 import fc from "fast-check";
 import { beforeEach, describe, expect, it } from "vitest";
 import { peerClient } from "../src/replication/peer.ts";
-import { RpcHandler } from "../src/rpc/handler.ts";
+import type { RpcHandler } from "../src/rpc/handler.ts";
 import { SubaccountRevocations } from "../src/storage/revocations.ts";
 import { MessageStore } from "../src/storage/store.ts";
-import { Membership } from "../src/swarm/membership.ts";
-import { newAccount, signed, silent } from "./helpers/node-net.ts";
+import { newAccount, signed } from "./helpers/node-net.ts";
+import { rpcHandlerInSwarm } from "./helpers/rpc-handler.ts";
 
 // One node, its own swarm, an injected clock: every RPC method, its auth and limits.
 const nodeKeys = newAccount();
@@ -28,28 +28,12 @@ let events: EventEmitter;
 beforeEach(() => {
   clock = { t: 1_700_000_000_000, now: () => clock.t };
   store = MessageStore.open(":memory:");
-  const membership = new Membership(selfHex);
-  membership.update([
-    {
-      pubkey_ed25519: selfHex,
-      pubkey_x25519: toHex(nodeKeys.x25519.publicKey),
-      public_ip: "127.0.0.1",
-      storage_port: 1,
-      swarm_id: "0",
-    },
-  ]);
   events = new EventEmitter();
-  rpc = new RpcHandler({
-    store,
-    revocations: new SubaccountRevocations(store.db),
-    membership,
-    keys: nodeKeys,
-    selfEd25519Hex: selfHex,
+  rpc = rpcHandlerInSwarm(nodeKeys, store, {
     clock,
     events,
     // One node, no peers: nothing is forwarded.
     peers: peerClient({ keys: nodeKeys.ed25519, scheme: "http", fetch, now: () => clock.now() }),
-    logger: silent,
   });
 });
 

@@ -1,8 +1,8 @@
 import { generateKeyPairSync, type KeyObject, verify } from "node:crypto";
 import { createSecureServer, type Http2SecureServer, type ServerHttp2Session } from "node:http2";
-import type { AddressInfo } from "node:net";
 import selfsigned from "selfsigned";
 import { ApnsNotifier } from "../src/notifiers/apns.ts";
+import { closeServer, listenOnLoopback } from "./loopback.ts";
 
 export interface ApnsRequest {
   path: string;
@@ -101,16 +101,16 @@ export class ApnsStandIn {
         else answer(200);
       });
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    this.port = await listenOnLoopback(server);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    for (const x of this.sessions) x.destroy();
-    await new Promise<void>((r) => s.close(() => r()));
+    if (s)
+      await closeServer(s, () => {
+        for (const x of this.sessions) x.destroy();
+      });
   }
 }

@@ -2,10 +2,10 @@ import { createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, veri
 import { writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import selfsigned from "selfsigned";
 import { FcmNotifier, type ServiceAccount } from "../src/notifiers/fcm.ts";
+import { closeServer, listenOnLoopback } from "./loopback.ts";
 
 /** The hosts firebase-admin talks to for FCM: the stand-in's certificate covers both. */
 export const GOOGLE_TOKEN_HOST = "oauth2.googleapis.com";
@@ -129,20 +129,14 @@ export class FcmStandIn {
     server.on("connection", (socket) => {
       if (this.down) socket.destroy();
     });
-    await new Promise<void>((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(port, "127.0.0.1", () => resolve());
-    });
+    this.port = await listenOnLoopback(server, port);
     this.server = server;
-    this.port = (server.address() as AddressInfo).port;
   }
 
   async stop(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    s.closeAllConnections();
-    await new Promise<void>((resolve) => s.close(() => resolve()));
+    if (s) await closeServer(s, () => s.closeAllConnections());
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse) {

@@ -9,9 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IndexerConfig } from "../src/config.ts";
 import { openEventStore } from "../src/db/store.ts";
 import { Follower } from "../src/domain/follower.ts";
-import { type RunningIndexer, startIndexer } from "../src/index.ts";
+import type { RunningIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
-import { chainEventKeys, indexedEventKeys, indexerTestConfig } from "./helpers.ts";
+import { chainEventKeys, indexedEventKeys, indexerTestConfig, startFixtureIndexer } from "./helpers.ts";
 
 const logger = createLogger({ name: "sns-indexer-test", level: "silent" });
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
@@ -25,6 +25,11 @@ for (const dialect of ["sqlite", "postgres"] as const) {
     let dir: string;
     const schema = `sns_test_${process.pid}_${Date.now()}`;
     const keys: string[] = [];
+    /** The indexer on this dialect's database (the same file or schema across restarts). */
+    const start = () => {
+      const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
+      return startFixtureIndexer(f, url, {}, { logger, pgSchema: schema });
+    };
 
     beforeAll(async () => {
       f = await chainFixture();
@@ -32,12 +37,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await f.registerNode({ full: false }); // awaiting contributions: not in the node list
       await f.registerName("alice", aliceId);
       dir = mkdtempSync(join(tmpdir(), "sns-indexer-"));
-      const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(indexerTestConfig(f, url), {
-        eip1193: f.chain.eip1193,
-        logger,
-        pgSchema: schema,
-      });
+      indexer = await start();
     }, 120_000);
 
     afterAll(async () => {
@@ -175,12 +175,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       const events = await indexedEventKeys(indexer.url);
       const indexedTo = indexer.follower.indexedTo;
       await indexer.stop();
-      const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(indexerTestConfig(f, url), {
-        eip1193: f.chain.eip1193,
-        logger,
-        pgSchema: schema,
-      });
+      indexer = await start();
       expect(indexer.follower.indexedTo).toBeGreaterThanOrEqual(indexedTo);
       const after = await fetch(`${indexer.url}/v1/nodes`);
       expect(await after.text()).toBe(body);
@@ -197,12 +192,7 @@ for (const dialect of ["sqlite", "postgres"] as const) {
       await expect.poll(alice, { timeout: 10_000 }).toBe(404);
       expect(indexer.follower.chainTime).toBeGreaterThan(Date.now() / 1000 + 365 * 24 * 3600);
       await indexer.stop();
-      const url = dialect === "sqlite" ? `sqlite:${join(dir, "indexer.sqlite")}` : PG_URL;
-      indexer = await startIndexer(indexerTestConfig(f, url), {
-        eip1193: f.chain.eip1193,
-        logger,
-        pgSchema: schema,
-      });
+      indexer = await start();
       // Nothing new to index: the time of the block it stopped at.
       await expect.poll(() => indexer.follower.chainTime, { timeout: 10_000 }).toBeGreaterThan(0);
       expect(await alice()).toBe(404);

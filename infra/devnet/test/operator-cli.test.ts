@@ -116,6 +116,25 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/** A node as an operator runs one: plain HTTP on loopback, registered through the devnet's indexer. */
+function startOperatorNode(dataDir: string): Promise<RunningNode> {
+  return startNode(
+    {
+      dataDir,
+      host: "127.0.0.1",
+      port: 0,
+      publicIp: "127.0.0.1",
+      http: true,
+      registry: { url: devnet.indexerUrl, pollMs: 500 },
+      sweepIntervalMs: 60_000,
+      maxBodyBytes: 10 * 1024 * 1024,
+      rateLimit: { perSecond: 1000, burst: 2000 },
+      logLevel: "silent",
+    },
+    {},
+  );
+}
+
 describe("session-node operator CLI on the devnet chain", () => {
   it("keys, register, indexer, swarm, stored messages, status, exit", async () => {
     const keys = await sessionNode(["keys"]);
@@ -124,21 +143,7 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(keys.stdout).toMatch(/x25519\s+[0-9a-f]{64}/);
 
     // The node runs first (its key is the one `keys` created), then registers its endpoint.
-    node = await startNode(
-      {
-        dataDir: nodeDir,
-        host: "127.0.0.1",
-        port: 0,
-        publicIp: "127.0.0.1",
-        http: true,
-        registry: { url: devnet.indexerUrl, pollMs: 500 },
-        sweepIntervalMs: 60_000,
-        maxBodyBytes: 10 * 1024 * 1024,
-        rateLimit: { perSecond: 1000, burst: 2000 },
-        logLevel: "silent",
-      },
-      {},
-    );
+    node = await startOperatorNode(nodeDir);
     expect(node.info.pubkey_ed25519).toBe(ed25519);
 
     const before = await sessionNode(["status"]);
@@ -318,21 +323,7 @@ describe("session-node operator CLI on the devnet chain", () => {
         timeout: 20_000,
       })
       .toBe(9);
-    node2 = await startNode(
-      {
-        dataDir: nodeDir2,
-        host: "127.0.0.1",
-        port: 0,
-        publicIp: "127.0.0.1",
-        http: true,
-        registry: { url: devnet.indexerUrl, pollMs: 500 },
-        sweepIntervalMs: 60_000,
-        maxBodyBytes: 10 * 1024 * 1024,
-        rateLimit: { perSecond: 1000, burst: 2000 },
-        logLevel: "silent",
-      },
-      {},
-    );
+    node2 = await startOperatorNode(nodeDir2);
     const port = node2.info.storage_port;
 
     // The contributor is not the operator: refused by the registry, its custom error decoded.

@@ -1,26 +1,15 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIdentity, fromPointer, SessionClient } from "../src/index.ts";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "client-att-"));
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 6, dataDir: dir, pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("client-att", { nodes: 6, pushServer: false });
 
 const client = async () => {
   const c = new SessionClient({
     identity: createIdentity(),
-    seeds: [devnet.seed],
-    fileServer: devnet.fileServer!,
+    seeds: [net.devnet.seed],
+    fileServer: net.devnet.fileServer!,
   });
   await c.connect();
   return c;

@@ -1,18 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { MAX_ATTACHMENT_SIZE } from "@session/crypto";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { devnetForSuite } from "./helpers.ts";
 import { runSession } from "./session-cli.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "session-cli-state-"));
+const net = devnetForSuite("session-cli-state", { nodes: 8, pushServer: false });
+const { dir } = net;
 
 async function session(args: string[], dataDir?: string) {
-  const extra = dataDir ? ["--data-dir", dataDir, "--network", devnet.seed] : [];
-  const fs = devnet.fileServer
-    ? ["--file-server", devnet.fileServer.url, "--file-server-key", devnet.fileServer.x25519]
+  const extra = dataDir ? ["--data-dir", dataDir, "--network", net.devnet.seed] : [];
+  const fs = net.devnet.fileServer
+    ? ["--file-server", net.devnet.fileServer.url, "--file-server-key", net.devnet.fileServer.x25519]
     : [];
   return runSession([...args, ...extra, ...(dataDir ? fs : [])]);
 }
@@ -30,14 +29,6 @@ async function listenFor(d: string, text: string, extra: string[] = []): Promise
     seen += (await session(["listen", "--timeout", "2", ...extra], d)).stdout;
   return seen;
 }
-
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 8, dataDir: join(dir, "net"), pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe("session CLI keeps state", () => {
   it("no arguments: help and a non-zero exit", { timeout: 30_000 }, async () => {
@@ -111,7 +102,7 @@ describe("session CLI keeps state", () => {
     expect(badId.stderr).toContain("error: not a Session ID");
     // A URL that answers, but not as a node (the file server): named as such.
     const fresh = await newId("fresh");
-    const fsUrl = devnet.fileServer!.url.replace(/\/$/, "");
+    const fsUrl = net.devnet.fileServer!.url.replace(/\/$/, "");
     const notSeed = await session(["listen", "--timeout", "1", "--data-dir", fresh.dir, "--network", fsUrl]);
     expect(notSeed.code).toBe(1);
     expect(notSeed.stderr).toContain(`error: not a seed node: ${fsUrl} (HTTP 404`);

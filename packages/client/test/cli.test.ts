@@ -1,24 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSession } from "./session-cli.ts";
+import { describe, expect, it } from "vitest";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "session-cli-"));
-
-async function session(args: string[], dataDir: string, network = devnet.seed) {
-  return runSession([...args, "--data-dir", dataDir, "--network", network]);
-}
-
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("session-cli", { nodes: 12, pushServer: false });
+const { dir, session } = net;
 
 describe("session CLI against the devnet", () => {
   it("id new/show/restore, send, listen and nodes", async () => {
@@ -33,8 +19,7 @@ describe("session CLI against the devnet", () => {
     const restored = await session(["id", "restore", ...phrase.split(" ")], join(dir, "alice2"));
     expect(restored.stdout).toContain(aliceId);
 
-    const bobNew = await session(["id", "new"], b);
-    const bobId = /Session ID:\s+(05[0-9a-f]{64})/.exec(bobNew.stdout)![1]!;
+    const bobId = await net.newSessionId(b);
     const sent = await session(["send", bobId, "hello", "from", "the", "cli"], a);
     expect(sent.code).toBe(0);
     expect(sent.stdout).toMatch(/^sent [A-Za-z0-9+/]{43}/);
@@ -45,7 +30,12 @@ describe("session CLI against the devnet", () => {
     // A file: encrypted, uploaded through an onion path, saved by the listener.
     const file = join(dir, "report.txt");
     writeFileSync(file, "quarterly numbers\n".repeat(1000));
-    const fsArgs = ["--file-server", devnet.fileServer!.url, "--file-server-key", devnet.fileServer!.x25519];
+    const fsArgs = [
+      "--file-server",
+      net.devnet.fileServer!.url,
+      "--file-server-key",
+      net.devnet.fileServer!.x25519,
+    ];
     const withFile = await session(["send", bobId, "the report", "--file", file, ...fsArgs], a);
     expect(withFile.code).toBe(0);
     expect(withFile.stderr).toContain("uploading");
@@ -65,12 +55,12 @@ describe("session CLI against the devnet", () => {
     const bad = await session(["id", "restore", "abbey", "abbey"], join(dir, "x"));
     expect(bad.stderr).toMatch(/^error: recovery phrase must have 13 words/);
     // The devnet's nodes serve HTTPS: its seed must be pinned, and to its own certificate.
-    expect(devnet.seed).toMatch(/^https:\/\/127\.0\.0\.1:\d+#sha256=[0-9A-F:]{95}$/);
-    const unpinned = await session(["nodes"], join(dir, "x"), devnet.seedUrl);
+    expect(net.devnet.seed).toMatch(/^https:\/\/127\.0\.0\.1:\d+#sha256=[0-9A-F:]{95}$/);
+    const unpinned = await session(["nodes"], join(dir, "x"), net.devnet.seedUrl);
     expect(unpinned.code).toBe(1);
     expect(unpinned.stderr).toMatch(/^error: https seed .* has no certificate pin/);
-    const otherPin = devnet.seeds[1]!.split("#")[1]!;
-    const wrongPin = await session(["nodes"], join(dir, "x"), `${devnet.seedUrl}#${otherPin}`);
+    const otherPin = net.devnet.seeds[1]!.split("#")[1]!;
+    const wrongPin = await session(["nodes"], join(dir, "x"), `${net.devnet.seedUrl}#${otherPin}`);
     expect(wrongPin.code).toBe(1);
     expect(wrongPin.stderr).toMatch(/does not match its pin/);
   }, 60_000);

@@ -1,35 +1,20 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { runAdmin } from "@session/community-server";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runSession } from "./session-cli.ts";
+import { describe, expect, it } from "vitest";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "session-community-e2e-"));
-
-async function session(args: string[], dataDir: string) {
-  return runSession([...args, "--data-dir", dataDir, "--network", devnet.seed]);
-}
-
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 6, dataDir: join(dir, "net"), pushServer: false, fileServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("session-community-e2e", { nodes: 6, pushServer: false, fileServer: false });
+const { dir, session } = net;
 
 describe("session community on the devnet", () => {
   it("two identities join through onion paths, post, react, DM; a moderator bans one", async () => {
-    const cs = devnet.communityServer!;
+    const cs = net.devnet.communityServer!;
     // The server answers clients only through onion requests.
     expect((await fetch(`${cs.url}/room/lobby`)).status).toBe(403);
     const a = join(dir, "alice");
     const b = join(dir, "bob");
-    const aliceId = /Session ID:\s+(05[0-9a-f]{64})/.exec((await session(["id", "new"], a)).stdout)![1]!;
-    const bobId = /Session ID:\s+(05[0-9a-f]{64})/.exec((await session(["id", "new"], b)).stdout)![1]!;
+    const aliceId = await net.newSessionId(a);
+    const bobId = await net.newSessionId(b);
 
     // The operator makes alice a moderator by her Session ID, before she ever signs in.
     await runAdmin(

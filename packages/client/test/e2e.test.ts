@@ -1,8 +1,6 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   ClientError,
   createIdentity,
@@ -12,19 +10,13 @@ import {
   SessionClient,
   saveIdentity,
 } from "../src/index.ts";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "client-e2e-"));
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false, pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("client-e2e", { nodes: 12, fileServer: false, pushServer: false });
+const { dir } = net;
 
 async function connected(identity = createIdentity()) {
-  const c = new SessionClient({ identity, seeds: [devnet.seed] });
+  const c = new SessionClient({ identity, seeds: [net.devnet.seed] });
   await c.connect();
   return c;
 }
@@ -80,8 +72,8 @@ describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
     const bob = await connected();
     const swarm = bob.pool.swarmOf(bob.sessionId);
     // Not the seed node: the later tests bootstrap their clients from it.
-    const victim = devnet.nodes.find(
-      (n) => n.url !== devnet.seedUrl && swarm.some((m) => m.pubkey_ed25519 === n.pubkeyEd25519),
+    const victim = net.devnet.nodes.find(
+      (n) => n.url !== net.devnet.seedUrl && swarm.some((m) => m.pubkey_ed25519 === n.pubkeyEd25519),
     )!;
     await victim.node.stop();
     for (let i = 0; i < 5; i++) await alice.sendText(bob.sessionId, `while down ${i}`);

@@ -1,16 +1,10 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { runSession } from "./session-cli.ts";
+import { describe, expect, it, vi } from "vitest";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "session-group-cli-"));
-
-async function session(args: string[], dataDir: string) {
-  return runSession([...args, "--data-dir", dataDir, "--network", devnet.seed]);
-}
+const net = devnetForSuite("session-group-cli", { nodes: 12, fileServer: false, pushServer: false });
+const { dir, session } = net;
 
 async function until(what: string, f: () => Promise<boolean>, timeoutMs = 30_000) {
   await vi.waitFor(
@@ -21,21 +15,12 @@ async function until(what: string, f: () => Promise<boolean>, timeoutMs = 30_000
   );
 }
 
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: false, pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
-
 describe("session group CLI", () => {
   it("create, invite, accept, members, send, read, promote, remove, leave", async () => {
     const [a, b, c] = ["alice", "bob", "carol"].map((n) => join(dir, n)) as [string, string, string];
     const ids: string[] = [];
     for (const d of [a, b, c]) {
-      const r = await session(["id", "new"], d);
-      ids.push(/Session ID:\s+(05[0-9a-f]{64})/.exec(r.stdout)![1]!);
+      ids.push(await net.newSessionId(d));
     }
     const [, bobId, carolId] = ids as [string, string, string];
     const created = await session(["group", "create", "CLI", "friends"], a);

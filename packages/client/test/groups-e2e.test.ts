@@ -1,26 +1,19 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { fromBase64 } from "@session/crypto";
-import { type Devnet, startDevnet } from "@session/devnet";
 import { signRpcParams } from "@session/protocol";
 import { decryptGroupMessage } from "@session/protocol/groups";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createIdentity, fromPointer, type GroupMessage, Groups, SessionClient } from "../src/index.ts";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "client-groups-"));
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: join(dir, "net"), fileServer: true, pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("client-groups", { nodes: 12, fileServer: true, pushServer: false });
 
 async function account() {
   const identity = createIdentity();
-  const client = new SessionClient({ identity, seeds: [devnet.seed], fileServer: devnet.fileServer! });
+  const client = new SessionClient({
+    identity,
+    seeds: [net.devnet.seed],
+    fileServer: net.devnet.fileServer!,
+  });
   await client.connect();
   return { client, groups: new Groups(client, identity), id: identity.sessionId };
 }

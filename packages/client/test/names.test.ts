@@ -1,32 +1,24 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { seshAbi, sessionNameServiceAbi } from "@session/contracts";
 import { decryptOnsResponse, encryptNameRecord, fromHex, nameHashBase64, nameHashHex } from "@session/crypto";
-import { type Devnet, startDevnet } from "@session/devnet";
 import { Contract, hexlify, JsonRpcProvider, randomBytes, Wallet } from "ethers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIdentity, SessionClient } from "../src/index.ts";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "client-names-"));
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 6, dataDir: dir, fileServer: false, pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("client-names", { nodes: 6, fileServer: false, pushServer: false });
 
 // Hardhat's first development account (public test key) owns the SESH supply on the devnet.
 const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80";
 
 async function register(name: string, sessionId: string, declaredLength = name.length) {
-  const provider = new JsonRpcProvider(devnet.chainUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
+  const provider = new JsonRpcProvider(net.devnet.chainUrl, undefined, {
+    staticNetwork: true,
+    cacheTimeout: -1,
+  });
   const wallet = new Wallet(DEV_KEY, provider);
-  const sesh = new Contract(devnet.deployment.sesh, seshAbi as never, wallet);
-  const sns = new Contract(devnet.deployment.sessionNameService, sessionNameServiceAbi as never, wallet);
-  await (await sesh.getFunction("approve")(devnet.deployment.sessionNameService, 10n ** 18n)).wait();
+  const sesh = new Contract(net.devnet.deployment.sesh, seshAbi as never, wallet);
+  const sns = new Contract(net.devnet.deployment.sessionNameService, sessionNameServiceAbi as never, wallet);
+  await (await sesh.getFunction("approve")(net.devnet.deployment.sessionNameService, 10n ** 18n)).wait();
   const record = hexlify(encryptNameRecord(name, sessionId));
   const secret = hexlify(randomBytes(32));
   const c = await sns.getFunction("makeCommitment")(
@@ -46,7 +38,7 @@ describe("sending to a name", () => {
   it("resolves through onion paths (ons_resolve on 3 nodes), decrypts with the name, and the message arrives", async () => {
     const bob = createIdentity();
     await register("bob-the-builder", bob.sessionId);
-    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [net.devnet.seed] });
     await alice.connect();
     const viaOnion = alice.transport.stats.requests;
     await expect
@@ -54,7 +46,7 @@ describe("sending to a name", () => {
       .toBe(bob.sessionId);
     expect(alice.transport.stats.requests).toBeGreaterThanOrEqual(viaOnion + 3);
     await alice.sendText("bob-the-builder", "found you by name");
-    const bobClient = new SessionClient({ identity: bob, seeds: [devnet.seed] });
+    const bobClient = new SessionClient({ identity: bob, seeds: [net.devnet.seed] });
     await bobClient.connect();
     await expect
       .poll(async () => (await bobClient.poll()).map((m) => m.text), { timeout: 10_000 })
@@ -65,7 +57,7 @@ describe("sending to a name", () => {
     const carol = createIdentity();
     await register("carol", carol.sessionId);
     const ask = async (name: string) => {
-      const res = await devnet.nodeFetch(`${devnet.seedUrl}/storage_rpc/v1`, {
+      const res = await net.devnet.nodeFetch(`${net.devnet.seedUrl}/storage_rpc/v1`, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({
@@ -87,7 +79,7 @@ describe("sending to a name", () => {
   }, 60_000);
 
   it("unknown and invalid names are refused; a lying registration disappears once challenged", async () => {
-    const alice = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
+    const alice = new SessionClient({ identity: createIdentity(), seeds: [net.devnet.seed] });
     await alice.connect();
     await expect(alice.resolveNameOnion("nobody-here")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
     await expect(alice.resolveNameOnion("-bad-")).rejects.toMatchObject({ code: "NAME_NOT_FOUND" });
@@ -98,12 +90,12 @@ describe("sending to a name", () => {
     await expect
       .poll(() => alice.resolveNameOnion("liar").catch(() => ""), { timeout: 10_000 })
       .toBe(victim.sessionId);
-    const provider = new JsonRpcProvider(devnet.chainUrl, undefined, {
+    const provider = new JsonRpcProvider(net.devnet.chainUrl, undefined, {
       staticNetwork: true,
       cacheTimeout: -1,
     });
     const sns = new Contract(
-      devnet.deployment.sessionNameService,
+      net.devnet.deployment.sessionNameService,
       sessionNameServiceAbi as never,
       new Wallet(DEV_KEY, provider),
     );

@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   createIdentity,
   type Identity,
@@ -10,25 +7,17 @@ import {
   SessionClient,
   type SessionClientOptions,
 } from "../src/index.ts";
+import { devnetForSuite } from "./helpers.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "client-state-"));
-const clients: SessionClient[] = [];
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 8, dataDir: join(dir, "net"), fileServer: false, pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("client-state", { nodes: 8, fileServer: false, pushServer: false });
+const { dir, clients } = net;
 
 let dirs = 0;
 async function connected(
   identity: Identity = createIdentity(),
   o: Partial<SessionClientOptions> = {},
 ): Promise<SessionClient> {
-  const c = new SessionClient({ identity, seeds: [devnet.seed], dataDir: join(dir, `d${dirs++}`), ...o });
+  const c = new SessionClient({ identity, seeds: [net.devnet.seed], dataDir: join(dir, `d${dirs++}`), ...o });
   clients.push(c);
   await c.connect();
   return c;
@@ -151,7 +140,7 @@ describe("client state on the devnet", () => {
     const first = await connected(id, { dataDir });
     await first.close();
     // The same seed (scheme and certificate pin) on a port where nothing listens.
-    const dead = new URL(devnet.seed);
+    const dead = new URL(net.devnet.seed);
     dead.port = "9";
     const deadSeeds = [dead.toString()];
     const fromCache = await connected(id, { dataDir, seeds: deadSeeds });

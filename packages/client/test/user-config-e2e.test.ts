@@ -1,34 +1,24 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createIdentity, type IncomingMessage, restoreIdentity, SessionClient } from "../src/index.ts";
+import { devnetForSuite } from "./helpers.ts";
 import { runSession } from "./session-cli.ts";
 
 // Linked devices converge on contacts, accepted requests, blocked IDs and the profile through the
 // account's config namespaces (2, 3, 4) on a real devnet swarm.
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "client-userconfig-"));
-const clients: SessionClient[] = [];
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 6, dataDir: join(dir, "net"), pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await Promise.all(clients.map((c) => c.close()));
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForSuite("client-userconfig", { nodes: 6, pushServer: false });
+const { dir, clients } = net;
 
 let dirs = 0;
 async function device(phrase?: string): Promise<SessionClient> {
   const identity = phrase ? restoreIdentity(phrase) : createIdentity();
   const c = new SessionClient({
     identity,
-    seeds: [devnet.seed],
-    fileServer: devnet.fileServer!,
+    seeds: [net.devnet.seed],
+    fileServer: net.devnet.fileServer!,
     dataDir: join(dir, `d${dirs++}`),
   });
   clients.push(c);
@@ -150,8 +140,13 @@ describe("linked devices through the user's config namespaces", () => {
   it("session profile set on one device shows on another; the CLI's block reaches the SDK device", async () => {
     const me = createIdentity();
     const cliDir = join(dir, "cli");
-    const net = ["--data-dir", cliDir, "--network", devnet.seed];
-    const fs = ["--file-server", devnet.fileServer!.url, "--file-server-key", devnet.fileServer!.x25519];
+    const cliNet = ["--data-dir", cliDir, "--network", net.devnet.seed];
+    const fs = [
+      "--file-server",
+      net.devnet.fileServer!.url,
+      "--file-server-key",
+      net.devnet.fileServer!.x25519,
+    ];
     expect((await runSession(["id", "restore", me.recoveryPhrase, "--data-dir", cliDir])).code).toBe(0);
     const pic = join(dir, "me.png");
     const image = new Uint8Array(randomBytes(5_000));
@@ -163,13 +158,13 @@ describe("linked devices through the user's config namespaces", () => {
       "Command Line",
       "--picture",
       pic,
-      ...net,
+      ...cliNet,
       ...fs,
     ]);
     expect(set.code, set.stderr).toBe(0);
     expect(set.stdout).toContain("name:    Command Line");
     const spammer = createIdentity().sessionId;
-    expect((await runSession(["block", spammer, ...net])).stdout).toContain(`blocked ${spammer}`);
+    expect((await runSession(["block", spammer, ...cliNet])).stdout).toContain(`blocked ${spammer}`);
 
     const sdk = await device(me.recoveryPhrase);
     await expect
@@ -182,13 +177,20 @@ describe("linked devices through the user's config namespaces", () => {
       )
       .toMatchObject({ profile: { name: "Command Line" }, blocked: [spammer] });
     expect(Buffer.from((await sdk.profilePicture())!)).toEqual(Buffer.from(image));
-    const shown = await runSession(["profile", ...net]);
+    const shown = await runSession(["profile", ...cliNet]);
     expect(shown.stdout).toContain("name:    Command Line");
-    expect((await runSession(["profile", "set", ...net])).stderr).toContain("usage: session profile set");
-    const noServer = await runSession(["profile", "set", "--picture", pic, ...net]);
+    expect((await runSession(["profile", "set", ...cliNet])).stderr).toContain("usage: session profile set");
+    const noServer = await runSession(["profile", "set", "--picture", pic, ...cliNet]);
     expect(noServer.code).toBe(1);
     expect(noServer.stderr).toContain("--picture needs a file server");
-    const missing = await runSession(["profile", "set", "--picture", join(dir, "nope.png"), ...net, ...fs]);
+    const missing = await runSession([
+      "profile",
+      "set",
+      "--picture",
+      join(dir, "nope.png"),
+      ...cliNet,
+      ...fs,
+    ]);
     expect(missing.stderr).toContain("file not found");
   }, 180_000);
 });

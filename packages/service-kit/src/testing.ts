@@ -76,6 +76,7 @@ export {
   concurrentOversizedBodies,
   describeConnectionLimits,
 } from "./testing/http-limit-tests.ts";
+export { type ManualClock, manualClock } from "./testing/manual-clock.ts";
 export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
 export {
   type PgSmallTablespace,

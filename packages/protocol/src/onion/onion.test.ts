@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { codeOf } from "../../test/helpers/errors.ts";
-import { ProtocolError } from "../errors.ts";
+import { expectOnlyProtocolErrors } from "../../test/helpers/typed-errors.ts";
 import { decodeOnionLayer, encodeOnionLayer } from "./layer.ts";
 import { isOnionUrlTargetAllowed, parseEncType, parseOnionRouting } from "./routing.ts";
 import { decodeV4Request, decodeV4Response, encodeV4Request, encodeV4Response } from "./v4.ts";
@@ -44,15 +44,7 @@ describe("onion layer", () => {
   });
 
   it("never throws an untyped error on random bytes", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
-        try {
-          decodeOnionLayer(b);
-        } catch (e) {
-          expect(e).toBeInstanceOf(ProtocolError);
-        }
-      }),
-    );
+    expectOnlyProtocolErrors(fc.uint8Array({ maxLength: 80 }), decodeOnionLayer);
   });
 });
 
@@ -108,15 +100,7 @@ describe("onion routing", () => {
   });
 
   it("never throws an untyped error on random JSON", () => {
-    fc.assert(
-      fc.property(fc.jsonValue({ maxDepth: 3 }), (j) => {
-        try {
-          parseOnionRouting(j);
-        } catch (e) {
-          expect(e).toBeInstanceOf(ProtocolError);
-        }
-      }),
-    );
+    expectOnlyProtocolErrors(fc.jsonValue({ maxDepth: 3 }), parseOnionRouting);
   });
 
   it("allows only /loki|oxen/…/lsrpc targets without a query", () => {
@@ -178,16 +162,6 @@ describe("v4 request/response", () => {
   });
 
   it("never throws an untyped error on random bytes", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 60 }), (b) => {
-        for (const f of [decodeV4Request, decodeV4Response]) {
-          try {
-            f(b);
-          } catch (e) {
-            expect(e).toBeInstanceOf(ProtocolError);
-          }
-        }
-      }),
-    );
+    expectOnlyProtocolErrors(fc.uint8Array({ maxLength: 60 }), decodeV4Request, decodeV4Response);
   });
 });

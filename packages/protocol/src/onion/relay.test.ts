@@ -1,9 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { codeOf } from "../../test/helpers/errors.ts";
+import { expectOnlyProtocolErrors } from "../../test/helpers/typed-errors.ts";
 import vectors from "../../test/vectors/onion.json" with { type: "json" };
 import { bencode } from "../bencode.ts";
-import { ProtocolError } from "../errors.ts";
 import {
   assertHopLimit,
   decodeFinalHopResponse,
@@ -63,15 +63,7 @@ describe("node-to-node relay request", () => {
   });
 
   it("random bytes → ProtocolError only", () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => {
-        try {
-          decodeRelayRequest(b);
-        } catch (e) {
-          expect(e).toBeInstanceOf(ProtocolError);
-        }
-      }),
-    );
+    expectOnlyProtocolErrors(fc.uint8Array({ maxLength: 80 }), decodeRelayRequest);
   });
 });
 
