@@ -188,15 +188,21 @@ describe("onion requests at one node", () => {
     expect(res2.status).toBe(413);
   });
 
+  /** An `info` request onion-routed through `node` to a next node it cannot reach. */
+  const infoThroughNodeTo = (next: { ed25519: Uint8Array; x25519: Uint8Array }) =>
+    postBytes(
+      `${node.url}/onion_req/v2`,
+      buildClientOnion({
+        payload: rpcBody("info"),
+        destination: { kind: "node", ...next },
+        hops: [node],
+        encType: "aes-gcm",
+      }).request,
+    );
+
   it("unknown next node → 502 'Next node not found: <ed25519>'", async () => {
     const ghost = { ed25519: ed25519KeyPair().publicKey, x25519: x25519Keypair().publicKey };
-    const onion = buildClientOnion({
-      payload: rpcBody("info"),
-      destination: { kind: "node", ...ghost },
-      hops: [node],
-      encType: "aes-gcm",
-    });
-    const res = await postBytes(`${node.url}/onion_req/v2`, onion.request);
+    const res = await infoThroughNodeTo(ghost);
     expect(res.status).toBe(502);
     expect(text(res.body)).toBe(`Next node not found: ${toHex(ghost.ed25519)}`);
   });
@@ -213,13 +219,7 @@ describe("onion requests at one node", () => {
       public_ip: "127.0.0.1",
       storage_port: port,
     });
-    const onion = buildClientOnion({
-      payload: rpcBody("info"),
-      destination: { kind: "node", ...dead },
-      hops: [node],
-      encType: "aes-gcm",
-    });
-    const res = await postBytes(`${node.url}/onion_req/v2`, onion.request);
+    const res = await infoThroughNodeTo(dead);
     expect(res.status).toBe(502);
     expect(text(res.body)).toBe(`Next node unreachable: ${toHex(dead.ed25519)}`);
     network.nodes.delete(toHex(dead.ed25519));

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { type AccountKeys, generateSeed, keypairFromSeed, sign, toBase64, toHex } from "@session/crypto";
 import { signRpcParams } from "@session/protocol";
 import { type MonitorSubscriptionJson, monitorSignatureMessage } from "@session/protocol/monitor";
+import { swarmIdToHex } from "@session/protocol/rpc";
 import { createLogger } from "@session/service-kit";
+import { expect } from "vitest";
 import type { NodeConfig } from "../../src/config.ts";
 import { type RunningNode, startNode } from "../../src/node.ts";
 import { writeRegistryFile } from "../../src/swarm/membership.ts";
@@ -143,4 +145,18 @@ export function monitorSub(acct: AccountKeys, now = Date.now()): MonitorSubscrip
       sign(monitorSignatureMessage(acct.sessionId, sigTs, false, [0]), acct.ed25519.secretKey),
     ),
   };
+}
+
+/** oxenss's wrong-swarm answer: 421 naming the right swarm and listing exactly its members. */
+export function expectWrongSwarm(
+  // biome-ignore lint/suspicious/noExplicitAny: the 421 body is read field by field
+  r: { status: number; body: any },
+  swarmId: bigint,
+  members: readonly RunningNode[],
+): void {
+  expect(r.status).toBe(421);
+  expect(r.body.swarm).toBe(swarmIdToHex(swarmId));
+  expect(r.body.snodes.map((s: { pubkey_ed25519: string }) => s.pubkey_ed25519).sort()).toEqual(
+    members.map((m) => m.info.pubkey_ed25519).sort(),
+  );
 }
