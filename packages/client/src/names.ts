@@ -1,4 +1,5 @@
 import { decryptOnsResponse, fromHex, nameHashBase64, normalizeName } from "@session/crypto";
+import { isRetryable } from "@session/errors";
 import type { NodeInfo } from "@session/protocol";
 import { z } from "zod";
 import { ClientError } from "./errors.ts";
@@ -42,6 +43,24 @@ export interface OnionNameResolverOptions {
  * const bob = await resolve("bob");
  * ```
  */
+/** A 5xx answer: the node could not look the name up (worth asking another). */
+function isServerFailure(err: ClientError): boolean {
+  return err.code === "NAME_RESOLUTION_UNAVAILABLE" && err.status !== undefined && err.status >= 500;
+}
+
+/** A node's `ons_resolve` answer: the Session ID it decrypts to, or null when none is registered. */
+function openAnswer(normalized: string, body: unknown): string | null {
+  const { result } = answerSchema.parse(body);
+  if (!result.encrypted_value || !result.nonce) return null;
+  try {
+    return decryptOnsResponse(normalized, fromHex(result.encrypted_value), fromHex(result.nonce));
+  } catch (cause) {
+    throw new ClientError("NAME_NOT_FOUND", `the record of "${normalized}" does not decrypt`, undefined, {
+      cause,
+    });
+  }
+}
+
 export function onionNameResolver(
   rpc: (dest: NodeInfo, method: string, params: unknown) => Promise<{ status: number; body: unknown }>,
   nodes: () => readonly NodeInfo[],
@@ -58,29 +77,31 @@ export function onionNameResolver(
     }
     const pool = [...nodes()];
     if (pool.length === 0) throw new ClientError("NETWORK_UNAVAILABLE", "no nodes known: connect first");
-    const picked: NodeInfo[] = [];
-    while (picked.length < Math.min(want, pool.length))
-      picked.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
+    const draw = (): NodeInfo | undefined => pool.splice(Math.floor(random() * pool.length), 1)[0];
     const params = { endpoint: "ons_resolve", params: { type: 0, name_hash: nameHashBase64(normalized) } };
-    const answers = await Promise.all(
-      picked.map(async (dest) => {
-        const r = await rpc(dest, "oxend_request", params);
-        if (r.status !== 200)
-          throw new ClientError("NAME_RESOLUTION_UNAVAILABLE", `name lookup failed (${r.status})`);
-        const { result } = answerSchema.parse(r.body);
-        if (!result.encrypted_value || !result.nonce) return null;
+    // One confirmation: a node that cannot be reached (or answers a 5xx) is replaced by another
+    // random one, so one dead node among the picks does not fail the lookup; a node that answers
+    // but whose record does not decrypt ends it (that is the answer, not a network fault).
+    const confirm = async (): Promise<string | null> => {
+      let lastErr: unknown;
+      for (let dest = draw(); dest; dest = draw()) {
         try {
-          return decryptOnsResponse(normalized, fromHex(result.encrypted_value), fromHex(result.nonce));
-        } catch (cause) {
-          throw new ClientError(
-            "NAME_NOT_FOUND",
-            `the record of "${normalized}" does not decrypt`,
-            undefined,
-            { cause },
-          );
+          const r = await rpc(dest, "oxend_request", params);
+          if (r.status !== 200)
+            throw new ClientError(
+              "NAME_RESOLUTION_UNAVAILABLE",
+              `name lookup failed (${r.status})`,
+              r.status,
+            );
+          return openAnswer(normalized, r.body);
+        } catch (err) {
+          if (!isRetryable(err, true) && !(err instanceof ClientError && isServerFailure(err))) throw err;
+          lastErr = err;
         }
-      }),
-    );
+      }
+      throw lastErr ?? new ClientError("NOT_ENOUGH_NODES", "not enough reachable nodes to confirm a name");
+    };
+    const answers = await Promise.all(Array.from({ length: Math.min(want, pool.length) }, confirm));
     if (answers.every((a) => a === null))
       throw new ClientError("NAME_NOT_FOUND", `no Session ID is registered as "${normalized}"`);
     if (new Set(answers).size !== 1)
