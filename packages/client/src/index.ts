@@ -2,12 +2,8 @@
 
 // Account and messages
 
-export {
-  type SendOptions,
-  type SentMessage,
-  SessionClient,
-  type SessionClientOptions,
-} from "./client.ts";
+export { SessionClient } from "./client.ts";
+export type { SendOptions, SentMessage, SessionClientOptions } from "./client-options.ts";
 export type { IncomingMessage } from "./messages.ts";
 
 // Identity

@@ -1,45 +1,27 @@
 import type { EventEmitter } from "node:events";
-import { toBase64 } from "@session/crypto";
+import { type ErrorCode, ProtocolError } from "@session/protocol";
 import {
-  computeMessageHash,
-  type ErrorCode,
-  isPublicOutboxNamespace,
-  ProtocolError,
-} from "@session/protocol";
-import {
-  appliedExpiry,
-  asciiSort,
   authRequirementFor,
   checkRequestTiming,
-  type DeletedOrUpdated,
-  deleteAllResponseSignatureMessage,
-  deleteBeforeResponseSignatureMessage,
-  deleteResponseSignatureMessage,
-  effectiveRetrieveLimits,
   evaluateIfElseCondition,
-  expireAllResponseSignatureMessage,
-  expireResponseSignatureMessage,
-  flattenByNamespace,
   isSwarmFailure,
-  type NamespaceOrAll,
   parseRpcRequest,
   type RpcRequest,
   type RpcSubrequest,
-  SubaccountAccess,
-  storeResponseSignatureMessage,
-  subaccountRevocationResponseSignatureMessage,
   swarmInfoBody,
 } from "@session/protocol/rpc";
 import { type NodeInfo, type ServiceNodesState, toSwarmSnode } from "@session/protocol/swarm";
-import { type FaultMonitor, faultError, isDiskFull } from "@session/service-kit";
+import { type FaultMonitor, faultError } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { PeerClient } from "../replication/peer.ts";
-import { PeerError } from "../replication/peer-error.ts";
 import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore, NewMessage } from "../storage/store.ts";
 import type { Membership } from "../swarm/membership.ts";
+import { applyLocal, changedSomething, type LocalApplyContext } from "./apply-local.ts";
+import { fanOut } from "./fan-out.ts";
 import { requestVerifier, resultSigner } from "./node-crypto.ts";
 import { type NameResolver, oxendRequest } from "./oxend.ts";
+import { commitStore, preparedStoreOf, type StorePathContext } from "./store-path.ts";
 import { TurnBatchedAuth } from "./turn-batched-auth.ts";
 
 export const NODE_VERSION: [number, number, number] = [2, 11, 0];
@@ -117,9 +99,18 @@ const SWARM_WIDE = new Set([
  */
 export class RpcHandler {
   private readonly signB64: (msg: Uint8Array) => string;
+  /** What the method modules (apply-local.ts, store-path.ts) are handed. */
+  private readonly local: LocalApplyContext;
+  private readonly storePath: StorePathContext;
 
   constructor(private readonly d: RpcHandlerDeps) {
     this.signB64 = resultSigner(d.keys.ed25519.secretKey);
+    this.local = { store: d.store, revocations: d.revocations, signB64: this.signB64 };
+    this.storePath = {
+      d,
+      misc: () => this.misc(),
+      fanOut: (raw, method, swarm, storedHash) => fanOut(d, raw, method, swarm, storedHash),
+    };
   }
 
   /** Signature checks, batched per event-loop turn; revoked subaccount tokens are refused. */
@@ -151,7 +142,7 @@ export class RpcHandler {
       if (req.method !== "store") throw new ProtocolError("BAD_REQUEST", "not a store request");
       const now = this.d.clock.now();
       await this.checkSubrequest(req, now, false);
-      return { prepared: this.prepare(req, body, now) };
+      return { prepared: preparedStoreOf(this.signB64, req, body, now) };
     } catch (err) {
       return { result: this.errorResult(err) };
     }
@@ -160,7 +151,7 @@ export class RpcHandler {
   /** Commits a prepared client store, then fans it out to the swarm peers; never throws. */
   async storePrepared(p: PreparedStore): Promise<RpcResult> {
     try {
-      return await this.commitStore(p, false);
+      return await commitStore(this.storePath, p, false);
     } catch (err) {
       return this.errorResult(err);
     }
@@ -278,12 +269,13 @@ export class RpcHandler {
 
     const pubkeyHex = req.params.pubkey.hex;
     await this.checkSubrequest(req, now, forwarded);
-    if (req.method === "store") return this.commitStore(this.prepare(req, raw, now), forwarded);
+    if (req.method === "store")
+      return commitStore(this.storePath, preparedStoreOf(this.signB64, req, raw, now), forwarded);
 
     // A delete or shortening that touches messages here is kept (the client's signed request) until
     // they would have expired, for swarm members that miss it.
     const keepUntil = this.d.tombstones?.keepUntil(req, now);
-    const local = this.applyLocal(req, now);
+    const local = applyLocal(this.local, req, now);
     if (keepUntil !== undefined && changedSomething(local)) {
       const asSent =
         raw && typeof raw === "object" && "method" in raw ? raw : { method: req.method, params: raw };
@@ -306,88 +298,6 @@ export class RpcHandler {
     if (requirement) await this.auth.verify(requirement);
   }
 
-  private prepare(
-    req: Extract<RpcSubrequest, { method: "store" }>,
-    raw: unknown,
-    now: number,
-  ): PreparedStore {
-    const p = req.params;
-    const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
-    return {
-      message: {
-        hash,
-        owner: p.pubkey.hex,
-        namespace: p.namespace,
-        timestamp: p.timestamp,
-        expiry: p.expiry,
-        data: p.data,
-      },
-      signature: this.signB64(storeResponseSignatureMessage(hash)),
-      onlyMessageInNamespace: isPublicOutboxNamespace(p.namespace),
-      request: raw,
-      now,
-    };
-  }
-
-  /**
-   * Commits a store with this turn's others (group commit) and answers only once it is durable; a
-   * store that does not commit is answered as oxenss answers it, and goes nowhere else. A new
-   * message is announced (monitor streams) and a client's store fans out to the swarm.
-   */
-  private async commitStore(p: PreparedStore, forwarded: boolean): Promise<RpcResult> {
-    const m = p.message;
-    let local: Record<string, unknown>;
-    try {
-      // A public outbox holds only the latest message (a duplicate keeps its row).
-      const isNew = this.d.store.storeInBatch(m, { onlyMessageInNamespace: p.onlyMessageInNamespace });
-      local = {
-        hash: m.hash,
-        signature: p.signature,
-        // Only a duplicate can carry a different (later) stored expiry.
-        expiry: isNew ? m.expiry : (this.d.store.get(m.hash, p.now)?.expiry ?? m.expiry),
-      };
-      if (!isNew) local.already = true;
-      await this.d.store.durable();
-    } catch (err) {
-      if (err instanceof ProtocolError) throw err;
-      return this.storeFailed(err, forwarded, p.now);
-    }
-    this.d.faults?.writeSucceeded();
-    if (local.already !== true) {
-      this.d.events.emit("stored", {
-        pubkey: m.owner,
-        namespace: m.namespace,
-        hash: m.hash,
-        timestamp: m.timestamp,
-        expiry: m.expiry,
-        data: m.data,
-      });
-    }
-    // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
-    const own = forwarded ? local : { ...local, t: p.now };
-    const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: own };
-    if (!forwarded) await this.fanOut(p.request, "store", swarm, m.hash);
-    return { status: 200, body: { swarm, ...this.misc(), hash: m.hash } };
-  }
-
-  /**
-   * oxenss's answer to a store its database did not take: its own swarm entry is
-   * `{failed: true, query_failure: true}` (the cause stays in our logs), and with no member having
-   * stored it the status is 500. Not forwarded: peers are not asked to hold what this node refused.
-   */
-  private storeFailed(err: unknown, forwarded: boolean, now: number): RpcResult {
-    if (!this.d.faults?.observe(err)) this.d.logger.error({ err }, "store failed to commit");
-    // As on success, the entry node's own entry also carries `t`.
-    const own = forwarded
-      ? { failed: true, query_failure: true }
-      : { failed: true, query_failure: true, t: now };
-    return {
-      status: 500,
-      body: { swarm: { [this.d.selfEd25519Hex]: own }, ...this.misc() },
-      code: isDiskFull(err) ? "STORAGE_FULL" : "INTERNAL",
-    };
-  }
-
   /** The reply to a subrequest applied (and committed) here; swarm-wide methods fan out first. */
   private async answer(
     req: RpcSubrequest,
@@ -400,7 +310,7 @@ export class RpcHandler {
     if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
 
     const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
-    if (!forwarded) await this.fanOut(raw, req.method, swarm);
+    if (!forwarded) await fanOut(this.d, raw, req.method, swarm);
     const body: Record<string, unknown> = { swarm, ...this.misc() };
     if (req.method === "delete" && req.params.required && !forwarded) {
       const any = Object.values(swarm).some(
@@ -411,170 +321,4 @@ export class RpcHandler {
     }
     return { status: 200, body };
   }
-
-  /**
-   * Forwards the client's request to every swarm peer and merges their signed entries. What a peer
-   * could not take — no answer, a timeout, a 5xx, a 421 while its registry view lags — goes to
-   * redelivery: a store (`storedHash`) as its message, anything else as the signed request itself.
-   */
-  private async fanOut(raw: unknown, method: string, swarm: Record<string, unknown>, storedHash?: string) {
-    const peers = this.d.membership.peers();
-    const body =
-      raw && typeof raw === "object" && "method" in (raw as object) ? raw : { method, params: raw };
-    if (peers.length === 0) return;
-    // Serialised and signed once for all peers.
-    const signed = this.d.peers.sign({ action: "forward", request: body });
-    const retry = (peer: NodeInfo) => {
-      if (storedHash) this.d.redelivery?.add(peer, storedHash);
-      else this.d.redelivery?.addForward(peer, body);
-    };
-    await Promise.all(
-      peers.map(async (peer: NodeInfo) => {
-        try {
-          const res = await this.d.peers.send(peer, signed);
-          const entry = (res.body as { swarm?: Record<string, unknown> })?.swarm?.[peer.pubkey_ed25519];
-          // oxenss: a peer's refusal is {failed, code, reason}; an answer without its entry is
-          // {failed, bad_peer_response}.
-          swarm[peer.pubkey_ed25519] =
-            res.status === 200 && entry
-              ? entry
-              : res.status === 200
-                ? { failed: true, bad_peer_response: true }
-                : {
-                    failed: true,
-                    code: res.status,
-                    ...(typeof res.body === "string" ? { reason: res.body } : {}),
-                  };
-          if (PeerError.ofAnswer(res)?.retryable) retry(peer);
-        } catch (err) {
-          const failed = PeerError.ofThrown(err);
-          if (failed.retryable) retry(peer);
-          swarm[peer.pubkey_ed25519] =
-            failed.code === "PEER_TIMEOUT"
-              ? { failed: true, timeout: true }
-              : { failed: true, query_failure: true };
-        }
-      }),
-    );
-  }
-
-  private applyLocal(req: RpcSubrequest, now: number): Record<string, unknown> {
-    const s = this.d.store;
-    const pk = "pubkey" in req.params ? req.params.pubkey.hex : "";
-    switch (req.method) {
-      case "retrieve": {
-        const p = req.params;
-        const limits = effectiveRetrieveLimits(p.maxCount, p.maxSize);
-        const r = s.retrieve(pk, p.namespace, p.lastHash, now, limits);
-        return {
-          messages: r.messages.map((m) => ({
-            hash: m.hash,
-            timestamp: m.timestamp,
-            expiration: m.expiry,
-            data: toBase64(m.data),
-          })),
-          more: r.more,
-        };
-      }
-      case "get_expiries":
-        return { expiries: s.expiries(pk, req.params.messages, now) };
-      case "delete": {
-        const deleted = asciiSort(s.deleteHashes(pk, req.params.messages));
-        return {
-          deleted,
-          signature: this.signB64(deleteResponseSignatureMessage(pk, req.params.messages, deleted)),
-        };
-      }
-      case "delete_all": {
-        const p = req.params;
-        const r = scopedReply(s.deleteAll(pk, p.namespace), p.namespace);
-        const signed = deleteAllResponseSignatureMessage(pk, p.timestamp, r.signed);
-        return { deleted: r.hashes, signature: this.signB64(signed) };
-      }
-      case "delete_before": {
-        const p = req.params;
-        const r = scopedReply(s.deleteBefore(pk, p.namespace, p.before), p.namespace);
-        const signed = deleteBeforeResponseSignatureMessage(pk, p.before, r.signed);
-        return { deleted: r.hashes, signature: this.signB64(signed) };
-      }
-      case "expire": {
-        const p = req.params;
-        const targets = p.expiry.map((e) => appliedExpiry(e, now));
-        // A subaccount without delete access may only extend (shortening is nearly deleting).
-        const sub = p.auth.subaccount;
-        const canDelete = !sub || (sub.token[1]! & SubaccountAccess.Delete) !== 0;
-        if (!canDelete && p.shorten) {
-          throw new ProtocolError(
-            "BAD_REQUEST",
-            "expire: shorten parameter cannot be used with this subaccount token (missing delete access)",
-          );
-        }
-        const mode = { shorten: p.shorten, extend: p.extend || !canDelete };
-        const r = s.expire(pk, p.messages, targets, mode, now);
-        const updated = asciiSort(r.updated);
-        const expiries = targets.length === 1 ? targets : updated.map((h) => r.newExpiries[h]!);
-        const entry: Record<string, unknown> = {
-          updated,
-          expiry: targets.length === 1 ? targets[0] : expiries,
-          signature: this.signB64(
-            expireResponseSignatureMessage(
-              pk,
-              expiries,
-              p.messages,
-              updated,
-              p.shorten || p.extend ? r.unchanged : {},
-            ),
-          ),
-        };
-        if (p.shorten || p.extend) entry.unchanged = r.unchanged;
-        return entry;
-      }
-      case "expire_all": {
-        const p = req.params;
-        const r = scopedReply(s.expireAll(pk, p.namespace, p.expiry, now), p.namespace);
-        const signed = expireAllResponseSignatureMessage(pk, p.expiry, r.signed);
-        return { updated: r.hashes, signature: this.signB64(signed) };
-      }
-      case "revoke_subaccount": {
-        const p = req.params;
-        this.d.revocations.revoke(pk, p.tokens, now);
-        return {
-          signature: this.signB64(subaccountRevocationResponseSignatureMessage(pk, p.timestamp, p.tokens)),
-        };
-      }
-      case "unrevoke_subaccount": {
-        const p = req.params;
-        return {
-          count: this.d.revocations.unrevoke(pk, p.tokens),
-          signature: this.signB64(subaccountRevocationResponseSignatureMessage(pk, p.timestamp, p.tokens)),
-        };
-      }
-      default:
-        throw new ProtocolError("UNSUPPORTED_METHOD", `no method ${req.method}`);
-    }
-  }
-}
-
-/** Whether a delete's or expire's local result says it deleted or updated anything. */
-function changedSomething(local: Record<string, unknown>): boolean {
-  const v = local.deleted ?? local.updated;
-  if (Array.isArray(v)) return v.length > 0;
-  return !!v && typeof v === "object" && Object.values(v).some((h) => Array.isArray(h) && h.length > 0);
-}
-
-/**
- * What delete_all, delete_before and expire_all answer: the hashes grouped by namespace when the
- * request named "all", else that namespace's list (`hashes`), and the one ascii-sorted list the
- * reply's signature covers either way (`signed`).
- */
-function scopedReply(
-  byNs: Record<string, string[]>,
-  namespace: NamespaceOrAll,
-): { hashes: DeletedOrUpdated; signed: string[] } {
-  if (namespace !== "all") {
-    const flat = asciiSort(byNs[String(namespace)] ?? []);
-    return { hashes: flat, signed: flat };
-  }
-  const grouped = Object.fromEntries(Object.entries(byNs).map(([ns, hs]) => [ns, asciiSort(hs)]));
-  return { hashes: grouped, signed: flattenByNamespace(byNs) };
 }

@@ -8,12 +8,9 @@ import {
   sign,
   toBase64,
   toHex,
-  unpadMessage,
 } from "@session/crypto";
 import {
   type Content,
-  decodeContent,
-  decodeEnvelope,
   EnvelopeType,
   ExpirationType,
   encodeContent,
@@ -25,7 +22,6 @@ import {
   TTL_MAXIMUM_PRIVATE_MS,
 } from "@session/protocol";
 import {
-  decryptGroupMessage,
   encryptGroupMessage,
   GROUP_MAX_MEMBERS,
   GroupConfig,
@@ -46,6 +42,7 @@ import type { IncomingMessage } from "../messages.ts";
 import { expirationOf } from "../messages.ts";
 import type { RpcReply } from "../network/transport.ts";
 import type { PushRegistration } from "../push.ts";
+import { openGroupMessage, requestFailed, retrieveAll } from "./group-retrieve.ts";
 
 /**
  * What a group needs from the client: swarm RPCs (through onion paths) and network time (this
@@ -367,66 +364,16 @@ export class Group {
     if (r.status !== 200) throw requestFailed("expire", r);
   }
 
-  private async retrieveAll(namespaces: number[]): Promise<Map<number, RetrievedRaw[]>> {
-    const out = new Map<number, RetrievedRaw[]>(namespaces.map((n) => [n, []]));
-    let pending = [...namespaces];
-    for (let round = 0; round < 20 && pending.length; round++) {
-      const signer = this.signer();
-      let nodeKey = "";
-      const r = await this.net.swarmRpc(this.id, "batch", (dest) => {
-        nodeKey = dest.pubkey_ed25519;
-        return {
-          requests: pending.map((ns) => {
-            const last = this.lastHash.get(`${nodeKey}:${ns}`);
-            return {
-              method: "retrieve",
-              params: signRpcParams(
-                "retrieve",
-                {
-                  pubkey: this.id,
-                  namespace: ns,
-                  timestamp: this.net.now(),
-                  ...(last ? { last_hash: last } : {}),
-                },
-                signer,
-              ),
-            };
-          }),
-        };
-      });
-      if (r.status !== 200) throw requestFailed("group retrieve", r);
-      const results = (r.body as { results: { code: number; body: unknown }[] }).results;
-      const again: number[] = [];
-      results.forEach((res, i) => {
-        const ns = pending[i]!;
-        if (res.code === 401)
-          throw new ClientError("NOT_GROUP_MEMBER", "the group swarm refused our credentials");
-        if (res.code !== 200)
-          throw new ClientError("REQUEST_FAILED", `group retrieve failed (${res.code})`, res.code);
-        const body = res.body as { messages: RetrievedRaw[]; more?: boolean };
-        for (const m of body.messages) {
-          this.lastHash.set(`${nodeKey}:${ns}`, m.hash);
-          out.get(ns)!.push(m);
-        }
-        if (body.more && body.messages.length) again.push(ns);
-      });
-      pending = again;
-    }
-    return out;
-  }
-
   /**
    * Fetches keys, configs and messages from the group swarm: loads new keys first (so configs
    * and messages under a rotated key open), merges the configs, returns new messages. Admins push
    * merged configs and handle members' accept and leave messages.
    */
   async sync(): Promise<GroupMessage[]> {
-    const got = await this.retrieveAll([
-      GroupNamespace.Keys,
-      GroupNamespace.Info,
-      GroupNamespace.Members,
-      GroupNamespace.Messages,
-    ]);
+    const got = await retrieveAll(
+      { net: this.net, id: this.id, signer: () => this.signer(), lastHash: this.lastHash },
+      [GroupNamespace.Keys, GroupNamespace.Info, GroupNamespace.Members, GroupNamespace.Messages],
+    );
     for (const m of got.get(GroupNamespace.Keys)!) {
       if (this.seen.has(m.hash)) continue;
       this.seen.add(m.hash);
@@ -451,22 +398,10 @@ export class Group {
     for (const m of got.get(GroupNamespace.Messages)!) {
       if (this.seen.has(m.hash)) continue;
       this.seen.add(m.hash);
-      let opened: { sender: string; plaintext: Uint8Array };
-      try {
-        opened = decryptGroupMessage(keys, fromBase64(m.data));
-      } catch {
-        continue; // not for a key we hold (e.g. sent after our removal)
-      }
-      let content: Content;
-      let timestamp: number;
-      try {
-        const env = decodeEnvelope(opened.plaintext);
-        if (!env.content) continue;
-        content = decodeContent(unpadMessage(env.content));
-        timestamp = env.timestamp;
-      } catch {
-        continue;
-      }
+      // Not for a key we hold (e.g. sent after our removal), or not decodable: skipped.
+      const opened = openGroupMessage(keys, m.data);
+      if (!opened) continue;
+      const { content, timestamp } = opened;
       const update = content.dataMessage?.groupUpdateMessage;
       if (update?.inviteResponse?.isApproved && this.isAdmin) {
         const mem = this.members().find((x) => x.sessionId === opened.sender);
@@ -546,18 +481,6 @@ export class Group {
   keyGenerations(): number[] {
     return this.keys.all().map((k) => k.generation);
   }
-}
-
-interface RetrievedRaw {
-  hash: string;
-  data: string;
-  timestamp: number;
-}
-
-function requestFailed(what: string, r: RpcReply): ClientError {
-  if (r.status === 401)
-    return new ClientError("NOT_GROUP_MEMBER", `${what}: the group swarm refused our credentials`, 401);
-  return new ClientError("REQUEST_FAILED", `${what} failed: ${JSON.stringify(r.body)}`, r.status);
 }
 
 function groupDefaultDisappear(info: GroupInfo): GroupSendOptions["disappear"] {

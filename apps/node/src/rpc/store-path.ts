@@ -1,0 +1,104 @@
+import { computeMessageHash, isPublicOutboxNamespace, ProtocolError } from "@session/protocol";
+import { type RpcSubrequest, storeResponseSignatureMessage } from "@session/protocol/rpc";
+import { isDiskFull } from "@session/service-kit";
+import type { PreparedStore, RpcHandlerDeps, RpcResult } from "./handler.ts";
+
+// The store method's path: a client's store checked into a PreparedStore, then committed with
+// this turn's others and fanned out (split out of handler.ts; a cluster worker prepares and the
+// owner process commits, see src/cluster/).
+
+/** What committing a store needs of the RpcHandler. */
+export interface StorePathContext {
+  d: RpcHandlerDeps;
+  /** The `t` and `hf` every answer carries. */
+  misc(): Record<string, unknown>;
+  fanOut(raw: unknown, method: string, swarm: Record<string, unknown>, storedHash: string): Promise<void>;
+}
+
+/** The hash, stored row and response signature of a store whose checks passed. */
+export function preparedStoreOf(
+  signB64: (msg: Uint8Array) => string,
+  req: Extract<RpcSubrequest, { method: "store" }>,
+  raw: unknown,
+  now: number,
+): PreparedStore {
+  const p = req.params;
+  const hash = computeMessageHash(p.pubkey, p.namespace, p.data);
+  return {
+    message: {
+      hash,
+      owner: p.pubkey.hex,
+      namespace: p.namespace,
+      timestamp: p.timestamp,
+      expiry: p.expiry,
+      data: p.data,
+    },
+    signature: signB64(storeResponseSignatureMessage(hash)),
+    onlyMessageInNamespace: isPublicOutboxNamespace(p.namespace),
+    request: raw,
+    now,
+  };
+}
+
+/**
+ * Commits a store with this turn's others (group commit) and answers only once it is durable; a
+ * store that does not commit is answered as oxenss answers it, and goes nowhere else. A new
+ * message is announced (monitor streams) and a client's store fans out to the swarm.
+ */
+export async function commitStore(
+  c: StorePathContext,
+  p: PreparedStore,
+  forwarded: boolean,
+): Promise<RpcResult> {
+  const m = p.message;
+  let local: Record<string, unknown>;
+  try {
+    // A public outbox holds only the latest message (a duplicate keeps its row).
+    const isNew = c.d.store.storeInBatch(m, { onlyMessageInNamespace: p.onlyMessageInNamespace });
+    local = {
+      hash: m.hash,
+      signature: p.signature,
+      // Only a duplicate can carry a different (later) stored expiry.
+      expiry: isNew ? m.expiry : (c.d.store.get(m.hash, p.now)?.expiry ?? m.expiry),
+    };
+    if (!isNew) local.already = true;
+    await c.d.store.durable();
+  } catch (err) {
+    if (err instanceof ProtocolError) throw err;
+    return storeFailed(c, err, forwarded, p.now);
+  }
+  c.d.faults?.writeSucceeded();
+  if (local.already !== true) {
+    c.d.events.emit("stored", {
+      pubkey: m.owner,
+      namespace: m.namespace,
+      hash: m.hash,
+      timestamp: m.timestamp,
+      expiry: m.expiry,
+      data: m.data,
+    });
+  }
+  // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
+  const own = forwarded ? local : { ...local, t: p.now };
+  const swarm: Record<string, unknown> = { [c.d.selfEd25519Hex]: own };
+  if (!forwarded) await c.fanOut(p.request, "store", swarm, m.hash);
+  return { status: 200, body: { swarm, ...c.misc(), hash: m.hash } };
+}
+
+/**
+ * oxenss's answer to a store its database did not take: its own swarm entry is
+ * `{failed: true, query_failure: true}` (the cause stays in our logs), and with no member having
+ * stored it the status is 500. Not forwarded: peers are not asked to hold what this node refused.
+ */
+function storeFailed(c: StorePathContext, err: unknown, forwarded: boolean, now: number): RpcResult {
+  if (!c.d.faults?.observe(err)) c.d.logger.error({ err }, "store failed to commit");
+  // As on success, the entry node's own entry also carries `t`.
+  const own = forwarded
+    ? { failed: true, query_failure: true }
+    : { failed: true, query_failure: true, t: now };
+  return {
+    status: 500,
+    body: { swarm: { [c.d.selfEd25519Hex]: own }, ...c.misc() },
+    code: isDiskFull(err) ? "STORAGE_FULL" : "INTERNAL",
+  };
+}
