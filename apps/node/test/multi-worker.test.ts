@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { generateSeed, keypairFromSeed, toHex } from "@session/crypto";
+import { processAlive } from "@session/service-kit/testing";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatcherPost } from "../src/onion/http.ts";
@@ -11,6 +11,7 @@ import { nodeLinks } from "../src/onion/node-link.ts";
 import { peerAuth } from "../src/replication/peer.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
 import { monitorSub, newAccount, retrieveParams, storeParams } from "./helpers/node-net.ts";
+import { nodeListening } from "./helpers/node-process.ts";
 import { openSse } from "./helpers/sse.ts";
 
 // A node as operators run it (src/main.ts, SESSION_NODE_WORKERS=3): an owner process and three
@@ -60,18 +61,7 @@ beforeAll(async () => {
     stdio: ["ignore", "pipe", "inherit"],
   });
   exited = new Promise((r) => child.once("exit", (code) => r(code)));
-  const lines = createInterface({ input: child.stdout! });
-  url = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`node did not start:\n${logs.join("\n")}`)), 90_000);
-    lines.on("line", (line) => {
-      logs.push(line);
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === "storage node listening" && entry.url) {
-        clearTimeout(t);
-        resolve(entry.url);
-      }
-    });
-  });
+  url = await nodeListening(child, logs, 90_000);
 }, 120_000);
 
 afterAll(async () => {
@@ -108,15 +98,6 @@ async function health() {
   return (await res.body.json()) as { ok: boolean; workers: { count: number; pids: number[] } };
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 describe("a node on several worker processes", () => {
   const accounts = Array.from({ length: 6 }, () => newAccount());
   /** Every hash a store was acknowledged (200) for, by account. */
@@ -143,7 +124,7 @@ describe("a node on several worker processes", () => {
     expect(h.ok).toBe(true);
     expect(h.workers.count).toBe(WORKERS);
     expect(new Set(h.workers.pids).size).toBe(WORKERS);
-    expect(h.workers.pids.every(alive)).toBe(true);
+    expect(h.workers.pids.every(processAlive)).toBe(true);
   }, 30_000);
 
   it("passes a monitor stream to the owner, which announces the stores the workers prepared", async () => {
@@ -238,7 +219,7 @@ describe("a node on several worker processes", () => {
     await new Promise((r) => setTimeout(r, 1_500));
     running = false;
     await Promise.all(lanes);
-    expect(alive(victim)).toBe(false);
+    expect(processAlive(victim)).toBe(false);
     // The victim was taking its share of the load when it died.
     expect(served.get(victim) ?? 0).toBeGreaterThan(0);
 
@@ -250,7 +231,7 @@ describe("a node on several worker processes", () => {
       .toMatchObject({ count: WORKERS });
     const pids = (await health()).workers.pids;
     expect(pids).not.toContain(victim);
-    expect(pids.every(alive)).toBe(true);
+    expect(pids.every(processAlive)).toBe(true);
     expect(logs.some((l) => l.includes("worker died; starting a replacement"))).toBe(true);
 
     // Every acknowledged store is there, whichever worker took it and whichever answers now.
@@ -288,7 +269,7 @@ describe("a node on several worker processes", () => {
     const pids = (await health()).workers.pids;
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    for (const pid of pids) await expect.poll(() => alive(pid), { timeout: 10_000 }).toBe(false);
+    for (const pid of pids) await expect.poll(() => processAlive(pid), { timeout: 10_000 }).toBe(false);
     expect(logs.some((l) => l.includes("shutting down"))).toBe(true);
   }, 30_000);
 });

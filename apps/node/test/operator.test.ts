@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { connect as tlsConnect } from "node:tls";
 import { openMonitorStream } from "@session/protocol/monitor";
 import { Agent, fetch as undiciFetch } from "undici";
@@ -12,6 +11,7 @@ import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { startNode } from "../src/node.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
 import { monitorSub, newAccount, nodeConfig, silent, storeParams, TestNet } from "./helpers/node-net.ts";
+import { nodeListening } from "./helpers/node-process.ts";
 
 const net = new TestNet();
 afterAll(() => net.stop());
@@ -62,16 +62,7 @@ describe("operator features", () => {
     onTestFinished(() => {
       if (child.exitCode === null) child.kill("SIGKILL");
     });
-    const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error("node did not start")), 20_000);
-      createInterface({ input: child.stdout! }).on("line", (line) => {
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === "storage node listening" && entry.url) {
-          clearTimeout(t);
-          resolve(entry.url);
-        }
-      });
-    });
+    const url = await nodeListening(child, [], 20_000);
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect((await fetch(`${url}/health`)).status).toBeLessThan(600);
     child.kill("SIGTERM");
@@ -269,19 +260,8 @@ describe("graceful shutdown", () => {
     onTestFinished(() => {
       if (child.exitCode === null) child.kill("SIGKILL");
     });
-    const lines = createInterface({ input: child.stdout! });
     const logs: string[] = [];
-    const url = await new Promise<string>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`node did not start: ${logs.join("\n")}`)), 20_000);
-      lines.on("line", (line) => {
-        logs.push(line);
-        const entry = JSON.parse(line) as { msg?: string; url?: string };
-        if (entry.msg === "storage node listening" && entry.url) {
-          clearTimeout(t);
-          resolve(entry.url);
-        }
-      });
-    });
+    const url = await nodeListening(child, logs, 20_000);
     const slow = slowPost(
       url,
       "/storage_rpc/v1",

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { processAlive } from "@session/service-kit/testing";
 import { describe, expect, it } from "vitest";
 
 // `pnpm start` and the `session` CLI stop everything they started on SIGINT/SIGTERM, exit 0.
@@ -32,15 +33,6 @@ function descendants(pid: number): number[] {
   return out;
 }
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 function run(cmd: string, args: string[], env: Record<string, string> = {}) {
   const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
@@ -65,8 +57,8 @@ function run(cmd: string, args: string[], env: Record<string, string> = {}) {
 
 async function allGone(pids: number[]) {
   const until = Date.now() + 10_000;
-  while (pids.some(alive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
-  expect(pids.filter(alive)).toEqual([]);
+  while (pids.some(processAlive) && Date.now() < until) await new Promise((r) => setTimeout(r, 100));
+  expect(pids.filter(processAlive)).toEqual([]);
 }
 
 const startDevnet = (wrapper?: "sh") => {

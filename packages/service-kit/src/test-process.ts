@@ -51,3 +51,13 @@ export function runService(mainPath: string, env: Record<string, string>): Servi
   };
   return { child, exited, line, output: () => ({ out, err }), lines: () => out.split("\n").length };
 }
+
+/** Whether a process with this pid still exists (signal 0 checks without sending anything). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

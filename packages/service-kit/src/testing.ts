@@ -61,7 +61,7 @@ export {
   rssBytes,
   sendOversizedBody,
 } from "./raw-http.ts";
-export { runService, type ServiceProcess } from "./test-process.ts";
+export { processAlive, runService, type ServiceProcess } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
 export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export {
