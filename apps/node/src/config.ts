@@ -57,8 +57,11 @@ export const nodeEnvSchema = z
     ONION_ALLOW_PRIVATE_SERVERS: flag,
     /** Monitor streams one remote address may hold open (the push server holds one per node). */
     MONITOR_STREAMS_PER_ADDRESS: int(16, 1),
-    /** Processes serving the public port (README "Using every core"); default every core, 1 = one process. */
-    SESSION_NODE_WORKERS: z.coerce.number().int().min(1).max(256).optional(),
+    /**
+     * Processes serving the public port (README "Using every core"): a count, or `auto` for every
+     * core. Default 1 (one process): on 2 cores the workers measured no faster (README).
+     */
+    SESSION_NODE_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
     ...logLevelEnv,
     ...connectionLimitsEnv(),
   })
@@ -93,8 +96,8 @@ export interface NodeConfig {
   /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
   nodeLinks?: boolean | undefined;
   logLevel: string;
-  /** Worker processes for `startNodeCluster` (default: every core); `startNode` ignores it. */
-  workers?: number | undefined;
+  /** Worker processes for `startNodeCluster` (`auto`: every core; default 1); `startNode` ignores it. */
+  workers?: number | "auto" | undefined;
   /** HTTP(S) timeouts and the per-address connection cap (service-kit's defaults when absent). */
   connections?: ConnectionLimits | undefined;
 }

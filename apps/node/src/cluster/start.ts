@@ -37,8 +37,13 @@ export interface RunningCluster {
 }
 
 export interface StartNodeClusterOptions extends Pick<StartNodeOptions, "logger" | "clock" | "registry"> {
-  /** Worker processes (default SESSION_NODE_WORKERS, else every core); 1 runs `startNode` here. */
-  workers?: number;
+  /** Worker processes (`auto`: every core; default SESSION_NODE_WORKERS, else 1); 1 runs `startNode` here. */
+  workers?: number | "auto";
+}
+
+/** How many worker processes a setting asks for: `auto` is every core, unset is one. */
+export function workerCount(setting: number | "auto" | undefined): number {
+  return setting === "auto" ? availableParallelism() : (setting ?? 1);
 }
 
 /**
@@ -53,7 +58,7 @@ export async function startNodeCluster(
   config: NodeConfig,
   opts: StartNodeClusterOptions = {},
 ): Promise<RunningCluster> {
-  const count = opts.workers ?? config.workers ?? availableParallelism();
+  const count = workerCount(opts.workers ?? config.workers);
   const logger = opts.logger ?? createLogger({ name: "session-node", level: config.logLevel });
   if (count <= 1) {
     const node = await startNode(config, { ...opts, logger });
