@@ -23,26 +23,6 @@ export interface OnionNameResolverOptions {
   random?: () => number;
 }
 
-/**
- * Name resolution as real Session clients do it: `oxend_request` → `ons_resolve` `{ type: 0,
- * name_hash }` (base64 of BLAKE2b-256 of the lower-cased name) sent through onion paths to several
- * random nodes, which answer from the chain; every answer must decrypt (libsession's
- * `decrypt_ons_response`, with the name) to the same Session ID. No node learns the client's IP
- * beside the hash, and no indexer is contacted. `client.resolveNameOnion` is this resolver over the
- * client's own paths.
- *
- * @example
- * ```ts
- * import { onionNameResolver } from "@session/client";
- *
- * const resolve = onionNameResolver(
- *   (node, method, params) => client.transport.rpc(node, method, params),
- *   () => client.pool.list(),
- *   { confirmations: 3 },
- * );
- * const bob = await resolve("bob");
- * ```
- */
 /** A 5xx answer: the node could not look the name up (worth asking another). */
 function isServerFailure(err: ClientError): boolean {
   return err.code === "NAME_RESOLUTION_UNAVAILABLE" && err.status !== undefined && err.status >= 500;
@@ -61,6 +41,27 @@ function openAnswer(normalized: string, body: unknown): string | null {
   }
 }
 
+/**
+ * Name resolution as real Session clients do it: `oxend_request` → `ons_resolve` `{ type: 0,
+ * name_hash }` (base64 of BLAKE2b-256 of the lower-cased name) sent through onion paths to several
+ * random nodes, which answer from the chain; every answer must decrypt (libsession's
+ * `decrypt_ons_response`, with the name) to the same Session ID. No node learns the client's IP
+ * beside the hash, and no indexer is contacted. A node that cannot be reached (or answers a 5xx)
+ * is replaced by another random one. `client.resolveNameOnion` is this resolver over the client's
+ * own paths.
+ *
+ * @example
+ * ```ts
+ * import { onionNameResolver } from "@session/client";
+ *
+ * const resolve = onionNameResolver(
+ *   (node, method, params) => client.transport.rpc(node, method, params),
+ *   () => client.pool.list(),
+ *   { confirmations: 3 },
+ * );
+ * const bob = await resolve("bob");
+ * ```
+ */
 export function onionNameResolver(
   rpc: (dest: NodeInfo, method: string, params: unknown) => Promise<{ status: number; body: unknown }>,
   nodes: () => readonly NodeInfo[],
