@@ -37,6 +37,16 @@ describe("onionNameResolver", () => {
     expect(asked.filter((p) => !dead.has(p))).toHaveLength(3);
   });
 
+  it("a node answering a 5xx is replaced too", async () => {
+    let calls = 0;
+    const resolve = onionNameResolver(
+      async () => (++calls === 1 ? { status: 503, body: "busy" } : answerFor("bob")),
+      () => nodes,
+    );
+    await expect(resolve("bob")).resolves.toBe(bob);
+    expect(calls).toBe(4);
+  });
+
   it("fails with the network's error once every node has been tried", async () => {
     const resolve = onionNameResolver(
       async () => {

@@ -23,11 +23,6 @@ export interface OnionNameResolverOptions {
   random?: () => number;
 }
 
-/** A 5xx answer: the node could not look the name up (worth asking another). */
-function isServerFailure(err: ClientError): boolean {
-  return err.code === "NAME_RESOLUTION_UNAVAILABLE" && err.status !== undefined && err.status >= 500;
-}
-
 /** A node's `ons_resolve` answer: the Session ID it decrypts to, or null when none is registered. */
 function openAnswer(normalized: string, body: unknown): string | null {
   const { result } = answerSchema.parse(body);
@@ -88,15 +83,16 @@ export function onionNameResolver(
       for (let dest = draw(); dest; dest = draw()) {
         try {
           const r = await rpc(dest, "oxend_request", params);
-          if (r.status !== 200)
-            throw new ClientError(
-              "NAME_RESOLUTION_UNAVAILABLE",
-              `name lookup failed (${r.status})`,
-              r.status,
-            );
-          return openAnswer(normalized, r.body);
+          if (r.status === 200) return openAnswer(normalized, r.body);
+          const failed = new ClientError(
+            "NAME_RESOLUTION_UNAVAILABLE",
+            `name lookup failed (${r.status})`,
+            r.status,
+          );
+          if (r.status < 500) throw failed;
+          lastErr = failed;
         } catch (err) {
-          if (!isRetryable(err, true) && !(err instanceof ClientError && isServerFailure(err))) throw err;
+          if (!isRetryable(err, true)) throw err;
           lastErr = err;
         }
       }
