@@ -48,12 +48,10 @@ Wallet:  SESSION_WALLET_KEY_FILE (or --key-file): a file holding the private key
 Network: --network <seed> or SESSION_NETWORK (for show); --data-dir or SESSION_DATA_DIR (your
          Session ID, for register and set without one)`;
 
-/** The name CLI writes and reads as every chain CLI does (tests pass their own). */
-export type NameCliIo = ChainCliIo;
-
 const COMMANDS = ["register", "renew", "show", "set", "transfer", "price"] as const;
 
-export async function nameCli(argv: string[], io: NameCliIo = processCliIo): Promise<void> {
+/** The name CLI; it writes and reads as every chain CLI does (tests pass their own `io`). */
+export async function nameCli(argv: string[], io: ChainCliIo = processCliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,

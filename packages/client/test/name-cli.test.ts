@@ -5,12 +5,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { seshAbi, sessionNameServiceAbi } from "@session/contracts";
+import type { ChainCliIo } from "@session/contracts/wallet";
 import { nameHashHex } from "@session/crypto";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { Contract, JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity, SessionClient, saveIdentity } from "../src/index.ts";
-import { type NameCliIo, nameCli } from "../src/name-cli.ts";
+import { nameCli } from "../src/name-cli.ts";
 import { type RunOptions, runSession } from "./session-cli.ts";
 
 // Hardhat's first development account (a public test key) holds the devnet's SESH supply.
@@ -58,7 +59,7 @@ function name(args: string[], who: User, opts: RunOptions = {}) {
 async function nameHere(args: string[], who: User, env: Record<string, string> = {}) {
   let stdout = "";
   let stderr = "";
-  const io: NameCliIo = {
+  const io: ChainCliIo = {
     out: (l) => {
       stdout += `${l}\n`;
     },
