@@ -14,14 +14,10 @@ import { type AccountKeys, toHex } from "@session/crypto";
 import type { NodeInfo } from "@session/protocol";
 import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
 import {
-  capConnectionsPerAddress,
-  closeAfterUnreadBody,
   connectionServerOptions,
   createLogger,
-  DEFAULT_CONNECTION_LIMITS,
   DEFAULT_GRACE_MS,
   FaultMonitor,
-  gracefulCloser,
   type Logger,
 } from "@session/service-kit";
 import { Counter, Gauge, Registry } from "prom-client";
@@ -42,6 +38,7 @@ import { DEFAULT_TOMBSTONE_PULL_MS, Tombstones } from "./replication/tombstones.
 import { RpcHandler } from "./rpc/handler.ts";
 import type { NameResolver } from "./rpc/oxend.ts";
 import { createApp } from "./server.ts";
+import { guardNodeServer } from "./server-guards.ts";
 import { SubaccountRevocations } from "./storage/revocations.ts";
 import { MessageStore } from "./storage/store.ts";
 import { fileRegistry, httpRegistry, Membership, type RegistrySource } from "./swarm/membership.ts";
@@ -314,12 +311,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     if (opts.owner) server.listen(opts.owner.socketPath, resolve);
     else server.listen(config.port, config.host, resolve);
   });
-  closeAfterUnreadBody(server as unknown as HttpServer);
-  capConnectionsPerAddress(
-    server as unknown as HttpServer,
-    config.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
-  );
-  const closer = gracefulCloser(server as unknown as HttpServer, tls !== undefined);
+  const closer = guardNodeServer(server as unknown as HttpServer, config, tls !== undefined);
   const linkServer = acceptNodeLinks(server as unknown as HttpServer, linkHandlers, {
     // The larger of an onion body and a peer request (with its auth fields).
     maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),

@@ -4,14 +4,10 @@ import { createServer as createHttpsServer } from "node:https";
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
 import {
-  capConnectionsPerAddress,
-  closeAfterUnreadBody,
   connectionServerOptions,
   createLogger,
   createMetrics,
-  DEFAULT_CONNECTION_LIMITS,
   DEFAULT_GRACE_MS,
-  gracefulCloser,
   TokenBuckets,
 } from "@session/service-kit";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
@@ -19,6 +15,7 @@ import type { PeerClient } from "../replication/peer.ts";
 import { RpcHandler, type RpcResult } from "../rpc/handler.ts";
 import { storageRpcFastPath } from "../rpc/http-fast-path.ts";
 import { storageRpcRoute } from "../rpc/storage-rpc-route.ts";
+import { guardNodeServer } from "../server-guards.ts";
 import { SubaccountRevocations } from "../storage/revocations.ts";
 import { MessageStore } from "../storage/store.ts";
 import { Membership } from "../swarm/membership.ts";
@@ -111,12 +108,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   };
   const server: HttpServer = tls ? createHttpsServer(options, listener) : createHttpServer(options, listener);
   server.on("upgrade", proxy.upgrade);
-  closeAfterUnreadBody(server);
-  capConnectionsPerAddress(
-    server,
-    config.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
-  );
-  const closer = gracefulCloser(server, tls !== undefined);
+  const closer = guardNodeServer(server, config, tls !== undefined);
 
   let listening = false;
   let stopping = false;
