@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -155,5 +155,37 @@ describe("MessageStore bulk operations", () => {
     expect(() => reader.store(msg(2))).toThrow(/readonly/i);
     reader.close();
     close();
+  });
+});
+
+describe("MessageStore checkpoints", () => {
+  it("checkpoints the WAL on its own thread, and close() still folds the WAL into the database", async () => {
+    const { store, path, closeReader } = open();
+    closeReader();
+    const sqlite = (store as unknown as { sqlite: Database.Database }).sqlite;
+    // The writer's own checkpoint is only a far backstop: 1000 pages would trigger it in a commit.
+    expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(10_000);
+    const big = (i: number): NewMessage => ({ ...msg(i), data: new Uint8Array(4096).fill(i % 251) });
+    for (let turn = 0; turn < 10; turn++) {
+      for (let i = 0; i < 50; i++) store.storeInBatch(big(turn * 50 + i));
+      await store.durable();
+    }
+    const until = Date.now() + 10_000;
+    while ((store.checkpoints?.framesCheckpointed ?? 0) === 0 && Date.now() < until)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(store.checkpoints?.framesCheckpointed).toBeGreaterThan(500);
+    expect(store.checkpoints?.failures).toBe(0);
+    store.close();
+    // The thread closed its connection first, so the writer's close was the last one.
+    expect(existsSync(`${path}-wal`)).toBe(false);
+    const reopened = MessageStore.open(path);
+    expect(reopened.count(now)).toBe(500);
+    reopened.close();
+  });
+
+  it("an in-memory store has no checkpoint thread", () => {
+    const store = MessageStore.open(":memory:");
+    expect(store.checkpoints).toBeUndefined();
+    store.close();
   });
 });

@@ -6,6 +6,10 @@ import { and, asc, eq, gt, inArray, lte, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { type MessageRow, messages } from "../db/schema.ts";
+import { type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
+
+/** SQLite's own checkpoint, 10× its default: only reached if the checkpoint thread stalls. */
+const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "..", "db", "migrations");
 
@@ -42,6 +46,7 @@ export class MessageStore {
   readonly db: ReturnType<typeof drizzle>;
   private hotStatements?: HotStatements;
   private batch?: { done: Promise<void>; resolve(): void; reject(err: unknown): void };
+  private checkpointer?: WalCheckpointer;
   private constructor(private readonly sqlite: Database.Database) {
     const db = drizzle(sqlite);
     // Every drizzle query starts with a property of this object: flush the batch there.
@@ -110,6 +115,12 @@ export class MessageStore {
     sqlite.pragma("synchronous = NORMAL");
     const store = new MessageStore(sqlite);
     migrate(store.db, { migrationsFolder: MIGRATIONS });
+    if (path !== ":memory:") {
+      // Checkpoints run on their own thread (checkpointer.ts). SQLite's own stays as a backstop
+      // far above what that thread lets the WAL reach, should the thread ever fall behind.
+      sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_CHECKPOINT_PAGES}`);
+      store.checkpointer = new WalCheckpointer(path);
+    }
     return store;
   }
 
@@ -389,8 +400,15 @@ export class MessageStore {
     return Number(row?.n ?? 0);
   }
 
+  /** What the checkpoint thread has done (undefined for an in-memory or read-only store). */
+  get checkpoints(): CheckpointStats | undefined {
+    return this.checkpointer?.stats;
+  }
+
   close(): void {
     this.flush();
+    // The thread's connection closes first, so this one is the last and folds the WAL in.
+    this.checkpointer?.stop();
     this.sqlite.close();
   }
 }
