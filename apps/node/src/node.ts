@@ -56,7 +56,8 @@ export interface RunningNode {
   ctx: NodeContext;
   /** Re-reads the registry now (tests; otherwise it is polled). */
   refreshRegistry(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the node: requests in hand get `graceMs` (default DEFAULT_GRACE_MS) to finish. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export interface StartNodeOptions {
@@ -449,7 +450,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     info,
     ctx,
     refreshRegistry,
-    stop() {
+    stop(graceMs = DEFAULT_GRACE_MS) {
       stopping ??= (async () => {
         clearInterval(registryTimer);
         clearInterval(sweepTimer);
@@ -462,8 +463,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         // keep-alive timeout), and each connection that has not begun a request; whatever is
         // still open after DEFAULT_GRACE_MS (3 s, well inside docker stop's 10 s) is cut.
         // Node links refuse new requests now (503) and close once the ones in hand are answered.
-        const linksClosed = linkServer.close(DEFAULT_GRACE_MS);
-        await closer.close({ graceMs: DEFAULT_GRACE_MS, pollMs: 50 });
+        const linksClosed = linkServer.close(graceMs);
+        await closer.close({ graceMs, pollMs: 50 });
         await linksClosed;
         await syncing;
         await sweeping;

@@ -62,7 +62,8 @@ export const WORKER_ENV = "SESSION_NODE_CLUSTER_WORKER";
 export type OwnerMessage =
   | { type: "session-node:nodes"; nodes: NodeInfo[] }
   | { type: "session-node:metrics"; id: number }
-  | { type: "session-node:shutdown" };
+  /** `deadline`: epoch ms by which the worker must be gone (the node's one grace period). */
+  | { type: "session-node:shutdown"; deadline: number };
 
 /** Worker → owner. */
 export type WorkerMessage =

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { NodeInfo } from "@session/protocol";
-import { createLogger } from "@session/service-kit";
+import { createLogger, DEFAULT_GRACE_MS } from "@session/service-kit";
 import {
   AggregatorRegistry,
   type MetricObjectWithValues,
@@ -21,8 +21,10 @@ import {
   type WorkerSettings,
 } from "./protocol.ts";
 
-/** How long a stopping worker may take before it is killed (its own grace is 3 s). */
-const WORKER_STOP_MS = 8_000;
+/** How long past the node's grace deadline a stopping worker may take before it is killed. */
+const WORKER_KILL_AFTER_MS = 1_000;
+/** What the owner keeps for its own stop when the workers used up the grace period. */
+const OWNER_MIN_GRACE_MS = 250;
 /** How long /metrics waits for a worker's numbers. */
 const METRICS_WAIT_MS = 2_000;
 /** A replacement for a worker that died within this long of its start waits as long first. */
@@ -187,23 +189,33 @@ export async function startNodeCluster(
     stop() {
       stopped ??= (async () => {
         stopping = true;
-        // Workers first (they finish the requests in hand, stores included), then the owner.
+        // One grace period for the whole node (docker stop kills at 10 s): workers first (they
+        // finish the requests in hand, stores included, which the owner still commits), then the
+        // owner with what is left of it.
+        const deadline = Date.now() + DEFAULT_GRACE_MS;
         await Promise.all(
           Object.values(cluster.workers ?? {}).map(
             (w) =>
               new Promise<void>((resolve) => {
                 if (!w || w.isDead()) return resolve();
-                const kill = setTimeout(() => w.process.kill("SIGKILL"), WORKER_STOP_MS);
+                const kill = setTimeout(
+                  () => {
+                    logger.warn({ worker: w.process.pid }, "worker did not stop in time; killed");
+                    w.process.kill("SIGKILL");
+                  },
+                  deadline - Date.now() + WORKER_KILL_AFTER_MS,
+                );
                 w.once("exit", () => {
                   clearTimeout(kill);
                   resolve();
                 });
-                if (w.isConnected()) w.send({ type: "session-node:shutdown" } satisfies OwnerMessage);
+                if (w.isConnected())
+                  w.send({ type: "session-node:shutdown", deadline } satisfies OwnerMessage);
                 else w.process.kill("SIGTERM");
               }),
           ),
         );
-        await owner.stop();
+        await owner.stop(Math.max(OWNER_MIN_GRACE_MS, deadline - Date.now()));
       })();
       return stopped;
     },

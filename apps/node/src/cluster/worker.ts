@@ -112,10 +112,15 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
 
   let listening = false;
   let stopping = false;
-  const stop = async () => {
+  const stop = async (deadline = Date.now() + DEFAULT_GRACE_MS) => {
     if (stopping) return;
     stopping = true;
-    await closer.close({ graceMs: DEFAULT_GRACE_MS, pollMs: 50 });
+    const graceMs = Math.max(0, deadline - Date.now());
+    // Node links passed to the owner are upgraded sockets: the server's close waits for them but
+    // its forced close does not cut them, so they are cut at the deadline here.
+    const cutLinks = setTimeout(() => proxy.close(), graceMs);
+    await closer.close({ graceMs, pollMs: 50 });
+    clearTimeout(cutLinks);
     proxy.close();
     await owner.close();
     store.close();
@@ -133,7 +138,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
       void metrics.registry
         .getMetricsAsJSON()
         .then((json) => send({ type: "session-node:metrics", id: m.id, metrics: json }));
-    } else if (m.type === "session-node:shutdown") void stop();
+    } else if (m.type === "session-node:shutdown") void stop(m.deadline);
   });
   // The owner stops the workers (SIGINT from a terminal reaches the whole process group: the
   // owner's word is awaited instead); a worker whose owner is gone stops too.
