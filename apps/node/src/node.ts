@@ -20,13 +20,14 @@ import {
   FaultMonitor,
   type Logger,
 } from "@session/service-kit";
-import { Counter, Gauge, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
 import { ownerGate } from "./cluster/owner-gate.ts";
 import type { NodeConfig } from "./config.ts";
 import type { ClusterView, NodeContext } from "./deps.ts";
 import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
 import { indexerNameResolver } from "./names/resolver.ts";
+import { registerNodeMetrics } from "./node-metrics.ts";
 import { dispatcherPost } from "./onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
 import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
@@ -123,56 +124,13 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   });
 
   const metrics = new Registry();
-  const rebalanced = new Counter({
-    name: "session_node_rebalanced_messages_total",
-    help: "Messages pushed to another swarm after a membership change",
-    registers: [metrics],
-  });
-  const caughtUp = new Counter({
-    name: "session_node_caught_up_messages_total",
-    help: "Messages pulled from swarm peers",
-    registers: [metrics],
-  });
-  const redelivered = new Counter({
-    name: "session_node_redelivered_messages_total",
-    help: "Stores and other swarm-wide requests a swarm peer failed to take, sent again (delivered) or given up (dropped)",
-    labelNames: ["outcome"],
-    registers: [metrics],
-  });
-  const syncPages = new Counter({
-    name: "session_node_sync_pages_total",
-    help: "Catch-up pages this node answered for a peer (served) or pulled from one (fetched)",
-    labelNames: ["direction"],
-    registers: [metrics],
-  });
-  const swept = new Counter({
-    name: "session_node_expired_messages_total",
-    help: "Expired messages removed",
-    registers: [metrics],
-  });
-  new Gauge({
-    name: "session_node_stored_messages",
-    help: "Live messages stored",
-    registers: [metrics],
-    collect() {
-      this.set(store.count(clock.now()));
-    },
-  });
-  new Gauge({
-    name: "session_node_swarm_peers",
-    help: "Other members of this node's swarm",
-    registers: [metrics],
-    collect() {
-      this.set(membership.peers().length);
-    },
-  });
-  new Gauge({
-    name: "session_node_revoked_subaccounts",
-    help: "Subaccount revocations stored (all accounts)",
-    registers: [metrics],
-    collect() {
-      this.set(revocations.total());
-    },
+  const counters = registerNodeMetrics(metrics, {
+    storedMessages: () => store.count(clock.now()),
+    swarmPeers: () => membership.peers().length,
+    revokedSubaccounts: () => revocations.total(),
+    tombstones: () => tombstones.count(clock.now()),
+    redeliveryQueued: () => redelivery.size,
+    nodeLinks: () => ({ out: links?.open ?? 0, in: linkServer.open }),
   });
 
   const redelivery = new Redelivery({
@@ -182,15 +140,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     clock,
     logger,
     onFlushed: (r) => {
-      redelivered.inc({ outcome: "delivered" }, r.delivered);
-      redelivered.inc({ outcome: "dropped" }, r.dropped);
+      counters.redelivered.inc({ outcome: "delivered" }, r.delivered);
+      counters.redelivered.inc({ outcome: "dropped" }, r.dropped);
     },
-  });
-  const repairs = new Counter({
-    name: "session_node_tombstones_pulled_total",
-    help: "Tombstones (a client's signed delete or expiry shortening) pulled from swarm peers, by outcome: applied here, known already, refused (bad signature or shape), foreign (not our swarm)",
-    labelNames: ["outcome"],
-    registers: [metrics],
   });
   const tombstones = new Tombstones({
     store,
@@ -199,15 +151,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     peers,
     clock,
     logger,
-    onAccepted: (outcome) => repairs.inc({ outcome }),
-  });
-  new Gauge({
-    name: "session_node_tombstones",
-    help: "Tombstones kept for swarm members that missed a delete or expiry shortening",
-    registers: [metrics],
-    collect() {
-      this.set(tombstones.count(clock.now()));
-    },
+    onAccepted: (outcome) => counters.tombstonesPulled.inc({ outcome }),
   });
   // ons_resolve is answered from the chain through the indexer (none with a static registry file),
   // unless the caller brings its own resolver.
@@ -239,7 +183,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     clock,
     logger,
     onImported: (m) => events.emit("stored", { ...m, pubkey: m.owner }),
-    onSyncPage: (direction) => syncPages.inc({ direction }),
+    onSyncPage: (direction) => counters.syncPages.inc({ direction }),
     // An import page must fit the receiving node's body limit (the same setting network-wide).
     page: {
       messages: config.replicationPage?.messages ?? DEFAULT_REPLICATION_PAGE.messages,
@@ -318,16 +262,6 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),
     logger,
   });
-  new Gauge({
-    name: "session_node_node_links",
-    help: "Open node links (persistent node-to-node onion relay connections), by who opened them",
-    labelNames: ["direction"],
-    registers: [metrics],
-    collect() {
-      this.set({ direction: "out" }, links?.open ?? 0);
-      this.set({ direction: "in" }, linkServer.open);
-    },
-  });
   const port = opts.owner ? config.port : (server.address() as AddressInfo).port;
   const url = opts.owner
     ? `unix:${opts.owner.socketPath}`
@@ -349,7 +283,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const runSync = () => {
     syncing ??= (async () => {
       try {
-        rebalanced.inc(await sync.rebalance());
+        counters.rebalanced.inc(await sync.rebalance());
         const swarm = membership.mySwarm()?.id;
         if (swarm === undefined) catchUpIn = undefined;
         else {
@@ -360,7 +294,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
             const r = await sync.catchUp(catchUpIn.pending);
             // Then the deletes this node missed meanwhile (every peer's tombstones, the first time).
             await tombstones.pull();
-            caughtUp.inc(r.messages);
+            counters.caughtUp.inc(r.messages);
             for (const p of r.done) catchUpIn.pending.delete(p);
             // Peers that left the swarm meanwhile are not waited for.
             const current = new Set(membership.peers().map((p) => p.pubkey_ed25519));
@@ -393,14 +327,6 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   await refreshRegistry();
   const registryTimer = setInterval(() => void refreshRegistry(), config.registry.pollMs);
   // What a peer missed is sent again every REDELIVERY_MS (one attempt at a time).
-  new Gauge({
-    name: "session_node_redelivery_queued",
-    help: "Stores and other swarm-wide requests waiting for a second attempt to a swarm peer",
-    registers: [metrics],
-    collect() {
-      this.set(redelivery.size);
-    },
-  });
   const redeliveryTimer = setInterval(() => {
     if (redelivery.size > 0)
       redelivery.flush().catch((err: unknown) => logger.warn({ err: String(err) }, "redelivery failed"));
@@ -421,7 +347,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
       try {
         for (;;) {
           const n = store.sweep(clock.now(), SWEEP_STEP);
-          swept.inc(n);
+          counters.swept.inc(n);
           if (n < SWEEP_STEP) break;
           await new Promise((r) => setImmediate(r));
           if (stopped) return;

@@ -1,0 +1,78 @@
+import { Counter, Gauge, type Registry } from "prom-client";
+
+/** What the node's gauges read when scraped (each is called on every /metrics). */
+export interface NodeGaugeSources {
+  storedMessages(): number;
+  swarmPeers(): number;
+  revokedSubaccounts(): number;
+  tombstones(): number;
+  redeliveryQueued(): number;
+  nodeLinks(): { in: number; out: number };
+}
+
+/**
+ * The node's own metrics (`session_node_*`), registered on `registry`: the counters its parts
+ * increment, returned by name, and the gauges, read from `sources` at each scrape.
+ */
+export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSources) {
+  const counter = <L extends string>(name: string, help: string, labelNames: readonly L[] = []) =>
+    new Counter<L>({ name: `session_node_${name}`, help, labelNames, registers: [registry] });
+  const gauge = (name: string, help: string, read: () => number) =>
+    new Gauge({
+      name: `session_node_${name}`,
+      help,
+      registers: [registry],
+      collect() {
+        this.set(read());
+      },
+    });
+
+  gauge("stored_messages", "Live messages stored", sources.storedMessages);
+  gauge("swarm_peers", "Other members of this node's swarm", sources.swarmPeers);
+  gauge("revoked_subaccounts", "Subaccount revocations stored (all accounts)", sources.revokedSubaccounts);
+  gauge(
+    "tombstones",
+    "Tombstones kept for swarm members that missed a delete or expiry shortening",
+    sources.tombstones,
+  );
+  gauge(
+    "redelivery_queued",
+    "Stores and other swarm-wide requests waiting for a second attempt to a swarm peer",
+    sources.redeliveryQueued,
+  );
+  new Gauge({
+    name: "session_node_node_links",
+    help: "Open node links (persistent node-to-node onion relay connections), by who opened them",
+    labelNames: ["direction"],
+    registers: [registry],
+    collect() {
+      const open = sources.nodeLinks();
+      this.set({ direction: "out" }, open.out);
+      this.set({ direction: "in" }, open.in);
+    },
+  });
+
+  return {
+    rebalanced: counter(
+      "rebalanced_messages_total",
+      "Messages pushed to another swarm after a membership change",
+    ),
+    caughtUp: counter("caught_up_messages_total", "Messages pulled from swarm peers"),
+    redelivered: counter(
+      "redelivered_messages_total",
+      "Stores and other swarm-wide requests a swarm peer failed to take, sent again (delivered) or given up (dropped)",
+      ["outcome"],
+    ),
+    syncPages: counter(
+      "sync_pages_total",
+      "Catch-up pages this node answered for a peer (served) or pulled from one (fetched)",
+      ["direction"],
+    ),
+    swept: counter("expired_messages_total", "Expired messages removed"),
+    tombstonesPulled: counter(
+      "tombstones_pulled_total",
+      "Tombstones (a client's signed delete or expiry shortening) pulled from swarm peers, by outcome: applied here, known already, refused (bad signature or shape), foreign (not our swarm)",
+      ["outcome"],
+    ),
+  };
+}
