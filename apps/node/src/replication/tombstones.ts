@@ -10,6 +10,7 @@ import { SingleFlight } from "@session/service-kit";
 import { and, asc, eq, gt, inArray, lte, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { z } from "zod";
+import { countRows } from "../db/count.ts";
 import { tombstones } from "../db/schema.ts";
 import { requestVerifier } from "../rpc/node-crypto.ts";
 import { TurnBatchedAuth } from "../rpc/turn-batched-auth.ts";
@@ -322,11 +323,6 @@ export class Tombstones {
   }
 
   count(now: number): number {
-    const row = this.d.store.db
-      .select({ n: sql<number>`count(*)` })
-      .from(tombstones)
-      .where(gt(tombstones.keepUntil, now))
-      .get();
-    return Number(row?.n ?? 0);
+    return countRows(this.d.store.db, tombstones, gt(tombstones.keepUntil, now));
   }
 }

@@ -1,6 +1,7 @@
 import { MAX_SUBACCOUNT_TOKENS } from "@session/protocol/rpc";
 import { and, desc, eq, inArray, notExists, sql } from "drizzle-orm";
 import type { BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
+import { countRows } from "../db/count.ts";
 import { messages, revokedSubaccounts } from "../db/schema.ts";
 
 type Tx = Parameters<Parameters<BetterSQLite3Database<Record<string, unknown>>["transaction"]>[0]>[0];
@@ -122,17 +123,11 @@ export class SubaccountRevocations {
 
   /** Revocations stored, all accounts (metrics). */
   total(): number {
-    const row = this.db.select({ n: sql<number>`count(*)` }).from(revokedSubaccounts).get();
-    return Number(row?.n ?? 0);
+    return countRows(this.db, revokedSubaccounts);
   }
 
   count(owner: string): number {
-    const row = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(revokedSubaccounts)
-      .where(eq(revokedSubaccounts.owner, owner))
-      .get();
-    return Number(row?.n ?? 0);
+    return countRows(this.db, revokedSubaccounts, eq(revokedSubaccounts.owner, owner));
   }
 
   private trim(tx: Tx, owner: string): void {

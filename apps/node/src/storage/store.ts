@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { and, asc, eq, gt, inArray, lte, ne, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
+import { countRows } from "../db/count.ts";
 import { type MessageRow, messages } from "../db/schema.ts";
 import { type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
 
@@ -392,12 +393,7 @@ export class MessageStore {
   }
 
   count(now: number): number {
-    const row = this.db
-      .select({ n: sql<number>`count(*)` })
-      .from(messages)
-      .where(gt(messages.expiry, now))
-      .get();
-    return Number(row?.n ?? 0);
+    return countRows(this.db, messages, gt(messages.expiry, now));
   }
 
   /** What the checkpoint thread has done (undefined for an in-memory or read-only store). */
