@@ -8,6 +8,8 @@ import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { countRows } from "../db/count.ts";
 import { type MessageRow, messages } from "../db/schema.ts";
 import { type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
+import { type HotStatements, prepareHotStatements } from "./hot-statements.ts";
+import { TurnCommit } from "./turn-commit.ts";
 
 /** SQLite's own checkpoint, 10× its default: only reached if the checkpoint thread stalls. */
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
@@ -46,9 +48,10 @@ export interface ExpireResult {
 export class MessageStore {
   readonly db: ReturnType<typeof drizzle>;
   private hotStatements?: HotStatements;
-  private batch?: { done: Promise<void>; resolve(): void; reject(err: unknown): void };
+  private readonly turn: TurnCommit;
   private checkpointer?: WalCheckpointer;
   private constructor(private readonly sqlite: Database.Database) {
+    this.turn = new TurnCommit(sqlite);
     const db = drizzle(sqlite);
     // Every drizzle query starts with a property of this object: flush the batch there.
     this.db = new Proxy(db, {
@@ -64,18 +67,7 @@ export class MessageStore {
    * once the turn's I/O callbacks have run). Acknowledge only after `durable()` resolves.
    */
   storeInBatch(m: NewMessage, options: { onlyMessageInNamespace?: boolean } = {}): boolean {
-    if (!this.batch && !this.sqlite.inTransaction) {
-      this.sqlite.exec("BEGIN IMMEDIATE");
-      let resolve!: () => void;
-      let reject!: (err: unknown) => void;
-      const done = new Promise<void>((res, rej) => {
-        resolve = res;
-        reject = rej;
-      });
-      done.catch(() => {}); // the callers that await it see the error; nobody else must
-      this.batch = { done, resolve, reject };
-      setImmediate(() => this.flush());
-    }
+    this.turn.join();
     // A public outbox keeps one message: the older ones go in the same transaction, so a commit
     // that fails (disk full) leaves the previous message in place.
     if (options.onlyMessageInNamespace) this.hot.clearOthers.run(m.owner, m.namespace, m.hash);
@@ -84,23 +76,12 @@ export class MessageStore {
 
   /** Resolves once every batched store so far is committed (rejects if that commit failed). */
   durable(): Promise<void> {
-    return this.batch?.done ?? Promise.resolve();
+    return this.turn.durable();
   }
 
   /** Commits the pending batch now (a no-op without one). */
   flush(): void {
-    const b = this.batch;
-    if (!b) return;
-    this.batch = undefined;
-    try {
-      this.sqlite.exec("COMMIT");
-      b.resolve();
-    } catch (err) {
-      try {
-        if (this.sqlite.inTransaction) this.sqlite.exec("ROLLBACK");
-      } catch {}
-      b.reject(err);
-    }
+    this.turn.flush();
   }
 
   /** Prepared once (after migrations): drizzle rebuilds the SQL of a query on every call. */
@@ -407,36 +388,6 @@ export class MessageStore {
     this.checkpointer?.stop();
     this.sqlite.close();
   }
-}
-
-interface HotStatements {
-  insert: Database.Statement;
-  clearOthers: Database.Statement;
-  raiseExpiry: Database.Statement;
-  sweep: Database.Statement;
-  get: Database.Statement;
-  lastId: Database.Statement;
-  after: Database.Statement;
-}
-
-/** The per-request queries of store and retrieve, as plain prepared statements (same SQL drizzle builds). */
-function prepareHotStatements(db: Database.Database): HotStatements {
-  const columns = "id, hash, owner, namespace, timestamp, expiry, data";
-  return {
-    insert: db.prepare(
-      "INSERT INTO messages (hash, owner, namespace, timestamp, expiry, data) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-    ),
-    clearOthers: db.prepare("DELETE FROM messages WHERE owner = ? AND namespace = ? AND hash <> ?"),
-    raiseExpiry: db.prepare("UPDATE messages SET expiry = max(expiry, ?) WHERE hash = ?"),
-    sweep: db.prepare(
-      "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE expiry <= ? ORDER BY expiry LIMIT ?)",
-    ),
-    get: db.prepare(`SELECT ${columns} FROM messages WHERE hash = ? AND expiry > ?`),
-    lastId: db.prepare("SELECT id FROM messages WHERE hash = ? AND owner = ? AND namespace = ?"),
-    after: db.prepare(
-      `SELECT ${columns} FROM messages WHERE owner = ? AND namespace = ? AND id > ? AND expiry > ? ORDER BY id LIMIT ?`,
-    ),
-  };
 }
 
 function toStored(r: MessageRow): StoredMessage {
