@@ -4,7 +4,7 @@ import { SessionError } from "@session/errors";
  * The one error the community server's domain throws: an HTTP status and a plain-text reason, as
  * SOGS answers (`abort(Response(msg, status, mimetype='text/plain'))`).
  */
-export type SogsStatus = 400 | 401 | 403 | 404 | 406 | 412 | 413 | 425 | 429 | 500;
+type SogsStatus = 400 | 401 | 403 | 404 | 406 | 412 | 413 | 425 | 429 | 500;
 
 export class SogsError extends SessionError<SogsStatus> {
   override readonly name = "SogsError";

@@ -1,12 +1,18 @@
 import { EventEmitter } from "node:events";
 import { isSessionId } from "@session/crypto";
-import { NodeTlsError, nodeHttp, type PinnedSeed, parseSeed, seedHttp } from "@session/node-tls";
-import { type Content, type NodeInfo, signRpcParams } from "@session/protocol";
-import { type AttachmentRef, Attachments } from "./attachments.ts";
+import { type NodeInfo, signRpcParams } from "@session/protocol";
+import type { AttachmentRef, Attachments } from "./attachments.ts";
 import {
+  acceptRequest,
+  type ContactPatch,
+  type ContactsContext,
+  contactChanged,
+  setBlocked,
+} from "./client-contacts.ts";
+import {
+  type ClientStats,
   MIN_USABLE,
   probe,
-  type RefreshState,
   type SwarmNetwork,
   signerOf,
   swarmRpc,
@@ -18,27 +24,18 @@ import {
   type SessionClientOptions,
 } from "./client-options.ts";
 import { messageStream, PollLoop } from "./client-poll-loop.ts";
-import { outgoingProfile, profilePicture, readProfile, setProfile } from "./client-profile.ts";
+import { profilePicture, readProfile, setProfile } from "./client-profile.ts";
 import { pollOnce } from "./client-receive.ts";
-import { type SendContext, storeContent, textContent } from "./client-send.ts";
+import { sendText, type TextSendContext } from "./client-send.ts";
+import { setUpClient } from "./client-setup.ts";
 import { ClientError } from "./errors.ts";
 import type { IncomingMessage } from "./messages.ts";
 import { onionNameResolver } from "./names.ts";
-import { NetworkClock } from "./network/clock.ts";
-import { NodeHealth } from "./network/node-health.ts";
-import { NodePool } from "./network/nodes.ts";
-import { OnionTransport, type RpcReply } from "./network/transport.ts";
-import { Push } from "./push.ts";
-import {
-  approve,
-  declineRequest,
-  listContacts,
-  listRequests,
-  recordOutgoing,
-  sessionIdArg,
-} from "./state/conversations.ts";
-import { MemoryClientStore } from "./state/memory-store.ts";
-import { openSqliteStore } from "./state/sqlite-store.ts";
+import type { NetworkClock } from "./network/clock.ts";
+import type { NodePool } from "./network/nodes.ts";
+import type { OnionTransport, RpcReply } from "./network/transport.ts";
+import type { Push } from "./push.ts";
+import { declineRequest, listContacts, listRequests, sessionIdArg } from "./state/conversations.ts";
 import type { ClientStore, Conversation } from "./state/store.ts";
 import { UserConfigs } from "./state/user-configs.ts";
 
@@ -80,83 +77,51 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   readonly clock: NetworkClock;
   /** The account's profile, contacts and read state, shared with its other devices. */
   readonly configs: UserConfigs;
+  readonly stats: ClientStats;
   private readonly ownsStore: boolean;
   /** `history` mode: last hashes and seen hashes of this run only. */
   private readonly runLastHash = new Map<string, string>();
   private readonly runSeen = new Set<string>();
-  private readonly dispatchers: { close(): Promise<void> }[] = [];
+  private readonly dispatchers: { close(): Promise<void> }[];
   private readonly loop: PollLoop;
-  private readonly refresh: RefreshState = { lastTry: 0, inFlight: undefined };
+  /** The client's network objects, as the routing functions of client-network.ts take them. */
+  private readonly net: SwarmNetwork;
+  private readonly contactsCtx: ContactsContext;
+  private readonly sending: TextSendContext;
   private closed = false;
-  readonly stats = { networkRefreshes: 0, seedRefreshes: 0, cacheStarts: 0 };
 
   constructor(private readonly o: SessionClientOptions) {
     super();
     this.sessionId = o.identity.sessionId;
-    let seeds: PinnedSeed[];
-    try {
-      seeds = o.seeds.map(parseSeed);
-    } catch (err) {
-      if (err instanceof NodeTlsError)
-        throw new ClientError("BAD_SEED", err.message, undefined, { cause: err });
-      throw err;
-    }
-    const seedFetch = o.fetch ?? this.own(seedHttp(seeds)).fetch;
-    const nodeFetch = o.fetch ?? this.own(nodeHttp()).fetch;
-    const scheme = (seeds[0]?.url ?? "https://").startsWith("http://") ? "http" : "https";
-    this.ownsStore = !o.store;
-    this.store =
-      o.store ?? (o.dataDir ? openSqliteStore(o.dataDir, this.sessionId) : new MemoryClientStore());
-    this.clock = new NetworkClock(o.now, 0, (offset) => this.persist(this.store.setClockOffset(offset)));
-    this.pool = new NodePool(
-      seeds.map((s) => s.url),
-      seedFetch,
-      {
-        onReplace: (nodes, at) => this.persist(this.store.saveNodeCache({ nodes: [...nodes], savedAt: at })),
-        onSeedReply: (body, sentAt, receivedAt) => this.clock.observe(body, sentAt, receivedAt),
-        now: () => this.clock.localNow(),
-      },
-    );
-    const net = o.network ?? {};
-    this.transport = new OnionTransport(() => this.pool.list(), {
-      scheme,
-      fetch: nodeFetch,
-      health: new NodeHealth(net),
-      ...(net.pathAttempts !== undefined ? { attempts: net.pathAttempts } : {}),
-      ...(net.timeoutMs !== undefined ? { timeoutMs: net.timeoutMs } : {}),
-    });
-    this.attachments = new Attachments(this.transport, o.fileServer);
-    this.push = new Push(this.transport, o.identity, o.pushServer);
+    const report = (err: Error) => this.report(err);
+    const parts = setUpClient(o, report);
+    this.store = parts.store;
+    this.ownsStore = parts.ownsStore;
+    this.clock = parts.clock;
+    this.pool = parts.pool;
+    this.transport = parts.transport;
+    this.attachments = parts.attachments;
+    this.push = parts.push;
+    this.net = parts.net;
+    this.stats = parts.net.stats;
+    this.dispatchers = parts.dispatchers;
     this.configs = new UserConfigs(this, this.store, o.identity.keys.ed25519.secretKey, () => this.signer());
-    this.loop = new PollLoop(
-      () => this.pollOnce(),
-      (err) => this.report(err),
-      o.pollIntervalMs ?? 1000,
-    );
+    this.contactsCtx = { store: this.store, configs: this.syncsConfigs ? this.configs : undefined, report };
+    this.sending = {
+      secretKey: o.identity.keys.ed25519.secretKey,
+      now: () => this.now(),
+      swarmRpc: (account, method, params) => this.swarmRpc(account, method, params),
+      sessionId: this.sessionId,
+      store: this.store,
+      defaultTtl: o.ttlMs ?? DEFAULT_TTL,
+      contactChanged: (id, patch) => this.contactChanged(id, patch),
+      report,
+    };
+    this.loop = new PollLoop(() => this.pollOnce(), report, o.pollIntervalMs ?? 1000);
   }
 
   private get syncsConfigs(): boolean {
     return this.o.userConfigs !== false;
-  }
-
-  /** The client's network objects, as the routing functions of client-network.ts take them. */
-  private get net(): SwarmNetwork {
-    return {
-      pool: this.pool,
-      transport: this.transport,
-      clock: this.clock,
-      options: this.o.network ?? {},
-      stats: this.stats,
-      refresh: this.refresh,
-    };
-  }
-
-  private get sending(): SendContext {
-    return {
-      secretKey: this.o.identity.keys.ed25519.secretKey,
-      now: () => this.now(),
-      swarmRpc: (account, method, params) => this.swarmRpc(account, method, params),
-    };
   }
 
   /** Reports an error that must not fail the caller (when anyone listens for errors). */
@@ -164,22 +129,9 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     if (this.listenerCount("error") > 0) this.emit("error", err);
   }
 
-  /**
-   * A contact changed here: written into the contacts config and pushed, so our other devices
-   * follow. The local change stands either way; a failed push is retried at the next poll.
-   */
-  private async contactChanged(
-    id: string,
-    patch: Parameters<UserConfigs["updateContact"]>[1],
-    onlyKnown = false,
-  ): Promise<void> {
-    if (!this.syncsConfigs) return;
-    try {
-      if (onlyKnown && !(await this.configs.contact(id))) return;
-      await this.configs.updateContact(id, patch);
-    } catch (err) {
-      this.report(err as Error);
-    }
+  /** A contact changed here: into the contacts config, for our other devices (client-contacts.ts). */
+  private contactChanged(id: string, patch: ContactPatch): Promise<void> {
+    return contactChanged(this.contactsCtx, id, patch);
   }
 
   /**
@@ -201,19 +153,9 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     return profilePicture(this.configs, this.attachments);
   }
 
-  private own<T extends { close(): Promise<void> }>(d: T): T {
-    this.dispatchers.push(d);
-    return d;
-  }
-
   /** Network time (ms): this device's clock corrected by the offset learnt from nodes. */
   now(): number {
     return this.clock.now();
-  }
-
-  /** A store write that must not hold up the caller; failures are reported as errors. */
-  private persist(p: Promise<void>): void {
-    p.catch((err: unknown) => this.report(err as Error));
   }
 
   /**
@@ -233,7 +175,7 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
       }
     }
     const list = await this.pool.bootstrap();
-    this.refresh.lastTry = this.clock.localNow();
+    this.net.refresh.lastTry = this.clock.localNow();
     return list;
   }
 
@@ -288,47 +230,18 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     opts: SendOptions = {},
     files: AttachmentRef[] = [],
   ): Promise<SentMessage> {
-    const recipient = await this.resolveRecipient(to);
-    const { content, dataMessage, ttl } = textContent(text, opts, files, this.o.ttlMs ?? DEFAULT_TTL);
-    const sent = await storeContent(this.sending, recipient, content, ttl);
-    await recordOutgoing(this.store, recipient, sent.timestamp);
-    if (recipient !== this.sessionId) await this.contactChanged(recipient, { approved: true });
-    if (recipient !== this.sessionId) {
-      const copy: Content = { ...content, dataMessage: { ...dataMessage, syncTarget: recipient } };
-      try {
-        const own = await storeContent(this.sending, this.sessionId, copy, ttl, sent.timestamp);
-        await this.store.markSeen(own.hash, sent.timestamp + ttl);
-      } catch (err) {
-        // The message itself was sent; only our other devices miss it.
-        this.report(err as Error);
-      }
-    }
-    return sent;
+    return sendText(this.sending, await this.resolveRecipient(to), text, opts, files);
   }
 
   /**
    * Accepts a message request: `id` becomes a contact and gets Session's MessageRequestResponse
    * (approved, with our profile), so their client knows.
    */
-  async accept(id: string): Promise<SentMessage> {
-    const sessionId = sessionIdArg(id);
-    const c = await approve(this.store, sessionId, this.now());
-    const response = {
-      isApproved: true,
-      ...(await outgoingProfile(this.syncsConfigs ? this.configs : undefined, this.o.profile)),
-    };
-    const sent = await storeContent(
-      this.sending,
-      sessionId,
-      { messageRequestResponse: response },
-      this.o.ttlMs ?? DEFAULT_TTL,
-    );
-    await this.contactChanged(sessionId, {
-      approved: true,
-      approvedMe: c.approvedMe,
-      ...(c.name ? { name: c.name } : {}),
+  accept(id: string): Promise<SentMessage> {
+    return acceptRequest(this.contactsCtx, this.sending, id, {
+      fallbackProfile: this.o.profile,
+      ttl: this.sending.defaultTtl,
     });
-    return sent;
   }
 
   /** Deletes a pending message request (NOT_A_REQUEST when there is none from `id`). */
@@ -337,16 +250,12 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   }
 
   /** Drops everything from `id` from now on. */
-  async block(id: string): Promise<void> {
-    const sessionId = sessionIdArg(id);
-    await this.store.setBlocked(sessionId, true);
-    await this.contactChanged(sessionId, { blocked: true });
+  block(id: string): Promise<void> {
+    return setBlocked(this.contactsCtx, id, true);
   }
 
-  async unblock(id: string): Promise<void> {
-    const sessionId = sessionIdArg(id);
-    await this.store.setBlocked(sessionId, false);
-    await this.contactChanged(sessionId, { blocked: false }, true);
+  unblock(id: string): Promise<void> {
+    return setBlocked(this.contactsCtx, id, false);
   }
 
   /** Pending message requests, oldest first. */

@@ -23,7 +23,9 @@ export type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./s
 
 // Closed groups
 
-export type { Group, GroupMessage, GroupSendOptions, GroupState } from "./groups/group.ts";
+export type { Group } from "./groups/group.ts";
+export type { GroupMessage, GroupSendOptions } from "./groups/group-message.ts";
+export type { GroupState } from "./groups/group-state.ts";
 export { type GroupInvitation, Groups, type GroupsClient } from "./groups/groups.ts";
 
 // Communities (SOGS)

@@ -34,13 +34,13 @@ export function paddedAttachmentSize(size: number): number {
   return Math.max(bucket, size);
 }
 
-export function padAttachment(plaintext: Uint8Array): Uint8Array {
+function padAttachment(plaintext: Uint8Array): Uint8Array {
   const out = new Uint8Array(paddedAttachmentSize(plaintext.length));
   out.set(plaintext);
   return out;
 }
 
-export interface EncryptedAttachment {
+interface EncryptedAttachment {
   /** IV ‖ ciphertext ‖ MAC: the bytes uploaded to the file server. */
   ciphertext: Uint8Array;
   /** 64-byte key (AES ‖ MAC) sent to the recipient in the attachment pointer. */

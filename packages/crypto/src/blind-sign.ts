@@ -11,7 +11,7 @@ import { sodium } from "./sodium.ts";
  * with the nonce derived as libsession derives it so outputs match its vectors byte for byte.
  */
 
-export interface BlindedKeyPair {
+interface BlindedKeyPair {
   /** 32-byte blinded Ed25519 public key (the blinded ID without its 15/25 prefix). */
   publicKey: Uint8Array;
   /** 32-byte blinded scalar. */

@@ -19,7 +19,7 @@ const VERSION = 0x00;
 const NONCE = 24;
 const TAG = 16;
 
-export interface BlindedDmOpened {
+interface BlindedDmOpened {
   message: Uint8Array;
   /** The sender's 05 Session ID, proven to match the blinded sender ID. */
   senderSessionId: string;

@@ -68,11 +68,11 @@ function standardKey(sessionId: string): Uint8Array {
   return parsed.publicKey;
 }
 
-export function blind15Factor(serverPk: string | Uint8Array): Uint8Array {
+function blind15Factor(serverPk: string | Uint8Array): Uint8Array {
   return sodium.crypto_core_ed25519_scalar_reduce(blake2b(serverKey(serverPk), 64));
 }
 
-export function blind25Factor(sessionId: string, serverPk: string | Uint8Array): Uint8Array {
+function blind25Factor(sessionId: string, serverPk: string | Uint8Array): Uint8Array {
   const x = standardKey(sessionId);
   return sodium.crypto_core_ed25519_scalar_reduce(
     blake2b(concatBytes(Uint8Array.of(0x05), x, serverKey(serverPk)), 64),

@@ -15,7 +15,7 @@ import { sodium } from "./sodium.ts";
 const NONCE = 24;
 const ABYTES = 16;
 /** Bytes config encryption adds (tag + nonce). */
-export const CONFIG_ENCRYPT_OVERHEAD = ABYTES + NONCE;
+const CONFIG_ENCRYPT_OVERHEAD = ABYTES + NONCE;
 const NONCE_KEY_PREFIX = "libsessionutil-config-encrypted-";
 
 function u64be(n: number): Uint8Array {

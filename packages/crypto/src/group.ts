@@ -93,7 +93,7 @@ export function groupX25519(groupSk: Uint8Array): { sk: Uint8Array; pk: Uint8Arr
 }
 
 /** libsession Keys::subaccount_blind_factor: k = H_{mask}(05 ‖ X ‖ 03 ‖ C) reduced. */
-export function subaccountBlindFactor(groupSk: Uint8Array, memberX25519: Uint8Array): Uint8Array {
+function subaccountBlindFactor(groupSk: Uint8Array, memberX25519: Uint8Array): Uint8Array {
   const mask = groupSeedHash(groupSk, "SessionGroupSubaccountMask");
   const h = blake2b(
     concatBytes(Uint8Array.of(0x05), memberX25519, Uint8Array.of(0x03), groupSk.subarray(32)),
@@ -103,7 +103,7 @@ export function subaccountBlindFactor(groupSk: Uint8Array, memberX25519: Uint8Ar
   return sodium.crypto_core_ed25519_scalar_reduce(h);
 }
 
-export const SubaccountFlags = { Read: 1, Write: 2, Delete: 4, AnyPrefix: 8 } as const;
+const SubaccountFlags = { Read: 1, Write: 2, Delete: 4, AnyPrefix: 8 } as const;
 
 /**
  * libsession Keys::swarm_make_subaccount: 03 ‖ flags ‖ 00 00 ‖ k ‖ sig, where sig is the group
@@ -140,7 +140,7 @@ export function groupSubaccountToken(
   );
 }
 
-export interface SubaccountAuth {
+interface SubaccountAuth {
   token: Uint8Array;
   /** The group key's signature of the token. */
   tokenSignature: Uint8Array;

@@ -3,17 +3,14 @@ export { aesGcmDecrypt, aesGcmEncrypt, xchachaDecrypt, xchachaEncrypt } from "./
 // Attachments: Session's attachment encryption and padding
 export {
   decryptAttachment,
-  type EncryptedAttachment,
   encryptAttachment,
   encryptedAttachmentSize,
   MAX_ATTACHMENT_SIZE,
   MAX_ATTACHMENT_UPLOAD_BYTES,
-  padAttachment,
   paddedAttachmentSize,
 } from "./attachment.ts";
 // Blinding: community (SOGS) keys, IDs, signatures and blinded DMs
 export {
-  type BlindedKeyPair,
   blind15KeyPair,
   blind15Sign,
   blind25KeyPair,
@@ -22,16 +19,13 @@ export {
   isValidEd25519Point,
 } from "./blind-sign.ts";
 export {
-  type BlindedDmOpened,
   decryptFromBlindedRecipient,
   encryptForBlindedRecipient,
   ownBlindedId,
 } from "./blinded-dm.ts";
 export {
-  blind15Factor,
   blind15Id,
   blind15Ids,
-  blind25Factor,
   blind25Id,
   sessionIdMatchesBlinded,
   x25519PkToEd25519,
@@ -50,7 +44,6 @@ export {
 } from "./bytes.ts";
 // Config messages: libsession's config encryption and padding
 export {
-  CONFIG_ENCRYPT_OVERHEAD,
   configDecrypt,
   configEncrypt,
   configPaddedSize,
@@ -69,9 +62,6 @@ export {
   groupSubaccountToken,
   groupX25519,
   makeGroupSubaccount,
-  type SubaccountAuth,
-  SubaccountFlags,
-  subaccountBlindFactor,
   xchachaOpenWithNonce,
   xchachaSealWithNonce,
 } from "./group.ts";
@@ -98,10 +88,8 @@ export { mnemonicToSeed, seedToMnemonic } from "./mnemonic.ts";
 export {
   decryptNameRecord,
   decryptOnsResponse,
-  ENCRYPTED_VALUE_BYTES,
   encryptNameRecord,
   encryptOnsValue,
-  NAME_NONCE_BYTES,
   NAME_RECORD_BYTES,
   nameHash,
   nameHashBase64,
@@ -121,7 +109,6 @@ export {
 // Service-node registration
 export {
   ipv4ToUint32,
-  type NodeRegistrationFields,
   nodeRegistrationMessage,
   signNodeRegistration,
   verifyNodeRegistration,
@@ -143,19 +130,16 @@ export {
 // Message padding
 export { paddedMessageLength, padMessage, unpadMessage } from "./padding.ts";
 // Push notification payloads
-export { decryptPushPayload, encryptPushPayload, PUSH_PAYLOAD_PAD, padPushPayload } from "./push.ts";
+export { decryptPushPayload, encryptPushPayload, padPushPayload } from "./push.ts";
 // Session IDs
 export {
   isSessionId,
-  type ParsedSessionId,
   parseSessionId,
   SessionIdPrefix,
-  type SessionIdPrefixName,
   sessionIdFromX25519,
 } from "./session-id.ts";
 // Session protocol: 1:1 message encryption
 export {
-  type DecryptedMessage,
   decryptIncoming,
   decryptIncomingX25519,
   encryptForRecipient,

@@ -19,8 +19,8 @@ import { sodium } from "./sodium.ts";
  */
 
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
-export const ENCRYPTED_VALUE_BYTES = 33 + 16;
-export const NAME_NONCE_BYTES = 24;
+const ENCRYPTED_VALUE_BYTES = 33 + 16;
+const NAME_NONCE_BYTES = 24;
 export const NAME_RECORD_BYTES = ENCRYPTED_VALUE_BYTES + NAME_NONCE_BYTES;
 
 /** Lower-cases and validates a name; throws INVALID_NAME with the rule it breaks. */

@@ -11,7 +11,7 @@ import { sign, verify } from "./keys.ts";
  * check it again before they serve or trust a registry entry.
  */
 
-export interface NodeRegistrationFields {
+interface NodeRegistrationFields {
   chainId: bigint | number;
   /** Registry contract address, 0x + 40 hex. */
   registry: string;

@@ -7,7 +7,7 @@ import { xchachaDecrypt, xchachaEncrypt } from "./aead.ts";
  * multiple of 256 bytes first, so its length reveals only a bucket.
  */
 
-export const PUSH_PAYLOAD_PAD = 256;
+const PUSH_PAYLOAD_PAD = 256;
 
 /** Zero-pads `payload` to a multiple of 256 bytes (no-op when already aligned). */
 export function padPushPayload(payload: Uint8Array): Uint8Array {

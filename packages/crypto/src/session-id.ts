@@ -15,13 +15,13 @@ export const SessionIdPrefix = {
   Unblinded: 0x00,
 } as const;
 export type SessionIdPrefix = (typeof SessionIdPrefix)[keyof typeof SessionIdPrefix];
-export type SessionIdPrefixName = keyof typeof SessionIdPrefix;
+type SessionIdPrefixName = keyof typeof SessionIdPrefix;
 
 const NAMES = new Map<number, SessionIdPrefixName>(
   Object.entries(SessionIdPrefix).map(([name, value]) => [value, name as SessionIdPrefixName]),
 );
 
-export interface ParsedSessionId {
+interface ParsedSessionId {
   prefix: SessionIdPrefix;
   prefixName: SessionIdPrefixName;
   /** The 32-byte key after the prefix. */

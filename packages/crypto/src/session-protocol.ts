@@ -75,7 +75,7 @@ export function encryptForRecipientDeterministic(
   return concatBytes(eph.publicKey, boxed);
 }
 
-export interface DecryptedMessage {
+interface DecryptedMessage {
   plaintext: Uint8Array;
   senderEd25519Pk: Uint8Array;
   senderSessionId: string;

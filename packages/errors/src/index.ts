@@ -4,5 +4,4 @@ export {
   isRetryable,
   isSessionError,
   SessionError,
-  type SessionErrorOptions,
 } from "./session-error.ts";

@@ -1,5 +1,5 @@
 /** What every SessionError carries besides its code and message. */
-export interface SessionErrorOptions {
+interface SessionErrorOptions {
   /** The failure this error wraps; kept as the standard `Error.cause`. */
   cause?: unknown;
   /** Structured data about the failure (a validation's issues, a status…), for logs and bodies. */

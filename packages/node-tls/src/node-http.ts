@@ -7,7 +7,7 @@ export interface DispatcherFetch {
   close(): Promise<void>;
 }
 
-export interface NodeHttpOptions {
+interface NodeHttpOptions {
   /** TCP connect + TLS handshake timeout (ms); default 10 s. */
   connectTimeoutMs?: number;
   /** Keep-alive connections per node origin; default unlimited (undici's default). */

@@ -39,7 +39,7 @@ export const ErrorCode = {
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-export interface ErrorInfo {
+interface ErrorInfo {
   readonly status: number;
   readonly message: string;
 }
@@ -101,7 +101,7 @@ export const errorTable: Readonly<Record<ErrorCode, ErrorInfo>> = {
  * starting, out of disk or cut off from its database, a hop timed out, or the request reached the
  * wrong swarm (the answer names the right one). Every other code is about the request itself.
  */
-export const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
+const RETRYABLE_CODES: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   "WRONG_SWARM",
   "RATE_LIMITED",
   "BAD_GATEWAY",
@@ -123,10 +123,6 @@ export class ProtocolError extends SessionError<ErrorCode> {
     });
     this.status = errorTable[code].status;
   }
-}
-
-export function isProtocolError(err: unknown): err is ProtocolError {
-  return err instanceof ProtocolError;
 }
 
 export interface ErrorBody {

@@ -1,4 +1,4 @@
-export interface BackoffOptions {
+interface BackoffOptions {
   /** Wait after the first failure. */
   baseMs: number;
   /** Longest wait. */

@@ -3,7 +3,7 @@ import { ProtocolError } from "@session/protocol";
 import type { Context, MiddlewareHandler } from "hono";
 import { errorBody } from "./errors.ts";
 
-export interface LimitBodyOptions {
+interface LimitBodyOptions {
   /**
    * `"buffer"` (default): the body is read, up to the limit, before the handler runs, so a
    * handler that maps its own read errors (bad JSON → 400) still cannot see an oversized body.

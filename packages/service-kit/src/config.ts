@@ -40,7 +40,7 @@ export const databaseEnv = {
     .optional(),
 };
 
-export interface LoadConfigOptions {
+interface LoadConfigOptions {
   /** Defaults to process.env. */
   env?: Record<string, string | undefined>;
   /** Service name used in the message. */

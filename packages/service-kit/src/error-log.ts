@@ -6,7 +6,7 @@
  * `ECONNRESET`, a ProtocolError code, a PostgreSQL SQLSTATE), the stack frames, and the same for
  * its cause.
  */
-export interface LoggedError {
+interface LoggedError {
   type: string;
   code?: string;
   /** Stack frames only (the first line of a stack repeats the message). */

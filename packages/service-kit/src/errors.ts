@@ -44,7 +44,7 @@ export function errorToResponseParts(err: unknown): { status: number; body: Erro
   return { status: 500, body: errorBody("INTERNAL") };
 }
 
-export interface OnErrorOptions {
+interface OnErrorOptions {
   /** Faults (disk full, database gone) start their condition here, logged once, not per request. */
   faults?: FaultMonitor;
 }

@@ -6,7 +6,7 @@ import { Gauge, type Registry } from "prom-client";
  * Conditions that degrade a service without stopping it: it keeps answering what it can, refuses
  * the rest with a stable error, and clears the condition by itself once an operation succeeds.
  */
-export type FaultCondition = "disk_full" | "database_unavailable";
+type FaultCondition = "disk_full" | "database_unavailable";
 
 const CONDITIONS: readonly FaultCondition[] = ["disk_full", "database_unavailable"];
 
@@ -48,7 +48,7 @@ export function isDiskFull(err: unknown): boolean {
   return codesOf(err).some((c) => DISK_FULL_CODES.has(c));
 }
 
-export function isConnectionLost(err: unknown): boolean {
+function isConnectionLost(err: unknown): boolean {
   if (err instanceof ProtocolError) return err.code === "DATABASE_UNAVAILABLE";
   return codesOf(err).some((c) => CONNECTION_LOST_CODES.has(c));
 }
@@ -73,7 +73,7 @@ export function faultError(err: unknown): ProtocolError | undefined {
   return undefined;
 }
 
-export interface FaultMonitorOptions {
+interface FaultMonitorOptions {
   logger: Logger;
   /** The service's registry: `<prefix>degraded{condition}` is 1 while a condition holds. */
   registry: Registry;
@@ -81,7 +81,7 @@ export interface FaultMonitorOptions {
 }
 
 /** What /health reports. */
-export interface HealthReport {
+interface HealthReport {
   status: "ok" | "degraded";
   conditions: FaultCondition[];
 }
@@ -165,7 +165,7 @@ export class FaultMonitor {
  * and raised again (and logged) by the next insert. SQLite writes a deletion to its journal: there
  * a delete is a write.
  */
-export type OperationKind = "read" | "write" | "delete";
+type OperationKind = "read" | "write" | "delete";
 
 /** Which of a store's methods read, write or only delete (methods not listed are not monitored). */
 export type OperationKinds<T> = Partial<Record<keyof T, OperationKind>>;

@@ -7,7 +7,7 @@ export interface FuzzTarget {
   path: string;
 }
 
-export interface FuzzOptions {
+interface FuzzOptions {
   /** Requests to send (default 5 000). */
   requests?: number;
   /** fast-check seed; printed by the caller so a failure can be replayed. */
@@ -20,7 +20,7 @@ export interface FuzzOptions {
   headers?: Record<string, string>;
 }
 
-export interface FuzzReport {
+interface FuzzReport {
   seed: number;
   /** Responses by status; 0 counts requests whose connection the server closed instead. */
   statuses: Record<number, number>;

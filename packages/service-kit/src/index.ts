@@ -4,7 +4,6 @@ export {
   ConfigError,
   databaseEnv,
   envFlag,
-  type LoadConfigOptions,
   loadConfig,
   logLevelEnv,
 } from "./config.ts";
@@ -20,7 +19,7 @@ export { loadServerKeys } from "./server-keys.ts";
 
 // HTTP: error answers, body and connection limits, rate limits
 
-export { chunksWithin, closeAfter, type LimitBodyOptions, limitBody, readBodyLimited } from "./body-limit.ts";
+export { chunksWithin, closeAfter, limitBody, readBodyLimited } from "./body-limit.ts";
 export {
   type ConnectionLimits,
   capConnectionsPerAddress,
@@ -36,10 +35,9 @@ export {
   errorResponse,
   errorToResponseParts,
   notFoundHandler,
-  type OnErrorOptions,
   onErrorHandler,
 } from "./errors.ts";
-export { rateLimit, type TokenBucketOptions, TokenBuckets } from "./rate-limit.ts";
+export { rateLimit, TokenBuckets } from "./rate-limit.ts";
 
 // Onion: the v4 endpoint and hop a service exposes
 
@@ -49,46 +47,37 @@ export {
   type EncType,
   isOnionRequest,
   ONION_ENV_KEY,
-  type OnionRequestInfo,
-  type OnionV4Options,
   onionV4Handler,
   type X25519Keys,
 } from "./onion.ts";
 
 // Background work: one run at a time, periodic tasks
 
-export { type PeriodicTask, runPeriodically } from "./periodic.ts";
+export { runPeriodically } from "./periodic.ts";
 export { SingleFlight } from "./single-flight.ts";
 
 // Faults and retries
 
-export { type BackoffOptions, backoffMs } from "./backoff.ts";
+export { backoffMs } from "./backoff.ts";
 export {
-  type FaultCondition,
   FaultMonitor,
-  type FaultMonitorOptions,
   faultError,
   faultOf,
-  type HealthReport,
-  isConnectionLost,
   isDiskFull,
   monitoredStore,
-  type OperationKind,
   type OperationKinds,
 } from "./faults.ts";
 
 // Observability: logs and metrics
 
-export { isClientGone, type LoggedError, serializeErrorForLog } from "./error-log.ts";
+export { isClientGone, serializeErrorForLog } from "./error-log.ts";
 export {
-  type CreateLoggerOptions,
   createLogger,
   type Logger,
-  REDACTED_FIELDS,
   requestLogger,
 } from "./logger.ts";
-export { type CreateMetricsOptions, createMetrics, type ServiceMetrics } from "./metrics.ts";
+export { createMetrics, type ServiceMetrics } from "./metrics.ts";
 
 // Storage
 
-export { type PostgresPoolOptions, postgresPool, preparePostgres } from "./postgres.ts";
+export { postgresPool, preparePostgres } from "./postgres.ts";

@@ -7,7 +7,7 @@ import { serializeErrorForLog } from "./error-log.ts";
  * a Session ID or a file id in a log line would let an operator link requests, so they are
  * replaced before the line is written.
  */
-export const REDACTED_FIELDS = [
+const REDACTED_FIELDS = [
   "ip",
   "remoteAddress",
   "remotePort",
@@ -31,7 +31,7 @@ function redactPaths(fields: readonly string[]): string[] {
   return paths;
 }
 
-export interface CreateLoggerOptions {
+interface CreateLoggerOptions {
   /** Service name, written as `name` on every line. */
   name: string;
   /** pino level; defaults to `info`. `silent` turns logging off (tests). */

@@ -10,7 +10,7 @@ export interface ServiceMetrics {
   readonly handler: (c: Context) => Promise<Response>;
 }
 
-export interface CreateMetricsOptions {
+interface CreateMetricsOptions {
   /** Metric name prefix, e.g. `fileserver_`. */
   prefix: string;
   /** Also collect Node process metrics (event loop lag, heap…); off in tests to keep them quiet. */

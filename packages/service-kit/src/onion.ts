@@ -18,7 +18,7 @@ export type { EncType, X25519Keys };
 /** Key under which the internal sub-request's `c.env` says it arrived through an onion request. */
 export const ONION_ENV_KEY = "sessionOnion";
 
-export interface OnionRequestInfo {
+interface OnionRequestInfo {
   encType: EncType;
 }
 
@@ -31,7 +31,7 @@ export function isOnionRequest(c: Context): boolean {
 // biome-ignore lint/suspicious/noExplicitAny: any Hono app, whatever its Env/Schema types
 type AnyHono = Hono<any, any, any>;
 
-export interface OnionV4Options {
+interface OnionV4Options {
   /** This server's long-term X25519 keys; clients encrypt the final layer to `publicKey`. */
   x25519Keys: X25519Keys;
   /** The app to dispatch decrypted requests to (usually the app this handler is mounted on). */

@@ -1,6 +1,6 @@
 import { SingleFlight } from "./single-flight.ts";
 
-export interface PeriodicTask {
+interface PeriodicTask {
   /** Stops the timer (a run in progress goes on to its end). */
   stop(): void;
 }

@@ -1,6 +1,6 @@
 import postgres from "postgres";
 
-export interface PostgresPoolOptions {
+interface PostgresPoolOptions {
   /** Connections in the pool. */
   max: number;
   /** Shown in pg_stat_activity: tells a service's sessions apart (operators, fault tests). */

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { errorResponse } from "./errors.ts";
 
-export interface TokenBucketOptions {
+interface TokenBucketOptions {
   /** Most tokens a key can hold (the burst). */
   capacity: number;
   /** Tokens added per second. */

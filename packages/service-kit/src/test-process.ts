@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
 
 /** A service's `main.ts` run as a real process (through tsx), with its JSON log lines to read. */
-export interface ServiceProcess {
+interface ServiceProcess {
   child: ReturnType<typeof spawn>;
   /** Exit code (null when killed by a signal). */
   exited: Promise<number | null>;

@@ -45,8 +45,6 @@ export function onionV4TestClient(baseUrl: string, serverPublicKey: Uint8Array, 
 
 export {
   FUZZ_MEMORY_BOUND,
-  type FuzzOptions,
-  type FuzzReport,
   type FuzzTarget,
   fuzzHttp,
   fuzzSeed,
@@ -61,14 +59,11 @@ export {
   rssBytes,
   sendOversizedBody,
 } from "./raw-http.ts";
-export { processAlive, runService, type ServiceProcess } from "./test-process.ts";
+export { processAlive, runService } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
 export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export {
   describeHttpLimits,
-  type FuzzedServer,
-  type HttpLimitSuite,
-  type OversizedBodyCases,
   shortConnectionLimitsEnv,
 } from "./testing/http-limit-suite.ts";
 export {
@@ -81,7 +76,6 @@ export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-fault
 export {
   type PgSmallTablespace,
   pgSmallTablespace,
-  pgSmallTablespaceSupport,
   requirePgSmallTablespace,
 } from "./testing/pg-small-tablespace.ts";
 export {

@@ -1,7 +1,7 @@
 import { SessionError } from "@session/errors";
 
 /** Errors of the operator CLI (src/operator): a stable code and the cause kept. */
-export type OperatorErrorCode =
+type OperatorErrorCode =
   | "BAD_ARGUMENT"
   | "CONFIG"
   | "ALREADY_REGISTERED"

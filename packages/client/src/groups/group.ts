@@ -1,20 +1,6 @@
-import {
-  fromBase64,
-  fromHex,
-  groupSubaccountSign,
-  groupSubaccountToken,
-  makeGroupSubaccount,
-  padMessage,
-  sign,
-  toBase64,
-  toHex,
-} from "@session/crypto";
+import { fromHex, toBase64, toHex } from "@session/crypto";
 import {
   type Content,
-  EnvelopeType,
-  ExpirationType,
-  encodeContent,
-  encodeEnvelope,
   type GroupUpdateMessage,
   type NodeInfo,
   type ParamsSigner,
@@ -23,7 +9,6 @@ import {
 } from "@session/protocol";
 import {
   encryptGroupMessage,
-  GROUP_MAX_MEMBERS,
   GroupConfig,
   type GroupInfo,
   GroupKeys,
@@ -38,11 +23,19 @@ import {
 import { type AttachmentRef, toPointer } from "../attachments.ts";
 import { ClientError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
-import type { IncomingMessage } from "../messages.ts";
-import { expirationOf } from "../messages.ts";
 import type { RpcReply } from "../network/transport.ts";
-import type { PushRegistration } from "../push.ts";
-import { openGroupMessage, requestFailed, retrieveAll } from "./group-retrieve.ts";
+import { groupSigner, revokeParams } from "./group-auth.ts";
+import { groupInvitation, invitees } from "./group-invite.ts";
+import {
+  applyDisappearing,
+  type GroupMessage,
+  type GroupSendOptions,
+  groupEnvelope,
+} from "./group-message.ts";
+import { type GroupPushRegistration, groupPushSubscription } from "./group-push.ts";
+import { requestFailed, retrieveAll } from "./group-retrieve.ts";
+import { type GroupState, loadGroupState, saveGroupState } from "./group-state.ts";
+import { applyRetrieved } from "./group-sync.ts";
 
 /**
  * What a group needs from the client: swarm RPCs (through onion paths) and network time (this
@@ -56,33 +49,6 @@ export interface GroupNetwork {
     params: Record<string, unknown> | ((dest: NodeInfo) => unknown),
   ): Promise<RpcReply & { node: NodeInfo }>;
 }
-
-export interface GroupMessage extends Omit<IncomingMessage, "isRequest"> {
-  groupId: string;
-}
-
-export interface GroupSendOptions {
-  ttlMs?: number;
-  disappear?: { type: "after-send" | "after-read"; seconds: number };
-}
-
-/**
- * What an account keeps of a group between runs: its credentials (the subaccount value or the
- * admin seed), the keys it holds (so messages stay readable after the swarm's key messages
- * expire) and the last info and member configs (hex; verified again when loaded).
- */
-export interface GroupState {
-  id: string;
-  /** 100-byte libsession subaccount value (members). */
-  authData?: string;
-  /** 32-byte group seed (admins). */
-  adminSeed?: string;
-  keys?: { generation: number; key: string; timestamp: number }[];
-  info?: { message: string; needsPush: boolean };
-  members?: { message: string; needsPush: boolean };
-}
-
-const MESSAGE_TTL = 14 * 24 * 3600 * 1000;
 
 /**
  * One closed group as one account sees it: the group's keys (ns 12), info (ns 13) and members
@@ -127,24 +93,12 @@ export class Group {
   }
 
   state(): GroupState {
-    const info = this.infoConfig.dump();
-    const members = this.membersConfig.dump();
-    return {
-      id: this.id,
-      ...(this.authData ? { authData: toHex(this.authData) } : {}),
-      ...(this.groupSk ? { adminSeed: toHex(this.groupSk.subarray(0, 32)) } : {}),
-      keys: this.keys.export(),
-      ...(info ? { info: { message: toHex(info.message), needsPush: info.needsPush } } : {}),
-      ...(members ? { members: { message: toHex(members.message), needsPush: members.needsPush } } : {}),
-    };
+    return saveGroupState(this.id, { authData: this.authData, groupSk: this.groupSk }, this);
   }
 
   /** Loads the keys and configs of a saved `state()`. */
   loadState(s: GroupState): void {
-    if (s.keys) this.keys.import(s.keys);
-    if (s.info) this.infoConfig.load({ message: fromHex(s.info.message), needsPush: s.info.needsPush });
-    if (s.members)
-      this.membersConfig.load({ message: fromHex(s.members.message), needsPush: s.members.needsPush });
+    loadGroupState(this, s);
   }
 
   info(): GroupInfo {
@@ -166,16 +120,10 @@ export class Group {
   }
 
   private signer(): ParamsSigner {
-    const gsk = this.groupSk;
-    if (gsk) return { sign: (m) => sign(m, gsk) };
-    const auth = this.authData;
-    if (!auth) throw new ClientError("NOT_GROUP_MEMBER", "no credentials for this group");
-    const userSk = this.identity.keys.ed25519.secretKey;
-    const probe = groupSubaccountSign(userSk, auth, new Uint8Array(0));
-    return {
-      sign: (m) => groupSubaccountSign(userSk, auth, m).signature,
-      subaccount: { token: probe.token, signature: probe.tokenSignature },
-    };
+    return groupSigner(
+      { groupSk: this.groupSk, authData: this.authData },
+      this.identity.keys.ed25519.secretKey,
+    );
   }
 
   private async store(namespace: number, data: Uint8Array, ttl: number, timestamp = this.net.now()) {
@@ -229,17 +177,7 @@ export class Group {
     timestamp: number,
   ): Promise<{ sessionId: string; update: GroupUpdateMessage }[]> {
     const gsk = this.requireAdmin();
-    const ids = [...new Set(sessionIds.map((s) => s.toLowerCase()))];
-    for (const sid of ids)
-      if (!/^05[0-9a-f]{64}$/.test(sid))
-        throw new ClientError("BAD_RECIPIENT", "members must be 05 Session IDs");
-    const current = new Set(this.activeMembers().map((m) => m.sessionId));
-    const added = ids.filter((s) => !current.has(s));
-    if (current.size + added.length > GROUP_MAX_MEMBERS)
-      throw new ClientError(
-        "GROUP_FULL",
-        `a group has at most ${GROUP_MAX_MEMBERS} members (it has ${current.size}, ${added.length} more invited)`,
-      );
+    const ids = invitees(sessionIds, () => this.activeMembers().map((m) => m.sessionId));
     this.membersConfig.edit((d) => {
       for (const sid of ids)
         writeMember(d, { sessionId: sid, name: "", admin: false, inviteStatus: 1, supplement: true });
@@ -249,15 +187,7 @@ export class Group {
     const name = this.info().name ?? "";
     return ids.map((sid) => ({
       sessionId: sid,
-      update: {
-        inviteMessage: {
-          groupSessionId: this.id,
-          name,
-          memberAuthData: makeGroupSubaccount(gsk, fromHex(sid.slice(2)), { write: true }),
-          // session-desktop: the group key signs "INVITE" ‖ invitee ‖ timestamp.
-          adminSignature: sign(inviteSignatureMessage(sid, timestamp), gsk),
-        },
-      },
+      update: groupInvitation(gsk, this.id, name, sid, timestamp),
     }));
   }
 
@@ -282,13 +212,7 @@ export class Group {
       if (!this.members().some((m) => m.sessionId === id))
         throw new ClientError("NOT_GROUP_MEMBER", `${id} is not a member of this group`);
     }
-    const tokens = ids.map((id) => groupSubaccountToken(gsk, fromHex(id.slice(2)), { write: true }));
-    const timestamp = this.net.now();
-    const revoke = signRpcParams(
-      "revoke_subaccount",
-      { pubkey: this.id, revoke: tokens.map(toBase64), timestamp },
-      { sign: (m) => sign(m, gsk) },
-    );
+    const revoke = revokeParams(this.id, gsk, ids, this.net.now());
     const r = await this.net.swarmRpc(this.id, "revoke_subaccount", revoke);
     if (r.status !== 200) throw requestFailed("revoke_subaccount", r);
     this.membersConfig.edit((d) => {
@@ -331,20 +255,8 @@ export class Group {
     opts: GroupSendOptions = {},
   ): Promise<{ hash: string; timestamp: number }> {
     const timestamp = this.net.now();
-    let ttl = opts.ttlMs ?? MESSAGE_TTL;
-    const disappear = opts.disappear ?? groupDefaultDisappear(this.info());
-    if (disappear) {
-      content.expirationType =
-        disappear.type === "after-read" ? ExpirationType.DELETE_AFTER_READ : ExpirationType.DELETE_AFTER_SEND;
-      content.expirationTimer = disappear.seconds;
-      if (disappear.type === "after-send") ttl = Math.max(10_000, disappear.seconds * 1000);
-    }
-    const envelope = encodeEnvelope({
-      type: EnvelopeType.CLOSED_GROUP_MESSAGE,
-      source: this.id,
-      timestamp,
-      content: padMessage(encodeContent(content)),
-    });
+    const ttl = applyDisappearing(content, opts, this.info());
+    const envelope = groupEnvelope(this.id, content, timestamp);
     let key: Uint8Array;
     try {
       key = this.keys.current().key;
@@ -374,70 +286,13 @@ export class Group {
       { net: this.net, id: this.id, signer: () => this.signer(), lastHash: this.lastHash },
       [GroupNamespace.Keys, GroupNamespace.Info, GroupNamespace.Members, GroupNamespace.Messages],
     );
-    for (const m of got.get(GroupNamespace.Keys)!) {
-      if (this.seen.has(m.hash)) continue;
-      this.seen.add(m.hash);
-      this.keys.load(fromBase64(m.data), m.timestamp);
-    }
-    const keys = this.keys.all().map((k) => k.key);
-    for (const [ns, conf] of [
-      [GroupNamespace.Info, this.infoConfig],
-      [GroupNamespace.Members, this.membersConfig],
-    ] as const) {
-      const fresh = got.get(ns)!.filter((m) => !this.seen.has(m.hash));
-      for (const m of fresh) this.seen.add(m.hash);
-      if (fresh.length)
-        conf.merge(
-          fresh.map((m) => fromBase64(m.data)),
-          keys,
-        );
-    }
-    const out: GroupMessage[] = [];
-    const leavers: string[] = [];
-    let accepted = false;
-    for (const m of got.get(GroupNamespace.Messages)!) {
-      if (this.seen.has(m.hash)) continue;
-      this.seen.add(m.hash);
-      // Not for a key we hold (e.g. sent after our removal), or not decodable: skipped.
-      const opened = openGroupMessage(keys, m.data);
-      if (!opened) continue;
-      const { content, timestamp } = opened;
-      const update = content.dataMessage?.groupUpdateMessage;
-      if (update?.inviteResponse?.isApproved && this.isAdmin) {
-        const mem = this.members().find((x) => x.sessionId === opened.sender);
-        if (mem?.inviteStatus) {
-          this.membersConfig.edit((d) => {
-            const { inviteStatus: _i, supplement: _s, ...rest } = mem;
-            writeMember(d, rest);
-          });
-          accepted = true;
-        }
-        continue;
-      }
-      if (update?.memberLeftMessage) {
-        if (this.isAdmin && this.members().some((x) => x.sessionId === opened.sender))
-          leavers.push(opened.sender);
-        continue;
-      }
-      if (update) continue;
-      const msg: GroupMessage = {
-        hash: m.hash,
-        groupId: this.id,
-        from: opened.sender,
-        text: content.dataMessage?.body,
-        timestamp,
-        content,
-      };
-      const exp = expirationOf(content);
-      if (exp) msg.expiration = exp;
-      out.push(msg);
-    }
+    const { messages, leavers, accepted } = applyRetrieved(this, this.seen, got);
     if (this.isAdmin) {
       if (leavers.length) await this.remove([...new Set(leavers)]);
       else if (accepted || this.infoConfig.needsPush || this.membersConfig.needsPush)
         await this.pushConfigs();
     }
-    return out;
+    return messages;
   }
 
   /**
@@ -445,26 +300,13 @@ export class Group {
    * "MONITOR" ‖ group ID ‖ sig_ts ‖ data flag ‖ namespaces with the group key (admins) or our
    * subaccount (members): the push server then notifies this device of group messages.
    */
-  pushSubscription(
-    reg: Omit<PushRegistration, "namespaces"> & { namespaces?: number[] },
-  ): Record<string, unknown> {
-    const namespaces = [...(reg.namespaces ?? [GroupNamespace.Messages])].sort((a, b) => a - b);
-    const sigTs = Math.floor(this.net.now() / 1000);
-    const signer = this.signer();
-    const msg = `MONITOR${this.id}${sigTs}${reg.data ? "1" : "0"}${namespaces.join(",")}`;
-    return {
-      pubkey: this.id,
-      ...(signer.subaccount
-        ? { subaccount: toHex(signer.subaccount.token), subaccount_sig: toHex(signer.subaccount.signature) }
-        : {}),
-      namespaces,
-      data: reg.data ?? false,
-      sig_ts: sigTs,
-      signature: toHex(signer.sign(new TextEncoder().encode(msg))),
-      service: reg.service,
-      service_info: { token: reg.token },
-      enc_key: toHex(reg.encKey),
-    };
+  pushSubscription(reg: GroupPushRegistration): Record<string, unknown> {
+    return groupPushSubscription(
+      this.id,
+      reg,
+      () => this.net.now(),
+      () => this.signer(),
+    );
   }
 
   /** Members: tells the admins we accept the invitation (they clear our invite status). */
@@ -481,13 +323,4 @@ export class Group {
   keyGenerations(): number[] {
     return this.keys.all().map((k) => k.generation);
   }
-}
-
-function groupDefaultDisappear(info: GroupInfo): GroupSendOptions["disappear"] {
-  return info.disappearSeconds ? { type: "after-send", seconds: info.disappearSeconds } : undefined;
-}
-
-/** What an invitation's admin signature covers: "INVITE" ‖ invitee Session ID ‖ timestamp. */
-export function inviteSignatureMessage(invitee: string, timestamp: number): Uint8Array {
-  return new TextEncoder().encode(`INVITE${invitee}${timestamp}`);
 }

@@ -3,7 +3,7 @@ import { fromHex, fullEd25519SecretKey, randomBytesArray, sign, toHex } from "@s
 import { describe, expect, it } from "vitest";
 import { createIdentity } from "../identity.ts";
 import type { IncomingMessage } from "../messages.ts";
-import { inviteSignatureMessage } from "./group.ts";
+import { inviteSignatureMessage } from "./group-invite.ts";
 import { Groups } from "./groups.ts";
 
 // Invitations and promotions arrive in the 1:1 inbox; only well-formed, group-signed ones count.

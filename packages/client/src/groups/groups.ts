@@ -12,13 +12,10 @@ import type { Content, GroupUpdateMessage } from "@session/protocol";
 import { ClientError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
 import { type IncomingMessage, sealMessage } from "../messages.ts";
-import {
-  Group,
-  type GroupMessage,
-  type GroupNetwork,
-  type GroupState,
-  inviteSignatureMessage,
-} from "./group.ts";
+import { Group, type GroupNetwork } from "./group.ts";
+import { inviteSignatureMessage } from "./group-invite.ts";
+import type { GroupMessage } from "./group-message.ts";
+import type { GroupState } from "./group-state.ts";
 
 export interface GroupInvitation {
   groupId: string;

@@ -28,7 +28,7 @@ export function shortConnectionLimitsEnv(
 type Framing = OversizedBodyOptions["framing"];
 
 /** 150 MB bodies sent to each path in each framing; the service states what it answers. */
-export interface OversizedBodyCases {
+interface OversizedBodyCases {
   paths: readonly string[];
   framings: readonly Framing[];
   /** The Content-Length a `lying` request states. */
@@ -38,12 +38,12 @@ export interface OversizedBodyCases {
 }
 
 /** A server started for the fuzzer alone, with its default limits (short ones would refuse it). */
-export interface FuzzedServer {
+interface FuzzedServer {
   url: string;
   close(): Promise<void>;
 }
 
-export interface HttpLimitSuite {
+interface HttpLimitSuite {
   /** Base URL of the server under test for bodies and memory (read when the tests run). */
   url: () => string;
   bodies: readonly OversizedBodyCases[];

@@ -31,9 +31,7 @@ export interface PgSmallTablespace {
 const connect = (url: string) => postgres(url, { max: 1, onnotice: () => {} });
 
 /** Whether a tablespace can be made here, and why not. */
-export async function pgSmallTablespaceSupport(
-  url: string,
-): Promise<{ ok: true } | { ok: false; reason: string }> {
+async function pgSmallTablespaceSupport(url: string): Promise<{ ok: true } | { ok: false; reason: string }> {
   const disk = smallDiskSupport();
   if (!disk.ok) return disk;
   const sql = connect(url);
