@@ -1,10 +1,10 @@
-import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { MAX_ATTACHMENT_SIZE } from "@session/crypto";
 import { conversationLine, messageLine } from "./cli/conversations.ts";
 import { disappearOption, readAttachmentFile, saveUnique } from "./cli/files.ts";
 import { runToExit } from "./cli/run-to-exit.ts";
+import { dataDirOf, sharedOptions } from "./cli/shared-options.ts";
 import {
   ClientError,
   createIdentity,
@@ -61,8 +61,7 @@ const { values, positionals } = parseArgs({
   args: process.argv.slice(2),
   allowPositionals: true,
   options: {
-    network: { type: "string" },
-    "data-dir": { type: "string" },
+    ...sharedOptions,
     timeout: { type: "string" },
     file: { type: "string" },
     "file-server": { type: "string" },
@@ -73,13 +72,12 @@ const { values, positionals } = parseArgs({
     all: { type: "boolean" },
     name: { type: "string" },
     picture: { type: "string" },
-    help: { type: "boolean", short: "h" },
   },
 });
 
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const progress = (s: string) => process.stderr.write(`${s}\n`);
-const dataDir = values["data-dir"] ?? process.env.SESSION_DATA_DIR ?? join(homedir(), ".session-cli");
+const dataDir = dataDirOf(values["data-dir"]);
 
 function network(): string {
   const n = values.network ?? process.env.SESSION_NETWORK;

@@ -1,7 +1,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
+import { dataDirOf, requireSeed, sharedOptions } from "./cli/shared-options.ts";
 import { SessionClient } from "./client.ts";
 import {
   Community,
@@ -35,15 +35,13 @@ export async function communityCli(
     args: argv,
     allowPositionals: true,
     options: {
-      network: { type: "string" },
-      "data-dir": { type: "string" },
+      ...sharedOptions,
       "reply-to": { type: "string" },
       file: { type: "string" },
       limit: { type: "string" },
       timeout: { type: "string" },
       remove: { type: "boolean" },
       direct: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, a1, a2] = positionals;
@@ -51,7 +49,7 @@ export async function communityCli(
     out(COMMUNITY_USAGE);
     return;
   }
-  const dataDir = values["data-dir"] ?? process.env.SESSION_DATA_DIR ?? join(homedir(), ".session-cli");
+  const dataDir = dataDirOf(values["data-dir"]);
   const stateFile = join(dataDir, "community.json");
   const identity = loadIdentity(dataDir);
   let url: string;
@@ -75,13 +73,7 @@ export async function communityCli(
   let stop = () => {};
   let requester = directRequester(parsed);
   if (!values.direct) {
-    const seed = values.network ?? process.env.SESSION_NETWORK;
-    if (!seed)
-      throw new ClientError(
-        "NETWORK_UNAVAILABLE",
-        "no network: pass --network <seed-url> or set SESSION_NETWORK",
-      );
-    const client = new SessionClient({ identity, seeds: [seed] });
+    const client = new SessionClient({ identity, seeds: [requireSeed(values.network)] });
     await client.connect();
     requester = onionRequester(client.transport, parsed);
     stop = () => client.stop();

@@ -1,4 +1,4 @@
-import { SessionError } from "@session/errors";
+import { statusErrorClass } from "@session/errors";
 
 /** Stable codes for what can go wrong in the SDK. */
 export type ClientErrorCode =
@@ -60,17 +60,7 @@ const RETRYABLE: ReadonlySet<ClientErrorCode> = new Set([
  * }
  * ```
  */
-export class ClientError extends SessionError<ClientErrorCode> {
-  override readonly name = "ClientError";
-  constructor(
-    code: ClientErrorCode,
-    message: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, {
-      ...options,
-      retryable: RETRYABLE.has(code) && !(status !== undefined && status >= 400 && status < 500),
-    });
-  }
-}
+export class ClientError extends statusErrorClass<ClientErrorCode>(
+  "ClientError",
+  (code, status) => RETRYABLE.has(code) && !(status !== undefined && status >= 400 && status < 500),
+) {}

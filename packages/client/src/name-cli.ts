@@ -3,7 +3,6 @@
 // secret); the wallet key never from a flag, so it stays out of shell history.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import {
@@ -16,6 +15,7 @@ import {
   walletFor,
 } from "@session/contracts/wallet";
 import { isAddress, type JsonRpcProvider } from "ethers";
+import { dataDirOf, sharedOptions } from "./cli/shared-options.ts";
 import { ClientError } from "./errors.ts";
 import { createIdentity, loadIdentity } from "./identity.ts";
 import {
@@ -59,10 +59,8 @@ export async function nameCli(argv: string[], io: ChainCliIo = processCliIo): Pr
       rpc: { type: "string" },
       deployment: { type: "string" },
       "key-file": { type: "string" },
-      network: { type: "string" },
-      "data-dir": { type: "string" },
+      ...sharedOptions,
       years: { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, ...args] = positionals;
@@ -83,7 +81,7 @@ export async function nameCli(argv: string[], io: ChainCliIo = processCliIo): Pr
       "BAD_ARGUMENT",
       `--years must be a whole number from 1 to 10, not "${values.years}"`,
     );
-  const dataDir = values["data-dir"] ?? env.SESSION_DATA_DIR ?? join(homedir(), ".session-cli");
+  const dataDir = dataDirOf(values["data-dir"], env);
   const ownId = (given: string | undefined) => given ?? loadIdentity(dataDir).sessionId;
   const seed = values.network ?? env.SESSION_NETWORK;
 

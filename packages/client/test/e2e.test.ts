@@ -21,6 +21,14 @@ async function connected(identity = createIdentity()) {
   return c;
 }
 
+/** Alice and Bob, connected; `bobsDevice()` connects another device of Bob's account. */
+async function aliceAndBob() {
+  const alice = await connected();
+  const bobIdentity = createIdentity();
+  const bob = await connected(bobIdentity);
+  return { alice, bob, bobsDevice: () => connected(restoreIdentity(bobIdentity.recoveryPhrase)) };
+}
+
 /** Polls the inbox until a message matching `pred` has arrived (the condition, not a time). */
 function waitForMessage(c: SessionClient, pred: (m: IncomingMessage) => boolean, timeoutMs = 10_000) {
   return vi.waitFor(
@@ -86,29 +94,24 @@ describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
   }, 60_000);
 
   it("a disappearing message is gone after its timer", async () => {
-    const alice = await connected();
-    const bobIdentity = createIdentity();
-    const bob = await connected(bobIdentity);
+    const { alice, bob, bobsDevice } = await aliceAndBob();
     await alice.sendText(bob.sessionId, "read me once", { disappear: { type: "after-read", seconds: 1 } });
     const m = await waitForMessage(bob, (x) => x.text === "read me once");
     expect(m.expiration).toEqual({ type: "after-read", seconds: 1 });
     // Before it is read, another device of bob's still finds it.
-    const before = await connected(restoreIdentity(bobIdentity.recoveryPhrase));
+    const before = await bobsDevice();
     expect((await before.poll()).map((x) => x.text)).toContain("read me once");
     await bob.markRead(m);
     // Marking it read shortened its expiry to 1 s: it is gone once the swarm's expiry passes.
     // A fresh device each time: a device's poll returns only what is new to it.
-    const freshDevicePoll = async () =>
-      (await (await connected(restoreIdentity(bobIdentity.recoveryPhrase))).poll()).map((x) => x.text);
+    const freshDevicePoll = async () => (await (await bobsDevice()).poll()).map((x) => x.text);
     await expect.poll(freshDevicePoll, { timeout: 15_000, interval: 200 }).not.toContain("read me once");
   }, 60_000);
 
   it("a restored identity on a second device receives the same messages", async () => {
-    const alice = await connected();
-    const bobIdentity = createIdentity();
-    const bob = await connected(bobIdentity);
+    const { alice, bob, bobsDevice } = await aliceAndBob();
     await alice.sendText(bob.sessionId, "to both devices");
-    const device2 = await connected(restoreIdentity(bobIdentity.recoveryPhrase));
+    const device2 = await bobsDevice();
     expect(device2.sessionId).toBe(bob.sessionId);
     const a = await waitForMessage(bob, (m) => m.text === "to both devices");
     const b = await waitForMessage(device2, (m) => m.text === "to both devices");
@@ -116,9 +119,7 @@ describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
   }, 60_000);
 
   it("the async iterator yields incoming messages; delete removes them from the swarm", async () => {
-    const alice = await connected();
-    const bobIdentity = createIdentity();
-    const bob = await connected(bobIdentity);
+    const { alice, bob, bobsDevice } = await aliceAndBob();
     await alice.sendText(bob.sessionId, "via iterator");
     const it = bob.messages();
     const first = (await it.next()).value as IncomingMessage;
@@ -127,7 +128,7 @@ describe("messaging through 3-hop onion paths on a 12-node devnet", () => {
     expect(first.text).toBe("via iterator");
     const del = await bob.deleteMessages([first.hash]);
     expect(del.status).toBe(200);
-    const other = await connected(restoreIdentity(bobIdentity.recoveryPhrase));
+    const other = await bobsDevice();
     expect((await other.poll()).map((m) => m.hash)).not.toContain(first.hash);
   }, 60_000);
 

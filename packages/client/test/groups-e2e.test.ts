@@ -39,6 +39,17 @@ async function joinGroup(a: Account, groupId: string) {
   return a.groups.accept(groupId);
 }
 
+/**
+ * A group `name` of three new accounts, the two members invited and joined: `[admin, member1,
+ * member2, the admin's group, member1's, member2's]`.
+ */
+async function groupOfThree(name: string, opts?: Parameters<Groups["create"]>[1]) {
+  const [admin, m1, m2] = await Promise.all([account(), account(), account()]);
+  const group = await admin.groups.create(name, opts);
+  await admin.groups.invite(group.id, [m1.id, m2.id]);
+  return [admin, m1, m2, group, await joinGroup(m1, group.id), await joinGroup(m2, group.id)] as const;
+}
+
 async function readUntil(a: Account, groupId: string, pred: (m: GroupMessage) => boolean) {
   const got: GroupMessage[] = [];
   return until("group message", async () => {
@@ -49,12 +60,8 @@ async function readUntil(a: Account, groupId: string, pred: (m: GroupMessage) =>
 
 describe("closed groups on a 12-node devnet", () => {
   it("create, invite, accept, exchange messages; members see names and the member list", async () => {
-    const [admin, bob, carol] = await Promise.all([account(), account(), account()]);
-    const g = await admin.groups.create("Hikers", { adminName: "Ann" });
+    const [admin, bob, carol, g, gb, gc] = await groupOfThree("Hikers", { adminName: "Ann" });
     expect(g.id).toMatch(/^03[0-9a-f]{64}$/);
-    await admin.groups.invite(g.id, [bob.id, carol.id]);
-    const gb = await joinGroup(bob, g.id);
-    const gc = await joinGroup(carol, g.id);
     expect(gb.info().name).toBe("Hikers");
     await gb.send("hello from bob");
     expect((await readUntil(carol, g.id, (m) => m.text === "hello from bob")).from).toBe(bob.id);
@@ -80,11 +87,7 @@ describe("closed groups on a 12-node devnet", () => {
   }, 120_000);
 
   it("a removed member cannot read later messages (token revoked, key rotated) while the others can", async () => {
-    const [admin, bob, eve] = await Promise.all([account(), account(), account()]);
-    const g = await admin.groups.create("Team");
-    await admin.groups.invite(g.id, [bob.id, eve.id]);
-    const gb = await joinGroup(bob, g.id);
-    const ge = await joinGroup(eve, g.id);
+    const [admin, bob, eve, g, gb, ge] = await groupOfThree("Team");
     await g.send("before removal");
     await readUntil(eve, g.id, (m) => m.text === "before removal");
     await admin.groups.remove(g.id, [eve.id]);
@@ -117,11 +120,7 @@ describe("closed groups on a 12-node devnet", () => {
   }, 120_000);
 
   it("two admins rename concurrently and every member converges on the same name", async () => {
-    const [a1, a2, m] = await Promise.all([account(), account(), account()]);
-    const g1 = await a1.groups.create("Original");
-    await a1.groups.invite(g1.id, [a2.id, m.id]);
-    const g2 = await joinGroup(a2, g1.id);
-    const gm = await joinGroup(m, g1.id);
+    const [a1, a2, , g1, g2, gm] = await groupOfThree("Original");
     await a1.groups.promote(g1.id, a2.id);
     await until("promotion", async () => {
       await a2.client.poll();

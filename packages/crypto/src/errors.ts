@@ -1,4 +1,4 @@
-import { SessionError } from "@session/errors";
+import { codedErrorClass } from "@session/errors";
 
 /** Stable codes for every failure this package reports. */
 export type CryptoErrorCode =
@@ -17,9 +17,4 @@ export type CryptoErrorCode =
   | "INVALID_NAME";
 
 /** Bad input or a failed check: deterministic, so never retryable. */
-export class CryptoError extends SessionError<CryptoErrorCode> {
-  override readonly name = "CryptoError";
-  constructor(code: CryptoErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class CryptoError extends codedErrorClass<CryptoErrorCode>("CryptoError") {}

@@ -1,4 +1,4 @@
-import { SessionError } from "@session/errors";
+import { codedErrorClass } from "@session/errors";
 
 /** Why a seed or node connection was refused before any request was sent. */
 export type NodeTlsErrorCode =
@@ -12,9 +12,4 @@ export type NodeTlsErrorCode =
   | "NOT_A_SEED";
 
 /** A configuration or pin problem: asking again cannot help, so never retryable. */
-export class NodeTlsError extends SessionError<NodeTlsErrorCode> {
-  override readonly name = "NodeTlsError";
-  constructor(code: NodeTlsErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options);
-  }
-}
+export class NodeTlsError extends codedErrorClass<NodeTlsErrorCode>("NodeTlsError") {}

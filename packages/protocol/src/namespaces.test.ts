@@ -43,17 +43,10 @@ describe("namespaces (oxenss/common/namespace.h)", () => {
     expect(TTL_MAXIMUM_PRIVATE_MS).toBe(30 * 86400000);
   });
   it("Session's namespace numbers", () => {
-    expect(Namespace).toMatchObject({
-      Default: 0,
-      UserProfile: 2,
-      Contacts: 3,
-      ConvoInfoVolatile: 4,
-      UserGroups: 5,
-      GroupMessages: 11,
-      GroupKeys: 12,
-      GroupInfo: 13,
-      GroupMembers: 14,
-      LegacyClosedGroup: -10,
-    });
+    const N = Namespace;
+    expect([N.Default, N.LegacyClosedGroup, N.RevokedRetrievableGroupMessages]).toEqual([0, -10, -11]);
+    // libsession's config kinds in its order, then the group account's: consecutive numbers.
+    expect([N.UserProfile, N.Contacts, N.ConvoInfoVolatile, N.UserGroups]).toEqual([2, 3, 4, 5]);
+    expect([N.GroupMessages, N.GroupKeys, N.GroupInfo, N.GroupMembers]).toEqual([11, 12, 13, 14]);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
+import { dataDirOf, requireSeed, sharedOptions } from "../cli/shared-options.ts";
 import { SessionClient } from "../client.ts";
 import { ClientError } from "../errors.ts";
 import { loadIdentity } from "../identity.ts";
@@ -32,13 +32,11 @@ export async function groupCli(
     args: argv,
     allowPositionals: true,
     options: {
-      network: { type: "string" },
-      "data-dir": { type: "string" },
+      ...sharedOptions,
       "file-server": { type: "string" },
       "file-server-key": { type: "string" },
       file: { type: "string" },
       disappear: { type: "string" },
-      help: { type: "boolean", short: "h" },
     },
   });
   const [cmd, ...args] = positionals;
@@ -46,15 +44,10 @@ export async function groupCli(
     out(GROUP_USAGE);
     return;
   }
-  const dataDir = values["data-dir"] ?? process.env.SESSION_DATA_DIR ?? join(homedir(), ".session-cli");
+  const dataDir = dataDirOf(values["data-dir"]);
   const stateFile = join(dataDir, "groups.json");
   const identity = loadIdentity(dataDir);
-  const seed = values.network ?? process.env.SESSION_NETWORK;
-  if (!seed)
-    throw new ClientError(
-      "NETWORK_UNAVAILABLE",
-      "no network: pass --network <seed-url> or set SESSION_NETWORK",
-    );
+  const seed = requireSeed(values.network);
   const fsUrl = values["file-server"] ?? process.env.SESSION_FILE_SERVER;
   const fsKey = values["file-server-key"] ?? process.env.SESSION_FILE_SERVER_KEY;
   const client = new SessionClient({

@@ -61,12 +61,16 @@ function device(id: Identity, swarm: ReturnType<typeof fakeSwarm>) {
   return { store, configs: new UserConfigs(net, store, id.keys.ed25519.secretKey, signer) };
 }
 
+/** Two devices of one new account on one fake swarm. */
+function twoDevices() {
+  const me = createIdentity();
+  const swarm = fakeSwarm();
+  return { me, swarm, a: device(me, swarm), b: device(me, swarm) };
+}
+
 describe("user configs between two devices of one account", () => {
   it("concurrent changes (one blocks X, the other accepts Y, both rename) converge on both", async () => {
-    const me = createIdentity();
-    const swarm = fakeSwarm();
-    const a = device(me, swarm);
-    const b = device(me, swarm);
+    const { swarm, a, b } = twoDevices();
     const x = createIdentity().sessionId;
     const y = createIdentity().sessionId;
     const now = Date.now();
@@ -139,10 +143,7 @@ describe("user configs between two devices of one account", () => {
   });
 
   it("read state follows to the other device; older read times do not move it back", async () => {
-    const me = createIdentity();
-    const swarm = fakeSwarm();
-    const a = device(me, swarm);
-    const b = device(me, swarm);
+    const { swarm, a, b } = twoDevices();
     const peer = createIdentity().sessionId;
     const t = Date.now() - 60_000;
     await a.configs.markRead(peer, t);

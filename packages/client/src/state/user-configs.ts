@@ -1,20 +1,6 @@
 import { fromBase64, fromHex, toBase64, toHex } from "@session/crypto";
 import { type NodeInfo, type ParamsSigner, signRpcParams, TTL_MAXIMUM_PRIVATE_MS } from "@session/protocol";
-import {
-  type ContactInfo,
-  type ConvoVolatile,
-  getContact,
-  pruneStaleConvos,
-  readContacts,
-  readConvos1to1,
-  readUserProfile,
-  removeContact,
-  UserConfig,
-  type UserProfile,
-  writeContact,
-  writeConvo1to1,
-  writeUserProfile,
-} from "@session/protocol/config";
+import * as config from "@session/protocol/config";
 import { ClientError } from "../errors.ts";
 import type { RpcReply } from "../network/transport.ts";
 import type { ClientStore, Conversation } from "./store.ts";
@@ -38,13 +24,13 @@ export interface UserConfigNetwork {
   now(): number;
 }
 
-type Patch = Partial<Omit<ContactInfo, "sessionId">>;
+type Patch = Partial<Omit<config.ContactInfo, "sessionId">>;
 
 export class UserConfigs {
-  readonly profile: UserConfig;
-  readonly contacts: UserConfig;
-  readonly convos: UserConfig;
-  private readonly all: UserConfig[];
+  readonly profile: config.UserConfig;
+  readonly contacts: config.UserConfig;
+  readonly convos: config.UserConfig;
+  private readonly all: config.UserConfig[];
   private loaded: Promise<void> | undefined;
   /**
    * Hashes of readable config messages in our swarm, per namespace, that the next push of that
@@ -60,9 +46,9 @@ export class UserConfigs {
     ed25519SecretKey: Uint8Array,
     private readonly signer: () => ParamsSigner,
   ) {
-    this.profile = new UserConfig("UserProfile", ed25519SecretKey);
-    this.contacts = new UserConfig("Contacts", ed25519SecretKey);
-    this.convos = new UserConfig("ConvoInfoVolatile", ed25519SecretKey);
+    this.profile = new config.UserConfig("UserProfile", ed25519SecretKey);
+    this.contacts = new config.UserConfig("Contacts", ed25519SecretKey);
+    this.convos = new config.UserConfig("ConvoInfoVolatile", ed25519SecretKey);
     this.all = [this.profile, this.contacts, this.convos];
   }
 
@@ -91,46 +77,46 @@ export class UserConfigs {
     return run;
   }
 
-  private async save(c: UserConfig): Promise<void> {
+  private async save(c: config.UserConfig): Promise<void> {
     const d = c.dump();
     if (d) await this.store.saveConfigDump(c.domain, { message: toHex(d.message), needsPush: d.needsPush });
   }
 
   /** Our profile as the configs hold it. */
-  async readProfile(): Promise<UserProfile> {
+  async readProfile(): Promise<config.UserProfile> {
     await this.load();
-    return readUserProfile(this.profile.data);
+    return config.readUserProfile(this.profile.data);
   }
 
-  async contact(sessionId: string): Promise<ContactInfo | undefined> {
+  async contact(sessionId: string): Promise<config.ContactInfo | undefined> {
     await this.load();
-    return getContact(this.contacts.data, sessionId);
+    return config.getContact(this.contacts.data, sessionId);
   }
 
-  async readContacts(): Promise<ContactInfo[]> {
+  async readContacts(): Promise<config.ContactInfo[]> {
     await this.load();
-    return readContacts(this.contacts.data);
+    return config.readContacts(this.contacts.data);
   }
 
-  async readConvos(): Promise<ConvoVolatile[]> {
+  async readConvos(): Promise<config.ConvoVolatile[]> {
     await this.load();
-    return readConvos1to1(this.convos.data);
+    return config.readConvos1to1(this.convos.data);
   }
 
   /** Changes our profile and pushes it. */
-  setProfile(p: Partial<UserProfile>): Promise<void> {
-    return this.change(this.profile, (d) => writeUserProfile(d, p));
+  setProfile(p: Partial<config.UserProfile>): Promise<void> {
+    return this.change(this.profile, (d) => config.writeUserProfile(d, p));
   }
 
   /** Changes a contact (created when missing) and pushes the contacts config. */
   updateContact(sessionId: string, patch: Patch): Promise<void> {
-    return this.change(this.contacts, (d) => writeContact(d, sessionId, patch));
+    return this.change(this.contacts, (d) => config.writeContact(d, sessionId, patch));
   }
 
   /** Removes a contact from the config (the conversation is deleted on our other devices). */
   removeContact(sessionId: string): Promise<void> {
     return this.change(this.contacts, (d) => {
-      if (getContact(d, sessionId)) removeContact(d, sessionId);
+      if (config.getContact(d, sessionId)) config.removeContact(d, sessionId);
     });
   }
 
@@ -142,13 +128,13 @@ export class UserConfigs {
     const now = this.net.now();
     const id = sessionId.toLowerCase();
     return this.change(this.convos, (d) => {
-      const cur = readConvos1to1(d).find((c) => c.sessionId === id);
+      const cur = config.readConvos1to1(d).find((c) => c.sessionId === id);
       const read = Math.max(lastRead, cur?.lastRead ?? 0);
-      writeConvo1to1(d, { sessionId: id, lastRead: read, unread }, now);
+      config.writeConvo1to1(d, { sessionId: id, lastRead: read, unread }, now);
     });
   }
 
-  private change(c: UserConfig, fn: Parameters<UserConfig["edit"]>[0]): Promise<void> {
+  private change(c: config.UserConfig, fn: Parameters<config.UserConfig["edit"]>[0]): Promise<void> {
     return this.exclusive(async () => {
       if (!c.edit(fn)) return;
       await this.save(c);
@@ -165,7 +151,7 @@ export class UserConfigs {
     for (const c of this.all) {
       if (c === this.convos) {
         const now = this.net.now();
-        c.edit((d) => pruneStaleConvos(d, now));
+        c.edit((d) => config.pruneStaleConvos(d, now));
       }
       if (!c.needsPush) continue;
       const { seqno, data } = c.pushMessage();
@@ -215,12 +201,12 @@ export class UserConfigs {
       for (const c of this.all) {
         const msgs = got.get(c.namespace) ?? [];
         if (!msgs.length) continue;
-        const before = c === this.contacts ? readContacts(c.data) : [];
+        const before = c === this.contacts ? config.readContacts(c.data) : [];
         if (!c.mergeMessages(msgs)) continue;
         changed = true;
         await this.save(c);
         if (c === this.contacts)
-          await applyContacts(this.store, before, readContacts(c.data), this.net.now());
+          await applyContacts(this.store, before, config.readContacts(c.data), this.net.now());
       }
       await this.pushPending();
       return changed;
@@ -292,7 +278,7 @@ export class UserConfigs {
   }
 }
 
-function sameContact(a: ContactInfo | undefined, b: ContactInfo | undefined): boolean {
+function sameContact(a: config.ContactInfo | undefined, b: config.ContactInfo | undefined): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
@@ -303,8 +289,8 @@ function sameContact(a: ContactInfo | undefined, b: ContactInfo | undefined): bo
  */
 export async function applyContacts(
   store: ClientStore,
-  before: readonly ContactInfo[],
-  after: readonly ContactInfo[],
+  before: readonly config.ContactInfo[],
+  after: readonly config.ContactInfo[],
   now: number,
 ): Promise<void> {
   const old = new Map(before.map((c) => [c.sessionId, c]));

@@ -23,6 +23,12 @@ export function bin(s: string): string {
 export function unbin(s: string): string {
   return Buffer.from(s, "latin1").toString("utf8");
 }
+/** UTF-8 text cut to at most `max` bytes, never inside a character (config string limits). */
+export function truncateUtf8(s: string, max: number): string {
+  const b = Buffer.from(s, "utf8");
+  if (b.length <= max) return s;
+  return new TextDecoder().decode(b.subarray(0, max)).replace(/\uFFFD+$/, "");
+}
 export function bytesToBin(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString("latin1");
 }

@@ -4,21 +4,8 @@ import { Namespace } from "../namespaces.ts";
 import { decodeEnvelope, decodeWebSocketMessage } from "../proto/codec.ts";
 import { bytesToBin } from "./bt.ts";
 import { ConfigMessage } from "./config-message.ts";
-import {
-  getContact,
-  pruneStaleConvos,
-  readContacts,
-  readConvos1to1,
-  readUserProfile,
-  removeContact,
-  UserConfig,
-  UserConfigKinds,
-  unwrapUserConfig,
-  wrapUserConfig,
-  writeContact,
-  writeConvo1to1,
-  writeUserProfile,
-} from "./user-config.ts";
+import * as userConfig from "./user-config.ts";
+import { UserConfig, UserConfigKinds, unwrapUserConfig, wrapUserConfig } from "./user-config.ts";
 
 // Vectors from session-foundation/libsession-util tests/test_config_userprofile.cpp: seed
 // 0123456789abcdef0123456789abcdef followed by 32 zero bytes.
@@ -57,6 +44,13 @@ const push1Encrypted =
 const text = (b: Uint8Array) => bytesToBin(b);
 const utf8Key = (s: string) => new Uint8Array(Buffer.from(s, "latin1"));
 
+/** The vectors' first change to the profile. */
+const kallie = {
+  name: "Kallie",
+  picture: { url: "http://example.org/omg-pic-123.bmp", key: utf8Key("secret78901234567890123456789012") },
+  noteToSelfPriority: 9,
+};
+
 describe("user configs in libsession's format (test_config_userprofile.cpp)", () => {
   it("namespaces and kinds are libsession's", () => {
     expect(UserConfigKinds.UserProfile).toEqual({ namespace: 2, kind: 1 });
@@ -78,18 +72,7 @@ describe("user configs in libsession's format (test_config_userprofile.cpp)", ()
 
   it("serializes and encrypts the first change as libsession does, and a second device merges it", () => {
     const p = new UserConfig("UserProfile", sk);
-    expect(
-      p.edit((d) =>
-        writeUserProfile(d, {
-          name: "Kallie",
-          picture: {
-            url: "http://example.org/omg-pic-123.bmp",
-            key: utf8Key("secret78901234567890123456789012"),
-          },
-          noteToSelfPriority: 9,
-        }),
-      ),
-    ).toBe(true);
+    expect(p.edit((d) => userConfig.writeUserProfile(d, kallie))).toBe(true);
     expect(p.needsPush).toBe(true);
     expect(text(p.serialize())).toBe(push1Decrypted);
     const { seqno, data } = p.pushMessage();
@@ -108,44 +91,35 @@ describe("user configs in libsession's format (test_config_userprofile.cpp)", ()
     expect(p2.mergeMessages([fromHex(push1Encrypted)])).toBe(true);
     expect(p2.needsPush).toBe(false);
     expect(p2.seqno).toBe(1);
-    const prof = readUserProfile(p2.data);
+    const prof = userConfig.readUserProfile(p2.data);
     expect(prof.name).toBe("Kallie");
     expect(prof.picture?.url).toBe("http://example.org/omg-pic-123.bmp");
     expect(prof.noteToSelfPriority).toBe(9);
     // The wrapped form merges the same.
     const p3 = new UserConfig("UserProfile", sk);
     expect(p3.mergeMessages([data])).toBe(true);
-    expect(readUserProfile(p3.data).name).toBe("Kallie");
+    expect(userConfig.readUserProfile(p3.data).name).toBe("Kallie");
   });
 
   it("two devices changing the profile concurrently converge on libsession's result (Nibbler wins)", () => {
     const a = new UserConfig("UserProfile", sk);
-    a.edit((d) =>
-      writeUserProfile(d, {
-        name: "Kallie",
-        picture: {
-          url: "http://example.org/omg-pic-123.bmp",
-          key: utf8Key("secret78901234567890123456789012"),
-        },
-        noteToSelfPriority: 9,
-      }),
-    );
+    a.edit((d) => userConfig.writeUserProfile(d, kallie));
     const first = a.pushMessage();
     a.pushed(first.seqno);
     const b = new UserConfig("UserProfile", sk);
     b.mergeMessages([first.data]);
 
-    a.edit((d) => writeUserProfile(d, { name: "Nibbler" }));
+    a.edit((d) => userConfig.writeUserProfile(d, { name: "Nibbler" }));
     b.edit((d) =>
-      writeUserProfile(d, {
+      userConfig.writeUserProfile(d, {
         name: "Raz",
         picture: { url: "http://new.example.com/pic", key: utf8Key("qwert\0yuio1234567890123456789012") },
         noteToSelfExpiry: 86400,
       }),
     );
-    b.edit((d) => writeUserProfile(d, { blindedMessageRequests: false }));
-    b.edit((d) => writeUserProfile(d, { blindedMessageRequests: undefined }));
-    b.edit((d) => writeUserProfile(d, { blindedMessageRequests: true }));
+    b.edit((d) => userConfig.writeUserProfile(d, { blindedMessageRequests: false }));
+    b.edit((d) => userConfig.writeUserProfile(d, { blindedMessageRequests: undefined }));
+    b.edit((d) => userConfig.writeUserProfile(d, { blindedMessageRequests: true }));
     const pa = a.pushMessage();
     const pb = b.pushMessage();
     expect(pa.seqno).toBe(2);
@@ -164,7 +138,7 @@ describe("user configs in libsession's format (test_config_userprofile.cpp)", ()
     // Same merged message, so the same (deterministic) bytes on the swarm.
     expect(toHex(ma.data)).toBe(toHex(mb.data));
     for (const c of [a, b]) {
-      const prof = readUserProfile(c.data);
+      const prof = userConfig.readUserProfile(c.data);
       expect(prof.name).toBe("Nibbler");
       expect(prof.picture?.url).toBe("http://new.example.com/pic");
       expect(toHex(prof.picture!.key)).toBe(
@@ -178,18 +152,18 @@ describe("user configs in libsession's format (test_config_userprofile.cpp)", ()
 
   it("an edit that changes nothing takes no seqno and needs no push", () => {
     const p = new UserConfig("UserProfile", sk);
-    p.edit((d) => writeUserProfile(d, { name: "Same" }));
+    p.edit((d) => userConfig.writeUserProfile(d, { name: "Same" }));
     p.pushed(p.pushMessage().seqno);
-    expect(p.edit((d) => writeUserProfile(d, { name: "Same" }))).toBe(false);
+    expect(p.edit((d) => userConfig.writeUserProfile(d, { name: "Same" }))).toBe(false);
     expect(p.seqno).toBe(1);
     expect(p.needsPush).toBe(false);
   });
 
   it("a change made while a push is in flight takes the next seqno and still needs pushing", () => {
     const p = new UserConfig("UserProfile", sk);
-    p.edit((d) => writeUserProfile(d, { name: "One" }));
+    p.edit((d) => userConfig.writeUserProfile(d, { name: "One" }));
     const first = p.pushMessage();
-    p.edit((d) => writeUserProfile(d, { name: "Two" }));
+    p.edit((d) => userConfig.writeUserProfile(d, { name: "Two" }));
     expect(p.seqno).toBe(2);
     p.pushed(first.seqno);
     expect(p.needsPush).toBe(true);
@@ -199,7 +173,7 @@ describe("user configs in libsession's format (test_config_userprofile.cpp)", ()
 
   it("ignores wrapped messages of another kind or another account, and garbage", () => {
     const p = new UserConfig("UserProfile", sk);
-    p.edit((d) => writeUserProfile(d, { name: "Me" }));
+    p.edit((d) => userConfig.writeUserProfile(d, { name: "Me" }));
     const mine = p.pushMessage().data;
     const c = new UserConfig("Contacts", sk);
     expect(c.mergeMessages([mine])).toBe(false);
@@ -225,7 +199,7 @@ describe("contacts config (test_config_contacts.cpp)", () => {
   it("writes libsession's keys: n always, flags only when set, keyed by the 33-byte ID", () => {
     const c = new UserConfig("Contacts", sk);
     c.edit((d) =>
-      writeContact(d, real, {
+      userConfig.writeContact(d, real, {
         name: "Joe",
         nickname: "Joey",
         approved: true,
@@ -234,15 +208,15 @@ describe("contacts config (test_config_contacts.cpp)", () => {
         notifications: 1,
       }),
     );
-    c.edit((d) => writeContact(d, another, {}));
+    c.edit((d) => userConfig.writeContact(d, another, {}));
     const m = ConfigMessage.parse(c.serialize());
     const bytes = text(c.serialize());
     expect(bytes).toContain(
       `33:${bytesToBin(fromHex(real))}d1:@i1e1:Ai1e1:N4:Joey1:ai1e1:ji1680000000e1:n3:Joee`,
     );
     expect(bytes).toContain(`33:${bytesToBin(fromHex(another))}d1:n0:e`);
-    expect(readContacts(m.data).map((x) => x.sessionId)).toEqual([real, another]);
-    const joe = getContact(c.data, real)!;
+    expect(userConfig.readContacts(m.data).map((x) => x.sessionId)).toEqual([real, another]);
+    const joe = userConfig.getContact(c.data, real)!;
     expect(joe).toMatchObject({
       name: "Joe",
       nickname: "Joey",
@@ -256,21 +230,23 @@ describe("contacts config (test_config_contacts.cpp)", () => {
 
   it("an erase on one device and additions on another converge on both devices", () => {
     const a = new UserConfig("Contacts", sk);
-    a.edit((d) => writeContact(d, real, { name: "Joe", nickname: "Joey", approved: true, approvedMe: true }));
+    a.edit((d) =>
+      userConfig.writeContact(d, real, { name: "Joe", nickname: "Joey", approved: true, approvedMe: true }),
+    );
     const p1 = a.pushMessage();
     a.pushed(p1.seqno);
     const b = new UserConfig("Contacts", sk);
     b.mergeMessages([p1.data]);
-    b.edit((d) => writeContact(d, another, {}));
+    b.edit((d) => userConfig.writeContact(d, another, {}));
     const p2 = b.pushMessage();
     b.pushed(p2.seqno);
     a.mergeMessages([p2.data]);
     expect(a.needsPush).toBe(false);
-    expect(readContacts(a.data).map((x) => x.sessionId)).toEqual([real, another]);
+    expect(userConfig.readContacts(a.data).map((x) => x.sessionId)).toEqual([real, another]);
 
-    a.edit((d) => removeContact(d, real));
+    a.edit((d) => userConfig.removeContact(d, real));
     b.edit((d) =>
-      writeContact(d, third, {
+      userConfig.writeContact(d, third, {
         nickname: "Nickname 3",
         approved: true,
         blocked: true,
@@ -290,7 +266,7 @@ describe("contacts config (test_config_contacts.cpp)", () => {
     expect(ma.seqno).toBe(pa.seqno + 1);
     expect(toHex(ma.data)).toBe(toHex(mb.data));
     for (const c of [a, b]) {
-      const all = readContacts(c.data);
+      const all = userConfig.readContacts(c.data);
       expect(all.map((x) => x.sessionId)).toEqual([another, third]);
       expect(all.map((x) => x.nickname ?? "(N/A)")).toEqual(["(N/A)", "Nickname 3"]);
       expect(all[1]).toMatchObject({ approved: true, blocked: true });
@@ -301,14 +277,14 @@ describe("contacts config (test_config_contacts.cpp)", () => {
   it("keeps keys it does not know when it rewrites a contact", () => {
     const c = new UserConfig("Contacts", sk);
     c.edit((d) => {
-      writeContact(d, real, { name: "Joe" });
+      userConfig.writeContact(d, real, { name: "Joe" });
       const e = (d.c as Record<string, Record<string, unknown>>)[bytesToBin(fromHex(real))]!;
       e.Z = 5;
     });
-    c.edit((d) => writeContact(d, real, { blocked: true }));
+    c.edit((d) => userConfig.writeContact(d, real, { blocked: true }));
     const e = (c.data.c as Record<string, Record<string, unknown>>)[bytesToBin(fromHex(real))]!;
     expect(e).toMatchObject({ Z: 5, b: 1, n: "Joe" });
-    expect(() => c.edit((d) => writeContact(d, "not an id", {}))).toThrow(/not a Session ID/);
+    expect(() => c.edit((d) => userConfig.writeContact(d, "not an id", {}))).toThrow(/not a Session ID/);
   });
 });
 
@@ -318,19 +294,25 @@ describe("convo_info_volatile config", () => {
 
   it("records last-read times and unread flags as libsession does, prunes old read conversations", () => {
     const c = new UserConfig("ConvoInfoVolatile", sk);
-    c.edit((d) => writeConvo1to1(d, { sessionId: id, lastRead: now - 1000, unread: false }, now));
+    c.edit((d) => userConfig.writeConvo1to1(d, { sessionId: id, lastRead: now - 1000, unread: false }, now));
     expect(text(c.serialize())).toContain(`1:1d33:${bytesToBin(fromHex(id))}d1:ri${now - 1000}eee`);
     // Older than 30 days: ignored unless it moves an existing value back.
-    c.edit((d) => writeConvo1to1(d, { sessionId: id, lastRead: now - 31 * 86400_000, unread: true }, now));
-    expect(readConvos1to1(c.data)).toEqual([{ sessionId: id, lastRead: now - 31 * 86400_000, unread: true }]);
+    c.edit((d) =>
+      userConfig.writeConvo1to1(d, { sessionId: id, lastRead: now - 31 * 86400_000, unread: true }, now),
+    );
+    expect(userConfig.readConvos1to1(c.data)).toEqual([
+      { sessionId: id, lastRead: now - 31 * 86400_000, unread: true },
+    ]);
     const other = `05${"cd".repeat(32)}`;
     c.edit((d) =>
-      writeConvo1to1(d, { sessionId: other, lastRead: now - 40 * 86400_000, unread: false }, now),
+      userConfig.writeConvo1to1(d, { sessionId: other, lastRead: now - 40 * 86400_000, unread: false }, now),
     );
-    expect(readConvos1to1(c.data).map((x) => x.sessionId)).toEqual([id]);
-    c.edit((d) => writeConvo1to1(d, { sessionId: id, lastRead: now - 46 * 86400_000, unread: false }, now));
-    c.edit((d) => pruneStaleConvos(d, now));
-    expect(readConvos1to1(c.data)).toEqual([]);
+    expect(userConfig.readConvos1to1(c.data).map((x) => x.sessionId)).toEqual([id]);
+    c.edit((d) =>
+      userConfig.writeConvo1to1(d, { sessionId: id, lastRead: now - 46 * 86400_000, unread: false }, now),
+    );
+    c.edit((d) => userConfig.pruneStaleConvos(d, now));
+    expect(userConfig.readConvos1to1(c.data)).toEqual([]);
   });
 });
 

@@ -19,7 +19,7 @@ import {
   SharedConfigKind,
   WebSocketMessageType,
 } from "../proto/codec.ts";
-import { bin, binToBytes, bytesToBin, unbin } from "./bt.ts";
+import { bin, binToBytes, bytesToBin, truncateUtf8, unbin } from "./bt.ts";
 import type { ConfigDict, ConfigValue } from "./config-message.ts";
 import { SyncedConfig } from "./synced-config.ts";
 
@@ -146,12 +146,6 @@ export function unwrapUserConfig(
 export const MAX_NAME_BYTES = 100;
 /** Profile picture URLs are at most 223 bytes (profile_pic::MAX_URL_LENGTH). */
 export const MAX_PIC_URL_BYTES = 223;
-
-export function truncateUtf8(s: string, max: number): string {
-  const b = Buffer.from(s, "utf8");
-  if (b.length <= max) return s;
-  return new TextDecoder().decode(b.subarray(0, max)).replace(/\uFFFD+$/, "");
-}
 
 function setNonEmptyStr(d: ConfigDict, k: string, v: string | undefined): void {
   if (v) d[k] = bin(v);

@@ -1,5 +1,5 @@
 import { fromHex, sign, toHex, verify } from "@session/crypto";
-import { bin, binToBytes, bytesToBin, unbin } from "../config/bt.ts";
+import { bin, binToBytes, bytesToBin, truncateUtf8, unbin } from "../config/bt.ts";
 import type { ConfigDict } from "../config/config-message.ts";
 import { SyncedConfig } from "../config/synced-config.ts";
 import { ProtocolError } from "../errors.ts";
@@ -95,12 +95,6 @@ export function writeInfo(d: ConfigDict, info: Partial<GroupInfo>): void {
   }
   if (info.created !== undefined) d.c = info.created;
   if (info.destroyed) d["!"] = 1;
-}
-
-function truncateUtf8(s: string, max: number): string {
-  const b = Buffer.from(s, "utf8");
-  if (b.length <= max) return s;
-  return new TextDecoder().decode(b.subarray(0, max)).replace(/\uFFFD+$/, "");
 }
 
 export interface GroupMember {

@@ -40,6 +40,23 @@ function walk(request: Uint8Array, path: TestNode[]) {
 
 describe("buildOnionRequest", () => {
   const payload = new TextEncoder().encode('{"method":"info","params":{}}');
+  /** `payload` through `hops` to a server's onion endpoint at `at`. */
+  const toServer = (hops: TestNode[], server: X25519Key, at: { host: string; port?: number }) =>
+    buildOnionRequest(
+      {
+        payload,
+        destination: {
+          kind: "server",
+          ...at,
+          target: "/oxen/v4/lsrpc",
+          protocol: "http",
+          x25519: server.pub,
+        },
+        hops,
+        encType: "aes-gcm",
+      },
+      aesGcmEncrypt,
+    );
 
   it("to a node: 3 hops peel in order and the destination sees payload + {headers}", () => {
     const hops = [mkNode(), mkNode(), mkNode()];
@@ -60,21 +77,7 @@ describe("buildOnionRequest", () => {
   it("to a server: the last node gets host/target/port and the server decrypts the relayed layer", () => {
     const hops = [mkNode(), mkNode()];
     const server = newX25519();
-    const built = buildOnionRequest(
-      {
-        payload,
-        destination: {
-          kind: "server",
-          host: "files.example",
-          target: "/oxen/v4/lsrpc",
-          protocol: "http",
-          x25519: server.pub,
-        },
-        hops,
-        encType: "aes-gcm",
-      },
-      aesGcmEncrypt,
-    );
+    const built = toServer(hops, server, { host: "files.example" });
     const { route, plain } = walk(built.request, hops);
     expect(route).toMatchObject({
       kind: "server",
@@ -115,22 +118,7 @@ describe("buildOnionRequest", () => {
   it("interpretDecryptedLayer gives the URL and the whole layer for server relays", () => {
     const server = newX25519();
     const hopNode = mkNode();
-    const built = buildOnionRequest(
-      {
-        payload,
-        destination: {
-          kind: "server",
-          host: "127.0.0.1",
-          port: 8080,
-          target: "/oxen/v4/lsrpc",
-          protocol: "http",
-          x25519: server.pub,
-        },
-        hops: [hopNode],
-        encType: "aes-gcm",
-      },
-      aesGcmEncrypt,
-    );
+    const built = toServer([hopNode], server, { host: "127.0.0.1", port: 8080 });
     const outer = decodeOnionLayer(built.request);
     const plain = aesGcmDecrypt(
       outer.payload,

@@ -8,7 +8,7 @@ import {
 } from "../../test/helpers/ed25519.ts";
 import { codeOf } from "../../test/helpers/errors.ts";
 import { authRequirementFor, verifyAuth } from "./auth.ts";
-import { deleteAllSignatureMessage } from "./delete-all.ts";
+import { deleteAll } from "./namespace-scoped.ts";
 import { parseRpcRequest } from "./request.ts";
 import { retrieveSignatureMessage } from "./retrieve.ts";
 import { storeSignatureMessage } from "./store.ts";
@@ -38,7 +38,7 @@ describe("authRequirementFor + verifyAuth", () => {
   const groupId = `03${toHex(group.pub)}`;
 
   it("accepts a correctly signed delete_all from a 03 group key and rejects a tampered one", () => {
-    const sig = toBase64(group.sign(deleteAllSignatureMessage("all", T)));
+    const sig = toBase64(group.sign(deleteAll.signatureMessage("all", T)));
     const req = sub({
       method: "delete_all",
       params: { pubkey: groupId, namespace: "all", timestamp: T, signature: sig },

@@ -7,13 +7,11 @@ import {
   isUnrevocableNamespace,
 } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
-import type { RequestAuth } from "./common.ts";
+import type { SignedParams } from "./common.ts";
 import { deleteSignatureMessage } from "./delete.ts";
-import { deleteAllSignatureMessage } from "./delete-all.ts";
-import { deleteBeforeSignatureMessage } from "./delete-before.ts";
 import { expireSignatureMessage } from "./expire.ts";
-import { expireAllSignatureMessage } from "./expire-all.ts";
 import { getExpiriesSignatureMessage } from "./get-expiries.ts";
+import { deleteAll, deleteBefore, expireAll } from "./namespace-scoped.ts";
 import { retrieveSignatureMessage } from "./retrieve.ts";
 import { storeSignatureMessage } from "./store.ts";
 import {
@@ -23,7 +21,7 @@ import {
   subaccountAllows,
   unrevokeSubaccountSignatureMessage,
 } from "./subaccount-revocation.ts";
-import type { RpcSubrequest } from "./subrequest.ts";
+import type { RpcSubrequest, RpcSubrequestMethod, SubrequestParams } from "./subrequest.ts";
 
 /** The signature primitives auth checking needs (supplied by @session/crypto or libsodium). */
 export interface SignatureVerifier {
@@ -34,9 +32,7 @@ export interface SignatureVerifier {
 }
 
 /** What a request must prove to be accepted, derived from its method and params. */
-export interface AuthRequirement {
-  pubkey: UserPubkey;
-  auth: RequestAuth;
+export interface AuthRequirement extends SignedParams {
   /** The exact bytes the client signed. */
   message: Uint8Array;
   /** Subaccount permission bits needed (SubaccountAccess); subaccounts are refused when null. */
@@ -50,125 +46,88 @@ export interface AuthRequirement {
   failure?: string;
 }
 
+type AuthRule<M extends RpcSubrequestMethod> = (params: SubrequestParams[M]) => AuthRequirement | null;
+
+const { Read, Write, Delete } = SubaccountAccess;
+
 /**
- * The signature a parsed request carries and what it must cover, following the
- * verify_signature calls in oxenss/rpc/request_handler.cpp. Returns null when the request
- * carries no signature and needs none (unauthenticated store to a public inbox, retrieve from a
- * no-auth namespace, get_swarm, info, oxend_request). Throws UNAUTHORIZED when a required
- * signature is missing.
+ * What `pubkey` must have signed, with `label` starting the failure text. Methods that refuse
+ * subaccounts (`access` null) skip the revocation check, which only subaccounts could fail.
  */
-export function authRequirementFor(req: RpcSubrequest): AuthRequirement | null {
-  switch (req.method) {
-    case "store": {
-      const p = req.params;
-      if (isPublicInboxNamespace(p.namespace)) return null;
-      if (!p.auth) {
-        throw new ProtocolError(
-          "UNAUTHORIZED",
-          `store: signature required to store to namespace ${p.namespace}`,
-        );
-      }
-      const access = isPublicOutboxNamespace(p.namespace)
-        ? SubaccountAccess.Write | SubaccountAccess.Delete
-        : SubaccountAccess.Write;
-      return {
-        pubkey: p.pubkey,
-        auth: p.auth,
-        message: storeSignatureMessage(p.namespace, p.auth.sigTimestamp),
-        requiredAccess: access,
-        skipRevokeCheck: false,
-        failure: "store signature verification failed",
-      };
-    }
-    case "retrieve": {
-      const p = req.params;
-      if (!p.auth) {
-        if (isNoAuthRetrieveNamespace(p.namespace)) return null;
-        throw new ProtocolError("UNAUTHORIZED", "retrieve: request signature required");
-      }
-      return {
-        pubkey: p.pubkey,
-        auth: p.auth,
-        message: retrieveSignatureMessage(p.namespace, p.auth.timestamp),
-        requiredAccess: SubaccountAccess.Read,
-        skipRevokeCheck: isUnrevocableNamespace(p.namespace),
-        failure: "retrieve signature verification failed",
-      };
-    }
-    case "delete":
-      return req0(
-        req.params,
-        deleteSignatureMessage(req.params.messages),
-        SubaccountAccess.Delete,
-        "delete_msgs signature verification failed",
-      );
-    case "delete_all":
-      return req0(
-        req.params,
-        deleteAllSignatureMessage(req.params.namespace, req.params.timestamp),
-        SubaccountAccess.Delete,
-        "delete_all signature verification failed",
-      );
-    case "delete_before":
-      return req0(
-        req.params,
-        deleteBeforeSignatureMessage(req.params.namespace, req.params.before),
-        SubaccountAccess.Delete,
-        "delete_before signature verification failed",
-      );
-    case "expire_all":
-      return req0(
-        req.params,
-        expireAllSignatureMessage(req.params.namespace, req.params.expiry),
-        SubaccountAccess.Delete,
-        "expire_all signature verification failed",
-      );
-    case "expire":
-      return req0(
-        req.params,
-        expireSignatureMessage(req.params),
-        SubaccountAccess.Write,
-        "expire: signature verification failed",
-      );
-    case "get_expiries":
-      return req0(
-        req.params,
-        getExpiriesSignatureMessage(req.params.timestamp, req.params.messages),
-        SubaccountAccess.Read,
-        "get_expiries signature verification failed",
-      );
-    case "revoke_subaccount":
-      return {
-        pubkey: req.params.pubkey,
-        auth: req.params.auth,
-        message: revokeSubaccountSignatureMessage(req.params.timestamp, req.params.tokens),
-        requiredAccess: null,
-        skipRevokeCheck: true,
-        failure: "revoke_subaccount signature verification failed",
-      };
-    case "unrevoke_subaccount":
-      return {
-        pubkey: req.params.pubkey,
-        auth: req.params.auth,
-        message: unrevokeSubaccountSignatureMessage(req.params.timestamp, req.params.tokens),
-        requiredAccess: null,
-        skipRevokeCheck: true,
-        failure: "unrevoke_subaccount signature verification failed",
-      };
-    case "get_swarm":
-    case "info":
-    case "oxend_request":
-      return null;
-  }
+function requirement(
+  { pubkey, auth }: SignedParams,
+  message: Uint8Array,
+  label: string,
+  access: number | null,
+  skipRevokeCheck = access === null,
+): AuthRequirement {
+  const failure = `${label} signature verification failed`;
+  return { pubkey, auth, message, requiredAccess: access, skipRevokeCheck, failure };
 }
 
-function req0(
-  p: { pubkey: UserPubkey; auth: RequestAuth },
-  message: Uint8Array,
-  access: number,
-  failure: string,
-): AuthRequirement {
-  return { pubkey: p.pubkey, auth: p.auth, message, requiredAccess: access, skipRevokeCheck: false, failure };
+/** A method the account signs on every request: `message` is what it signs. */
+function signed<P extends SignedParams>(
+  label: string,
+  access: number | null,
+  message: (params: P) => Uint8Array,
+): (params: P) => AuthRequirement {
+  return (p) => requirement(p, message(p), label, access);
+}
+
+const unsigned = (): null => null;
+
+/** Per method, following the verify_signature calls in oxenss/rpc/request_handler.cpp. */
+const AUTH_RULES: { [M in RpcSubrequestMethod]: AuthRule<M> } = {
+  store: (p) => {
+    if (isPublicInboxNamespace(p.namespace)) return null;
+    if (!p.auth) {
+      throw new ProtocolError(
+        "UNAUTHORIZED",
+        `store: signature required to store to namespace ${p.namespace}`,
+      );
+    }
+    const access = isPublicOutboxNamespace(p.namespace) ? Write | Delete : Write;
+    const message = storeSignatureMessage(p.namespace, p.auth.sigTimestamp);
+    return requirement({ pubkey: p.pubkey, auth: p.auth }, message, "store", access);
+  },
+  retrieve: (p) => {
+    if (!p.auth) {
+      if (isNoAuthRetrieveNamespace(p.namespace)) return null;
+      throw new ProtocolError("UNAUTHORIZED", "retrieve: request signature required");
+    }
+    const message = retrieveSignatureMessage(p.namespace, p.auth.timestamp);
+    const skipRevokeCheck = isUnrevocableNamespace(p.namespace);
+    return requirement({ pubkey: p.pubkey, auth: p.auth }, message, "retrieve", Read, skipRevokeCheck);
+  },
+  delete: signed("delete_msgs", Delete, (p) => deleteSignatureMessage(p.messages)),
+  delete_all: signed("delete_all", Delete, (p) => deleteAll.signatureMessage(p.namespace, p.timestamp)),
+  delete_before: signed("delete_before", Delete, (p) => deleteBefore.signatureMessage(p.namespace, p.before)),
+  expire_all: signed("expire_all", Delete, (p) => expireAll.signatureMessage(p.namespace, p.expiry)),
+  expire: signed("expire:", Write, (p) => expireSignatureMessage(p)),
+  get_expiries: signed("get_expiries", Read, (p) => getExpiriesSignatureMessage(p.timestamp, p.messages)),
+  revoke_subaccount: signed("revoke_subaccount", null, (p) =>
+    revokeSubaccountSignatureMessage(p.timestamp, p.tokens),
+  ),
+  unrevoke_subaccount: signed("unrevoke_subaccount", null, (p) =>
+    unrevokeSubaccountSignatureMessage(p.timestamp, p.tokens),
+  ),
+  get_swarm: unsigned,
+  info: unsigned,
+  oxend_request: unsigned,
+};
+
+function ruleFor<M extends RpcSubrequestMethod>(req: { method: M; params: SubrequestParams[M] }) {
+  return AUTH_RULES[req.method](req.params);
+}
+
+/**
+ * The signature a parsed request carries and what it must cover (AUTH_RULES). Returns null when
+ * the request carries no signature and needs none (unauthenticated store to a public inbox,
+ * retrieve from a no-auth namespace, get_swarm, info, oxend_request). Throws UNAUTHORIZED when a
+ * required signature is missing.
+ */
+export function authRequirementFor(req: RpcSubrequest): AuthRequirement | null {
+  return ruleFor(req);
 }
 
 export interface VerifyAuthOptions {

@@ -126,7 +126,8 @@ export const authShape = {
   subaccount_sig: signatureField.optional(),
 };
 
-type AuthJson = {
+/** The JSON auth fields (and `pubkey`) as the schema parsed them. */
+export type AuthJson = {
   pubkey: UserPubkey;
   signature: Uint8Array;
   pubkey_ed25519?: Uint8Array | undefined;
@@ -177,6 +178,26 @@ export function buildAuth(v: AuthJson, ctx: z.RefinementCtx): RequestAuth {
   return auth;
 }
 
+/** What every request the account signs carries, parsed: the account and its proof. */
+export interface SignedParams {
+  pubkey: UserPubkey;
+  auth: RequestAuth;
+}
+
+/**
+ * The object schema of a method the account signs: `pubkey`, the method's own `fields`, then the
+ * auth fields. Keep that order: a schema reports its fields' issues in key order, and the first
+ * one is the error the client reads.
+ */
+function signedObject<S extends z.ZodRawShape>(fields: S) {
+  return z.object({ pubkey: pubkeyField, ...fields, ...authShape });
+}
+
+/** SignedParams from the parsed JSON fields (buildAuth's checks included). */
+export function signedParams(v: AuthJson, ctx: z.RefinementCtx): SignedParams {
+  return { pubkey: v.pubkey, auth: buildAuth(v, ctx) };
+}
+
 /**
  * Wraps an object schema so that, as the server does, null values count as absent and legacy
  * aliases (`pubKey`, `lastHash`) are accepted — but not together with their canonical name.
@@ -202,6 +223,33 @@ export function jsonParams<S extends z.ZodType>(schema: S, aliases: Record<strin
     }
     return out;
   }, schema);
+}
+
+/**
+ * A method's params: its `schema` (the object schema wrapped by jsonParams) and `parse`, which
+ * runs it with parseWith.
+ */
+export function methodParams<S extends z.ZodType>(schema: S, aliases: Record<string, string> = {}) {
+  const wrapped = jsonParams(schema, aliases);
+  return { schema: wrapped, parse: (params: unknown): z.output<S> => parseWith(wrapped, params) };
+}
+
+/**
+ * The params of a method the account signs: its own `fields` (signedObject) and `own`, which
+ * turns them into the method's own params. Pubkey and auth are added after `own` has run, so
+ * `own`'s issues are reported before the auth fields' checks.
+ */
+export function signedMethod<S extends z.ZodRawShape, T>(
+  fields: S,
+  own: (v: z.output<ReturnType<typeof signedObject<S>>>, ctx: z.RefinementCtx) => T,
+) {
+  return methodParams(
+    signedObject(fields).transform((v, ctx): T & SignedParams => {
+      const mine = own(v, ctx);
+      // The generic shape defeats zod's inference; signedObject's pubkey and auth fields are there.
+      return { ...mine, ...signedParams(v as unknown as AuthJson, ctx) };
+    }),
+  );
 }
 
 /** Field names whose failure gets a more specific error code than BAD_REQUEST. */

@@ -1,48 +1,22 @@
 import { z } from "zod";
-import type { UserPubkey } from "../pubkey.ts";
-import {
-  authShape,
-  buildAuth,
-  jsonParams,
-  messageHashListField,
-  parseWith,
-  pubkeyField,
-  type RequestAuth,
-  sigMessage,
-} from "./common.ts";
+import { messageHashListField, type SignedParams, sigMessage, signedMethod } from "./common.ts";
 import type { SwarmResponse } from "./responses.ts";
 
 /** `delete`: delete specific messages by hash, swarm-wide. */
-export interface DeleteParams {
-  pubkey: UserPubkey;
+export interface DeleteParams extends SignedParams {
   messages: string[];
   /** If true, answer 404 unless some swarm member deleted at least one message. */
   required: boolean;
-  auth: RequestAuth;
 }
 
-export const deleteParamsSchema = jsonParams(
-  z
-    .object({
-      pubkey: pubkeyField,
-      messages: messageHashListField,
-      required: z.boolean().optional(),
-      ...authShape,
-    })
-    .transform(
-      (v, ctx): DeleteParams => ({
-        pubkey: v.pubkey,
-        messages: v.messages,
-        required: v.required ?? false,
-        auth: buildAuth(v, ctx),
-      }),
-    ),
-);
+const params = signedMethod({ messages: messageHashListField, required: z.boolean().optional() }, (v) => ({
+  messages: v.messages,
+  required: v.required ?? false,
+}));
+
+export const deleteParamsSchema = params.schema;
 export type DeleteParamsJson = z.input<typeof deleteParamsSchema>;
-
-export function parseDeleteParams(params: unknown): DeleteParams {
-  return parseWith(deleteParamsSchema, params);
-}
+export const parseDeleteParams: (params: unknown) => DeleteParams = params.parse;
 
 /** "delete" ‖ messages[0] ‖ … ‖ messages[N] (in request order). No timestamp. */
 export function deleteSignatureMessage(messages: readonly string[]): Uint8Array {

@@ -1,80 +1,57 @@
 import { z } from "zod";
-import type { UserPubkey } from "../pubkey.ts";
-import {
-  authShape,
-  buildAuth,
-  jsonParams,
-  messageHashListField,
-  parseWith,
-  pubkeyField,
-  type RequestAuth,
-  sigMessage,
-} from "./common.ts";
+import { messageHashListField, type SignedParams, sigMessage, signedMethod } from "./common.ts";
 import { asciiSort } from "./namespace-scoped.ts";
 import type { SwarmResponse } from "./responses.ts";
 
 /** `expire`: set (or only shorten / only extend) the expiry of given messages, swarm-wide. */
-export interface ExpireParams {
-  pubkey: UserPubkey;
+export interface ExpireParams extends SignedParams {
   messages: string[];
   /** One expiry for all messages, or one per message (same length as `messages`). */
   expiry: number[];
   shorten: boolean;
   extend: boolean;
-  auth: RequestAuth;
 }
 
 const epochMs = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 
-export const expireParamsSchema = jsonParams(
-  z
-    .object({
-      pubkey: pubkeyField,
-      messages: messageHashListField,
-      expiry: z.union([epochMs.transform((n) => [n]), z.array(epochMs)], {
-        error: "expected timestamp array",
-      }),
-      shorten: z.boolean().optional(),
-      extend: z.boolean().optional(),
-      ...authShape,
-    })
-    .transform((v, ctx): ExpireParams => {
-      if (v.expiry.length === 0) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["expiry"],
-          message: "'expiry' does not contain any expiration timestamps",
-        });
-      }
-      if (v.shorten && v.extend) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["shorten"],
-          message: "cannot specify both 'shorten' and 'extend'",
-        });
-      }
-      if (v.expiry.length > 1 && v.expiry.length !== v.messages.length) {
-        ctx.addIssue({
-          code: "custom",
-          path: ["expiry"],
-          message: "'expiry' must be a single expiry, or the same length as 'messages'",
-        });
-      }
-      return {
-        pubkey: v.pubkey,
-        messages: v.messages,
-        expiry: v.expiry,
-        shorten: v.shorten ?? false,
-        extend: v.extend ?? false,
-        auth: buildAuth(v, ctx),
-      };
+const params = signedMethod(
+  {
+    messages: messageHashListField,
+    expiry: z.union([epochMs.transform((n) => [n]), z.array(epochMs)], {
+      error: "expected timestamp array",
     }),
+    shorten: z.boolean().optional(),
+    extend: z.boolean().optional(),
+  },
+  (v, ctx) => {
+    if (v.expiry.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["expiry"],
+        message: "'expiry' does not contain any expiration timestamps",
+      });
+    }
+    if (v.shorten && v.extend) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["shorten"],
+        message: "cannot specify both 'shorten' and 'extend'",
+      });
+    }
+    if (v.expiry.length > 1 && v.expiry.length !== v.messages.length) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["expiry"],
+        message: "'expiry' must be a single expiry, or the same length as 'messages'",
+      });
+    }
+    return { messages: v.messages, expiry: v.expiry, shorten: v.shorten ?? false, extend: v.extend ?? false };
+  },
 );
-export type ExpireParamsJson = z.input<typeof expireParamsSchema>;
 
-export function parseExpireParams(params: unknown): ExpireParams {
-  return parseWith(expireParamsSchema, params);
-}
+export const expireParamsSchema = params.schema;
+export type ExpireParamsJson = z.input<typeof expireParamsSchema>;
+export const parseExpireParams: (params: unknown) => ExpireParams = params.parse;
 
 /**
  * "expire" ‖ ("shorten" | "extend" | "") ‖ EXPIRY ‖ messages…, where EXPIRY is the decimal

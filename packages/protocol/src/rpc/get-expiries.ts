@@ -1,48 +1,21 @@
-import { z } from "zod";
-import type { UserPubkey } from "../pubkey.ts";
-import {
-  anyStringListField,
-  authShape,
-  buildAuth,
-  jsonParams,
-  parseWith,
-  pubkeyField,
-  type RequestAuth,
-  sigMessage,
-  timestampField,
-} from "./common.ts";
+import type { z } from "zod";
+import { anyStringListField, type SignedParams, sigMessage, signedMethod, timestampField } from "./common.ts";
 import type { MiscResponseFields } from "./responses.ts";
 
 /** `get_expiries`: current expiries of given messages. */
-export interface GetExpiriesParams {
-  pubkey: UserPubkey;
+export interface GetExpiriesParams extends SignedParams {
   messages: string[];
   timestamp: number;
-  auth: RequestAuth;
 }
 
-export const getExpiriesParamsSchema = jsonParams(
-  z
-    .object({
-      pubkey: pubkeyField,
-      messages: anyStringListField,
-      timestamp: timestampField,
-      ...authShape,
-    })
-    .transform(
-      (v, ctx): GetExpiriesParams => ({
-        pubkey: v.pubkey,
-        messages: v.messages,
-        timestamp: v.timestamp,
-        auth: buildAuth(v, ctx),
-      }),
-    ),
-);
+const params = signedMethod({ messages: anyStringListField, timestamp: timestampField }, (v) => ({
+  messages: v.messages,
+  timestamp: v.timestamp,
+}));
+
+export const getExpiriesParamsSchema = params.schema;
 export type GetExpiriesParamsJson = z.input<typeof getExpiriesParamsSchema>;
-
-export function parseGetExpiriesParams(params: unknown): GetExpiriesParams {
-  return parseWith(getExpiriesParamsSchema, params);
-}
+export const parseGetExpiriesParams: (params: unknown) => GetExpiriesParams = params.parse;
 
 /** "get_expiries" ‖ TIMESTAMP ‖ messages…. */
 export function getExpiriesSignatureMessage(timestamp: number, messages: readonly string[]): Uint8Array {

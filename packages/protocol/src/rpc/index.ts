@@ -33,11 +33,15 @@ export { appliedExpiry, checkRequestTiming } from "./timing.ts";
 // Per-method signed strings (requests and the node's signed answers)
 
 export { deleteResponseSignatureMessage } from "./delete.ts";
-export { deleteAllResponseSignatureMessage } from "./delete-all.ts";
-export { deleteBeforeResponseSignatureMessage } from "./delete-before.ts";
 export { expireResponseSignatureMessage } from "./expire.ts";
-export { expireAllResponseSignatureMessage } from "./expire-all.ts";
-export { asciiSort, type DeletedOrUpdated, flattenByNamespace } from "./namespace-scoped.ts";
+export {
+  asciiSort,
+  type DeletedOrUpdated,
+  deleteAllResponseSignatureMessage,
+  deleteBeforeResponseSignatureMessage,
+  expireAllResponseSignatureMessage,
+  flattenByNamespace,
+} from "./namespace-scoped.ts";
 export { storeResponseSignatureMessage, storeSignatureMessage } from "./store.ts";
 export { subaccountRevocationResponseSignatureMessage } from "./subaccount-revocation.ts";
 

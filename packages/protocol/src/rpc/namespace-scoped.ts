@@ -1,16 +1,15 @@
 import { z } from "zod";
 import { namespaceSignatureValue } from "../namespaces.ts";
-import type { UserPubkey } from "../pubkey.ts";
 import {
+  type AuthJson,
   authShape,
-  buildAuth,
-  jsonParams,
+  methodParams,
   type NamespaceOrAll,
   namespaceOrAllField,
-  parseWith,
   pubkeyField,
-  type RequestAuth,
+  type SignedParams,
   sigMessage,
+  signedParams,
   timestampField,
 } from "./common.ts";
 
@@ -42,37 +41,28 @@ export const namespaceScopedShape = {
   ...authShape,
 };
 
-type ScopedJson = {
-  pubkey: UserPubkey;
-  namespace?: NamespaceOrAll | undefined;
-  signature: Uint8Array;
-  pubkey_ed25519?: Uint8Array | undefined;
-  subaccount?: string | undefined;
-  subaccount_sig?: Uint8Array | undefined;
-};
+type ScopedJson = AuthJson & { namespace?: NamespaceOrAll | undefined };
 
 /** Parsed params shared by the namespace-scoped methods. */
-export interface NamespaceScopedParams {
-  pubkey: UserPubkey;
+export interface NamespaceScopedParams extends SignedParams {
   /** A namespace, or "all"; 0 when omitted. */
   namespace: NamespaceOrAll;
-  auth: RequestAuth;
 }
 
 /** The parsed common part: namespace defaults to 0. */
 export function scopedParams(v: ScopedJson, ctx: z.RefinementCtx): NamespaceScopedParams {
-  return { pubkey: v.pubkey, namespace: v.namespace ?? 0, auth: buildAuth(v, ctx) };
+  return { ...signedParams(v, ctx), namespace: v.namespace ?? 0 };
 }
 
 /**
- * delete_all, delete_before and expire_all are one shape: the namespace-scoped fields plus one
- * millisecond time field (`timeField`). The request is signed as METHOD ‖ NAMESPACE ‖ TIME and
+ * delete_all, delete_before and expire_all (below) are one shape: the namespace-scoped fields
+ * plus one millisecond time field (`timeField`). The request is signed as METHOD ‖ NAMESPACE ‖ TIME and
  * each node signs its answer as PUBKEY_HEX ‖ TIME ‖ HASHES… (ascii-sorted), as oxenss does.
  */
 export function scopedTimeMethod<const F extends string>(method: string, timeField: F) {
   type Params = NamespaceScopedParams & Record<F, number>;
   const time = { [timeField]: timestampField } as Record<F, typeof timestampField>;
-  const schema = jsonParams(
+  const { schema, parse } = methodParams(
     z
       .object({ ...namespaceScopedShape, ...time })
       // The generic key defeats zod's inference here; the object schema above guarantees both.
@@ -83,10 +73,34 @@ export function scopedTimeMethod<const F extends string>(method: string, timeFie
   );
   return {
     schema,
-    parse: (params: unknown): Params => parseWith(schema, params),
+    parse,
     signatureMessage: (namespace: NamespaceOrAll, at: number): Uint8Array =>
       sigMessage(method, namespaceOrAllSignatureValue(namespace), at),
     responseSignatureMessage: (pubkeyHex: string, at: number, hashesSorted: readonly string[]): Uint8Array =>
       sigMessage(pubkeyHex, at, hashesSorted),
   };
 }
+
+/**
+ * `delete_all`: delete every message of a namespace (or of all namespaces), swarm-wide. Signed
+ * "delete_all" ‖ NAMESPACE ‖ TIMESTAMP; each member answers `deleted` (DeletedOrUpdated), signed
+ * PUBKEY_HEX ‖ TIMESTAMP ‖ DELETED… (ascii-sorted across all namespaces).
+ */
+export const deleteAll = scopedTimeMethod("delete_all", "timestamp");
+
+/**
+ * `delete_before`: delete messages with timestamp <= `before`, swarm-wide. Signed
+ * "delete_before" ‖ NAMESPACE ‖ BEFORE; members answer `deleted`, signed PUBKEY_HEX ‖ BEFORE ‖ DELETED….
+ */
+export const deleteBefore = scopedTimeMethod("delete_before", "before");
+
+/**
+ * `expire_all`: shorten (never extend) the expiry of every message in a namespace or all. Signed
+ * "expire_all" ‖ NAMESPACE ‖ EXPIRY; members answer `updated`, signed PUBKEY_HEX ‖ EXPIRY ‖ UPDATED….
+ */
+export const expireAll = scopedTimeMethod("expire_all", "expiry");
+
+// The node signs its answers with these (apps/node).
+export const deleteAllResponseSignatureMessage = deleteAll.responseSignatureMessage;
+export const deleteBeforeResponseSignatureMessage = deleteBefore.responseSignatureMessage;
+export const expireAllResponseSignatureMessage = expireAll.responseSignatureMessage;

@@ -5,9 +5,8 @@ import type { UserPubkey } from "../pubkey.ts";
 import {
   authShape,
   buildAuth,
-  jsonParams,
+  methodParams,
   namespaceField,
-  parseWith,
   pubkeyField,
   type RequestAuth,
   sigMessage,
@@ -30,7 +29,7 @@ export interface RetrieveParams {
 
 const int32 = z.number().int().min(-2147483648).max(2147483647);
 
-export const retrieveParamsSchema = jsonParams(
+const params = methodParams(
   z
     .object({
       pubkey: pubkeyField,
@@ -85,11 +84,10 @@ export const retrieveParamsSchema = jsonParams(
     }),
   { pubKey: "pubkey", lastHash: "last_hash" },
 );
-export type RetrieveParamsJson = z.input<typeof retrieveParamsSchema>;
 
-export function parseRetrieveParams(params: unknown): RetrieveParams {
-  return parseWith(retrieveParamsSchema, params);
-}
+export const retrieveParamsSchema = params.schema;
+export type RetrieveParamsJson = z.input<typeof retrieveParamsSchema>;
+export const parseRetrieveParams: (params: unknown) => RetrieveParams = params.parse;
 
 /** "retrieve" ‖ NAMESPACE ‖ TIMESTAMP, NAMESPACE empty for 0. */
 export function retrieveSignatureMessage(namespace: number, timestamp: number): Uint8Array {

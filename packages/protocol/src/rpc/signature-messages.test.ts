@@ -1,11 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { deleteResponseSignatureMessage, deleteSignatureMessage } from "./delete.ts";
-import { deleteAllResponseSignatureMessage, deleteAllSignatureMessage } from "./delete-all.ts";
-import { deleteBeforeResponseSignatureMessage, deleteBeforeSignatureMessage } from "./delete-before.ts";
 import { expireResponseSignatureMessage, expireSignatureMessage } from "./expire.ts";
-import { expireAllResponseSignatureMessage, expireAllSignatureMessage } from "./expire-all.ts";
 import { getExpiriesSignatureMessage } from "./get-expiries.ts";
+import {
+  deleteAll,
+  deleteAllResponseSignatureMessage,
+  deleteBefore,
+  deleteBeforeResponseSignatureMessage,
+  expireAll,
+  expireAllResponseSignatureMessage,
+} from "./namespace-scoped.ts";
 import { retrieveSignatureMessage } from "./retrieve.ts";
 import { storeResponseSignatureMessage, storeSignatureMessage } from "./store.ts";
 import {
@@ -34,11 +39,11 @@ describe("client signature messages", () => {
     expect(text(deleteSignatureMessage([H1, H2]))).toBe(`delete${H1}${H2}`);
   });
   it("delete_all / delete_before / expire_all with '', 'all' or the number", () => {
-    expect(text(deleteAllSignatureMessage(0, 1700000000000))).toBe("delete_all1700000000000");
-    expect(text(deleteAllSignatureMessage("all", 1700000000000))).toBe("delete_allall1700000000000");
-    expect(text(deleteAllSignatureMessage(-42, 1700000000000))).toBe("delete_all-421700000000000");
-    expect(text(deleteBeforeSignatureMessage(5, 1700000000000))).toBe("delete_before51700000000000");
-    expect(text(expireAllSignatureMessage("all", 1700000000000))).toBe("expire_allall1700000000000");
+    expect(text(deleteAll.signatureMessage(0, 1700000000000))).toBe("delete_all1700000000000");
+    expect(text(deleteAll.signatureMessage("all", 1700000000000))).toBe("delete_allall1700000000000");
+    expect(text(deleteAll.signatureMessage(-42, 1700000000000))).toBe("delete_all-421700000000000");
+    expect(text(deleteBefore.signatureMessage(5, 1700000000000))).toBe("delete_before51700000000000");
+    expect(text(expireAll.signatureMessage("all", 1700000000000))).toBe("expire_allall1700000000000");
   });
   it("expire: mode ‖ expiry(ies) ‖ hashes", () => {
     expect(text(expireSignatureMessage({ expiry: 1700000000000, messages: [H1] }))).toBe(
@@ -97,7 +102,7 @@ describe("determinism", () => {
           expect(storeSignatureMessage(ns, t1)).toEqual(storeSignatureMessage(ns, t1));
           expect(retrieveSignatureMessage(ns, t1)).toEqual(retrieveSignatureMessage(ns, t1));
           if (t1 !== t2)
-            expect(deleteAllSignatureMessage(ns, t1)).not.toEqual(deleteAllSignatureMessage(ns, t2));
+            expect(deleteAll.signatureMessage(ns, t1)).not.toEqual(deleteAll.signatureMessage(ns, t2));
         },
       ),
     );

@@ -6,9 +6,8 @@ import {
   authShape,
   buildAuth,
   isBase64,
-  jsonParams,
+  methodParams,
   namespaceField,
-  parseWith,
   pubkeyField,
   type RequestAuth,
   sigMessage,
@@ -32,7 +31,7 @@ export interface StoreParams {
   auth?: RequestAuth & { sigTimestamp: number };
 }
 
-export const storeParamsSchema = jsonParams(
+const params = methodParams(
   z
     .object({
       pubkey: pubkeyField,
@@ -81,11 +80,10 @@ export const storeParamsSchema = jsonParams(
     }),
   { pubKey: "pubkey" },
 );
-export type StoreParamsJson = z.input<typeof storeParamsSchema>;
 
-export function parseStoreParams(params: unknown): StoreParams {
-  return parseWith(storeParamsSchema, params);
-}
+export const storeParamsSchema = params.schema;
+export type StoreParamsJson = z.input<typeof storeParamsSchema>;
+export const parseStoreParams: (params: unknown) => StoreParams = params.parse;
 
 /** What the account signs to store into an authenticated namespace: "store" ‖ NAMESPACE ‖ SIG_TIMESTAMP. */
 export function storeSignatureMessage(namespace: number, sigTimestamp: number): Uint8Array {

@@ -1,48 +1,26 @@
+import type { z } from "zod";
 import { ProtocolError } from "../errors.ts";
 import { parseWith } from "./common.ts";
-import { type DeleteParams, deleteParamsSchema } from "./delete.ts";
-import { type DeleteAllParams, deleteAllParamsSchema } from "./delete-all.ts";
-import { type DeleteBeforeParams, deleteBeforeParamsSchema } from "./delete-before.ts";
-import { type ExpireParams, expireParamsSchema } from "./expire.ts";
-import { type ExpireAllParams, expireAllParamsSchema } from "./expire-all.ts";
-import { type GetExpiriesParams, getExpiriesParamsSchema } from "./get-expiries.ts";
-import { type GetSwarmParams, getSwarmParamsSchema } from "./get-swarm.ts";
-import { type InfoParams, infoParamsSchema } from "./info.ts";
-import { type OxendRequestParams, oxendRequestParamsSchema } from "./oxend-request.ts";
-import { type RetrieveParams, retrieveParamsSchema } from "./retrieve.ts";
-import { type StoreParams, storeParamsSchema } from "./store.ts";
-import {
-  revokeSubaccountParamsSchema,
-  type SubaccountRevocationParams,
-  unrevokeSubaccountParamsSchema,
-} from "./subaccount-revocation.ts";
+import { deleteParamsSchema } from "./delete.ts";
+import { expireParamsSchema } from "./expire.ts";
+import { getExpiriesParamsSchema } from "./get-expiries.ts";
+import { getSwarmParamsSchema } from "./get-swarm.ts";
+import { infoParamsSchema } from "./info.ts";
+import { deleteAll, deleteBefore, expireAll } from "./namespace-scoped.ts";
+import { oxendRequestParamsSchema } from "./oxend-request.ts";
+import { retrieveParamsSchema } from "./retrieve.ts";
+import { storeParamsSchema } from "./store.ts";
+import { revokeSubaccountParamsSchema, unrevokeSubaccountParamsSchema } from "./subaccount-revocation.ts";
 
-/** Every method that may appear alone or inside batch/sequence (client_rpc_subrequests). */
-export type RpcSubrequest =
-  | { method: "store"; params: StoreParams }
-  | { method: "retrieve"; params: RetrieveParams }
-  | { method: "delete"; params: DeleteParams }
-  | { method: "delete_all"; params: DeleteAllParams }
-  | { method: "delete_before"; params: DeleteBeforeParams }
-  | { method: "expire"; params: ExpireParams }
-  | { method: "expire_all"; params: ExpireAllParams }
-  | { method: "get_expiries"; params: GetExpiriesParams }
-  | { method: "get_swarm"; params: GetSwarmParams }
-  | { method: "oxend_request"; params: OxendRequestParams }
-  | { method: "info"; params: InfoParams }
-  | { method: "revoke_subaccount"; params: SubaccountRevocationParams }
-  | { method: "unrevoke_subaccount"; params: SubaccountRevocationParams };
-
-export type RpcSubrequestMethod = RpcSubrequest["method"];
-
+/** Every method that may appear alone or inside batch/sequence (client_rpc_subrequests), with its params schema. */
 const subrequestSchemas = {
   store: storeParamsSchema,
   retrieve: retrieveParamsSchema,
   delete: deleteParamsSchema,
-  delete_all: deleteAllParamsSchema,
-  delete_before: deleteBeforeParamsSchema,
+  delete_all: deleteAll.schema,
+  delete_before: deleteBefore.schema,
   expire: expireParamsSchema,
-  expire_all: expireAllParamsSchema,
+  expire_all: expireAll.schema,
   get_expiries: getExpiriesParamsSchema,
   get_swarm: getSwarmParamsSchema,
   oxend_request: oxendRequestParamsSchema,
@@ -50,6 +28,16 @@ const subrequestSchemas = {
   revoke_subaccount: revokeSubaccountParamsSchema,
   unrevoke_subaccount: unrevokeSubaccountParamsSchema,
 } as const;
+
+export type RpcSubrequestMethod = keyof typeof subrequestSchemas;
+
+/** Each method's parsed params (StoreParams, DeleteParams, …), as its schema yields them. */
+export type SubrequestParams = { [M in RpcSubrequestMethod]: z.output<(typeof subrequestSchemas)[M]> };
+
+/** A method with its parsed params; `method` tells the params apart. */
+export type RpcSubrequest = {
+  [M in RpcSubrequestMethod]: { method: M; params: SubrequestParams[M] };
+}[RpcSubrequestMethod];
 
 /** Alternative method names the server registers (client_rpc_endpoints.h NAMES(...)). */
 const METHOD_ALIASES: Record<string, RpcSubrequestMethod> = { get_snodes_for_pubkey: "get_swarm" };
