@@ -400,18 +400,16 @@ describe("ServiceNodeRegistry", () => {
   describe("admin", () => {
     it("updates parameters with events; only the admin may", async () => {
       const { registry, admin, other } = await networkHelpers.loadFixture(deployAll);
-      await expect(registry.connect(admin).setRewardRate(5n))
-        .to.emit(registry, "RewardRateUpdated")
-        .withArgs(5n);
-      await expect(registry.connect(admin).setStakingRequirement(7n))
-        .to.emit(registry, "StakingRequirementUpdated")
-        .withArgs(7n);
-      await expect(registry.connect(admin).setExitDelay(9n))
-        .to.emit(registry, "ExitDelayUpdated")
-        .withArgs(9n);
-      await expect(registry.connect(admin).setLiquidationPenalty(3n))
-        .to.emit(registry, "LiquidationPenaltyUpdated")
-        .withArgs(3n);
+      const a = registry.connect(admin);
+      const updates: [() => Promise<unknown>, event: string, value: bigint][] = [
+        [() => a.setRewardRate(5n), "RewardRateUpdated", 5n],
+        [() => a.setStakingRequirement(7n), "StakingRequirementUpdated", 7n],
+        [() => a.setExitDelay(9n), "ExitDelayUpdated", 9n],
+        [() => a.setLiquidationPenalty(3n), "LiquidationPenaltyUpdated", 3n],
+      ];
+      for (const [update, event, value] of updates) {
+        await expect(update()).to.emit(registry, event).withArgs(value);
+      }
       await expect(registry.connect(admin).setStakingRequirement(0n)).to.be.revertedWithCustomError(
         registry,
         "InvalidParameter",
