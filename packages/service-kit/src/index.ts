@@ -16,6 +16,7 @@ export {
   type StartServerOptions,
   startServer,
 } from "./serve.ts";
+export { type ServeServiceOptions, serveService } from "./serve-service.ts";
 export { loadServerKeys } from "./server-keys.ts";
 
 // HTTP: error answers, body and connection limits, rate limits
