@@ -65,6 +65,7 @@ export { SingleFlight } from "./single-flight.ts";
 
 export { type BackoffOptions, backoffMs } from "./backoff.ts";
 export {
+  type DatabaseStore,
   type FaultCondition,
   FaultMonitor,
   type FaultMonitorOptions,

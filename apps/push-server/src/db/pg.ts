@@ -1,4 +1,5 @@
 import { postgresPool, preparePostgres } from "@session/service-kit";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 
 /**
@@ -15,4 +16,18 @@ export async function openPgClient(
   const client = postgresPool(url, { max, applicationName, ...(schema ? { schema } : {}) });
   await preparePostgres(client, { schema, ddl });
   return client;
+}
+
+/** A store on a postgres.js pool (see openPgClient), queried through drizzle; close() ends the pool. */
+export abstract class PgTables {
+  readonly deletesNeedSpace = false;
+  protected readonly db: PostgresJsDatabase;
+
+  protected constructor(protected readonly client: postgres.Sql) {
+    this.db = drizzle(client);
+  }
+
+  async close() {
+    await this.client.end({ timeout: 5 });
+  }
 }
