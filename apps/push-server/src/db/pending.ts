@@ -4,6 +4,7 @@ import Database from "better-sqlite3";
 import { and, asc, count, eq, inArray, lte, min, notInArray } from "drizzle-orm";
 import type { PushNotification } from "../notifiers/types.ts";
 import { openPgClient, PgTables } from "./pg.ts";
+import { sameToken } from "./same-token.ts";
 import { CREATE_PENDING_SQL, pgPending, sqlitePending } from "./schema.ts";
 import { SqliteTables } from "./sqlite.ts";
 
@@ -125,14 +126,11 @@ export class SqlitePendingStore extends SqliteTables implements PendingStore {
   }
 
   async remove(id: number) {
-    return this.db.delete(sqlitePending).where(eq(sqlitePending.id, id)).run().changes > 0;
+    return this.deleteRows(sqlitePending, eq(sqlitePending.id, id)) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    return this.db
-      .delete(sqlitePending)
-      .where(and(eq(sqlitePending.service, service), eq(sqlitePending.token, token)))
-      .run().changes;
+    return this.deleteRows(sqlitePending, sameToken(sqlitePending, service, token));
   }
 
   async dropOldest(n: number, skip: readonly number[]) {
@@ -143,7 +141,7 @@ export class SqlitePendingStore extends SqliteTables implements PendingStore {
       .where(notInArray(sqlitePending.id, [...skip]))
       .orderBy(asc(sqlitePending.id))
       .limit(n);
-    return this.db.delete(sqlitePending).where(inArray(sqlitePending.id, oldest)).run().changes;
+    return this.deleteRows(sqlitePending, inArray(sqlitePending.id, oldest));
   }
 
   async count() {
@@ -195,16 +193,11 @@ export class PgPendingStore extends PgTables implements PendingStore {
   }
 
   async remove(id: number) {
-    const r = await this.db.delete(pgPending).where(eq(pgPending.id, id)).returning({ id: pgPending.id });
-    return r.length > 0;
+    return (await this.deleteRows(pgPending, eq(pgPending.id, id))) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    const r = await this.db
-      .delete(pgPending)
-      .where(and(eq(pgPending.service, service), eq(pgPending.token, token)))
-      .returning({ id: pgPending.id });
-    return r.length;
+    return this.deleteRows(pgPending, sameToken(pgPending, service, token));
   }
 
   async dropOldest(n: number, skip: readonly number[]) {
@@ -215,11 +208,7 @@ export class PgPendingStore extends PgTables implements PendingStore {
       .where(notInArray(pgPending.id, [...skip]))
       .orderBy(asc(pgPending.id))
       .limit(n);
-    const r = await this.db
-      .delete(pgPending)
-      .where(inArray(pgPending.id, oldest))
-      .returning({ id: pgPending.id });
-    return r.length;
+    return this.deleteRows(pgPending, inArray(pgPending.id, oldest));
   }
 
   async count() {

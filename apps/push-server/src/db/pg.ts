@@ -1,4 +1,6 @@
 import { postgresPool, preparePostgres } from "@session/service-kit";
+import type { SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 
@@ -25,6 +27,11 @@ export abstract class PgTables {
 
   protected constructor(protected readonly client: postgres.Sql) {
     this.db = drizzle(client);
+  }
+
+  /** Deletes the rows of `table` that `where` selects; returns how many went. */
+  protected async deleteRows(table: PgTable, where: SQL | undefined): Promise<number> {
+    return (await this.db.delete(table).where(where)).count;
   }
 
   async close() {

@@ -1,8 +1,9 @@
 import type { DatabaseStore, OperationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
-import { and, eq, lte, sql } from "drizzle-orm";
+import { eq, lte, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import { openPgClient, PgTables } from "./pg.ts";
+import { sameToken } from "./same-token.ts";
 import { CREATE_SUBS_SQL, pgSubs, SUBS_ADDED_COLUMNS, sqliteSubs } from "./schema.ts";
 import { SqliteTables } from "./sqlite.ts";
 
@@ -124,19 +125,11 @@ export class SqliteSubscriptionRepo extends SqliteTables implements Subscription
   }
 
   async remove(pubkey: string, service: string, token: string) {
-    return (
-      this.db
-        .delete(sqliteSubs)
-        .where(eq(sqliteSubs.id, subId(pubkey, service, token)))
-        .run().changes > 0
-    );
+    return this.deleteRows(sqliteSubs, eq(sqliteSubs.id, subId(pubkey, service, token))) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    return this.db
-      .delete(sqliteSubs)
-      .where(and(eq(sqliteSubs.service, service), eq(sqliteSubs.token, token)))
-      .run().changes;
+    return this.deleteRows(sqliteSubs, sameToken(sqliteSubs, service, token));
   }
 
   async removeSignedBefore(sigTs: number) {
@@ -205,19 +198,11 @@ export class PgSubscriptionRepo extends PgTables implements SubscriptionRepo {
   }
 
   async remove(pubkey: string, service: string, token: string) {
-    const r = await this.db
-      .delete(pgSubs)
-      .where(eq(pgSubs.id, subId(pubkey, service, token)))
-      .returning({ id: pgSubs.id });
-    return r.length > 0;
+    return (await this.deleteRows(pgSubs, eq(pgSubs.id, subId(pubkey, service, token)))) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    const r = await this.db
-      .delete(pgSubs)
-      .where(and(eq(pgSubs.service, service), eq(pgSubs.token, token)))
-      .returning({ id: pgSubs.id });
-    return r.length;
+    return this.deleteRows(pgSubs, sameToken(pgSubs, service, token));
   }
 
   async removeSignedBefore(sigTs: number) {
