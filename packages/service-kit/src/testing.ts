@@ -63,6 +63,7 @@ export {
 } from "./raw-http.ts";
 export { processAlive, runService, type ServiceProcess } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
+export { deferred } from "./testing/deferred.ts";
 export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export {
   describeHttpLimits,
@@ -90,3 +91,4 @@ export {
   type SmallDisk,
   smallDiskSupport,
 } from "./testing/small-disk.ts";
+export { suiteSchema } from "./testing/suite-schema.ts";
