@@ -314,7 +314,7 @@ export interface PermitParams {
 
 /** Signs an EIP-2612 permit for an ERC20Permit token (SESH): approval without an approve transaction. */
 export async function signPermit(
-  wallet: Wallet,
+  wallet: Pick<Wallet, "address" | "signTypedData">,
   provider: Provider,
   p: PermitParams,
   read: { name(): Promise<string>; nonces(owner: string): Promise<bigint> },

@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { signPermit } from "../src/wallet.ts";
 import { deployAll, ethers, networkHelpers, SUPPLY } from "./fixtures.ts";
 
 describe("SESH", () => {
@@ -21,23 +22,14 @@ describe("SESH", () => {
 
   it("supports EIP-2612 permit", async () => {
     const { sesh, op, other } = await networkHelpers.loadFixture(deployAll);
+    expect(await sesh.name()).to.equal("Session"); // the EIP-712 domain name signPermit signs for
     const deadline = BigInt((await ethers.provider.getBlock("latest"))!.timestamp) + 3600n;
-    const nonce = await sesh.nonces(op.address);
-    const { chainId } = await ethers.provider.getNetwork();
-    const sig = await op.signTypedData(
-      { name: "Session", version: "1", chainId, verifyingContract: await sesh.getAddress() },
-      {
-        Permit: [
-          { name: "owner", type: "address" },
-          { name: "spender", type: "address" },
-          { name: "value", type: "uint256" },
-          { name: "nonce", type: "uint256" },
-          { name: "deadline", type: "uint256" },
-        ],
-      },
-      { owner: op.address, spender: other.address, value: 123n, nonce, deadline },
+    const { v, r, s } = await signPermit(
+      op,
+      ethers.provider,
+      { token: await sesh.getAddress(), spender: other.address, value: 123n, deadline },
+      sesh,
     );
-    const { v, r, s } = ethers.Signature.from(sig);
     await sesh.permit(op.address, other.address, 123n, deadline, v, r, s);
     expect(await sesh.allowance(op.address, other.address)).to.equal(123n);
   });

@@ -15,19 +15,32 @@ const IP = 0x7f000001;
 const PORT = 22021;
 const Status = { None: 0n, Awaiting: 1n, Active: 2n, Exiting: 3n, Exited: 4n, Removed: 5n };
 
+type Fixture = Awaited<ReturnType<typeof deployAll>>;
+
+interface Registration {
+  /** X25519 key; default key(100 + n). */
+  x25519?: string;
+  ip?: number;
+  port?: number;
+  fee?: number;
+  /** The operator's stake; default the full requirement. */
+  stake?: bigint;
+}
+
+/** `operator` registers node `n` (Ed25519 key(n)), with node n's own signed key proof for the endpoint. */
+async function registerNode(
+  registry: Fixture["registry"],
+  operator: Fixture["op"],
+  n: number,
+  { x25519 = key(100 + n), ip = IP, port = PORT, fee = 0, stake = REQUIREMENT }: Registration = {},
+) {
+  const keyProof = await proof(registry, operator, n, x25519, ip, port);
+  return registry.connect(operator).registerNode(key(n), x25519, ip, port, fee, stake, keyProof);
+}
+
 async function withActiveNode() {
   const f = await deployAll();
-  await f.registry
-    .connect(f.op)
-    .registerNode(
-      key(1),
-      key(101),
-      IP,
-      PORT,
-      1000,
-      REQUIREMENT,
-      await proof(f.registry, f.op, 1, key(101), IP, PORT),
-    );
+  await registerNode(f.registry, f.op, 1, { fee: 1000 });
   return f;
 }
 
@@ -70,17 +83,7 @@ describe("ServiceNodeRegistry", () => {
   describe("registerNode", () => {
     it("a fully staked operator is active at once, with events the indexer needs", async () => {
       const { registry, op, sesh } = await networkHelpers.loadFixture(deployAll);
-      const tx = registry
-        .connect(op)
-        .registerNode(
-          key(1),
-          key(101),
-          IP,
-          PORT,
-          500,
-          REQUIREMENT,
-          await proof(registry, op, 1, key(101), IP, PORT),
-        );
+      const tx = registerNode(registry, op, 1, { fee: 500 });
       await expect(tx)
         .to.emit(registry, "NodeRegistered")
         .withArgs(1n, op.address, key(1), key(101), IP, PORT, 500, REQUIREMENT);
@@ -105,67 +108,25 @@ describe("ServiceNodeRegistry", () => {
       await expect(
         r.registerNode(key(2), ethers.ZeroHash, IP, PORT, 0, REQUIREMENT, "0x"),
       ).to.be.revertedWithCustomError(registry, "InvalidKey");
-      await expect(
-        r.registerNode(
-          key(1),
-          key(2),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT,
-          await proof(registry, op, 1, key(2), IP, PORT),
-        ),
-      )
+      await expect(registerNode(registry, op, 1, { x25519: key(2) }))
         .to.be.revertedWithCustomError(registry, "KeyInUse")
         .withArgs(1n);
+      await expect(registerNode(registry, op, 2, { x25519: key(3), ip: 0 })).to.be.revertedWithCustomError(
+        registry,
+        "InvalidEndpoint",
+      );
+      await expect(registerNode(registry, op, 2, { x25519: key(3), port: 0 })).to.be.revertedWithCustomError(
+        registry,
+        "InvalidEndpoint",
+      );
       await expect(
-        r.registerNode(
-          key(2),
-          key(3),
-          0,
-          PORT,
-          0,
-          REQUIREMENT,
-          await proof(registry, op, 2, key(3), 0, PORT),
-        ),
-      ).to.be.revertedWithCustomError(registry, "InvalidEndpoint");
-      await expect(
-        r.registerNode(key(2), key(3), IP, 0, 0, REQUIREMENT, await proof(registry, op, 2, key(3), IP, 0)),
-      ).to.be.revertedWithCustomError(registry, "InvalidEndpoint");
-      await expect(
-        r.registerNode(
-          key(2),
-          key(3),
-          IP,
-          PORT,
-          10_001,
-          REQUIREMENT,
-          await proof(registry, op, 2, key(3), IP, PORT),
-        ),
+        registerNode(registry, op, 2, { x25519: key(3), fee: 10_001 }),
       ).to.be.revertedWithCustomError(registry, "FeeTooHigh");
-      await expect(
-        r.registerNode(
-          key(2),
-          key(3),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT / 4n - 1n,
-          await proof(registry, op, 2, key(3), IP, PORT),
-        ),
-      )
+      await expect(registerNode(registry, op, 2, { x25519: key(3), stake: REQUIREMENT / 4n - 1n }))
         .to.be.revertedWithCustomError(registry, "OperatorStakeTooLow")
         .withArgs(REQUIREMENT / 4n);
       await expect(
-        r.registerNode(
-          key(2),
-          key(3),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT + 1n,
-          await proof(registry, op, 2, key(3), IP, PORT),
-        ),
+        registerNode(registry, op, 2, { x25519: key(3), stake: REQUIREMENT + 1n }),
       ).to.be.revertedWithCustomError(registry, "StakeTooHigh");
     });
   });
@@ -229,17 +190,7 @@ describe("ServiceNodeRegistry", () => {
     it("up to 10 contributors fill a node, which then activates", async () => {
       const { registry, op, rest, c1 } = await networkHelpers.loadFixture(deployAll);
       const opStake = REQUIREMENT / 4n;
-      await registry
-        .connect(op)
-        .registerNode(
-          key(1),
-          key(101),
-          IP,
-          PORT,
-          1000,
-          opStake,
-          await proof(registry, op, 1, key(101), IP, PORT),
-        );
+      await registerNode(registry, op, 1, { fee: 1000, stake: opStake });
       expect((await registry.getNode(1n)).status).to.equal(Status.Awaiting);
       const share = (REQUIREMENT - opStake) / 9n;
       const contributors = [c1, ...rest.slice(0, 8)];
@@ -256,17 +207,7 @@ describe("ServiceNodeRegistry", () => {
     });
     it("an 11th contributor, overfilling, zero, unknown and full nodes are rejected", async () => {
       const { registry, op, rest, c1, c2 } = await networkHelpers.loadFixture(deployAll);
-      await registry
-        .connect(op)
-        .registerNode(
-          key(1),
-          key(101),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT / 4n,
-          await proof(registry, op, 1, key(101), IP, PORT),
-        );
+      await registerNode(registry, op, 1, { stake: REQUIREMENT / 4n });
       await expect(registry.connect(c1).contribute(1n, 0n)).to.be.revertedWithCustomError(
         registry,
         "ZeroAmount",
@@ -349,31 +290,11 @@ describe("ServiceNodeRegistry", () => {
       expect(await registry.totalStaked()).to.equal(0n);
       await expect(registry.finalizeExit(1n)).to.be.revertedWithCustomError(registry, "WrongStatus");
       // The key is free again.
-      await registry
-        .connect(op)
-        .registerNode(
-          key(1),
-          key(101),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT,
-          await proof(registry, op, 1, key(101), IP, PORT),
-        );
+      await registerNode(registry, op, 1);
     });
     it("a node never activated refunds everyone at once", async () => {
       const { registry, op, c1, sesh } = await networkHelpers.loadFixture(deployAll);
-      await registry
-        .connect(op)
-        .registerNode(
-          key(1),
-          key(101),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT / 2n,
-          await proof(registry, op, 1, key(101), IP, PORT),
-        );
+      await registerNode(registry, op, 1, { stake: REQUIREMENT / 2n });
       await registry.connect(c1).contribute(1n, 5n);
       const c1Before = await sesh.balanceOf(c1.address);
       await expect(registry.connect(op).requestExit(1n)).to.emit(registry, "NodeExited").withArgs(1n);
@@ -407,17 +328,7 @@ describe("ServiceNodeRegistry", () => {
       );
       await registry.connect(op).requestExit(1n);
       await registry.connect(admin).liquidate(1n, "exiting");
-      await registry
-        .connect(op)
-        .registerNode(
-          key(2),
-          key(102),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT / 2n,
-          await proof(registry, op, 2, key(102), IP, PORT),
-        );
+      await registerNode(registry, op, 2, { stake: REQUIREMENT / 2n });
       await registry.connect(admin).liquidate(2n, "awaiting");
       expect((await registry.getNode(2n)).status).to.equal(Status.Removed);
     });
@@ -427,17 +338,7 @@ describe("ServiceNodeRegistry", () => {
     it("accrue per active node, split fee and pro rata, and never exceed the pool", async () => {
       const { registry, sesh, op, c1, admin } = await networkHelpers.loadFixture(deployAll);
       await registry.connect(admin).fundRewards(1000n * RATE);
-      await registry
-        .connect(op)
-        .registerNode(
-          key(1),
-          key(101),
-          IP,
-          PORT,
-          1000,
-          REQUIREMENT / 2n,
-          await proof(registry, op, 1, key(101), IP, PORT),
-        );
+      await registerNode(registry, op, 1, { fee: 1000, stake: REQUIREMENT / 2n });
       await registry.connect(c1).contribute(1n, REQUIREMENT / 2n);
       // The claim lands exactly 100 s of chain time after activation, however long the test
       // machine takes between transactions: 100 s at RATE with one active node.
@@ -499,18 +400,16 @@ describe("ServiceNodeRegistry", () => {
   describe("admin", () => {
     it("updates parameters with events; only the admin may", async () => {
       const { registry, admin, other } = await networkHelpers.loadFixture(deployAll);
-      await expect(registry.connect(admin).setRewardRate(5n))
-        .to.emit(registry, "RewardRateUpdated")
-        .withArgs(5n);
-      await expect(registry.connect(admin).setStakingRequirement(7n))
-        .to.emit(registry, "StakingRequirementUpdated")
-        .withArgs(7n);
-      await expect(registry.connect(admin).setExitDelay(9n))
-        .to.emit(registry, "ExitDelayUpdated")
-        .withArgs(9n);
-      await expect(registry.connect(admin).setLiquidationPenalty(3n))
-        .to.emit(registry, "LiquidationPenaltyUpdated")
-        .withArgs(3n);
+      const a = registry.connect(admin);
+      const updates: [() => Promise<unknown>, event: string, value: bigint][] = [
+        [() => a.setRewardRate(5n), "RewardRateUpdated", 5n],
+        [() => a.setStakingRequirement(7n), "StakingRequirementUpdated", 7n],
+        [() => a.setExitDelay(9n), "ExitDelayUpdated", 9n],
+        [() => a.setLiquidationPenalty(3n), "LiquidationPenaltyUpdated", 3n],
+      ];
+      for (const [update, event, value] of updates) {
+        await expect(update()).to.emit(registry, event).withArgs(value);
+      }
       await expect(registry.connect(admin).setStakingRequirement(0n)).to.be.revertedWithCustomError(
         registry,
         "InvalidParameter",
@@ -534,19 +433,7 @@ describe("ServiceNodeRegistry", () => {
     it("pause blocks registration, contribution and claims; exits stay open", async () => {
       const { registry, admin, op } = await networkHelpers.loadFixture(withActiveNode);
       await registry.connect(admin).pause();
-      await expect(
-        registry
-          .connect(op)
-          .registerNode(
-            key(2),
-            key(102),
-            IP,
-            PORT,
-            0,
-            REQUIREMENT,
-            await proof(registry, op, 2, key(102), IP, PORT),
-          ),
-      ).to.be.revertedWithCustomError(registry, "EnforcedPause");
+      await expect(registerNode(registry, op, 2)).to.be.revertedWithCustomError(registry, "EnforcedPause");
       await expect(registry.connect(op).contribute(1n, 1n)).to.be.revertedWithCustomError(
         registry,
         "EnforcedPause",
@@ -560,17 +447,7 @@ describe("ServiceNodeRegistry", () => {
       ).to.be.revertedWithCustomError(registry, "EnforcedPause");
       await registry.connect(op).requestExit(1n);
       await registry.connect(admin).unpause();
-      await registry
-        .connect(op)
-        .registerNode(
-          key(2),
-          key(102),
-          IP,
-          PORT,
-          0,
-          REQUIREMENT,
-          await proof(registry, op, 2, key(102), IP, PORT),
-        );
+      await registerNode(registry, op, 2);
     });
     it("upgrades (UUPS) keep state; only the admin may upgrade", async () => {
       const { registry, admin, other } = await networkHelpers.loadFixture(withActiveNode);

@@ -86,23 +86,18 @@ describe("SessionNameService", () => {
 
   it("validates length, years and record size; a taken name is unavailable", async () => {
     const { sns, op, other } = await networkHelpers.loadFixture(registered);
-    await expect(sns.connect(op).register(nameHash("a"), 0, RECORD, 1, SECRET)).to.be.revertedWithCustomError(
-      sns,
-      "InvalidLength",
-    );
-    await expect(
-      sns.connect(op).register(nameHash("a"), 64, RECORD, 1, SECRET),
-    ).to.be.revertedWithCustomError(sns, "InvalidLength");
-    await expect(sns.connect(op).register(nameHash("a"), 1, RECORD, 0, SECRET)).to.be.revertedWithCustomError(
-      sns,
-      "InvalidYears",
-    );
-    await expect(
-      sns.connect(op).register(nameHash("a"), 1, RECORD, 11, SECRET),
-    ).to.be.revertedWithCustomError(sns, "InvalidYears");
-    await expect(
-      sns.connect(op).register(nameHash("a"), 1, "0x" + "00".repeat(72), 1, SECRET),
-    ).to.be.revertedWithCustomError(sns, "InvalidRecordSize");
+    const invalid: [length: number, record: string, years: number, error: string][] = [
+      [0, RECORD, 1, "InvalidLength"],
+      [64, RECORD, 1, "InvalidLength"],
+      [1, RECORD, 0, "InvalidYears"],
+      [1, RECORD, 11, "InvalidYears"],
+      [1, "0x" + "00".repeat(72), 1, "InvalidRecordSize"],
+    ];
+    for (const [length, record, years, error] of invalid) {
+      await expect(
+        sns.connect(op).register(nameHash("a"), length, record, years, SECRET),
+      ).to.be.revertedWithCustomError(sns, error);
+    }
     await commitAndWait(sns, other, "alice");
     await expect(
       sns.connect(other).register(nameHash("alice"), 5, RECORD, 1, SECRET),

@@ -1,11 +1,5 @@
 import type { SessionClient } from "@session/client";
-import {
-  createLogger,
-  exitOnSignals,
-  type Logger,
-  type RunningServer,
-  startServer,
-} from "@session/service-kit";
+import { createLogger, type Logger, type RunningServer, serveService } from "@session/service-kit";
 import type { Hono } from "hono";
 import { broadcasterApp, twoFactorApp } from "./api.ts";
 import { Broadcaster } from "./broadcaster.ts";
@@ -49,12 +43,11 @@ export async function runExample(config: ExampleConfig): Promise<RunningServer> 
   const logger = createLogger({ name: `example-${config.EXAMPLE}`, level: config.LOG_LEVEL });
   const client = await serviceClient({ network: config.SESSION_NETWORK, dataDir: config.SESSION_DATA_DIR });
   const { app, resumed } = await setups[config.EXAMPLE](client, logger);
-  const server = await startServer(app, {
+  const server = await serveService(app, logger, {
     port: config.PORT,
     hostname: config.HOST,
     onClose: () => client.close(),
   });
-  exitOnSignals(server, logger);
   process.stdout.write(
     `${labels[config.EXAMPLE]} ${client.sessionId} listening on ${server.url} (resumed ${resumed})\n`,
   );

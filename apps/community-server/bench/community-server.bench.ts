@@ -81,37 +81,33 @@ async function measure(label: string, once: (i: number) => Promise<number>) {
   );
 }
 
+/** POSTs `json` to `endpoint` through the onion hop, signed; answers the v4 status code. */
+async function postSigned(endpoint: string, json: unknown) {
+  const body = utf8Encode(JSON.stringify(json));
+  const r = await client.request(
+    {
+      method: "POST",
+      endpoint,
+      headers: { ...headers("POST", endpoint, body), "Content-Type": "application/json" },
+    },
+    body,
+  );
+  return r.info.code;
+}
+
 try {
   const data = Buffer.from(randomBytes(300)).toString("base64");
   const sig = Buffer.from(randomBytes(64)).toString("base64");
-  await measure("post message (onion, signed)", async () => {
-    const body = utf8Encode(JSON.stringify({ data, signature: sig }));
-    const r = await client.request(
-      {
-        method: "POST",
-        endpoint: "/room/bench/message",
-        headers: { ...headers("POST", "/room/bench/message", body), "Content-Type": "application/json" },
-      },
-      body,
-    );
-    return r.info.code;
-  });
+  await measure("post message (onion, signed)", () =>
+    postSigned("/room/bench/message", { data, signature: sig }),
+  );
   await measure("poll /batch (onion, signed)", async (i) => {
     const subs = [
       { method: "GET", path: "/room/bench/pollInfo/0" },
       { method: "GET", path: `/room/bench/messages/since/${ROUNDS - 5 + (i % 5)}?t=r` },
       { method: "GET", path: "/inbox" },
     ];
-    const body = utf8Encode(JSON.stringify(subs));
-    const r = await client.request(
-      {
-        method: "POST",
-        endpoint: "/batch",
-        headers: { ...headers("POST", "/batch", body), "Content-Type": "application/json" },
-      },
-      body,
-    );
-    return r.info.code;
+    return postSigned("/batch", subs);
   });
 } finally {
   await server.close();

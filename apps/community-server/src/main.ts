@@ -1,14 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
-import {
-  createLogger,
-  exitOnSignals,
-  loadConfig,
-  loadServerKeys,
-  runPeriodically,
-  startServer,
-} from "@session/service-kit";
+import { createLogger, loadConfig, loadServerKeys, serveService } from "@session/service-kit";
 import { databaseUrl, envSchema, joinUrl } from "./config.ts";
 import { openDb } from "./db/sql.ts";
 import { DEFAULT_LIMITS } from "./domain/context.ts";
@@ -40,21 +33,12 @@ if (env.CS_DEFAULT_ROOM && !(await roomByToken(db, env.CS_DEFAULT_ROOM))) {
   await createRoom(community.deps, { token: env.CS_DEFAULT_ROOM, name: env.CS_DEFAULT_ROOM });
 }
 
-const sweeper = runPeriodically(
-  () => community.sweep(),
-  env.CS_SWEEP_INTERVAL_SECONDS * 1000,
-  (err) => logger.error({ err }, "sweep failed"),
-);
-
-const server = await startServer(community.app, {
+const server = await serveService(community.app, logger, {
   port: env.CS_PORT,
   hostname: env.CS_HOST,
-  onClose: async () => {
-    sweeper.stop();
-    await db.close();
-  },
+  sweep: { run: () => community.sweep(), intervalMs: env.CS_SWEEP_INTERVAL_SECONDS * 1000 },
+  onClose: () => db.close(),
 });
-exitOnSignals(server, logger);
 const publicKey = toHex(keys.publicKey);
 logger.info(
   {

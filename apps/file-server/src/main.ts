@@ -3,11 +3,9 @@ import { toHex } from "@session/crypto";
 import {
   connectionLimitsFromEnv,
   createLogger,
-  exitOnSignals,
   loadConfig,
   loadServerKeys,
-  runPeriodically,
-  startServer,
+  serveService,
 } from "@session/service-kit";
 import { databaseUrl, envSchema } from "./config.ts";
 import { openFileRepo } from "./db/repo.ts";
@@ -60,25 +58,19 @@ const fileServer = createFileServer({
   ...(env.FS_SESSION_VERSIONS ? { sessionVersions: env.FS_SESSION_VERSIONS } : {}),
 });
 
-const sweeper = runPeriodically(
-  async () => {
-    const removed = await fileServer.sweep();
-    if (removed > 0) logger.info({ removed }, "expired files deleted");
-  },
-  env.FS_SWEEP_INTERVAL_SECONDS * 1000,
-  (err) => logger.error({ err }, "sweep failed"),
-);
-
-const server = await startServer(fileServer.app, {
+const server = await serveService(fileServer.app, logger, {
   port: env.FS_PORT,
   hostname: env.FS_HOST,
   connections: connectionLimitsFromEnv(env),
-  onClose: async () => {
-    sweeper.stop();
-    await repo.close();
+  sweep: {
+    run: async () => {
+      const removed = await fileServer.sweep();
+      if (removed > 0) logger.info({ removed }, "expired files deleted");
+    },
+    intervalMs: env.FS_SWEEP_INTERVAL_SECONDS * 1000,
   },
+  onClose: () => repo.close(),
 });
-exitOnSignals(server, logger);
 logger.info(
   {
     url: server.url,

@@ -6,6 +6,7 @@ import {
   describeOnSmallDisk,
   type PgFaults,
   pgFaults,
+  suiteSchema,
   TEST_PG_URL,
   testApplicationName,
 } from "@session/service-kit/testing";
@@ -116,14 +117,11 @@ await describeOnPgSmallTablespace(
   "disk full (PostgreSQL: the metadata tables in a tablespace on a 1 MiB tmpfs)",
   1024 * 1024,
   (ts) => {
-    const schema = `fs_disk_full_${process.pid}_${Date.now()}`;
+    const schema = suiteSchema("fs_disk_full");
     let h: Harness | undefined;
 
     afterAll(async () => {
       await h?.close();
-      const admin = pgFaults(TEST_PG_URL);
-      await admin.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.close();
     });
 
     it("refuses uploads with STORAGE_FULL (SQLSTATE 53100), leaves no blob behind, serves downloads, logs once, recovers", async () => {
@@ -168,7 +166,7 @@ await describeOnPgSmallTablespace(
 );
 
 describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
-  const schema = `fs_faults_${process.pid}_${Date.now()}`;
+  const schema = suiteSchema("fs_faults");
   let faults: PgFaults;
   let appName: string;
   let h: Harness;
@@ -182,7 +180,6 @@ describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
   });
   afterAll(async () => {
     await h?.close();
-    await faults.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await faults.close();
   });
 

@@ -1,13 +1,7 @@
 import { readFileSync } from "node:fs";
 import { toHex } from "@session/crypto";
 import { nodeHttp } from "@session/node-tls";
-import {
-  connectionLimitsFromEnv,
-  createLogger,
-  exitOnSignals,
-  loadServerKeys,
-  startServer,
-} from "@session/service-kit";
+import { connectionLimitsFromEnv, createLogger, loadServerKeys, serveService } from "@session/service-kit";
 import { configFromEnv } from "./config.ts";
 import { openPendingStore } from "./db/pending.ts";
 import { openSubscriptionRepo } from "./db/repo.ts";
@@ -66,7 +60,7 @@ const push = createApp({
   queueMaxBackoffMs: env.QUEUE_MAX_BACKOFF_MS,
 });
 await push.start();
-const server = await startServer(push.app, {
+const server = await serveService(push.app, logger, {
   port: env.PORT,
   hostname: env.HOST,
   connections: connectionLimitsFromEnv(env),
@@ -79,4 +73,3 @@ const server = await startServer(push.app, {
   },
 });
 logger.info({ url: server.url, x25519: toHex(x25519Keys.publicKey) }, "push server listening");
-exitOnSignals(server, logger);

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type Devnet, startDevnet } from "@session/devnet";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
+import { afterAll, beforeAll } from "vitest";
 import { SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { type AppDeps, createApp, type PushServer } from "../src/server.ts";
@@ -68,4 +69,16 @@ export async function startDevnetPush(
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts the set-up before the suite's tests (handing it to `started`) and stops it after them. */
+export function devnetPushSuite(name: string, started: (net: DevnetPush) => void): void {
+  let net: DevnetPush | undefined;
+  beforeAll(async () => {
+    net = await startDevnetPush(name);
+    started(net);
+  }, 120_000);
+  afterAll(async () => {
+    await net?.stop();
+  });
 }

@@ -2,11 +2,11 @@ import { createIdentity, openPushNotification as open, SessionClient } from "@se
 import { randomBytesArray } from "@session/crypto";
 import type { Devnet } from "@session/devnet";
 import type { RunningServer } from "@session/service-kit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { SqlitePendingStore } from "../src/db/pending.ts";
 import type { PushServer } from "../src/server.ts";
 import { indexerNodeSource, seedNodeSource, swarmMembers } from "../src/watcher/nodes.ts";
-import { type DevnetPush, startDevnetPush } from "./devnet-push.ts";
+import { devnetPushSuite } from "./devnet-push.ts";
 import { FCM_HOST, type FcmStandIn } from "./fcm-stand-in.ts";
 import { subscribeBody, waitFor } from "./helpers.ts";
 
@@ -15,15 +15,8 @@ let fcm: FcmStandIn;
 let pending: SqlitePendingStore;
 let push: PushServer;
 let server: RunningServer;
-let net: DevnetPush | undefined;
-
-beforeAll(async () => {
-  net = await startDevnetPush("push-e2e");
+devnetPushSuite("push-e2e", (net) => {
   ({ devnet, fcm, pending, push, server } = net);
-}, 120_000);
-
-afterAll(async () => {
-  await net?.stop();
 });
 
 /**

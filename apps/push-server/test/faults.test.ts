@@ -5,6 +5,7 @@ import {
   describeOnSmallDisk,
   type PgFaults,
   pgFaults,
+  suiteSchema,
   TEST_PG_URL,
   testApplicationName,
 } from "@session/service-kit/testing";
@@ -175,7 +176,7 @@ async function queueOnFullDisk(
 }
 
 describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
-  const schema = `push_faults_${process.pid}_${Date.now()}`;
+  const schema = suiteSchema("push_faults");
   let faults: PgFaults;
   let appName: string;
   let repo: PgSubscriptionRepo;
@@ -193,7 +194,6 @@ describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
   afterAll(async () => {
     await push?.stop();
     await Promise.all([repo?.close(), pending?.close()]);
-    await faults.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     await faults.close();
   }, 20_000);
 
@@ -307,21 +307,17 @@ await describeOnPgSmallTablespace(
   "disk full (PostgreSQL: the schema's tables in a tablespace on a 1 MiB tmpfs)",
   1024 * 1024,
   (ts) => {
-    const schema = `push_disk_full_${process.pid}_${Date.now()}`;
+    const schema = suiteSchema("push_disk_full");
     let repo: PgSubscriptionRepo;
     let pending: PgPendingStore;
-    let admin: PgFaults;
 
     beforeAll(async () => {
-      admin = pgFaults(TEST_PG_URL);
       repo = await PgSubscriptionRepo.open(TEST_PG_URL, schema);
       pending = await PgPendingStore.open(TEST_PG_URL, schema);
       await ts().moveSchema(schema);
     });
     afterAll(async () => {
       await Promise.all([repo?.close(), pending?.close()]);
-      await admin.sql.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.close();
     }, 20_000);
 
     it("refuses subscriptions with STORAGE_FULL (SQLSTATE 53100), serves reads, logs once, reports it, recovers", async () => {

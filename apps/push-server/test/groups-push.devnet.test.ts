@@ -4,9 +4,9 @@ import type { Devnet } from "@session/devnet";
 import { decodeContent, decodeEnvelope } from "@session/protocol";
 import { decryptGroupMessage } from "@session/protocol/groups";
 import type { RunningServer } from "@session/service-kit";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PushServer } from "../src/server.ts";
-import { type DevnetPush, startDevnetPush } from "./devnet-push.ts";
+import { devnetPushSuite } from "./devnet-push.ts";
 import type { FcmStandIn } from "./fcm-stand-in.ts";
 import { waitFor } from "./helpers.ts";
 
@@ -14,15 +14,8 @@ let devnet: Devnet;
 let fcm: FcmStandIn;
 let push: PushServer;
 let server: RunningServer;
-let net: DevnetPush | undefined;
-
-beforeAll(async () => {
-  net = await startDevnetPush("push-groups");
+devnetPushSuite("push-groups", (net) => {
   ({ devnet, fcm, push, server } = net);
-}, 120_000);
-
-afterAll(async () => {
-  await net?.stop();
 });
 
 async function account() {

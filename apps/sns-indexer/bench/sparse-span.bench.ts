@@ -4,22 +4,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serviceNodeRegistryAbi } from "@session/contracts";
-import { createLogger } from "@session/service-kit";
-import { Interface } from "ethers";
-import { openEventStore } from "../src/db/store.ts";
-import { Follower } from "../src/domain/follower.ts";
-import { syntheticChain, syntheticLog } from "../test/synthetic-chain.ts";
+import { activationLog, syntheticChain, syntheticFollower } from "../test/synthetic-chain.ts";
 
 const HEAD = 10_000_000;
 const EVENTS = 200;
 const LIMIT = 100_000;
 const LATENCY_MS = 20;
 const registry = "0x00000000000000000000000000000000000000aa";
-const iface = new Interface(serviceNodeRegistryAbi as never);
 const logs = Array.from({ length: EVENTS }, (_, i) => {
   const b = 1 + Math.floor((i * HEAD) / EVENTS) + (i % 7);
-  return syntheticLog(b, 0, registry, iface.encodeEventLog("NodeActivated", [BigInt(i + 1)]), i);
+  return activationLog(b, registry, i + 1, i);
 });
 const { chain, calls: getLogsCalls } = syntheticChain({
   head: HEAD,
@@ -29,20 +23,13 @@ const { chain, calls: getLogsCalls } = syntheticChain({
 });
 
 const dir = mkdtempSync(join(tmpdir(), "indexer-sparse-"));
-const store = await openEventStore(`sqlite:${join(dir, "bench.sqlite")}`);
-const follower = new Follower({
-  chain,
-  store,
+const { store, follower } = await syntheticFollower(chain, join(dir, "bench.sqlite"), {
   addresses: { registry, names: "0x00000000000000000000000000000000000000bb" },
-  startBlock: 1,
   chainId: 421614n,
   batchSize: 2000,
   maxBatchSize: 1_000_000,
-  confirmations: 0,
   reorgDepth: 16,
-  logger: createLogger({ name: "bench", level: "silent" }),
 });
-await follower.init();
 const t0 = performance.now();
 await follower.syncOnce();
 const secs = (performance.now() - t0) / 1000;

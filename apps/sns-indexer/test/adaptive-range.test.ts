@@ -1,25 +1,17 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { serviceNodeRegistryAbi } from "@session/contracts";
-import { createLogger } from "@session/service-kit";
-import { Interface } from "ethers";
 import { afterAll, describe, expect, it } from "vitest";
-import { openEventStore } from "../src/db/store.ts";
-import { Follower } from "../src/domain/follower.ts";
-import { syntheticChain, syntheticLog } from "./synthetic-chain.ts";
+import { activationLog, syntheticChain, syntheticFollower } from "./synthetic-chain.ts";
 
 const registry = "0x00000000000000000000000000000000000000aa";
 const names = "0x00000000000000000000000000000000000000bb";
-const iface = new Interface(serviceNodeRegistryAbi as never);
 const dir = mkdtempSync(join(tmpdir(), "indexer-range-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A chain of `head` blocks with events at `eventBlocks`, refusing ranges wider than `limit`. */
 function sparseChain(head: number, eventBlocks: number[], limit: number) {
-  const logs = eventBlocks.map((b, i) =>
-    syntheticLog(b, 0, registry, iface.encodeEventLog("NodeActivated", [BigInt(i + 1)]), i),
-  );
+  const logs = eventBlocks.map((b, i) => activationLog(b, registry, i + 1, i));
   const { chain, calls } = syntheticChain({ head, logs, rangeLimit: limit });
   return { provider: chain, calls };
 }
@@ -28,20 +20,13 @@ describe("adaptive eth_getLogs ranges", () => {
   it("a sparse 2M-block span: ranges grow over empty stretches, halve when refused, and every event lands once", async () => {
     const events = [5, 1_000_000, 1_000_001, 1_999_990];
     const { provider, calls } = sparseChain(2_000_000, events, 50_000);
-    const store = await openEventStore(`sqlite:${join(dir, "a.sqlite")}`);
-    const follower = new Follower({
-      chain: provider,
-      store,
+    const { store, follower } = await syntheticFollower(provider, join(dir, "a.sqlite"), {
       addresses: { registry, names },
-      startBlock: 1,
       batchSize: 1000,
       maxBatchSize: 200_000,
-      confirmations: 0,
       reorgDepth: 4,
-      logger: createLogger({ name: "t", level: "silent" }),
       retry: { attempts: 1, baseMs: 1 },
     });
-    await follower.init();
     await follower.syncOnce();
     expect(follower.indexedTo).toBe(2_000_000);
     expect(await store.eventCount()).toBe(events.length);
@@ -63,18 +48,11 @@ describe("adaptive eth_getLogs ranges", () => {
 
   it("without maxBatchSize the span stays fixed (the previous behaviour)", async () => {
     const { provider, calls } = sparseChain(10_000, [3], 50_000);
-    const store = await openEventStore(`sqlite:${join(dir, "b.sqlite")}`);
-    const follower = new Follower({
-      chain: provider,
-      store,
+    const { store, follower } = await syntheticFollower(provider, join(dir, "b.sqlite"), {
       addresses: { registry, names },
-      startBlock: 1,
       batchSize: 1000,
-      confirmations: 0,
       reorgDepth: 4,
-      logger: createLogger({ name: "t", level: "silent" }),
     });
-    await follower.init();
     await follower.syncOnce();
     // Ten fixed spans, and the one-block re-read of the block with the event (the cut-list check).
     expect(calls.filter((c) => c.from !== c.to)).toHaveLength(10);

@@ -8,10 +8,10 @@ import {
   capturedLogs,
   describeOnPgSmallTablespace,
   describeOnSmallDisk,
+  suiteSchema,
   TEST_PG_URL,
   testApplicationName,
 } from "@session/service-kit/testing";
-import postgres from "postgres";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { RunningIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
@@ -74,7 +74,7 @@ await describeOnPgSmallTablespace(
   "indexer on PostgreSQL with a full disk (its tables in a tablespace on a 1 MiB tmpfs)",
   1024 * 1024,
   (ts) => {
-    const schema = `sns_disk_full_${process.pid}_${Date.now()}`;
+    const schema = suiteSchema("sns_disk_full");
     const log = capturedLogs("sns-indexer-test");
     let f: Fixture;
     let indexer: RunningIndexer;
@@ -100,9 +100,6 @@ await describeOnPgSmallTablespace(
     afterAll(async () => {
       await indexer?.stop();
       await f?.close();
-      const admin = postgres(TEST_PG_URL, { onnotice: () => {}, max: 1 });
-      await admin.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      await admin.end();
     }, 30_000);
 
     it("pauses indexing on SQLSTATE 53100 with disk_full in /health and /metrics, keeps serving, resumes when space returns", async () => {

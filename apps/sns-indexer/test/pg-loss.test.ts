@@ -3,14 +3,14 @@
 // indexer's session there. The indexer must fail that operation cleanly, keep nothing of a cut
 // transaction, reconnect and go on without a restart.
 
-import { capturedLogs, TEST_PG_URL } from "@session/service-kit/testing";
+import { capturedLogs, deferred, suiteSchema, TEST_PG_URL } from "@session/service-kit/testing";
 import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningIndexer } from "../src/index.ts";
 import { chainFixture, type Fixture } from "./chain-fixture.ts";
 import { chainEventKeys, health, indexedEventKeys, servedNodes, startFixtureIndexer } from "./helpers.ts";
 
-const schema = `sns_pgloss_${process.pid}_${Date.now()}`;
+const schema = suiteSchema("sns_pgloss");
 const { logger, logged } = capturedLogs("sns-indexer-test");
 
 let f: Fixture;
@@ -32,7 +32,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await indexer?.stop();
   await f?.close();
-  await admin?.unsafe(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   await admin?.end();
 });
 
@@ -57,23 +56,17 @@ async function waitingBackend(query: string): Promise<number> {
 
 /** Runs `hold` while a test transaction holds `lock` (SQL run inside it), until `release` resolves. */
 function holdLock(lock: string) {
-  let release!: () => void;
-  const released = new Promise<void>((r) => {
-    release = r;
-  });
-  let locked!: () => void;
-  const ready = new Promise<void>((r) => {
-    locked = r;
-  });
+  const released = deferred();
+  const locked = deferred();
   const done = admin.begin(async (tx) => {
     await tx.unsafe(lock);
-    locked();
-    await released;
+    locked.resolve();
+    await released.promise;
   });
   return {
-    ready,
+    ready: locked.promise,
     release: async () => {
-      release();
+      released.resolve();
       await done;
     },
   };

@@ -1,3 +1,8 @@
+import { serviceNodeRegistryAbi } from "@session/contracts";
+import { createLogger } from "@session/service-kit";
+import { Interface } from "ethers";
+import { openEventStore } from "../src/db/store.ts";
+import { Follower, type FollowerOptions } from "../src/domain/follower.ts";
 import { type ChainClient, type ChainLog, ChainRpcError } from "../src/index.ts";
 
 /** Hash of synthetic block `n` (its number, zero-padded). */
@@ -21,6 +26,19 @@ export function syntheticLog(
     transactionHash: syntheticHash(tx),
     logIndex,
   };
+}
+
+const registryIface = new Interface(serviceNodeRegistryAbi as never);
+
+/** The registry's NodeActivated log for node `nodeId`, alone in its block and transaction `tx`. */
+export function activationLog(block: number, registry: string, nodeId: number, tx: number): ChainLog {
+  return syntheticLog(
+    block,
+    0,
+    registry,
+    registryIface.encodeEventLog("NodeActivated", [BigInt(nodeId)]),
+    tx,
+  );
 }
 
 export interface SyntheticChainOptions {
@@ -79,4 +97,26 @@ export function syntheticChain(o: SyntheticChainOptions) {
     },
   };
   return { chain, calls };
+}
+
+/**
+ * A follower of `chain` into a new SQLite store at `path`, initialised: from block 1, with no
+ * confirmations, logging nothing; `options` gives the contracts, batch and reorg depth (and more).
+ */
+export async function syntheticFollower(
+  chain: ChainClient,
+  path: string,
+  options: Pick<FollowerOptions, "addresses" | "batchSize" | "reorgDepth"> & Partial<FollowerOptions>,
+) {
+  const store = await openEventStore(`sqlite:${path}`);
+  const follower = new Follower({
+    chain,
+    store,
+    startBlock: 1,
+    confirmations: 0,
+    logger: createLogger({ name: "synthetic", level: "silent" }),
+    ...options,
+  });
+  await follower.init();
+  return { store, follower };
 }

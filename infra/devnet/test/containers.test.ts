@@ -183,6 +183,26 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     });
   }
 
+  /**
+   * Runs `service` with its host and port variables (`hostVar`, `portVar`) set to loopback and a
+   * free port, with `env`, and waits until it is healthy.
+   */
+  async function runOnLoopback(
+    service: string,
+    [hostVar, portVar]: [string, string],
+    env: Record<string, string> = {},
+  ): Promise<Running> {
+    const port = await freeServicePort();
+    const r = run(
+      service,
+      service,
+      { [hostVar]: "127.0.0.1", [portVar]: String(port), ...env },
+      `http://127.0.0.1:${port}`,
+    );
+    await healthy(r);
+    return r;
+  }
+
   beforeAll(async () => {
     const t0 = Date.now();
     startedEngine = spawnSync("bash", [engineSh, "env"]).status !== 0;
@@ -295,46 +315,14 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
     const cert = docker("exec", nodes[0]!.name, "cat", "/data/tls.crt");
     seed = formatSeed({ url: nodes[0]!.url, certSha256: certFingerprint(cert) });
 
-    const fsPort = await freeServicePort();
-    await healthy(
-      run(
-        "file-server",
-        "file-server",
-        { FS_HOST: "127.0.0.1", FS_PORT: String(fsPort) },
-        `http://127.0.0.1:${fsPort}`,
-      ),
-    );
-    const pushPort = await freeServicePort();
-    await healthy(
-      run(
-        "push-server",
-        "push-server",
-        { HOST: "127.0.0.1", PORT: String(pushPort), INDEXER_URL: indexerUrl },
-        `http://127.0.0.1:${pushPort}`,
-      ),
-    );
-    const csPort = await freeServicePort();
-    await healthy(
-      run(
-        "community-server",
-        "community-server",
-        { CS_HOST: "127.0.0.1", CS_PORT: String(csPort) },
-        `http://127.0.0.1:${csPort}`,
-      ),
-    );
+    await runOnLoopback("file-server", ["FS_HOST", "FS_PORT"]);
+    await runOnLoopback("push-server", ["HOST", "PORT"], { INDEXER_URL: indexerUrl });
+    await runOnLoopback("community-server", ["CS_HOST", "CS_PORT"]);
     say(`file, push and community server containers healthy (${Math.round((Date.now() - t0) / 1000)}s)`);
 
     // The SDK's example services (APP=examples), connected to the nodes above through their seed.
     for (const name of ["2fa-sender", "broadcaster"]) {
-      const port = await freeServicePort();
-      const r = run(
-        name,
-        name,
-        { SESSION_NETWORK: seed, HOST: "127.0.0.1", PORT: String(port) },
-        `http://127.0.0.1:${port}`,
-      );
-      await healthy(r);
-      examples.set(name, r);
+      examples.set(name, await runOnLoopback(name, ["HOST", "PORT"], { SESSION_NETWORK: seed }));
     }
     say("2fa-sender and broadcaster containers healthy");
   }, 900_000);

@@ -170,6 +170,13 @@ type OperationKind = "read" | "write" | "delete";
 /** Which of a store's methods read, write or only delete (methods not listed are not monitored). */
 export type OperationKinds<T> = Partial<Record<keyof T, OperationKind>>;
 
+/** What every service store on SQLite or PostgreSQL offers besides its queries. */
+export interface DatabaseStore {
+  /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */
+  readonly deletesNeedSpace: boolean;
+  close(): Promise<void>;
+}
+
 /**
  * Wraps a store (repository) so that every listed method reports to `monitor`: success clears
  * conditions, a fault raises its condition and is rethrown as its stable ProtocolError. A read

@@ -15,6 +15,7 @@ export {
   type StartServerOptions,
   startServer,
 } from "./serve.ts";
+export { type ServeServiceOptions, serveService } from "./serve-service.ts";
 export { loadServerKeys } from "./server-keys.ts";
 
 // HTTP: error answers, body and connection limits, rate limits
@@ -60,6 +61,7 @@ export { SingleFlight } from "./single-flight.ts";
 
 export { backoffMs } from "./backoff.ts";
 export {
+  type DatabaseStore,
   FaultMonitor,
   faultError,
   faultOf,

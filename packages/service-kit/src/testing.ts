@@ -61,6 +61,7 @@ export {
 } from "./raw-http.ts";
 export { processAlive, runService } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
+export { deferred } from "./testing/deferred.ts";
 export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
 export {
   describeHttpLimits,
@@ -84,3 +85,4 @@ export {
   type SmallDisk,
   smallDiskSupport,
 } from "./testing/small-disk.ts";
+export { suiteSchema } from "./testing/suite-schema.ts";

@@ -65,6 +65,26 @@ async function messageSeqno(db: Db, id: number): Promise<number> {
   return Number((await db.one<{ seqno: number }>(sql`SELECT seqno FROM messages WHERE id = ${id}`))!.seqno);
 }
 
+/**
+ * Runs `change` (true when it changed a row) on a regular message's reactions in one transaction,
+ * bumping the message's reaction seqno when it did; answers with the message's seqno after.
+ */
+async function changeReactions(
+  deps: DomainDeps,
+  room: Room,
+  id: number,
+  reaction: string,
+  change: (db: Db) => Promise<boolean>,
+): Promise<{ changed: boolean; seqno: number }> {
+  checkReaction(reaction);
+  return deps.db.tx(async (db) => {
+    await requireRegular(db, room, id);
+    const changed = await change(db);
+    if (changed) await bumpReactions(db, room, id);
+    return { changed, seqno: await messageSeqno(db, id) };
+  });
+}
+
 export async function addReaction(
   deps: DomainDeps,
   room: Room,
@@ -72,9 +92,7 @@ export async function addReaction(
   id: number,
   reaction: string,
 ): Promise<{ added: boolean; seqno: number }> {
-  checkReaction(reaction);
-  return deps.db.tx(async (db) => {
-    await requireRegular(db, room, id);
+  const { changed, seqno } = await changeReactions(deps, room, id, reaction, async (db) => {
     await db.exec(sql`INSERT INTO reactions (message_id, reaction) VALUES (${id}, ${reaction})
       ON CONFLICT (message_id, reaction) DO NOTHING`);
     const rid = Number(
@@ -82,12 +100,12 @@ export async function addReaction(
         sql`SELECT id FROM reactions WHERE message_id = ${id} AND reaction = ${reaction}`,
       ))!.id,
     );
-    const added =
+    return (
       (await db.exec(sql`INSERT INTO user_reactions (reaction_id, user_id, at) VALUES (${rid}, ${user.id}, ${deps.now() / 1000})
-        ON CONFLICT (reaction_id, user_id) DO NOTHING`)) > 0;
-    if (added) await bumpReactions(db, room, id);
-    return { added, seqno: await messageSeqno(db, id) };
+        ON CONFLICT (reaction_id, user_id) DO NOTHING`)) > 0
+    );
   });
+  return { added: changed, seqno };
 }
 
 async function bumpReactions(db: Db, room: Room, id: number) {
@@ -102,15 +120,16 @@ export async function removeReaction(
   id: number,
   reaction: string,
 ): Promise<{ removed: boolean; seqno: number }> {
-  checkReaction(reaction);
-  return deps.db.tx(async (db) => {
-    await requireRegular(db, room, id);
-    const removed =
+  const { changed, seqno } = await changeReactions(
+    deps,
+    room,
+    id,
+    reaction,
+    async (db) =>
       (await db.exec(sql`DELETE FROM user_reactions WHERE user_id = ${user.id} AND reaction_id =
-        (SELECT id FROM reactions WHERE message_id = ${id} AND reaction = ${reaction})`)) > 0;
-    if (removed) await bumpReactions(db, room, id);
-    return { removed, seqno: await messageSeqno(db, id) };
-  });
+        (SELECT id FROM reactions WHERE message_id = ${id} AND reaction = ${reaction})`)) > 0,
+  );
+  return { removed: changed, seqno };
 }
 
 /** Moderator removal of every reaction (or every one of `reaction`) on a message. */

@@ -1,4 +1,4 @@
-import { type OperationKinds, postgresPool } from "@session/service-kit";
+import { type DatabaseStore, type OperationKinds, postgresPool, preparePostgres } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
@@ -15,7 +15,7 @@ export interface FileRecord {
 }
 
 /** Metadata of stored files. Blob bytes live in a BlobStore under the same id. */
-export interface FileRepo {
+export interface FileRepo extends DatabaseStore {
   insert(record: FileRecord): Promise<void>;
   /** The record if it exists and has not expired at `nowMs`. */
   getLive(id: string, nowMs: number): Promise<FileRecord | undefined>;
@@ -26,9 +26,6 @@ export interface FileRepo {
   /** Deletes the row only if it is still expired (an extend may have raced the sweep). */
   deleteExpired(id: string, nowMs: number): Promise<boolean>;
   count(): Promise<number>;
-  /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */
-  readonly deletesNeedSpace: boolean;
-  close(): Promise<void>;
 }
 
 /** Which FileRepo methods only read (safe to retry), which write and which only delete, for the fault monitor. */
@@ -133,13 +130,7 @@ export class PgFileRepo implements FileRepo {
       applicationName: options.applicationName ?? "session-file-server",
       ...(schema ? { schema } : {}),
     });
-    try {
-      if (schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-      for (const stmt of CREATE_FILES_SQL) await client.unsafe(stmt);
-    } catch (err) {
-      await client.end({ timeout: 1 });
-      throw err;
-    }
+    await preparePostgres(client, { schema, ddl: CREATE_FILES_SQL });
     return new PgFileRepo(client, drizzlePg(client));
   }
 

@@ -1,13 +1,12 @@
 import { fromBase64, toBase64 } from "@session/crypto";
-import type { OperationKinds } from "@session/service-kit";
+import type { DatabaseStore, OperationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, asc, count, eq, inArray, lte, min, notInArray } from "drizzle-orm";
-import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
-import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import type postgres from "postgres";
 import type { PushNotification } from "../notifiers/types.ts";
-import { openPgClient } from "./pg.ts";
+import { openPgClient, PgTables } from "./pg.ts";
+import { sameToken } from "./same-token.ts";
 import { CREATE_PENDING_SQL, pgPending, sqlitePending } from "./schema.ts";
+import { SqliteTables } from "./sqlite.ts";
 
 /** A notification waiting for its provider. */
 export interface PendingNotification extends PushNotification {
@@ -23,7 +22,7 @@ export interface PendingNotification extends PushNotification {
  * Where the delivery queue keeps notifications until the provider has taken them. One push
  * server process owns a store: rows it is sending are passed back as `skip`, not locked.
  */
-export interface PendingStore {
+export interface PendingStore extends DatabaseStore {
   /** Stores a notification, due at once; returns its id. */
   add(n: PushNotification, nowMs: number): Promise<number>;
   /** Up to `limit` rows due at `nowMs`, earliest next attempt first (then arrival), except `skip`. */
@@ -38,9 +37,6 @@ export interface PendingStore {
   /** Deletes the `n` oldest rows by arrival, except `skip`; returns how many went. */
   dropOldest(n: number, skip: readonly number[]): Promise<number>;
   count(): Promise<number>;
-  /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */
-  readonly deletesNeedSpace: boolean;
-  close(): Promise<void>;
 }
 
 type Row = typeof sqlitePending.$inferSelect;
@@ -78,15 +74,10 @@ export const PENDING_OPERATIONS = {
   count: "read",
 } as const satisfies OperationKinds<PendingStore>;
 
-export class SqlitePendingStore implements PendingStore {
-  readonly deletesNeedSpace = true;
-  private readonly db: BetterSQLite3Database;
-
+export class SqlitePendingStore extends SqliteTables implements PendingStore {
   /** Uses an open connection (its own or the subscription repo's file). */
-  constructor(private readonly sqlite: Database.Database) {
-    sqlite.pragma("journal_mode = WAL");
-    for (const stmt of CREATE_PENDING_SQL.sqlite) sqlite.exec(stmt);
-    this.db = drizzleSqlite(sqlite);
+  constructor(sqlite: Database.Database) {
+    super(sqlite, CREATE_PENDING_SQL.sqlite);
   }
 
   static open(path: string): SqlitePendingStore {
@@ -135,14 +126,11 @@ export class SqlitePendingStore implements PendingStore {
   }
 
   async remove(id: number) {
-    return this.db.delete(sqlitePending).where(eq(sqlitePending.id, id)).run().changes > 0;
+    return this.deleteRows(sqlitePending, eq(sqlitePending.id, id)) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    return this.db
-      .delete(sqlitePending)
-      .where(and(eq(sqlitePending.service, service), eq(sqlitePending.token, token)))
-      .run().changes;
+    return this.deleteRows(sqlitePending, sameToken(sqlitePending, service, token));
   }
 
   async dropOldest(n: number, skip: readonly number[]) {
@@ -153,7 +141,7 @@ export class SqlitePendingStore implements PendingStore {
       .where(notInArray(sqlitePending.id, [...skip]))
       .orderBy(asc(sqlitePending.id))
       .limit(n);
-    return this.db.delete(sqlitePending).where(inArray(sqlitePending.id, oldest)).run().changes;
+    return this.deleteRows(sqlitePending, inArray(sqlitePending.id, oldest));
   }
 
   async count() {
@@ -165,17 +153,11 @@ export class SqlitePendingStore implements PendingStore {
   }
 }
 
-export class PgPendingStore implements PendingStore {
-  readonly deletesNeedSpace = false;
-  private constructor(
-    private readonly client: postgres.Sql,
-    private readonly db: PostgresJsDatabase,
-  ) {}
-
+export class PgPendingStore extends PgTables implements PendingStore {
   /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
   static async open(url: string, schema?: string, applicationName?: string): Promise<PgPendingStore> {
     const client = await openPgClient(url, schema, CREATE_PENDING_SQL.pg, 3, applicationName);
-    return new PgPendingStore(client, drizzlePg(client));
+    return new PgPendingStore(client);
   }
 
   async add(n: PushNotification, nowMs: number) {
@@ -211,16 +193,11 @@ export class PgPendingStore implements PendingStore {
   }
 
   async remove(id: number) {
-    const r = await this.db.delete(pgPending).where(eq(pgPending.id, id)).returning({ id: pgPending.id });
-    return r.length > 0;
+    return (await this.deleteRows(pgPending, eq(pgPending.id, id))) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    const r = await this.db
-      .delete(pgPending)
-      .where(and(eq(pgPending.service, service), eq(pgPending.token, token)))
-      .returning({ id: pgPending.id });
-    return r.length;
+    return this.deleteRows(pgPending, sameToken(pgPending, service, token));
   }
 
   async dropOldest(n: number, skip: readonly number[]) {
@@ -231,20 +208,12 @@ export class PgPendingStore implements PendingStore {
       .where(notInArray(pgPending.id, [...skip]))
       .orderBy(asc(pgPending.id))
       .limit(n);
-    const r = await this.db
-      .delete(pgPending)
-      .where(inArray(pgPending.id, oldest))
-      .returning({ id: pgPending.id });
-    return r.length;
+    return this.deleteRows(pgPending, inArray(pgPending.id, oldest));
   }
 
   async count() {
     const [r] = await this.db.select({ n: count() }).from(pgPending);
     return Number(r?.n ?? 0);
-  }
-
-  async close() {
-    await this.client.end({ timeout: 5 });
   }
 }
 

@@ -1,4 +1,7 @@
 import { postgresPool, preparePostgres } from "@session/service-kit";
+import type { SQL } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+import { drizzle, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
 import type postgres from "postgres";
 
 /**
@@ -15,4 +18,23 @@ export async function openPgClient(
   const client = postgresPool(url, { max, applicationName, ...(schema ? { schema } : {}) });
   await preparePostgres(client, { schema, ddl });
   return client;
+}
+
+/** A store on a postgres.js pool (see openPgClient), queried through drizzle; close() ends the pool. */
+export abstract class PgTables {
+  readonly deletesNeedSpace = false;
+  protected readonly db: PostgresJsDatabase;
+
+  protected constructor(protected readonly client: postgres.Sql) {
+    this.db = drizzle(client);
+  }
+
+  /** Deletes the rows of `table` that `where` selects; returns how many went. */
+  protected async deleteRows(table: PgTable, where: SQL | undefined): Promise<number> {
+    return (await this.db.delete(table).where(where)).count;
+  }
+
+  async close() {
+    await this.client.end({ timeout: 5 });
+  }
 }

@@ -1,11 +1,11 @@
-import type { OperationKinds } from "@session/service-kit";
+import type { DatabaseStore, OperationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
-import { and, eq, lte, sql } from "drizzle-orm";
-import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
-import { drizzle as drizzlePg, type PostgresJsDatabase } from "drizzle-orm/postgres-js";
-import type postgres from "postgres";
-import { openPgClient } from "./pg.ts";
+import { eq, lte, sql } from "drizzle-orm";
+import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
+import { openPgClient, PgTables } from "./pg.ts";
+import { sameToken } from "./same-token.ts";
 import { CREATE_SUBS_SQL, pgSubs, SUBS_ADDED_COLUMNS, sqliteSubs } from "./schema.ts";
+import { SqliteTables } from "./sqlite.ts";
 
 export type PushService = "firebase" | "apns";
 
@@ -65,7 +65,7 @@ function fromRow(r: Row): Subscription {
   };
 }
 
-export interface SubscriptionRepo {
+export interface SubscriptionRepo extends DatabaseStore {
   /** Inserts or replaces; true when it was new. */
   upsert(sub: Subscription): Promise<boolean>;
   /** Inserts or replaces all in one transaction (all or none); for each, true when it was new. */
@@ -77,9 +77,6 @@ export interface SubscriptionRepo {
   removeSignedBefore(sigTs: number): Promise<string[]>;
   forAccount(pubkey: string): Promise<Subscription[]>;
   accounts(): Promise<string[]>;
-  /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */
-  readonly deletesNeedSpace: boolean;
-  close(): Promise<void>;
 }
 
 /** Which SubscriptionRepo methods only read (safe to retry), which write and which only delete, for the fault monitor. */
@@ -93,19 +90,14 @@ export const SUBSCRIPTION_OPERATIONS = {
   accounts: "read",
 } as const satisfies OperationKinds<SubscriptionRepo>;
 
-export class SqliteSubscriptionRepo implements SubscriptionRepo {
-  readonly deletesNeedSpace = true;
-  private readonly db: BetterSQLite3Database;
-
-  constructor(private readonly sqlite: Database.Database) {
-    sqlite.pragma("journal_mode = WAL");
-    for (const stmt of CREATE_SUBS_SQL) sqlite.exec(stmt);
+export class SqliteSubscriptionRepo extends SqliteTables implements SubscriptionRepo {
+  constructor(sqlite: Database.Database) {
+    super(sqlite, CREATE_SUBS_SQL);
     const cols = new Set(
       (sqlite.prepare("PRAGMA table_info(subscriptions)").all() as { name: string }[]).map((c) => c.name),
     );
     for (const c of SUBS_ADDED_COLUMNS)
       if (!cols.has(c.name)) sqlite.exec(`ALTER TABLE subscriptions ADD COLUMN ${c.ddl}`);
-    this.db = drizzleSqlite(sqlite);
   }
 
   static open(path: string): SqliteSubscriptionRepo {
@@ -133,19 +125,11 @@ export class SqliteSubscriptionRepo implements SubscriptionRepo {
   }
 
   async remove(pubkey: string, service: string, token: string) {
-    return (
-      this.db
-        .delete(sqliteSubs)
-        .where(eq(sqliteSubs.id, subId(pubkey, service, token)))
-        .run().changes > 0
-    );
+    return this.deleteRows(sqliteSubs, eq(sqliteSubs.id, subId(pubkey, service, token))) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    return this.db
-      .delete(sqliteSubs)
-      .where(and(eq(sqliteSubs.service, service), eq(sqliteSubs.token, token)))
-      .run().changes;
+    return this.deleteRows(sqliteSubs, sameToken(sqliteSubs, service, token));
   }
 
   async removeSignedBefore(sigTs: number) {
@@ -174,13 +158,7 @@ export class SqliteSubscriptionRepo implements SubscriptionRepo {
   }
 }
 
-export class PgSubscriptionRepo implements SubscriptionRepo {
-  readonly deletesNeedSpace = false;
-  private constructor(
-    private readonly client: postgres.Sql,
-    private readonly db: PostgresJsDatabase,
-  ) {}
-
+export class PgSubscriptionRepo extends PgTables implements SubscriptionRepo {
   /** Connects and creates the table; `schema` (created if missing) isolates e.g. a test run. */
   static async open(url: string, schema?: string, applicationName?: string): Promise<PgSubscriptionRepo> {
     const client = await openPgClient(
@@ -193,7 +171,7 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
       5,
       applicationName,
     );
-    return new PgSubscriptionRepo(client, drizzlePg(client));
+    return new PgSubscriptionRepo(client);
   }
 
   async upsert(sub: Subscription) {
@@ -220,19 +198,11 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
   }
 
   async remove(pubkey: string, service: string, token: string) {
-    const r = await this.db
-      .delete(pgSubs)
-      .where(eq(pgSubs.id, subId(pubkey, service, token)))
-      .returning({ id: pgSubs.id });
-    return r.length > 0;
+    return (await this.deleteRows(pgSubs, eq(pgSubs.id, subId(pubkey, service, token)))) > 0;
   }
 
   async removeToken(service: string, token: string) {
-    const r = await this.db
-      .delete(pgSubs)
-      .where(and(eq(pgSubs.service, service), eq(pgSubs.token, token)))
-      .returning({ id: pgSubs.id });
-    return r.length;
+    return this.deleteRows(pgSubs, sameToken(pgSubs, service, token));
   }
 
   async removeSignedBefore(sigTs: number) {
@@ -249,10 +219,6 @@ export class PgSubscriptionRepo implements SubscriptionRepo {
 
   async accounts() {
     return (await this.db.selectDistinct({ pubkey: pgSubs.pubkey }).from(pgSubs)).map((r) => r.pubkey);
-  }
-
-  async close() {
-    await this.client.end({ timeout: 5 });
   }
 }
 

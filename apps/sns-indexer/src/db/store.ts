@@ -59,6 +59,18 @@ export interface EventStore {
 
 const CURSOR = "cursor";
 
+type EventsTable = typeof sqliteEvents | typeof pgEvents;
+type Position = { blockNumber: number; logIndex: number };
+
+/** The events after `position` (all of them when there is none). */
+const after = (t: EventsTable, position: Position | null) =>
+  position
+    ? sql`(${t.blockNumber} > ${position.blockNumber} OR (${t.blockNumber} = ${position.blockNumber} AND ${t.logIndex} > ${position.logIndex}))`
+    : undefined;
+
+/** Chain order: by block, then by log index within it. */
+const chainOrder = (t: EventsTable) => [asc(t.blockNumber), asc(t.logIndex)];
+
 export class SqliteEventStore implements EventStore {
   private constructor(
     private readonly sqlite: Database.Database,
@@ -119,13 +131,12 @@ export class SqliteEventStore implements EventStore {
     this.db.delete(sqliteBlocks).where(lt(sqliteBlocks.number, block)).run();
   }
 
-  async eventsAfter(position: { blockNumber: number; logIndex: number } | null, limit: number) {
-    const q = this.db.select().from(sqliteEvents);
-    const where = position
-      ? sql`(${sqliteEvents.blockNumber} > ${position.blockNumber} OR (${sqliteEvents.blockNumber} = ${position.blockNumber} AND ${sqliteEvents.logIndex} > ${position.logIndex}))`
-      : undefined;
-    return (where ? q.where(where) : q)
-      .orderBy(asc(sqliteEvents.blockNumber), asc(sqliteEvents.logIndex))
+  async eventsAfter(position: Position | null, limit: number) {
+    return this.db
+      .select()
+      .from(sqliteEvents)
+      .where(after(sqliteEvents, position))
+      .orderBy(...chainOrder(sqliteEvents))
       .limit(limit)
       .all();
   }
@@ -228,13 +239,12 @@ export class PgEventStore implements EventStore {
     await this.db.delete(pgBlocks).where(lt(pgBlocks.number, block));
   }
 
-  async eventsAfter(position: { blockNumber: number; logIndex: number } | null, limit: number) {
-    const q = this.db.select().from(pgEvents);
-    const where = position
-      ? sql`(${pgEvents.blockNumber} > ${position.blockNumber} OR (${pgEvents.blockNumber} = ${position.blockNumber} AND ${pgEvents.logIndex} > ${position.logIndex}))`
-      : undefined;
-    return (where ? q.where(where) : q)
-      .orderBy(asc(pgEvents.blockNumber), asc(pgEvents.logIndex))
+  async eventsAfter(position: Position | null, limit: number) {
+    return this.db
+      .select()
+      .from(pgEvents)
+      .where(after(pgEvents, position))
+      .orderBy(...chainOrder(pgEvents))
       .limit(limit);
   }
 
