@@ -133,24 +133,17 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     nodeLinks: () => ({ out: links?.open ?? 0, in: linkServer.open }),
   });
 
+  // What the swarm-facing parts (redelivery, tombstones, the RPC, catch-up sync) all work on.
+  const shared = { store, revocations, membership, peers, clock, logger };
   const redelivery = new Redelivery({
-    store,
-    membership,
-    peers,
-    clock,
-    logger,
+    ...shared,
     onFlushed: (r) => {
       counters.redelivered.inc({ outcome: "delivered" }, r.delivered);
       counters.redelivered.inc({ outcome: "dropped" }, r.dropped);
     },
   });
   const tombstones = new Tombstones({
-    store,
-    revocations,
-    membership,
-    peers,
-    clock,
-    logger,
+    ...shared,
     onAccepted: (outcome) => counters.tombstonesPulled.inc({ outcome }),
   });
   // ons_resolve is answered from the chain through the indexer (none with a static registry file),
@@ -158,30 +151,20 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const names = opts.names ?? (config.registry.url ? indexerNameResolver(config.registry.url) : undefined);
   const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
   const rpc = new RpcHandler({
+    ...shared,
     faults,
     names,
-    store,
-    revocations,
-    membership,
     keys,
     selfEd25519Hex: selfHex,
-    clock,
     events,
-    peers,
-    logger,
     redelivery,
     // The chain height the registry reports (info, ifelse, get_service_nodes); 0 for a static file.
     height: () => registry.height?.() ?? 0,
     tombstones,
   });
   const sync = new SwarmSync({
+    ...shared,
     tombstones,
-    store,
-    revocations,
-    membership,
-    peers,
-    clock,
-    logger,
     onImported: (m) => events.emit("stored", { ...m, pubkey: m.owner }),
     onSyncPage: (direction) => counters.syncPages.inc({ direction }),
     // An import page must fit the receiving node's body limit (the same setting network-wide).
