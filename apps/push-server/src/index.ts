@@ -13,7 +13,7 @@ export {
   type Subscription,
   type SubscriptionRepo,
 } from "./db/repo.ts";
-export { SubscribeCode, SubscribeError } from "./domain/errors.ts";
+export { DeliveryError, type DeliveryErrorCode, SubscribeCode, SubscribeError } from "./domain/errors.ts";
 export { subscribeOne, unsubscribeOne } from "./domain/subscribe.ts";
 
 // Notifications: payload, queue, pending store
@@ -43,7 +43,7 @@ export {
   serviceAccountSchema,
 } from "./notifiers/fcm.ts";
 export { LogNotifier } from "./notifiers/log.ts";
-export type { Notifier, PushNotification, SendOutcome } from "./notifiers/types.ts";
+export type { Notifier, PushNotification } from "./notifiers/types.ts";
 
 // Watching the swarms (monitor streams on the nodes)
 

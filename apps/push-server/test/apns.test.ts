@@ -3,14 +3,16 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApnsStandIn } from "./apns-stand-in.ts";
 
 const apns = new ApnsStandIn();
+/** The provider's answers as the queue reads them: drop the token, or try again later. */
+const invalidToken = { name: "DeliveryError", code: "INVALID_TOKEN", retryable: false };
+const retry = { name: "DeliveryError", code: "DELIVERY_FAILED", retryable: true };
 beforeAll(() => apns.start());
 afterAll(() => apns.stop());
 
 describe("APNs notifier (HTTP/2, token auth) against a loopback stand-in", () => {
   it("delivers a mutable-content alert carrying the encrypted payload, with a valid ES256 token", async () => {
     const n = apns.notifier();
-    const out = await n.send({ service: "apns", token: "abcdef0123", encPayload: new Uint8Array([1, 2, 3]) });
-    expect(out).toEqual({ kind: "sent" });
+    await n.send({ service: "apns", token: "abcdef0123", encPayload: new Uint8Array([1, 2, 3]) });
     const last = apns.received.at(-1)!;
     expect(last.status).toBe(200);
     expect(last.path).toBe("/3/device/abcdef0123");
@@ -25,11 +27,15 @@ describe("APNs notifier (HTTP/2, token auth) against a loopback stand-in", () =>
   it("maps 410/BadDeviceToken to token removal and 5xx to a retry", async () => {
     const n = apns.notifier();
     const enc = new Uint8Array(4);
-    expect((await n.send({ service: "apns", token: "dead", encPayload: enc })).kind).toBe("invalid_token");
-    expect((await n.send({ service: "apns", token: "0bad", encPayload: enc })).kind).toBe("invalid_token");
-    expect((await n.send({ service: "apns", token: "b05e", encPayload: enc })).kind).toBe("retry");
-    expect((await n.send({ service: "apns", token: "not hex!", encPayload: enc })).kind).toBe(
-      "invalid_token",
+    await expect(n.send({ service: "apns", token: "dead", encPayload: enc })).rejects.toMatchObject(
+      invalidToken,
+    );
+    await expect(n.send({ service: "apns", token: "0bad", encPayload: enc })).rejects.toMatchObject(
+      invalidToken,
+    );
+    await expect(n.send({ service: "apns", token: "b05e", encPayload: enc })).rejects.toMatchObject(retry);
+    await expect(n.send({ service: "apns", token: "not hex!", encPayload: enc })).rejects.toMatchObject(
+      invalidToken,
     );
     n.close();
   });
@@ -39,9 +45,9 @@ describe("APNs notifier (HTTP/2, token auth) against a loopback stand-in", () =>
       .privateKey.export({ type: "pkcs8", format: "pem" })
       .toString();
     const n = apns.notifier({ privateKeyPem: other });
-    expect((await n.send({ service: "apns", token: "abcd", encPayload: new Uint8Array(1) })).kind).toBe(
-      "retry",
-    );
+    await expect(
+      n.send({ service: "apns", token: "abcd", encPayload: new Uint8Array(1) }),
+    ).rejects.toMatchObject(retry);
     expect(apns.received.at(-1)?.status).toBe(403);
     n.close();
   });

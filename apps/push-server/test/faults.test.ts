@@ -13,7 +13,7 @@ import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { PgSubscriptionRepo, SqliteSubscriptionRepo, type SubscriptionRepo } from "../src/db/repo.ts";
-import type { Notifier, PushNotification, SendOutcome } from "../src/notifiers/types.ts";
+import type { Notifier, PushNotification } from "../src/notifiers/types.ts";
 import type { PushServer } from "../src/server.ts";
 import { logOnlyPushApp, newAccount, subscribeBody } from "./helpers.ts";
 
@@ -44,11 +44,11 @@ class RecordingProvider implements Notifier {
   readonly service = "firebase";
   /** The tag (first 4 payload bytes) of each notification sent, in order. */
   readonly sent: number[] = [];
-  send(n: PushNotification): Promise<SendOutcome> {
+  send(n: PushNotification): Promise<void> {
     return new Promise((resolve) =>
       setImmediate(() => {
         this.sent.push(Buffer.from(n.encPayload).readUInt32BE(0));
-        resolve({ kind: "sent" });
+        resolve();
       }),
     );
   }

@@ -16,6 +16,9 @@ const accountFile = (a: object, name = "sa.json") => {
 };
 let files = 0;
 const fcm = new FcmStandIn(account);
+/** The provider's answers as the queue reads them: drop the token, or try again later. */
+const invalidToken = { name: "DeliveryError", code: "INVALID_TOKEN", retryable: false };
+const retry = { name: "DeliveryError", code: "DELIVERY_FAILED", retryable: true };
 const notifiers: FcmNotifier[] = [];
 const notifier = (over: Partial<ConstructorParameters<typeof FcmNotifier>[0]> = {}) => {
   const n = new FcmNotifier({
@@ -51,7 +54,7 @@ describe("FCM notifier (firebase-admin) against a loopback stand-in", () => {
   it("mints an OAuth token from the service account and sends the spns message shape", async () => {
     const n = notifier();
     const mintedBefore = fcm.minted.length;
-    expect(await n.send(note("phone-1", [9, 8, 7]))).toEqual({ kind: "sent" });
+    expect(await n.send(note("phone-1", [9, 8, 7]))).toBeUndefined();
     expect(fcm.minted.length).toBe(mintedBefore + 1);
     const sent = fcm.received.at(-1)!;
     expect(sent.host).toBe(FCM_HOST);
@@ -66,7 +69,7 @@ describe("FCM notifier (firebase-admin) against a loopback stand-in", () => {
     });
     expect(fromBase64(sent.body.message.data.enc_payload)).toEqual(new Uint8Array([9, 8, 7]));
     // The token is cached while it is far from expiry.
-    expect(await n.send(note("phone-2"))).toEqual({ kind: "sent" });
+    expect(await n.send(note("phone-2"))).toBeUndefined();
     expect(fcm.minted.length).toBe(mintedBefore + 1);
     expect(fcm.received.at(-1)!.auth).toBe(`Bearer ${fcm.minted.at(-1)}`);
   });
@@ -75,8 +78,8 @@ describe("FCM notifier (firebase-admin) against a loopback stand-in", () => {
     const n = notifier();
     fcm.expiresInS = 120; // inside firebase-admin's 5-minute refresh margin
     const before = fcm.minted.length;
-    expect(await n.send(note("a"))).toEqual({ kind: "sent" });
-    expect(await n.send(note("b"))).toEqual({ kind: "sent" });
+    expect(await n.send(note("a"))).toBeUndefined();
+    expect(await n.send(note("b"))).toBeUndefined();
     expect(fcm.minted.length).toBe(before + 2);
     expect(fcm.received.at(-1)!.auth).toBe(`Bearer ${fcm.minted.at(-1)}`);
   });
@@ -106,10 +109,9 @@ describe("FCM notifier (firebase-admin) against a loopback stand-in", () => {
       serviceAccountFile: accountFile({ ...other, client_email: account.client_email }, "other.json"),
     });
     const before = fcm.received.length;
-    const out = await n.send(note("phone-1"));
-    expect(out).toMatchObject({
-      kind: "retry",
-      reason: expect.stringMatching(/invalid-credential.*Invalid JWT Signature/s),
+    await expect(n.send(note("phone-1"))).rejects.toMatchObject({
+      ...retry,
+      message: expect.stringMatching(/invalid-credential.*Invalid JWT Signature/s),
     });
     expect(fcm.received.length).toBe(before);
   });
@@ -118,36 +120,36 @@ describe("FCM notifier (firebase-admin) against a loopback stand-in", () => {
     const n = notifier();
     fcm.tokenErrors.set("gone", "UNREGISTERED");
     fcm.tokenErrors.set("garbage", "INVALID_ARGUMENT");
-    expect(await n.send(note("gone"))).toMatchObject({
-      kind: "invalid_token",
-      reason: expect.stringMatching(/^messaging\/registration-token-not-registered/),
+    await expect(n.send(note("gone"))).rejects.toMatchObject({
+      ...invalidToken,
+      message: expect.stringMatching(/^messaging\/registration-token-not-registered/),
     });
-    expect(await n.send(note("garbage"))).toMatchObject({
-      kind: "invalid_token",
-      reason: expect.stringMatching(/^messaging\/invalid-argument/),
+    await expect(n.send(note("garbage"))).rejects.toMatchObject({
+      ...invalidToken,
+      message: expect.stringMatching(/^messaging\/invalid-argument/),
     });
-    expect(await n.send(note("fine"))).toEqual({ kind: "sent" });
+    expect(await n.send(note("fine"))).toBeUndefined();
   });
 
   it("reports 500, 503 (after firebase-admin's own 4 retries) and a dead endpoint as temporary", async () => {
     const n = notifier();
     fcm.outage = 500;
     let before = fcm.attempts;
-    expect(await n.send(note("x"))).toMatchObject({
-      kind: "retry",
-      reason: expect.stringMatching(/^messaging\/internal-error/),
+    await expect(n.send(note("x"))).rejects.toMatchObject({
+      ...retry,
+      message: expect.stringMatching(/^messaging\/internal-error/),
     });
     expect(fcm.attempts - before).toBe(1);
     fcm.outage = 503;
     before = fcm.attempts;
-    expect(await n.send(note("x"))).toMatchObject({
-      kind: "retry",
-      reason: expect.stringMatching(/^messaging\/server-unavailable/),
+    await expect(n.send(note("x"))).rejects.toMatchObject({
+      ...retry,
+      message: expect.stringMatching(/^messaging\/server-unavailable/),
     });
     expect(fcm.attempts - before).toBe(5);
     fcm.outage = undefined;
     const dead = notifier({ connectTo: { host: "127.0.0.1", port: 9 } });
-    expect(await dead.send(note("x"))).toMatchObject({ kind: "retry" });
+    await expect(dead.send(note("x"))).rejects.toMatchObject(retry);
   }, 30_000);
 
   it("treats a token endpoint outage as temporary, and mints once it is back", async () => {
@@ -155,22 +157,22 @@ describe("FCM notifier (firebase-admin) against a loopback stand-in", () => {
     fcm.tokenOutage = 503;
     const minted = fcm.minted.length;
     const sends = fcm.attempts;
-    expect(await n.send(note("x"))).toMatchObject({
-      kind: "retry",
-      reason: expect.stringMatching(/^app\/invalid-credential/),
+    await expect(n.send(note("x"))).rejects.toMatchObject({
+      ...retry,
+      message: expect.stringMatching(/^app\/invalid-credential/),
     });
     expect(fcm.attempts).toBe(sends);
     fcm.tokenOutage = undefined;
-    expect(await n.send(note("x"))).toEqual({ kind: "sent" });
+    expect(await n.send(note("x"))).toBeUndefined();
     expect(fcm.minted.length).toBe(minted + 1);
   }, 30_000);
 
   it("does not trust the stand-in's certificate without the extra CA", async () => {
     const n = notifier({ extraCa: undefined });
     const before = fcm.minted.length;
-    expect(await n.send(note("x"))).toMatchObject({
-      kind: "retry",
-      reason: expect.stringMatching(/self[- ]signed|certificate/i),
+    await expect(n.send(note("x"))).rejects.toMatchObject({
+      ...retry,
+      message: expect.stringMatching(/self[- ]signed|certificate/i),
     });
     expect(fcm.minted.length).toBe(before);
   });

@@ -7,12 +7,13 @@ import type { Identity } from "./identity.ts";
 import type { NetworkClock } from "./network/clock.ts";
 import { type NodePool, parseNodeList } from "./network/nodes.ts";
 import type { OnionTransport, RpcReply } from "./network/transport.ts";
+import type { ClientStore } from "./state/store.ts";
 
 // How a SessionClient reaches its swarms: keeping the node list fresh and routing each RPC to a
 // member that answers (split out of client.ts, whose class delegates here).
 
 /** A path of 3 plus a destination: below this many usable nodes nothing can be sent. */
-export const MIN_USABLE = 4;
+const MIN_USABLE = 4;
 /** Background refreshes are at most this frequent (ms). */
 const MIN_REFRESH_GAP_MS = 10_000;
 
@@ -49,8 +50,31 @@ export function signerOf(identity: Identity) {
   };
 }
 
+/**
+ * Gets the node list: from `store`'s cache when one is there and a node of it answers (its clock
+ * teaches ours), from the seeds otherwise (a SessionClient's `connect`).
+ */
+export async function connectNetwork(
+  net: SwarmNetwork,
+  store: Pick<ClientStore, "clockOffset" | "nodeCache">,
+): Promise<NodeInfo[]> {
+  const offset = await store.clockOffset();
+  if (offset !== undefined) net.clock.adopt(offset);
+  const cached = await store.nodeCache();
+  if (cached && cached.nodes.length >= MIN_USABLE) {
+    net.pool.replace(cached.nodes, cached.savedAt);
+    if (await probe(net)) {
+      net.stats.cacheStarts++;
+      return [...net.pool.list()];
+    }
+  }
+  const list = await net.pool.bootstrap();
+  net.refresh.lastTry = net.clock.localNow();
+  return list;
+}
+
 /** Asks a random usable node for its `info` (through an onion path); true when one answered. */
-export async function probe(net: SwarmNetwork, dest?: NodeInfo): Promise<boolean> {
+async function probe(net: SwarmNetwork, dest?: NodeInfo): Promise<boolean> {
   const via = net.transport.usableNodes();
   const node = dest ?? via[Math.floor(Math.random() * via.length)];
   if (!node) return false;

@@ -9,14 +9,7 @@ import {
   contactChanged,
   setBlocked,
 } from "./client-contacts.ts";
-import {
-  type ClientStats,
-  MIN_USABLE,
-  probe,
-  type SwarmNetwork,
-  signerOf,
-  swarmRpc,
-} from "./client-network.ts";
+import { type ClientStats, connectNetwork, type SwarmNetwork, signerOf, swarmRpc } from "./client-network.ts";
 import {
   DEFAULT_TTL,
   type SendOptions,
@@ -163,20 +156,8 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
    * (its clock teaches ours), from the seeds otherwise. A cached list is refreshed from the
    * network in the background once it is older than `refreshIntervalMs`.
    */
-  async connect(): Promise<NodeInfo[]> {
-    const offset = await this.store.clockOffset();
-    if (offset !== undefined) this.clock.adopt(offset);
-    const cached = await this.store.nodeCache();
-    if (cached && cached.nodes.length >= MIN_USABLE) {
-      this.pool.replace(cached.nodes, cached.savedAt);
-      if (await probe(this.net)) {
-        this.stats.cacheStarts++;
-        return [...this.pool.list()];
-      }
-    }
-    const list = await this.pool.bootstrap();
-    this.net.refresh.lastTry = this.clock.localNow();
-    return list;
+  connect(): Promise<NodeInfo[]> {
+    return connectNetwork(this.net, this.store);
   }
 
   private signer() {

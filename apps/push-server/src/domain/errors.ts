@@ -24,3 +24,18 @@ export class SubscribeError extends SessionError<SubscribeCode> {
     });
   }
 }
+
+export type DeliveryErrorCode = "INVALID_TOKEN" | "DELIVERY_FAILED";
+
+/**
+ * A provider did not take one notification. INVALID_TOKEN: the token is gone (app uninstalled,
+ * token rotated), so its subscriptions are dropped and no retry can help; DELIVERY_FAILED:
+ * temporary (provider down, throttled, 5xx, unreachable), tried again later. The message is the
+ * provider's reason, as the queue logs and records it.
+ */
+export class DeliveryError extends SessionError<DeliveryErrorCode> {
+  override readonly name = "DeliveryError";
+  constructor(code: DeliveryErrorCode, reason: string, options?: { cause?: unknown }) {
+    super(code, reason, { ...options, retryable: code !== "INVALID_TOKEN" });
+  }
+}

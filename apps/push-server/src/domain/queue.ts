@@ -2,7 +2,8 @@ import { backoffMs, faultOf } from "@session/service-kit";
 import type { Logger } from "pino";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { PendingNotification, PendingStore } from "../db/pending.ts";
-import type { Notifier, PushNotification, SendOutcome } from "../notifiers/types.ts";
+import type { Notifier, PushNotification } from "../notifiers/types.ts";
+import { DeliveryError } from "./errors.ts";
 
 export interface QueueOptions {
   /** Where notifications wait (the database, so a restart or an outage loses nothing). */
@@ -201,18 +202,17 @@ export class NotificationQueue {
     const notifier = this.opts.notifiers.get(row.service);
     const n: PushNotification = { service: row.service, token: row.token, encPayload: row.encPayload };
     try {
-      const out: SendOutcome = notifier
-        ? await notifier
-            .send(n)
-            .catch((err: unknown): SendOutcome => ({ kind: "retry", reason: String(err) }))
-        : { kind: "retry", reason: `no notifier for ${row.service}` };
+      const failure = await attempt(notifier, n);
       let outcome: Outcome;
-      if (out.kind === "sent") {
+      if (!failure) {
         this.sent.inc({ service: row.service });
         outcome = { kind: "sent" };
-      } else if (out.kind === "invalid_token") {
+      } else if (!failure.retryable) {
         this.invalid.inc({ service: row.service });
-        logger.info({ service: row.service, reason: out.reason }, "provider rejected token: removing it");
+        logger.info(
+          { service: row.service, reason: failure.message },
+          "provider rejected token: removing it",
+        );
         await this.opts.onInvalidToken(row.service, row.token).catch((err: unknown) => {
           logger.error({ err }, "could not remove the invalid token's subscriptions");
         });
@@ -221,13 +221,10 @@ export class NotificationQueue {
       } else {
         this.failed.inc({ service: row.service });
         const attempts = row.attempts + 1;
-        const wait = Math.max(
-          backoffMs(attempts, { baseMs: this.base, maxMs: this.cap }),
-          out.retryAfterMs ?? 0,
-        );
-        outcome = { kind: "retry", attempts, nextAttemptMs: Date.now() + wait, error: out.reason };
+        const wait = backoffMs(attempts, { baseMs: this.base, maxMs: this.cap });
+        outcome = { kind: "retry", attempts, nextAttemptMs: Date.now() + wait, error: failure.message };
         logger.warn(
-          { service: row.service, reason: out.reason, attempts, retryInMs: wait },
+          { service: row.service, reason: failure.message, attempts, retryInMs: wait },
           "delivery failed: will retry",
         );
       }
@@ -276,6 +273,26 @@ export class NotificationQueue {
   /** Rows the pump must not fetch: being sent, or sent with their outcome not yet recorded. */
   private busy(): number[] {
     return [...this.inFlight.keys(), ...this.held.keys()];
+  }
+}
+
+/**
+ * Sends `n` through `notifier`: undefined once the provider took it, else why not. A notifier's
+ * DeliveryError says itself whether a retry can help; anything else it throws (and a service with
+ * no notifier) is taken as temporary.
+ */
+async function attempt(
+  notifier: Notifier | undefined,
+  n: PushNotification,
+): Promise<DeliveryError | undefined> {
+  if (!notifier) return new DeliveryError("DELIVERY_FAILED", `no notifier for ${n.service}`);
+  try {
+    await notifier.send(n);
+    return undefined;
+  } catch (err) {
+    return err instanceof DeliveryError
+      ? err
+      : new DeliveryError("DELIVERY_FAILED", String(err), { cause: err });
   }
 }
 

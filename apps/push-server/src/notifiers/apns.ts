@@ -1,7 +1,8 @@
 import { createPrivateKey, type KeyObject, sign } from "node:crypto";
 import { type ClientHttp2Session, connect, constants } from "node:http2";
 import { toBase64 } from "@session/crypto";
-import type { Notifier, PushNotification, SendOutcome } from "./types.ts";
+import { DeliveryError } from "../domain/errors.ts";
+import type { Notifier, PushNotification } from "./types.ts";
 
 export interface ApnsOptions {
   /** https://api.push.apple.com (production) or https://api.sandbox.push.apple.com; a stand-in in tests. */
@@ -59,16 +60,17 @@ export class ApnsNotifier implements Notifier {
     return this.session;
   }
 
-  async send(n: PushNotification): Promise<SendOutcome> {
+  async send(n: PushNotification): Promise<void> {
     if (!/^[0-9a-fA-F]{1,200}$/.test(n.token))
-      return { kind: "invalid_token", reason: "malformed device token" };
+      throw new DeliveryError("INVALID_TOKEN", "malformed device token");
     const body = JSON.stringify({
       aps: { alert: { title: "Session", body: "You've got a new message" }, "mutable-content": 1 },
       enc_payload: toBase64(n.encPayload),
       spns: 1,
     });
+    let answer: { status: number; text: string };
     try {
-      const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      answer = await new Promise<{ status: number; text: string }>((resolve, reject) => {
         const req = this.client().request({
           [constants.HTTP2_HEADER_METHOD]: "POST",
           [constants.HTTP2_HEADER_PATH]: `/3/device/${n.token}`,
@@ -92,23 +94,24 @@ export class ApnsNotifier implements Notifier {
         req.on("error", reject);
         req.end(body);
       });
-      if (status === 200) return { kind: "sent" };
-      const reason = (() => {
-        try {
-          return (JSON.parse(text) as { reason?: string }).reason ?? `HTTP ${status}`;
-        } catch {
-          return `HTTP ${status}`;
-        }
-      })();
-      if (status === 410 || (status === 400 && (reason === "BadDeviceToken" || reason === "Unregistered"))) {
-        return { kind: "invalid_token", reason };
-      }
-      if (status === 403 && reason === "ExpiredProviderToken") this.jwt = undefined;
-      return { kind: "retry", reason };
     } catch (err) {
       this.session = undefined;
-      return { kind: "retry", reason: String(err) };
+      throw new DeliveryError("DELIVERY_FAILED", String(err), { cause: err });
     }
+    const { status, text } = answer;
+    if (status === 200) return;
+    const reason = (() => {
+      try {
+        return (JSON.parse(text) as { reason?: string }).reason ?? `HTTP ${status}`;
+      } catch {
+        return `HTTP ${status}`;
+      }
+    })();
+    if (status === 410 || (status === 400 && (reason === "BadDeviceToken" || reason === "Unregistered"))) {
+      throw new DeliveryError("INVALID_TOKEN", reason);
+    }
+    if (status === 403 && reason === "ExpiredProviderToken") this.jwt = undefined;
+    throw new DeliveryError("DELIVERY_FAILED", reason);
   }
 
   close(): void {

@@ -7,7 +7,8 @@ import { toBase64 } from "@session/crypto";
 import { type App, cert, deleteApp, initializeApp } from "firebase-admin/app";
 import { getMessaging, type Messaging } from "firebase-admin/messaging";
 import { z } from "zod";
-import type { Notifier, PushNotification, SendOutcome } from "./types.ts";
+import { DeliveryError } from "../domain/errors.ts";
+import type { Notifier, PushNotification } from "./types.ts";
 
 /** spns firebase notifier's `spns` data field (SPNS_FIREBASE_VERSION). */
 export const SPNS_FIREBASE_VERSION = "1";
@@ -94,13 +95,13 @@ const INVALID_TOKEN_CODES = new Set([
 ]);
 
 /** What a firebase-admin error means for the queue: drop the token, or retry later. */
-export function classifyFcmError(err: unknown): SendOutcome {
+export function classifyFcmError(err: unknown): DeliveryError {
   const code = typeof err === "object" && err !== null && "code" in err ? String(err.code) : "";
   const reason = `${code || "error"}: ${err instanceof Error ? err.message : String(err)}`;
-  if (INVALID_TOKEN_CODES.has(code)) return { kind: "invalid_token", reason };
+  if (INVALID_TOKEN_CODES.has(code)) return new DeliveryError("INVALID_TOKEN", reason, { cause: err });
   // server-unavailable, internal-error, message-rate-exceeded, app/network-error,
   // app/invalid-credential (token endpoint unreachable), anything unknown: temporary.
-  return { kind: "retry", reason };
+  return new DeliveryError("DELIVERY_FAILED", reason, { cause: err });
 }
 
 let appSeq = 0;
@@ -146,16 +147,15 @@ export class FcmNotifier implements Notifier {
     this.messaging = getMessaging(this.app);
   }
 
-  async send(n: PushNotification): Promise<SendOutcome> {
+  async send(n: PushNotification): Promise<void> {
     try {
       await this.messaging.send({
         token: n.token,
         data: { enc_payload: toBase64(n.encPayload), spns: SPNS_FIREBASE_VERSION },
         android: { priority: "high" },
       });
-      return { kind: "sent" };
     } catch (err) {
-      return classifyFcmError(err);
+      throw classifyFcmError(err);
     }
   }
 

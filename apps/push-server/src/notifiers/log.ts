@@ -1,5 +1,5 @@
 import type { Logger } from "pino";
-import type { Notifier, PushNotification, SendOutcome } from "./types.ts";
+import type { Notifier, PushNotification } from "./types.ts";
 
 /** Logs notifications instead of delivering them (devnet, local runs). */
 export class LogNotifier implements Notifier {
@@ -11,12 +11,11 @@ export class LogNotifier implements Notifier {
     private readonly keep = 0,
   ) {}
 
-  async send(n: PushNotification): Promise<SendOutcome> {
+  async send(n: PushNotification): Promise<void> {
     this.logger.info({ service: n.service, bytes: n.encPayload.length }, "push notification (log notifier)");
     if (this.keep > 0) {
       this.sent.push(n);
       if (this.sent.length > this.keep) this.sent.shift();
     }
-    return { kind: "sent" };
   }
 }

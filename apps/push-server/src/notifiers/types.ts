@@ -1,11 +1,3 @@
-/** What a provider said about one delivery. */
-export type SendOutcome =
-  | { kind: "sent" }
-  /** The token is gone (app uninstalled, token rotated): drop its subscriptions. */
-  | { kind: "invalid_token"; reason: string }
-  /** Temporary: try again later (provider down, throttled, 5xx). */
-  | { kind: "retry"; reason: string; retryAfterMs?: number };
-
 export interface PushNotification {
   service: string;
   token: string;
@@ -15,7 +7,11 @@ export interface PushNotification {
 
 export interface Notifier {
   readonly service: string;
-  send(n: PushNotification): Promise<SendOutcome>;
+  /**
+   * Resolves once the provider took the notification; rejects with a DeliveryError saying why not
+   * (its `retryable` decides between a retry and dropping the token).
+   */
+  send(n: PushNotification): Promise<void>;
   /** Releases connections (called once on shutdown). */
   close?(): Promise<void> | void;
 }
