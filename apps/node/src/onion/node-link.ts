@@ -4,16 +4,15 @@ import { request as httpsRequest } from "node:https";
 import type { Socket } from "node:net";
 import { SessionError } from "@session/errors";
 import { ProtocolError } from "@session/protocol";
+import type { LinkFrame, LinkPeerAuth } from "@session/protocol/onion";
 import {
   encodeLinkPeerRequest,
   encodeLinkReply,
   encodeLinkRequest,
   LINK_FRAME_OVERHEAD,
   LINK_REPLY_OVERHEAD,
-  type LinkFrame,
   LinkFrameReader,
   LinkFrameType,
-  type LinkPeerAuth,
   NODE_LINK_PATH,
   NODE_LINK_PROTOCOL,
 } from "@session/protocol/onion";

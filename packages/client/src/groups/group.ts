@@ -21,6 +21,7 @@ import {
   signRpcParams,
   TTL_MAXIMUM_PRIVATE_MS,
 } from "@session/protocol";
+import * as groupConfig from "@session/protocol/groups";
 import {
   encryptGroupMessage,
   GROUP_MAX_MEMBERS,
@@ -29,11 +30,6 @@ import {
   GroupKeys,
   type GroupMember,
   GroupNamespace,
-  readInfo,
-  readMembers,
-  removeMember,
-  writeInfo,
-  writeMember,
 } from "@session/protocol/groups";
 import { type AttachmentRef, toPointer } from "../attachments.ts";
 import { ClientError } from "../errors.ts";
@@ -148,11 +144,11 @@ export class Group {
   }
 
   info(): GroupInfo {
-    return readInfo(this.infoConfig.data);
+    return groupConfig.readInfo(this.infoConfig.data);
   }
 
   members(): GroupMember[] {
-    return readMembers(this.membersConfig.data);
+    return groupConfig.readMembers(this.membersConfig.data);
   }
 
   /** Promoted: the group's secret key makes this account an admin. */
@@ -209,8 +205,12 @@ export class Group {
   async initialise(name: string, adminName = ""): Promise<void> {
     this.requireAdmin();
     const me = this.identity.sessionId;
-    this.infoConfig.edit((d) => writeInfo(d, { name, created: Math.floor(this.net.now() / 1000) }));
-    this.membersConfig.edit((d) => writeMember(d, { sessionId: me, name: adminName, admin: true }));
+    this.infoConfig.edit((d) =>
+      groupConfig.writeInfo(d, { name, created: Math.floor(this.net.now() / 1000) }),
+    );
+    this.membersConfig.edit((d) =>
+      groupConfig.writeMember(d, { sessionId: me, name: adminName, admin: true }),
+    );
     await this.store(GroupNamespace.Keys, this.keys.rekey([me]), TTL_MAXIMUM_PRIVATE_MS);
     await this.pushConfigs();
   }
@@ -242,7 +242,13 @@ export class Group {
       );
     this.membersConfig.edit((d) => {
       for (const sid of ids)
-        writeMember(d, { sessionId: sid, name: "", admin: false, inviteStatus: 1, supplement: true });
+        groupConfig.writeMember(d, {
+          sessionId: sid,
+          name: "",
+          admin: false,
+          inviteStatus: 1,
+          supplement: true,
+        });
     });
     await this.store(GroupNamespace.Keys, this.keys.supplement(ids), TTL_MAXIMUM_PRIVATE_MS);
     await this.pushConfigs();
@@ -266,7 +272,7 @@ export class Group {
     const gsk = this.requireAdmin();
     const m = this.members().find((x) => x.sessionId === sessionId.toLowerCase());
     if (!m) throw new ClientError("NOT_GROUP_MEMBER", "not a member of this group");
-    this.membersConfig.edit((d) => writeMember(d, { ...m, admin: true, promotionStatus: 1 }));
+    this.membersConfig.edit((d) => groupConfig.writeMember(d, { ...m, admin: true, promotionStatus: 1 }));
     await this.pushConfigs();
     return { promoteMessage: { groupIdentitySeed: gsk.slice(0, 32), name: this.info().name ?? "" } };
   }
@@ -292,7 +298,7 @@ export class Group {
     const r = await this.net.swarmRpc(this.id, "revoke_subaccount", revoke);
     if (r.status !== 200) throw requestFailed("revoke_subaccount", r);
     this.membersConfig.edit((d) => {
-      for (const id of ids) removeMember(d, id);
+      for (const id of ids) groupConfig.removeMember(d, id);
     });
     await this.rotate();
   }
@@ -310,7 +316,7 @@ export class Group {
   /** Admins: changes the group's info (name, description, disappearing timer, picture). */
   async setInfo(info: Partial<GroupInfo>): Promise<void> {
     this.requireAdmin();
-    this.infoConfig.edit((d) => writeInfo(d, info));
+    this.infoConfig.edit((d) => groupConfig.writeInfo(d, info));
     await this.pushConfigs();
   }
 
@@ -408,7 +414,7 @@ export class Group {
         if (mem?.inviteStatus) {
           this.membersConfig.edit((d) => {
             const { inviteStatus: _i, supplement: _s, ...rest } = mem;
-            writeMember(d, rest);
+            groupConfig.writeMember(d, rest);
           });
           accepted = true;
         }
