@@ -4,7 +4,6 @@ import {
   groupSubaccountSign,
   groupSubaccountToken,
   makeGroupSubaccount,
-  padMessage,
   sign,
   toBase64,
   toHex,
@@ -13,7 +12,6 @@ import {
   type Content,
   EnvelopeType,
   ExpirationType,
-  encodeContent,
   encodeEnvelope,
   type GroupUpdateMessage,
   type NodeInfo,
@@ -35,7 +33,7 @@ import { type AttachmentRef, toPointer } from "../attachments.ts";
 import { ClientError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
 import type { IncomingMessage } from "../messages.ts";
-import { expirationOf } from "../messages.ts";
+import { expirationOf, padContent } from "../messages.ts";
 import type { RpcReply } from "../network/transport.ts";
 import type { PushRegistration } from "../push.ts";
 import { openGroupMessage, requestFailed, retrieveAll } from "./group-retrieve.ts";
@@ -349,7 +347,7 @@ export class Group {
       type: EnvelopeType.CLOSED_GROUP_MESSAGE,
       source: this.id,
       timestamp,
-      content: padMessage(encodeContent(content)),
+      content: padContent(content),
     });
     let key: Uint8Array;
     try {
