@@ -35,6 +35,9 @@ const nodeDir2 = join(dir, "second-node");
 const keyFile2 = join(dir, "operator2.key");
 const contributorKeyFile = join(dir, "contributor.key");
 const contributorDir = join(dir, "contributor");
+/** The environments of the second operator's and the contributor's session-node runs. */
+const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
+const contrib = { SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile, SESSION_NODE_DATA_DIR: contributorDir };
 const operator2 = Wallet.createRandom();
 const contributor = Wallet.createRandom();
 let node2: RunningNode | undefined;
@@ -274,11 +277,6 @@ describe("session-node operator CLI on the devnet chain", () => {
   }, 60_000);
 
   it("contribute: a second wallet completes a partly staked node, which activates", async () => {
-    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
-    const contrib = {
-      SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
-      SESSION_NODE_DATA_DIR: contributorDir,
-    };
     // Registered at an endpoint nothing listens on yet (port 9); update-endpoint moves it below.
     // Chain time is now a month ahead of this machine's clock: the permit's deadline follows the chain.
     const reg = await sessionNode(["register", "--stake", "5000"], {
@@ -322,7 +320,6 @@ describe("session-node operator CLI on the devnet chain", () => {
   }, 120_000);
 
   it("update-endpoint: the operator moves the node, the indexer serves the new endpoint; others are refused", async () => {
-    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
     const ed25519 = /ed25519\s+([0-9a-f]{64})/.exec((await sessionNode(["keys"], op2)).stdout)![1]!;
     await expect
       .poll(async () => (await listed()).find((n) => n.pubkey_ed25519 === ed25519)?.storage_port, {
@@ -366,11 +363,6 @@ describe("session-node operator CLI on the devnet chain", () => {
   }, 120_000);
 
   it("claim: rewards and operator fees earned while chain time passes", async () => {
-    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
-    const contrib = {
-      SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
-      SESSION_NODE_DATA_DIR: contributorDir,
-    };
     // The devnet's pool starts empty: nothing has been earned, and claiming says so.
     expect((await registry.getFunction("rewardPool")()) as bigint).toBe(0n);
     await failsWith("claimRewards: NothingToClaim()", ["claim", "6"], contrib);
