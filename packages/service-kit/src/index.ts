@@ -77,6 +77,7 @@ export {
   monitoredStore,
   type OperationKind,
   type OperationKinds,
+  operationKinds,
 } from "./faults.ts";
 
 // Observability: logs and metrics
