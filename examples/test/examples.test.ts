@@ -1,23 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createIdentity, type IncomingMessage, SessionClient } from "@session/client";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { devnetForTests } from "@session/devnet/testing";
+import { describe, expect, it, vi } from "vitest";
 import { Broadcaster, TwoFactorSender } from "../src/index.ts";
 
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "examples-"));
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 12, dataDir: dir, fileServer: false, pushServer: false });
-}, 120_000);
-afterAll(async () => {
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+const net = devnetForTests("examples", { nodes: 12, fileServer: false, pushServer: false });
 
 async function client() {
-  const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
+  const c = new SessionClient({ identity: createIdentity(), seeds: [net.devnet.seed] });
   await c.connect();
   return c;
 }

@@ -1,25 +1,18 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createIdentity, type IncomingMessage, SessionClient } from "@session/client";
-import { type Devnet, startDevnet } from "@session/devnet";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { devnetForTests } from "@session/devnet/testing";
+import { afterAll, describe, expect, it, vi } from "vitest";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-let devnet: Devnet;
-const dir = mkdtempSync(join(tmpdir(), "example-services-"));
+const net = devnetForTests("example-services", { nodes: 8, fileServer: false, pushServer: false });
+const { dir } = net;
 const running = new Set<ChildProcess>();
 const users: SessionClient[] = [];
-beforeAll(async () => {
-  devnet = await startDevnet({ nodes: 8, dataDir: join(dir, "net"), fileServer: false, pushServer: false });
-}, 120_000);
 afterAll(async () => {
   for (const p of running) p.kill("SIGKILL");
   await Promise.all(users.map((u) => u.close()));
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /**
@@ -36,7 +29,7 @@ function startService(
     env: {
       ...process.env,
       EXAMPLE: example,
-      SESSION_NETWORK: devnet.seed,
+      SESSION_NETWORK: net.devnet.seed,
       SESSION_DATA_DIR: dataDir,
       PORT: "0",
     },
@@ -72,7 +65,7 @@ async function post(url: string, body: unknown) {
 }
 
 async function user(): Promise<SessionClient> {
-  const c = new SessionClient({ identity: createIdentity(), seeds: [devnet.seed] });
+  const c = new SessionClient({ identity: createIdentity(), seeds: [net.devnet.seed] });
   users.push(c);
   await c.connect();
   return c;

@@ -6,7 +6,7 @@ import { fromBase64 } from "@session/crypto";
 import { backoffMs, createLogger } from "@session/service-kit";
 import postgres from "postgres";
 import { Registry } from "prom-client";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
@@ -79,6 +79,9 @@ const backends: [string, () => Promise<PendingStore>][] = [
 ];
 
 describe.each(backends)("durable queue on %s", (_name, open) => {
+  beforeEach(() => {
+    fcm.received.length = 0;
+  });
   afterEach(async () => {
     // Each test starts from an empty table.
     const s = await open();
@@ -87,7 +90,6 @@ describe.each(backends)("durable queue on %s", (_name, open) => {
   });
 
   it("keeps notifications through an outage and a restart, then delivers each once", async () => {
-    fcm.received.length = 0;
     fcm.outage = 500;
     let store = await open();
     const first = queueOn(store);
@@ -126,7 +128,6 @@ describe.each(backends)("durable queue on %s", (_name, open) => {
   }, 30_000);
 
   it("is bounded: over QUEUE_MAX the oldest are dropped and counted", async () => {
-    fcm.received.length = 0;
     const store = await open();
     const { q, metric } = queueOn(store, { maxSize: 3 });
     for (let i = 1; i <= 5; i++) expect(await q.enqueue(note(`t${i}`, i))).toBe(true);
@@ -143,7 +144,6 @@ describe.each(backends)("durable queue on %s", (_name, open) => {
   }, 30_000);
 
   it("retries with capped exponential backoff", async () => {
-    fcm.received.length = 0;
     fcm.outage = 500;
     const store = await open();
     // The wait the queue schedules after each failure, read where it is recorded: exact, whatever
@@ -180,7 +180,6 @@ describe.each(backends)("durable queue on %s", (_name, open) => {
   }, 30_000);
 
   it("a fresh notification overtakes one that is backed off", async () => {
-    fcm.received.length = 0;
     fcm.outage = 500;
     const store = await open();
     // One failure puts "slow" a minute away, far beyond anything a loaded machine could add.

@@ -1,9 +1,8 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createIdentity, type Identity, openPushNotification, SessionClient } from "@session/client";
 import { randomBytesArray, toHex } from "@session/crypto";
-import { type Devnet, startDevnet } from "@session/devnet";
+import type { Devnet } from "@session/devnet";
+import { devnetForTests } from "@session/devnet/testing";
 import type { NodeInfo } from "@session/protocol";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +16,7 @@ import { makeSubaccount, subscribeBody, unsubscribeBody, waitFor } from "./helpe
 // many accounts multiplexed onto one monitor stream per node, a subaccount subscription, an
 // unsubscribe, a swarm change (nodes joining the push server's view) and a node failure.
 
-const dir = mkdtempSync(join(tmpdir(), "push-watch-"));
+const net = devnetForTests("push-watch", { nodes: 11, fileServer: false, pushServer: false });
 const logger = createLogger({ name: "push-watch", level: "silent" });
 let devnet: Devnet;
 let apns: ApnsStandIn;
@@ -37,12 +36,7 @@ interface Watched {
 const accounts: Watched[] = [];
 
 beforeAll(async () => {
-  devnet = await startDevnet({
-    nodes: 11,
-    dataDir: join(dir, "devnet"),
-    fileServer: false,
-    pushServer: false,
-  });
+  devnet = net.devnet;
   apns = new ApnsStandIn();
   await apns.start();
   all = await seedNodeSource([devnet.seed])();
@@ -50,7 +44,7 @@ beforeAll(async () => {
   const bySwarm = new Map<string, NodeInfo[]>();
   for (const n of all) bySwarm.set(String(n.swarm_id), [...(bySwarm.get(String(n.swarm_id)) ?? []), n]);
   for (const members of bySwarm.values()) if (members.length >= 3) hidden.add(members[0]!.pubkey_ed25519);
-  repo = SqliteSubscriptionRepo.open(join(dir, "push.sqlite"));
+  repo = SqliteSubscriptionRepo.open(join(net.dir, "push.sqlite"));
   const seeds = seedNodeSource([devnet.seed]);
   push = createApp({
     repo,
@@ -74,9 +68,7 @@ afterAll(async () => {
   push?.stop();
   await server?.close();
   await apns?.stop();
-  await devnet?.stop();
   await repo?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 const subscribe = async (body: unknown) => {

@@ -14,7 +14,7 @@ import {
 import { fromHex, keypairFromSeed, signNodeRegistration, toHex } from "@session/crypto";
 import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { Contract } from "ethers";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 // By path, not as a dependency: @session/client depends on this package (a cycle for turbo).
 import { createIdentity, SessionClient } from "../../../packages/client/src/index.ts";
@@ -93,22 +93,17 @@ const docker = (...args: string[]): string =>
     stdio: ["ignore", "pipe", "pipe"],
   }).trim();
 
-async function waitFor(
-  what: string,
-  ok: () => Promise<boolean> | boolean,
-  timeoutMs = 60_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (
-      await Promise.resolve()
+/** Polls `ok` every 200 ms until it holds, for up to `timeoutMs`; a throw counts as not yet. */
+function waitFor(what: string, ok: () => Promise<boolean> | boolean, timeoutMs = 60_000): Promise<void> {
+  return vi.waitFor(
+    async () => {
+      const held = await Promise.resolve()
         .then(ok)
-        .catch(() => false)
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+        .catch(() => false);
+      if (!held) throw new Error(`timed out waiting for ${what}`);
+    },
+    { timeout: timeoutMs, interval: 200 },
+  );
 }
 
 interface ComposeService {

@@ -4,8 +4,7 @@
 // chain time moved on with evm_increaseTime (never slept), the finalised exit, a second node staked
 // by two wallets (`contribute`), moved (`update-endpoint`), and the rewards claimed (`claim`).
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -15,7 +14,8 @@ import { type RunningNode, startNode } from "@session/node";
 import { signRpcParams } from "@session/protocol";
 import { Contract, formatUnits, JsonRpcProvider, parseEther, Wallet } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet } from "../src/index.ts";
+import type { Devnet } from "../src/index.ts";
+import { devnetForTests } from "../src/testing.ts";
 
 const run = promisify(execFile);
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -25,7 +25,14 @@ const DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2f
 
 let devnet: Devnet;
 let node: RunningNode | undefined;
-const dir = mkdtempSync(join(tmpdir(), "operator-cli-"));
+const net = devnetForTests("operator-cli", {
+  nodes: 4,
+  http: true,
+  fileServer: false,
+  pushServer: false,
+  communityServer: false,
+});
+const { dir } = net;
 const nodeDir = join(dir, "new-node");
 const keyFile = join(dir, "operator.key");
 const operator = Wallet.createRandom();
@@ -93,14 +100,7 @@ async function sessionNode(args: string[], extraEnv: Record<string, string> = {}
 }
 
 beforeAll(async () => {
-  devnet = await startDevnet({
-    nodes: 4,
-    dataDir: join(dir, "net"),
-    http: true,
-    fileServer: false,
-    pushServer: false,
-    communityServer: false,
-  });
+  devnet = net.devnet;
   // The operators' and the contributor's wallets: gas money and SESH, their keys in 0600 files.
   provider = new JsonRpcProvider(devnet.chainUrl, undefined, { staticNetwork: true, cacheTimeout: -1 });
   admin = new Wallet(DEV_KEY, provider);
@@ -123,8 +123,6 @@ afterAll(async () => {
   provider?.destroy();
   await node2?.stop();
   await node?.stop();
-  await devnet?.stop();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 /** A node as an operator runs one: plain HTTP on loopback, registered through the devnet's indexer. */

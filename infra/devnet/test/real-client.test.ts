@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   type AccountKeys,
   decryptIncoming,
@@ -31,8 +28,8 @@ import {
 } from "@session/protocol";
 import { type ReachableNode, seedResponseSchema, usableSeedNodes } from "@session/protocol/swarm";
 import { Agent, fetch as undiciFetch } from "undici";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Devnet, startDevnet } from "../src/index.ts";
+import { afterAll, describe, expect, it } from "vitest";
+import { devnetForTests } from "../src/testing.ts";
 
 /*
  * Issue #15's "done when": a client that speaks only the real network's wire format — written
@@ -135,18 +132,13 @@ class RawClient {
 }
 
 describe("a client built from the wire format alone", () => {
-  let devnet: Devnet;
-  const dir = mkdtempSync(join(tmpdir(), "devnet-raw-"));
-  beforeAll(async () => {
-    devnet = await startDevnet({ nodes: 8, dataDir: dir, fileServer: false, pushServer: false });
-  }, 180_000);
+  const net = devnetForTests("devnet-raw", { nodes: 8, fileServer: false, pushServer: false });
   afterAll(async () => {
-    await devnet?.stop();
     await nodeAgent.close();
-    rmSync(dir, { recursive: true, force: true });
   });
 
   it("bootstraps from the seed's /json_rpc, sends to a Session ID and receives through 3-hop paths", async () => {
+    const { devnet } = net;
     const scheme = new URL(devnet.seedUrl).protocol.replace(":", "");
     const seed = await post(`${devnet.seedUrl}/json_rpc`, JSON.stringify(SEED_REQUEST));
     expect(seed.status).toBe(200);
