@@ -11,9 +11,9 @@ import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db
 import { SqliteSubscriptionRepo } from "../src/db/repo.ts";
 import { NotificationQueue, type QueueOptions } from "../src/domain/queue.ts";
 import type { FcmNotifier } from "../src/notifiers/fcm.ts";
-import { createApp, fanOut } from "../src/server.ts";
+import { fanOut } from "../src/server.ts";
 import { type FcmStandIn, startFcmStandIn } from "./fcm-stand-in.ts";
-import { newAccount, subscribeBody, waitFor } from "./helpers.ts";
+import { logOnlyPushApp, newAccount, subscribeBody, waitFor } from "./helpers.ts";
 
 const PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const schema = `push_queue_test_${process.pid}_${Date.now()}`;
@@ -208,14 +208,7 @@ describe("queue in the push server", () => {
     fcm.received.length = 0;
     const repo = SqliteSubscriptionRepo.open(join(dir, "q.sqlite"));
     const pending = SqlitePendingStore.open(join(dir, "q.sqlite"));
-    const push = createApp({
-      repo,
-      pending,
-      notifiers: new Map([["firebase", notifier]]),
-      logger,
-      fetch,
-      listNodes: async () => [],
-    });
+    const push = logOnlyPushApp(repo, logger, { pending, notifiers: new Map([["firebase", notifier]]) });
     const acct = newAccount();
     const encKey = new Uint8Array(32).fill(3);
     for (const token of ["gone", "alive"]) {

@@ -35,6 +35,9 @@ const nodeDir2 = join(dir, "second-node");
 const keyFile2 = join(dir, "operator2.key");
 const contributorKeyFile = join(dir, "contributor.key");
 const contributorDir = join(dir, "contributor");
+/** The environments of the second operator's and the contributor's session-node runs. */
+const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
+const contrib = { SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile, SESSION_NODE_DATA_DIR: contributorDir };
 const operator2 = Wallet.createRandom();
 const contributor = Wallet.createRandom();
 let node2: RunningNode | undefined;
@@ -57,6 +60,14 @@ const listed = async () =>
       nodes: { pubkey_ed25519: string; public_ip: string; storage_port: number }[];
     }
   ).nodes;
+
+/** Runs `session-node`, expecting it to fail with `error` in its stderr; returns the run. */
+async function failsWith(error: string | RegExp, args: string[], extraEnv: Record<string, string> = {}) {
+  const r = await sessionNode(args, extraEnv);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toMatch(error);
+  return r;
+}
 
 async function sessionNode(args: string[], extraEnv: Record<string, string> = {}) {
   const env = {
@@ -150,12 +161,14 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(before.stdout).toContain("not registered");
 
     // Bad input is refused with a clear message, before anything is sent.
-    const badStake = await sessionNode(["register", "--stake", "1"], {
-      PUBLIC_IP: "127.0.0.1",
-      PUBLIC_PORT: String(node.info.storage_port),
-    });
-    expect(badStake.code).toBe(1);
-    expect(badStake.stderr).toMatch(/operator stake must be between 5000\.0 SESH and 20000\.0 SESH/);
+    await failsWith(
+      /operator stake must be between 5000\.0 SESH and 20000\.0 SESH/,
+      ["register", "--stake", "1"],
+      {
+        PUBLIC_IP: "127.0.0.1",
+        PUBLIC_PORT: String(node.info.storage_port),
+      },
+    );
     const noKey = await sessionNode(["status"], { SESSION_NODE_OPERATOR_KEY_FILE: "" });
     expect(noKey.stderr).toContain("no wallet key: set SESSION_NODE_OPERATOR_KEY");
 
@@ -244,9 +257,7 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(exit.code, exit.stderr).toBe(0);
     expect(exit.stdout).toMatch(new RegExp(`node ${nodeId} exiting; stakes unlock at \\d{4}-`));
     expect((await sessionNode(["status"])).stdout).toMatch(/status\s+exiting/);
-    const early = await sessionNode(["finalize-exit"]);
-    expect(early.code).toBe(1);
-    expect(early.stderr).toContain("StillLocked");
+    await failsWith("StillLocked", ["finalize-exit"]);
   }, 180_000);
 
   it("finalize-exit once chain time is past the exit delay returns the stake", async () => {
@@ -262,17 +273,10 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(Number(((await registry.getFunction("getNode")(5n)) as { status: bigint }).status)).toBe(4);
     // The key is free again, and a second finalisation is refused with the decoded error.
     expect((await sessionNode(["status"])).stdout).toContain("not registered");
-    const again = await sessionNode(["finalize-exit", "5"]);
-    expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/finalizeExit: WrongStatus\(5, 4\)/);
+    await failsWith(/finalizeExit: WrongStatus\(5, 4\)/, ["finalize-exit", "5"]);
   }, 60_000);
 
   it("contribute: a second wallet completes a partly staked node, which activates", async () => {
-    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
-    const contrib = {
-      SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
-      SESSION_NODE_DATA_DIR: contributorDir,
-    };
     // Registered at an endpoint nothing listens on yet (port 9); update-endpoint moves it below.
     // Chain time is now a month ahead of this machine's clock: the permit's deadline follows the chain.
     const reg = await sessionNode(["register", "--stake", "5000"], {
@@ -288,9 +292,11 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(row(waiting.stdout, "swarm")).toContain("none yet");
 
     // More than the node still needs is refused before any transaction (the wallet holds 16000).
-    const tooMuch = await sessionNode(["contribute", "6", "16000"], contrib);
-    expect(tooMuch.code).toBe(1);
-    expect(tooMuch.stderr).toContain("node 6 needs at most 15000.0 SESH more, not 16000.0 SESH");
+    const tooMuch = await failsWith(
+      "node 6 needs at most 15000.0 SESH more, not 16000.0 SESH",
+      ["contribute", "6", "16000"],
+      contrib,
+    );
     expect(tooMuch.stderr).not.toContain("permit: sent");
     const badAmount = await sessionNode(["contribute", "6", "lots"], contrib);
     expect(badAmount.stderr).toContain('contribute: "lots" is not a positive SESH amount');
@@ -310,13 +316,10 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(row(active.stdout, "endpoint")).toBe("127.0.0.1:9");
 
     // A full node takes no more.
-    const full = await sessionNode(["contribute", "6", "1"], contrib);
-    expect(full.code).toBe(1);
-    expect(full.stderr).toContain("node 6 is active, not awaiting contributions");
+    await failsWith("node 6 is active, not awaiting contributions", ["contribute", "6", "1"], contrib);
   }, 120_000);
 
   it("update-endpoint: the operator moves the node, the indexer serves the new endpoint; others are refused", async () => {
-    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
     const ed25519 = /ed25519\s+([0-9a-f]{64})/.exec((await sessionNode(["keys"], op2)).stdout)![1]!;
     await expect
       .poll(async () => (await listed()).find((n) => n.pubkey_ed25519 === ed25519)?.storage_port, {
@@ -327,22 +330,18 @@ describe("session-node operator CLI on the devnet chain", () => {
     const port = node2.info.storage_port;
 
     // The contributor is not the operator: refused by the registry, its custom error decoded.
-    const other = await sessionNode(["update-endpoint"], {
+    await failsWith("error: updateEndpoint: NotOperator()", ["update-endpoint"], {
       SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
       SESSION_NODE_DATA_DIR: nodeDir2,
       PUBLIC_IP: "127.0.0.1",
       PUBLIC_PORT: String(port),
     });
-    expect(other.code).toBe(1);
-    expect(other.stderr).toContain("error: updateEndpoint: NotOperator()");
     expect(Number(((await registry.getFunction("getNode")(6n)) as { port: bigint }).port)).toBe(9);
-    const badPort = await sessionNode(["update-endpoint"], {
+    await failsWith("the port must be 1–65535", ["update-endpoint"], {
       ...op2,
       PUBLIC_IP: "127.0.0.1",
       PUBLIC_PORT: "70000",
     });
-    expect(badPort.code).toBe(1);
-    expect(badPort.stderr).toContain("the port must be 1–65535");
 
     const moved = await sessionNode(["update-endpoint"], {
       ...op2,
@@ -364,16 +363,9 @@ describe("session-node operator CLI on the devnet chain", () => {
   }, 120_000);
 
   it("claim: rewards and operator fees earned while chain time passes", async () => {
-    const op2 = { SESSION_NODE_OPERATOR_KEY_FILE: keyFile2, SESSION_NODE_DATA_DIR: nodeDir2 };
-    const contrib = {
-      SESSION_NODE_OPERATOR_KEY_FILE: contributorKeyFile,
-      SESSION_NODE_DATA_DIR: contributorDir,
-    };
     // The devnet's pool starts empty: nothing has been earned, and claiming says so.
     expect((await registry.getFunction("rewardPool")()) as bigint).toBe(0n);
-    const nothing = await sessionNode(["claim", "6"], contrib);
-    expect(nothing.code).toBe(1);
-    expect(nothing.stderr).toContain("claimRewards: NothingToClaim()");
+    await failsWith("claimRewards: NothingToClaim()", ["claim", "6"], contrib);
 
     // The admin funds it; 1 SESH a second is shared by the active nodes (the devnet's 4 and node 6).
     await (await sesh.getFunction("approve")(await registry.getAddress(), 100_000n * SESH)).wait();
@@ -404,8 +396,6 @@ describe("session-node operator CLI on the devnet chain", () => {
     expect(gotC).toBeLessThan(150_000_000_000n);
 
     // Node 5 exited before the pool held anything: its operator has nothing to claim from it.
-    const none = await sessionNode(["claim", "5"]);
-    expect(none.code).toBe(1);
-    expect(none.stderr).toContain("claimRewards: NothingToClaim()");
+    await failsWith("claimRewards: NothingToClaim()", ["claim", "5"]);
   }, 120_000);
 });

@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parseArgs } from "node:util";
-import { dataDirOf, requireSeed, sharedOptions } from "./cli/shared-options.ts";
+import { parseSubcommand, requireSeed, startSubcommand } from "./cli/shared-options.ts";
 import { SessionClient } from "./client.ts";
 import {
   Community,
@@ -11,7 +10,6 @@ import {
   parseCommunityUrl,
 } from "./community.ts";
 import { ClientError } from "./errors.ts";
-import { loadIdentity } from "./identity.ts";
 
 export const COMMUNITY_USAGE = `Usage: session community <command> [options]
 
@@ -31,27 +29,19 @@ export async function communityCli(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
 ) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...sharedOptions,
-      "reply-to": { type: "string" },
-      file: { type: "string" },
-      limit: { type: "string" },
-      timeout: { type: "string" },
-      remove: { type: "boolean" },
-      direct: { type: "boolean" },
-    },
+  const { values, positionals } = parseSubcommand(argv, {
+    "reply-to": { type: "string" },
+    file: { type: "string" },
+    limit: { type: "string" },
+    timeout: { type: "string" },
+    remove: { type: "boolean" },
+    direct: { type: "boolean" },
   });
-  const [cmd, a1, a2] = positionals;
-  if (values.help || !cmd) {
-    out(COMMUNITY_USAGE);
-    return;
-  }
-  const dataDir = dataDirOf(values["data-dir"]);
+  const start = startSubcommand(values, positionals, COMMUNITY_USAGE, out);
+  if (!start) return;
+  const { cmd, args, dataDir, identity } = start;
+  const [a1, a2] = args;
   const stateFile = join(dataDir, "community.json");
-  const identity = loadIdentity(dataDir);
   let url: string;
   if (cmd === "join") {
     if (!a1) throw new ClientError("BAD_COMMUNITY_URL", "join needs the community URL");

@@ -7,13 +7,12 @@ import {
   decryptFromBlindedRecipient,
   encryptForBlindedRecipient,
   fromHex,
-  padMessage,
   toHex,
-  unpadMessage,
   utf8Encode,
 } from "@session/crypto";
-import { type Content, decodeContent, encodeContent } from "@session/protocol";
+import type { Content } from "@session/protocol";
 import { ClientError } from "./errors.ts";
+import { padContent, unpadContent } from "./messages.ts";
 import type { OnionTransport } from "./network/transport.ts";
 
 /*
@@ -291,7 +290,7 @@ export class Community {
     if (m.deleted) msg.deleted = true;
     else if (typeof m.data === "string") {
       try {
-        msg.content = decodeContent(unpadMessage(new Uint8Array(Buffer.from(m.data, "base64"))));
+        msg.content = unpadContent(new Uint8Array(Buffer.from(m.data, "base64")));
         if (msg.content.dataMessage?.body !== undefined) msg.text = msg.content.dataMessage.body;
       } catch {
         // not a Session message (another client's format): keep it without content
@@ -311,7 +310,7 @@ export class Community {
   }
 
   private encodePost(content: Content) {
-    const data = padMessage(encodeContent(content));
+    const data = padContent(content);
     // Like Session clients, the post is signed with the blinded key so readers can check its author.
     const signature = blind15Sign(this.ed25519Sk, this.serverPk, data);
     return {
@@ -377,7 +376,7 @@ export class Community {
   async sendDm(recipientBlindedId: string, text: string): Promise<number> {
     if (!/^(15|25)[0-9a-f]{64}$/.test(recipientBlindedId))
       throw new ClientError("BAD_RECIPIENT", "not a blinded ID");
-    const content = padMessage(encodeContent({ dataMessage: { body: text } }));
+    const content = padContent({ dataMessage: { body: text } });
     const box = encryptForBlindedRecipient(
       this.ed25519Sk,
       this.serverPk,
@@ -405,7 +404,7 @@ export class Community {
       senderSessionId: opened.senderSessionId,
     };
     try {
-      const body = decodeContent(unpadMessage(opened.message)).dataMessage?.body;
+      const body = unpadContent(opened.message).dataMessage?.body;
       if (body !== undefined) dm.text = body;
     } catch {
       // not a Session Content payload

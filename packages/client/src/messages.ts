@@ -16,6 +16,16 @@ import {
   wrapForStorage,
 } from "@session/protocol";
 
+/** A Content as Session clients send it: the protobuf, padded (padMessage). */
+export function padContent(content: Content): Uint8Array {
+  return padMessage(encodeContent(content));
+}
+
+/** The Content in a padded plaintext; throws when it is none. */
+export function unpadContent(padded: Uint8Array): Content {
+  return decodeContent(unpadMessage(padded));
+}
+
 export interface IncomingMessage {
   hash: string;
   from: string;
@@ -37,11 +47,7 @@ export function sealMessage(
   content: Content,
   timestamp: number,
 ): string {
-  const ciphertext = encryptForRecipient(
-    senderEd25519SecretKey,
-    recipientSessionId,
-    padMessage(encodeContent(content)),
-  );
+  const ciphertext = encryptForRecipient(senderEd25519SecretKey, recipientSessionId, padContent(content));
   return toBase64(wrapForStorage({ type: EnvelopeType.SESSION_MESSAGE, timestamp, content: ciphertext }));
 }
 
@@ -56,7 +62,7 @@ export function openMessage(
     const out = decryptIncoming(recipientEd25519SecretKey, envelope.content);
     return {
       from: out.senderSessionId,
-      content: decodeContent(unpadMessage(out.plaintext)),
+      content: unpadContent(out.plaintext),
       timestamp: envelope.timestamp,
     };
   } catch {

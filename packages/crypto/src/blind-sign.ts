@@ -68,8 +68,21 @@ export function blind25KeyPair(ed25519Sk: Uint8Array, serverPk: string | Uint8Ar
   return { publicKey: sodium.crypto_scalarmult_ed25519_base_noclamp(a), secretKey: a, factor: k };
 }
 
-/** S = r + H(R ‖ A ‖ M)·a, the Ed25519 signature equation with a caller-derived nonce r. */
-function signWithNonce(r: Uint8Array, keys: BlindedKeyPair, message: Uint8Array): Uint8Array {
+/**
+ * Signs `message` with the blinded key pair `keyPair` gives for `ed25519Sk` and `serverPk`: S = r +
+ * H(R ‖ A ‖ M)·a, the Ed25519 signature equation, with the nonce r = `nonceHash(sk, A)` reduced
+ * (the one place blind15 and blind25 signing differ).
+ */
+function blindSign(
+  ed25519Sk: Uint8Array,
+  serverPk: string | Uint8Array,
+  message: Uint8Array,
+  keyPair: (sk: Uint8Array, serverPk: string | Uint8Array) => BlindedKeyPair,
+  nonceHash: (sk: Uint8Array, blindedPk: Uint8Array) => Uint8Array,
+): Uint8Array {
+  const sk = fullEd25519SecretKey(ed25519Sk);
+  const keys = keyPair(sk, serverPk);
+  const r = sodium.crypto_core_ed25519_scalar_reduce(nonceHash(sk, keys.publicKey));
   const R = sodium.crypto_scalarmult_ed25519_base_noclamp(r);
   const hram = sodium.crypto_core_ed25519_scalar_reduce(sha512(concatBytes(R, keys.publicKey, message)));
   const S = sodium.crypto_core_ed25519_scalar_add(
@@ -85,11 +98,9 @@ export function blind15Sign(
   serverPk: string | Uint8Array,
   message: Uint8Array,
 ): Uint8Array {
-  const sk = fullEd25519SecretKey(ed25519Sk);
-  const keys = blind15KeyPair(sk, serverPk);
-  const hrh = sha512(sk).subarray(32);
-  const r = sodium.crypto_core_ed25519_scalar_reduce(sha512(concatBytes(hrh, keys.publicKey, message)));
-  return signWithNonce(r, keys, message);
+  return blindSign(ed25519Sk, serverPk, message, blind15KeyPair, (sk, kA) =>
+    sha512(concatBytes(sha512(sk).subarray(32), kA, message)),
+  );
 }
 
 const SEED_HASH_KEY = utf8Encode("SessCommBlind25_seed");
@@ -101,13 +112,10 @@ export function blind25Sign(
   serverPk: string | Uint8Array,
   message: Uint8Array,
 ): Uint8Array {
-  const sk = fullEd25519SecretKey(ed25519Sk);
-  const keys = blind25KeyPair(sk, serverPk);
-  const seedHash = blake2b(sk.subarray(0, 32), 32, SEED_HASH_KEY);
-  const r = sodium.crypto_core_ed25519_scalar_reduce(
-    blake2b(concatBytes(seedHash, keys.publicKey, message), 64, SIG_HASH_KEY),
-  );
-  return signWithNonce(r, keys, message);
+  return blindSign(ed25519Sk, serverPk, message, blind25KeyPair, (sk, kA) => {
+    const seedHash = blake2b(sk.subarray(0, 32), 32, SEED_HASH_KEY);
+    return blake2b(concatBytes(seedHash, kA, message), 64, SIG_HASH_KEY);
+  });
 }
 
 /** True when 32 bytes are a valid Ed25519 point in the main subgroup (SOGS checks X-SOGS-Pubkey so). */

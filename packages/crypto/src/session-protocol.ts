@@ -37,10 +37,20 @@ function recipientKey(recipient: string | Uint8Array): Uint8Array {
   return recipient;
 }
 
-function signedForRecipient(sk: Uint8Array, recipientX: Uint8Array, message: Uint8Array): Uint8Array {
+/**
+ * What both encryptions seal: message ‖ sender Ed25519 pk ‖ signature(message ‖ sender pk ‖
+ * recipient X25519 pk), with the sender's expanded key `sk` and the recipient's X25519 key `y`.
+ */
+function signedForRecipient(
+  senderEd25519SecretKey: Uint8Array,
+  recipient: string | Uint8Array,
+  message: Uint8Array,
+) {
+  const sk = expandSecretKey(senderEd25519SecretKey);
+  const y = recipientKey(recipient);
   const senderEdPk = sk.subarray(32);
-  const signature = sign(concatBytes(message, senderEdPk, recipientX), sk);
-  return concatBytes(message, senderEdPk, signature);
+  const signature = sign(concatBytes(message, senderEdPk, y), sk);
+  return { sk, y, signed: concatBytes(message, senderEdPk, signature) };
 }
 
 /** Encrypts `message` for a recipient Session ID (or X25519 key), signed by the sender. */
@@ -49,9 +59,8 @@ export function encryptForRecipient(
   recipient: string | Uint8Array,
   message: Uint8Array,
 ): Uint8Array {
-  const sk = expandSecretKey(senderEd25519SecretKey);
-  const y = recipientKey(recipient);
-  return sodium.crypto_box_seal(signedForRecipient(sk, y, message), y);
+  const { y, signed } = signedForRecipient(senderEd25519SecretKey, recipient, message);
+  return sodium.crypto_box_seal(signed, y);
 }
 
 /**
@@ -64,9 +73,7 @@ export function encryptForRecipientDeterministic(
   recipient: string | Uint8Array,
   message: Uint8Array,
 ): Uint8Array {
-  const sk = expandSecretKey(senderEd25519SecretKey);
-  const y = recipientKey(recipient);
-  const signed = signedForRecipient(sk, y, message);
+  const { sk, y, signed } = signedForRecipient(senderEd25519SecretKey, recipient, message);
   const seed = blake2b(concatBytes(sk.subarray(0, 32), y, message), 32, BOX_HASH_KEY);
   const eph = sodium.crypto_box_seed_keypair(seed);
   // crypto_box_seal is: eph_pk ‖ crypto_box(m, nonce = BLAKE2b-24(eph_pk ‖ recipient_pk)).

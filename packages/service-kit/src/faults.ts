@@ -170,6 +170,17 @@ type OperationKind = "read" | "write" | "delete";
 /** Which of a store's methods read, write or only delete (methods not listed are not monitored). */
 export type OperationKinds<T> = Partial<Record<keyof T, OperationKind>>;
 
+/** OperationKinds from the methods of each kind, e.g. `operationKinds<Repo>({ read: ["get"], write: ["put"] })`. */
+export function operationKinds<T>(
+  methodsByKind: Partial<Record<OperationKind, readonly (keyof T)[]>>,
+): OperationKinds<T> {
+  const kinds: OperationKinds<T> = {};
+  for (const kind of ["read", "write", "delete"] as const) {
+    for (const method of methodsByKind[kind] ?? []) kinds[method] = kind;
+  }
+  return kinds;
+}
+
 /** What every service store on SQLite or PostgreSQL offers besides its queries. */
 export interface DatabaseStore {
   /** Whether deleting rows needs free space (SQLite: through its journal; PostgreSQL: no). */

@@ -68,6 +68,7 @@ export {
   isDiskFull,
   monitoredStore,
   type OperationKinds,
+  operationKinds,
 } from "./faults.ts";
 
 // Observability: logs and metrics

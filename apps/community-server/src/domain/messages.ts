@@ -133,16 +133,22 @@ export interface PostInput {
   files?: number[] | undefined;
 }
 
+/** Throws unless `user` may post in the room now and `signature` is 64 bytes; the rights, and now in seconds. */
+async function checkPost(deps: DomainDeps, room: Room, user: User, signature: Uint8Array) {
+  const nowS = deps.now() / 1000;
+  const rights = await rightsOf(deps.db, room, user, nowS);
+  if (!rights.write) throw forbidden("This room does not allow you to post");
+  if (signature.length !== 64) throw badRequest("signature must be 64 bytes");
+  return { rights, nowS };
+}
+
 export async function postMessage(
   deps: DomainDeps,
   room: Room,
   user: User,
   input: PostInput,
 ): Promise<MessageView> {
-  const nowS = deps.now() / 1000;
-  const rights = await rightsOf(deps.db, room, user, nowS);
-  if (!rights.write) throw forbidden("This room does not allow you to post");
-  if (input.signature.length !== 64) throw badRequest("signature must be 64 bytes");
+  const { rights, nowS } = await checkPost(deps, room, user, input.signature);
   const whisperMods = input.whisperMods === true;
   if ((input.whisperTo || whisperMods) && !rights.moderator)
     throw forbidden("Only moderators can send whispers");
@@ -181,10 +187,7 @@ export async function editMessage(
   id: number,
   input: { data: Uint8Array; signature: Uint8Array; files?: number[] | undefined },
 ): Promise<void> {
-  const nowS = deps.now() / 1000;
-  if (!(await rightsOf(deps.db, room, user, nowS)).write)
-    throw forbidden("This room does not allow you to post");
-  if (input.signature.length !== 64) throw badRequest("signature must be 64 bytes");
+  const { nowS } = await checkPost(deps, room, user, input.signature);
   await deps.db.tx(async (db) => {
     const row = await db.one<{ user_id: number }>(
       sql`SELECT user_id FROM messages WHERE id = ${id} AND room_id = ${room.id} AND data IS NOT NULL`,

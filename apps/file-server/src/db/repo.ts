@@ -1,4 +1,4 @@
-import { type DatabaseStore, type OperationKinds, postgresPool, preparePostgres } from "@session/service-kit";
+import { type DatabaseStore, operationKinds, postgresPool, preparePostgres } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, asc, eq, gt, lte, sql } from "drizzle-orm";
 import { type BetterSQLite3Database, drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
@@ -29,14 +29,11 @@ export interface FileRepo extends DatabaseStore {
 }
 
 /** Which FileRepo methods only read (safe to retry), which write and which only delete, for the fault monitor. */
-export const REPO_OPERATIONS = {
-  insert: "write",
-  getLive: "read",
-  setExpiry: "write",
-  expiredIds: "read",
-  deleteExpired: "delete",
-  count: "read",
-} as const satisfies OperationKinds<FileRepo>;
+export const REPO_OPERATIONS = operationKinds<FileRepo>({
+  read: ["getLive", "expiredIds", "count"],
+  write: ["insert", "setExpiry"],
+  delete: ["deleteExpired"],
+});
 
 export interface PgRepoOptions {
   /** Created if missing; isolates e.g. a test run. */

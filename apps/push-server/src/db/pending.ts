@@ -1,5 +1,5 @@
 import { fromBase64, toBase64 } from "@session/crypto";
-import type { DatabaseStore, OperationKinds } from "@session/service-kit";
+import { type DatabaseStore, operationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { and, asc, count, eq, inArray, lte, min, notInArray } from "drizzle-orm";
 import type { PushNotification } from "../notifiers/types.ts";
@@ -63,16 +63,11 @@ const newRow = (n: PushNotification, nowMs: number) => ({
 });
 
 /** Which PendingStore methods only read (safe to retry), which write and which only delete, for the fault monitor. */
-export const PENDING_OPERATIONS = {
-  add: "write",
-  due: "read",
-  nextAttemptMs: "read",
-  retryLater: "write",
-  remove: "delete",
-  removeToken: "delete",
-  dropOldest: "delete",
-  count: "read",
-} as const satisfies OperationKinds<PendingStore>;
+export const PENDING_OPERATIONS = operationKinds<PendingStore>({
+  read: ["due", "nextAttemptMs", "count"],
+  write: ["add", "retryLater"],
+  delete: ["remove", "removeToken", "dropOldest"],
+});
 
 export class SqlitePendingStore extends SqliteTables implements PendingStore {
   /** Uses an open connection (its own or the subscription repo's file). */

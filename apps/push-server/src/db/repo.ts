@@ -1,4 +1,4 @@
-import type { DatabaseStore, OperationKinds } from "@session/service-kit";
+import { type DatabaseStore, operationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
 import { eq, lte, sql } from "drizzle-orm";
 import type { PostgresJsDatabase } from "drizzle-orm/postgres-js";
@@ -80,15 +80,11 @@ export interface SubscriptionRepo extends DatabaseStore {
 }
 
 /** Which SubscriptionRepo methods only read (safe to retry), which write and which only delete, for the fault monitor. */
-export const SUBSCRIPTION_OPERATIONS = {
-  upsert: "write",
-  upsertMany: "write",
-  remove: "delete",
-  removeToken: "delete",
-  removeSignedBefore: "delete",
-  forAccount: "read",
-  accounts: "read",
-} as const satisfies OperationKinds<SubscriptionRepo>;
+export const SUBSCRIPTION_OPERATIONS = operationKinds<SubscriptionRepo>({
+  read: ["forAccount", "accounts"],
+  write: ["upsert", "upsertMany"],
+  delete: ["remove", "removeToken", "removeSignedBefore"],
+});
 
 export class SqliteSubscriptionRepo extends SqliteTables implements SubscriptionRepo {
   constructor(sqlite: Database.Database) {

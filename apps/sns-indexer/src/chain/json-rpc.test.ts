@@ -31,6 +31,14 @@ async function failure(p: Promise<unknown>): Promise<ChainRpcError> {
 }
 
 const ok = (id: number, result: unknown) => JSON.stringify({ jsonrpc: "2.0", id, result });
+/** An answer with HTTP `status` carrying the JSON-RPC error `code`/`message` for the request's id. */
+const rpcError =
+  (status: number, code: number, message: string) =>
+  (id: number): [number, Record<string, string>, string] => [
+    status,
+    {},
+    JSON.stringify({ jsonrpc: "2.0", id, error: { code, message } }),
+  ];
 
 describe("httpTransport", () => {
   it("returns the result of the answer to this request", async () => {
@@ -65,45 +73,13 @@ describe("httpTransport", () => {
       ],
       [(id) => [200, {}, ok(id + 1, "0x1")], "eth_blockNumber", { code: "RPC_BAD_ANSWER" }],
       [
-        (id) => [
-          200,
-          {},
-          JSON.stringify({
-            jsonrpc: "2.0",
-            id,
-            error: { code: -32005, message: "query returned more than 10000 results" },
-          }),
-        ],
+        rpcError(200, -32005, "query returned more than 10000 results"),
         "eth_getLogs",
         { code: "RPC_RANGE_REFUSED", retryable: false },
       ],
-      [
-        (id) => [
-          200,
-          {},
-          JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32005, message: "request rate limited" } }),
-        ],
-        "eth_getLogs",
-        { code: "RPC_RATE_LIMITED" },
-      ],
-      [
-        (id) => [
-          200,
-          {},
-          JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32602, message: "invalid params" } }),
-        ],
-        "eth_getLogs",
-        { code: "RPC_ERROR", retryable: false },
-      ],
-      [
-        (id) => [
-          500,
-          {},
-          JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32603, message: "internal" } }),
-        ],
-        "eth_chainId",
-        { code: "RPC_ERROR", retryable: true },
-      ],
+      [rpcError(200, -32005, "request rate limited"), "eth_getLogs", { code: "RPC_RATE_LIMITED" }],
+      [rpcError(200, -32602, "invalid params"), "eth_getLogs", { code: "RPC_ERROR", retryable: false }],
+      [rpcError(500, -32603, "internal"), "eth_chainId", { code: "RPC_ERROR", retryable: true }],
     ];
     for (const [answer, method, expected] of cases) {
       const url = await endpoint(typeof answer === "function" ? answer : () => answer);

@@ -1,6 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import { ClientError } from "../errors.ts";
+import { loadIdentity } from "../identity.ts";
 
 /** The options every `session` command reads the same way (spread into its parseArgs options). */
 export const sharedOptions = {
@@ -23,4 +25,32 @@ export function requireSeed(given: string | undefined): string {
       "no network: pass --network <seed-url> or set SESSION_NETWORK",
     );
   return seed;
+}
+
+/** A `session <sub>` command's argv, read with its own `options` besides the shared ones. */
+export function parseSubcommand<const O extends NonNullable<ParseArgsConfig["options"]>>(
+  argv: string[],
+  options: O,
+) {
+  return parseArgs({ args: argv, allowPositionals: true, options: { ...sharedOptions, ...options } });
+}
+
+/**
+ * The start of a `session <sub>` command, from its parsed options and positionals: null (after
+ * printing `usage`) for --help or no command; else the command, its arguments, the data dir and
+ * the identity kept there.
+ */
+export function startSubcommand(
+  values: { help?: boolean | undefined; "data-dir"?: string | undefined },
+  positionals: readonly string[],
+  usage: string,
+  out: (s: string) => void,
+) {
+  const [cmd, ...args] = positionals;
+  if (values.help || !cmd) {
+    out(usage);
+    return null;
+  }
+  const dataDir = dataDirOf(values["data-dir"]);
+  return { cmd, args, dataDir, identity: loadIdentity(dataDir) };
 }

@@ -1,10 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
-import { parseArgs } from "node:util";
-import { dataDirOf, requireSeed, sharedOptions } from "../cli/shared-options.ts";
+import { parseSubcommand, requireSeed, startSubcommand } from "../cli/shared-options.ts";
 import { SessionClient } from "../client.ts";
 import { ClientError } from "../errors.ts";
-import { loadIdentity } from "../identity.ts";
 import { Groups } from "./groups.ts";
 
 export const GROUP_USAGE = `Usage: session group <command> [options]
@@ -28,25 +26,16 @@ export async function groupCli(
   argv: string[],
   out: (s: string) => void = (s) => process.stdout.write(`${s}\n`),
 ): Promise<void> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      ...sharedOptions,
-      "file-server": { type: "string" },
-      "file-server-key": { type: "string" },
-      file: { type: "string" },
-      disappear: { type: "string" },
-    },
+  const { values, positionals } = parseSubcommand(argv, {
+    "file-server": { type: "string" },
+    "file-server-key": { type: "string" },
+    file: { type: "string" },
+    disappear: { type: "string" },
   });
-  const [cmd, ...args] = positionals;
-  if (values.help || !cmd) {
-    out(GROUP_USAGE);
-    return;
-  }
-  const dataDir = dataDirOf(values["data-dir"]);
+  const start = startSubcommand(values, positionals, GROUP_USAGE, out);
+  if (!start) return;
+  const { cmd, args, dataDir, identity } = start;
   const stateFile = join(dataDir, "groups.json");
-  const identity = loadIdentity(dataDir);
   const seed = requireSeed(values.network);
   const fsUrl = values["file-server"] ?? process.env.SESSION_FILE_SERVER;
   const fsKey = values["file-server-key"] ?? process.env.SESSION_FILE_SERVER_KEY;

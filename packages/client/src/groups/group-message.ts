@@ -1,7 +1,7 @@
-import { padMessage } from "@session/crypto";
-import { type Content, EnvelopeType, ExpirationType, encodeContent, encodeEnvelope } from "@session/protocol";
+import { type Content, EnvelopeType, ExpirationType, encodeEnvelope } from "@session/protocol";
 import type { GroupInfo } from "@session/protocol/groups";
 import type { IncomingMessage } from "../messages.ts";
+import { padContent } from "../messages.ts";
 
 // A group's messages (namespace 11): what is delivered, and how one is made ready to send
 // (split out of group.ts, whose `sendContent` calls these and `sync` delivers GroupMessages).
@@ -43,6 +43,6 @@ export function groupEnvelope(groupId: string, content: Content, timestamp: numb
     type: EnvelopeType.CLOSED_GROUP_MESSAGE,
     source: groupId,
     timestamp,
-    content: padMessage(encodeContent(content)),
+    content: padContent(content),
   });
 }

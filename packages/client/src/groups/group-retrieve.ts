@@ -1,13 +1,8 @@
-import { fromBase64, unpadMessage } from "@session/crypto";
-import {
-  type Content,
-  decodeContent,
-  decodeEnvelope,
-  type ParamsSigner,
-  signRpcParams,
-} from "@session/protocol";
+import { fromBase64 } from "@session/crypto";
+import { type Content, decodeEnvelope, type ParamsSigner, signRpcParams } from "@session/protocol";
 import { decryptGroupMessage } from "@session/protocol/groups";
 import { ClientError } from "../errors.ts";
+import { unpadContent } from "../messages.ts";
 import type { RpcReply } from "../network/transport.ts";
 import type { GroupNetwork } from "./group.ts";
 
@@ -94,20 +89,11 @@ export function openGroupMessage(
   keys: Uint8Array[],
   data: string,
 ): { sender: string; content: Content; timestamp: number } | undefined {
-  let opened: { sender: string; plaintext: Uint8Array };
   try {
-    opened = decryptGroupMessage(keys, fromBase64(data));
-  } catch {
-    return undefined;
-  }
-  try {
+    const opened = decryptGroupMessage(keys, fromBase64(data));
     const env = decodeEnvelope(opened.plaintext);
     if (!env.content) return undefined;
-    return {
-      sender: opened.sender,
-      content: decodeContent(unpadMessage(env.content)),
-      timestamp: env.timestamp,
-    };
+    return { sender: opened.sender, content: unpadContent(env.content), timestamp: env.timestamp };
   } catch {
     return undefined;
   }

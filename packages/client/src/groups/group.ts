@@ -7,6 +7,8 @@ import {
   signRpcParams,
   TTL_MAXIMUM_PRIVATE_MS,
 } from "@session/protocol";
+// The group config's accessors, read through the namespace (group.ts uses most of them).
+import * as groupConfig from "@session/protocol/groups";
 import {
   encryptGroupMessage,
   GroupConfig,
@@ -14,11 +16,6 @@ import {
   GroupKeys,
   type GroupMember,
   GroupNamespace,
-  readInfo,
-  readMembers,
-  removeMember,
-  writeInfo,
-  writeMember,
 } from "@session/protocol/groups";
 import { type AttachmentRef, toPointer } from "../attachments.ts";
 import { ClientError } from "../errors.ts";
@@ -102,11 +99,11 @@ export class Group {
   }
 
   info(): GroupInfo {
-    return readInfo(this.infoConfig.data);
+    return groupConfig.readInfo(this.infoConfig.data);
   }
 
   members(): GroupMember[] {
-    return readMembers(this.membersConfig.data);
+    return groupConfig.readMembers(this.membersConfig.data);
   }
 
   /** Promoted: the group's secret key makes this account an admin. */
@@ -157,8 +154,12 @@ export class Group {
   async initialise(name: string, adminName = ""): Promise<void> {
     this.requireAdmin();
     const me = this.identity.sessionId;
-    this.infoConfig.edit((d) => writeInfo(d, { name, created: Math.floor(this.net.now() / 1000) }));
-    this.membersConfig.edit((d) => writeMember(d, { sessionId: me, name: adminName, admin: true }));
+    this.infoConfig.edit((d) =>
+      groupConfig.writeInfo(d, { name, created: Math.floor(this.net.now() / 1000) }),
+    );
+    this.membersConfig.edit((d) =>
+      groupConfig.writeMember(d, { sessionId: me, name: adminName, admin: true }),
+    );
     await this.store(GroupNamespace.Keys, this.keys.rekey([me]), TTL_MAXIMUM_PRIVATE_MS);
     await this.pushConfigs();
   }
@@ -180,7 +181,13 @@ export class Group {
     const ids = invitees(sessionIds, () => this.activeMembers().map((m) => m.sessionId));
     this.membersConfig.edit((d) => {
       for (const sid of ids)
-        writeMember(d, { sessionId: sid, name: "", admin: false, inviteStatus: 1, supplement: true });
+        groupConfig.writeMember(d, {
+          sessionId: sid,
+          name: "",
+          admin: false,
+          inviteStatus: 1,
+          supplement: true,
+        });
     });
     await this.store(GroupNamespace.Keys, this.keys.supplement(ids), TTL_MAXIMUM_PRIVATE_MS);
     await this.pushConfigs();
@@ -196,7 +203,7 @@ export class Group {
     const gsk = this.requireAdmin();
     const m = this.members().find((x) => x.sessionId === sessionId.toLowerCase());
     if (!m) throw new ClientError("NOT_GROUP_MEMBER", "not a member of this group");
-    this.membersConfig.edit((d) => writeMember(d, { ...m, admin: true, promotionStatus: 1 }));
+    this.membersConfig.edit((d) => groupConfig.writeMember(d, { ...m, admin: true, promotionStatus: 1 }));
     await this.pushConfigs();
     return { promoteMessage: { groupIdentitySeed: gsk.slice(0, 32), name: this.info().name ?? "" } };
   }
@@ -216,7 +223,7 @@ export class Group {
     const r = await this.net.swarmRpc(this.id, "revoke_subaccount", revoke);
     if (r.status !== 200) throw requestFailed("revoke_subaccount", r);
     this.membersConfig.edit((d) => {
-      for (const id of ids) removeMember(d, id);
+      for (const id of ids) groupConfig.removeMember(d, id);
     });
     await this.rotate();
   }
@@ -234,7 +241,7 @@ export class Group {
   /** Admins: changes the group's info (name, description, disappearing timer, picture). */
   async setInfo(info: Partial<GroupInfo>): Promise<void> {
     this.requireAdmin();
-    this.infoConfig.edit((d) => writeInfo(d, info));
+    this.infoConfig.edit((d) => groupConfig.writeInfo(d, info));
     await this.pushConfigs();
   }
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BencodeReader, bencode } from "../bencode.ts";
-import { fromZodError, ProtocolError } from "../errors.ts";
+import { type ErrorCode, fromZodError, ProtocolError } from "../errors.ts";
 
 /*
  * Onion request "v4" payloads for HTTP servers (Session file server, push server, SOGS):
@@ -39,8 +39,16 @@ function encodeV4(info: object, body: Uint8Array | undefined): Uint8Array {
   return bencode(body === undefined ? [json] : [json, body]);
 }
 
-/** Reads `l<json>[<body>]e` strictly; returns the parsed JSON and body. */
-function decodeV4(bytes: Uint8Array, what: string): { json: unknown; body?: Uint8Array } {
+/**
+ * Reads `l<json>[<body>]e` strictly; returns the JSON as `schema` parses it (else `code`) and the
+ * body.
+ */
+function decodeV4<I>(
+  bytes: Uint8Array,
+  what: string,
+  schema: z.ZodType<I>,
+  code: ErrorCode,
+): { info: I; body?: Uint8Array } {
   const r = new BencodeReader(bytes, 1);
   if (r.done || r.peek() !== 0x6c)
     throw new ProtocolError("BENCODE_INVALID", `${what}: expected a bencoded list`);
@@ -57,7 +65,9 @@ function decodeV4(bytes: Uint8Array, what: string): { json: unknown; body?: Uint
   } catch (cause) {
     throw new ProtocolError("BAD_REQUEST", `${what}: info is not valid JSON`, undefined, { cause });
   }
-  return body === undefined ? { json } : { json, body };
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw fromZodError(parsed.error, code);
+  return body === undefined ? { info: parsed.data } : { info: parsed.data, body };
 }
 
 export function encodeV4Request(info: V4RequestInfo, body?: Uint8Array): Uint8Array {
@@ -65,10 +75,7 @@ export function encodeV4Request(info: V4RequestInfo, body?: Uint8Array): Uint8Ar
 }
 
 export function decodeV4Request(bytes: Uint8Array): V4Request {
-  const { json, body } = decodeV4(bytes, "v4 request");
-  const r = v4RequestInfoSchema.safeParse(json);
-  if (!r.success) throw fromZodError(r.error, "BAD_REQUEST");
-  return body === undefined ? { info: r.data } : { info: r.data, body };
+  return decodeV4(bytes, "v4 request", v4RequestInfoSchema, "BAD_REQUEST");
 }
 
 export function encodeV4Response(info: V4ResponseInfo, body?: Uint8Array): Uint8Array {
@@ -76,8 +83,5 @@ export function encodeV4Response(info: V4ResponseInfo, body?: Uint8Array): Uint8
 }
 
 export function decodeV4Response(bytes: Uint8Array): V4Response {
-  const { json, body } = decodeV4(bytes, "v4 response");
-  const r = v4ResponseInfoSchema.safeParse(json);
-  if (!r.success) throw fromZodError(r.error, "BAD_GATEWAY");
-  return body === undefined ? { info: r.data } : { info: r.data, body };
+  return decodeV4(bytes, "v4 response", v4ResponseInfoSchema, "BAD_GATEWAY");
 }

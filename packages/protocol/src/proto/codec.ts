@@ -181,26 +181,18 @@ function decodeWith<R>(type: protobuf.Type, bytes: Uint8Array, what: string): R 
   }
 }
 
-export function encodeEnvelope(e: Envelope): Uint8Array {
-  return encodeWith(T.Envelope, e, "Envelope");
-}
-export function decodeEnvelope(bytes: Uint8Array): Envelope {
-  return decodeWith(T.Envelope, bytes, "Envelope");
-}
-
-export function encodeContent(c: Content): Uint8Array {
-  return encodeWith(T.Content, c, "Content");
-}
-export function decodeContent(bytes: Uint8Array): Content {
-  return decodeWith(T.Content, bytes, "Content");
+/** One message type's encoder and decoder; failures are PROTOBUF_INVALID naming the type. */
+function messageCodec<M extends object>(type: protobuf.Type) {
+  return {
+    encode: (m: M): Uint8Array => encodeWith(type, m, type.name),
+    decode: (bytes: Uint8Array): M => decodeWith<M>(type, bytes, type.name),
+  };
 }
 
-export function encodeWebSocketMessage(m: WebSocketMessage): Uint8Array {
-  return encodeWith(T.WebSocketMessage, m, "WebSocketMessage");
-}
-export function decodeWebSocketMessage(bytes: Uint8Array): WebSocketMessage {
-  return decodeWith(T.WebSocketMessage, bytes, "WebSocketMessage");
-}
+export const { encode: encodeEnvelope, decode: decodeEnvelope } = messageCodec<Envelope>(T.Envelope);
+export const { encode: encodeContent, decode: decodeContent } = messageCodec<Content>(T.Content);
+export const { encode: encodeWebSocketMessage, decode: decodeWebSocketMessage } =
+  messageCodec<WebSocketMessage>(T.WebSocketMessage);
 
 /** Path and verb Session clients put on the wrapper (session-desktop MessageSender `wrapEnvelope`). */
 export const STORAGE_WRAPPER_VERB = "PUT";
