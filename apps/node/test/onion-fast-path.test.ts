@@ -209,7 +209,7 @@ describe("fast paths over HTTPS", () => {
       await agent.close();
       await Promise.all(nodes.map((n) => n.stop()));
     }
-  });
+  }, 30_000); // three HTTPS nodes (certificates, TLS) start here: slow on a busy 2-core machine
 
   it("relay over plain HTTP requests when node links are off (NODE_LINKS=0), and to a peer that has them off", async () => {
     const registry = join(net.dir, "nolinks-registry.json");
