@@ -27,11 +27,13 @@ export function requireSeed(given: string | undefined): string {
   return seed;
 }
 
+type SubcommandArgs<O> = { args: string[]; allowPositionals: true; options: typeof sharedOptions & O };
+
 /** A `session <sub>` command's argv, read with its own `options` besides the shared ones. */
 export function parseSubcommand<const O extends NonNullable<ParseArgsConfig["options"]>>(
   argv: string[],
   options: O,
-) {
+): ReturnType<typeof parseArgs<SubcommandArgs<O>>> {
   return parseArgs({ args: argv, allowPositionals: true, options: { ...sharedOptions, ...options } });
 }
 
