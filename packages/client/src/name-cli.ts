@@ -5,15 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  type ChainCliIo,
-  connectChain,
-  loadPrivateKey,
-  parseAddress,
-  processCliIo,
-  readDeploymentFile,
-  walletFor,
-} from "@session/contracts/wallet";
+import * as chain from "@session/contracts/wallet";
 import { isAddress, type JsonRpcProvider } from "ethers";
 import { dataDirOf, sharedOptions } from "./cli/shared-options.ts";
 import { ClientError } from "./errors.ts";
@@ -51,7 +43,7 @@ Network: --network <seed> or SESSION_NETWORK (for show); --data-dir or SESSION_D
 const COMMANDS = ["register", "renew", "show", "set", "transfer", "price"] as const;
 
 /** The name CLI; it writes and reads as every chain CLI does (tests pass their own `io`). */
-export async function nameCli(argv: string[], io: ChainCliIo = processCliIo): Promise<void> {
+export async function nameCli(argv: string[], io: chain.ChainCliIo = chain.processCliIo): Promise<void> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -100,7 +92,7 @@ export async function nameCli(argv: string[], io: ChainCliIo = processCliIo): Pr
   const { chainId, address } = nameService(values.deployment ?? env.SESSION_DEPLOYMENT_FILE, env);
   const needsWallet = cmd !== "show" && cmd !== "price";
   const key = needsWallet
-    ? loadPrivateKey({
+    ? chain.loadPrivateKey({
         keyVar: "SESSION_WALLET_KEY",
         fileVar: "SESSION_WALLET_KEY_FILE",
         file: values["key-file"],
@@ -111,9 +103,9 @@ export async function nameCli(argv: string[], io: ChainCliIo = processCliIo): Pr
   const target = cmd === "register" || cmd === "set" ? checkSessionId(ownId(args[1])) : undefined;
   if (cmd === "transfer" && args[1] && !isAddress(args[1]))
     throw new ClientError("BAD_ARGUMENT", `"${args[1]}" is not an address (0x + 40 hex digits)`);
-  const provider: JsonRpcProvider = await connectChain(rpcUrl, chainId);
+  const provider: JsonRpcProvider = await chain.connectChain(rpcUrl, chainId);
   try {
-    const signer = key ? walletFor(key, provider) : undefined;
+    const signer = key ? chain.walletFor(key, provider) : undefined;
     const names = new NameRegistry({ address, provider, signer, progress: io.progress });
     if (signer) io.progress(`wallet ${signer.address} on chain ${chainId}, name service ${address}`);
     switch (cmd) {
@@ -184,7 +176,7 @@ function writePending(path: string, all: Record<string, PendingRegistration>): v
 /** The name service's chain and address from a deployment file or the environment. */
 function nameService(deploymentPath: string | undefined, env: NodeJS.ProcessEnv) {
   if (deploymentPath) {
-    const d = readDeploymentFile(deploymentPath);
+    const d = chain.readDeploymentFile(deploymentPath);
     if (!d.sessionNameService)
       throw new ClientError("BAD_ARGUMENT", `${deploymentPath} names no sessionNameService`);
     return { chainId: d.chainId, address: d.sessionNameService };
@@ -197,7 +189,7 @@ function nameService(deploymentPath: string | undefined, env: NodeJS.ProcessEnv)
     );
   return {
     chainId,
-    address: parseAddress("SESSION_NAME_SERVICE_ADDRESS", env.SESSION_NAME_SERVICE_ADDRESS),
+    address: chain.parseAddress("SESSION_NAME_SERVICE_ADDRESS", env.SESSION_NAME_SERVICE_ADDRESS),
   };
 }
 
