@@ -2,22 +2,16 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import {
-  defaultDeployParams,
-  type InProcessChain,
-  serviceNodeRegistryAbi,
-  seshAbi,
-  startInProcessChain,
-} from "@session/contracts";
+import { defaultDeployParams, type InProcessChain, startInProcessChain } from "@session/contracts";
 import type { DeploymentFile } from "@session/contracts/deployment-file";
 import { deployWithIgnition } from "@session/contracts/ignition";
-import { fromHex, signNodeRegistration, toHex, x25519PublicFromSecret } from "@session/crypto";
+import { fromHex, toHex, x25519PublicFromSecret } from "@session/crypto";
 import { type RunningNode, startNode } from "@session/node";
 import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { createLogger, type Logger } from "@session/service-kit";
 import { configFromEnv, envSchema, type RunningIndexer, startIndexer } from "@session/sns-indexer";
-import { Contract } from "ethers";
 import { freeServicePort } from "./free-port.ts";
+import { stakeAndRegisterNode } from "./register-node.ts";
 import { startStatusServer } from "./status.ts";
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -224,41 +218,14 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
         ),
       );
       // Stake and register the node on-chain from its own operator account.
-      const operator = await chain.signer(1 + (i % 19));
-      const sesh = new Contract(deployment.sesh, seshAbi as never, admin);
-      await (
-        await sesh.getFunction("transfer")(await operator.getAddress(), params.stakingRequirement)
-      ).wait();
-      const opSesh = new Contract(deployment.sesh, seshAbi as never, operator);
-      await (
-        await opSesh.getFunction("approve")(deployment.serviceNodeRegistry, params.stakingRequirement)
-      ).wait();
-      const registry = new Contract(
-        deployment.serviceNodeRegistry,
-        serviceNodeRegistryAbi as never,
-        operator,
-      );
-      // The node's own key signs the registration (the registry verifies it on-chain).
-      const proof = signNodeRegistration(node.ctx.keys.ed25519.secretKey, {
-        chainId: BigInt(deployment.chainId),
-        registry: deployment.serviceNodeRegistry,
-        operator: await operator.getAddress(),
-        ed25519: node.ctx.keys.ed25519.publicKey,
-        x25519: node.ctx.keys.x25519.publicKey,
-        ip: 0x7f000001,
+      await stakeAndRegisterNode({
+        deployment,
+        admin,
+        operator: await chain.signer(1 + (i % 19)),
+        stake: params.stakingRequirement,
+        keys: node.ctx.keys,
         port: node.info.storage_port,
       });
-      await (
-        await registry.getFunction("registerNode")(
-          `0x${node.info.pubkey_ed25519}`,
-          `0x${node.info.pubkey_x25519}`,
-          0x7f000001,
-          node.info.storage_port,
-          500,
-          params.stakingRequirement,
-          proof,
-        )
-      ).wait();
       step(`node ${i + 1}/${n} staked and registered`);
     }
 

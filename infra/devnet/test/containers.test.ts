@@ -7,18 +7,16 @@ import {
   defaultDeployParams,
   deploySessionContracts,
   type InProcessChain,
-  serviceNodeRegistryAbi,
-  seshAbi,
   startInProcessChain,
 } from "@session/contracts";
-import { fromHex, keypairFromSeed, signNodeRegistration, toHex } from "@session/crypto";
+import { fromHex, keypairFromSeed } from "@session/crypto";
 import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
-import { Contract } from "ethers";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { parse as parseYaml } from "yaml";
 // By path, not as a dependency: @session/client depends on this package (a cycle for turbo).
 import { createIdentity, SessionClient } from "../../../packages/client/src/index.ts";
 import { freeServicePort } from "../src/free-port.ts";
+import { stakeAndRegisterNode } from "../src/register-node.ts";
 
 /*
  * The images built and run on a real Docker engine (issue #17): infra/docker/engine.sh starts a
@@ -256,44 +254,16 @@ describe.skipIf(noEngine !== undefined)("service images on a real Docker engine"
         ),
       );
     }
-    const sesh = new Contract(deployment.sesh, seshAbi as never, admin);
     for (const [i, n] of nodes.entries()) {
       await healthy(n, true, true);
-      const keys = keypairFromSeed(fromHex(docker("exec", n.name, "cat", "/data/node.seed")));
-      const port = Number(new URL(n.url).port);
-      const operator = await chain.signer(1 + i);
-      await (
-        await sesh.getFunction("transfer")(await operator.getAddress(), params.stakingRequirement)
-      ).wait();
-      const opSesh = new Contract(deployment.sesh, seshAbi as never, operator);
-      await (
-        await opSesh.getFunction("approve")(deployment.serviceNodeRegistry, params.stakingRequirement)
-      ).wait();
-      const proof = signNodeRegistration(keys.ed25519.secretKey, {
-        chainId: BigInt(deployment.chainId),
-        registry: deployment.serviceNodeRegistry,
-        operator: await operator.getAddress(),
-        ed25519: keys.ed25519.publicKey,
-        x25519: keys.x25519.publicKey,
-        ip: 0x7f000001,
-        port,
+      await stakeAndRegisterNode({
+        deployment,
+        admin,
+        operator: await chain.signer(1 + i),
+        stake: params.stakingRequirement,
+        keys: keypairFromSeed(fromHex(docker("exec", n.name, "cat", "/data/node.seed"))),
+        port: Number(new URL(n.url).port),
       });
-      const registry = new Contract(
-        deployment.serviceNodeRegistry,
-        serviceNodeRegistryAbi as never,
-        operator,
-      );
-      await (
-        await registry.getFunction("registerNode")(
-          `0x${toHex(keys.ed25519.publicKey)}`,
-          `0x${toHex(keys.x25519.publicKey)}`,
-          0x7f000001,
-          port,
-          500,
-          params.stakingRequirement,
-          proof,
-        )
-      ).wait();
       say(`node ${i + 1}/${NODES} container listening, registered on-chain`);
     }
     // Every node lists every node (oxend's seed call, answered from the registry it polls).
