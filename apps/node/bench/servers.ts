@@ -161,7 +161,8 @@ export async function startNodeMain(opts: { dir: string; workers?: number }): Pr
     },
   ]);
   const main = new URL("../src/main.ts", import.meta.url).pathname;
-  const child = spawn(process.execPath, ["--import", "tsx", main], {
+  // As `pnpm start` and the images run it (the young generation's size: README "Young generation").
+  const child = spawn(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", main], {
     cwd: new URL("..", import.meta.url).pathname,
     stdio: ["ignore", "ignore", "inherit"],
     env: {

@@ -48,6 +48,9 @@ const requiredKeys = (schema: z.ZodObject) =>
 const pathOf = (v: string) => v.replace(/^sqlite:/, "");
 const under = (path: string, dirs: string[]) => dirs.some((d) => path === d || path.startsWith(`${d}/`));
 
+/** How the storage node runs in every deployment (apps/node/README.md, "Young generation"). */
+const NODE_YOUNG_GENERATION = "--max-semi-space-size=64";
+
 /** The problems a service's environment has for its schema: required variables, refinements. */
 function configProblems(app: string, env: Record<string, string>): string[] {
   const schema = schemas[app];
@@ -165,6 +168,11 @@ describe("deployment files", () => {
     }
     expect(compose.services["node-2"]!.environment!.PUBLIC_IP).toBe("node-2");
     expect(compose.services["node-2"]!.environment!.REGISTRY_URL).toBe("http://indexer:8090");
+    // Every storage node runs with the young generation the node's bench measured (and only they).
+    for (const [name, s] of services)
+      expect(s.environment?.NODE_OPTIONS, name).toBe(
+        s.environment?.APP === "node" ? NODE_YOUNG_GENERATION : undefined,
+      );
   });
 
   it("Kubernetes: each workload passes its service's config schema, writes to a persistent volume, probes /health", () => {
@@ -175,6 +183,8 @@ describe("deployment files", () => {
     const workloads = docs.filter((x) => ["Deployment", "StatefulSet"].includes(x.kind));
     const envs = workloads.map((d) => k8sEnv(d.spec.template.spec.containers[0], configMaps));
     expect([...new Set(envs.map((e) => e.APP))].sort()).toEqual(Object.keys(schemas).sort());
+    for (const e of envs)
+      expect(e.NODE_OPTIONS, e.APP).toBe(e.APP === "node" ? NODE_YOUNG_GENERATION : undefined);
     // Both example services, each on its port, probed there.
     const examples = workloads.filter((_, i) => envs[i]!.APP === "examples");
     expect(
