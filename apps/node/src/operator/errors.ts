@@ -1,4 +1,4 @@
-import { SessionError } from "@session/errors";
+import { codedErrorClass } from "@session/errors";
 
 /** Errors of the operator CLI (src/operator): a stable code and the cause kept. */
 type OperatorErrorCode =
@@ -11,9 +11,7 @@ type OperatorErrorCode =
   | "INDEXER_UNAVAILABLE";
 
 /** Only INDEXER_UNAVAILABLE is retryable: the rest needs the operator to change something. */
-export class OperatorError extends SessionError<OperatorErrorCode> {
-  override readonly name = "OperatorError";
-  constructor(code: OperatorErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, { ...options, retryable: code === "INDEXER_UNAVAILABLE" });
-  }
-}
+export class OperatorError extends codedErrorClass<OperatorErrorCode>(
+  "OperatorError",
+  (code) => code === "INDEXER_UNAVAILABLE",
+) {}

@@ -1,4 +1,4 @@
-import { SessionError } from "@session/errors";
+import { statusErrorClass } from "@session/errors";
 
 export type PeerErrorCode =
   /** The peer answered with a status other than 200 (`status`). */
@@ -13,20 +13,10 @@ export type PeerErrorCode =
  * the fan-out and redelivery alike: no answer, a timeout, a 5xx, or a 421 (the peer's registry
  * view lags ours) are worth another attempt; any other refusal is the peer's decision.
  */
-export class PeerError extends SessionError<PeerErrorCode> {
-  override readonly name = "PeerError";
-  constructor(
-    code: PeerErrorCode,
-    message: string,
-    readonly status?: number,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, {
-      ...options,
-      retryable: status === undefined || status >= 500 || status === 421,
-    });
-  }
-
+export class PeerError extends statusErrorClass<PeerErrorCode>(
+  "PeerError",
+  (_code, status) => status === undefined || status >= 500 || status === 421,
+) {
   /** The failure a peer's answer stands for; undefined for a 200. */
   static ofAnswer(res: { status: number }): PeerError | undefined {
     if (res.status === 200) return undefined;

@@ -1,4 +1,4 @@
-import { SessionError } from "@session/errors";
+import { codedErrorClass } from "@session/errors";
 
 /**
  * Result codes of session-push-notification-server (`spns/hive/subscription.hpp` SUBSCRIBE enum):
@@ -15,15 +15,10 @@ export const SubscribeCode = {
 export type SubscribeCode = (typeof SubscribeCode)[keyof typeof SubscribeCode];
 
 /** A numeric spns code; retryable when the service timed out or failed inside (not the request's fault). */
-export class SubscribeError extends SessionError<SubscribeCode> {
-  override readonly name = "SubscribeError";
-  constructor(code: SubscribeCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, {
-      ...options,
-      retryable: code === SubscribeCode.SERVICE_TIMEOUT || code === SubscribeCode.INTERNAL_ERROR,
-    });
-  }
-}
+export class SubscribeError extends codedErrorClass<SubscribeCode>(
+  "SubscribeError",
+  (code) => code === SubscribeCode.SERVICE_TIMEOUT || code === SubscribeCode.INTERNAL_ERROR,
+) {}
 
 export type DeliveryErrorCode = "INVALID_TOKEN" | "DELIVERY_FAILED";
 
@@ -33,9 +28,7 @@ export type DeliveryErrorCode = "INVALID_TOKEN" | "DELIVERY_FAILED";
  * temporary (provider down, throttled, 5xx, unreachable), tried again later. The message is the
  * provider's reason, as the queue logs and records it.
  */
-export class DeliveryError extends SessionError<DeliveryErrorCode> {
-  override readonly name = "DeliveryError";
-  constructor(code: DeliveryErrorCode, reason: string, options?: { cause?: unknown }) {
-    super(code, reason, { ...options, retryable: code !== "INVALID_TOKEN" });
-  }
-}
+export class DeliveryError extends codedErrorClass<DeliveryErrorCode>(
+  "DeliveryError",
+  (code) => code !== "INVALID_TOKEN",
+) {}
