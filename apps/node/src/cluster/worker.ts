@@ -115,12 +115,8 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   const stop = async (deadline = Date.now() + DEFAULT_GRACE_MS) => {
     if (stopping) return;
     stopping = true;
-    const graceMs = Math.max(0, deadline - Date.now());
-    // Node links passed to the owner are upgraded sockets: the server's close waits for them but
-    // its forced close does not cut them, so they are cut at the deadline here.
-    const cutLinks = setTimeout(() => proxy.close(), graceMs);
-    await closer.close({ graceMs, pollMs: 50 });
-    clearTimeout(cutLinks);
+    // Node links passed to the owner (upgraded sockets) are cut at the deadline with the rest.
+    await closer.close({ graceMs: Math.max(0, deadline - Date.now()), pollMs: 50 });
     proxy.close();
     await owner.close();
     store.close();

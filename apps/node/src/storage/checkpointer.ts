@@ -6,9 +6,9 @@ import { Worker } from "node:worker_threads";
  * that crosses 1000 WAL pages, on the thread that commits: for the node that is the event loop,
  * and a checkpoint (copying ~4 MiB into the database file and syncing it) stalls every request of
  * that turn — it was the store line's p99 (apps/node/README.md, "Checkpoints off the event loop").
- * The writer connection turns automatic checkpoints off, and this thread runs a PASSIVE checkpoint
- * on its own connection every `intervalMs`: PASSIVE never waits for the writer or the readers,
- * so the event loop never waits for it either.
+ * The writer connection moves its automatic checkpoint far out (a backstop, store.ts), and this
+ * thread runs a PASSIVE checkpoint on its own connection every `intervalMs`: PASSIVE never waits
+ * for the writer or the readers, so the event loop never waits for it either.
  */
 
 /** Slots of the shared control array. */
