@@ -162,21 +162,32 @@ export async function startNodeMain(opts: { dir: string; workers?: number }): Pr
   ]);
   const main = new URL("../src/main.ts", import.meta.url).pathname;
   // As `pnpm start` and the images run it (the young generation's size: README "Young generation").
-  const child = spawn(process.execPath, ["--max-semi-space-size=64", "--import", "tsx", main], {
-    cwd: new URL("..", import.meta.url).pathname,
-    stdio: ["ignore", "ignore", "inherit"],
-    env: {
-      ...process.env,
-      SESSION_NODE_DATA_DIR: dataDir,
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      REGISTRY_FILE: registry,
-      RATE_LIMIT_PER_SECOND: "1000000000",
-      RATE_LIMIT_BURST: "1000000000",
-      LOG_LEVEL: "warn",
-      ...(opts.workers ? { SESSION_NODE_WORKERS: String(opts.workers) } : {}),
+  const child = spawn(
+    process.execPath,
+    [
+      "--max-semi-space-size=64",
+      // Extra node flags for a look inside (e.g. --cpu-prof --cpu-prof-dir=<dir>).
+      ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+      "--import",
+      "tsx",
+      main,
+    ],
+    {
+      cwd: new URL("..", import.meta.url).pathname,
+      stdio: ["ignore", "ignore", "inherit"],
+      env: {
+        ...process.env,
+        SESSION_NODE_DATA_DIR: dataDir,
+        HOST: "127.0.0.1",
+        PORT: String(port),
+        REGISTRY_FILE: registry,
+        RATE_LIMIT_PER_SECOND: "1000000000",
+        RATE_LIMIT_BURST: "1000000000",
+        LOG_LEVEL: "warn",
+        ...(opts.workers ? { SESSION_NODE_WORKERS: String(opts.workers) } : {}),
+      },
     },
-  });
+  );
   const stop = stopper([child]);
   const url = `https://127.0.0.1:${port}`;
   try {

@@ -9,10 +9,12 @@ import { z } from "zod";
 import type { OnionServerPolicy } from "./onion/server-destination.ts";
 import type { ReplicationPage } from "./replication/sync.ts";
 
-const flag = z
-  .enum(["1", "0", "true", "false", "yes", "no", ""])
-  .optional()
-  .transform((v) => v === "1" || v === "true" || v === "yes");
+const flagValues = z.enum(["1", "0", "true", "false", "yes", "no", ""]);
+const isOn = (v: string | undefined) => v === "1" || v === "true" || v === "yes";
+/** A switch that is off unless set. */
+const flag = flagValues.optional().transform(isOn);
+/** A switch that is on unless set to 0/false/no. */
+const flagOn = flagValues.default("1").transform(isOn);
 const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /** Environment variables of a storage node (see README). */
@@ -62,6 +64,8 @@ export const nodeEnvSchema = z
      * core. Default 1 (one process): on 2 cores the workers measured no faster (README).
      */
     SESSION_NODE_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
+    /** Check request signatures on a thread of their own (README "Signature checks on a thread"). */
+    SESSION_NODE_VERIFY_THREAD: flagOn,
     ...logLevelEnv,
     ...connectionLimitsEnv(),
   })
@@ -98,6 +102,11 @@ export interface NodeConfig {
   logLevel: string;
   /** Worker processes for `startNodeCluster` (`auto`: every core; default 1); `startNode` ignores it. */
   workers?: number | "auto" | undefined;
+  /**
+   * A single-process node (`startNode`) checks request signatures on a thread of its own
+   * (src/rpc/verify-thread.ts); default true. Cluster workers check on their event loops.
+   */
+  verifyThread?: boolean | undefined;
   /** HTTP(S) timeouts and the per-address connection cap (service-kit's defaults when absent). */
   connections?: ConnectionLimits | undefined;
 }
@@ -123,6 +132,7 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
     },
     logLevel: env.LOG_LEVEL,
     workers: env.SESSION_NODE_WORKERS,
+    verifyThread: env.SESSION_NODE_VERIFY_THREAD,
     connections: connectionLimitsFromEnv(env),
   };
 }

@@ -37,6 +37,7 @@ import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
 import { DEFAULT_TOMBSTONE_PULL_MS, Tombstones } from "./replication/tombstones.ts";
 import { RpcHandler } from "./rpc/handler.ts";
+import { VerifyThread } from "./rpc/verify-thread.ts";
 import type { NameResolver } from "./rpc/oxend.ts";
 import { createApp } from "./server.ts";
 import { guardNodeServer } from "./server-guards.ts";
@@ -150,8 +151,10 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   // unless the caller brings its own resolver.
   const names = opts.names ?? (config.registry.url ? indexerNameResolver(config.registry.url) : undefined);
   const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
+  const verifyThread = (config.verifyThread ?? true) ? new VerifyThread() : undefined;
   const rpc = new RpcHandler({
     ...shared,
+    verifyThread,
     faults,
     names,
     keys,
@@ -382,6 +385,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         links?.close();
         await relayAgent.close();
         await finalHopServers.close();
+        await verifyThread?.close();
         store.close();
       })();
       return stopping;

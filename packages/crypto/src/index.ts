@@ -145,3 +145,5 @@ export {
   encryptForRecipient,
   encryptForRecipientDeterministic,
 } from "./session-protocol.ts";
+// The libsodium module, for worker threads that load their own copy
+export { sodiumModulePath } from "./sodium.ts";

@@ -23,6 +23,7 @@ import { requestVerifier, resultSigner } from "./node-crypto.ts";
 import { type NameResolver, oxendRequest } from "./oxend.ts";
 import { commitStore, preparedStoreOf, type StorePathContext } from "./store-path.ts";
 import { TurnBatchedAuth } from "./turn-batched-auth.ts";
+import type { VerifyThread } from "./verify-thread.ts";
 
 export const NODE_VERSION: [number, number, number] = [2, 11, 0];
 export const HARDFORK: [number, number] = [19, 3];
@@ -58,6 +59,8 @@ export interface RpcHandlerDeps {
     add(peer: NodeInfo, hash: string): void;
     addForward(peer: NodeInfo, request: unknown): void;
   };
+  /** Runs the request signature checks of busy turns off the event loop (verify-thread.ts). */
+  verifyThread?: VerifyThread | undefined;
   /** Keeps the signed deletes and shortenings applied here, for members that miss them (tombstones.ts). */
   tombstones?: {
     keepUntil(req: RpcSubrequest, now: number): number | undefined;
@@ -105,6 +108,10 @@ export class RpcHandler {
 
   constructor(private readonly d: RpcHandlerDeps) {
     this.signB64 = resultSigner(d.keys.ed25519.secretKey);
+    this.auth = new TurnBatchedAuth(requestVerifier, {
+      isSubaccountRevoked: (pubkey, token) => d.revocations.isRevoked(pubkey.hex, token),
+      thread: d.verifyThread,
+    });
     this.local = { store: d.store, revocations: d.revocations, signB64: this.signB64 };
     this.storePath = {
       d,
@@ -114,9 +121,7 @@ export class RpcHandler {
   }
 
   /** Signature checks, batched per event-loop turn; revoked subaccount tokens are refused. */
-  private readonly auth = new TurnBatchedAuth(requestVerifier, {
-    isSubaccountRevoked: (pubkey, token) => this.d.revocations.isRevoked(pubkey.hex, token),
-  });
+  private readonly auth: TurnBatchedAuth;
 
   private misc() {
     return { t: this.d.clock.now(), hf: HARDFORK };
