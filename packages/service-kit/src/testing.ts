@@ -86,3 +86,4 @@ export {
   smallDiskSupport,
 } from "./testing/small-disk.ts";
 export { type SuitePg, suiteSchema, TEST_PG_URL } from "./testing/suite-schema.ts";
+export { suiteTempDir } from "./testing/temp-dir.ts";
