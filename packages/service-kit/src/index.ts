@@ -19,6 +19,10 @@ export { type ServeServiceOptions, serveService } from "./serve-service.ts";
 export { loadServerKeys } from "./server-keys.ts";
 export { envInt, type ServiceSettings, serviceEnvSchema, serviceSettingsFromEnv } from "./service-env.ts";
 
+// Operator command lines
+
+export { booleanOptions, stringOptions } from "./cli-options.ts";
+
 // HTTP: error answers, body and connection limits, rate limits
 
 export { chunksWithin, closeAfter, limitBody, readBodyLimited } from "./body-limit.ts";
