@@ -50,15 +50,9 @@ export { openPushNotification, type Push, type PushRegistration, type PushServer
 
 // Names: Session Name Service (registration on chain, resolution through onion paths)
 
-export {
-  checkName,
-  checkSessionId,
-  formatSesh,
-  type NameInfo,
-  NameRegistry,
-  type NameRegistryOptions,
-  type RegisterResult,
-} from "./name-registry.ts";
+export { checkName, checkSessionId, formatSesh } from "./name-checks.ts";
+export { NameRegistry } from "./name-registry.ts";
+export type { NameInfo, NameRegistryOptions, RegisterResult } from "./name-types.ts";
 export { type OnionNameResolverOptions, onionNameResolver } from "./names.ts";
 
 // Network internals, as types of `client.pool`, `client.transport`, `client.clock`
