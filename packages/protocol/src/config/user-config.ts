@@ -20,7 +20,7 @@ import {
   WebSocketMessageType,
 } from "../proto/codec.ts";
 import { bin, binToBytes, bytesToBin, truncateUtf8, unbin } from "./bt.ts";
-import type { ConfigDict, ConfigValue } from "./config-message.ts";
+import type { ConfigDict, ConfigValue } from "./config-data.ts";
 import { SyncedConfig } from "./synced-config.ts";
 
 /*
