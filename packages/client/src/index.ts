@@ -30,17 +30,10 @@ export { type GroupInvitation, Groups, type GroupsClient } from "./groups/groups
 
 // Communities (SOGS)
 
-export {
-  Community,
-  type CommunityDm,
-  type CommunityMessage,
-  type CommunityRequester,
-  type CommunityUrl,
-  directRequester,
-  onionRequester,
-  type PollResult,
-  parseCommunityUrl,
-} from "./community.ts";
+export { Community } from "./community.ts";
+export type { CommunityDm, CommunityMessage, PollResult } from "./community-messages.ts";
+export { type CommunityRequester, directRequester, onionRequester } from "./community-requester.ts";
+export { type CommunityUrl, parseCommunityUrl } from "./community-url.ts";
 
 // Attachments and push notifications (reached through `client.attachments` / `client.push`)
 
