@@ -16,7 +16,8 @@ import {
   unbanFromRoom,
   unbanGlobally,
 } from "./domain/moderation.ts";
-import { allRooms, createRoom, deleteRoom, roomByToken, updateRoom } from "./domain/rooms.ts";
+import { updateRoom } from "./domain/room-update.ts";
+import { allRooms, createRoom, deleteRoom, roomByToken } from "./domain/rooms.ts";
 import { userForTarget } from "./domain/users.ts";
 import { SogsError } from "./errors.ts";
 

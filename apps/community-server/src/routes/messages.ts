@@ -10,7 +10,7 @@ import {
   unpin,
 } from "../domain/messages.ts";
 import { addReaction, clearReactions, reactors, removeReaction } from "../domain/reactions.ts";
-import { requireMod, requireRead } from "../domain/rooms.ts";
+import { requireMod, requireRead } from "../domain/room-rights.ts";
 import { touchRoomActivity } from "../domain/users.ts";
 import { badRequest, notFound, SogsError } from "../errors.ts";
 import {
