@@ -464,59 +464,27 @@ contract ServiceNodeRegistry is
 
     // ---------------------------------------------------------------- views
 
-    function token() external view returns (IERC20) {
-        return _s().token;
-    }
+    // One line each: plain reads of the namespaced storage (no public state variables with ERC-7201).
+    // Settings: the token, and what the admin functions above set.
+    function token() external view returns (IERC20) { return _s().token; }
+    function stakingRequirement() external view returns (uint256) { return _s().stakingRequirement; }
+    function exitDelay() external view returns (uint256) { return _s().exitDelay; }
+    function liquidationPenaltyBps() external view returns (uint256) { return _s().liquidationPenaltyBps; }
+    function rewardRate() external view returns (uint256) { return _s().rewardRate; }
 
-    function stakingRequirement() external view returns (uint256) {
-        return _s().stakingRequirement;
-    }
+    // Per node and per account.
+    function getNode(uint256 nodeId) external view returns (Node memory) { return _node(_s(), nodeId); }
+    function nodeIdByEd25519(bytes32 key) external view returns (uint256) { return _s().nodeIdByEd25519[key]; }
+    function stakeOf(uint256 nodeId, address account) external view returns (uint256) { return _s().stakes[nodeId][account]; }
+    function operatorFees(address account) external view returns (uint256) { return _s().operatorFees[account]; }
 
-    function exitDelay() external view returns (uint256) {
-        return _s().exitDelay;
-    }
-
-    function liquidationPenaltyBps() external view returns (uint256) {
-        return _s().liquidationPenaltyBps;
-    }
-
-    function rewardRate() external view returns (uint256) {
-        return _s().rewardRate;
-    }
-
+    // Totals.
     /// @notice Tokens still available for future rewards.
-    function rewardPool() external view returns (uint256) {
-        return _s().rewardPool;
-    }
-
-    function activeNodeCount() external view returns (uint256) {
-        return _s().activeNodeCount;
-    }
-
+    function rewardPool() external view returns (uint256) { return _s().rewardPool; }
+    function activeNodeCount() external view returns (uint256) { return _s().activeNodeCount; }
     /// @notice Sum of stakes currently held by the contract.
-    function totalStaked() external view returns (uint256) {
-        return _s().totalStaked;
-    }
-
-    function nextNodeId() external view returns (uint256) {
-        return _s().nextNodeId;
-    }
-
-    function nodeIdByEd25519(bytes32 key) external view returns (uint256) {
-        return _s().nodeIdByEd25519[key];
-    }
-
-    function getNode(uint256 nodeId) external view returns (Node memory) {
-        return _node(_s(), nodeId);
-    }
-
-    function stakeOf(uint256 nodeId, address account) external view returns (uint256) {
-        return _s().stakes[nodeId][account];
-    }
-
-    function operatorFees(address account) external view returns (uint256) {
-        return _s().operatorFees[account];
-    }
+    function totalStaked() external view returns (uint256) { return _s().totalStaked; }
+    function nextNodeId() external view returns (uint256) { return _s().nextNodeId; }
 
     /// @notice Contributor rewards `account` could claim from `nodeId` now (excluding operator fees).
     function pendingRewards(uint256 nodeId, address account) external view returns (uint256) {

@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { toHex } from "@session/crypto";
-import { loadServerKeys } from "@session/service-kit";
+import { booleanOptions, loadServerKeys, stringOptions } from "@session/service-kit";
 import { databaseUrl, joinUrl } from "./config.ts";
 import { openDb } from "./db/sql.ts";
 import { DEFAULT_LIMITS, type DomainDeps } from "./domain/context.ts";
@@ -16,7 +16,8 @@ import {
   unbanFromRoom,
   unbanGlobally,
 } from "./domain/moderation.ts";
-import { allRooms, createRoom, deleteRoom, roomByToken, updateRoom } from "./domain/rooms.ts";
+import { updateRoom } from "./domain/room-update.ts";
+import { allRooms, createRoom, deleteRoom, roomByToken } from "./domain/rooms.ts";
 import { userForTarget } from "./domain/users.ts";
 import { SogsError } from "./errors.ts";
 
@@ -41,20 +42,9 @@ export async function runAdmin(argv: string[], out: (line: string) => void = con
     allowPositionals: true,
     allowNegative: true,
     options: {
-      room: { type: "string" },
-      global: { type: "boolean" },
-      admin: { type: "boolean" },
-      hidden: { type: "boolean" },
-      timeout: { type: "string" },
-      name: { type: "string" },
-      description: { type: "string" },
-      read: { type: "boolean" },
-      write: { type: "boolean" },
-      upload: { type: "boolean" },
-      accessible: { type: "boolean" },
+      ...stringOptions("room", "timeout", "name", "description", "database-url", "database-schema"),
+      ...booleanOptions("global", "admin", "hidden", "read", "write", "upload", "accessible"),
       "data-dir": { type: "string", default: process.env.CS_DATA_DIR ?? "./data" },
-      "database-url": { type: "string" },
-      "database-schema": { type: "string" },
       "public-url": { type: "string", default: process.env.CS_PUBLIC_URL ?? "http://127.0.0.1:8090" },
       help: { type: "boolean", short: "h" },
     },

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { suiteTempDir } from "@session/service-kit/testing";
 import postgres from "postgres";
 import S3rver from "s3rver";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,17 +43,16 @@ async function lifecycle(h: Harness) {
 
 // s3rver checks the access key id and the SigV4 header layout but not the signature value itself.
 describe("S3 storage (s3rver on loopback)", () => {
+  const s3Dir = suiteTempDir("fs-s3-");
   let s3: S3rver;
-  let s3Dir: string;
   let endpoint: string;
 
   beforeAll(async () => {
-    s3Dir = await mkdtemp(join(tmpdir(), "fs-s3-"));
     s3 = new S3rver({
       address: "127.0.0.1",
       port: 0,
       silent: true,
-      directory: s3Dir,
+      directory: s3Dir(),
       configureBuckets: [{ name: "attachments", configs: [] }],
     });
     const addr = await s3.run();
@@ -63,7 +61,6 @@ describe("S3 storage (s3rver on loopback)", () => {
 
   afterAll(async () => {
     await s3.close();
-    await rm(s3Dir, { recursive: true, force: true });
   });
 
   const store = (accessKeyId = "S3RVER") =>
@@ -80,7 +77,7 @@ describe("S3 storage (s3rver on loopback)", () => {
     const h = await startHarness({ blobs: store() });
     try {
       await lifecycle(h);
-      const objects = await h.filesIn(join(s3Dir, "attachments"));
+      const objects = await h.filesIn(join(s3Dir(), "attachments"));
       expect(objects.some((p) => p.includes(join("attachments", "files")))).toBe(true);
       expect(await h.filesIn(h.blobDir)).toEqual([]);
       // Staged temp files are gone once the bucket holds the bytes.

@@ -4,13 +4,8 @@ import {
   capturedLogs,
   describeOnPgSmallTablespace,
   describeOnSmallDisk,
-  type PgFaults,
-  pgFaults,
-  suiteSchema,
-  TEST_PG_URL,
-  testApplicationName,
+  pgFaultSuite,
 } from "@session/service-kit/testing";
-import type postgres from "postgres";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PgFileRepo, SqliteFileRepo } from "../src/db/repo.ts";
 import { type Harness, json, startHarness } from "./harness.ts";
@@ -115,9 +110,8 @@ describeOnSmallDisk("disk full (a 4 MiB tmpfs that fills up)", 4 * 1024 * 1024, 
 
 await describeOnPgSmallTablespace(
   "disk full (PostgreSQL: the metadata tables in a tablespace on a 1 MiB tmpfs)",
-  1024 * 1024,
-  (ts) => {
-    const schema = suiteSchema("fs_disk_full");
+  { sizeBytes: 1024 * 1024, schemaPrefix: "fs_disk_full" },
+  (ts, { url, schema }) => {
     let h: Harness | undefined;
 
     afterAll(async () => {
@@ -126,7 +120,7 @@ await describeOnPgSmallTablespace(
 
     it("refuses uploads with STORAGE_FULL (SQLSTATE 53100), leaves no blob behind, serves downloads, logs once, recovers", async () => {
       const log = capturedLogs("file-server-faults");
-      h = await startHarness({ repo: await PgFileRepo.open(TEST_PG_URL, { schema }), logger: log.logger });
+      h = await startHarness({ repo: await PgFileRepo.open(url, { schema }), logger: log.logger });
       await ts().moveSchema(schema);
       const kept = randomBytes(20_000);
       const { id } = await json(await upload(h, kept));
@@ -166,43 +160,25 @@ await describeOnPgSmallTablespace(
 );
 
 describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
-  const schema = suiteSchema("fs_faults");
-  let faults: PgFaults;
-  let appName: string;
+  const { url, schema, applicationName: appName, faults } = pgFaultSuite("file-server", "fs_faults");
   let h: Harness;
 
   beforeAll(async () => {
-    faults = pgFaults(TEST_PG_URL);
-    appName = testApplicationName("file-server");
-    h = await startHarness({
-      repo: await PgFileRepo.open(TEST_PG_URL, { schema, applicationName: appName }),
-    });
+    h = await startHarness({ repo: await PgFileRepo.open(url, { schema, applicationName: appName }) });
   });
   afterAll(async () => {
     await h?.close();
-    await faults.close();
   });
 
   /**
-   * Holds an exclusive lock on the files table, starts `request`, waits until the service's query
-   * waits on that lock, kills the service's connections, then lets the lock go.
+   * Holds an exclusive lock on the files table, starts `request`, kills the service's connections
+   * once its query waits on that lock (and, with `waitForRetry`, once a retried read waits again),
+   * then lets the lock go.
    */
-  async function killMidQuery(request: () => Promise<Response>, waitForRetry: boolean): Promise<Response> {
-    const lock: postgres.ReservedSql = await faults.sql.reserve();
-    try {
-      await lock`BEGIN`;
-      await lock.unsafe(`LOCK TABLE "${schema}".files IN ACCESS EXCLUSIVE MODE`);
-      const pending = request();
-      await faults.until(async () => (await faults.waitingOnLock(appName)) > 0);
-      expect(await faults.terminate(appName)).toBeGreaterThan(0);
-      // A retried read waits on the lock again, on a new connection.
-      if (waitForRetry) await faults.until(async () => (await faults.waitingOnLock(appName)) > 0);
-      await lock`COMMIT`;
-      return await pending;
-    } finally {
-      lock.release();
-    }
-  }
+  const killMidQuery = (request: () => Promise<Response>, waitForRetry: boolean) =>
+    faults.killWhileBlocked(appName, `LOCK TABLE "${schema}".files IN ACCESS EXCLUSIVE MODE`, request, {
+      waitForRetry,
+    });
 
   it("answers a read whose connection died mid-query (retried once on a new connection)", async () => {
     const data = randomBytes(10_000);

@@ -1,10 +1,4 @@
-import {
-  type ConnectionLimits,
-  checkConnectionLimitsEnv,
-  connectionLimitsEnv,
-  connectionLimitsFromEnv,
-  logLevelEnv,
-} from "@session/service-kit";
+import { envInt, type ServiceSettings, serviceEnvSchema, serviceSettingsFromEnv } from "@session/service-kit";
 import { z } from "zod";
 import type { OnionServerPolicy } from "./onion/server-destination.ts";
 import type { ReplicationPage } from "./replication/sync.ts";
@@ -15,14 +9,13 @@ const isOn = (v: string | undefined) => v === "1" || v === "true" || v === "yes"
 const flag = flagValues.optional().transform(isOn);
 /** A switch that is on unless set to 0/false/no. */
 const flagOn = flagValues.default("1").transform(isOn);
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
 /** Environment variables of a storage node (see README). */
-export const nodeEnvSchema = z
-  .object({
+export const nodeEnvSchema = serviceEnvSchema(
+  {
     SESSION_NODE_DATA_DIR: z.string().default("./data/node"),
     HOST: z.string().default("127.0.0.1"),
-    PORT: int(22021),
+    PORT: envInt(22021),
     PUBLIC_IP: z.string().default("127.0.0.1"),
     /** Port other nodes and clients reach; defaults to PORT. */
     PUBLIC_PORT: z.coerce.number().int().min(1).max(65535).optional(),
@@ -31,13 +24,13 @@ export const nodeEnvSchema = z
     REGISTRY_FILE: z.string().optional(),
     /** sns-indexer base URL; the node polls `<url>/v1/nodes`. */
     REGISTRY_URL: z.string().url().optional(),
-    REGISTRY_POLL_MS: int(5000, 100),
-    SWEEP_INTERVAL_MS: int(10_000, 100),
+    REGISTRY_POLL_MS: envInt(5000, 100),
+    SWEEP_INTERVAL_MS: envInt(10_000, 100),
     /** How often a node pulls its swarm peers' tombstones (deletes it may have missed). */
-    TOMBSTONE_PULL_MS: int(30_000, 100),
-    MAX_BODY_BYTES: int(10 * 1024 * 1024, 1024),
-    RATE_LIMIT_PER_SECOND: int(200, 1),
-    RATE_LIMIT_BURST: int(400, 1),
+    TOMBSTONE_PULL_MS: envInt(30_000, 100),
+    MAX_BODY_BYTES: envInt(10 * 1024 * 1024, 1024),
+    RATE_LIMIT_PER_SECOND: envInt(200, 1),
+    RATE_LIMIT_BURST: envInt(400, 1),
     /** Onion relays to other nodes over persistent node links (default on; 0 = one HTTP request each). */
     NODE_LINKS: z
       .enum(["1", "0", "true", "false", "yes", "no"])
@@ -58,7 +51,7 @@ export const nodeEnvSchema = z
     /** Let final onion hops reach loopback/private/link-local addresses: loopback devnets only. */
     ONION_ALLOW_PRIVATE_SERVERS: flag,
     /** Monitor streams one remote address may hold open (the push server holds one per node). */
-    MONITOR_STREAMS_PER_ADDRESS: int(16, 1),
+    MONITOR_STREAMS_PER_ADDRESS: envInt(16, 1),
     /**
      * Processes serving the public port (README "Using every core"): a count, or `auto` for every
      * core. Default 1 (one process): on 2 cores the workers measured no faster (README).
@@ -66,16 +59,20 @@ export const nodeEnvSchema = z
     SESSION_NODE_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
     /** Check request signatures on a thread of their own (README "Signature checks on a thread"). */
     SESSION_NODE_VERIFY_THREAD: flagOn,
-    ...logLevelEnv,
-    ...connectionLimitsEnv(),
-  })
-  .refine((e) => e.REGISTRY_FILE || e.REGISTRY_URL, {
-    message: "set REGISTRY_FILE (static registry JSON) or REGISTRY_URL (sns-indexer)",
-    path: ["REGISTRY_FILE"],
-  })
-  .superRefine(checkConnectionLimitsEnv);
+  },
+  {
+    check: (e, ctx) => {
+      if (!(e.REGISTRY_FILE || e.REGISTRY_URL))
+        ctx.addIssue({
+          code: "custom",
+          message: "set REGISTRY_FILE (static registry JSON) or REGISTRY_URL (sns-indexer)",
+          path: ["REGISTRY_FILE"],
+        });
+    },
+  },
+);
 
-export interface NodeConfig {
+export interface NodeConfig extends ServiceSettings {
   dataDir: string;
   host: string;
   port: number;
@@ -99,7 +96,6 @@ export interface NodeConfig {
   monitorStreamsPerAddress?: number | undefined;
   /** Relay onion requests to other nodes over node links (src/onion/node-link.ts); default true. */
   nodeLinks?: boolean | undefined;
-  logLevel: string;
   /** Worker processes for `startNodeCluster` (`auto`: every core; default 1); `startNode` ignores it. */
   workers?: number | "auto" | undefined;
   /**
@@ -107,8 +103,6 @@ export interface NodeConfig {
    * (src/rpc/verify-thread.ts); default true. Cluster workers check on their event loops.
    */
   verifyThread?: boolean | undefined;
-  /** HTTP(S) timeouts and the per-address connection cap (service-kit's defaults when absent). */
-  connections?: ConnectionLimits | undefined;
 }
 
 export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
@@ -130,9 +124,8 @@ export function configFromEnv(env: z.output<typeof nodeEnvSchema>): NodeConfig {
       allowPrivateAddresses: env.ONION_ALLOW_PRIVATE_SERVERS,
       allowedPorts: env.ONION_SERVER_PORTS,
     },
-    logLevel: env.LOG_LEVEL,
     workers: env.SESSION_NODE_WORKERS,
     verifyThread: env.SESSION_NODE_VERIFY_THREAD,
-    connections: connectionLimitsFromEnv(env),
+    ...serviceSettingsFromEnv(env),
   };
 }

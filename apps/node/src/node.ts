@@ -1,54 +1,32 @@
 import { EventEmitter } from "node:events";
-import { rmSync } from "node:fs";
-import {
-  createServer as createHttpServer,
-  type Server as HttpServer,
-  type IncomingMessage,
-  type ServerResponse,
-} from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { createAdaptorServer } from "@hono/node-server";
 import { type AccountKeys, toHex } from "@session/crypto";
 import type { NodeInfo } from "@session/protocol";
-import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
-import {
-  connectionServerOptions,
-  createLogger,
-  DEFAULT_GRACE_MS,
-  FaultMonitor,
-  type Logger,
-} from "@session/service-kit";
+import { createLogger, DEFAULT_GRACE_MS, FaultMonitor, type Logger } from "@session/service-kit";
 import { Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
-import { ownerGate } from "./cluster/owner-gate.ts";
+import { startBackgroundJobs } from "./background-jobs.ts";
 import type { NodeConfig } from "./config.ts";
 import type { ClusterView, NodeContext } from "./deps.ts";
-import { loadNodeKeys, loadTlsCertificate } from "./keys.ts";
+import { loadNodeKeys } from "./keys.ts";
 import { indexerNameResolver } from "./names/resolver.ts";
 import { registerNodeMetrics } from "./node-metrics.ts";
+import { listenNode } from "./node-server.ts";
 import { dispatcherPost } from "./onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
-import { acceptNodeLinks, nodeLinks } from "./onion/node-link.ts";
+import { nodeLinks } from "./onion/node-link.ts";
 import { DEFAULT_ONION_SERVER_POLICY, serverPost } from "./onion/server-destination.ts";
 import { peerClient } from "./replication/peer.ts";
 import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
-import { DEFAULT_TOMBSTONE_PULL_MS, Tombstones } from "./replication/tombstones.ts";
+import { Tombstones } from "./replication/tombstones.ts";
 import { RpcHandler } from "./rpc/handler.ts";
 import { VerifyThread } from "./rpc/verify-thread.ts";
 import type { NameResolver } from "./rpc/oxend.ts";
 import { createApp } from "./server.ts";
-import { guardNodeServer } from "./server-guards.ts";
 import { SubaccountRevocations } from "./storage/revocations.ts";
 import { MessageStore } from "./storage/store.ts";
 import { fileRegistry, httpRegistry, Membership, type RegistrySource } from "./swarm/membership.ts";
-
-/** Expired rows one sweep statement removes. */
-const SWEEP_STEP = 5000;
-/** How often what a swarm peer missed (stores, deletes, …) is sent again. */
-const REDELIVERY_MS = 5000;
 
 export interface RunningNode {
   url: string;
@@ -131,7 +109,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     revokedSubaccounts: () => revocations.total(),
     tombstones: () => tombstones.count(clock.now()),
     redeliveryQueued: () => redelivery.size,
-    nodeLinks: () => ({ out: links?.open ?? 0, in: linkServer.open }),
+    nodeLinks: () => ({ out: links?.open ?? 0, in: server.links.open }),
   });
 
   // What the swarm-facing parts (redelivery, tombstones, the RPC, catch-up sync) all work on.
@@ -206,149 +184,24 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     serverPost: finalHopServers.post,
     ...(opts.owner ? { cluster: opts.owner.cluster } : {}),
   };
-  const { app, monitor, fastPath, linkHandlers } = createApp(ctx);
-
-  // A cluster's owner leaves TLS to its workers.
-  const tls =
-    config.http || opts.owner ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
-  let gate: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined;
-  const server = createAdaptorServer({
-    fetch: app.fetch,
-    hostname: config.host,
-    // The storage RPC fast path answers first; everything else goes to Hono's listener.
-    createServer: ((options: object, listener: (req: IncomingMessage, res: ServerResponse) => void) => {
-      const first = (req: IncomingMessage, res: ServerResponse) => {
-        if (gate?.(req, res)) return;
-        if (!fastPath(req, res)) listener(req, res);
-      };
-      return tls ? createHttpsServer(options, first) : createHttpServer(options, first);
-    }) as typeof createHttpsServer,
-    // Header/request/keep-alive (and TLS handshake) timeouts; the owner keeps its workers'
-    // connections open while idle (they are few and reused).
-    serverOptions: {
-      ...connectionServerOptions(
-        opts.owner ? { ...config.connections, keepAliveTimeoutMs: 600_000 } : config.connections,
-      ),
-      ...(tls ? { key: tls.key, cert: tls.cert } : {}),
-    },
-  });
-  if (opts.owner) {
-    gate = ownerGate(ctx, server as unknown as HttpServer, opts.owner.secret);
-    // A socket file left by a node that was killed would refuse the listen.
-    rmSync(opts.owner.socketPath, { force: true });
-  }
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    if (opts.owner) server.listen(opts.owner.socketPath, resolve);
-    else server.listen(config.port, config.host, resolve);
-  });
-  const closer = guardNodeServer(server as unknown as HttpServer, config, tls !== undefined);
-  const linkServer = acceptNodeLinks(server as unknown as HttpServer, linkHandlers, {
-    // The larger of an onion body and a peer request (with its auth fields).
-    maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),
-    logger,
-  });
-  const port = opts.owner ? config.port : (server.address() as AddressInfo).port;
-  const url = opts.owner
-    ? `unix:${opts.owner.socketPath}`
-    : `${config.http ? "http" : "https"}://${config.host}:${port}`;
+  const nodeApp = createApp(ctx);
+  const server = await listenNode(ctx, nodeApp, opts.owner);
+  const { url, port } = server;
   const info = {
     pubkey_ed25519: selfHex,
     pubkey_x25519: toHex(keys.x25519.publicKey),
     public_ip: config.publicIp,
     storage_port: config.publicPort ?? port,
   };
-
-  // Membership changes (and our own start) trigger rebalancing and catch-up; one run at a time.
-  // Catch-up pulls the swarm's messages from each peer, so it runs only when this node is new to
-  // its swarm (it just started, or a re-cut moved it), from the peers it found there; a peer that
-  // did not answer every page is asked again at the next registry poll. Changes elsewhere in the
-  // network leave it be: nodes that join our swarm pull from us.
-  let catchUpIn: { swarm: bigint; pending: Set<string> } | undefined;
-  let syncing: Promise<void> | undefined;
-  const runSync = () => {
-    syncing ??= (async () => {
-      try {
-        counters.rebalanced.inc(await sync.rebalance());
-        const swarm = membership.mySwarm()?.id;
-        if (swarm === undefined) catchUpIn = undefined;
-        else {
-          if (catchUpIn?.swarm !== swarm) {
-            catchUpIn = { swarm, pending: new Set(membership.peers().map((p) => p.pubkey_ed25519)) };
-          }
-          if (catchUpIn.pending.size > 0) {
-            const r = await sync.catchUp(catchUpIn.pending);
-            // Then the deletes this node missed meanwhile (every peer's tombstones, the first time).
-            await tombstones.pull();
-            counters.caughtUp.inc(r.messages);
-            for (const p of r.done) catchUpIn.pending.delete(p);
-            // Peers that left the swarm meanwhile are not waited for.
-            const current = new Set(membership.peers().map((p) => p.pubkey_ed25519));
-            for (const p of catchUpIn.pending) if (!current.has(p)) catchUpIn.pending.delete(p);
-          }
-        }
-      } catch (err) {
-        logger.warn({ err: String(err) }, "swarm sync failed");
-      } finally {
-        syncing = undefined;
-      }
-    })();
-    return syncing;
-  };
-  membership.on("changed", () => {
-    const s = membership.mySwarm();
-    logger.info({ swarm: s?.id.toString(16), members: s?.members.length ?? 0 }, "swarm membership changed");
-    void runSync();
+  const jobs = await startBackgroundJobs({
+    ...shared,
+    config,
+    counters,
+    registry,
+    sync,
+    redelivery,
+    tombstones,
   });
-  const refreshRegistry = async () => {
-    try {
-      // A change runs the sync itself; without one, a catch-up still owed is retried.
-      if (!membership.update(await registry.load()) && catchUpIn && catchUpIn.pending.size > 0)
-        void runSync();
-    } catch (err) {
-      logger.warn({ err: String(err), source: registry.description }, "registry refresh failed");
-    }
-    await syncing;
-  };
-  await refreshRegistry();
-  const registryTimer = setInterval(() => void refreshRegistry(), config.registry.pollMs);
-  // What a peer missed is sent again every REDELIVERY_MS (one attempt at a time).
-  const redeliveryTimer = setInterval(() => {
-    if (redelivery.size > 0)
-      redelivery.flush().catch((err: unknown) => logger.warn({ err: String(err) }, "redelivery failed"));
-  }, REDELIVERY_MS);
-  redeliveryTimer.unref();
-  // Deletes a member missed for longer than redelivery tries (it was down or cut off) are
-  // repaired from its peers' tombstones, pulled every TOMBSTONE_PULL_MS (tombstones.ts).
-  const tombstoneTimer = setInterval(() => {
-    tombstones.pull().catch((err: unknown) => logger.warn({ err: String(err) }, "tombstone pull failed"));
-  }, config.tombstonePullMs ?? DEFAULT_TOMBSTONE_PULL_MS);
-  tombstoneTimer.unref();
-  // Expired messages go in steps of SWEEP_STEP rows, yielding between them, so a large backlog
-  // (a node back after days) does not hold the event loop; one sweep runs at a time.
-  let sweeping: Promise<void> | undefined;
-  let stopped = false;
-  const sweepTimer = setInterval(() => {
-    sweeping ??= (async () => {
-      try {
-        for (;;) {
-          const n = store.sweep(clock.now(), SWEEP_STEP);
-          counters.swept.inc(n);
-          if (n < SWEEP_STEP) break;
-          await new Promise((r) => setImmediate(r));
-          if (stopped) return;
-        }
-        revocations.dropOrphans();
-        tombstones.sweep(clock.now());
-      } catch (err) {
-        logger.warn({ err: String(err) }, "sweep failed");
-      } finally {
-        sweeping = undefined;
-      }
-    })();
-  }, config.sweepIntervalMs);
-  registryTimer.unref();
-  sweepTimer.unref();
   // A cluster announces its public URL once its workers listen (src/cluster/start.ts).
   logger.info(
     { url, pubkey_ed25519: selfHex, registry: registry.description },
@@ -361,25 +214,14 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     keys,
     info,
     ctx,
-    refreshRegistry,
+    refreshRegistry: jobs.refreshRegistry,
     stop(graceMs = DEFAULT_GRACE_MS) {
       stopping ??= (async () => {
-        clearInterval(registryTimer);
-        clearInterval(sweepTimer);
-        clearInterval(redeliveryTimer);
-        clearInterval(tombstoneTimer);
-        stopped = true;
-        monitor.close();
-        // Stop accepting; finish requests in flight. Idle keep-alive sockets close at once, and so
-        // does each one whose request completes (node:http would otherwise keep it for its
-        // keep-alive timeout), and each connection that has not begun a request; whatever is
-        // still open after DEFAULT_GRACE_MS (3 s, well inside docker stop's 10 s) is cut.
-        // Node links refuse new requests now (503) and close once the ones in hand are answered.
-        const linksClosed = linkServer.close(graceMs);
-        await closer.close({ graceMs, pollMs: 50 });
-        await linksClosed;
-        await syncing;
-        await sweeping;
+        jobs.stop();
+        nodeApp.monitor.close();
+        // Requests in flight get `graceMs` (DEFAULT_GRACE_MS, 3 s, well inside docker stop's 10 s).
+        await server.close(graceMs);
+        await jobs.settled();
         await redelivery.settled();
         await tombstones.settled();
         links?.close();

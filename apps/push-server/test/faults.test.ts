@@ -3,13 +3,8 @@ import {
   capturedLogs,
   describeOnPgSmallTablespace,
   describeOnSmallDisk,
-  type PgFaults,
-  pgFaults,
-  suiteSchema,
-  TEST_PG_URL,
-  testApplicationName,
+  pgFaultSuite,
 } from "@session/service-kit/testing";
-import type postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PendingStore, PgPendingStore, SqlitePendingStore } from "../src/db/pending.ts";
 import { PgSubscriptionRepo, SqliteSubscriptionRepo, type SubscriptionRepo } from "../src/db/repo.ts";
@@ -176,43 +171,25 @@ async function queueOnFullDisk(
 }
 
 describe("PostgreSQL connection lost (pg_terminate_backend)", () => {
-  const schema = suiteSchema("push_faults");
-  let faults: PgFaults;
-  let appName: string;
+  const { url, schema, applicationName: appName, faults } = pgFaultSuite("push-server", "push_faults");
   let repo: PgSubscriptionRepo;
   let pending: PgPendingStore;
   let push: PushServer;
 
   beforeAll(async () => {
-    faults = pgFaults(TEST_PG_URL);
-    appName = testApplicationName("push-server");
-    repo = await PgSubscriptionRepo.open(TEST_PG_URL, schema, appName);
-    pending = await PgPendingStore.open(TEST_PG_URL, schema, appName);
+    repo = await PgSubscriptionRepo.open(url, schema, appName);
+    pending = await PgPendingStore.open(url, schema, appName);
     push = pushServer(repo, pending).push;
   });
   // Each pool's end() waits up to 5 s for connections the test killed; closed side by side.
   afterAll(async () => {
     await push?.stop();
     await Promise.all([repo?.close(), pending?.close()]);
-    await faults.close();
   }, 20_000);
 
   /** Runs `lockSql` in an open transaction, starts `op`, kills the service's connections once it waits on the lock. */
-  async function killWhileBlocked<T>(lockSql: string, op: () => Promise<T>): Promise<T> {
-    const lock: postgres.ReservedSql = await faults.sql.reserve();
-    try {
-      await lock`BEGIN`;
-      await lock.unsafe(lockSql);
-      const pending = op();
-      pending.catch(() => {});
-      await faults.until(async () => (await faults.waitingOnLock(appName)) > 0);
-      await faults.terminate(appName);
-      await lock`COMMIT`;
-      return await pending;
-    } finally {
-      lock.release();
-    }
-  }
+  const killWhileBlocked = <T>(lockSql: string, op: () => Promise<T>) =>
+    faults.killWhileBlocked(appName, lockSql, op);
 
   it("stores a subscription batch all or none: a connection lost on its second entry stores neither", async () => {
     const a = newAccount();
@@ -305,15 +282,14 @@ describeOnSmallDisk("disk full (SQLite on a 2 MiB tmpfs)", 2 * 1024 * 1024, (dis
 
 await describeOnPgSmallTablespace(
   "disk full (PostgreSQL: the schema's tables in a tablespace on a 1 MiB tmpfs)",
-  1024 * 1024,
-  (ts) => {
-    const schema = suiteSchema("push_disk_full");
+  { sizeBytes: 1024 * 1024, schemaPrefix: "push_disk_full" },
+  (ts, { url, schema }) => {
     let repo: PgSubscriptionRepo;
     let pending: PgPendingStore;
 
     beforeAll(async () => {
-      repo = await PgSubscriptionRepo.open(TEST_PG_URL, schema);
-      pending = await PgPendingStore.open(TEST_PG_URL, schema);
+      repo = await PgSubscriptionRepo.open(url, schema);
+      pending = await PgPendingStore.open(url, schema);
       await ts().moveSchema(schema);
     });
     afterAll(async () => {

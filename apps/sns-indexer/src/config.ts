@@ -1,18 +1,11 @@
 import { readFileSync } from "node:fs";
-import {
-  type ConnectionLimits,
-  checkConnectionLimitsEnv,
-  connectionLimitsEnv,
-  connectionLimitsFromEnv,
-  logLevelEnv,
-} from "@session/service-kit";
+import { envInt, type ServiceSettings, serviceEnvSchema, serviceSettingsFromEnv } from "@session/service-kit";
 import { z } from "zod";
 
 const address = z.string().regex(/^0x[0-9a-fA-F]{40}$/, "expected a 0x-prefixed 20-byte address");
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
 
-export const envSchema = z
-  .object({
+export const envSchema = serviceEnvSchema(
+  {
     SNS_RPC_URL: z.string().url("expected the chain's JSON-RPC URL"),
     /** contracts/deployments/<network>.json; or give the addresses and start block below. */
     SNS_DEPLOYMENT_FILE: z.string().optional(),
@@ -21,27 +14,31 @@ export const envSchema = z
     // No default: without it the deployment file's block is the start.
     SNS_START_BLOCK: z.coerce.number().int().min(0).optional(),
     DATABASE_URL: z.string().default("sqlite:./data/sns-indexer.sqlite"),
-    SNS_CONFIRMATIONS: int(2),
-    SNS_BATCH_SIZE: int(2000, 1),
+    SNS_CONFIRMATIONS: envInt(2),
+    SNS_BATCH_SIZE: envInt(2000, 1),
     /** Backfill spans grow over empty ranges up to this (and halve when the provider refuses one). */
-    SNS_MAX_BATCH_SIZE: int(100_000, 1),
-    SNS_REORG_DEPTH: int(64, 1),
-    SNS_POLL_MS: int(1000, 50),
+    SNS_MAX_BATCH_SIZE: envInt(100_000, 1),
+    SNS_REORG_DEPTH: envInt(64, 1),
+    SNS_POLL_MS: envInt(1000, 50),
     /** Per chain JSON-RPC call, from sending to the end of the answer. */
-    SNS_RPC_TIMEOUT_MS: int(10_000, 100),
+    SNS_RPC_TIMEOUT_MS: envInt(10_000, 100),
     HOST: z.string().default("127.0.0.1"),
-    PORT: int(8090),
-    ...logLevelEnv,
-    ...connectionLimitsEnv(),
-  })
-  .refine((e) => e.SNS_DEPLOYMENT_FILE || (e.SNS_REGISTRY_ADDRESS && e.SNS_NAMES_ADDRESS), {
-    message: "set SNS_DEPLOYMENT_FILE, or both SNS_REGISTRY_ADDRESS and SNS_NAMES_ADDRESS",
-    path: ["SNS_DEPLOYMENT_FILE"],
-  })
-  .superRefine(checkConnectionLimitsEnv);
+    PORT: envInt(8090),
+  },
+  {
+    check: (e, ctx) => {
+      if (!(e.SNS_DEPLOYMENT_FILE || (e.SNS_REGISTRY_ADDRESS && e.SNS_NAMES_ADDRESS)))
+        ctx.addIssue({
+          code: "custom",
+          message: "set SNS_DEPLOYMENT_FILE, or both SNS_REGISTRY_ADDRESS and SNS_NAMES_ADDRESS",
+          path: ["SNS_DEPLOYMENT_FILE"],
+        });
+    },
+  },
+);
 export type Env = z.output<typeof envSchema>;
 
-export interface IndexerConfig {
+export interface IndexerConfig extends ServiceSettings {
   rpcUrl: string;
   addresses: { registry: string; names: string };
   startBlock: number;
@@ -58,9 +55,6 @@ export interface IndexerConfig {
   maxBackoffMs?: number;
   host: string;
   port: number;
-  logLevel: string;
-  /** HTTP timeouts and per-address connection cap (service-kit's defaults when absent). */
-  connections?: ConnectionLimits;
 }
 
 const deploymentSchema = z.object({
@@ -92,7 +86,6 @@ export function configFromEnv(env: Env): IndexerConfig {
     rpcTimeoutMs: env.SNS_RPC_TIMEOUT_MS,
     host: env.HOST,
     port: env.PORT,
-    logLevel: env.LOG_LEVEL,
-    connections: connectionLimitsFromEnv(env),
+    ...serviceSettingsFromEnv(env),
   };
 }

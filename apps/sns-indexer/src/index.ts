@@ -14,7 +14,7 @@ export { configFromEnv, type Env, envSchema, type IndexerConfig } from "./config
 export { type EventStore, openEventStore, PgEventStore, SqliteEventStore } from "./db/store.ts";
 export { IndexerConditions, isDiskFull } from "./domain/conditions.ts";
 export { Follower, type FollowerOptions } from "./domain/follower.ts";
-export { ChainState, ipFromUint32, type NameState, type NodeState } from "./domain/state.ts";
+export { ChainState, type NameState, type NodeState } from "./domain/state.ts";
 // The service
 export { type RunningIndexer, type StartIndexerOptions, startIndexer } from "./indexer.ts";
 export { createApp } from "./server.ts";

@@ -8,8 +8,6 @@ import {
   capturedLogs,
   describeOnPgSmallTablespace,
   describeOnSmallDisk,
-  suiteSchema,
-  TEST_PG_URL,
   testApplicationName,
 } from "@session/service-kit/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -72,9 +70,8 @@ describeOnSmallDisk("indexer on a full disk (tmpfs)", 4 * 1024 * 1024, (disk) =>
 
 await describeOnPgSmallTablespace(
   "indexer on PostgreSQL with a full disk (its tables in a tablespace on a 1 MiB tmpfs)",
-  1024 * 1024,
-  (ts) => {
-    const schema = suiteSchema("sns_disk_full");
+  { sizeBytes: 1024 * 1024, schemaPrefix: "sns_disk_full" },
+  (ts, { url: pgUrl, schema }) => {
     const log = capturedLogs("sns-indexer-test");
     let f: Fixture;
     let indexer: RunningIndexer;
@@ -84,7 +81,7 @@ await describeOnPgSmallTablespace(
       await f.registerNode({ operatorIndex: 1 });
       indexer = await startFixtureIndexer(
         f,
-        TEST_PG_URL,
+        pgUrl,
         { batchSize: 8, pollMs: 50, maxBackoffMs: 500, logLevel: "info" },
         // Its own application_name: pg-loss.test.ts, maybe running beside it, kills every
         // "sns-indexer" session.

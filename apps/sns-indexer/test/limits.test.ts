@@ -1,9 +1,7 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateSeed, keypairFromSeed } from "@session/crypto";
 import { connectionLimitsFromEnv, createLogger } from "@session/service-kit";
-import { describeHttpLimits, shortConnectionLimitsEnv } from "@session/service-kit/testing";
+import { describeHttpLimits, shortConnectionLimitsEnv, suiteTempDir } from "@session/service-kit/testing";
 import { afterAll, beforeAll, expect } from "vitest";
 import { envSchema } from "../src/config.ts";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
@@ -13,8 +11,8 @@ import { indexerTestConfig } from "./helpers.ts";
 const MB = 1024 * 1024;
 const PER_ADDRESS = 8;
 const logger = createLogger({ name: "sns-indexer-test", level: "silent" });
+const dir = suiteTempDir("sns-limits-");
 let f: Fixture;
-let dir: string;
 let indexer: RunningIndexer;
 let fuzzTarget: RunningIndexer;
 
@@ -22,7 +20,6 @@ beforeAll(async () => {
   f = await chainFixture();
   await f.registerNode({});
   await f.registerName("alice", keypairFromSeed(generateSeed()).sessionId);
-  dir = mkdtempSync(join(tmpdir(), "sns-limits-"));
   const env = envSchema.parse({
     SNS_RPC_URL: "http://unused",
     SNS_REGISTRY_ADDRESS: f.deployment.serviceNodeRegistry,
@@ -30,7 +27,7 @@ beforeAll(async () => {
     ...shortConnectionLimitsEnv(PER_ADDRESS),
   });
   const config = (file: string) =>
-    indexerTestConfig(f, `sqlite:${join(dir, file)}`, { batchSize: 50, pollMs: 200 });
+    indexerTestConfig(f, `sqlite:${join(dir(), file)}`, { batchSize: 50, pollMs: 200 });
   const opts = { eip1193: f.chain.eip1193, logger };
   indexer = await startIndexer({ ...config("a.sqlite"), connections: connectionLimitsFromEnv(env) }, opts);
   // Default limits for the fuzzer (the short ones above would refuse it).
@@ -41,7 +38,6 @@ afterAll(async () => {
   await indexer?.stop();
   await fuzzTarget?.stop();
   await f?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describeHttpLimits("sns-indexer", {

@@ -2,10 +2,9 @@
 // (served over HTTP) answers chosen calls with errors, timeouts, 429s, truncated or malformed log
 // lists, or resets every connection; a reorg deeper than the confirmation depth is made on the
 // chain itself. The indexer talks to the proxy over HTTP as to any provider.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createLogger } from "@session/service-kit";
+import { suiteTempDir } from "@session/service-kit/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IndexerConfig } from "../src/config.ts";
 import { type RunningIndexer, startIndexer } from "../src/index.ts";
@@ -25,7 +24,7 @@ const RETRY = { attempts: 6, baseMs: 40, maxMs: 2000 };
 let f: Fixture;
 let proxy: RpcFaultProxy;
 let rpcUrl: string;
-let dir: string;
+const dir = suiteTempDir("sns-rpc-faults-");
 let indexer: RunningIndexer;
 
 /** The indexer reads the chain through the fault proxy, with short timeouts and backoff. */
@@ -55,15 +54,13 @@ beforeAll(async () => {
   await f.registerNode({ operatorIndex: 1 });
   proxy = new RpcFaultProxy(await f.chain.serve());
   rpcUrl = await proxy.start();
-  dir = mkdtempSync(join(tmpdir(), "sns-rpc-faults-"));
-  indexer = await startIndexer(config(`sqlite:${join(dir, "main.sqlite")}`), { logger, retry: RETRY });
+  indexer = await startIndexer(config(`sqlite:${join(dir(), "main.sqlite")}`), { logger, retry: RETRY });
 }, 120_000);
 
 afterAll(async () => {
   await indexer?.stop();
   await proxy?.close();
   await f?.close();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 describe("chain RPC faults", () => {
@@ -146,7 +143,7 @@ describe("chain RPC faults", () => {
     await indexer.stop();
     proxy.down = true;
     const key = await f.registerNode({ operatorIndex: 1 });
-    indexer = await startIndexer(config(`sqlite:${join(dir, "main.sqlite")}`), { logger, retry: RETRY });
+    indexer = await startIndexer(config(`sqlite:${join(dir(), "main.sqlite")}`), { logger, retry: RETRY });
     expect(await (await fetch(`${indexer.url}/v1/nodes`)).text()).toBe(nodesBody);
     const h = await health(indexer.url);
     expect(h.conditions.chain_rpc.ok).toBe(false);
@@ -158,7 +155,7 @@ describe("chain RPC faults", () => {
   }, 60_000);
 
   it("a reorg deeper than the confirmation depth: the orphaned events are rolled back, the new branch applied", async () => {
-    const deep = await startIndexer(config(`sqlite:${join(dir, "reorg.sqlite")}`, { confirmations: 2 }), {
+    const deep = await startIndexer(config(`sqlite:${join(dir(), "reorg.sqlite")}`, { confirmations: 2 }), {
       logger,
       retry: RETRY,
     });

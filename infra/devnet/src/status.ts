@@ -1,17 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import {
-  fromBase64,
-  fromHex,
-  generateSeed,
-  keypairFromSeed,
-  onionOpenReply,
-  onionSealLayer,
-  toBase64,
-  utf8Decode,
-  utf8Encode,
-} from "@session/crypto";
-import { buildOnionRequest, decodeFinalHopResponse, type NodeInfo } from "@session/protocol";
+import { generateSeed, keypairFromSeed, toBase64, utf8Encode } from "@session/crypto";
+import type { NodeInfo } from "@session/protocol";
+import { onionRpc, type PostBytes } from "./onion-rpc.ts";
 
 /**
  * Stores one message for a fresh account through a 3-node onion path to a member of its swarm,
@@ -30,33 +21,26 @@ async function traceOnce(
     .filter((n) => n.pubkey_ed25519 !== dest.pubkey_ed25519)
     .sort(() => Math.random() - 0.5);
   const path = others.slice(0, 3);
-  const hop = (n: NodeInfo) => ({ ed25519: fromHex(n.pubkey_ed25519), x25519: fromHex(n.pubkey_x25519) });
-  const now = Date.now();
-  const payload = utf8Encode(
-    JSON.stringify({
+  const post: PostBytes = async (url, body) => {
+    const res = await nodeFetch(url, { method: "POST", body: body as Uint8Array<ArrayBuffer> });
+    return { status: res.status, bytes: new Uint8Array(await res.arrayBuffer()) };
+  };
+  const t0 = performance.now();
+  const reply = await onionRpc(
+    scheme,
+    path,
+    dest,
+    {
       method: "store",
       params: {
         pubkey: account,
         namespace: 0,
-        timestamp: now,
+        timestamp: Date.now(),
         ttl: 600_000,
         data: toBase64(utf8Encode("trace")),
       },
-    }),
-  );
-  const built = buildOnionRequest(
-    { payload, destination: { kind: "node", ...hop(dest) }, hops: path.map(hop), encType: "xchacha20" },
-    onionSealLayer,
-  );
-  const t0 = performance.now();
-  const first = path[0]!;
-  const res = await nodeFetch(`${scheme}://${first.public_ip}:${first.storage_port}/onion_req/v2`, {
-    method: "POST",
-    body: built.request as Uint8Array<ArrayBuffer>,
-  });
-  const text = await res.text();
-  const reply = decodeFinalHopResponse(
-    utf8Decode(onionOpenReply("xchacha20", fromBase64(text), built.destinationKeys)),
+    },
+    post,
   );
   return {
     path: path.map((n) => ({

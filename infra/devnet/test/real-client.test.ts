@@ -3,23 +3,17 @@ import {
   decryptIncoming,
   encryptForRecipient,
   fromBase64,
-  fromHex,
   generateSeed,
   keypairFromSeed,
-  onionOpenReply,
-  onionSealLayer,
   padMessage,
   sign,
   toBase64,
   toHex,
   unpadMessage,
   utf8Decode,
-  utf8Encode,
 } from "@session/crypto";
 import {
-  buildOnionRequest,
   decodeContent,
-  decodeFinalHopResponse,
   EnvelopeType,
   encodeContent,
   signRpcParams,
@@ -29,11 +23,13 @@ import {
 import { type ReachableNode, seedResponseSchema, usableSeedNodes } from "@session/protocol/swarm";
 import { Agent, fetch as undiciFetch } from "undici";
 import { afterAll, describe, expect, it } from "vitest";
+import { onionRpc } from "../src/onion-rpc.ts";
 import { devnetForTests } from "../src/testing.ts";
 
 /*
  * Issue #15's "done when": a client that speaks only the real network's wire format — written
- * here from @session/crypto and @session/protocol primitives, not the SDK's transport —
+ * from @session/crypto and @session/protocol primitives (here and in src/onion-rpc.ts, which the
+ * devnet status page uses too), not the SDK's transport —
  * bootstraps from the seed's POST /json_rpc (the exact call Session clients make), looks up a
  * Session ID's swarm with get_swarm, stores a message there and retrieves it, every storage RPC
  * through a 3-node onion path.
@@ -81,35 +77,8 @@ class RawClient {
   }
 
   /** One storage RPC to `dest` through a 3-node onion path; the destination's decrypted answer. */
-  async rpc(
-    dest: ReachableNode,
-    method: string,
-    params: unknown,
-  ): Promise<{ status: number; body: unknown }> {
-    const hop = (n: ReachableNode) => ({
-      ed25519: fromHex(n.pubkey_ed25519),
-      x25519: fromHex(n.pubkey_x25519),
-    });
-    const path = this.path(dest);
-    const built = buildOnionRequest(
-      {
-        payload: utf8Encode(JSON.stringify({ method, params })),
-        destination: { kind: "node", ...hop(dest) },
-        hops: path.map(hop),
-        encType: "xchacha20",
-      },
-      onionSealLayer,
-    );
-    const guard = path[0]!;
-    const res = await post(
-      `${this.scheme}://${guard.public_ip}:${guard.storage_port}/onion_req/v2`,
-      built.request,
-    );
-    expect(res.status).toBe(200);
-    // The reply is base64 text of the ciphertext (oxenss's default for the JSON form).
-    const text = utf8Decode(res.bytes);
-    const cipher = /^[A-Za-z0-9+/]+={0,2}$/.test(text) ? fromBase64(text) : res.bytes;
-    return decodeFinalHopResponse(utf8Decode(onionOpenReply("xchacha20", cipher, built.destinationKeys)));
+  rpc(dest: ReachableNode, method: string, params: unknown): Promise<{ status: number; body: unknown }> {
+    return onionRpc(this.scheme, this.path(dest), dest, { method, params }, post);
   }
 
   /** The reachable members of a Session ID's swarm, asked of any node (get_swarm). */

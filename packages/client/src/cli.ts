@@ -1,14 +1,13 @@
-import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { MAX_ATTACHMENT_SIZE } from "@session/crypto";
-import { conversationLine, messageLine } from "./cli/conversations.ts";
-import { disappearOption, readAttachmentFile, saveUnique } from "./cli/files.ts";
+import { conversationLine } from "./cli/conversations.ts";
+import { readAttachmentFile } from "./cli/files.ts";
+import { type CommandIo, listenCommand, sendCommand } from "./cli/message-commands.ts";
 import { runToExit } from "./cli/run-to-exit.ts";
 import { dataDirOf, sharedOptions } from "./cli/shared-options.ts";
 import {
   ClientError,
   createIdentity,
-  fromPointer,
   loadIdentity,
   openSqliteStore,
   restoreIdentity,
@@ -78,6 +77,8 @@ const { values, positionals } = parseArgs({
 const out = (s: string) => process.stdout.write(`${s}\n`);
 const progress = (s: string) => process.stderr.write(`${s}\n`);
 const dataDir = dataDirOf(values["data-dir"]);
+
+const io: CommandIo = { dataDir, out, progress, client };
 
 function network(): string {
   const n = values.network ?? process.env.SESSION_NETWORK;
@@ -153,81 +154,14 @@ async function main(): Promise<void> {
       }
       throw new ClientError("BAD_ARGUMENT", `unknown id command "${sub ?? ""}" (new, show, restore)`);
     }
-    case "send": {
-      const text = rest.join(" ");
-      if (!sub || (!text && !values.file)) {
-        throw new ClientError(
-          "BAD_ARGUMENT",
-          "usage: session send <SessionID|name> <text> [--file <path>] [--disappear <s> [--after-read]]",
-        );
-      }
-      // Everything is checked before anything is uploaded or sent.
-      const disappear = disappearOption(values.disappear, values["after-read"] ?? false);
-      const file = values.file ? readAttachmentFile(values.file) : undefined;
-      loadIdentity(dataDir);
-      if (/^[0-9a-fA-F]{66}$/.test(sub)) sessionIdArg(sub);
-      const c = await client();
-      try {
-        const to = await c.resolveRecipient(sub);
-        const opts = disappear ? { disappear } : {};
-        if (file) {
-          const steps = { encrypting: 1, uploading: 2, done: 3 } as const;
-          const ref = await c.attachments.upload(file.bytes, { fileName: file.fileName }, (stage) => {
-            const n = steps[stage];
-            progress(
-              `[${"#".repeat(n * 6).padEnd(18, "-")}] ${stage}${stage === "uploading" ? ` ${file.bytes.length} bytes through a 3-hop onion path` : ""}`,
-            );
-          });
-          progress("Sending the message through a 3-hop onion path…");
-          const sent = await c.sendAttachment(to, ref, text, opts);
-          out(`sent ${sent.hash} with ${file.fileName}`);
-          return;
-        }
-        progress("Sending through a 3-hop onion path…");
-        const sent = await c.sendText(to, text, opts);
-        out(`sent ${sent.hash}`);
-      } finally {
-        await c.close();
-      }
-      return;
-    }
-    case "listen": {
-      const c = await client();
-      const timeout = values.timeout ? Number(values.timeout) * 1000 : undefined;
-      if (timeout !== undefined && !(timeout >= 0))
-        throw new ClientError("BAD_ARGUMENT", `--timeout takes seconds, not ${values.timeout}`);
-      progress(
-        `Listening as ${c.sessionId}${timeout ? ` for ${values.timeout}s` : ""}${values.all ? " (whole history)" : " (new messages)"}…`,
-      );
-      const downloads: Promise<unknown>[] = [];
-      c.on("message", (m) => {
-        out(messageLine(m));
-        for (const p of m.content.dataMessage?.attachments ?? []) {
-          const ref = fromPointer(p);
-          if (!ref) continue;
-          const name = basename(ref.fileName ?? ref.id);
-          const job = c.attachments.download(ref).then(
-            (bytes) => {
-              const path = saveUnique(join(dataDir, "downloads"), name, bytes);
-              out(`  saved ${path} (${bytes.length} bytes)`);
-            },
-            (e: Error) => progress(`  attachment ${name} failed: ${e.message}`),
-          );
-          downloads.push(job);
-        }
+    case "send":
+      return sendCommand(io, sub, rest.join(" "), {
+        file: values.file,
+        disappear: values.disappear,
+        afterRead: values["after-read"],
       });
-      c.on("error", (e) => progress(`  poll failed: ${e.message}`));
-      c.start();
-      await new Promise<void>((resolve) => {
-        if (timeout !== undefined) setTimeout(resolve, timeout);
-        // Ctrl-C or a service manager's SIGTERM: a requested stop, so exit status 0.
-        for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
-      });
-      c.stop();
-      await Promise.all(downloads); // finish saving files that were being fetched
-      await c.close();
-      return;
-    }
+    case "listen":
+      return listenCommand(io, { timeout: values.timeout, all: values.all });
     case "requests": {
       const list = await withStore(listRequests);
       if (list.length === 0) progress("No message requests.");

@@ -2,13 +2,10 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { parseSubcommand, requireSeed, startSubcommand } from "./cli/shared-options.ts";
 import { SessionClient } from "./client.ts";
-import {
-  Community,
-  type CommunityMessage,
-  directRequester,
-  onionRequester,
-  parseCommunityUrl,
-} from "./community.ts";
+import { Community } from "./community.ts";
+import type { CommunityMessage } from "./community-messages.ts";
+import { directRequester, onionRequester } from "./community-requester.ts";
+import { parseCommunityUrl } from "./community-url.ts";
 import { ClientError } from "./errors.ts";
 
 export const COMMUNITY_USAGE = `Usage: session community <command> [options]

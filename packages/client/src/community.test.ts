@@ -14,6 +14,23 @@ import { createLogger, type RunningServer, startServer } from "@session/service-
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Community, directRequester, parseCommunityUrl } from "./community.ts";
 
+/** A community server over SQLite in `dir` with one open room, "lobby", on a loopback port. */
+async function startLobbyServer(dir: string): Promise<{ server: RunningServer; url: string }> {
+  const keys = await loadServerKeys(join(dir, "k"));
+  const community = createCommunityServer({
+    db: openSqlite(join(dir, "c.db")),
+    keys,
+    now: Date.now,
+    logger: createLogger({ name: "t", level: "silent" }),
+    limits: DEFAULT_LIMITS,
+    rateLimits: DEFAULT_RATE_LIMITS,
+    directClientRoutes: true,
+  });
+  await createRoom(community.deps, { token: "lobby", name: "Lobby" });
+  const server = await startServer(community.app, { port: 0, graceMs: 500 });
+  return { server, url: `${server.url}/lobby?public_key=${toHex(keys.publicKey)}` };
+}
+
 describe("parseCommunityUrl", () => {
   it("reads Session's join link", () => {
     const key = "ab".repeat(32);
@@ -42,19 +59,7 @@ describe("Community SDK against a community server", () => {
   let url: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "community-sdk-"));
-    const keys = await loadServerKeys(join(dir, "k"));
-    const community = createCommunityServer({
-      db: openSqlite(join(dir, "c.db")),
-      keys,
-      now: Date.now,
-      logger: createLogger({ name: "t", level: "silent" }),
-      limits: DEFAULT_LIMITS,
-      rateLimits: DEFAULT_RATE_LIMITS,
-      directClientRoutes: true,
-    });
-    await createRoom(community.deps, { token: "lobby", name: "Lobby" });
-    server = await startServer(community.app, { port: 0, graceMs: 500 });
-    url = `${server.url}/lobby?public_key=${toHex(keys.publicKey)}`;
+    ({ server, url } = await startLobbyServer(dir));
   });
   afterAll(async () => {
     await server.close();

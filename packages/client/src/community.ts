@@ -4,16 +4,22 @@ import {
   blind15KeyPair,
   blind15Sign,
   concatBytes,
-  decryptFromBlindedRecipient,
   encryptForBlindedRecipient,
   fromHex,
   toHex,
   utf8Encode,
 } from "@session/crypto";
 import type { Content } from "@session/protocol";
+import {
+  type CommunityMessage,
+  mergeCommunityMessage,
+  openCommunityDm,
+  type PollResult,
+} from "./community-messages.ts";
+import type { CommunityRequester } from "./community-requester.ts";
+import { type CommunityUrl, parseCommunityUrl } from "./community-url.ts";
 import { ClientError } from "./errors.ts";
-import { padContent, unpadContent } from "./messages.ts";
-import type { OnionTransport } from "./network/transport.ts";
+import { padContent } from "./messages.ts";
 
 /*
  * Communities (SOGS open groups): join from Session's link `https://host/room?public_key=<hex>`,
@@ -21,130 +27,15 @@ import type { OnionTransport } from "./network/transport.ts";
  * /batch per poll, post/edit/delete/react/reply, upload attachments and exchange blinded DMs.
  */
 
-export interface CommunityUrl {
-  /** Server base URL, e.g. https://open.example.org */
-  baseUrl: string;
-  room: string;
-  /** The server's X25519 public key, hex. */
-  serverPk: string;
-}
-
-/**
- * Parses `https://host[:port]/room?public_key=<64 hex>` (the room may also be `/r/room`).
- *
- * @example
- * ```ts
- * import { parseCommunityUrl } from "@session/client";
- *
- * const { baseUrl, room, serverPk } = parseCommunityUrl("https://open.example.org/r/hikers?public_key=" + "ab".repeat(32));
- * ```
- */
-export function parseCommunityUrl(url: string): CommunityUrl {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch (cause) {
-    throw new ClientError("BAD_COMMUNITY_URL", `not a community URL: ${url}`, undefined, { cause });
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:")
-    throw new ClientError("BAD_COMMUNITY_URL", "community URL must be http(s)");
-  const key = u.searchParams.get("public_key") ?? "";
-  if (!/^[0-9a-fA-F]{64}$/.test(key))
-    throw new ClientError("BAD_COMMUNITY_URL", "community URL needs ?public_key=<64 hex>");
-  const parts = u.pathname.split("/").filter(Boolean);
-  const room = parts.length === 2 && parts[0] === "r" ? parts[1] : parts.length === 1 ? parts[0] : undefined;
-  if (!room || !/^[\w-]{1,64}$/.test(room))
-    throw new ClientError("BAD_COMMUNITY_URL", "community URL must name one room");
-  return { baseUrl: `${u.protocol}//${u.host}`, room, serverPk: key.toLowerCase() };
-}
-
-export interface CommunityResponse {
-  code: number;
-  headers: Record<string, string>;
-  body: Uint8Array;
-}
-export type CommunityRequester = (
-  info: { method: string; endpoint: string; headers: Record<string, string> },
-  body?: Uint8Array,
-) => Promise<CommunityResponse>;
-
-/**
- * Requests to the community server through 3-hop onion paths (the normal way).
- *
- * @example
- * ```ts
- * import { Community, onionRequester, parseCommunityUrl } from "@session/client";
- *
- * const url = parseCommunityUrl(link);
- * const room = new Community(me.keys.ed25519.secretKey, url, onionRequester(client.transport, url));
- * ```
- */
-export function onionRequester(transport: OnionTransport, c: CommunityUrl): CommunityRequester {
-  const u = new URL(c.baseUrl);
-  const protocol = u.protocol === "https:" ? "https" : "http";
-  const target = {
-    host: u.hostname,
-    port: Number(u.port || (protocol === "https" ? 443 : 80)),
-    protocol,
-    x25519: c.serverPk,
-  } as const;
-  return (info, body) => transport.serverRequest(target, info, body);
-}
-
-/**
- * Plain HTTP requests (operators, tests; a server normally refuses them).
- *
- * @example
- * ```ts
- * import { Community, directRequester, parseCommunityUrl } from "@session/client";
- *
- * const url = parseCommunityUrl(link);
- * const room = new Community(me.keys.ed25519.secretKey, url, directRequester(url));
- * ```
- */
-export function directRequester(c: CommunityUrl, f: typeof fetch = fetch): CommunityRequester {
-  return async (info, body) => {
-    const path = info.endpoint.replace(/[^\x20-\x7e]+/g, (s) => encodeURIComponent(s));
-    const res = await f(`${c.baseUrl}${path}`, {
-      method: info.method,
-      headers: info.headers,
-      ...(body ? { body: body as Uint8Array<ArrayBuffer> } : {}),
-    });
-    const headers: Record<string, string> = {};
-    res.headers.forEach((v, k) => {
-      headers[k] = v;
-    });
-    return { code: res.status, headers, body: new Uint8Array(await res.arrayBuffer()) };
-  };
-}
-
-export interface CommunityMessage {
-  id: number;
-  seqno: number;
-  /** The poster's blinded ID (15…): communities never see Session IDs. */
-  sender: string;
-  posted: number;
-  edited?: number;
-  deleted?: boolean;
-  content?: Content;
-  text?: string;
-  reactions: Record<string, { count: number; you?: boolean }>;
-}
-
-export interface CommunityDm {
-  id: number;
-  sender: string;
-  recipient: string;
-  /** The sender's real Session ID, proven by the blinded-DM encryption. */
-  senderSessionId: string;
-  text?: string;
-}
-
-export interface PollResult {
-  messages: CommunityMessage[];
-  dms: CommunityDm[];
-  info?: Record<string, unknown>;
-}
+export type { CommunityDm, CommunityMessage, PollResult } from "./community-messages.ts";
+export {
+  type CommunityRequester,
+  type CommunityResponse,
+  directRequester,
+  onionRequester,
+} from "./community-requester.ts";
+// The link, transport and message shapes live beside this file; they stay importable from here.
+export { type CommunityUrl, parseCommunityUrl } from "./community-url.ts";
 
 const dec = new TextDecoder();
 
@@ -259,44 +150,22 @@ export class Community {
     }
     if (msgs?.code !== 200)
       throw new ClientError("REQUEST_FAILED", `poll failed (${msgs?.code})`, msgs?.code);
-    for (const m of msgs.body as Record<string, unknown>[]) out.messages.push(this.absorb(m));
+    for (const m of msgs.body as Record<string, unknown>[]) out.messages.push(this.remember(m));
     if (inbox?.code === 200) {
       for (const d of inbox.body as { id: number; sender: string; recipient: string; message: string }[]) {
         this.inboxId = Math.max(this.inboxId, d.id);
-        out.dms.push(this.openDm(d));
+        out.dms.push(openCommunityDm(this.ed25519Sk, this.serverPk, d));
       }
     }
     return out;
   }
 
-  private absorb(m: Record<string, unknown>): CommunityMessage {
-    const id = Number(m.id);
+  /** Reads a message row and keeps it in `messages`, moving our seqno past it. */
+  private remember(m: Record<string, unknown>): CommunityMessage {
     this.seqno = Math.max(this.seqno, Number(m.seqno));
-    const prev = this.messages.get(id);
-    const reactions = (m.reactions as CommunityMessage["reactions"] | undefined) ?? prev?.reactions ?? {};
-    if (!("session_id" in m) && prev) {
-      prev.reactions = reactions;
-      prev.seqno = Number(m.seqno);
-      return prev;
-    }
-    const msg: CommunityMessage = {
-      id,
-      seqno: Number(m.seqno),
-      sender: String(m.session_id ?? prev?.sender ?? ""),
-      posted: Number(m.posted ?? prev?.posted ?? 0),
-      reactions,
-    };
-    if (m.edited !== undefined) msg.edited = Number(m.edited);
-    if (m.deleted) msg.deleted = true;
-    else if (typeof m.data === "string") {
-      try {
-        msg.content = unpadContent(new Uint8Array(Buffer.from(m.data, "base64")));
-        if (msg.content.dataMessage?.body !== undefined) msg.text = msg.content.dataMessage.body;
-      } catch {
-        // not a Session message (another client's format): keep it without content
-      }
-    }
-    this.messages.set(id, msg);
+    const prev = this.messages.get(Number(m.id));
+    const msg = mergeCommunityMessage(m, prev);
+    if (msg !== prev) this.messages.set(msg.id, msg);
     return msg;
   }
 
@@ -306,7 +175,7 @@ export class Community {
       string,
       unknown
     >[];
-    return list.map((m) => this.absorb(m));
+    return list.map((m) => this.remember(m));
   }
 
   private encodePost(content: Content) {
@@ -334,7 +203,7 @@ export class Community {
       ...this.encodePost(content),
       ...(opts.files?.length ? { files: opts.files } : {}),
     })) as Record<string, unknown>;
-    return this.absorb(m);
+    return this.remember(m);
   }
 
   async edit(id: number, text: string): Promise<void> {
@@ -387,29 +256,6 @@ export class Community {
       message: Buffer.from(box).toString("base64"),
     })) as { id: number };
     return r.id;
-  }
-
-  private openDm(d: { id: number; sender: string; recipient: string; message: string }): CommunityDm {
-    const opened = decryptFromBlindedRecipient(
-      this.ed25519Sk,
-      this.serverPk,
-      fromHex(d.sender),
-      fromHex(d.recipient),
-      new Uint8Array(Buffer.from(d.message, "base64")),
-    );
-    const dm: CommunityDm = {
-      id: d.id,
-      sender: d.sender,
-      recipient: d.recipient,
-      senderSessionId: opened.senderSessionId,
-    };
-    try {
-      const body = unpadContent(opened.message).dataMessage?.body;
-      if (body !== undefined) dm.text = body;
-    } catch {
-      // not a Session Content payload
-    }
-    return dm;
   }
 
   /** Moderator actions. */

@@ -30,17 +30,10 @@ export { type GroupInvitation, Groups, type GroupsClient } from "./groups/groups
 
 // Communities (SOGS)
 
-export {
-  Community,
-  type CommunityDm,
-  type CommunityMessage,
-  type CommunityRequester,
-  type CommunityUrl,
-  directRequester,
-  onionRequester,
-  type PollResult,
-  parseCommunityUrl,
-} from "./community.ts";
+export { Community } from "./community.ts";
+export type { CommunityDm, CommunityMessage, PollResult } from "./community-messages.ts";
+export { type CommunityRequester, directRequester, onionRequester } from "./community-requester.ts";
+export { type CommunityUrl, parseCommunityUrl } from "./community-url.ts";
 
 // Attachments and push notifications (reached through `client.attachments` / `client.push`)
 
@@ -50,15 +43,9 @@ export { openPushNotification, type Push, type PushRegistration, type PushServer
 
 // Names: Session Name Service (registration on chain, resolution through onion paths)
 
-export {
-  checkName,
-  checkSessionId,
-  formatSesh,
-  type NameInfo,
-  NameRegistry,
-  type NameRegistryOptions,
-  type RegisterResult,
-} from "./name-registry.ts";
+export { checkName, checkSessionId, formatSesh } from "./name-checks.ts";
+export { NameRegistry } from "./name-registry.ts";
+export type { NameInfo, NameRegistryOptions, RegisterResult } from "./name-types.ts";
 export { type OnionNameResolverOptions, onionNameResolver } from "./names.ts";
 
 // Network internals, as types of `client.pool`, `client.transport`, `client.clock`

@@ -10,14 +10,9 @@ import { isAddress, type JsonRpcProvider } from "ethers";
 import { dataDirOf, sharedOptions } from "./cli/shared-options.ts";
 import { ClientError } from "./errors.ts";
 import { createIdentity, loadIdentity } from "./identity.ts";
-import {
-  checkName,
-  checkSessionId,
-  formatSesh,
-  type NameInfo,
-  NameRegistry,
-  type PendingRegistration,
-} from "./name-registry.ts";
+import { checkName, checkSessionId, formatSesh } from "./name-checks.ts";
+import { NameRegistry } from "./name-registry.ts";
+import type { NameInfo, PendingRegistration } from "./name-types.ts";
 
 export const NAME_USAGE = `Usage: session name <command> [options]
 

@@ -108,8 +108,10 @@ export {
 } from "./native.ts";
 // Service-node registration
 export {
+  ipFromUint32,
   ipv4ToUint32,
   nodeRegistrationMessage,
+  type RegisteredNode,
   signNodeRegistration,
   verifyNodeRegistration,
 } from "./node-registration.ts";

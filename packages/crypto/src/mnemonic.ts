@@ -1,5 +1,6 @@
 import { CryptoError } from "./errors.ts";
-import { ENGLISH_WORDS } from "./wordlist-english.ts";
+// The public Monero/Electrum English list (1626 words) that Session recovery phrases use; order matters.
+import ENGLISH_WORDS from "./wordlist-english.json" with { type: "json" };
 
 /*
  * Session recovery phrase: the Electrum/Monero mnemonic over the English list (1626 words).

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   generateSeed,
+  ipFromUint32,
   ipv4ToUint32,
   keypairFromSeed,
   nodeRegistrationMessage,
@@ -46,5 +47,10 @@ describe("node registration proof", () => {
     expect(ipv4ToUint32("127.0.0.1")).toBe(0x7f000001);
     expect(ipv4ToUint32("255.255.255.255")).toBe(0xffffffff);
     for (const bad of ["256.0.0.1", "1.2.3", "::1", "a.b.c.d"]) expect(() => ipv4ToUint32(bad)).toThrow();
+  });
+
+  it("prints the uint32 back as the address it was parsed from", () => {
+    for (const ip of ["0.0.0.0", "10.0.1.2", "127.0.0.1", "192.168.0.1", "255.255.255.255"])
+      expect(ipFromUint32(ipv4ToUint32(ip))).toBe(ip);
   });
 });

@@ -25,6 +25,23 @@ interface NodeRegistrationFields {
   port: number;
 }
 
+/**
+ * A registry entry's signed fields as readers show them (hex keys, dotted IPv4), plus its fee:
+ * the same whether read from the contract (the operator CLI) or folded from its events
+ * (sns-indexer), each of which adds its own form of the id, status, stakes and times.
+ */
+export interface RegisteredNode {
+  operator: string;
+  /** 64 lower-case hex digits, no 0x. */
+  ed25519: string;
+  x25519: string;
+  /** Dotted IPv4 (`ipFromUint32` of the contract's uint32). */
+  ip: string;
+  port: number;
+  /** Operator fee in basis points. */
+  feeBps: number;
+}
+
 const DOMAIN = utf8Encode("session-node-registration");
 
 function address(a: string, what: string): Uint8Array {
@@ -75,6 +92,11 @@ export function verifyNodeRegistration(f: NodeRegistrationFields, signature: Uin
   } catch {
     return false;
   }
+}
+
+/** Unsigned 32-bit integer → "a.b.c.d", the inverse of `ipv4ToUint32`. */
+export function ipFromUint32(n: number): string {
+  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join(".");
 }
 
 /** "a.b.c.d" → unsigned 32-bit integer; throws INVALID_INPUT for anything else. */

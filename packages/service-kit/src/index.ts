@@ -17,6 +17,11 @@ export {
 } from "./serve.ts";
 export { type ServeServiceOptions, serveService } from "./serve-service.ts";
 export { loadServerKeys } from "./server-keys.ts";
+export { envInt, type ServiceSettings, serviceEnvSchema, serviceSettingsFromEnv } from "./service-env.ts";
+
+// Operator command lines
+
+export { booleanOptions, stringOptions } from "./cli-options.ts";
 
 // HTTP: error answers, body and connection limits, rate limits
 

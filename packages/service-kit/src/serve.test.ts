@@ -3,22 +3,17 @@ import { connect } from "node:net";
 import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_GRACE_MS, startServer } from "./serve.ts";
+import { deferred } from "./testing/deferred.ts";
 
 describe("startServer", () => {
   it("listens on a free loopback port and lets an in-flight request finish on close()", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let entered!: () => void;
-    const serving = new Promise<void>((r) => {
-      entered = r;
-    });
+    const gate = deferred();
+    const serving = deferred();
     let closed = false;
     const app = new Hono();
     app.get("/slow", async (c) => {
-      entered();
-      await gate;
+      serving.resolve();
+      await gate.promise;
       return c.text("done");
     });
     app.get("/fast", (c) => c.text("fast"));
@@ -32,13 +27,13 @@ describe("startServer", () => {
     expect(await (await fetch(`${server.url}/fast`)).text()).toBe("fast");
 
     const slow = fetch(`${server.url}/slow`).then((r) => r.text());
-    await serving;
+    await serving.promise;
     const closing = server.close();
     // New connections are refused while the old request is still being served, and onClose
     // waits for it.
     await expect(fetch(`${server.url}/fast`)).rejects.toThrow();
     expect(closed).toBe(false);
-    release();
+    gate.resolve();
     expect(await slow).toBe("done");
     await closing;
     expect(closed).toBe(true);
@@ -63,17 +58,14 @@ describe("startServer", () => {
 
   it("by default cuts a request that never ends within a few seconds (well inside docker stop's 10 s)", async () => {
     const app = new Hono();
-    let seen!: () => void;
-    const arrived = new Promise<void>((r) => {
-      seen = r;
-    });
+    const arrived = deferred();
     app.get("/hang", () => {
-      seen();
+      arrived.resolve();
       return new Promise<Response>(() => {});
     });
     const server = await startServer(app, { port: 0 });
     const hanging = fetch(`${server.url}/hang`).catch((e: unknown) => e);
-    await arrived;
+    await arrived.promise;
     const t = performance.now();
     await server.close();
     const took = performance.now() - t;
@@ -83,18 +75,15 @@ describe("startServer", () => {
   }, 15_000);
 
   it("cuts connections still open after the grace period", async () => {
-    let entered!: () => void;
-    const serving = new Promise<void>((r) => {
-      entered = r;
-    });
+    const serving = deferred();
     const app = new Hono();
     app.get("/hang", () => {
-      entered();
+      serving.resolve();
       return new Promise<Response>(() => {});
     });
     const server = await startServer(app, { port: 0, graceMs: 100 });
     const hanging = fetch(`${server.url}/hang`).catch((e: unknown) => e);
-    await serving;
+    await serving.promise;
     const t = Date.now();
     await server.close();
     expect(Date.now() - t).toBeLessThan(2000);

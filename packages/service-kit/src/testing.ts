@@ -62,7 +62,7 @@ export {
 export { processAlive, runService } from "./test-process.ts";
 export { capturedLogs } from "./testing/captured-logs.ts";
 export { deferred } from "./testing/deferred.ts";
-export { describeOnPgSmallTablespace, describeOnSmallDisk, TEST_PG_URL } from "./testing/fault-suites.ts";
+export { describeOnPgSmallTablespace, describeOnSmallDisk } from "./testing/fault-suites.ts";
 export {
   describeHttpLimits,
   shortConnectionLimitsEnv,
@@ -73,7 +73,7 @@ export {
   describeConnectionLimits,
 } from "./testing/http-limit-tests.ts";
 export { type ManualClock, manualClock } from "./testing/manual-clock.ts";
-export { type PgFaults, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
+export { type PgFaults, pgFaultSuite, pgFaults, testApplicationName } from "./testing/pg-faults.ts";
 export {
   type PgSmallTablespace,
   pgSmallTablespace,
@@ -85,4 +85,5 @@ export {
   type SmallDisk,
   smallDiskSupport,
 } from "./testing/small-disk.ts";
-export { suiteSchema } from "./testing/suite-schema.ts";
+export { type SuitePg, suiteSchema, TEST_PG_URL } from "./testing/suite-schema.ts";
+export { suiteTempDir } from "./testing/temp-dir.ts";

@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/sql.ts";
 import { badRequest, forbidden, SogsError } from "../errors.ts";
 import type { DomainDeps } from "./context.ts";
-import { type Room, rightsOf } from "./rooms.ts";
+import { rightsOf } from "./room-rights.ts";
+import type { Room } from "./rooms.ts";
 import type { User } from "./users.ts";
 
 export interface RoomFile {

@@ -4,7 +4,8 @@ import { badRequest, forbidden, notFound, SogsError } from "../errors.ts";
 import type { DomainDeps } from "./context.ts";
 import { claimFiles } from "./files.ts";
 import { reactionsFor } from "./reactions.ts";
-import { bumpInfoUpdates, type Room, rightsOf } from "./rooms.ts";
+import { rightsOf } from "./room-rights.ts";
+import { bumpInfoUpdates, type Room } from "./rooms.ts";
 import { type User, userForTarget } from "./users.ts";
 
 /** A message as the API returns it (bytes still raw; routes base64 them). */

@@ -2,7 +2,8 @@ import { sql } from "drizzle-orm";
 import type { Db } from "../db/sql.ts";
 import { badRequest, forbidden } from "../errors.ts";
 import type { DomainDeps } from "./context.ts";
-import { bumpInfoUpdates, type Room, rightsOf } from "./rooms.ts";
+import { rightsOf } from "./room-rights.ts";
+import { bumpInfoUpdates, type Room } from "./rooms.ts";
 import type { User } from "./users.ts";
 
 async function ensurePermRow(db: Db, room: Room, user: User) {

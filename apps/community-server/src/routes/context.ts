@@ -42,6 +42,9 @@ export function intQuery(c: C, name: string, dflt: number, min: number, max: num
   return Math.min(max, Math.max(min, Number(v)));
 }
 
+/** `?limit=` of a listing (messages, DM boxes): 100 by default, kept within 1–256 as SOGS does. */
+export const limitQuery = (c: C): number => intQuery(c, "limit", 100, 1, 256);
+
 export function jsonBody(c: C): Record<string, unknown> {
   const raw = c.get("rawBody");
   let parsed: unknown;
@@ -55,7 +58,9 @@ export function jsonBody(c: C): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-export function base64Field(v: unknown, name: string): Uint8Array {
+/** The base64 field `name` of a JSON body, decoded. */
+export function base64Field(body: Record<string, unknown>, name: string): Uint8Array {
+  const v = body[name];
   if (typeof v !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) throw badRequest(`${name} must be base64`);
   return new Uint8Array(Buffer.from(v, "base64"));
 }

@@ -7,9 +7,9 @@ import {
   type C,
   type Env,
   intParam,
-  intQuery,
   jsonB64,
   jsonBody,
+  limitQuery,
   requireBlindUser,
   requireUser,
 } from "./context.ts";
@@ -20,7 +20,7 @@ export function registerDmRoutes(app: Hono<Env>, deps: DomainDeps, admitDm: (ses
   const box = (which: "in" | "out", polling: boolean) => async (c: C) => {
     const user = requireBlindUser(c);
     const since = polling ? intParam(c, "id") : undefined;
-    const msgs = await dmBox(deps, user, which, since, intQuery(c, "limit", 100, 1, 256));
+    const msgs = await dmBox(deps, user, which, since, limitQuery(c));
     if (msgs.length === 0 && since !== undefined) return c.body(null, 304);
     return jsonB64(c, msgs);
   };
@@ -35,7 +35,7 @@ export function registerDmRoutes(app: Hono<Env>, deps: DomainDeps, admitDm: (ses
     admitDm(user.sessionId);
     const req = jsonBody(c);
     if (req.message === undefined || req.message === null) throw badRequest("No message provided");
-    const { message: _omit, ...view } = await sendDm(deps, user, sid, base64Field(req.message, "message"));
+    const { message: _omit, ...view } = await sendDm(deps, user, sid, base64Field(req, "message"));
     return c.json(view, 201);
   });
   app.delete("/inbox", async (c) => c.json({ deleted: await clearInbox(deps, requireBlindUser(c)) }));

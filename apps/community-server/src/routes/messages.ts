@@ -10,7 +10,7 @@ import {
   unpin,
 } from "../domain/messages.ts";
 import { addReaction, clearReactions, reactors, removeReaction } from "../domain/reactions.ts";
-import { requireMod, requireRead } from "../domain/rooms.ts";
+import { requireMod, requireRead } from "../domain/room-rights.ts";
 import { touchRoomActivity } from "../domain/users.ts";
 import { badRequest, notFound, SogsError } from "../errors.ts";
 import {
@@ -21,6 +21,7 @@ import {
   intQuery,
   jsonB64,
   jsonBody,
+  limitQuery,
   requireUser,
   roomParam,
   userOf,
@@ -46,7 +47,7 @@ export function registerMessageRoutes(app: Hono<Env>, deps: DomainDeps, gate: Po
     await requireRead(deps.db, room, user, nowS());
     await touchRoomActivity(deps.db, room.id, user, nowS());
     const msgs = await messagesFor(deps, room, user, q(c), {
-      limit: intQuery(c, "limit", 100, 1, 256),
+      limit: limitQuery(c),
       reactors: intQuery(c, "reactors", 4, 0, 20),
     });
     return jsonB64(c, msgs);
@@ -88,8 +89,8 @@ export function registerMessageRoutes(app: Hono<Env>, deps: DomainDeps, gate: Po
     const req = jsonBody(c);
     gate.admitPost(room.token, user.sessionId);
     const msg = await postMessage(deps, room, user, {
-      data: base64Field(req.data, "data"),
-      signature: base64Field(req.signature, "signature"),
+      data: base64Field(req, "data"),
+      signature: base64Field(req, "signature"),
       whisperTo: typeof req.whisper_to === "string" ? req.whisper_to : undefined,
       whisperMods: Boolean(req.whisper_mods),
       files: filesField(req.files),
@@ -103,8 +104,8 @@ export function registerMessageRoutes(app: Hono<Env>, deps: DomainDeps, gate: Po
     const req = jsonBody(c);
     gate.admitPost(room.token, user.sessionId);
     await editMessage(deps, room, user, intParam(c, "id"), {
-      data: base64Field(req.data, "data"),
-      signature: base64Field(req.signature, "signature"),
+      data: base64Field(req, "data"),
+      signature: base64Field(req, "signature"),
       files: filesField(req.files),
     });
     return c.json({});

@@ -2,17 +2,10 @@ import type { Hono } from "hono";
 import type { DomainDeps } from "../domain/context.ts";
 import { getFile, uploadFile } from "../domain/files.ts";
 import { deleteAllFrom } from "../domain/messages.ts";
-import {
-  activeUsers,
-  allRooms,
-  modFlags,
-  requireAccessible,
-  requireMod,
-  requireRead,
-  rightsOf,
-  roomInfo,
-  updateRoom,
-} from "../domain/rooms.ts";
+import { activeUsers, modFlags, roomInfo } from "../domain/room-info.ts";
+import { requireAccessible, requireMod, requireRead, rightsOf } from "../domain/room-rights.ts";
+import { updateRoom } from "../domain/room-update.ts";
+import { allRooms } from "../domain/rooms.ts";
 import { findUser, SESSION_ID_RE, touchRoomActivity } from "../domain/users.ts";
 import { forbidden, notFound, SogsError } from "../errors.ts";
 import { type C, type Env, intParam, jsonB64, jsonBody, requireUser, roomParam, userOf } from "./context.ts";

@@ -13,7 +13,8 @@ import {
   unbanGlobally,
   userPermissions,
 } from "../domain/moderation.ts";
-import { allRooms, type Room, requireMod, rightsOf, roomByToken } from "../domain/rooms.ts";
+import { requireMod, rightsOf } from "../domain/room-rights.ts";
+import { allRooms, type Room, roomByToken } from "../domain/rooms.ts";
 import { type User, userForTarget } from "../domain/users.ts";
 import { badRequest, forbidden, notFound } from "../errors.ts";
 import { type Env, jsonBody, requireUser, roomParam, userOf } from "./context.ts";

@@ -25,6 +25,11 @@ export const DEFAULT_ONION_LIMITS: OnionLimits = {
   maxInFlight: 1024,
 };
 
+/** The defaults with the given settings over them. */
+export function onionLimits(overrides: Partial<OnionLimits> | undefined): OnionLimits {
+  return { ...DEFAULT_ONION_LIMITS, ...overrides };
+}
+
 /** Node-to-node relay endpoint: our HTTP stand-in for oxenss's OxenMQ `sn.onion_request`. */
 export const ONION_RELAY_PATH = "/sn/onion_request";
 /** Client entry point of real storage nodes (oxenss https.cpp). */

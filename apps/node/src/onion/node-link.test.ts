@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { connect } from "node:net";
 import { encodeLinkRequest, NODE_LINK_PATH, NODE_LINK_PROTOCOL } from "@session/protocol/onion";
+import { deferred } from "@session/service-kit/testing";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { NodePost } from "./http.ts";
 import { ONION_RELAY_PATH } from "./limits.ts";
@@ -174,13 +175,10 @@ describe("node links", () => {
 
   it("fail the requests in flight at once when the peer goes away, and reconnect on the next relay", async () => {
     let hold = true;
-    let arrived!: () => void;
-    const held = new Promise<void>((r) => {
-      arrived = r;
-    });
+    const held = deferred();
     const p = await peer(async (body) => {
       if (hold) {
-        arrived();
+        held.resolve();
         await new Promise(() => {}); // never answers
       }
       return reply(text(body));
@@ -188,7 +186,7 @@ describe("node links", () => {
     const c = client();
     const started = Date.now();
     const inFlight = c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("x"), { ...opts, timeoutMs: 20_000 });
-    await held; // the request is in the peer's hands
+    await held.promise; // the request is in the peer's hands
     expect(c.open).toBe(1);
     for (const s of p.sockets) s.destroy(); // the peer cuts the link
     await expect(inFlight).rejects.toThrow(/closed/);
@@ -200,18 +198,12 @@ describe("node links", () => {
   });
 
   it("time a request out with a TimeoutError and drop its late reply", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let lateSent!: () => void;
-    const late = new Promise<void>((r) => {
-      lateSent = r;
-    });
+    const gate = deferred();
+    const lateSent = deferred();
     const p = await peer(async (body) => {
       if (text(body) === "slow") {
-        await gate;
-        setImmediate(lateSent); // after this reply is handed to the link
+        await gate.promise;
+        setImmediate(() => lateSent.resolve()); // after this reply is handed to the link
       }
       return reply(text(body));
     });
@@ -219,8 +211,8 @@ describe("node links", () => {
     const slow = c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("slow"), { ...opts, timeoutMs: 50 });
     await expect(slow).rejects.toMatchObject({ name: "TimeoutError" });
     // The late reply goes out before the next request: the link must drop it, not match it to "fast".
-    release();
-    await late;
+    gate.resolve();
+    await lateSent.promise;
     const r = await c.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("fast"), opts);
     expect(text(r.body)).toBe("fast");
   });
@@ -263,14 +255,11 @@ describe("node links", () => {
   });
 
   it("close() on the accepting side answers the requests in hand, refuses new ones (503), then closes; new upgrades get 503", async () => {
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
+    const gate = deferred();
     let pending = 0;
     const p = await peer(async (b) => {
       pending++;
-      await gate;
+      await gate.promise;
       return reply(text(b));
     });
     const c = client();
@@ -284,7 +273,7 @@ describe("node links", () => {
     const c2 = client();
     // A refused upgrade (503) means HTTP for this peer.
     const viaHttp = c2.post(`${p.origin}${ONION_RELAY_PATH}`, bytes("new"), opts);
-    release();
+    gate.resolve();
     expect(text((await inFlight).body)).toBe("kept");
     await closing;
     expect(text((await viaHttp).body)).toBe("new");

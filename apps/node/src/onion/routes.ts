@@ -8,11 +8,11 @@ import { type FastPath, readIncomingLimited } from "../rpc/http-fast-path.ts";
 import { type HopCipher, nodeHopCipher } from "./hop-cipher.ts";
 import type { NodePost } from "./http.ts";
 import {
-  DEFAULT_ONION_LIMITS,
   ONION_RELAY_PATH,
   ONION_REQUEST_PATH,
   ONION_V4_PATH,
   type OnionLimits,
+  onionLimits,
 } from "./limits.ts";
 import { onionMetrics } from "./metrics.ts";
 import type { RelayHandler } from "./node-link.ts";
@@ -79,7 +79,7 @@ export function onionService(
   ctx: OnionRouteContext,
   options: OnionRouteOptions = {},
 ): { routes: Hono; fastPath: FastPath; relay: RelayHandler } {
-  const limits: OnionLimits = { ...DEFAULT_ONION_LIMITS, ...options.limits };
+  const limits = onionLimits(options.limits);
   const scheme = options.nodeScheme ?? "https";
   const selfEd25519Hex = toHex(ctx.keys.ed25519.publicKey);
   const metrics = onionMetrics(ctx.metrics);

@@ -14,6 +14,7 @@ import {
   walletFor,
 } from "@session/contracts/wallet";
 import { toHex } from "@session/crypto";
+import { stringOptions } from "@session/service-kit";
 import { Contract, parseUnits } from "ethers";
 import { loadNodeKeys } from "../keys.ts";
 import { isOperatorCommand } from "./command-names.ts";
@@ -81,15 +82,17 @@ export async function operatorCli(argv: string[], io: ChainCliIo = processCliIo)
     args: argv,
     allowPositionals: true,
     options: {
-      "data-dir": { type: "string" },
-      rpc: { type: "string" },
-      deployment: { type: "string" },
-      "key-file": { type: "string" },
-      indexer: { type: "string" },
-      ip: { type: "string" },
-      port: { type: "string" },
-      "fee-bps": { type: "string" },
-      stake: { type: "string" },
+      ...stringOptions(
+        "data-dir",
+        "rpc",
+        "deployment",
+        "key-file",
+        "indexer",
+        "ip",
+        "port",
+        "fee-bps",
+        "stake",
+      ),
       help: { type: "boolean", short: "h" },
     },
   });

@@ -1,7 +1,14 @@
 // What a node operator does on the staking registry, one function per command. Each takes its
 // dependencies (contracts, wallet, node keys, progress sink) so tests and the CLI share them.
 import { chainTime, type Progress, revertReason, sendAndWait, signPermit } from "@session/contracts/wallet";
-import { type AccountKeys, ipv4ToUint32, signNodeRegistration, toHex } from "@session/crypto";
+import {
+  type AccountKeys,
+  ipFromUint32,
+  ipv4ToUint32,
+  type RegisteredNode,
+  signNodeRegistration,
+  toHex,
+} from "@session/crypto";
 import { type Contract, formatUnits, hexlify, type Provider, type Wallet } from "ethers";
 import { OperatorError } from "./errors.ts";
 
@@ -185,14 +192,9 @@ export async function claim(d: OperatorDeps, nodeIds?: bigint[]): Promise<bigint
   return ((await d.sesh.getFunction("balanceOf")(d.wallet.address)) as bigint) - before;
 }
 
-export interface OnChainNode {
+/** A node as `getNode` returns it: the contract's own numbers, no interpretation. */
+export interface OnChainNode extends RegisteredNode {
   id: bigint;
-  operator: string;
-  ed25519: string;
-  x25519: string;
-  ip: string;
-  port: number;
-  feeBps: number;
   status: number;
   unlockAt: bigint;
   stakingRequirement: bigint;
@@ -209,13 +211,12 @@ export async function getNode(d: Pick<OperatorDeps, "registry">, id: bigint): Pr
       cause: e,
     });
   }
-  const ip = Number(n.ip);
   return {
     id,
     operator: String(n.operator),
     ed25519: String(n.ed25519Pubkey).slice(2),
     x25519: String(n.x25519Pubkey).slice(2),
-    ip: [ip >>> 24, (ip >>> 16) & 255, (ip >>> 8) & 255, ip & 255].join("."),
+    ip: ipFromUint32(Number(n.ip)),
     port: Number(n.port),
     feeBps: Number(n.feeBps),
     status: Number(n.status),

@@ -2,13 +2,16 @@ import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Database from "better-sqlite3";
-import { and, asc, eq, gt, inArray, lte, ne, sql } from "drizzle-orm";
+import { gt } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { countRows } from "../db/count.ts";
 import { type MessageRow, messages } from "../db/schema.ts";
+import type { AfterDb, ExpireResult } from "./account-edits.ts";
+import * as edits from "./account-edits.ts";
 import { type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
 import { type HotStatements, prepareHotStatements } from "./hot-statements.ts";
+import * as scan from "./replication-scan.ts";
 import { TurnCommit } from "./turn-commit.ts";
 
 /** SQLite's own checkpoint, 10× its default: only reached if the checkpoint thread stalls. */
@@ -27,14 +30,6 @@ export interface NewMessage {
 
 export type StoredMessage = NewMessage;
 
-export interface ExpireResult {
-  updated: string[];
-  /** Hash → current expiry of messages a shorten/extend left as they were. */
-  unchanged: Record<string, number>;
-  /** Hash → new expiry of updated messages. */
-  newExpiries: Record<string, number>;
-}
-
 /**
  * Message storage on SQLite (better-sqlite3 through drizzle, WAL). Every read takes `now` and
  * ignores expired rows, so an expired message is never returned even before the sweep runs.
@@ -44,6 +39,10 @@ export interface ExpireResult {
  * `durable()`. Any other statement — every other method, and any use of `db` (the drizzle
  * handle, also used by SubaccountRevocations) — commits the pending batch first, so nothing
  * uncommitted is ever read or answered.
+ *
+ * Store, retrieve and sweep run on prepared statements here (hot-statements.ts); the rarer delete
+ * and expire families (account-edits.ts) and replication's walks (replication-scan.ts) are drizzle
+ * queries in modules of their own, given `db`.
  */
 export class MessageStore {
   readonly db: ReturnType<typeof drizzle>;
@@ -140,14 +139,6 @@ export class MessageStore {
     return false;
   }
 
-  /** Drops an account's other messages in a namespace (a public outbox holds one message). */
-  clearNamespaceExcept(owner: string, namespace: number, keepHash: string): number {
-    return this.db
-      .delete(messages)
-      .where(and(eq(messages.owner, owner), eq(messages.namespace, namespace), ne(messages.hash, keepHash)))
-      .run().changes;
-  }
-
   get(hash: string, now: number): MessageRow | undefined {
     this.flush();
     return this.hot.get.get(hash, now) as MessageRow | undefined;
@@ -188,123 +179,27 @@ export class MessageStore {
     return { messages: out, more: false };
   }
 
-  /** Deletes the given hashes of an account; returns the ones that existed. */
-  deleteHashes(owner: string, hashes: readonly string[]): string[] {
-    if (hashes.length === 0) return [];
-    const rows = this.db
-      .delete(messages)
-      .where(and(eq(messages.owner, owner), inArray(messages.hash, [...hashes])))
-      .returning({ hash: messages.hash })
-      .all();
-    return rows.map((r) => r.hash);
+  // The delete and expire families (account-edits.ts).
+  deleteHashes(...args: AfterDb<typeof edits.deleteHashes>): string[] {
+    return edits.deleteHashes(this.db, ...args);
   }
-
-  /** Deletes every message (of one namespace, or all), returning hashes grouped by namespace. */
-  deleteAll(owner: string, namespace: number | "all"): Record<string, string[]> {
-    const rows = this.db
-      .delete(messages)
-      .where(ownerScope(owner, namespace))
-      .returning({ hash: messages.hash, namespace: messages.namespace })
-      .all();
-    return groupByNamespace(rows);
+  deleteAll(...args: AfterDb<typeof edits.deleteAll>): Record<string, string[]> {
+    return edits.deleteAll(this.db, ...args);
   }
-
-  deleteBefore(owner: string, namespace: number | "all", before: number): Record<string, string[]> {
-    const rows = this.db
-      .delete(messages)
-      // `timestamp <= before`, as oxenss database.cpp delete_by_timestamp.
-      .where(and(ownerScope(owner, namespace), lte(messages.timestamp, before)))
-      .returning({ hash: messages.hash, namespace: messages.namespace })
-      .all();
-    return groupByNamespace(rows);
+  deleteBefore(...args: AfterDb<typeof edits.deleteBefore>): Record<string, string[]> {
+    return edits.deleteBefore(this.db, ...args);
   }
-
-  /**
-   * Sets the expiry of the given messages (one value, or one per hash). `shorten` only lowers,
-   * `extend` only raises; others are reported unchanged with their current expiry.
-   */
-  expire(
-    owner: string,
-    hashes: readonly string[],
-    expiries: readonly number[],
-    mode: { shorten: boolean; extend: boolean },
-    now: number,
-  ): ExpireResult {
-    const out: ExpireResult = { updated: [], unchanged: {}, newExpiries: {} };
-    this.db.transaction((tx) => {
-      hashes.forEach((hash, i) => {
-        const target = expiries.length === 1 ? expiries[0]! : expiries[i]!;
-        const row = tx
-          .select({ expiry: messages.expiry })
-          .from(messages)
-          .where(and(eq(messages.owner, owner), eq(messages.hash, hash), gt(messages.expiry, now)))
-          .get();
-        if (!row) return;
-        const allowed =
-          (mode.shorten && target < row.expiry) ||
-          (mode.extend && target > row.expiry) ||
-          (!mode.shorten && !mode.extend);
-        if (!allowed || target === row.expiry) {
-          if (mode.shorten || mode.extend) out.unchanged[hash] = row.expiry;
-          else if (target === row.expiry) {
-            out.updated.push(hash);
-            out.newExpiries[hash] = target;
-          }
-          return;
-        }
-        tx.update(messages).set({ expiry: target }).where(eq(messages.hash, hash)).run();
-        out.updated.push(hash);
-        out.newExpiries[hash] = target;
-      });
-    });
-    return out;
+  expire(...args: AfterDb<typeof edits.expire>): ExpireResult {
+    return edits.expire(this.db, ...args);
   }
-
-  /** Shortens every later expiry (of one namespace, or all) to `expiry`; returns updated hashes. */
-  expireAll(owner: string, namespace: number | "all", expiry: number, now: number): Record<string, string[]> {
-    const rows = this.db
-      .update(messages)
-      .set({ expiry })
-      .where(and(ownerScope(owner, namespace), gt(messages.expiry, expiry), gt(messages.expiry, now)))
-      .returning({ hash: messages.hash, namespace: messages.namespace })
-      .all();
-    return groupByNamespace(rows);
+  expireAll(...args: AfterDb<typeof edits.expireAll>): Record<string, string[]> {
+    return edits.expireAll(this.db, ...args);
   }
-
-  /**
-   * The latest expiry among an account's live messages that a delete or expiry change would touch:
-   * the given hashes, or (of one namespace, or all) those whose timestamp is at or before
-   * `timestampAtMost` (the delete_before rule). Undefined when there are none. (How long a tombstone must be kept.)
-   */
-  maxExpiry(
-    owner: string,
-    scope: { hashes: readonly string[] } | { namespace: number | "all"; timestampAtMost: number },
-    now: number,
-  ): number | undefined {
-    if ("hashes" in scope && scope.hashes.length === 0) return undefined;
-    const where =
-      "hashes" in scope
-        ? inArray(messages.hash, [...scope.hashes])
-        : and(
-            scope.namespace === "all" ? undefined : eq(messages.namespace, scope.namespace),
-            lte(messages.timestamp, scope.timestampAtMost),
-          );
-    const row = this.db
-      .select({ m: sql<number | null>`max(${messages.expiry})` })
-      .from(messages)
-      .where(and(eq(messages.owner, owner), where, gt(messages.expiry, now)))
-      .get();
-    return row?.m ?? undefined;
+  maxExpiry(...args: AfterDb<typeof edits.maxExpiry>): number | undefined {
+    return edits.maxExpiry(this.db, ...args);
   }
-
-  expiries(owner: string, hashes: readonly string[], now: number): Record<string, number> {
-    if (hashes.length === 0) return {};
-    const rows = this.db
-      .select({ hash: messages.hash, expiry: messages.expiry })
-      .from(messages)
-      .where(and(eq(messages.owner, owner), inArray(messages.hash, [...hashes]), gt(messages.expiry, now)))
-      .all();
-    return Object.fromEntries(rows.map((r) => [r.hash, r.expiry]));
+  expiries(...args: AfterDb<typeof edits.expiries>): Record<string, number> {
+    return edits.expiries(this.db, ...args);
   }
 
   /**
@@ -316,61 +211,15 @@ export class MessageStore {
     return this.hot.sweep.run(now, limit).changes;
   }
 
-  /**
-   * Live messages stored after row `afterId` (of the accounts `owners` only, when given), in row
-   * (arrival) order, at most `limit`: the pages catch-up and rebalancing walk the table in. `id`
-   * is the cursor for the next page.
-   */
-  liveAfter(
-    afterId: number,
-    now: number,
-    limit: number,
-    owners?: readonly string[],
-  ): (StoredMessage & { id: number })[] {
-    if (owners?.length === 0) return [];
-    return this.db
-      .select()
-      .from(messages)
-      .where(
-        and(
-          owners ? inArray(messages.owner, [...owners]) : undefined,
-          gt(messages.id, afterId),
-          gt(messages.expiry, now),
-        ),
-      )
-      .orderBy(asc(messages.id))
-      .limit(limit)
-      .all()
-      .map((r) => ({ ...toStored(r), id: r.id }));
+  // Replication's walks of the table (replication-scan.ts).
+  liveAfter(...args: AfterDb<typeof scan.liveAfter>): (StoredMessage & { id: number })[] {
+    return scan.liveAfter(this.db, ...args);
   }
-
-  /**
-   * Accounts holding messages here, in id order after `afterOwner`, at most `limit`: read from the
-   * owner index alone, so rebalancing finds the accounts that moved without reading messages.
-   */
-  ownersAfter(afterOwner: string, limit: number): string[] {
-    return this.db
-      .selectDistinct({ owner: messages.owner })
-      .from(messages)
-      .where(gt(messages.owner, afterOwner))
-      .orderBy(asc(messages.owner))
-      .limit(limit)
-      .all()
-      .map((r) => r.owner);
+  ownersAfter(...args: AfterDb<typeof scan.ownersAfter>): string[] {
+    return scan.ownersAfter(this.db, ...args);
   }
-
-  /** Deletes messages by hash, whatever their owner (messages moved to another swarm). */
-  deleteByHash(hashes: readonly string[]): number {
-    let n = 0;
-    this.db.transaction((tx) => {
-      for (let i = 0; i < hashes.length; i += 500) {
-        n += tx
-          .delete(messages)
-          .where(inArray(messages.hash, hashes.slice(i, i + 500)))
-          .run().changes;
-      }
-    });
-    return n;
+  deleteByHash(...args: AfterDb<typeof scan.deleteByHash>): number {
+    return scan.deleteByHash(this.db, ...args);
   }
 
   count(now: number): number {
@@ -388,31 +237,4 @@ export class MessageStore {
     this.checkpointer?.stop();
     this.sqlite.close();
   }
-}
-
-function toStored(r: MessageRow): StoredMessage {
-  return {
-    hash: r.hash,
-    owner: r.owner,
-    namespace: r.namespace,
-    timestamp: r.timestamp,
-    expiry: r.expiry,
-    data: new Uint8Array(r.data),
-  };
-}
-
-/** An owner's messages, of one namespace or of all. */
-function ownerScope(owner: string, namespace: number | "all") {
-  return namespace === "all"
-    ? eq(messages.owner, owner)
-    : and(eq(messages.owner, owner), eq(messages.namespace, namespace));
-}
-
-function groupByNamespace(rows: { hash: string; namespace: number }[]): Record<string, string[]> {
-  const out: Record<string, string[]> = {};
-  for (const r of rows) {
-    const key = String(r.namespace);
-    out[key] = [...(out[key] ?? []), r.hash];
-  }
-  return out;
 }

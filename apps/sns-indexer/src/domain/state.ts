@@ -1,18 +1,11 @@
-import { fromHex, verifyNodeRegistration } from "@session/crypto";
+import { fromHex, ipFromUint32, type RegisteredNode, verifyNodeRegistration } from "@session/crypto";
 import { assignSwarms, type NodeInfo } from "@session/protocol/swarm";
 import type { StoredEvent } from "../db/store.ts";
 
 export type NodeStatus = "awaiting" | "active" | "exiting" | "exited" | "removed";
 
-export interface NodeState {
+export interface NodeState extends RegisteredNode {
   id: number;
-  operator: string;
-  /** 64 lower-case hex digits, no 0x. */
-  ed25519: string;
-  x25519: string;
-  ip: string;
-  port: number;
-  feeBps: number;
   status: NodeStatus;
   stakingRequirement: string;
   totalStaked: string;
@@ -48,10 +41,6 @@ export interface NameState {
 type Args = Record<string, string>;
 
 const hex32 = (v: string) => v.toLowerCase().replace(/^0x/, "").padStart(64, "0");
-
-export function ipFromUint32(n: number): string {
-  return [n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff].join(".");
-}
 
 /** Versions are unique across every ChainState of the process (see `version`). */
 let lastVersion = 0;

@@ -1,5 +1,6 @@
 import { type Content, EnvelopeType, ExpirationType, encodeEnvelope } from "@session/protocol";
-import type { GroupInfo } from "@session/protocol/groups";
+import { encryptGroupMessage, type GroupInfo, type GroupKeys } from "@session/protocol/groups";
+import { ClientError } from "../errors.ts";
 import type { IncomingMessage } from "../messages.ts";
 import { padContent } from "../messages.ts";
 
@@ -45,4 +46,17 @@ export function groupEnvelope(groupId: string, content: Content, timestamp: numb
     timestamp,
     content: padContent(content),
   });
+}
+
+/** `envelope` encrypted with the group's current key; NOT_GROUP_MEMBER before we hold one. */
+export function encryptForGroup(keys: GroupKeys, ed25519Sk: Uint8Array, envelope: Uint8Array): Uint8Array {
+  let key: Uint8Array;
+  try {
+    key = keys.current().key;
+  } catch (cause) {
+    throw new ClientError("NOT_GROUP_MEMBER", "no group key yet: sync the group first", undefined, {
+      cause,
+    });
+  }
+  return encryptGroupMessage(ed25519Sk, key, envelope);
 }

@@ -4,7 +4,7 @@ import { decryptGroupMessage } from "@session/protocol/groups";
 import { ClientError } from "../errors.ts";
 import { unpadContent } from "../messages.ts";
 import type { RpcReply } from "../network/transport.ts";
-import type { GroupNetwork } from "./group.ts";
+import type { GroupNetwork } from "./group-swarm.ts";
 
 // Reading a group's swarm: batched retrieves of several namespaces with per-node last hashes, and
 // opening one stored group message (split out of group.ts, whose `sync()` uses these).

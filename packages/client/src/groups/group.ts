@@ -1,16 +1,13 @@
-import { fromHex, toBase64, toHex } from "@session/crypto";
+import { fromHex, toHex } from "@session/crypto";
 import {
   type Content,
   type GroupUpdateMessage,
-  type NodeInfo,
   type ParamsSigner,
-  signRpcParams,
   TTL_MAXIMUM_PRIVATE_MS,
 } from "@session/protocol";
 // The group config's accessors, read through the namespace (group.ts uses most of them).
 import * as groupConfig from "@session/protocol/groups";
 import {
-  encryptGroupMessage,
   GroupConfig,
   type GroupInfo,
   GroupKeys,
@@ -20,32 +17,18 @@ import {
 import { type AttachmentRef, toPointer } from "../attachments.ts";
 import { ClientError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
-import type { RpcReply } from "../network/transport.ts";
-import { groupSigner, revokeParams } from "./group-auth.ts";
 import { groupInvitation, invitees } from "./group-invite.ts";
 import {
   applyDisappearing,
+  encryptForGroup,
   type GroupMessage,
   type GroupSendOptions,
   groupEnvelope,
 } from "./group-message.ts";
 import { type GroupPushRegistration, groupPushSubscription } from "./group-push.ts";
-import { requestFailed, retrieveAll } from "./group-retrieve.ts";
 import { type GroupState, loadGroupState, saveGroupState } from "./group-state.ts";
+import { type GroupNetwork, GroupSwarm } from "./group-swarm.ts";
 import { applyRetrieved } from "./group-sync.ts";
-
-/**
- * What a group needs from the client: swarm RPCs (through onion paths) and network time (this
- * device's clock corrected by the offset learnt from nodes) for everything it signs or stamps.
- */
-export interface GroupNetwork {
-  now(): number;
-  swarmRpc(
-    account: string,
-    method: string,
-    params: Record<string, unknown> | ((dest: NodeInfo) => unknown),
-  ): Promise<RpcReply & { node: NodeInfo }>;
-}
 
 /**
  * One closed group as one account sees it: the group's keys (ns 12), info (ns 13) and members
@@ -59,8 +42,8 @@ export class Group {
   readonly infoConfig: GroupConfig;
   readonly membersConfig: GroupConfig;
   private groupSk: Uint8Array | undefined;
-  private readonly lastHash = new Map<string, string>();
   private readonly seen = new Set<string>();
+  private readonly swarm: GroupSwarm;
 
   constructor(
     private readonly net: GroupNetwork,
@@ -73,6 +56,12 @@ export class Group {
     this.pubkey = fromHex(state.id.slice(2));
     this.groupSk = state.groupSk;
     this.authData = state.authData;
+    this.swarm = new GroupSwarm(
+      net,
+      this.id,
+      () => ({ groupSk: this.groupSk, authData: this.authData }),
+      identity.keys.ed25519.secretKey,
+    );
     this.keys = new GroupKeys(this.pubkey, identity.keys.ed25519.secretKey, state.groupSk);
     this.infoConfig = new GroupConfig("groups::Info", GroupNamespace.Info, this.pubkey, state.groupSk);
     this.membersConfig = new GroupConfig(
@@ -116,22 +105,9 @@ export class Group {
     this.membersConfig.setSigner(groupSk);
   }
 
+  /** The signer of our group requests as things stand (the group key once promoted). */
   private signer(): ParamsSigner {
-    return groupSigner(
-      { groupSk: this.groupSk, authData: this.authData },
-      this.identity.keys.ed25519.secretKey,
-    );
-  }
-
-  private async store(namespace: number, data: Uint8Array, ttl: number, timestamp = this.net.now()) {
-    const params = signRpcParams(
-      "store",
-      { pubkey: this.id, namespace, timestamp, ttl, data: toBase64(data) },
-      this.signer(),
-    );
-    const r = await this.net.swarmRpc(this.id, "store", params);
-    if (r.status !== 200) throw requestFailed("group store", r);
-    return { hash: (r.body as { hash: string }).hash, timestamp };
+    return this.swarm.signer();
   }
 
   private requireAdmin(): Uint8Array {
@@ -145,7 +121,7 @@ export class Group {
     const key = this.keys.current().key;
     for (const c of [this.infoConfig, this.membersConfig]) {
       if (!c.needsPush) continue;
-      await this.store(c.namespace, c.push(key), TTL_MAXIMUM_PRIVATE_MS);
+      await this.swarm.store(c.namespace, c.push(key), TTL_MAXIMUM_PRIVATE_MS);
       c.pushed();
     }
   }
@@ -160,7 +136,7 @@ export class Group {
     this.membersConfig.edit((d) =>
       groupConfig.writeMember(d, { sessionId: me, name: adminName, admin: true }),
     );
-    await this.store(GroupNamespace.Keys, this.keys.rekey([me]), TTL_MAXIMUM_PRIVATE_MS);
+    await this.swarm.store(GroupNamespace.Keys, this.keys.rekey([me]), TTL_MAXIMUM_PRIVATE_MS);
     await this.pushConfigs();
   }
 
@@ -189,7 +165,7 @@ export class Group {
           supplement: true,
         });
     });
-    await this.store(GroupNamespace.Keys, this.keys.supplement(ids), TTL_MAXIMUM_PRIVATE_MS);
+    await this.swarm.store(GroupNamespace.Keys, this.keys.supplement(ids), TTL_MAXIMUM_PRIVATE_MS);
     await this.pushConfigs();
     const name = this.info().name ?? "";
     return ids.map((sid) => ({
@@ -219,9 +195,7 @@ export class Group {
       if (!this.members().some((m) => m.sessionId === id))
         throw new ClientError("NOT_GROUP_MEMBER", `${id} is not a member of this group`);
     }
-    const revoke = revokeParams(this.id, gsk, ids, this.net.now());
-    const r = await this.net.swarmRpc(this.id, "revoke_subaccount", revoke);
-    if (r.status !== 200) throw requestFailed("revoke_subaccount", r);
+    await this.swarm.revoke(gsk, ids);
     this.membersConfig.edit((d) => {
       for (const id of ids) groupConfig.removeMember(d, id);
     });
@@ -232,7 +206,7 @@ export class Group {
   async rotate(): Promise<void> {
     this.requireAdmin();
     const ids = this.activeMembers().map((m) => m.sessionId);
-    await this.store(GroupNamespace.Keys, this.keys.rekey(ids), TTL_MAXIMUM_PRIVATE_MS);
+    await this.swarm.store(GroupNamespace.Keys, this.keys.rekey(ids), TTL_MAXIMUM_PRIVATE_MS);
     this.infoConfig.edit(() => {});
     this.membersConfig.edit(() => {});
     await this.pushConfigs();
@@ -264,23 +238,13 @@ export class Group {
     const timestamp = this.net.now();
     const ttl = applyDisappearing(content, opts, this.info());
     const envelope = groupEnvelope(this.id, content, timestamp);
-    let key: Uint8Array;
-    try {
-      key = this.keys.current().key;
-    } catch (cause) {
-      throw new ClientError("NOT_GROUP_MEMBER", "no group key yet: sync the group first", undefined, {
-        cause,
-      });
-    }
-    const data = encryptGroupMessage(this.identity.keys.ed25519.secretKey, key, envelope);
-    return this.store(GroupNamespace.Messages, data, ttl, timestamp);
+    const data = encryptForGroup(this.keys, this.identity.keys.ed25519.secretKey, envelope);
+    return this.swarm.store(GroupNamespace.Messages, data, ttl, timestamp);
   }
 
   /** Sets the expiry of group messages (e.g. after-read timers); admins only on the swarm. */
   async expire(hashes: string[], expiry: number): Promise<void> {
-    const params = signRpcParams("expire", { pubkey: this.id, messages: hashes, expiry }, this.signer());
-    const r = await this.net.swarmRpc(this.id, "expire", params);
-    if (r.status !== 200) throw requestFailed("expire", r);
+    await this.swarm.expire(hashes, expiry);
   }
 
   /**
@@ -289,10 +253,12 @@ export class Group {
    * merged configs and handle members' accept and leave messages.
    */
   async sync(): Promise<GroupMessage[]> {
-    const got = await retrieveAll(
-      { net: this.net, id: this.id, signer: () => this.signer(), lastHash: this.lastHash },
-      [GroupNamespace.Keys, GroupNamespace.Info, GroupNamespace.Members, GroupNamespace.Messages],
-    );
+    const got = await this.swarm.retrieve([
+      GroupNamespace.Keys,
+      GroupNamespace.Info,
+      GroupNamespace.Members,
+      GroupNamespace.Messages,
+    ]);
     const { messages, leavers, accepted } = applyRetrieved(this, this.seen, got);
     if (this.isAdmin) {
       if (leavers.length) await this.remove([...new Set(leavers)]);

@@ -12,10 +12,11 @@ import type { Content, GroupUpdateMessage } from "@session/protocol";
 import { ClientError } from "../errors.ts";
 import type { Identity } from "../identity.ts";
 import { type IncomingMessage, sealMessage } from "../messages.ts";
-import { Group, type GroupNetwork } from "./group.ts";
+import { Group } from "./group.ts";
 import { inviteSignatureMessage } from "./group-invite.ts";
 import type { GroupMessage } from "./group-message.ts";
 import type { GroupState } from "./group-state.ts";
+import type { GroupNetwork } from "./group-swarm.ts";
 
 export interface GroupInvitation {
   groupId: string;

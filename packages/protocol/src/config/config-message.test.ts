@@ -1,7 +1,8 @@
 import { blake2b, fromHex, sign, toHex, verify } from "@session/crypto";
 import { describe, expect, it } from "vitest";
 import { binToBytes, bytesToBin } from "./bt.ts";
-import { type ConfigDict, ConfigMessage, setAdd, setRemove } from "./config-message.ts";
+import { type ConfigDict, setAdd, setRemove } from "./config-data.ts";
+import { ConfigMessage } from "./config-message.ts";
 
 // Vectors from session-foundation/libsession-util tests/test_configdata.cpp.
 const h = (hex: string) => bytesToBin(fromHex(hex));

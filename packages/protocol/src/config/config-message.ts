@@ -9,8 +9,9 @@ import {
   btEncodeTo,
   bytesToBin,
   cmpBin,
-  isDict,
 } from "./bt.ts";
+import { type ConfigDict, cloneData, configInvalid, parseData, prune } from "./config-data.ts";
+import { applyDiff, checkDiff, diffData } from "./config-diff.ts";
 
 /*
  * libsession's config message (session-foundation/libsession-util src/config.cpp,
@@ -26,13 +27,6 @@ import {
  * of its serialized bytes (signature included); the signature covers everything before "1:~".
  */
 
-export type ConfigScalar = number | string;
-export type ConfigSet = ConfigScalar[];
-export type ConfigValue = ConfigScalar | ConfigSet | ConfigDict;
-export interface ConfigDict {
-  [key: string]: ConfigValue;
-}
-
 export const DEFAULT_DIFF_LAGS = 5;
 
 export type ConfigSigner = (data: Uint8Array) => Uint8Array;
@@ -42,175 +36,6 @@ export interface ConfigMessageOptions {
   lag?: number;
   signer?: ConfigSigner;
   verifier?: ConfigVerifier;
-}
-
-const fail = (m: string): never => {
-  throw new ProtocolError("CONFIG_INVALID", m);
-};
-
-/** libsession scalar order: integers (numerically) before strings (bytewise). */
-export function cmpScalar(a: ConfigScalar, b: ConfigScalar): number {
-  if (typeof a === "number") return typeof b === "number" ? a - b : -1;
-  return typeof b === "number" ? 1 : cmpBin(a, b);
-}
-
-/** Adds `v` to a set in place (kept sorted, no duplicates). */
-export function setAdd(s: ConfigSet, v: ConfigScalar): void {
-  let i = 0;
-  while (i < s.length && cmpScalar(s[i]!, v) < 0) i++;
-  if (i < s.length && cmpScalar(s[i]!, v) === 0) return;
-  s.splice(i, 0, v);
-}
-export function setRemove(s: ConfigSet, v: ConfigScalar): void {
-  const i = s.findIndex((x) => cmpScalar(x, v) === 0);
-  if (i >= 0) s.splice(i, 1);
-}
-
-export function cloneData<T extends ConfigValue>(v: T): T {
-  if (Array.isArray(v)) return [...v] as T;
-  if (typeof v === "object") {
-    const out: ConfigDict = Object.create(null);
-    for (const [k, x] of Object.entries(v)) out[k] = cloneData(x);
-    return out as T;
-  }
-  return v;
-}
-
-/** Removes empty sets and dicts (recursively), as libsession does before every diff/serialize. */
-export function prune(d: ConfigDict): void {
-  for (const [k, v] of Object.entries(d)) {
-    if (Array.isArray(v)) {
-      if (v.length === 0) delete d[k];
-    } else if (typeof v === "object") {
-      prune(v);
-      if (Object.keys(v).length === 0) delete d[k];
-    }
-  }
-}
-
-function kind(v: ConfigValue): "scalar" | "set" | "dict" {
-  return Array.isArray(v) ? "set" : typeof v === "object" ? "dict" : "scalar";
-}
-
-function setDiff(old: ConfigSet, nw: ConfigSet): BtValue[] | undefined {
-  const added = nw.filter((x) => !old.some((y) => cmpScalar(x, y) === 0));
-  const removed = old.filter((x) => !nw.some((y) => cmpScalar(x, y) === 0));
-  if (!added.length && !removed.length) return undefined;
-  return [added, removed];
-}
-
-/** The diff that turns `old` into `nw` (libsession diff_impl); undefined when equal. */
-export function diffData(old: ConfigDict, nw: ConfigDict): BtDict | undefined {
-  const df: BtDict = Object.create(null);
-  const keys = new Set([...Object.keys(old), ...Object.keys(nw)]);
-  for (const k of keys) {
-    const o = old[k];
-    const n = nw[k];
-    if (n === undefined) {
-      const ov = o!;
-      if (kind(ov) === "dict") df[k] = diffData(ov as ConfigDict, Object.create(null))!;
-      else if (kind(ov) === "set") df[k] = setDiff(ov as ConfigSet, [])!;
-      else df[k] = "-";
-      continue;
-    }
-    if (o === undefined || kind(o) !== kind(n)) {
-      if (kind(n) === "dict") df[k] = diffData(Object.create(null), n as ConfigDict)!;
-      else if (kind(n) === "set") df[k] = setDiff([], n as ConfigSet)!;
-      else df[k] = "";
-      continue;
-    }
-    if (kind(n) === "scalar") {
-      if (o !== n) df[k] = "";
-    } else if (kind(n) === "dict") {
-      const sub = diffData(o as ConfigDict, n as ConfigDict);
-      if (sub) df[k] = sub;
-    } else {
-      const sub = setDiff(o as ConfigSet, n as ConfigSet);
-      if (sub) df[k] = sub;
-    }
-  }
-  return Object.keys(df).length ? df : undefined;
-}
-
-function asScalar(v: BtValue): ConfigScalar {
-  if (typeof v === "number" || typeof v === "string") return v;
-  return fail("invalid set diff value: expected int or string");
-}
-
-/** libsession apply_diff: applies `diff`, taking the values it names from `source`. */
-function applyDiff(data: ConfigDict, diff: BtDict, source: ConfigDict): void {
-  for (const [k, v] of Object.entries(diff)) {
-    const src = source[k];
-    const isScalarDiff = typeof v === "string";
-    const isSetDiff = Array.isArray(v);
-    const isDictDiff = isDict(v);
-    if (
-      src === undefined ||
-      (isScalarDiff && kind(src) !== "scalar") ||
-      (isSetDiff && kind(src) !== "set") ||
-      (isDictDiff && kind(src) !== "dict")
-    ) {
-      delete data[k];
-      continue;
-    }
-    if (isScalarDiff) {
-      if (v === "-") delete data[k];
-      else if (v === "") data[k] = src as ConfigScalar;
-      else fail(`invalid diff value at key ${k}`);
-    } else if (isDictDiff) {
-      let sub = data[k];
-      if (kind(sub ?? 0) !== "dict") {
-        sub = Object.create(null) as ConfigDict;
-        data[k] = sub;
-      }
-      applyDiff(sub as ConfigDict, v, src as ConfigDict);
-    } else if (isSetDiff) {
-      let sub = data[k];
-      if (!Array.isArray(sub)) {
-        sub = [];
-        data[k] = sub;
-      }
-      const [added, removed] = v as [BtValue[], BtValue[]];
-      for (const a of added ?? []) setAdd(sub, asScalar(a));
-      for (const r of removed ?? []) setRemove(sub, asScalar(r));
-    } else {
-      fail(`invalid diff value type at key ${k}`);
-    }
-  }
-}
-
-function parseData(v: BtValue, topLevel = false): ConfigDict {
-  if (!isDict(v)) return fail("config data must be a dict");
-  const out: ConfigDict = Object.create(null);
-  if (!topLevel && Object.keys(v).length === 0) fail("data contains an unpruned, empty dict");
-  for (const [k, x] of Object.entries(v)) {
-    if (typeof x === "number" || typeof x === "string") out[k] = x;
-    else if (Array.isArray(x)) {
-      if (x.length === 0) fail("data contains an unpruned, empty set");
-      const s: ConfigSet = [];
-      for (const e of x) {
-        const sc = asScalar(e);
-        if (s.length && cmpScalar(s[s.length - 1]!, sc) >= 0)
-          fail("data contains an unsorted set or duplicates");
-        s.push(sc);
-      }
-      out[k] = s;
-    } else out[k] = parseData(x);
-  }
-  return out;
-}
-
-function checkDiff(v: BtValue): BtDict {
-  if (!isDict(v)) return fail("config diff must be a dict");
-  for (const [k, x] of Object.entries(v)) {
-    if (typeof x === "string") {
-      if (x !== "" && x !== "-") fail(`config diff contains invalid pair ${k}`);
-    } else if (Array.isArray(x)) {
-      if (x.length !== 2 || !x.every(Array.isArray)) fail(`config diff contains invalid set at ${k}`);
-    } else if (isDict(x)) checkDiff(x);
-    else fail(`config diff contains invalid value at ${k}`);
-  }
-  return v;
 }
 
 interface Lagged {
@@ -256,11 +81,11 @@ export class ConfigMessage {
     const raw = bytesToBin(bytes);
     m.hash_ = bytesToBin(blake2b(bytes, 32));
     const r = new BtReader(raw);
-    if (r.peek() !== "d") fail("config message must be a dict");
+    if (r.peek() !== "d") configInvalid("config message must be a dict");
     r.pos++;
     const next = () => (r.peek() === "e" ? undefined : r.str());
     let key = next();
-    if (key !== "#") fail('invalid config: first key must be "#"');
+    if (key !== "#") configInvalid('invalid config: first key must be "#"');
     m.seqno = r.int();
     key = next();
     // Unknown keys between the known ones are skipped (they are still covered by the hash).
@@ -268,7 +93,7 @@ export class ConfigMessage {
       r.value();
       key = next();
     }
-    if (key !== "&") fail('invalid config: "&" data dict not found');
+    if (key !== "&") configInvalid('invalid config: "&" data dict not found');
     m.data = parseData(r.value(), true);
     key = next();
     while (key !== undefined && cmpBin(key, "<") < 0) {
@@ -277,18 +102,19 @@ export class ConfigMessage {
     }
     if (key === "<") {
       const lags = r.value();
-      if (!Array.isArray(lags)) fail("lagged diffs must be a list");
+      if (!Array.isArray(lags)) configInvalid("lagged diffs must be a list");
       for (const l of lags as BtValue[]) {
-        if (!Array.isArray(l) || l.length !== 3) fail("invalid lagged diff tuple: expected 3 elements");
+        if (!Array.isArray(l) || l.length !== 3)
+          configInvalid("invalid lagged diff tuple: expected 3 elements");
         const [s, h, d] = l as [BtValue, BtValue, BtValue];
-        if (typeof s !== "number") fail("lagged diff seqno must be an integer");
+        if (typeof s !== "number") configInvalid("lagged diff seqno must be an integer");
         const seqno = s as number;
-        if (seqno >= m.seqno) fail("lagged seqno >= current seqno");
-        if (typeof h !== "string" || h.length !== 32) fail("lagged diff hash must be 32 bytes");
+        if (seqno >= m.seqno) configInvalid("lagged seqno >= current seqno");
+        if (typeof h !== "string" || h.length !== 32) configInvalid("lagged diff hash must be 32 bytes");
         if (seqno <= m.seqno - m.lag) continue;
         const entry = { seqno, hash: h as string, diff: checkDiff(d) };
         const last = m.lagged[m.lagged.length - 1];
-        if (last && cmpSeqHash(last, entry) >= 0) fail("unsorted or duplicate lagged diffs");
+        if (last && cmpSeqHash(last, entry) >= 0) configInvalid("unsorted or duplicate lagged diffs");
         m.lagged.push(entry);
       }
       key = next();
@@ -302,7 +128,7 @@ export class ConfigMessage {
       key = next();
     }
     while (key !== undefined && key !== "~") {
-      if (cmpBin(key, "~") > 0) fail('invalid config: keys after "~"');
+      if (cmpBin(key, "~") > 0) configInvalid('invalid config: keys after "~"');
       r.value();
       key = next();
     }
@@ -310,16 +136,16 @@ export class ConfigMessage {
       const sig = r.str();
       if (sig.length !== 64)
         throw new ProtocolError("CONFIG_SIGNATURE", "config signature is invalid (not 64B)");
-      if (r.peek() !== "e" || r.pos + 1 !== raw.length) fail('invalid config: data after "~"');
+      if (r.peek() !== "e" || r.pos + 1 !== raw.length) configInvalid('invalid config: data after "~"');
       if (m.verifier && !m.verifier(bytes.subarray(0, bytes.length - SIG_TAIL), binToBytes(sig)))
         throw new ProtocolError("CONFIG_SIGNATURE", "config signature failed verification");
       if (m.verifier) m.signature = sig;
     } else if (m.verifier) {
       throw new ProtocolError("CONFIG_SIGNATURE", "config signature is missing");
     }
-    if (r.peek() !== "e") fail("invalid config dict");
+    if (r.peek() !== "e") configInvalid("invalid config dict");
     r.pos++;
-    if (!r.done) fail("trailing data after config message");
+    if (!r.done) configInvalid("trailing data after config message");
     return m;
   }
 
@@ -341,7 +167,7 @@ export class ConfigMessage {
         onError?.(i, err);
       }
     });
-    if (!confs.length) fail("no valid config messages given");
+    if (!confs.length) configInvalid("no valid config messages given");
     let max = Number.MIN_SAFE_INTEGER;
     confs.forEach((c, i) => {
       max = Math.max(max, c.m.seqno);
@@ -463,7 +289,7 @@ export class ConfigMessage {
       out.push("1:~64:", this.signature);
     } else if (this.signer && sign) {
       const sig = this.signer(binToBytes(out.join("")));
-      if (sig.length !== 64) fail("signer did not return 64 bytes");
+      if (sig.length !== 64) configInvalid("signer did not return 64 bytes");
       out.push("1:~64:", bytesToBin(sig));
     }
     out.push("e");

@@ -3,18 +3,12 @@
 
 // The user-profile config and its contacts / conversations
 
+export { type ContactInfo, getContact, readContacts, removeContact, writeContact } from "./contacts.ts";
 export {
-  type ContactInfo,
   type ConvoVolatile,
-  getContact,
   pruneStaleConvos,
-  readContacts,
   readConvos1to1,
-  readUserProfile,
-  removeContact,
-  UserConfig,
-  type UserProfile,
-  writeContact,
   writeConvo1to1,
-  writeUserProfile,
-} from "./user-config.ts";
+} from "./convo-info-volatile.ts";
+export { UserConfig } from "./user-config.ts";
+export { readUserProfile, type UserProfile, writeUserProfile } from "./user-profile.ts";

@@ -1,5 +1,6 @@
 import { configDecrypt, configEncrypt, padConfig, toHex, unpadConfig } from "@session/crypto";
-import { type ConfigDict, ConfigMessage, type ConfigMessageOptions } from "./config-message.ts";
+import type { ConfigDict } from "./config-data.ts";
+import { ConfigMessage, type ConfigMessageOptions } from "./config-message.ts";
 import { zstdCompress, zstdDecompress } from "./zstd.ts";
 
 /*

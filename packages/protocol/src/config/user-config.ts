@@ -1,11 +1,4 @@
-import {
-  decryptIncoming,
-  ed25519PkToX25519,
-  encryptForRecipientDeterministic,
-  fromHex,
-  isSessionId,
-  toHex,
-} from "@session/crypto";
+import { decryptIncoming, ed25519PkToX25519, encryptForRecipientDeterministic, toHex } from "@session/crypto";
 import { ProtocolError } from "../errors.ts";
 import { Namespace } from "../namespaces.ts";
 import {
@@ -19,8 +12,6 @@ import {
   SharedConfigKind,
   WebSocketMessageType,
 } from "../proto/codec.ts";
-import { bin, binToBytes, bytesToBin, truncateUtf8, unbin } from "./bt.ts";
-import type { ConfigDict, ConfigValue } from "./config-message.ts";
 import { SyncedConfig } from "./synced-config.ts";
 
 /*
@@ -34,7 +25,22 @@ import { SyncedConfig } from "./synced-config.ts";
  *
  * Like libsession, a config is pushed zstd-compressed ("z" prefix, level 1) when that is smaller
  * (SyncedConfig.push); both forms are read.
+ *
+ * The fields of each config's data live beside this file (user-profile.ts, contacts.ts,
+ * convo-info-volatile.ts); they are exported from here too, as the user's config API.
  */
+
+export { MAX_NAME_BYTES, MAX_PIC_URL_BYTES, type ProfilePicture } from "./config-fields.ts";
+export { type ContactInfo, getContact, readContacts, removeContact, writeContact } from "./contacts.ts";
+export {
+  CONVO_PRUNE_HIGH_MS,
+  CONVO_PRUNE_LOW_MS,
+  type ConvoVolatile,
+  pruneStaleConvos,
+  readConvos1to1,
+  writeConvo1to1,
+} from "./convo-info-volatile.ts";
+export { readUserProfile, type UserProfile, writeUserProfile } from "./user-profile.ts";
 
 export const UserConfigKinds = {
   UserProfile: { namespace: Namespace.UserProfile, kind: SharedConfigKind.USER_PROFILE },
@@ -136,274 +142,5 @@ export function unwrapUserConfig(
     return shared.data;
   } catch {
     return undefined;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Field helpers with libsession's semantics (src/config/internal.hpp).
-
-/** Names are at most 100 bytes (contact_info::MAX_NAME_LENGTH), cut at a UTF-8 boundary. */
-export const MAX_NAME_BYTES = 100;
-/** Profile picture URLs are at most 223 bytes (profile_pic::MAX_URL_LENGTH). */
-export const MAX_PIC_URL_BYTES = 223;
-
-function setNonEmptyStr(d: ConfigDict, k: string, v: string | undefined): void {
-  if (v) d[k] = bin(v);
-  else delete d[k];
-}
-function setFlag(d: ConfigDict, k: string, v: boolean): void {
-  if (v) d[k] = 1;
-  else delete d[k];
-}
-function setNonZero(d: ConfigDict, k: string, v: number | undefined): void {
-  if (v) d[k] = v;
-  else delete d[k];
-}
-function setPositive(d: ConfigDict, k: string, v: number | undefined): void {
-  if (v !== undefined && v > 0) d[k] = v;
-  else delete d[k];
-}
-function str(v: ConfigValue | undefined): string | undefined {
-  return typeof v === "string" ? v : undefined;
-}
-function int(v: ConfigValue | undefined): number | undefined {
-  return typeof v === "number" ? v : undefined;
-}
-function subDict(d: ConfigDict, k: string): ConfigDict | undefined {
-  const v = d[k];
-  return typeof v === "object" && !Array.isArray(v) ? v : undefined;
-}
-function ensureDict(d: ConfigDict, k: string): ConfigDict {
-  let v = subDict(d, k);
-  if (!v) {
-    v = Object.create(null) as ConfigDict;
-    d[k] = v;
-  }
-  return v;
-}
-
-/** A profile picture: the file server URL and the 32-byte key it is encrypted with. */
-export interface ProfilePicture {
-  url: string;
-  key: Uint8Array;
-}
-
-function readPic(d: ConfigDict): ProfilePicture | undefined {
-  const url = str(d.p);
-  const key = str(d.q);
-  if (!url || !key || key.length !== 32) return undefined;
-  return { url: unbin(url), key: binToBytes(key) };
-}
-function writePic(d: ConfigDict, pic: ProfilePicture | undefined): void {
-  if (pic?.url && pic.key.length === 32) {
-    if (Buffer.byteLength(pic.url) > MAX_PIC_URL_BYTES)
-      throw new ProtocolError("BAD_REQUEST", `profile picture URL is longer than ${MAX_PIC_URL_BYTES} bytes`);
-    d.p = bin(pic.url);
-    d.q = bytesToBin(pic.key);
-  } else {
-    delete d.p;
-    delete d.q;
-  }
-}
-
-function idKey(sessionId: string): string {
-  if (!isSessionId(sessionId, 0x05)) throw new ProtocolError("BAD_REQUEST", `not a Session ID: ${sessionId}`);
-  return bytesToBin(fromHex(sessionId));
-}
-function keyId(k: string): string | undefined {
-  return k.length === 33 && k.charCodeAt(0) === 0x05 ? toHex(binToBytes(k)) : undefined;
-}
-
-/** The dicts under `k` keyed by a 05 Session ID (contacts, 1:1 conversations), by Session ID. */
-function dictsBySessionId(d: ConfigDict, k: string): [sessionId: string, entry: ConfigDict][] {
-  const out: [string, ConfigDict][] = [];
-  for (const [key, v] of Object.entries(subDict(d, k) ?? {})) {
-    const id = keyId(key);
-    if (id && typeof v === "object" && !Array.isArray(v)) out.push([id, v]);
-  }
-  return out.sort(([a], [b]) => (a < b ? -1 : 1));
-}
-
-// ---------------------------------------------------------------------------------------------
-// user_profile: n name, p/q picture, + Note-to-Self priority, e Note-to-Self expiry, M blinded
-// message requests.
-
-export interface UserProfile {
-  name?: string;
-  picture?: ProfilePicture;
-  /** Note to Self: >0 pinned, -1 hidden. */
-  noteToSelfPriority?: number;
-  /** Note to Self disappearing timer (seconds). */
-  noteToSelfExpiry?: number;
-  /** Community message requests from blinded IDs accepted (absent: not set). */
-  blindedMessageRequests?: boolean;
-}
-
-export function readUserProfile(d: ConfigDict): UserProfile {
-  const out: UserProfile = {};
-  const n = str(d.n);
-  if (n) out.name = unbin(n);
-  const pic = readPic(d);
-  if (pic) out.picture = pic;
-  if (int(d["+"])) out.noteToSelfPriority = int(d["+"])!;
-  if ((int(d.e) ?? 0) > 0) out.noteToSelfExpiry = int(d.e)!;
-  if (int(d.M) !== undefined) out.blindedMessageRequests = int(d.M) !== 0;
-  return out;
-}
-
-/** Writes the fields present in `p` (undefined clears one); names are cut to 100 bytes. */
-export function writeUserProfile(d: ConfigDict, p: Partial<UserProfile>): void {
-  if ("name" in p) setNonEmptyStr(d, "n", p.name && truncateUtf8(p.name, MAX_NAME_BYTES));
-  if ("picture" in p) writePic(d, p.picture);
-  if ("noteToSelfPriority" in p) setNonZero(d, "+", p.noteToSelfPriority);
-  if ("noteToSelfExpiry" in p) setPositive(d, "e", p.noteToSelfExpiry);
-  if ("blindedMessageRequests" in p) {
-    if (p.blindedMessageRequests === undefined) delete d.M;
-    else d.M = p.blindedMessageRequests ? 1 : 0;
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// contacts: c → { <33-byte Session ID>: { n, N, p, q, a, A, b, +, @, !, e, E, j } }.
-
-export interface ContactInfo {
-  sessionId: string;
-  /** Their display name ("" when unknown). */
-  name: string;
-  nickname?: string;
-  picture?: ProfilePicture;
-  approved: boolean;
-  approvedMe: boolean;
-  blocked: boolean;
-  /** >0 pinned, -1 hidden. */
-  priority?: number;
-  /** 1 all, 2 disabled (absent: default). */
-  notifications?: number;
-  /** Notifications muted until (unix seconds). */
-  muteUntil?: number;
-  disappearing?: { mode: "after-send" | "after-read"; seconds: number };
-  /** Unix seconds. */
-  created?: number;
-}
-
-function readContact(sessionId: string, v: ConfigDict): ContactInfo {
-  const c: ContactInfo = {
-    sessionId,
-    name: unbin(str(v.n) ?? ""),
-    approved: !!int(v.a),
-    approvedMe: !!int(v.A),
-    blocked: !!int(v.b),
-  };
-  const nick = str(v.N);
-  if (nick) c.nickname = unbin(nick);
-  const pic = readPic(v);
-  if (pic) c.picture = pic;
-  if (int(v["+"])) c.priority = int(v["+"])!;
-  const notify = int(v["@"]);
-  // 3 (mentions only) reads as 1 (all) for 1:1 chats, as libsession does.
-  if (notify !== undefined && notify >= 1 && notify <= 3) c.notifications = notify === 3 ? 1 : notify;
-  if ((int(v["!"]) ?? 0) > 0) c.muteUntil = int(v["!"])!;
-  const mode = int(v.e);
-  const secs = int(v.E) ?? 0;
-  if ((mode === 1 || mode === 2) && secs > 0)
-    c.disappearing = { mode: mode === 1 ? "after-send" : "after-read", seconds: secs };
-  if ((int(v.j) ?? 0) > 0) c.created = int(v.j)!;
-  return c;
-}
-
-export function readContacts(d: ConfigDict): ContactInfo[] {
-  return dictsBySessionId(d, "c").map(([id, v]) => readContact(id, v));
-}
-
-export function getContact(d: ConfigDict, sessionId: string): ContactInfo | undefined {
-  const v = subDict(d, "c")?.[idKey(sessionId)];
-  return typeof v === "object" && !Array.isArray(v) ? readContact(sessionId.toLowerCase(), v) : undefined;
-}
-
-/**
- * Sets the fields present in `patch` on a contact (created when missing), as libsession's
- * Contacts::set writes them; keys we do not know are left as they are. `n` is always present so
- * the contact's dict is never pruned away.
- */
-export function writeContact(
-  d: ConfigDict,
-  sessionId: string,
-  patch: Partial<Omit<ContactInfo, "sessionId">>,
-): void {
-  const e = ensureDict(ensureDict(d, "c"), idKey(sessionId));
-  if ("name" in patch || e.n === undefined)
-    e.n = bin(truncateUtf8(patch.name ?? unbin(str(e.n) ?? ""), MAX_NAME_BYTES));
-  if ("nickname" in patch)
-    setNonEmptyStr(e, "N", patch.nickname && truncateUtf8(patch.nickname, MAX_NAME_BYTES));
-  if ("picture" in patch) writePic(e, patch.picture);
-  if ("approved" in patch) setFlag(e, "a", !!patch.approved);
-  if ("approvedMe" in patch) setFlag(e, "A", !!patch.approvedMe);
-  if ("blocked" in patch) setFlag(e, "b", !!patch.blocked);
-  if ("priority" in patch) setNonZero(e, "+", patch.priority);
-  if ("notifications" in patch) setPositive(e, "@", patch.notifications === 3 ? 1 : patch.notifications);
-  if ("muteUntil" in patch) setPositive(e, "!", patch.muteUntil);
-  if ("disappearing" in patch) {
-    const x = patch.disappearing;
-    if (x && x.seconds > 0) {
-      e.e = x.mode === "after-send" ? 1 : 2;
-      e.E = x.seconds;
-    } else {
-      delete e.e;
-      delete e.E;
-    }
-  }
-  if ("created" in patch) setPositive(e, "j", patch.created);
-}
-
-export function removeContact(d: ConfigDict, sessionId: string): void {
-  const all = subDict(d, "c");
-  if (all) delete all[idKey(sessionId)];
-}
-
-// ---------------------------------------------------------------------------------------------
-// convo_info_volatile: 1 → { <33-byte Session ID>: { r last read (ms), u unread } } (communities,
-// groups and legacy groups under o, g, C are kept as received).
-
-export interface ConvoVolatile {
-  sessionId: string;
-  /** Newest read message (unix ms); 0 when none. */
-  lastRead: number;
-  /** Marked unread by the user. */
-  unread: boolean;
-}
-
-/** Conversations last read more than this long ago are dropped when pushing (PRUNE_HIGH). */
-export const CONVO_PRUNE_HIGH_MS = 45 * 24 * 3600 * 1000;
-/** Read times older than this are not recorded unless they move a value back (PRUNE_LOW). */
-export const CONVO_PRUNE_LOW_MS = 30 * 24 * 3600 * 1000;
-
-export function readConvos1to1(d: ConfigDict): ConvoVolatile[] {
-  return dictsBySessionId(d, "1").map(([id, v]) => ({
-    sessionId: id,
-    lastRead: int(v.r) ?? 0,
-    unread: !!int(v.u),
-  }));
-}
-
-/** libsession ConvoInfoVolatile::set for a 1:1 conversation. */
-export function writeConvo1to1(d: ConfigDict, c: ConvoVolatile, now: number): void {
-  const key = idKey(c.sessionId);
-  const existing = subDict(d, "1")?.[key];
-  const cur = typeof existing === "object" && !Array.isArray(existing) ? int(existing.r) : undefined;
-  const setRead = (cur !== undefined && c.lastRead < cur) || c.lastRead > now - CONVO_PRUNE_LOW_MS;
-  // Like libsession's dict proxies: nothing is created unless a value is set.
-  if (!setRead && !c.unread && existing === undefined) return;
-  const e = ensureDict(ensureDict(d, "1"), key);
-  if (setRead) e.r = c.lastRead;
-  setFlag(e, "u", c.unread);
-}
-
-/** libsession prune_stale for 1:1 conversations: read long ago and not marked unread. */
-export function pruneStaleConvos(d: ConfigDict, now: number): void {
-  const all = subDict(d, "1");
-  if (!all) return;
-  for (const [k, v] of Object.entries(all)) {
-    if (typeof v !== "object" || Array.isArray(v)) continue;
-    if (!int(v.u) && (int(v.r) ?? 0) < now - CONVO_PRUNE_HIGH_MS) delete all[k];
   }
 }

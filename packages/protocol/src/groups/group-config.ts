@@ -1,6 +1,6 @@
 import { fromHex, sign, toHex, verify } from "@session/crypto";
 import { bin, binToBytes, bytesToBin, truncateUtf8, unbin } from "../config/bt.ts";
-import type { ConfigDict } from "../config/config-message.ts";
+import type { ConfigDict } from "../config/config-data.ts";
 import { SyncedConfig } from "../config/synced-config.ts";
 import { ProtocolError } from "../errors.ts";
 import { Namespace } from "../namespaces.ts";

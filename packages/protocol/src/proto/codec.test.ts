@@ -1,9 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { expectOnlyProtocolErrors } from "../../test/helpers/typed-errors.ts";
+import vectors from "../../test/vectors/signalservice.json" with { type: "json" };
 import { ProtocolError } from "../errors.ts";
 import {
+  AttachmentFlags,
+  type AttachmentPointer,
   type Content,
+  DataExtractionType,
+  DataMessageFlags,
   decodeContent,
   decodeEnvelope,
   decodeWebSocketMessage,
@@ -11,9 +16,114 @@ import {
   ExpirationType,
   encodeContent,
   encodeEnvelope,
+  encodeWebSocketMessage,
+  GroupInfoChangeType,
+  GroupMemberChangeType,
+  ReceiptType,
+  SharedConfigKind,
+  TypingAction,
   unwrapFromStorage,
+  type WebSocketMessage,
+  WebSocketMessageType,
   wrapForStorage,
 } from "./codec.ts";
+import schema from "./schema.json" with { type: "json" };
+
+// Every field of the schema set once, with values that stand out on the wire.
+const attachment: AttachmentPointer = {
+  deprecated_id: 0x0102030405,
+  contentType: "image/png",
+  key: new Uint8Array([0x11, 0x11]),
+  size: 300,
+  digest: new Uint8Array([0x22, 0x22]),
+  fileName: "a.png",
+  flags: AttachmentFlags.VOICE_MESSAGE,
+  width: 640,
+  height: 480,
+  caption: "cap",
+  url: "http://f/x",
+};
+const profile = { displayName: "Al", profilePicture: "http://p", lastProfileUpdateSeconds: 1_700_000_000 };
+const fullContent: Content = {
+  dataMessage: {
+    body: "hi",
+    attachments: [attachment],
+    flags: DataMessageFlags.EXPIRATION_TIMER_UPDATE,
+    profileKey: new Uint8Array([0x33, 0x33]),
+    quote: { id: 1_700_000_000_001, author: "05aa" },
+    preview: [{ url: "http://l", title: "t", image: attachment }],
+    reaction: { id: 7, author: "05bb", emoji: "👍", action: 1 },
+    profile,
+    openGroupInvitation: { url: "http://o/r", name: "room" },
+    syncTarget: "05cc",
+    blocksCommunityMessageRequests: true,
+    groupUpdateMessage: {
+      inviteMessage: {
+        groupSessionId: "03dd",
+        name: "g",
+        memberAuthData: new Uint8Array([0x44, 0x44]),
+        adminSignature: new Uint8Array([0x55, 0x55]),
+      },
+      infoChangeMessage: {
+        type: GroupInfoChangeType.DISAPPEARING_MESSAGES,
+        updatedName: "n",
+        updatedExpiration: 60,
+        adminSignature: new Uint8Array([0x66, 0x66]),
+      },
+      memberChangeMessage: {
+        type: GroupMemberChangeType.REMOVED,
+        memberSessionIds: ["05ee", "05ff"],
+        historyShared: true,
+        adminSignature: new Uint8Array([0x77, 0x77]),
+      },
+      promoteMessage: { groupIdentitySeed: new Uint8Array([0x88, 0x88]), name: "p" },
+      memberLeftMessage: {},
+      inviteResponse: { isApproved: true },
+    },
+  },
+  receiptMessage: { type: ReceiptType.READ, timestamp: [1, 300] },
+  typingMessage: { timestamp: 2, action: TypingAction.STOPPED },
+  dataExtractionNotification: { type: DataExtractionType.MEDIA_SAVED, timestamp: 3 },
+  unsendMessage: { timestamp: 4, author: "05ab" },
+  messageRequestResponse: { isApproved: true, profileKey: new Uint8Array([0x99, 0x99]), profile },
+  sharedConfigMessage: { kind: SharedConfigKind.USER_GROUPS, seqno: 5, data: new Uint8Array([0xaa, 0xaa]) },
+  expirationType: ExpirationType.DELETE_AFTER_SEND,
+  expirationTimer: 86400,
+  sigTimestamp: 1_700_000_000_002,
+};
+const fullWebSocketMessage: WebSocketMessage = {
+  type: WebSocketMessageType.RESPONSE,
+  request: { verb: "GET", path: "/p", body: new Uint8Array([0xbb]), headers: ["a: b", "c: d"], id: 9 },
+};
+const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+
+describe("schema.json (SignalService.proto subset as a protobufjs descriptor)", () => {
+  it("encodes every field as the .proto text it replaced did", () => {
+    expect(hex(encodeContent(fullContent))).toBe(vectors.content);
+    expect(decodeContent(encodeContent(fullContent))).toEqual(fullContent);
+    expect(hex(encodeWebSocketMessage(fullWebSocketMessage))).toBe(vectors.webSocketMessage);
+    expect(decodeWebSocketMessage(encodeWebSocketMessage(fullWebSocketMessage))).toEqual(
+      fullWebSocketMessage,
+    );
+  });
+
+  it("keeps proto2 semantics: required fields, unpacked repeated numbers", () => {
+    const types = schema.nested.signalservice.nested;
+    // protobufjs reads a JSON message without an edition as proto3.
+    for (const [name, t] of Object.entries(types)) expect([name, t.edition]).toEqual([name, "proto2"]);
+    // ReceiptMessage.timestamp (2, repeated uint64): one tag (0x10) per value, not one packed run (0x12).
+    expect(hex(encodeContent({ receiptMessage: { type: 1, timestamp: [1, 2] } }))).toBe("2a06080110011002");
+    expect(() => encodeContent({ sharedConfigMessage: { kind: 1, seqno: 1 } as never })).toThrow(
+      ProtocolError,
+    );
+    expect(types.AttachmentPointer.fields.deprecated_id).toEqual({
+      rule: "required",
+      type: "fixed64",
+      id: 1,
+    });
+    expect(types.DataMessage.fields.groupUpdateMessage).toEqual({ type: "GroupUpdateMessage", id: 120 });
+  });
+});
 
 describe("protobuf codec", () => {
   it("uses Session's field numbers (Envelope: type=1, timestamp=5, content=8)", () => {

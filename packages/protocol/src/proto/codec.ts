@@ -1,16 +1,21 @@
 import protobuf from "protobufjs";
 import { ProtocolError } from "../errors.ts";
-import { SIGNAL_SERVICE_PROTO } from "./schema.ts";
+import schema from "./schema.json" with { type: "json" };
 
 /*
- * Reflection-based codec over the embedded .proto text (no code generation). Decoded messages
- * are plain objects: 64-bit integers as JS numbers (ms timestamps fit in 2^53), bytes as
- * Uint8Array, enums as numbers, absent optionals left out.
+ * Reflection-based codec (no code generation). Decoded messages are plain objects: 64-bit
+ * integers as JS numbers (ms timestamps fit in 2^53), bytes as Uint8Array, enums as numbers,
+ * absent optionals left out.
+ *
+ * schema.json is a protobufjs JSON descriptor of the subset of Session's SignalService.proto
+ * (session-desktop protos/SignalService.proto, package `signalservice`, proto2) that 1:1 messages
+ * need, with that file's field numbers and types; messages we do not use are left out, and their
+ * fields are kept as unknown when decoding. Every top-level message names `"edition": "proto2"`:
+ * protobufjs reads a JSON type without one as proto3 (repeated numbers would be packed).
  */
 
-const root = protobuf.parse(SIGNAL_SERVICE_PROTO, { keepCase: true }).root;
-// Resolves field features: without this protobufjs 7.5 does not treat proto2 `required` as required.
-root.resolveAll();
+// fromJSON also resolves types and field features (proto2 `required` needs both).
+const root = protobuf.Root.fromJSON(schema);
 const T = {
   Envelope: root.lookupType("signalservice.Envelope"),
   Content: root.lookupType("signalservice.Content"),

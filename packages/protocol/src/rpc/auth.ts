@@ -7,11 +7,11 @@ import {
   isUnrevocableNamespace,
 } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
-import type { SignedParams } from "./common.ts";
 import { deleteSignatureMessage } from "./delete.ts";
 import { expireSignatureMessage } from "./expire.ts";
 import { getExpiriesSignatureMessage } from "./get-expiries.ts";
 import { deleteAll, deleteBefore, expireAll } from "./namespace-scoped.ts";
+import type { SignedParams } from "./request-auth.ts";
 import { retrieveSignatureMessage } from "./retrieve.ts";
 import { storeSignatureMessage } from "./store.ts";
 import {

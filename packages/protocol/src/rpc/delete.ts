@@ -1,6 +1,9 @@
 import { z } from "zod";
-import { messageHashListField, type SignedParams, sigMessage, signedMethod } from "./common.ts";
+import { messageHashListField } from "./common.ts";
+import { signedMethod } from "./method-params.ts";
+import type { SignedParams } from "./request-auth.ts";
 import type { SwarmResponse } from "./responses.ts";
+import { sigMessage } from "./sig-message.ts";
 
 /** `delete`: delete specific messages by hash, swarm-wide. */
 export interface DeleteParams extends SignedParams {

@@ -1,7 +1,10 @@
 import { z } from "zod";
-import { messageHashListField, type SignedParams, sigMessage, signedMethod } from "./common.ts";
+import { messageHashListField } from "./common.ts";
+import { signedMethod } from "./method-params.ts";
 import { asciiSort } from "./namespace-scoped.ts";
+import type { SignedParams } from "./request-auth.ts";
 import type { SwarmResponse } from "./responses.ts";
+import { sigMessage } from "./sig-message.ts";
 
 /** `expire`: set (or only shorten / only extend) the expiry of given messages, swarm-wide. */
 export interface ExpireParams extends SignedParams {

@@ -1,6 +1,9 @@
 import type { z } from "zod";
-import { anyStringListField, type SignedParams, sigMessage, signedMethod, timestampField } from "./common.ts";
+import { anyStringListField, timestampField } from "./common.ts";
+import { signedMethod } from "./method-params.ts";
+import type { SignedParams } from "./request-auth.ts";
 import type { MiscResponseFields } from "./responses.ts";
+import { sigMessage } from "./sig-message.ts";
 
 /** `get_expiries`: current expiries of given messages. */
 export interface GetExpiriesParams extends SignedParams {

@@ -1,6 +1,8 @@
 import { z } from "zod";
 import type { UserPubkey } from "../pubkey.ts";
-import { jsonParams, parseWith, pubkeyField } from "./common.ts";
+import { pubkeyField } from "./common.ts";
+import { jsonParams } from "./method-params.ts";
+import { parseWith } from "./parse-params.ts";
 import type { MiscResponseFields } from "./responses.ts";
 
 /** `get_swarm` (alias `get_snodes_for_pubkey`): the swarm serving an account. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseWith } from "./common.ts";
+import { parseWith } from "./parse-params.ts";
 import type { MiscResponseFields } from "./responses.ts";
 
 /** `info`: node version and clock. Takes no parameters (any given are ignored). */

@@ -1,17 +1,9 @@
 import { z } from "zod";
 import { namespaceSignatureValue } from "../namespaces.ts";
-import {
-  type AuthJson,
-  authShape,
-  methodParams,
-  type NamespaceOrAll,
-  namespaceOrAllField,
-  pubkeyField,
-  type SignedParams,
-  sigMessage,
-  signedParams,
-  timestampField,
-} from "./common.ts";
+import { type NamespaceOrAll, namespaceOrAllField, pubkeyField, timestampField } from "./common.ts";
+import { methodParams } from "./method-params.ts";
+import { type AuthJson, authShape, type SignedParams, signedParams } from "./request-auth.ts";
+import { sigMessage } from "./sig-message.ts";
 
 /** "" for the default namespace, "all", or the namespace's decimal form (client_rpc_endpoints.h `signature_value`). */
 export const namespaceOrAllSignatureValue: (ns: NamespaceOrAll) => string = namespaceSignatureValue;

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseWith } from "./common.ts";
+import { parseWith } from "./parse-params.ts";
 
 /**
  * `oxend_request`: a whitelisted read-only call forwarded to the node's chain daemon. The real

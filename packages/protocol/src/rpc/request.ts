@@ -1,7 +1,7 @@
 import { ProtocolError } from "../errors.ts";
 import { type BatchParams, parseBatchRequests } from "./batch.ts";
-import { parseWith } from "./common.ts";
 import { type IfElseCondition, ifElseConditionSchema } from "./ifelse.ts";
+import { parseWith } from "./parse-params.ts";
 import {
   canonicalMethod,
   isObject,

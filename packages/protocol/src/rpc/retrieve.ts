@@ -2,17 +2,11 @@ import { z } from "zod";
 import { isValidMessageHash } from "../message-hash.ts";
 import { isNoAuthRetrieveNamespace, namespaceSignatureValue } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
-import {
-  authShape,
-  buildAuth,
-  methodParams,
-  namespaceField,
-  pubkeyField,
-  type RequestAuth,
-  sigMessage,
-  timestampField,
-} from "./common.ts";
+import { namespaceField, pubkeyField, timestampField } from "./common.ts";
+import { methodParams } from "./method-params.ts";
+import { authShape, buildAuth, type RequestAuth } from "./request-auth.ts";
 import type { MiscResponseFields } from "./responses.ts";
+import { sigMessage } from "./sig-message.ts";
 
 /** `retrieve`: fetch messages of one namespace (client_rpc_endpoints.h `retrieve`). */
 export interface RetrieveParams {

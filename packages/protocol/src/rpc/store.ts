@@ -3,20 +3,18 @@ import { z } from "zod";
 import { namespaceSignatureValue } from "../namespaces.ts";
 import type { UserPubkey } from "../pubkey.ts";
 import {
-  authShape,
-  buildAuth,
   isBase64,
-  methodParams,
   namespaceField,
   pubkeyField,
-  type RequestAuth,
-  sigMessage,
   stringifiedTimestampField,
   timestampField,
   ttlField,
 } from "./common.ts";
 import { MAX_MESSAGE_BODY, MAX_MESSAGE_BODY_BASE64 } from "./limits.ts";
+import { methodParams } from "./method-params.ts";
+import { authShape, buildAuth, type RequestAuth } from "./request-auth.ts";
 import type { SwarmResponse } from "./responses.ts";
+import { sigMessage } from "./sig-message.ts";
 
 /** `store`: deposit a message in an account's swarm (client_rpc_endpoints.h `store`). */
 export interface StoreParams {

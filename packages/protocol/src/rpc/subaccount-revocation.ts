@@ -1,19 +1,13 @@
 import { z } from "zod";
 import { ProtocolError } from "../errors.ts";
 import type { UserPubkey } from "../pubkey.ts";
-import {
-  accountAuth,
-  authShape,
-  jsonParams,
-  parseWith,
-  pubkeyField,
-  type RequestAuth,
-  sigMessage,
-  subaccountTokenField,
-  timestampField,
-} from "./common.ts";
+import { pubkeyField, subaccountTokenField, timestampField } from "./common.ts";
 import { MAX_SUBACCOUNT_TOKENS } from "./limits.ts";
+import { jsonParams } from "./method-params.ts";
+import { parseWith } from "./parse-params.ts";
+import { accountAuth, authShape, type RequestAuth } from "./request-auth.ts";
 import type { SwarmResponse } from "./responses.ts";
+import { sigMessage } from "./sig-message.ts";
 
 /** `revoke_subaccount` / `unrevoke_subaccount` params (same shape; only the list key differs). */
 export interface SubaccountRevocationParams {

@@ -1,6 +1,5 @@
 import type { z } from "zod";
 import { ProtocolError } from "../errors.ts";
-import { parseWith } from "./common.ts";
 import { deleteParamsSchema } from "./delete.ts";
 import { expireParamsSchema } from "./expire.ts";
 import { getExpiriesParamsSchema } from "./get-expiries.ts";
@@ -8,6 +7,7 @@ import { getSwarmParamsSchema } from "./get-swarm.ts";
 import { infoParamsSchema } from "./info.ts";
 import { deleteAll, deleteBefore, expireAll } from "./namespace-scoped.ts";
 import { oxendRequestParamsSchema } from "./oxend-request.ts";
+import { parseWith } from "./parse-params.ts";
 import { retrieveParamsSchema } from "./retrieve.ts";
 import { storeParamsSchema } from "./store.ts";
 import { revokeSubaccountParamsSchema, unrevokeSubaccountParamsSchema } from "./subaccount-revocation.ts";

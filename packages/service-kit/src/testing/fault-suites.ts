@@ -5,9 +5,7 @@ import {
   requirePgSmallTablespace,
 } from "./pg-small-tablespace.ts";
 import { mountSmallDisk, requireSmallDisk, type SmallDisk } from "./small-disk.ts";
-
-/** The PostgreSQL server tests use: TEST_DATABASE_URL, or the local one CI starts. */
-export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+import { type SuitePg, suiteSchema, TEST_PG_URL } from "./suite-schema.ts";
 
 /**
  * A suite on a fresh tmpfs of `sizeBytes`: mounted before its first test (not at import, so a
@@ -37,14 +35,16 @@ export function describeOnSmallDisk(
 
 /**
  * A suite with a PostgreSQL tablespace on a tmpfs of `sizeBytes` (see pgSmallTablespace),
- * created before its first test, freed after each, dropped after the last (the suite's own
- * after-hooks, which drop what it put there, run first). Skipped where no local server and root
+ * created before its first test, freed after each, dropped after the last, and a schema of its
+ * own (suiteSchema(`schemaPrefix`)) for the services under test, which the suite moves into the
+ * tablespace once their tables exist. The suite's own after-hooks (which stop those services) run
+ * first, then the schema is dropped, then the tablespace. Skipped where no local server and root
  * allow it (fails under CI=true).
  */
 export async function describeOnPgSmallTablespace(
   title: string,
-  sizeBytes: number,
-  suite: (tablespace: () => PgSmallTablespace) => void,
+  { sizeBytes, schemaPrefix }: { sizeBytes: number; schemaPrefix: string },
+  suite: (tablespace: () => PgSmallTablespace, pg: SuitePg) => void,
 ): Promise<void> {
   describe.skipIf(!(await requirePgSmallTablespace(TEST_PG_URL)))(title, () => {
     let ts: PgSmallTablespace | undefined;
@@ -58,6 +58,8 @@ export async function describeOnPgSmallTablespace(
       await ts?.free();
       await ts?.drop();
     }, 20_000);
-    suite(() => ts!);
+    // After the hooks above: after-hooks run as a stack, so the schema is gone before the drop.
+    const schema = suiteSchema(schemaPrefix);
+    suite(() => ts!, { url: TEST_PG_URL, schema });
   });
 }

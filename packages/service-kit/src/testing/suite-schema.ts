@@ -1,6 +1,8 @@
 import postgres from "postgres";
 import { afterAll } from "vitest";
-import { TEST_PG_URL } from "./fault-suites.ts";
+
+/** The PostgreSQL server tests use: TEST_DATABASE_URL, or the local one CI starts. */
+export const TEST_PG_URL = process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /**
  * A PostgreSQL schema of the suite's own on the test server, `<prefix>_<pid>_<ms>`, for the
@@ -19,4 +21,10 @@ export function suiteSchema(prefix: string): string {
     }
   }, 20_000);
   return schema;
+}
+
+/** Where a suite's services keep their tables: a schema of the suite's own on the test server. */
+export interface SuitePg {
+  url: string;
+  schema: string;
 }
