@@ -8,6 +8,8 @@ export interface NodeGaugeSources {
   tombstones(): number;
   redeliveryQueued(): number;
   nodeLinks(): { in: number; out: number };
+  /** Request signatures checked on the signature thread so far (0 without one). */
+  signaturesOnThread(): number;
 }
 
 /**
@@ -49,6 +51,16 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
       const open = sources.nodeLinks();
       this.set({ direction: "out" }, open.out);
       this.set({ direction: "in" }, open.in);
+    },
+  });
+
+  new Counter({
+    name: "session_node_signatures_checked_on_thread_total",
+    help: "Request signatures checked on the node's signature thread instead of its event loop",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.signaturesOnThread());
     },
   });
 

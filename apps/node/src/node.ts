@@ -21,8 +21,8 @@ import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
 import { Tombstones } from "./replication/tombstones.ts";
 import { RpcHandler } from "./rpc/handler.ts";
-import { VerifyThread } from "./rpc/verify-thread.ts";
 import type { NameResolver } from "./rpc/oxend.ts";
+import { VerifyThread } from "./rpc/verify-thread.ts";
 import { createApp } from "./server.ts";
 import { SubaccountRevocations } from "./storage/revocations.ts";
 import { MessageStore } from "./storage/store.ts";
@@ -102,6 +102,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     ...(links ? { links } : {}),
   });
 
+  const verifyThread = (config.verifyThread ?? true) ? new VerifyThread() : undefined;
   const metrics = new Registry();
   const counters = registerNodeMetrics(metrics, {
     storedMessages: () => store.count(clock.now()),
@@ -110,6 +111,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     tombstones: () => tombstones.count(clock.now()),
     redeliveryQueued: () => redelivery.size,
     nodeLinks: () => ({ out: links?.open ?? 0, in: server.links.open }),
+    signaturesOnThread: () => verifyThread?.checked ?? 0,
   });
 
   // What the swarm-facing parts (redelivery, tombstones, the RPC, catch-up sync) all work on.
@@ -129,7 +131,6 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   // unless the caller brings its own resolver.
   const names = opts.names ?? (config.registry.url ? indexerNameResolver(config.registry.url) : undefined);
   const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
-  const verifyThread = (config.verifyThread ?? true) ? new VerifyThread() : undefined;
   const rpc = new RpcHandler({
     ...shared,
     verifyThread,

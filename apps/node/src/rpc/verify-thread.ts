@@ -60,6 +60,7 @@ export class VerifyThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private answered = 0;
   private isReady = false;
   private failure: Error | undefined;
   /** Resolves once the thread's libsodium is loaded (checks sent earlier wait for it). */
@@ -84,6 +85,7 @@ export class VerifyThread {
         for (let i = 0, j = 0; i < p.malformed.length; i++) {
           results.push(p.malformed[i] ? false : out[j++] === 1);
         }
+        this.answered += out.length;
         p.resolve(results);
       });
       const fail = (err: Error) => {
@@ -102,6 +104,11 @@ export class VerifyThread {
   /** True while the thread is up and has loaded libsodium; false before and after. */
   get usable(): boolean {
     return this.isReady && !this.failure;
+  }
+
+  /** Signatures the thread has checked so far. */
+  get checked(): number {
+    return this.answered;
   }
 
   /** Why the thread stopped, when it did. */
