@@ -32,7 +32,6 @@ const post = async (url: string, method: string, params: unknown) => {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ method, params }),
-    // @ts-expect-error undici's dispatcher option on Node's fetch
     dispatcher: agent,
   });
   return { status: res.status, text: await res.text() };
