@@ -1,20 +1,23 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { defaultDeployParams, type InProcessChain, startInProcessChain } from "@session/contracts";
+import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { DeploymentFile } from "@session/contracts/deployment-file";
-import { deployWithIgnition } from "@session/contracts/ignition";
-import { fromHex, toHex, x25519PublicFromSecret } from "@session/crypto";
 import { type RunningNode, startNode } from "@session/node";
 import { certFingerprint, formatSeed, nodeHttp } from "@session/node-tls";
 import { createLogger, type Logger } from "@session/service-kit";
 import { configFromEnv, envSchema, type RunningIndexer, startIndexer } from "@session/sns-indexer";
+import {
+  type ChildService,
+  type Cleanups,
+  communityServerService,
+  fileServerService,
+  pushServerService,
+  startChildService,
+  waitFor,
+} from "./child-services.ts";
+import { startDevnetChain } from "./devnet-chain.ts";
 import { freeServicePort } from "./free-port.ts";
 import { stakeAndRegisterNode } from "./register-node.ts";
 import { startStatusServer } from "./status.ts";
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 export interface DevnetOptions {
   /** Storage nodes to run (default 12). */
@@ -81,19 +84,6 @@ export interface Devnet {
   stop(): Promise<void>;
 }
 
-async function waitFor(
-  what: string,
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`devnet: timed out waiting for ${what}`);
-}
-
 /**
  * The whole local network on loopback: an in-process Hardhat (EDR) chain served over JSON-RPC with
  * the contracts deployed, N storage nodes staked and registered on-chain, the sns-indexer
@@ -106,7 +96,7 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   let done = 0;
   const step = (s: string) => opts.onProgress?.(s, ++done, total);
   mkdirSync(opts.dataDir, { recursive: true });
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: Cleanups = [];
   const http = opts.http ?? false;
   const nodeScheme = http ? "http" : "https";
   const nodeTls = nodeHttp();
@@ -116,36 +106,10 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
   };
 
   try {
-    const chain: InProcessChain = await startInProcessChain();
-    cleanups.push(() => chain.close());
-    const chainUrl = await chain.serve();
-    const admin = await chain.signer(0);
-    const params = defaultDeployParams(await admin.getAddress());
-    // The same path as a testnet deployment (contracts/src/ignition.ts): the Session Ignition module,
-    // then the deployment file from its journal. The chain is new on every start, so is the journal.
-    const ignitionDir = join(opts.dataDir, "ignition", "devnet");
-    rmSync(ignitionDir, { recursive: true, force: true });
-    const deployment = await deployWithIgnition({
-      provider: chain.eip1193 as never,
-      deploymentDir: ignitionDir,
-      network: "devnet",
-      parameters: {
-        Session: {
-          admin: params.admin,
-          treasury: params.treasury,
-          totalSupply: params.totalSupply,
-          stakingRequirement: params.stakingRequirement,
-          exitDelaySeconds: params.exitDelaySeconds,
-          liquidationPenaltyBps: params.liquidationPenaltyBps,
-          rewardRatePerSecond: params.rewardRatePerSecond,
-          namePrices: params.namePrices,
-        },
-      },
-    });
-    // The deployment file the indexer starts from, and that a CLI or an operator can be pointed at.
-    const deploymentFile = join(opts.dataDir, "deployments", "devnet.json");
-    mkdirSync(dirname(deploymentFile), { recursive: true });
-    writeFileSync(deploymentFile, `${JSON.stringify(deployment, null, 2)}\n`);
+    const { chain, chainUrl, admin, params, deployment, deploymentFile } = await startDevnetChain(
+      opts.dataDir,
+      cleanups,
+    );
     step(
       `chain ${chainUrl} (id ${deployment.chainId}): SESH ${deployment.sesh}, ServiceNodeRegistry ${deployment.serviceNodeRegistry}, ` +
         `SessionNameService ${deployment.sessionNameService} (from block ${deployment.deploymentBlock}; ${deploymentFile})`,
@@ -239,61 +203,26 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     );
     step("nodes joined their swarms");
 
-    let fileServer: Devnet["fileServer"];
-    if (opts.fileServer ?? true) {
-      fileServer = await startFileServerProcess(
-        join(opts.dataDir, "file-server"),
-        servicePorts.fileServer,
-        cleanups,
-      );
-    }
+    const start = (service: ChildService, dir: string, port: number) =>
+      startChildService(service, join(opts.dataDir, dir), port, cleanups);
+    const fileServer =
+      (opts.fileServer ?? true)
+        ? await start(fileServerService, "file-server", servicePorts.fileServer)
+        : undefined;
     step("file server up");
-
-    let communityServer: Devnet["communityServer"];
-    if (opts.communityServer ?? true) {
-      const dir = join(opts.dataDir, "community-server");
-      const started = await startChildService(
-        "community-server",
-        dir,
-        servicePorts.communityServer,
-        (port, d) => ({
-          CS_PORT: String(port),
-          CS_DATA_DIR: d,
-          CS_DEFAULT_ROOM: "lobby",
-          // As in production: clients reach it only through onion requests.
-          CS_DIRECT_CLIENT_ROUTES: "0",
-          LOG_LEVEL: "warn",
-        }),
-        cleanups,
-      );
-      const x25519 = toHex(
-        x25519PublicFromSecret(fromHex(readFileSync(join(dir, "x25519.key"), "utf8").trim())),
-      );
-      communityServer = { url: started.url, x25519, joinUrl: `${started.url}/lobby?public_key=${x25519}` };
-    }
+    const community =
+      (opts.communityServer ?? true)
+        ? await start(communityServerService, "community-server", servicePorts.communityServer)
+        : undefined;
+    const communityServer = community && {
+      ...community,
+      joinUrl: `${community.url}/lobby?public_key=${community.x25519}`,
+    };
     step("community server up (room lobby)");
-
-    let pushServer: Devnet["pushServer"];
-    if (opts.pushServer ?? true) {
-      const started = await startChildService(
-        "push-server",
-        join(opts.dataDir, "push-server"),
-        servicePorts.pushServer,
-        (port, dir) => ({
-          PORT: String(port),
-          HOST: "127.0.0.1",
-          SEED_NODES: seeds.join(","),
-          NODE_SCHEME: nodeScheme,
-          FIREBASE_NOTIFIER: "log",
-          DATABASE_URL: join(dir, "push.sqlite"),
-          KEY_FILE: join(dir, "x25519.key"),
-          LOG_LEVEL: "warn",
-        }),
-        cleanups,
-      );
-      const secret = fromHex(readFileSync(join(opts.dataDir, "push-server", "x25519.key"), "utf8").trim());
-      pushServer = { url: started.url, x25519: toHex(x25519PublicFromSecret(secret)) };
-    }
+    const pushServer =
+      (opts.pushServer ?? true)
+        ? await start(pushServerService({ seeds, nodeScheme }), "push-server", servicePorts.pushServer)
+        : undefined;
     step("push server up (log notifier)");
 
     const status = (): DevnetNode[] =>
@@ -348,57 +277,4 @@ export async function startDevnet(opts: DevnetOptions): Promise<Devnet> {
     await stopAll();
     throw err;
   }
-}
-
-/** Runs an app's own main (apps/<name>/src/main.ts) as a child process and waits for /health. */
-async function startChildService(
-  name: string,
-  dataDir: string,
-  port: number,
-  env: (port: number, dir: string) => Record<string, string>,
-  cleanups: (() => Promise<void>)[],
-): Promise<{ url: string }> {
-  mkdirSync(dataDir, { recursive: true });
-  // tsx as a loader in the service's own process (not tsx's CLI, which adds a process in between).
-  const main = join(repoRoot, "apps", name, "src", "main.ts");
-  const child = spawn(process.execPath, ["--import", import.meta.resolve("tsx"), main], {
-    env: { ...process.env, ...env(port, dataDir) },
-    stdio: ["ignore", "ignore", "inherit"],
-  });
-  cleanups.push(
-    () =>
-      new Promise<void>((res) => {
-        if (child.exitCode !== null) return res();
-        child.once("exit", () => res());
-        child.kill("SIGTERM");
-      }),
-  );
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(name, async () => {
-    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
-    try {
-      return (await fetch(`${url}/health`)).ok;
-    } catch {
-      return false;
-    }
-  });
-  return { url };
-}
-
-/** The file server as a child process; its X25519 public key is read from the key it keeps. */
-async function startFileServerProcess(
-  dataDir: string,
-  port: number,
-  cleanups: (() => Promise<void>)[],
-): Promise<{ url: string; x25519: string }> {
-  const { url } = await startChildService(
-    "file-server",
-    dataDir,
-    port,
-    (port, dir) => ({ FS_PORT: String(port), FS_DATA_DIR: dir, LOG_LEVEL: "warn" }),
-    cleanups,
-  );
-  // The file server keeps its X25519 secret there; clients need the public key.
-  const secret = fromHex(readFileSync(join(dataDir, "x25519.key"), "utf8").trim());
-  return { url, x25519: toHex(x25519PublicFromSecret(secret)) };
 }
