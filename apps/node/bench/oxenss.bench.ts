@@ -18,7 +18,8 @@
  * Env: OXENSS_BIN (oxen-storage built with ../shared/peers/oxenss/BUILD.sh; without it the
  * side-by-side lines are skipped), OXENSS_MOCK_OXEND (default: the recipe's mock-oxend next to
  * it), OXENSS_DIR (where oxenss keeps its TLS and dh.pem between runs; default a tmp dir),
- * BENCH_REQUESTS (per line and round, default 4000), BENCH_ROUNDS (3), BENCH_WORKERS (N).
+ * BENCH_REQUESTS (per line and round, default 4000), BENCH_ROUNDS (3), BENCH_WORKERS (N),
+ * BENCH_SCALING=0 (no scaling line), BENCH_NODE_FLAGS (extra node flags, bench/servers.ts).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -235,8 +236,8 @@ if (!OXENSS_BIN) {
   }
 }
 
-// Scaling: the node alone, one worker against WORKERS.
-{
+// Scaling: the node alone, one worker against WORKERS (BENCH_SCALING=0 leaves it out).
+if (process.env.BENCH_SCALING !== "0") {
   const one = await startNodeMain({ dir: join(dir, "w1"), workers: 1 });
   const many = await startNodeMain({ dir: join(dir, `w${WORKERS}`), workers: WORKERS });
   try {
