@@ -128,6 +128,7 @@ export {
   onionHopServer,
   onionOpenReply,
   onionSealLayer,
+  type OpenedOnionLayer,
 } from "./onion.ts";
 // Message padding
 export { paddedMessageLength, padMessage, unpadMessage } from "./padding.ts";
