@@ -7,6 +7,7 @@ import { Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
 import { startBackgroundJobs } from "./background-jobs.ts";
 import type { NodeConfig } from "./config.ts";
+import { CryptoThread } from "./crypto-thread.ts";
 import type { ClusterView, NodeContext } from "./deps.ts";
 import { loadNodeKeys } from "./keys.ts";
 import { indexerNameResolver } from "./names/resolver.ts";
@@ -21,7 +22,6 @@ import { Redelivery } from "./replication/redelivery.ts";
 import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
 import { Tombstones } from "./replication/tombstones.ts";
 import { RpcHandler } from "./rpc/handler.ts";
-import { VerifyThread } from "./rpc/verify-thread.ts";
 import type { NameResolver } from "./rpc/oxend.ts";
 import { createApp } from "./server.ts";
 import { SubaccountRevocations } from "./storage/revocations.ts";
@@ -129,10 +129,11 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   // unless the caller brings its own resolver.
   const names = opts.names ?? (config.registry.url ? indexerNameResolver(config.registry.url) : undefined);
   const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
-  const verifyThread = (config.verifyThread ?? true) ? new VerifyThread() : undefined;
+  // Request signature checks and onion X25519 of busy turns (RpcHandler, onion/turn-opens.ts).
+  const cryptoThread = (config.verifyThread ?? true) ? new CryptoThread() : undefined;
   const rpc = new RpcHandler({
     ...shared,
-    verifyThread,
+    cryptoThread,
     faults,
     names,
     keys,
@@ -183,6 +184,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     nodePost,
     serverPost: finalHopServers.post,
     ...(opts.owner ? { cluster: opts.owner.cluster } : {}),
+    ...(cryptoThread ? { cryptoThread } : {}),
   };
   const nodeApp = createApp(ctx);
   const server = await listenNode(ctx, nodeApp, opts.owner);
@@ -227,7 +229,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         links?.close();
         await relayAgent.close();
         await finalHopServers.close();
-        await verifyThread?.close();
+        await cryptoThread?.close();
         store.close();
       })();
       return stopping;

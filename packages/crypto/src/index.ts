@@ -120,6 +120,7 @@ export {
   ONION_ENC_TYPES,
   type OnionEncType,
   type OnionReplyKeys,
+  type OpenedOnionLayer,
   onionDecryptFromClient,
   onionDecryptResponse,
   onionEncryptForHop,
@@ -128,7 +129,6 @@ export {
   onionHopServer,
   onionOpenReply,
   onionSealLayer,
-  type OpenedOnionLayer,
 } from "./onion.ts";
 // Message padding
 export { paddedMessageLength, padMessage, unpadMessage } from "./padding.ts";

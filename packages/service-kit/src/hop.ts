@@ -2,10 +2,10 @@ import {
   type KeyPair,
   type OnionEncType,
   type OnionReplyKeys,
+  type OpenedOnionLayer,
   onionEncryptResponse,
   onionHopServer,
   onionOpenReply,
-  type OpenedOnionLayer,
 } from "@session/crypto";
 import { ProtocolError } from "@session/protocol";
 

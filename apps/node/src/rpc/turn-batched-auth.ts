@@ -4,16 +4,16 @@ import {
   type VerifyAuthOptions,
   verifyAuth,
 } from "@session/protocol/rpc";
+import type { CryptoThread, SignatureCheck } from "../crypto-thread.ts";
 import { TurnBatch } from "../turn-batch.ts";
-import type { SignatureCheck, VerifyThread } from "./verify-thread.ts";
 
 export interface TurnBatchedAuthOptions extends VerifyAuthOptions {
   /**
-   * Runs a turn's signature checks on this thread (verify-thread.ts) when the turn has at least
+   * Runs a turn's signature checks on this thread (src/crypto-thread.ts) when the turn has at least
    * `threadMinBatch` requests; smaller turns, and every turn once the thread has failed, check on
    * the event loop.
    */
-  thread?: VerifyThread | undefined;
+  thread?: CryptoThread | undefined;
   /** Default 2: one request alone gains nothing from the hop and would wait for it. */
   threadMinBatch?: number;
 }

@@ -2,11 +2,11 @@ import { randomBytes } from "node:crypto";
 import { sign } from "@session/crypto";
 import { authRequirementFor, parseRpcRequest, type RpcSubrequest } from "@session/protocol/rpc";
 import { afterAll, describe, expect, it } from "vitest";
-import { newAccount, retrieveParams, storeParams } from "../../test/helpers/node-net.ts";
-import { b64, groupAccount, makeSubaccount, sigB64 } from "../../test/helpers/subaccounts.ts";
-import { requestVerifier } from "./node-crypto.ts";
-import { TurnBatchedAuth } from "./turn-batched-auth.ts";
-import { type SignatureCheck, VerifyThread } from "./verify-thread.ts";
+import { newAccount, retrieveParams, storeParams } from "../test/helpers/node-net.ts";
+import { b64, groupAccount, makeSubaccount, sigB64 } from "../test/helpers/subaccounts.ts";
+import { CryptoThread, type SignatureCheck } from "./crypto-thread.ts";
+import { requestVerifier } from "./rpc/node-crypto.ts";
+import { TurnBatchedAuth } from "./rpc/turn-batched-auth.ts";
 
 const NS1 = { namespace: 1 };
 const requirement = (method: string, params: unknown) => {
@@ -14,9 +14,9 @@ const requirement = (method: string, params: unknown) => {
   if (!r) throw new Error("no auth requirement");
   return r;
 };
-const threads: VerifyThread[] = [];
+const threads: CryptoThread[] = [];
 const started = async () => {
-  const t = new VerifyThread();
+  const t = new CryptoThread();
   threads.push(t);
   await t.ready;
   return t;
@@ -67,7 +67,7 @@ const outcome = (p: Promise<void>) =>
     (err: { code?: string; details?: unknown }) => `${err.code} ${JSON.stringify(err.details)}`,
   );
 
-describe("VerifyThread", () => {
+describe("CryptoThread", () => {
   it("answers each check as libsodium does on the event loop, malformed ones false", async () => {
     const thread = await started();
     const a = newAccount();
@@ -105,7 +105,7 @@ describe("TurnBatchedAuth on a thread", () => {
       },
     };
     let batches = 0;
-    const spy = Object.assign(Object.create(thread) as VerifyThread, {
+    const spy = Object.assign(Object.create(thread) as CryptoThread, {
       verify: (checks: readonly SignatureCheck[]) => {
         batches++;
         return thread.verify(checks);
@@ -120,7 +120,7 @@ describe("TurnBatchedAuth on a thread", () => {
   it("checks a turn smaller than threadMinBatch on the event loop", async () => {
     const thread = await started();
     let batches = 0;
-    const spy = Object.assign(Object.create(thread) as VerifyThread, {
+    const spy = Object.assign(Object.create(thread) as CryptoThread, {
       verify: (checks: readonly SignatureCheck[]) => {
         batches++;
         return thread.verify(checks);
@@ -146,7 +146,7 @@ describe("TurnBatchedAuth on a thread", () => {
     );
     let closed: Promise<void> | undefined;
     let sentAfterStop = false;
-    const dying = Object.assign(Object.create(thread) as VerifyThread, {
+    const dying = Object.assign(Object.create(thread) as CryptoThread, {
       // The thread is told to stop just before the batch is posted: it never answers it.
       verify: (checks: readonly SignatureCheck[]) => {
         closed = thread.close();
