@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { sign } from "@session/crypto";
+import { fromHex, sign, toHex, x25519Keypair, x25519SharedSecret } from "@session/crypto";
 import { authRequirementFor, parseRpcRequest, type RpcSubrequest } from "@session/protocol/rpc";
 import { afterAll, describe, expect, it } from "vitest";
 import { newAccount, retrieveParams, storeParams } from "../test/helpers/node-net.ts";
@@ -85,6 +85,40 @@ describe("CryptoThread", () => {
     const expected = checks.map((c) => requestVerifier.verify(c.signature, c.message, c.publicKey));
     expect(expected).toEqual([true, false, false, false, false, true]);
     expect(await thread.verify(checks)).toEqual(expected);
+  });
+});
+
+describe("CryptoThread.x25519", () => {
+  it("gives x25519SharedSecret's secret for each key; null where it throws (low order, wrong length)", async () => {
+    const thread = await started();
+    const node = x25519Keypair();
+    // Points of small order on Curve25519 and its twist: libsodium's result is all zero.
+    const lowOrder = [
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ].map(fromHex);
+    const keys = [
+      x25519Keypair().publicKey,
+      ...lowOrder,
+      x25519Keypair().publicKey,
+      x25519Keypair().publicKey.subarray(0, 31),
+      randomBytes(32),
+    ];
+    const expected = keys.map((pk) => {
+      try {
+        return toHex(x25519SharedSecret(node.secretKey, pk));
+      } catch {
+        return null;
+      }
+    });
+    expect(expected.map((e) => e !== null)).toEqual([true, false, false, false, false, true, false, true]);
+    const got = await thread.x25519(node.secretKey, keys);
+    expect(got.map((s) => (s ? toHex(s) : null))).toEqual(expected);
+    // The secret key was copied into the batch, not taken from the caller.
+    expect(node.secretKey.some((b) => b !== 0)).toBe(true);
+    expect(await thread.x25519(node.secretKey, [])).toEqual([]);
   });
 });
 
