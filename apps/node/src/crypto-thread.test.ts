@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { fromHex, sign, toHex, x25519Keypair, x25519SharedSecret } from "@session/crypto";
 import { authRequirementFor, parseRpcRequest, type RpcSubrequest } from "@session/protocol/rpc";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { threadStarter } from "../test/helpers/crypto-thread.ts";
 import { newAccount, retrieveParams, storeParams } from "../test/helpers/node-net.ts";
 import { b64, groupAccount, makeSubaccount, sigB64 } from "../test/helpers/subaccounts.ts";
-import { CryptoThread, type SignatureCheck } from "./crypto-thread.ts";
+import type { CryptoThread, SignatureCheck } from "./crypto-thread.ts";
 import { requestVerifier } from "./rpc/node-crypto.ts";
 import { TurnBatchedAuth } from "./rpc/turn-batched-auth.ts";
 
@@ -14,16 +15,7 @@ const requirement = (method: string, params: unknown) => {
   if (!r) throw new Error("no auth requirement");
   return r;
 };
-const threads: CryptoThread[] = [];
-const started = async () => {
-  const t = new CryptoThread();
-  threads.push(t);
-  await t.ready;
-  return t;
-};
-afterAll(async () => {
-  for (const t of threads) await t.close();
-});
+const started = threadStarter();
 
 /** Requests covering every verifyAuth outcome: valid, forged, subaccount good/forged/revoked. */
 function mixedRequests() {
@@ -59,6 +51,19 @@ function mixedRequests() {
   const isSubaccountRevoked = (_pk: unknown, token: Uint8Array) =>
     Buffer.from(token).equals(revokedSub.token);
   return { reqs, isSubaccountRevoked };
+}
+
+/** requestVerifier, counting the signature checks it runs (on the event loop). */
+function countingVerifier() {
+  let checks = 0;
+  const counting = {
+    ...requestVerifier,
+    verify: (...args: Parameters<typeof requestVerifier.verify>) => {
+      checks++;
+      return requestVerifier.verify(...args);
+    },
+  };
+  return { counting, onLoop: () => checks };
 }
 
 const outcome = (p: Promise<void>) =>
@@ -130,14 +135,7 @@ describe("TurnBatchedAuth on a thread", () => {
     const expected = await Promise.all(reqs.map((r) => outcome(inline.verify(r))));
     expect(expected.filter((o) => o === "ok")).toHaveLength(3);
 
-    let onLoop = 0;
-    const counting = {
-      ...requestVerifier,
-      verify: (...args: Parameters<typeof requestVerifier.verify>) => {
-        onLoop++;
-        return requestVerifier.verify(...args);
-      },
-    };
+    const { counting, onLoop } = countingVerifier();
     let batches = 0;
     const spy = Object.assign(Object.create(thread) as CryptoThread, {
       verify: (checks: readonly SignatureCheck[]) => {
@@ -148,7 +146,7 @@ describe("TurnBatchedAuth on a thread", () => {
     const threaded = new TurnBatchedAuth(counting, { isSubaccountRevoked, thread: spy, threadMinBatch: 1 });
     expect(await Promise.all(reqs.map((r) => outcome(threaded.verify(r))))).toEqual(expected);
     expect(batches).toBe(1);
-    expect(onLoop).toBe(0);
+    expect(onLoop()).toBe(0);
   });
 
   it("checks a turn smaller than threadMinBatch on the event loop", async () => {
@@ -188,17 +186,10 @@ describe("TurnBatchedAuth on a thread", () => {
         return thread.verify(checks);
       },
     });
-    let onLoop = 0;
-    const counting = {
-      ...requestVerifier,
-      verify: (...args: Parameters<typeof requestVerifier.verify>) => {
-        onLoop++;
-        return requestVerifier.verify(...args);
-      },
-    };
+    const { counting, onLoop } = countingVerifier();
     const auth = new TurnBatchedAuth(counting, { isSubaccountRevoked, thread: dying, threadMinBatch: 1 });
     expect(await Promise.all(reqs.map((r) => outcome(auth.verify(r))))).toEqual(expected);
-    expect(onLoop).toBeGreaterThan(0);
+    expect(onLoop()).toBeGreaterThan(0);
     expect(sentAfterStop).toBe(true);
     await closed;
     expect(thread.usable).toBe(false);

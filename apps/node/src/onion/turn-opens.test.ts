@@ -9,23 +9,15 @@ import {
 } from "@session/crypto";
 import type { EncType } from "@session/protocol/onion";
 import { openHopReply } from "@session/service-kit";
-import { afterAll, describe, expect, it } from "vitest";
-import { CryptoThread } from "../crypto-thread.ts";
+import { describe, expect, it } from "vitest";
+import { threadStarter } from "../../test/helpers/crypto-thread.ts";
+import type { CryptoThread } from "../crypto-thread.ts";
 import { type HopCipher, nodeHopCipher } from "./hop-cipher.ts";
 import { type OnionDeps, type OnionHopInput, processOnionHop } from "./process.ts";
 import type { OnionReply } from "./reply.ts";
 import { type OnionOpenThread, TurnOpens } from "./turn-opens.ts";
 
-const threads: CryptoThread[] = [];
-const started = async () => {
-  const t = new CryptoThread();
-  threads.push(t);
-  await t.ready;
-  return t;
-};
-afterAll(async () => {
-  for (const t of threads) await t.close();
-});
+const started = threadStarter();
 
 const node = x25519Keypair();
 

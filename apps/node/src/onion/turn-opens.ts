@@ -1,5 +1,6 @@
 import type { OpenedOnionLayer } from "@session/crypto";
 import type { CryptoThread } from "../crypto-thread.ts";
+import { TurnQueue } from "../turn-batch.ts";
 import type { HopCipher } from "./hop-cipher.ts";
 import type { OnionHopInput } from "./process.ts";
 
@@ -29,23 +30,20 @@ interface Job {
  * opens run on the event loop.
  */
 export class TurnOpens {
-  private queue: Job[] = [];
+  private readonly queue = new TurnQueue<Job>((batch) => this.flush(batch));
 
   open(cipher: HopCipher, input: OnionHopInput, thread?: OnionOpenThread): Promise<OpenedOnionLayer> {
     return new Promise<OpenedOnionLayer>((resolve, reject) => {
       this.queue.push({ cipher, thread, input, resolve, reject });
-      if (this.queue.length === 1) setImmediate(() => this.flush());
     });
   }
 
   /** Opens waiting for this turn's check phase. */
   get pending(): number {
-    return this.queue.length;
+    return this.queue.pending;
   }
 
-  private flush(): void {
-    const batch = this.queue;
-    this.queue = [];
+  private flush(batch: Job[]): void {
     // Nodes sharing the process (tests, devnets) each have their own thread settings.
     const byThread = new Map<OnionOpenThread, Job[]>();
     for (const job of batch) {

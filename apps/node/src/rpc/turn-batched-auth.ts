@@ -5,7 +5,7 @@ import {
   verifyAuth,
 } from "@session/protocol/rpc";
 import type { CryptoThread, SignatureCheck } from "../crypto-thread.ts";
-import { TurnBatch } from "../turn-batch.ts";
+import { TurnBatch, TurnQueue } from "../turn-batch.ts";
 
 export interface TurnBatchedAuthOptions extends VerifyAuthOptions {
   /**
@@ -38,7 +38,7 @@ interface Waiting {
  */
 export class TurnBatchedAuth {
   private readonly batch = new TurnBatch();
-  private waiting: Waiting[] = [];
+  private readonly waiting = new TurnQueue<Waiting>((batch) => this.flush(batch));
   private readonly minBatch: number;
 
   constructor(
@@ -51,20 +51,15 @@ export class TurnBatchedAuth {
   /** Resolves when `req` passes verifyAuth, rejects with verifyAuth's error otherwise. */
   verify(req: AuthRequirement): Promise<void> {
     if (!this.opts.thread) return this.batch.run(() => verifyAuth(this.verifier, req, this.opts));
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ req, resolve, reject });
-      if (this.waiting.length === 1) setImmediate(() => this.flush());
-    });
+    return new Promise<void>((resolve, reject) => this.waiting.push({ req, resolve, reject }));
   }
 
   /** Requests waiting for this turn's check phase. */
   get pending(): number {
-    return this.batch.pending + this.waiting.length;
+    return this.batch.pending + this.waiting.pending;
   }
 
-  private flush(): void {
-    const batch = this.waiting;
-    this.waiting = [];
+  private flush(batch: Waiting[]): void {
     const thread = this.opts.thread!;
     if (batch.length < this.minBatch || !thread.usable) {
       for (const w of batch) this.settle(w, this.verifier);
