@@ -80,6 +80,8 @@ export class CryptoThread {
   private readonly worker: Worker;
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
+  private verified = 0;
+  private computed = 0;
   private isReady = false;
   private failure: Error | undefined;
   /** Resolves once the thread's libsodium is loaded (batches sent earlier wait for it). */
@@ -120,6 +122,16 @@ export class CryptoThread {
     return this.isReady && !this.failure;
   }
 
+  /** Signatures the thread has checked so far. */
+  get checked(): number {
+    return this.verified;
+  }
+
+  /** X25519 shared secrets the thread has computed (or refused) so far. */
+  get sharedSecrets(): number {
+    return this.computed;
+  }
+
   /** Why the thread stopped, when it did. */
   get error(): Error | undefined {
     return this.failure;
@@ -150,6 +162,7 @@ export class CryptoThread {
     }
     view.setUint32(0, n, true);
     const out = await this.send("verify", buf);
+    this.verified += out.length;
     const results: boolean[] = [];
     for (let i = 0, j = 0; i < malformed.length; i++) results.push(malformed[i] ? false : out[j++] === 1);
     return results;
@@ -169,6 +182,7 @@ export class CryptoThread {
     bytes.set(secretKey);
     for (let i = 0; i < sent.length; i++) bytes.set(sent[i]!, 32 + i * 32);
     const out = await this.send("x25519", buf);
+    this.computed += sent.length;
     const results: (Uint8Array | null)[] = [];
     for (let i = 0, j = 0; i < malformed.length; i++) {
       if (malformed[i]) {

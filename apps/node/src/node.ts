@@ -102,6 +102,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     ...(links ? { links } : {}),
   });
 
+  // Request signature checks and onion X25519 of busy turns (RpcHandler, onion/turn-opens.ts).
+  const cryptoThread = (config.verifyThread ?? true) ? new CryptoThread() : undefined;
   const metrics = new Registry();
   const counters = registerNodeMetrics(metrics, {
     storedMessages: () => store.count(clock.now()),
@@ -110,6 +112,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     tombstones: () => tombstones.count(clock.now()),
     redeliveryQueued: () => redelivery.size,
     nodeLinks: () => ({ out: links?.open ?? 0, in: server.links.open }),
+    signaturesOnThread: () => cryptoThread?.checked ?? 0,
+    x25519OnThread: () => cryptoThread?.sharedSecrets ?? 0,
   });
 
   // What the swarm-facing parts (redelivery, tombstones, the RPC, catch-up sync) all work on.
@@ -129,8 +133,6 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   // unless the caller brings its own resolver.
   const names = opts.names ?? (config.registry.url ? indexerNameResolver(config.registry.url) : undefined);
   const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
-  // Request signature checks and onion X25519 of busy turns (RpcHandler, onion/turn-opens.ts).
-  const cryptoThread = (config.verifyThread ?? true) ? new CryptoThread() : undefined;
   const rpc = new RpcHandler({
     ...shared,
     cryptoThread,

@@ -1,6 +1,5 @@
 import { EventEmitter } from "node:events";
-import { isSessionId } from "@session/crypto";
-import { type NodeInfo, signRpcParams } from "@session/protocol";
+import type { NodeInfo } from "@session/protocol";
 import type { AttachmentRef, Attachments } from "./attachments.ts";
 import {
   acceptRequest,
@@ -16,14 +15,14 @@ import {
   type SentMessage,
   type SessionClientOptions,
 } from "./client-options.ts";
+import { deleteOwnMessages, expireOwnMessages } from "./client-own-messages.ts";
 import { messageStream, PollLoop } from "./client-poll-loop.ts";
 import { profilePicture, readProfile, setProfile } from "./client-profile.ts";
 import { pollOnce } from "./client-receive.ts";
 import { sendText, type TextSendContext } from "./client-send.ts";
 import { setUpClient } from "./client-setup.ts";
-import { ClientError } from "./errors.ts";
 import type { IncomingMessage } from "./messages.ts";
-import { onionNameResolver } from "./names.ts";
+import { onionNameResolver, recipientSessionId } from "./names.ts";
 import type { NetworkClock } from "./network/clock.ts";
 import type { NodePool } from "./network/nodes.ts";
 import type { OnionTransport, RpcReply } from "./network/transport.ts";
@@ -31,14 +30,6 @@ import type { Push } from "./push.ts";
 import { declineRequest, listContacts, listRequests, sessionIdArg } from "./state/conversations.ts";
 import type { ClientStore, Conversation } from "./state/store.ts";
 import { UserConfigs } from "./state/user-configs.ts";
-
-// The options and result types live in client-options.ts; re-exported here for existing importers.
-export type {
-  NetworkOptions,
-  SendOptions,
-  SentMessage,
-  SessionClientOptions,
-} from "./client-options.ts";
 
 /**
  * A Session account on the network: sends 1:1 messages, polls its own swarm for new ones (events
@@ -184,11 +175,8 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
     )(name);
 
   /** A Session ID, or a name resolved to one (BAD_RECIPIENT, NAME_NOT_FOUND). */
-  async resolveRecipient(to: string): Promise<string> {
-    if (isSessionId(to, 0x05)) return to.toLowerCase();
-    if (/^[0-9a-fA-F]{66}$/.test(to))
-      throw new ClientError("BAD_RECIPIENT", `not a Session ID (must start with 05): ${to}`);
-    return (this.o.resolveName ?? this.resolveNameOnion)(to);
+  resolveRecipient(to: string): Promise<string> {
+    return recipientSessionId(to, this.o.resolveName ?? this.resolveNameOnion);
   }
 
   /** Uploads a file (encrypted) and sends it with an optional caption. */
@@ -291,19 +279,13 @@ export class SessionClient extends EventEmitter<{ message: [IncomingMessage]; er
   }
 
   /** Sets the expiry of messages in this account's swarm. */
-  async expire(hashes: string[], expiry: number): Promise<RpcReply> {
-    const params = signRpcParams(
-      "expire",
-      { pubkey: this.sessionId, messages: hashes, expiry },
-      this.signer(),
-    );
-    return this.swarmRpc(this.sessionId, "expire", params);
+  expire(hashes: string[], expiry: number): Promise<RpcReply> {
+    return expireOwnMessages(this.net, this.o.identity, hashes, expiry);
   }
 
   /** Deletes messages from this account's swarm. */
-  async deleteMessages(hashes: string[]): Promise<RpcReply> {
-    const params = signRpcParams("delete", { pubkey: this.sessionId, messages: hashes }, this.signer());
-    return this.swarmRpc(this.sessionId, "delete", params);
+  deleteMessages(hashes: string[]): Promise<RpcReply> {
+    return deleteOwnMessages(this.net, this.o.identity, hashes);
   }
 
   /** Polls every `pollIntervalMs` until `stop()`; errors are emitted, polling goes on. */

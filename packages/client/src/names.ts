@@ -1,4 +1,4 @@
-import { decryptOnsResponse, fromHex, nameHashBase64, normalizeName } from "@session/crypto";
+import { decryptOnsResponse, fromHex, isSessionId, nameHashBase64, normalizeName } from "@session/crypto";
 import { isRetryable } from "@session/errors";
 import type { NodeInfo } from "@session/protocol";
 import { z } from "zod";
@@ -108,4 +108,15 @@ export function onionNameResolver(
       throw new ClientError("NAME_NOT_FOUND", `"${normalized}" does not point to a Session ID`);
     return id;
   };
+}
+
+/** `to` as a Session ID: one given (lower-cased), or a name resolved by `resolveName` (BAD_RECIPIENT otherwise). */
+export async function recipientSessionId(
+  to: string,
+  resolveName: (name: string) => Promise<string>,
+): Promise<string> {
+  if (isSessionId(to, 0x05)) return to.toLowerCase();
+  if (/^[0-9a-fA-F]{66}$/.test(to))
+    throw new ClientError("BAD_RECIPIENT", `not a Session ID (must start with 05): ${to}`);
+  return resolveName(to);
 }

@@ -1,4 +1,5 @@
 import { concatBytes } from "@session/crypto";
+import { BencodeCursor } from "./bencode-cursor.ts";
 import { ProtocolError } from "./errors.ts";
 
 /**
@@ -89,20 +90,12 @@ const C_D = 0x64;
 const C_E = 0x65;
 
 /** Incremental decoder over a byte buffer; every failure is a ProtocolError("BENCODE_INVALID"). */
-export class BencodeReader {
-  pos = 0;
+export class BencodeReader extends BencodeCursor<Uint8Array> {
   constructor(
     readonly bytes: Uint8Array,
     readonly maxDepth = BENCODE_MAX_DEPTH,
-  ) {}
-
-  get done(): boolean {
-    return this.pos >= this.bytes.length;
-  }
-
-  peek(): number {
-    if (this.pos >= this.bytes.length) fail("unexpected end of input");
-    return this.bytes[this.pos]!;
+  ) {
+    super(bytes, "unexpected end of input");
   }
 
   /** Reads a byte string (`<len>:<bytes>`), returning a view into the input. */

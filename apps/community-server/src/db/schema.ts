@@ -9,6 +9,16 @@ export function createTablesSql(dialect: Dialect): string[] {
   const pk = dialect === "sqlite" ? "INTEGER PRIMARY KEY AUTOINCREMENT" : "SERIAL PRIMARY KEY";
   const float = dialect === "sqlite" ? "REAL" : "DOUBLE PRECISION";
   const blob = dialect === "sqlite" ? "BLOB" : "BYTEA";
+  /**
+   * A table keyed by a pair (or more) of columns, e.g. one row per room and user: the key
+   * columns (NOT NULL) come first, then `rest`, then the PRIMARY KEY over the key columns.
+   */
+  const keyedBy = (name: string, key: Record<string, string>, rest: string[]) => {
+    const keyColumns = Object.entries(key).map(([column, type]) => `${column} ${type} NOT NULL`);
+    const lines = [...keyColumns, ...rest, `PRIMARY KEY (${Object.keys(key).join(", ")})`];
+    return `CREATE TABLE IF NOT EXISTS ${name} (\n      ${lines.join(",\n      ")}\n    )`;
+  };
+  const roomUser = { room_id: "INTEGER", user_id: "INTEGER" };
   return [
     `CREATE TABLE IF NOT EXISTS users (
       id ${pk},
@@ -64,33 +74,23 @@ export function createTablesSql(dialect: Dialect): string[] {
       reaction TEXT NOT NULL,
       UNIQUE (message_id, reaction)
     )`,
-    `CREATE TABLE IF NOT EXISTS user_reactions (
-      reaction_id INTEGER NOT NULL,
-      user_id INTEGER NOT NULL,
-      at ${float} NOT NULL,
-      PRIMARY KEY (reaction_id, user_id)
-    )`,
-    `CREATE TABLE IF NOT EXISTS pinned_messages (
-      room_id INTEGER NOT NULL,
-      message_id INTEGER NOT NULL,
-      pinned_by INTEGER NOT NULL,
-      pinned_at ${float} NOT NULL,
-      PRIMARY KEY (room_id, message_id)
-    )`,
-    `CREATE TABLE IF NOT EXISTS room_permissions (
-      room_id INTEGER NOT NULL,
-      user_id INTEGER NOT NULL,
-      banned INTEGER NOT NULL DEFAULT 0,
-      ban_expires ${float},
-      read INTEGER,
-      accessible INTEGER,
-      write INTEGER,
-      upload INTEGER,
-      moderator INTEGER NOT NULL DEFAULT 0,
-      admin INTEGER NOT NULL DEFAULT 0,
-      visible_mod INTEGER NOT NULL DEFAULT 1,
-      PRIMARY KEY (room_id, user_id)
-    )`,
+    keyedBy("user_reactions", { reaction_id: "INTEGER", user_id: "INTEGER" }, [`at ${float} NOT NULL`]),
+    keyedBy("pinned_messages", { room_id: "INTEGER", message_id: "INTEGER" }, [
+      "pinned_by INTEGER NOT NULL",
+      `pinned_at ${float} NOT NULL`,
+    ]),
+    keyedBy("room_permissions", roomUser, [
+      "banned INTEGER NOT NULL DEFAULT 0",
+      `ban_expires ${float}`,
+      // NULL: the room's default
+      "read INTEGER",
+      "accessible INTEGER",
+      "write INTEGER",
+      "upload INTEGER",
+      "moderator INTEGER NOT NULL DEFAULT 0",
+      "admin INTEGER NOT NULL DEFAULT 0",
+      "visible_mod INTEGER NOT NULL DEFAULT 1",
+    ]),
     `CREATE TABLE IF NOT EXISTS files (
       id ${pk},
       room_id INTEGER NOT NULL,
@@ -103,12 +103,7 @@ export function createTablesSql(dialect: Dialect): string[] {
       data ${blob} NOT NULL
     )`,
     "CREATE INDEX IF NOT EXISTS files_expiry ON files (expiry)",
-    `CREATE TABLE IF NOT EXISTS room_users (
-      room_id INTEGER NOT NULL,
-      user_id INTEGER NOT NULL,
-      last_active ${float} NOT NULL,
-      PRIMARY KEY (room_id, user_id)
-    )`,
+    keyedBy("room_users", roomUser, [`last_active ${float} NOT NULL`]),
     `CREATE TABLE IF NOT EXISTS inbox (
       id ${pk},
       recipient_id INTEGER NOT NULL,
@@ -119,12 +114,7 @@ export function createTablesSql(dialect: Dialect): string[] {
     )`,
     "CREATE INDEX IF NOT EXISTS inbox_recipient ON inbox (recipient_id, id)",
     "CREATE INDEX IF NOT EXISTS inbox_sender ON inbox (sender_id, id)",
-    `CREATE TABLE IF NOT EXISTS request_nonces (
-      user_id INTEGER NOT NULL,
-      nonce ${blob} NOT NULL,
-      expiry ${float} NOT NULL,
-      PRIMARY KEY (user_id, nonce)
-    )`,
+    keyedBy("request_nonces", { user_id: "INTEGER", nonce: blob }, [`expiry ${float} NOT NULL`]),
     "CREATE INDEX IF NOT EXISTS request_nonces_expiry ON request_nonces (expiry)",
   ];
 }

@@ -1,5 +1,21 @@
 import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
+// Columns every table here has: rows belong to an account, kept in insertion order.
+
+/** The account a row belongs to: its 66-hex id. */
+const owner = () => text("owner").notNull();
+/** Insertion order (AUTOINCREMENT: an id is never reused, so paging by id stays sound). */
+const serial = (name: string) => integer(name).primaryKey({ autoIncrement: true });
+
+/**
+ * The leading columns of an account's records that are each stored once, by a unique `key`
+ * column (a message's hash, a tombstone's request digest): `id`, the key, `owner`.
+ */
+function keyedAccountRows<K extends string>(key: K) {
+  const unique = text(key).notNull().unique();
+  return { id: serial("id"), ...({ [key]: unique } as Record<K, typeof unique>), owner: owner() };
+}
+
 /**
  * Stored messages (oxenss storage/database.cpp keeps the same facts): `id` gives delivery order for
  * `last_hash` paging; `owner` is the 66-hex account id; times are unix ms.
@@ -7,9 +23,7 @@ import { blob, index, integer, sqliteTable, text, uniqueIndex } from "drizzle-or
 export const messages = sqliteTable(
   "messages",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    hash: text("hash").notNull().unique(),
-    owner: text("owner").notNull(),
+    ...keyedAccountRows("hash"),
     namespace: integer("namespace").notNull(),
     timestamp: integer("timestamp").notNull(),
     expiry: integer("expiry").notNull(),
@@ -29,8 +43,8 @@ export type MessageRow = typeof messages.$inferSelect;
 export const revokedSubaccounts = sqliteTable(
   "revoked_subaccounts",
   {
-    seq: integer("seq").primaryKey({ autoIncrement: true }),
-    owner: text("owner").notNull(),
+    seq: serial("seq"),
+    owner: owner(),
     token: blob("token", { mode: "buffer" }).notNull(),
     revokedAt: integer("revoked_at").notNull(),
   },
@@ -50,9 +64,7 @@ export type RevokedSubaccountRow = typeof revokedSubaccounts.$inferSelect;
 export const tombstones = sqliteTable(
   "tombstones",
   {
-    id: integer("id").primaryKey({ autoIncrement: true }),
-    key: text("key").notNull().unique(),
-    owner: text("owner").notNull(),
+    ...keyedAccountRows("key"),
     request: text("request").notNull(),
     keepUntil: integer("keep_until").notNull(),
   },

@@ -1,7 +1,7 @@
 import { fromBase64, toBase64 } from "@session/crypto";
 import { type DatabaseStore, operationKinds } from "@session/service-kit";
 import Database from "better-sqlite3";
-import { and, asc, count, eq, inArray, lte, min, notInArray } from "drizzle-orm";
+import { and, asc, count, eq, inArray, lte, min, notInArray, type SQL } from "drizzle-orm";
 import type { PushNotification } from "../notifiers/types.ts";
 import { openPgClient, PgTables } from "./pg.ts";
 import { sameToken } from "./same-token.ts";
@@ -40,6 +40,21 @@ export interface PendingStore extends DatabaseStore {
 }
 
 type Row = typeof sqlitePending.$inferSelect;
+type PendingTable = typeof sqlitePending | typeof pgPending;
+
+/** A dialect's select of pending ids, made dynamic so `oldestExcept` can add to it. */
+interface IdSelect<Q> {
+  where(condition: SQL | undefined): Q;
+  orderBy(...columns: SQL[]): Q;
+  limit(n: number): Q;
+}
+
+/** The `n` oldest rows by arrival other than `skip` (what `dropOldest` deletes). */
+const oldestExcept = <Q extends IdSelect<Q>>(q: Q, t: PendingTable, n: number, skip: readonly number[]) =>
+  q
+    .where(notInArray(t.id, [...skip]))
+    .orderBy(asc(t.id))
+    .limit(n);
 
 const fromRow = (r: Row): PendingNotification => ({
   id: r.id,
@@ -130,13 +145,11 @@ export class SqlitePendingStore extends SqliteTables implements PendingStore {
 
   async dropOldest(n: number, skip: readonly number[]) {
     if (n <= 0) return 0;
-    const oldest = this.db
-      .select({ id: sqlitePending.id })
-      .from(sqlitePending)
-      .where(notInArray(sqlitePending.id, [...skip]))
-      .orderBy(asc(sqlitePending.id))
-      .limit(n);
-    return this.deleteRows(sqlitePending, inArray(sqlitePending.id, oldest));
+    const ids = this.db.select({ id: sqlitePending.id }).from(sqlitePending).$dynamic();
+    return this.deleteRows(
+      sqlitePending,
+      inArray(sqlitePending.id, oldestExcept(ids, sqlitePending, n, skip)),
+    );
   }
 
   async count() {
@@ -197,13 +210,8 @@ export class PgPendingStore extends PgTables implements PendingStore {
 
   async dropOldest(n: number, skip: readonly number[]) {
     if (n <= 0) return 0;
-    const oldest = this.db
-      .select({ id: pgPending.id })
-      .from(pgPending)
-      .where(notInArray(pgPending.id, [...skip]))
-      .orderBy(asc(pgPending.id))
-      .limit(n);
-    return this.deleteRows(pgPending, inArray(pgPending.id, oldest));
+    const ids = this.db.select({ id: pgPending.id }).from(pgPending).$dynamic();
+    return this.deleteRows(pgPending, inArray(pgPending.id, oldestExcept(ids, pgPending, n, skip)));
   }
 
   async count() {

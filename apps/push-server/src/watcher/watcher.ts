@@ -1,33 +1,38 @@
-import { fromBase64 } from "@session/crypto";
 import type { NodeInfo } from "@session/protocol";
 import type { MonitorMessageEvent } from "@session/protocol/monitor";
 import { backoffMs } from "@session/service-kit";
+import { FailedNodes } from "./failed-nodes.ts";
+import { MessageIntake } from "./message-intake.ts";
 import {
   type ConnectionHost,
-  MonitorConnection,
+  type MonitorConnection,
   monitorSubscriptions,
   type WatchedAccount,
 } from "./monitor-connection.ts";
 import { type SwarmIndex, swarmIndex, swarmMembers } from "./nodes.ts";
 import { type Opts, type WatcherOptions, withDefaults } from "./options.ts";
 import { chooseMembers } from "./placement.ts";
-import { SeenHashes } from "./seen-hashes.ts";
+import { StreamPool, type StreamStats } from "./stream-pool.ts";
 import { type WatcherMetrics, watcherMetrics } from "./watcher-metrics.ts";
 
 export { monitorSubscriptions } from "./monitor-connection.ts";
 export type { WatcherOptions } from "./options.ts";
 
+/**
+ * Watches the accounts that have push subscriptions: each is placed on `nodesPerAccount` members
+ * of its swarm (failed nodes avoided for a while), watched there over monitor streams, and moved
+ * when the node list or a stream changes; what the nodes report goes to `onMessage`.
+ */
 export class Watcher implements ConnectionHost {
   readonly opts: Opts;
   stopped = false;
   private readonly accounts = new Map<string, WatchedAccount>();
-  /** Streams by node key (ed25519@url); usually one each. */
-  private readonly conns = new Map<string, MonitorConnection[]>();
-  /** Nodes whose stream failed: avoided until `until`. */
-  private readonly failed = new Map<string, { count: number; until: number }>();
+  private readonly streams = new StreamPool(this);
+  /** Nodes whose stream failed, avoided for a while. */
+  private readonly failed = new FailedNodes();
   /** Per-account chain of refreshes, so they apply in order. */
   private readonly pending = new Map<string, Promise<void>>();
-  private readonly seen: SeenHashes;
+  private readonly intake: MessageIntake;
   private index: { at: number; fingerprint: string; swarms: SwarmIndex } | undefined;
   private timer: NodeJS.Timeout | undefined;
   private rebalancing: Promise<void> | undefined;
@@ -40,11 +45,11 @@ export class Watcher implements ConnectionHost {
 
   constructor(options: WatcherOptions) {
     this.opts = withDefaults(options);
-    this.seen = new SeenHashes(this.opts.dedupSize);
     this.metrics = watcherMetrics(options.registry, {
       accounts: () => this.accounts.size,
-      streams: () => [...this.conns.values()].flat(),
+      streams: () => this.streams.all(),
     });
+    this.intake = new MessageIntake(this.opts, this.metrics.messages);
   }
 
   async start(): Promise<void> {
@@ -56,8 +61,7 @@ export class Watcher implements ConnectionHost {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
-    for (const list of this.conns.values()) for (const c of list) c.close();
-    this.conns.clear();
+    this.streams.closeAll();
   }
 
   /**
@@ -70,7 +74,7 @@ export class Watcher implements ConnectionHost {
 
   /** Re-sends every subscription on its open stream now (the periodic renewal, on demand). */
   renewAll(): void {
-    for (const list of this.conns.values()) for (const c of list) c.renewAll();
+    for (const c of this.streams.all()) c.renewAll();
   }
 
   /** Resolves once every refresh asked for so far has been applied (tests). */
@@ -98,7 +102,7 @@ export class Watcher implements ConnectionHost {
     if (subs.length === 0) {
       if (!existing) return;
       this.accounts.delete(pubkey);
-      for (const c of existing.conns) this.detach(c, pubkey);
+      for (const c of existing.conns) this.streams.detach(c, pubkey);
       return;
     }
     const account = existing ?? { pubkey, subs, conns: new Set<MonitorConnection>() };
@@ -134,8 +138,7 @@ export class Watcher implements ConnectionHost {
         if (!first)
           this.opts.logger.info({ nodes: list.length }, "node list changed: re-placing watched accounts");
         // Failure records of nodes that left the list are of no further use.
-        const listed = new Set(list.map((n) => `${n.pubkey_ed25519}@${this.urlOf(n)}`));
-        for (const k of this.failed.keys()) if (!listed.has(k)) this.failed.delete(k);
+        this.failed.keepOnly(new Set(list.map((n) => this.keyOf(n))));
         // Also places accounts that could not be placed before (no node list yet).
         this.placeAll();
       } finally {
@@ -159,14 +162,7 @@ export class Watcher implements ConnectionHost {
     this.rebalancing ??= (async () => {
       try {
         await this.reloadNodes();
-        const now = Date.now();
-        let recovered = false;
-        for (const f of this.failed.values())
-          if (f.count > 0 && f.until <= now) {
-            recovered = true;
-            f.count = -f.count; // kept for the backoff, no longer avoided
-          }
-        if (recovered) this.placeAll();
+        if (this.failed.endLapsed(Date.now())) this.placeAll();
       } catch (err) {
         this.opts.logger.warn({ err: String(err) }, "node list refresh failed");
       } finally {
@@ -180,14 +176,15 @@ export class Watcher implements ConnectionHost {
     return `${this.opts.nodeScheme}://${n.public_ip}:${n.storage_port}`;
   }
 
-  private avoided(n: NodeInfo): boolean {
-    const f = this.failed.get(`${n.pubkey_ed25519}@${this.urlOf(n)}`);
-    return f !== undefined && f.count > 0 && f.until > Date.now();
+  /** A node's stream key, as MonitorConnection.key. */
+  private keyOf(n: NodeInfo): string {
+    return `${n.pubkey_ed25519}@${this.urlOf(n)}`;
   }
 
   private choose(pubkey: string, swarms: SwarmIndex): NodeInfo[] {
+    const now = Date.now();
     return chooseMembers(pubkey, swarmMembers(swarms, pubkey), this.opts.nodesPerAccount, (n) =>
-      this.avoided(n),
+      this.failed.isAvoided(this.keyOf(n), now),
     );
   }
 
@@ -202,12 +199,11 @@ export class Watcher implements ConnectionHost {
     const leaving: { account: WatchedAccount; conn: MonitorConnection }[] = [];
     for (const account of accounts) {
       const want = this.choose(account.pubkey, swarms);
-      const wantKeys = new Set(want.map((n) => `${n.pubkey_ed25519}@${this.urlOf(n)}`));
+      const wantKeys = new Set(want.map((n) => this.keyOf(n)));
       const have = new Set([...account.conns].map((c) => c.key));
       for (const n of want) {
-        const key = `${n.pubkey_ed25519}@${this.urlOf(n)}`;
-        if (have.has(key)) continue;
-        const conn = this.connFor(n);
+        if (have.has(this.keyOf(n))) continue;
+        const conn = this.streams.forNode(n, this.urlOf(n));
         account.conns.add(conn);
         conn.add(account.pubkey);
         if (have.size > 0) this.metrics.moves.inc();
@@ -216,30 +212,8 @@ export class Watcher implements ConnectionHost {
     }
     for (const { account, conn } of leaving) {
       account.conns.delete(conn);
-      this.detach(conn, account.pubkey);
+      this.streams.detach(conn, account.pubkey);
     }
-  }
-
-  private connFor(n: NodeInfo): MonitorConnection {
-    const url = this.urlOf(n);
-    const key = `${n.pubkey_ed25519}@${url}`;
-    const list = this.conns.get(key) ?? [];
-    this.conns.set(key, list);
-    const room = list.find((c) => c.accounts.size < this.opts.maxAccountsPerStream);
-    if (room) return room;
-    const conn = new MonitorConnection(this, n, url, list.length);
-    list.push(conn);
-    return conn;
-  }
-
-  private detach(conn: MonitorConnection, pubkey: string): void {
-    conn.remove(pubkey);
-    if (conn.accounts.size > 0) return;
-    const list = this.conns.get(conn.key);
-    if (!list) return;
-    const rest = list.filter((c) => c !== conn);
-    if (rest.length > 0) this.conns.set(conn.key, rest);
-    else this.conns.delete(conn.key);
   }
 
   account(pubkey: string): WatchedAccount | undefined {
@@ -248,8 +222,7 @@ export class Watcher implements ConnectionHost {
 
   onOpen(conn: MonitorConnection): void {
     this.metrics.streams.inc();
-    const f = this.failed.get(conn.key);
-    if (f) this.failed.delete(conn.key);
+    this.failed.opened(conn.key);
   }
 
   onClosed(_conn: MonitorConnection): void {
@@ -259,9 +232,7 @@ export class Watcher implements ConnectionHost {
   /** A stream failed: avoid its node for a while and move its accounts to other members. */
   onFailure(conn: MonitorConnection, _err: unknown): number {
     this.metrics.failures.inc();
-    const prev = this.failed.get(conn.key);
-    const count = Math.abs(prev?.count ?? 0) + 1;
-    this.failed.set(conn.key, { count, until: Date.now() + this.opts.avoidFailedMs });
+    const count = this.failed.fail(conn.key, Date.now() + this.opts.avoidFailedMs);
     const swarms = this.index?.swarms;
     if (swarms)
       this.place(
@@ -277,30 +248,7 @@ export class Watcher implements ConnectionHost {
       this.metrics.messages.inc({ result: "unwatched" });
       return;
     }
-    const key = `${m.pubkey}:${m.hash}`;
-    if (this.seen.has(key)) {
-      this.metrics.messages.inc({ result: "duplicate" });
-      return;
-    }
-    this.seen.add(key);
-    this.metrics.messages.inc({ result: "new" });
-    try {
-      await this.opts.onMessage({
-        pubkey: m.pubkey,
-        hash: m.hash,
-        namespace: m.namespace,
-        timestamp: m.timestamp,
-        expiry: m.expiry,
-        ...(m.data !== undefined ? { data: fromBase64(m.data) } : {}),
-      });
-    } catch (err) {
-      // Not queued (e.g. the database write failed): forget it, so the copy another member of the
-      // swarm reports is handled instead of being dropped as a duplicate.
-      this.seen.delete(key);
-      this.metrics.messages.inc({ result: "failed" });
-      // No account id in the log: logs carry no Session IDs.
-      this.opts.logger.error({ err: String(err), namespace: m.namespace }, "handling a message failed");
-    }
+    return this.intake.take(m);
   }
 
   /** Streams on which the node accepted this account's subscriptions. */
@@ -323,24 +271,8 @@ export class Watcher implements ConnectionHost {
   }
 
   /** Every stream: node, id (while open), accounts placed on it and accepted by the node. */
-  streamStats(): {
-    node: string;
-    url: string;
-    stream: string | undefined;
-    accounts: number;
-    acked: number;
-  }[] {
-    const out = [];
-    for (const list of this.conns.values())
-      for (const c of list)
-        out.push({
-          node: c.node.pubkey_ed25519,
-          url: c.url,
-          stream: c.streamId,
-          accounts: c.accounts.size,
-          acked: c.acked.size,
-        });
-    return out;
+  streamStats(): StreamStats[] {
+    return this.streams.stats();
   }
 
   private streamsOf(pubkey: string): MonitorConnection[] {

@@ -2,7 +2,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { postgresPool } from "@session/service-kit";
 import Database from "better-sqlite3";
-import { asc, desc, gt, lt, sql } from "drizzle-orm";
+import { asc, desc, gt, lt, type SQL, sql } from "drizzle-orm";
 import { drizzle as drizzleSqlite } from "drizzle-orm/better-sqlite3";
 import { migrate as migrateSqlite } from "drizzle-orm/better-sqlite3/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/postgres-js";
@@ -68,8 +68,20 @@ const after = (t: EventsTable, position: Position | null) =>
     ? sql`(${t.blockNumber} > ${position.blockNumber} OR (${t.blockNumber} = ${position.blockNumber} AND ${t.logIndex} > ${position.logIndex}))`
     : undefined;
 
-/** Chain order: by block, then by log index within it. */
-const chainOrder = (t: EventsTable) => [asc(t.blockNumber), asc(t.logIndex)];
+/** A dialect's select of events, made dynamic so `eventsPage` can add to it. */
+interface EventsSelect<Q> {
+  where(condition: SQL | undefined): Q;
+  orderBy(...columns: SQL[]): Q;
+  limit(n: number): Q;
+}
+
+/** Up to `limit` events after `position`, in chain order: by block, then log index within it. */
+const eventsPage = <Q extends EventsSelect<Q>>(
+  q: Q,
+  t: EventsTable,
+  position: Position | null,
+  limit: number,
+) => q.where(after(t, position)).orderBy(asc(t.blockNumber), asc(t.logIndex)).limit(limit);
 
 export class SqliteEventStore implements EventStore {
   private constructor(
@@ -132,13 +144,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async eventsAfter(position: Position | null, limit: number) {
-    return this.db
-      .select()
-      .from(sqliteEvents)
-      .where(after(sqliteEvents, position))
-      .orderBy(...chainOrder(sqliteEvents))
-      .limit(limit)
-      .all();
+    return eventsPage(this.db.select().from(sqliteEvents).$dynamic(), sqliteEvents, position, limit).all();
   }
 
   async eventCount() {
@@ -240,12 +246,7 @@ export class PgEventStore implements EventStore {
   }
 
   async eventsAfter(position: Position | null, limit: number) {
-    return this.db
-      .select()
-      .from(pgEvents)
-      .where(after(pgEvents, position))
-      .orderBy(...chainOrder(pgEvents))
-      .limit(limit);
+    return eventsPage(this.db.select().from(pgEvents).$dynamic(), pgEvents, position, limit);
   }
 
   async eventCount() {

@@ -1,11 +1,11 @@
-import { serviceNodeRegistryAbi, sessionNameServiceAbi } from "@session/contracts/abis";
 import { backoffMs } from "@session/service-kit";
-import { Interface } from "ethers";
 import type { Logger } from "pino";
-import { bloomMayContain, type ChainBlock, type ChainClient, type ChainLog } from "../chain/chain-client.ts";
+import type { ChainBlock, ChainClient } from "../chain/chain-client.ts";
 import { ChainRpcError } from "../chain/errors.ts";
 import type { BlockRef, EventStore, StoredEvent } from "../db/store.ts";
 import { IndexerConditions } from "./conditions.ts";
+import { decodeContractEvent } from "./contract-events.ts";
+import { fetchLogBatch, type LogBatch } from "./log-batch.ts";
 import { AdaptiveLogRange } from "./log-range.ts";
 import { sleep, withRetry } from "./retry.ts";
 import { ChainState } from "./state.ts";
@@ -34,19 +34,7 @@ export interface FollowerOptions {
   conditions?: IndexerConditions;
 }
 
-const registryIface = new Interface(serviceNodeRegistryAbi as never);
-const namesIface = new Interface(sessionNameServiceAbi as never);
 const CHAIN_ID = "chain_id";
-
-function argsJson(parsed: ReturnType<Interface["parseLog"]>): string {
-  const out: Record<string, unknown> = {};
-  if (!parsed) return "{}";
-  parsed.fragment.inputs.forEach((input, i) => {
-    out[input.name] = parsed.args[i];
-  });
-  // ethers Results (arrays) and bigints become plain JSON; bigints as decimal strings.
-  return JSON.stringify(out, (_k, v) => (typeof v === "bigint" ? v.toString() : v));
-}
 
 /**
  * Follows the staking and naming contracts: backfills from the deployment block in bounded
@@ -196,77 +184,6 @@ export class Follower {
     return true;
   }
 
-  private decode(log: ChainLog): StoredEvent | null {
-    const isRegistry = log.address === this.watched[0];
-    const iface = isRegistry ? registryIface : namesIface;
-    let parsed: ReturnType<Interface["parseLog"]>;
-    try {
-      parsed = iface.parseLog({ topics: [...log.topics], data: log.data });
-    } catch {
-      return null;
-    }
-    if (!parsed) return null;
-    return {
-      blockNumber: log.blockNumber,
-      logIndex: log.logIndex,
-      blockHash: log.blockHash,
-      txHash: log.transactionHash,
-      contract: isRegistry ? "registry" : "names",
-      name: parsed.name,
-      args: argsJson(parsed),
-    };
-  }
-
-  /**
-   * Checks that a log list covers its whole range, as far as the chain lets us tell. A provider
-   * that caps its answer returns a prefix: the last block it names may be cut short (asked alone,
-   * it has more logs), and blocks after it are left out (a header read for this batch whose bloom
-   * names a watched contract, with no log in the list, is asked alone). A block's logs must also
-   * carry the hash of the header read (else the chain moved meanwhile). Either way the batch is
-   * refused and asked again, never half-recorded.
-   */
-  private async checkCoverage(
-    range: { from: number; to: number },
-    logs: ChainLog[],
-    headers: ChainBlock[],
-    signal?: AbortSignal,
-  ): Promise<void> {
-    const alone = (n: number) =>
-      this.o.chain.logs({ addresses: this.watched, fromBlock: n, toBlock: n }, signal);
-    const truncated = (n: number) =>
-      new ChainRpcError("RPC_BAD_ANSWER", `eth_getLogs ${range.from}-${range.to} cut short at block ${n}`);
-    const byBlock = new Map<number, ChainLog[]>();
-    for (const l of logs) byBlock.set(l.blockNumber, [...(byBlock.get(l.blockNumber) ?? []), l]);
-    const last = logs[logs.length - 1];
-    if (last) {
-      const full = await alone(last.blockNumber);
-      if (full.length > byBlock.get(last.blockNumber)!.length) throw truncated(last.blockNumber);
-    }
-    for (const h of headers) {
-      const inBlock = byBlock.get(h.number);
-      if (inBlock) {
-        if (inBlock.some((l) => l.blockHash !== h.hash))
-          throw new ChainRpcError("RPC_BAD_ANSWER", `block ${h.number} changed while its logs were read`);
-        continue;
-      }
-      if (!this.watched.some((a) => bloomMayContain(h.logsBloom, a))) continue;
-      if ((await alone(h.number)).length > 0) throw truncated(h.number);
-    }
-  }
-
-  /** Logs of [from, to] and the headers kept for reorg detection, checked against each other. */
-  private async fetchBatch(from: number, to: number, signal?: AbortSignal) {
-    const logs = await this.o.chain.logs({ addresses: this.watched, fromBlock: from, toBlock: to }, signal);
-    // Headers for reorg detection: every block near the head, else just the batch's last block.
-    const headers: ChainBlock[] = [];
-    const hashFrom = Math.max(from, this.head - this.o.reorgDepth, to - this.o.reorgDepth + 1);
-    for (let n = hashFrom; n <= to; n++) headers.push(await this.o.chain.block(n, signal));
-    if (headers.length === 0 || headers[headers.length - 1]!.number !== to)
-      headers.push(await this.o.chain.block(to, signal));
-    await this.checkCoverage({ from, to }, logs, headers, signal);
-    return { logs, headers };
-  }
-
   /** Indexes everything final that is not indexed yet. Returns how far it got. */
   async syncOnce(signal?: AbortSignal): Promise<{ indexedTo: number; events: number; reorged: boolean }> {
     if (!this.chainIdChecked) await this.checkChainId(signal);
@@ -278,10 +195,12 @@ export class Follower {
       signal?.throwIfAborted();
       const from = this.indexedTo + 1;
       const to = Math.min(from + this.range.size - 1, target);
-      let batch: { logs: ChainLog[]; headers: ChainBlock[] };
+      let batch: LogBatch;
       try {
         // The whole batch (logs, headers, coverage checks) is asked again on any failure.
-        batch = await this.rpc("batch", () => this.fetchBatch(from, to, signal), signal);
+        const near = { head: this.head, reorgDepth: this.o.reorgDepth };
+        const read = () => fetchLogBatch(this.o.chain, this.watched, { from, to }, near, signal);
+        batch = await this.rpc("batch", read, signal);
       } catch (err) {
         // A refused range is not retried as is: it is asked again in halves (no backoff).
         if (err instanceof ChainRpcError && err.code === "RPC_RANGE_REFUSED") {
@@ -294,7 +213,9 @@ export class Follower {
       const lastTime = headers[headers.length - 1]?.timestamp;
       if (lastTime !== undefined) this.chainTime = lastTime;
       this.range.answered(logs.length);
-      const events = logs.map((l) => this.decode(l)).filter((e): e is StoredEvent => e !== null);
+      const events = logs
+        .map((l) => decodeContractEvent(l, this.watched[0]!))
+        .filter((e): e is StoredEvent => e !== null);
       const blocks: BlockRef[] = headers.map((h) => ({ number: h.number, hash: h.hash }));
       await this.db(() => this.o.store.commitBatch({ events, blocks, cursor: to }));
       this.cursor = to;

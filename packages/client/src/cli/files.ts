@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { basename, extname, join } from "node:path";
 import { MAX_ATTACHMENT_SIZE } from "@session/crypto";
-import type { SendOptions } from "../client.ts";
+import type { SendOptions } from "../client-options.ts";
 import { ClientError } from "../errors.ts";
 
 /** A file to attach, checked before anything is uploaded or sent. */

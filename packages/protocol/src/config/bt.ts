@@ -1,3 +1,4 @@
+import { BencodeCursor } from "../bencode-cursor.ts";
 import { ProtocolError } from "../errors.ts";
 
 /*
@@ -72,17 +73,11 @@ export function btEncode(v: BtValue): string {
 }
 
 /** Strict decoder over a binary string (canonical integers, ascending unique dict keys). */
-export class BtReader {
-  pos = 0;
-  constructor(readonly s: string) {}
+export class BtReader extends BencodeCursor<string> {
+  constructor(readonly s: string) {
+    super(s, "unexpected end of data");
+  }
 
-  get done(): boolean {
-    return this.pos >= this.s.length;
-  }
-  peek(): string {
-    if (this.pos >= this.s.length) fail("unexpected end of data");
-    return this.s[this.pos]!;
-  }
   str(): string {
     const colon = this.s.indexOf(":", this.pos);
     const digits = colon < 0 ? "" : this.s.slice(this.pos, colon);
