@@ -99,8 +99,9 @@ export interface NodeConfig extends ServiceSettings {
   /** Worker processes for `startNodeCluster` (`auto`: every core; default 1); `startNode` ignores it. */
   workers?: number | "auto" | undefined;
   /**
-   * A single-process node (`startNode`) checks request signatures on a thread of its own
-   * (src/rpc/verify-thread.ts); default true. Cluster workers check on their event loops.
+   * A single-process node (`startNode`) checks request signatures and computes its onion hops'
+   * X25519 on a thread of its own (src/crypto-thread.ts); default true (env
+   * SESSION_NODE_VERIFY_THREAD). Cluster workers do both on their event loops.
    */
   verifyThread?: boolean | undefined;
 }

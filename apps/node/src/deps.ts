@@ -5,6 +5,7 @@ import type { FaultMonitor } from "@session/service-kit";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { NodeConfig } from "./config.ts";
+import type { CryptoThread } from "./crypto-thread.ts";
 import type { NodePost } from "./onion/http.ts";
 import type { Redelivery } from "./replication/redelivery.ts";
 import type { SwarmSync } from "./replication/sync.ts";
@@ -58,6 +59,8 @@ export interface NodeContext {
   nodePost?: NodePost;
   /** Final-hop POSTs to HTTP(S) servers, connecting only where `config.onionServers` allows. */
   serverPost?: NodePost;
+  /** Signature checks and onion X25519 of busy turns off the event loop (startNode sets it). */
+  cryptoThread?: CryptoThread;
   /** Set in a cluster's owner process: /health and /metrics cover the workers too. */
   cluster?: ClusterView;
 }

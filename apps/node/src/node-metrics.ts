@@ -8,8 +8,10 @@ export interface NodeGaugeSources {
   tombstones(): number;
   redeliveryQueued(): number;
   nodeLinks(): { in: number; out: number };
-  /** Request signatures checked on the signature thread so far (0 without one). */
+  /** Request signatures checked on the crypto thread so far (0 without one). */
   signaturesOnThread(): number;
+  /** Onion layer X25519 shared secrets computed on the crypto thread so far (0 without one). */
+  x25519OnThread(): number;
 }
 
 /**
@@ -54,15 +56,30 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
     },
   });
 
-  new Counter({
-    name: "session_node_signatures_checked_on_thread_total",
-    help: "Request signatures checked on the node's signature thread instead of its event loop",
-    registers: [registry],
-    collect() {
-      this.reset();
-      this.inc(sources.signaturesOnThread());
-    },
-  });
+  // Work the node's crypto thread (src/crypto-thread.ts) took off the event loop.
+  const onThread: [name: string, help: string, read: () => number][] = [
+    [
+      "session_node_signatures_checked_on_thread_total",
+      "Request signatures checked on the node's crypto thread instead of its event loop",
+      sources.signaturesOnThread,
+    ],
+    [
+      "session_node_onion_x25519_on_thread_total",
+      "Onion layer X25519 shared secrets computed on the node's crypto thread instead of its event loop",
+      sources.x25519OnThread,
+    ],
+  ];
+  for (const [name, help, read] of onThread) {
+    new Counter({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(read());
+      },
+    });
+  }
 
   return {
     rebalanced: counter(

@@ -7,6 +7,7 @@ import { Registry } from "prom-client";
 import { Agent, fetch as undiciFetch } from "undici";
 import { startBackgroundJobs } from "./background-jobs.ts";
 import type { NodeConfig } from "./config.ts";
+import { CryptoThread } from "./crypto-thread.ts";
 import type { ClusterView, NodeContext } from "./deps.ts";
 import { loadNodeKeys } from "./keys.ts";
 import { indexerNameResolver } from "./names/resolver.ts";
@@ -22,7 +23,6 @@ import { DEFAULT_REPLICATION_PAGE, SwarmSync } from "./replication/sync.ts";
 import { Tombstones } from "./replication/tombstones.ts";
 import { RpcHandler } from "./rpc/handler.ts";
 import type { NameResolver } from "./rpc/oxend.ts";
-import { VerifyThread } from "./rpc/verify-thread.ts";
 import { createApp } from "./server.ts";
 import { SubaccountRevocations } from "./storage/revocations.ts";
 import { MessageStore } from "./storage/store.ts";
@@ -102,7 +102,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     ...(links ? { links } : {}),
   });
 
-  const verifyThread = (config.verifyThread ?? true) ? new VerifyThread() : undefined;
+  // Request signature checks and onion X25519 of busy turns (RpcHandler, onion/turn-opens.ts).
+  const cryptoThread = (config.verifyThread ?? true) ? new CryptoThread() : undefined;
   const metrics = new Registry();
   const counters = registerNodeMetrics(metrics, {
     storedMessages: () => store.count(clock.now()),
@@ -111,7 +112,8 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     tombstones: () => tombstones.count(clock.now()),
     redeliveryQueued: () => redelivery.size,
     nodeLinks: () => ({ out: links?.open ?? 0, in: server.links.open }),
-    signaturesOnThread: () => verifyThread?.checked ?? 0,
+    signaturesOnThread: () => cryptoThread?.checked ?? 0,
+    x25519OnThread: () => cryptoThread?.sharedSecrets ?? 0,
   });
 
   // What the swarm-facing parts (redelivery, tombstones, the RPC, catch-up sync) all work on.
@@ -133,7 +135,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const faults = new FaultMonitor({ logger, registry: metrics, prefix: "session_node_" });
   const rpc = new RpcHandler({
     ...shared,
-    verifyThread,
+    cryptoThread,
     faults,
     names,
     keys,
@@ -184,6 +186,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     nodePost,
     serverPost: finalHopServers.post,
     ...(opts.owner ? { cluster: opts.owner.cluster } : {}),
+    ...(cryptoThread ? { cryptoThread } : {}),
   };
   const nodeApp = createApp(ctx);
   const server = await listenNode(ctx, nodeApp, opts.owner);
@@ -228,7 +231,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
         links?.close();
         await relayAgent.close();
         await finalHopServers.close();
-        await verifyThread?.close();
+        await cryptoThread?.close();
         store.close();
       })();
       return stopping;

@@ -112,6 +112,7 @@ export function createApp(ctx: NodeContext): NodeApp {
     network: ctx.network,
     fetch: ctx.fetch,
     ...(ctx.nodePost ? { nodePost: ctx.nodePost } : {}),
+    ...(ctx.cryptoThread ? { cryptoThread: ctx.cryptoThread } : {}),
   };
   const onion = onionService(onionCtx, {
     nodeScheme: ctx.config.http ? "http" : "https",

@@ -40,6 +40,7 @@ import {
   unpadMessage,
   verify,
   x25519Keypair,
+  x25519SharedSecret,
 } from "./index.ts";
 
 const bytes = (max = 512) => fc.uint8Array({ maxLength: max });
@@ -253,6 +254,62 @@ describe("onion hop encryption", () => {
         () => server.open(encType, layer.ciphertext, new Uint8Array(32)),
       ];
       for (const f of failures) expect(f).toThrowError(expect.objectContaining({ code: "DECRYPT_FAILED" }));
+    });
+
+    it(`${encType}: openWithSharedSecret opens and fails exactly as open, given X25519's result`, () => {
+      const node = x25519Keypair();
+      const server = onionHopServer(node);
+      const shared = (pk: Uint8Array) => x25519SharedSecret(node.secretKey, pk);
+      fc.assert(
+        fc.property(bytes(), bytes(), (m, answer) => {
+          const layer = onionSealLayer(m, node.publicKey, encType);
+          const pk = layer.ephemeralPublicKey;
+          const opened = server.openWithSharedSecret(encType, layer.ciphertext, pk, shared(pk));
+          return (
+            toHex(opened.plaintext) === toHex(m) &&
+            toHex(onionOpenReply(encType, opened.seal(answer), layer.keys)) === toHex(answer)
+          );
+        }),
+        { numRuns: 30 },
+      );
+      const layer = onionSealLayer(new Uint8Array(4), node.publicKey, encType);
+      const pk = layer.ephemeralPublicKey;
+      const errorOf = (f: () => unknown) => {
+        try {
+          f();
+        } catch (err) {
+          const e = err as CryptoError;
+          return `${e.code} ${e.message} <- ${(e.cause as CryptoError).code} ${(e.cause as Error).message}`;
+        }
+        throw new Error("opened");
+      };
+      const cases: [() => unknown, () => unknown][] = [
+        [
+          () => server.open(encType, layer.ciphertext.subarray(0, 10), pk),
+          () => server.openWithSharedSecret(encType, layer.ciphertext.subarray(0, 10), pk, shared(pk)),
+        ],
+        [
+          () => onionHopServer(x25519Keypair()).open(encType, layer.ciphertext, pk),
+          () => server.openWithSharedSecret(encType, layer.ciphertext, pk, new Uint8Array(32).fill(7)),
+        ],
+        // X25519 refuses a low-order key: the thread that computed it answers null.
+        [
+          () => server.open(encType, layer.ciphertext, new Uint8Array(32)),
+          () => server.openWithSharedSecret(encType, layer.ciphertext, new Uint8Array(32), null),
+        ],
+        [
+          () => server.open(encType, layer.ciphertext, pk.subarray(0, 31)),
+          () => server.openWithSharedSecret(encType, layer.ciphertext, pk.subarray(0, 31), null),
+        ],
+      ];
+      for (const [inline, given] of cases) {
+        expect(errorOf(given)).toBe(errorOf(inline));
+        expect(errorOf(given)).toMatch(/^DECRYPT_FAILED /);
+      }
+      expect(errorOf(cases[2]![1])).toMatch(/low order/);
+      expect(() =>
+        server.openWithSharedSecret(encType, layer.ciphertext, pk, shared(pk).subarray(1)),
+      ).toThrowError(expect.objectContaining({ code: "DECRYPT_FAILED" }));
     });
 
     it(`${encType}: request and reply round-trip; wrong key and garbage fail typed`, () => {

@@ -120,6 +120,7 @@ export {
   ONION_ENC_TYPES,
   type OnionEncType,
   type OnionReplyKeys,
+  type OpenedOnionLayer,
   onionDecryptFromClient,
   onionDecryptResponse,
   onionEncryptForHop,

@@ -87,8 +87,23 @@ export function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array)
   try {
     return sodium.crypto_scalarmult(secretKey, publicKey);
   } catch (cause) {
-    throw new CryptoError("INVALID_KEY", "X25519 public key is of low order", { cause });
+    throw lowOrderKey(cause);
   }
+}
+
+const lowOrderKey = (cause?: unknown) =>
+  new CryptoError("INVALID_KEY", "X25519 public key is of low order", { cause });
+
+/**
+ * An X25519 shared secret with `publicKey` computed elsewhere (another thread's libsodium),
+ * refused as x25519SharedSecret refuses it: a malformed key, or `null` for a result X25519
+ * refused (low order), throws the same INVALID_KEY.
+ */
+export function x25519GivenSharedSecret(publicKey: Uint8Array, shared: Uint8Array | null): Uint8Array {
+  requireLength(publicKey, 32, "X25519 public key");
+  if (shared === null) throw lowOrderKey();
+  requireLength(shared, 32, "X25519 shared secret");
+  return shared;
 }
 
 /** Detached Ed25519 signature with a 64-byte secret key (or its 32-byte seed). */

@@ -2,7 +2,7 @@ import { aesGcmDecrypt, aesGcmEncrypt, xchachaDecrypt, xchachaEncrypt } from "./
 import { concatBytes } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
 import { blake2b, hmacSha256 } from "./hash.ts";
-import { type KeyPair, x25519Keypair, x25519SharedSecret } from "./keys.ts";
+import { type KeyPair, x25519GivenSharedSecret, x25519Keypair, x25519SharedSecret } from "./keys.ts";
 
 /*
  * Onion-request hop encryption (libsession src/onionreq/hop_encryption.cpp).
@@ -24,7 +24,21 @@ export function onionHopKey(
   clientPublicKey: Uint8Array,
   serverPublicKey: Uint8Array,
 ): Uint8Array {
-  const shared = x25519SharedSecret(ownSecretKey, peerPublicKey);
+  return hopKeyFromShared(
+    encType,
+    x25519SharedSecret(ownSecretKey, peerPublicKey),
+    clientPublicKey,
+    serverPublicKey,
+  );
+}
+
+/** The hop key from the X25519 shared secret `shared` (the KDF half of onionHopKey). */
+function hopKeyFromShared(
+  encType: OnionEncType,
+  shared: Uint8Array,
+  clientPublicKey: Uint8Array,
+  serverPublicKey: Uint8Array,
+): Uint8Array {
   if (encType === "aes-gcm") return hmacSha256("LOKI", shared);
   if (encType === "xchacha20") return blake2b(concatBytes(shared, clientPublicKey, serverPublicKey), 32);
   throw new CryptoError("INVALID_INPUT", `unknown onion enc_type ${String(encType)}`);
@@ -64,6 +78,12 @@ export function onionDecryptResponse(
   return open(encType, clientKey(encType, ephemeral, nodeX25519Pk), ciphertext);
 }
 
+/** A layer opened by a hop server, with the `seal` for its reply. */
+export interface OpenedOnionLayer {
+  plaintext: Uint8Array;
+  seal(reply: Uint8Array): Uint8Array;
+}
+
 /**
  * Server side (a node or a server's final hop) for its long-term X25519 keys: each opened layer
  * hands back a `seal` for its reply that reuses the hop key (one X25519 per hop, not two). Any
@@ -71,21 +91,42 @@ export function onionDecryptResponse(
  * wrong key — is CryptoError DECRYPT_FAILED.
  */
 export function onionHopServer(keys: KeyPair) {
+  const openWith = (
+    encType: OnionEncType,
+    ciphertext: Uint8Array,
+    clientEphemeralPk: Uint8Array,
+    sharedSecret: () => Uint8Array,
+  ): OpenedOnionLayer => {
+    let key: Uint8Array;
+    let plaintext: Uint8Array;
+    try {
+      key = hopKeyFromShared(encType, sharedSecret(), clientEphemeralPk, keys.publicKey);
+      plaintext = open(encType, key, ciphertext);
+    } catch (cause) {
+      throw new CryptoError("DECRYPT_FAILED", "onion layer does not open with this key", { cause });
+    }
+    return { plaintext, seal: (reply: Uint8Array) => seal(encType, key, reply) };
+  };
   return {
-    open(
+    open(encType: OnionEncType, ciphertext: Uint8Array, clientEphemeralPk: Uint8Array): OpenedOnionLayer {
+      return openWith(encType, ciphertext, clientEphemeralPk, () =>
+        x25519SharedSecret(keys.secretKey, clientEphemeralPk),
+      );
+    },
+    /**
+     * `open` with X25519(keys.secretKey, clientEphemeralPk) already computed (on another
+     * thread): `shared`, or `null` where X25519 refused the key. Only the key derivation and
+     * the AEAD run here; the result and every failure are `open`'s.
+     */
+    openWithSharedSecret(
       encType: OnionEncType,
       ciphertext: Uint8Array,
       clientEphemeralPk: Uint8Array,
-    ): { plaintext: Uint8Array; seal(reply: Uint8Array): Uint8Array } {
-      let key: Uint8Array;
-      let plaintext: Uint8Array;
-      try {
-        key = nodeKey(encType, keys, clientEphemeralPk);
-        plaintext = open(encType, key, ciphertext);
-      } catch (cause) {
-        throw new CryptoError("DECRYPT_FAILED", "onion layer does not open with this key", { cause });
-      }
-      return { plaintext, seal: (reply: Uint8Array) => seal(encType, key, reply) };
+      shared: Uint8Array | null,
+    ): OpenedOnionLayer {
+      return openWith(encType, ciphertext, clientEphemeralPk, () =>
+        x25519GivenSharedSecret(clientEphemeralPk, shared),
+      );
     },
   };
 }

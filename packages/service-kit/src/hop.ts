@@ -2,6 +2,7 @@ import {
   type KeyPair,
   type OnionEncType,
   type OnionReplyKeys,
+  type OpenedOnionLayer,
   onionEncryptResponse,
   onionHopServer,
   onionOpenReply,
@@ -18,11 +19,17 @@ export type X25519Keys = KeyPair;
 /** What a server or node does with a layer encrypted to its X25519 key. */
 export interface HopServer {
   /** Throws ProtocolError ONION_DECRYPT_FAILED when the ciphertext does not open. */
-  open(
+  open(encType: EncType, ciphertext: Uint8Array, ephemeralKey: Uint8Array): OpenedOnionLayer;
+  /**
+   * `open` given X25519(our secret key, ephemeralKey) computed elsewhere (a thread): `shared`, or
+   * `null` where X25519 refused the key. Same result, same errors; no X25519 here.
+   */
+  openWithSharedSecret(
     encType: EncType,
     ciphertext: Uint8Array,
     ephemeralKey: Uint8Array,
-  ): { plaintext: Uint8Array; seal(reply: Uint8Array): Uint8Array };
+    shared: Uint8Array | null,
+  ): OpenedOnionLayer;
 }
 
 /**
@@ -31,14 +38,17 @@ export interface HopServer {
  */
 export function hopServer(keys: X25519Keys, message?: string): HopServer {
   const inner = onionHopServer(keys);
+  const failing = (open: () => OpenedOnionLayer) => {
+    try {
+      return open();
+    } catch (err) {
+      throw new ProtocolError("ONION_DECRYPT_FAILED", message, undefined, { cause: err });
+    }
+  };
   return {
-    open(encType, ciphertext, ephemeralKey) {
-      try {
-        return inner.open(encType, ciphertext, ephemeralKey);
-      } catch (err) {
-        throw new ProtocolError("ONION_DECRYPT_FAILED", message, undefined, { cause: err });
-      }
-    },
+    open: (encType, ciphertext, ephemeralKey) => failing(() => inner.open(encType, ciphertext, ephemeralKey)),
+    openWithSharedSecret: (encType, ciphertext, ephemeralKey, shared) =>
+      failing(() => inner.openWithSharedSecret(encType, ciphertext, ephemeralKey, shared)),
   };
 }
 

@@ -9,7 +9,6 @@ import {
   parseEncType,
 } from "@session/protocol/onion";
 import type { Logger } from "pino";
-import { TurnBatch } from "../turn-batch.ts";
 import { finalHop } from "./final-hop.ts";
 import type { HopCipher } from "./hop-cipher.ts";
 import { relayToNode, relayToServer } from "./hop-relay.ts";
@@ -17,6 +16,7 @@ import type { NodePost } from "./http.ts";
 import { type OnionLimits, onionLimits } from "./limits.ts";
 import { invalidJson, invalidUrl, messageOf, type OnionReply, plainReply, type Seal } from "./reply.ts";
 import type { OnionServerPolicy } from "./server-destination.ts";
+import { type OnionOpenThread, TurnOpens } from "./turn-opens.ts";
 
 /*
  * Onion request handling at one storage node, following oxen-storage-server
@@ -35,6 +35,8 @@ import type { OnionServerPolicy } from "./server-destination.ts";
 /** What onion handling needs from the node; the routes build it from NodeContext. */
 export interface OnionDeps {
   cipher: HopCipher;
+  /** Computes busy turns' layer X25519 off the event loop (turn-opens.ts); with `cipher`'s key. */
+  openThread?: OnionOpenThread;
   /** Our Ed25519 key, lower-case hex: a layer naming it as the next hop is refused. */
   selfEd25519Hex: string;
   /** Base URL (scheme://host:port) of a known node, by lower-case Ed25519 hex. */
@@ -108,8 +110,8 @@ export function parseRelayedOnionBody(body: Uint8Array): OnionHopInput | OnionRe
   }
 }
 
-/** The layer opens (X25519 + AEAD) of one event-loop turn run together (TurnBatch says why). */
-const openBatch = new TurnBatch();
+/** The layer opens (X25519 + AEAD) of one event-loop turn, run together (turn-opens.ts). */
+const turnOpens = new TurnOpens();
 
 /** Decrypts one layer and acts on its routing; never throws. */
 export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Promise<OnionReply> {
@@ -123,8 +125,7 @@ export async function processOnionHop(deps: OnionDeps, input: OnionHopInput): Pr
   let plaintext: Uint8Array;
   let seal: Seal;
   try {
-    const open = () => deps.cipher.open(input.encType, input.ciphertext, input.ephemeralKey);
-    ({ plaintext, seal } = await openBatch.run(open));
+    ({ plaintext, seal } = await turnOpens.open(deps.cipher, input, deps.openThread));
   } catch {
     // Nothing decrypted, so nothing is forwarded and there is no key to answer with.
     return plainReply(400, "ONION_DECRYPT_FAILED", "Invalid ciphertext");

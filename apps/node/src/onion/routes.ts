@@ -4,6 +4,7 @@ import { readBodyLimited } from "@session/service-kit";
 import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
+import type { CryptoThread } from "../crypto-thread.ts";
 import { type FastPath, readIncomingLimited } from "../rpc/http-fast-path.ts";
 import { type HopCipher, nodeHopCipher } from "./hop-cipher.ts";
 import type { NodePost } from "./http.ts";
@@ -46,6 +47,8 @@ export interface OnionRouteContext {
   fetch: typeof fetch;
   /** Node-to-node relay POST (preferred over `fetch` when given). */
   nodePost?: NodePost;
+  /** Runs busy turns' layer X25519 off the event loop (src/crypto-thread.ts). */
+  cryptoThread?: CryptoThread;
 }
 
 export interface OnionRouteOptions {
@@ -87,6 +90,10 @@ export function onionService(
   const servers = options.servers ?? DEFAULT_ONION_SERVER_POLICY;
   const deps: OnionDeps = {
     cipher: options.cipher ?? nodeHopCipher(ctx.keys.x25519),
+    // The thread computes with the node's key: not for an overriding cipher, whose key may differ.
+    ...(ctx.cryptoThread && !options.cipher
+      ? { openThread: { thread: ctx.cryptoThread, x25519SecretKey: ctx.keys.x25519.secretKey } }
+      : {}),
     selfEd25519Hex,
     nodeBaseUrl(hex) {
       const n = ctx.network.nodeByEd25519(hex);

@@ -13,6 +13,7 @@ import {
 import { type NodeInfo, type ServiceNodesState, toSwarmSnode } from "@session/protocol/swarm";
 import { type FaultMonitor, faultError } from "@session/service-kit";
 import type { Logger } from "pino";
+import type { CryptoThread } from "../crypto-thread.ts";
 import type { PeerClient } from "../replication/peer.ts";
 import type { SubaccountRevocations } from "../storage/revocations.ts";
 import type { MessageStore, NewMessage } from "../storage/store.ts";
@@ -23,7 +24,6 @@ import { requestVerifier, resultSigner } from "./node-crypto.ts";
 import { type NameResolver, oxendRequest } from "./oxend.ts";
 import { commitStore, preparedStoreOf, type StorePathContext } from "./store-path.ts";
 import { TurnBatchedAuth } from "./turn-batched-auth.ts";
-import type { VerifyThread } from "./verify-thread.ts";
 
 export const NODE_VERSION: [number, number, number] = [2, 11, 0];
 export const HARDFORK: [number, number] = [19, 3];
@@ -59,8 +59,8 @@ export interface RpcHandlerDeps {
     add(peer: NodeInfo, hash: string): void;
     addForward(peer: NodeInfo, request: unknown): void;
   };
-  /** Runs the request signature checks of busy turns off the event loop (verify-thread.ts). */
-  verifyThread?: VerifyThread | undefined;
+  /** Runs the request signature checks of busy turns off the event loop (src/crypto-thread.ts). */
+  cryptoThread?: CryptoThread | undefined;
   /** Keeps the signed deletes and shortenings applied here, for members that miss them (tombstones.ts). */
   tombstones?: {
     keepUntil(req: RpcSubrequest, now: number): number | undefined;
@@ -110,7 +110,7 @@ export class RpcHandler {
     this.signB64 = resultSigner(d.keys.ed25519.secretKey);
     this.auth = new TurnBatchedAuth(requestVerifier, {
       isSubaccountRevoked: (pubkey, token) => d.revocations.isRevoked(pubkey.hex, token),
-      thread: d.verifyThread,
+      thread: d.cryptoThread,
     });
     this.local = { store: d.store, revocations: d.revocations, signB64: this.signB64 };
     this.storePath = {

@@ -4,16 +4,16 @@ import {
   type VerifyAuthOptions,
   verifyAuth,
 } from "@session/protocol/rpc";
-import { TurnBatch } from "../turn-batch.ts";
-import type { SignatureCheck, VerifyThread } from "./verify-thread.ts";
+import type { CryptoThread, SignatureCheck } from "../crypto-thread.ts";
+import { TurnBatch, TurnQueue } from "../turn-batch.ts";
 
 export interface TurnBatchedAuthOptions extends VerifyAuthOptions {
   /**
-   * Runs a turn's signature checks on this thread (verify-thread.ts) when the turn has at least
+   * Runs a turn's signature checks on this thread (src/crypto-thread.ts) when the turn has at least
    * `threadMinBatch` requests; smaller turns, and every turn once the thread has failed, check on
    * the event loop.
    */
-  thread?: VerifyThread | undefined;
+  thread?: CryptoThread | undefined;
   /** Default 2: one request alone gains nothing from the hop and would wait for it. */
   threadMinBatch?: number;
 }
@@ -38,7 +38,7 @@ interface Waiting {
  */
 export class TurnBatchedAuth {
   private readonly batch = new TurnBatch();
-  private waiting: Waiting[] = [];
+  private readonly waiting = new TurnQueue<Waiting>((batch) => this.flush(batch));
   private readonly minBatch: number;
 
   constructor(
@@ -51,20 +51,15 @@ export class TurnBatchedAuth {
   /** Resolves when `req` passes verifyAuth, rejects with verifyAuth's error otherwise. */
   verify(req: AuthRequirement): Promise<void> {
     if (!this.opts.thread) return this.batch.run(() => verifyAuth(this.verifier, req, this.opts));
-    return new Promise<void>((resolve, reject) => {
-      this.waiting.push({ req, resolve, reject });
-      if (this.waiting.length === 1) setImmediate(() => this.flush());
-    });
+    return new Promise<void>((resolve, reject) => this.waiting.push({ req, resolve, reject }));
   }
 
   /** Requests waiting for this turn's check phase. */
   get pending(): number {
-    return this.batch.pending + this.waiting.length;
+    return this.batch.pending + this.waiting.pending;
   }
 
-  private flush(): void {
-    const batch = this.waiting;
-    this.waiting = [];
+  private flush(batch: Waiting[]): void {
     const thread = this.opts.thread!;
     if (batch.length < this.minBatch || !thread.usable) {
       for (const w of batch) this.settle(w, this.verifier);

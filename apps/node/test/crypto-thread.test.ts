@@ -1,9 +1,12 @@
 /*
- * A single-process node checks the signatures of busy turns on its signature thread
- * (src/rpc/verify-thread.ts): concurrent signed requests get the answers they get without it,
- * /metrics counts the checks the thread made, and SESSION_NODE_VERIFY_THREAD=0 keeps them all on
- * the event loop.
+ * A single-process node runs the signature checks and onion layer X25519 of busy turns on its
+ * crypto thread (src/crypto-thread.ts): concurrent signed requests and onion requests get the
+ * answers they get without it, /metrics counts the work the thread did, and
+ * SESSION_NODE_VERIFY_THREAD=0 keeps it all on the event loop.
  */
+import { fromBase64, onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
+import { decodeFinalHopResponse, encodeOnionLayer, FINAL_HOP_CONTROL } from "@session/protocol/onion";
+import { openHopReply } from "@session/service-kit";
 import { Agent } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { configFromEnv, nodeEnvSchema } from "../src/config.ts";
@@ -37,11 +40,43 @@ const post = async (url: string, method: string, params: unknown) => {
   return { status: res.status, text: await res.text() };
 };
 
-const onThread = async (url: string) => {
+const onThread = async (url: string, metric = "session_node_signatures_checked_on_thread_total") => {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split("\n").find((l) => l.startsWith("session_node_signatures_checked_on_thread_total "));
+  const line = text.split("\n").find((l) => l.startsWith(`${metric} `));
   return Number(line?.split(" ")[1]);
 };
+const X25519_METRIC = "session_node_onion_x25519_on_thread_total";
+
+/** Rounds of concurrent one-hop onion requests to `node`: good ones, and ones that do not open. */
+async function onionBurst(node: RunningNode) {
+  const outcomes: string[] = [];
+  const info = encodeOnionLayer(
+    utf8Encode(JSON.stringify({ method: "info", params: {} })),
+    FINAL_HOP_CONTROL,
+  );
+  for (let round = 0; round < 3; round++) {
+    const reqs = Array.from({ length: 16 }, async (_, i) => {
+      const encType = i % 2 ? "xchacha20" : "aes-gcm";
+      // A layer this node is the destination of; every fourth request's ephemeral key is of low
+      // order instead, and every fourth+1 opens under no key.
+      const layer = onionSealLayer(info, node.keys.x25519.publicKey, encType);
+      const ephemeralKey =
+        [`${"00".repeat(32)}`, `${"11".repeat(32)}`][i % 4] ?? toHex(layer.ephemeralPublicKey);
+      const body = encodeOnionLayer(layer.ciphertext, { ephemeral_key: ephemeralKey, enc_type: encType });
+      const res = await fetch(`${node.url}/onion_req/v2`, {
+        method: "POST",
+        body: body as Uint8Array<ArrayBuffer>,
+        dispatcher: agent,
+      } as RequestInit);
+      const text = await res.text();
+      return res.status === 200
+        ? `200 ${decodeFinalHopResponse(utf8Decode(openHopReply(encType, fromBase64(text), layer.keys))).status}`
+        : `${res.status} ${text}`;
+    });
+    outcomes.push(...(await Promise.all(reqs)));
+  }
+  return outcomes;
+}
 
 /** Rounds of concurrent signed stores (namespace 1), good and forged, then signed retrieves. */
 async function burst(url: string) {
@@ -68,7 +103,7 @@ async function burst(url: string) {
   return outcomes;
 }
 
-describe("signature thread", () => {
+describe("crypto thread", () => {
   it("answers concurrent signed requests as the event loop does, and counts the checks it made", async () => {
     const before = await onThread(a.url);
     const threaded = await burst(a.url);
@@ -78,6 +113,17 @@ describe("signature thread", () => {
     expect(threaded.filter((o) => o.startsWith("401"))).toHaveLength(5 * 6);
     expect((await onThread(a.url)) - before).toBeGreaterThan(0);
     expect(await onThread(b.url)).toBe(0);
+  }, 60_000);
+
+  it("answers concurrent onion requests as the event loop does, and counts the X25519 it computed", async () => {
+    const before = await onThread(a.url, X25519_METRIC);
+    const threaded = await onionBurst(a);
+    const inline = await onionBurst(b);
+    expect(threaded).toEqual(inline);
+    expect(threaded.filter((o) => o === "200 200")).toHaveLength(3 * 8);
+    expect(threaded.filter((o) => o === "400 Invalid ciphertext")).toHaveLength(3 * 8);
+    expect((await onThread(a.url, X25519_METRIC)) - before).toBeGreaterThan(0);
+    expect(await onThread(b.url, X25519_METRIC)).toBe(0);
   }, 60_000);
 
   it("SESSION_NODE_VERIFY_THREAD: on unless 0/false/no", () => {

@@ -1,12 +1,13 @@
 import { randomBytes } from "node:crypto";
-import { sign } from "@session/crypto";
+import { fromHex, sign, toHex, x25519Keypair, x25519SharedSecret } from "@session/crypto";
 import { authRequirementFor, parseRpcRequest, type RpcSubrequest } from "@session/protocol/rpc";
-import { afterAll, describe, expect, it } from "vitest";
-import { newAccount, retrieveParams, storeParams } from "../../test/helpers/node-net.ts";
-import { b64, groupAccount, makeSubaccount, sigB64 } from "../../test/helpers/subaccounts.ts";
-import { requestVerifier } from "./node-crypto.ts";
-import { TurnBatchedAuth } from "./turn-batched-auth.ts";
-import { type SignatureCheck, VerifyThread } from "./verify-thread.ts";
+import { describe, expect, it } from "vitest";
+import { threadStarter } from "../test/helpers/crypto-thread.ts";
+import { newAccount, retrieveParams, storeParams } from "../test/helpers/node-net.ts";
+import { b64, groupAccount, makeSubaccount, sigB64 } from "../test/helpers/subaccounts.ts";
+import type { CryptoThread, SignatureCheck } from "./crypto-thread.ts";
+import { requestVerifier } from "./rpc/node-crypto.ts";
+import { TurnBatchedAuth } from "./rpc/turn-batched-auth.ts";
 
 const NS1 = { namespace: 1 };
 const requirement = (method: string, params: unknown) => {
@@ -14,16 +15,7 @@ const requirement = (method: string, params: unknown) => {
   if (!r) throw new Error("no auth requirement");
   return r;
 };
-const threads: VerifyThread[] = [];
-const started = async () => {
-  const t = new VerifyThread();
-  threads.push(t);
-  await t.ready;
-  return t;
-};
-afterAll(async () => {
-  for (const t of threads) await t.close();
-});
+const started = threadStarter();
 
 /** Requests covering every verifyAuth outcome: valid, forged, subaccount good/forged/revoked. */
 function mixedRequests() {
@@ -80,7 +72,7 @@ const outcome = (p: Promise<void>) =>
     (err: { code?: string; details?: unknown }) => `${err.code} ${JSON.stringify(err.details)}`,
   );
 
-describe("VerifyThread", () => {
+describe("CryptoThread", () => {
   it("answers each check as libsodium does on the event loop, malformed ones false", async () => {
     const thread = await started();
     const a = newAccount();
@@ -101,6 +93,40 @@ describe("VerifyThread", () => {
   });
 });
 
+describe("CryptoThread.x25519", () => {
+  it("gives x25519SharedSecret's secret for each key; null where it throws (low order, wrong length)", async () => {
+    const thread = await started();
+    const node = x25519Keypair();
+    // Points of small order on Curve25519 and its twist: libsodium's result is all zero.
+    const lowOrder = [
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    ].map(fromHex);
+    const keys = [
+      x25519Keypair().publicKey,
+      ...lowOrder,
+      x25519Keypair().publicKey,
+      x25519Keypair().publicKey.subarray(0, 31),
+      randomBytes(32),
+    ];
+    const expected = keys.map((pk) => {
+      try {
+        return toHex(x25519SharedSecret(node.secretKey, pk));
+      } catch {
+        return null;
+      }
+    });
+    expect(expected.map((e) => e !== null)).toEqual([true, false, false, false, false, true, false, true]);
+    const got = await thread.x25519(node.secretKey, keys);
+    expect(got.map((s) => (s ? toHex(s) : null))).toEqual(expected);
+    // The secret key was copied into the batch, not taken from the caller.
+    expect(node.secretKey.some((b) => b !== 0)).toBe(true);
+    expect(await thread.x25519(node.secretKey, [])).toEqual([]);
+  });
+});
+
 describe("TurnBatchedAuth on a thread", () => {
   it("gives every request the outcome and error the event loop gives, with no check on the event loop", async () => {
     const thread = await started();
@@ -111,7 +137,7 @@ describe("TurnBatchedAuth on a thread", () => {
 
     const counting = countingVerifier();
     let batches = 0;
-    const spy = Object.assign(Object.create(thread) as VerifyThread, {
+    const spy = Object.assign(Object.create(thread) as CryptoThread, {
       verify: (checks: readonly SignatureCheck[]) => {
         batches++;
         return thread.verify(checks);
@@ -126,7 +152,7 @@ describe("TurnBatchedAuth on a thread", () => {
   it("checks a turn smaller than threadMinBatch on the event loop", async () => {
     const thread = await started();
     let batches = 0;
-    const spy = Object.assign(Object.create(thread) as VerifyThread, {
+    const spy = Object.assign(Object.create(thread) as CryptoThread, {
       verify: (checks: readonly SignatureCheck[]) => {
         batches++;
         return thread.verify(checks);
@@ -152,7 +178,7 @@ describe("TurnBatchedAuth on a thread", () => {
     );
     let closed: Promise<void> | undefined;
     let sentAfterStop = false;
-    const dying = Object.assign(Object.create(thread) as VerifyThread, {
+    const dying = Object.assign(Object.create(thread) as CryptoThread, {
       // The thread is told to stop just before the batch is posted: it never answers it.
       verify: (checks: readonly SignatureCheck[]) => {
         closed = thread.close();
