@@ -112,7 +112,8 @@ export function createApp(ctx: NodeContext): NodeApp {
     network: ctx.network,
     fetch: ctx.fetch,
     ...(ctx.nodePost ? { nodePost: ctx.nodePost } : {}),
-    ...(ctx.cryptoThread ? { cryptoThread: ctx.cryptoThread } : {}),
+    // Onion X25519 on the thread measured slower beside oxenss (README "Work on a crypto thread").
+    ...(ctx.cryptoThread && ctx.config.onionThread ? { cryptoThread: ctx.cryptoThread } : {}),
   };
   const onion = onionService(onionCtx, {
     nodeScheme: ctx.config.http ? "http" : "https",

@@ -2,7 +2,8 @@
  * A single-process node runs the signature checks and onion layer X25519 of busy turns on its
  * crypto thread (src/crypto-thread.ts): concurrent signed requests and onion requests get the
  * answers they get without it, /metrics counts the work the thread did, and
- * SESSION_NODE_VERIFY_THREAD=0 keeps it all on the event loop.
+ * SESSION_NODE_VERIFY_THREAD=0 keeps it all on the event loop (onion X25519 goes to the thread only
+ * with SESSION_NODE_ONION_THREAD=1).
  */
 import { fromBase64, onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
 import { decodeFinalHopResponse, encodeOnionLayer, FINAL_HOP_CONTROL } from "@session/protocol/onion";
@@ -13,7 +14,7 @@ import { configFromEnv, nodeEnvSchema } from "../src/config.ts";
 import type { RunningNode } from "../src/node.ts";
 import { newAccount, retrieveParams, storeParams, TestNet } from "./helpers/node-net.ts";
 
-const withThread = new TestNet();
+const withThread = new TestNet({ onionThread: true });
 const without = new TestNet({ verifyThread: false });
 let a: RunningNode;
 let b: RunningNode;
@@ -145,5 +146,20 @@ describe("crypto thread", () => {
     expect(
       nodeEnvSchema.safeParse({ REGISTRY_FILE: "/r.json", SESSION_NODE_VERIFY_THREAD: "maybe" }).success,
     ).toBe(false);
+    const onion = (env: Record<string, string>) =>
+      configFromEnv(nodeEnvSchema.parse({ REGISTRY_FILE: "/r.json", ...env })).onionThread;
+    expect([onion({}), onion({ SESSION_NODE_ONION_THREAD: "1" })]).toEqual([false, true]);
   });
+
+  it("keeps onion X25519 on the event loop unless SESSION_NODE_ONION_THREAD is set", async () => {
+    const plain = new TestNet();
+    try {
+      const [c] = (await plain.start(1)) as [RunningNode];
+      const answers = await onionBurst(c);
+      expect(answers).toEqual(await onionBurst(b));
+      expect(await onThread(c.url, X25519_METRIC)).toBe(0);
+    } finally {
+      await plain.stop();
+    }
+  }, 60_000);
 });
