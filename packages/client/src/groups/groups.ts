@@ -65,21 +65,55 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     client.on("message", (m) => this.handleDirect(m));
   }
 
+  /**
+   * The groups this account is in (created, accepted or restored), in the order it joined them.
+   *
+   * @example
+   * ```ts
+   * for (const g of groups.list()) console.log(g.id, g.info().name, g.isAdmin ? "(admin)" : "");
+   * ```
+   */
   list(): Group[] {
     return [...this.groups.values()];
   }
 
+  /**
+   * Invitations received (as 1:1 messages) and neither accepted nor declined yet.
+   *
+   * @example
+   * ```ts
+   * await client.poll(); // invitations arrive as 1:1 messages
+   * for (const inv of groups.pendingInvitations()) console.log(`${inv.from} invites us to "${inv.name}"`);
+   * ```
+   */
   pendingInvitations(): GroupInvitation[] {
     return [...this.invitations.values()];
   }
 
+  /**
+   * A group this account is in (the ID in any case); ClientError GROUP_NOT_FOUND when it is not.
+   *
+   * @example
+   * ```ts
+   * const group = groups.get(groupId);
+   * await group.send("hello");
+   * ```
+   */
   get(groupId: string): Group {
     const g = this.groups.get(groupId.toLowerCase());
     if (!g) throw new ClientError("GROUP_NOT_FOUND", `not in group ${groupId}`);
     return g;
   }
 
-  /** A new group with a fresh Ed25519 key (its 03 ID); we are its admin. */
+  /**
+   * A new group with a fresh Ed25519 key (its 03 ID); we are its admin.
+   *
+   * @example
+   * ```ts
+   * const group = await groups.create("Hikers", { adminName: "Alice" }); // BAD_GROUP_NAME when blank
+   * console.log(group.id); // 03…
+   * ```
+   */
   async create(name: string, opts: { adminName?: string } = {}): Promise<Group> {
     if (!name.trim()) throw new ClientError("BAD_GROUP_NAME", "a group needs a name");
     const groupSk = fullEd25519SecretKey(randomBytesArray(32));
@@ -90,7 +124,14 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     return g;
   }
 
-  /** Invites members (admins): adds them to the group and sends each an invitation 1:1. */
+  /**
+   * Invites members (admins): adds them to the group and sends each an invitation 1:1.
+   *
+   * @example
+   * ```ts
+   * await groups.invite(groupId, [bobId]); // GROUP_FULL past 100 members; NOT_GROUP_ADMIN for members
+   * ```
+   */
   async invite(groupId: string, sessionIds: readonly string[]): Promise<void> {
     const g = this.get(groupId);
     const timestamp = this.client.now();
@@ -98,17 +139,43 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     for (const inv of invites) await this.sendDirect(inv.sessionId, inv.update, timestamp);
   }
 
-  /** Promotes a member to admin (admins): marks it in the member list and sends it the group key 1:1. */
+  /**
+   * Promotes a member to admin (admins): marks it in the member list and sends it the group key 1:1.
+   *
+   * @example
+   * ```ts
+   * await groups.promote(groupId, bobId);
+   * ```
+   */
   async promote(groupId: string, sessionId: string): Promise<void> {
     const update = await this.get(groupId).promote(sessionId);
     await this.sendDirect(sessionId.toLowerCase(), update, this.client.now());
   }
 
+  /**
+   * Admins: removes members (their subaccounts are revoked on the group swarm and the key rotated, so
+   * they cannot read later messages); NOT_GROUP_MEMBER for an ID that is not a member.
+   *
+   * @example
+   * ```ts
+   * await groups.remove(groupId, [bobId]);
+   * ```
+   */
   async remove(groupId: string, sessionIds: readonly string[]): Promise<void> {
     await this.get(groupId).remove(sessionIds);
   }
 
-  /** Accepts an invitation: joins with the subaccount it carries and tells the admins. */
+  /**
+   * Accepts an invitation: joins with the subaccount it carries and tells the admins.
+   *
+   * @example
+   * ```ts
+   * groups.on("invitation", async (inv) => {
+   *   const group = await groups.accept(inv.groupId);
+   *   await group.send("thanks for the invite");
+   * });
+   * ```
+   */
   async accept(groupId: string): Promise<Group> {
     const inv = this.invitations.get(groupId.toLowerCase());
     if (!inv) throw new ClientError("GROUP_NOT_FOUND", `no invitation to group ${groupId}`);
@@ -120,19 +187,41 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     return g;
   }
 
+  /**
+   * Forgets an invitation without joining (nothing is sent); GROUP_NOT_FOUND when there is none.
+   *
+   * @example
+   * ```ts
+   * for (const inv of groups.pendingInvitations()) groups.decline(inv.groupId);
+   * ```
+   */
   decline(groupId: string): void {
     if (!this.invitations.delete(groupId.toLowerCase()))
       throw new ClientError("GROUP_NOT_FOUND", `no invitation to group ${groupId}`);
   }
 
-  /** Leaves: tells the admins (who remove us and rotate the key) and forgets the group. */
+  /**
+   * Leaves: tells the admins (who remove us and rotate the key) and forgets the group.
+   *
+   * @example
+   * ```ts
+   * await groups.leave(groupId);
+   * ```
+   */
   async leave(groupId: string): Promise<void> {
     const g = this.get(groupId);
     await g.leave();
     this.groups.delete(g.id);
   }
 
-  /** Syncs every group (or one): returns their new messages. */
+  /**
+   * Syncs every group (or one): returns their new messages.
+   *
+   * @example
+   * ```ts
+   * for (const m of await groups.sync()) console.log(m.groupId, m.from, m.text);
+   * ```
+   */
   async sync(groupId?: string): Promise<GroupMessage[]> {
     const out: GroupMessage[] = [];
     for (const g of groupId ? [this.get(groupId)] : this.list()) out.push(...(await g.sync()));
@@ -143,6 +232,13 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
    * Admins: sets the group picture: encrypted with a new 32-byte key (AES-256-GCM, IV first, as
    * Session encrypts profile pictures), uploaded through the file server, URL and key put in the
    * group info (libsession p/q) for members to fetch with `picture()`.
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from "node:fs";
+   *
+   * await groups.setPicture(groupId, readFileSync("hikers.jpg"));
+   * ```
    */
   async setPicture(groupId: string, image: Uint8Array): Promise<void> {
     const g = this.get(groupId);
@@ -153,7 +249,17 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     await g.setInfo({ picture: { url, key } });
   }
 
-  /** The group picture (downloaded and decrypted), or undefined when the group has none. */
+  /**
+   * The group picture (downloaded and decrypted), or undefined when the group has none.
+   *
+   * @example
+   * ```ts
+   * import { writeFileSync } from "node:fs";
+   *
+   * const picture = await groups.picture(groupId);
+   * if (picture) writeFileSync("group.jpg", picture);
+   * ```
+   */
   async picture(groupId: string): Promise<Uint8Array | undefined> {
     const p = this.get(groupId).info().picture;
     if (!p) return undefined;
@@ -163,7 +269,15 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     return aesGcmDecrypt(p.key, await this.client.attachments.downloadRaw(id));
   }
 
-  /** Registers this device with the push server for a group's messages (through an onion path). */
+  /**
+   * Registers this device with the push server for a group's messages (through an onion path).
+   *
+   * @example
+   * ```ts
+   * const encKey = crypto.getRandomValues(new Uint8Array(32));
+   * await groups.registerPush(groupId, { service: "firebase", token: deviceToken, encKey });
+   * ```
+   */
   async registerPush(
     groupId: string,
     reg: Parameters<Group["pushSubscription"]>[0],
@@ -172,7 +286,17 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     return this.client.push.subscribe(this.get(groupId).pushSubscription(reg));
   }
 
-  /** Saved state (per group: the admin seed or the subaccount; pending invitations). */
+  /**
+   * Saved state (per group: the admin seed or the subaccount; pending invitations).
+   *
+   * @example
+   * ```ts
+   * import { writeFileSync } from "node:fs";
+   *
+   * // holds group keys: keep it private
+   * writeFileSync("groups.json", JSON.stringify(groups.state()), { mode: 0o600 });
+   * ```
+   */
   state(): {
     groups: GroupState[];
     invitations: { groupId: string; name: string; from: string; authData: string }[];
@@ -183,7 +307,20 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     };
   }
 
-  /** Restores `state()` output (keys and configs as saved; the next sync fetches what is new). */
+  /**
+   * Restores `state()` output (keys and configs as saved; the next sync fetches what is new).
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from "node:fs";
+   *
+   * import { Groups } from "@session/client";
+   *
+   * const groups = new Groups(client, me);
+   * groups.restore(JSON.parse(readFileSync("groups.json", "utf8")));
+   * await groups.sync();
+   * ```
+   */
   restore(state: ReturnType<Groups["state"]>): void {
     for (const s of state.groups) {
       const g = new Group(this.client, this.identity, {
@@ -211,7 +348,18 @@ export class Groups extends EventEmitter<{ invitation: [GroupInvitation]; promot
     if (r.status !== 200) throw new ClientError("REQUEST_FAILED", `store failed (${r.status})`, r.status);
   }
 
-  /** Invitations and promotions arrive as 1:1 messages; anything malformed is ignored. */
+  /**
+   * Invitations and promotions arrive as 1:1 messages; anything malformed is ignored.
+   *
+   * @example
+   * ```ts
+   * import { Groups } from "@session/client";
+   *
+   * const inbox = await client.poll(); // polled before `groups` listened to the client
+   * const groups = new Groups(client, me);
+   * for (const m of inbox) groups.handleDirect(m);
+   * ```
+   */
   handleDirect(m: IncomingMessage): void {
     const u = m.content.dataMessage?.groupUpdateMessage;
     if (!u) return;
