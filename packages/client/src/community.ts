@@ -75,7 +75,15 @@ export class Community {
     this.blindedId = `15${toHex(blind15KeyPair(ed25519Sk, this.serverPk).publicKey)}`;
   }
 
-  /** X-SOGS-* headers for one request. */
+  /**
+   * X-SOGS-* headers for one request.
+   *
+   * @example
+   * ```ts
+   * const headers = room.signHeaders("GET", `/room/${room.url.room}`);
+   * console.log(headers["X-SOGS-Pubkey"]); // our blinded ID, room.blindedId
+   * ```
+   */
   signHeaders(method: string, path: string, body?: Uint8Array): Record<string, string> {
     const nonce = randomBytes(16);
     const ts = String(Math.floor(this.now() / 1000));
@@ -91,7 +99,14 @@ export class Community {
     };
   }
 
-  /** One signed request; JSON bodies in and out. Throws REQUEST_FAILED with SOGS's reason on ≥ 400. */
+  /**
+   * One signed request; JSON bodies in and out. Throws REQUEST_FAILED with SOGS's reason on ≥ 400.
+   *
+   * @example
+   * ```ts
+   * const rooms = await room.request("GET", "/rooms"); // every room the server lists
+   * ```
+   */
   async request(
     method: string,
     path: string,
@@ -121,7 +136,15 @@ export class Community {
     return `/room/${this.url.room}${rest}`;
   }
 
-  /** Room details (and checks that we can read it). */
+  /**
+   * Room details (and checks that we can read it).
+   *
+   * @example
+   * ```ts
+   * const info = await room.join(); // REQUEST_FAILED (403, 404…) when we may not read the room
+   * console.log(info.name, info.active_users);
+   * ```
+   */
   async join(): Promise<Record<string, unknown>> {
     const info = (await this.request("GET", this.roomPath(""))) as Record<string, unknown>;
     this.infoUpdates = Number(info.info_updates);
@@ -131,6 +154,15 @@ export class Community {
   /**
    * One /batch: room info changes, messages (with edits, deletions and reaction changes) since the
    * last seqno we saw, and our blinded inbox since the last DM we saw.
+   *
+   * @example
+   * ```ts
+   * setInterval(async () => {
+   *   const { messages, dms } = await room.poll();
+   *   for (const m of messages) if (!m.deleted) console.log(m.sender, m.text);
+   *   for (const dm of dms) console.log("DM from", dm.senderSessionId, dm.text);
+   * }, 5000);
+   * ```
    */
   async poll(): Promise<PollResult> {
     const subs = [
@@ -169,7 +201,14 @@ export class Community {
     return msg;
   }
 
-  /** Recent messages, newest first (also remembered for later polls). */
+  /**
+   * Recent messages, newest first (also remembered for later polls).
+   *
+   * @example
+   * ```ts
+   * for (const m of (await room.recent(20)).reverse()) console.log(m.sender, m.text);
+   * ```
+   */
   async recent(limit = 50): Promise<CommunityMessage[]> {
     const list = (await this.request("GET", this.roomPath(`/messages/recent?limit=${limit}`))) as Record<
       string,
@@ -188,7 +227,16 @@ export class Community {
     };
   }
 
-  /** Posts a text message (a reply when `replyTo` names a message); returns its id. */
+  /**
+   * Posts a text message (a reply when `replyTo` names a message; `files` are ids from `upload`);
+   * returns the message as the server stored it (its `id` and `seqno`).
+   *
+   * @example
+   * ```ts
+   * const first = await room.post("hello room");
+   * await room.post("replying to myself", { replyTo: first });
+   * ```
+   */
   async post(
     text: string,
     opts: { replyTo?: CommunityMessage; files?: number[] } = {},
@@ -206,6 +254,15 @@ export class Community {
     return this.remember(m);
   }
 
+  /**
+   * Replaces the text of our message `id` (REQUEST_FAILED when it is not ours or is gone).
+   *
+   * @example
+   * ```ts
+   * const m = await room.post("helo");
+   * await room.edit(m.id, "hello");
+   * ```
+   */
   async edit(id: number, text: string): Promise<void> {
     await this.request(
       "PUT",
@@ -214,10 +271,30 @@ export class Community {
     );
   }
 
+  /**
+   * Deletes message `id`: ours, or anyone's for a moderator (REQUEST_FAILED otherwise).
+   *
+   * @example
+   * ```ts
+   * const m = await room.post("oops");
+   * await room.delete(m.id);
+   * ```
+   */
   async delete(id: number): Promise<void> {
     await this.request("DELETE", this.roomPath(`/message/${id}`));
   }
 
+  /**
+   * Adds our `emoji` reaction to message `id`, or removes it when `remove` is set; false when there
+   * was nothing to change (already reacted, or no reaction to remove).
+   *
+   * @example
+   * ```ts
+   * const m = await room.post("lunch?");
+   * await room.react(m.id, "👍");
+   * await room.react(m.id, "👍", true); // takes it back
+   * ```
+   */
   async react(id: number, emoji: string, remove = false): Promise<boolean> {
     const r = (await this.request(remove ? "DELETE" : "PUT", this.roomPath(`/reaction/${id}/${emoji}`))) as {
       added?: boolean;
@@ -226,7 +303,17 @@ export class Community {
     return Boolean(remove ? r.removed : r.added);
   }
 
-  /** Uploads a file to the room (attach its id to a post within the hour). */
+  /**
+   * Uploads a file to the room (attach its id to a post within the hour).
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from "node:fs";
+   *
+   * const fileId = await room.upload(readFileSync("map.pdf"), "map.pdf");
+   * await room.post("the route", { files: [fileId] });
+   * ```
+   */
   async upload(bytes: Uint8Array, fileName?: string): Promise<number> {
     const headers: Record<string, string> = { "Content-Type": "application/octet-stream" };
     if (fileName)
@@ -237,11 +324,29 @@ export class Community {
     return r.id;
   }
 
+  /**
+   * A file uploaded to the room, as stored (room files are not encrypted).
+   *
+   * @example
+   * ```ts
+   * import { writeFileSync } from "node:fs";
+   *
+   * writeFileSync("map.pdf", await room.download(fileId));
+   * ```
+   */
   async download(fileId: number): Promise<Uint8Array> {
     return (await this.request("GET", this.roomPath(`/file/${fileId}`))) as Uint8Array;
   }
 
-  /** Sends a blinded DM: only the recipient (and we) can open it, and it proves our Session ID. */
+  /**
+   * Sends a blinded DM: only the recipient (and we) can open it, and it proves our Session ID.
+   *
+   * @example
+   * ```ts
+   * const [latest] = await room.recent(1);
+   * if (latest) await room.sendDm(latest.sender, "hi from the room"); // BAD_RECIPIENT unless 15…/25…
+   * ```
+   */
   async sendDm(recipientBlindedId: string, text: string): Promise<number> {
     if (!/^(15|25)[0-9a-f]{64}$/.test(recipientBlindedId))
       throw new ClientError("BAD_RECIPIENT", "not a blinded ID");
@@ -258,13 +363,28 @@ export class Community {
     return r.id;
   }
 
-  /** Moderator actions. */
+  /**
+   * Moderators: bans a blinded ID from the room, for `timeoutSeconds` or for good.
+   *
+   * @example
+   * ```ts
+   * await room.ban(spammerId, 24 * 3600); // a day; without a timeout, for good
+   * ```
+   */
   async ban(blindedId: string, timeoutSeconds?: number): Promise<void> {
     await this.request("POST", `/user/${blindedId}/ban`, {
       rooms: [this.url.room],
       ...(timeoutSeconds ? { timeout: timeoutSeconds } : {}),
     });
   }
+  /**
+   * Moderators: lifts a ban on a blinded ID in this room.
+   *
+   * @example
+   * ```ts
+   * await room.unban(spammerId);
+   * ```
+   */
   async unban(blindedId: string): Promise<void> {
     await this.request("POST", `/user/${blindedId}/unban`, { rooms: [this.url.room] });
   }
