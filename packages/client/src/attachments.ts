@@ -48,6 +48,23 @@ export class Attachments {
     return this.fileServer;
   }
 
+  /**
+   * Encrypts `bytes` with Session's attachment scheme and uploads them to the file server; the result
+   * goes to `client.sendAttachment`. ATTACHMENT_TOO_LARGE above MAX_ATTACHMENT_SIZE, before anything
+   * is sent; NETWORK_UNAVAILABLE without a `fileServer`.
+   *
+   * @example
+   * ```ts
+   * import { readFileSync } from "node:fs";
+   *
+   * const ref = await client.attachments.upload(
+   *   readFileSync("photo.jpg"),
+   *   { fileName: "photo.jpg", contentType: "image/jpeg" },
+   *   (stage) => console.log(stage), // encrypting, uploading, done
+   * );
+   * await client.sendAttachment(bobId, ref);
+   * ```
+   */
   async upload(
     bytes: Uint8Array,
     meta: { fileName?: string; contentType?: string } = {},
@@ -84,7 +101,14 @@ export class Attachments {
     };
   }
 
-  /** Uploads bytes the caller already encrypted (e.g. a group picture); returns id and URL. */
+  /**
+   * Uploads bytes the caller already encrypted (e.g. a group picture); returns id and URL.
+   *
+   * @example
+   * ```ts
+   * const { id, url } = await client.attachments.uploadRaw(alreadyEncrypted);
+   * ```
+   */
   async uploadRaw(bytes: Uint8Array): Promise<{ id: string; url: string }> {
     const fs = this.fs();
     const r = await this.transport.serverRequest(
@@ -99,7 +123,14 @@ export class Attachments {
     return { id: String(id), url: `${fs.url.replace(/\/$/, "")}/file/${id}` };
   }
 
-  /** Downloads a file as stored (no decryption). */
+  /**
+   * Downloads a file as stored (no decryption).
+   *
+   * @example
+   * ```ts
+   * const stored = await client.attachments.downloadRaw(fileId); // still encrypted
+   * ```
+   */
   async downloadRaw(id: string): Promise<Uint8Array> {
     const r = await this.transport.serverRequest(target(this.fs()), {
       method: "GET",
@@ -109,7 +140,20 @@ export class Attachments {
     return r.body;
   }
 
-  /** Downloads and decrypts; DECRYPT_FAILED (CryptoError) when the digest or MAC is wrong. */
+  /**
+   * Downloads and decrypts; DECRYPT_FAILED (CryptoError) when the digest or MAC is wrong.
+   *
+   * @example
+   * ```ts
+   * import { fromPointer } from "@session/client";
+   *
+   * client.on("message", async (m) => {
+   *   const pointer = m.content.dataMessage?.attachments?.[0];
+   *   const ref = pointer && fromPointer(pointer);
+   *   if (ref) console.log((await client.attachments.download(ref)).length, "bytes");
+   * });
+   * ```
+   */
   async download(ref: {
     id: string;
     key: Uint8Array;

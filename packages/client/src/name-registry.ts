@@ -56,7 +56,16 @@ export class NameRegistry {
     });
   }
 
-  /** What the chain holds for `name`, or null when it was never registered (or was challenged away). */
+  /**
+   * What the chain holds for `name`, or null when it was never registered (or was challenged away).
+   *
+   * @example
+   * ```ts
+   * const info = await sns.lookup("alice"); // BAD_NAME for an invalid name
+   * if (info) console.log(info.owner, info.state, info.sessionId);
+   * else console.log("alice is free");
+   * ```
+   */
   async lookup(name: string): Promise<NameInfo | null> {
     const n = checkName(name);
     const hash = nameHashHex(n);
@@ -93,7 +102,16 @@ export class NameRegistry {
     };
   }
 
-  /** SESH (base units) to hold `name` for `years`. */
+  /**
+   * SESH (base units) to hold `name` for `years`.
+   *
+   * @example
+   * ```ts
+   * import { formatSesh } from "@session/client";
+   *
+   * console.log(formatSesh(await sns.price("alice"))); // 1 year; on the devnet "10.0 SESH"
+   * ```
+   */
   async price(name: string, years = 1): Promise<bigint> {
     checkYears(years);
     return (await this.c.call("price", checkName(name).length, years)) as bigint;
@@ -103,6 +121,19 @@ export class NameRegistry {
    * Registers `name` to the wallet, its record pointing to `sessionId`: commits a hash of the
    * registration, waits the contract's minimum commitment age in chain time (so nobody can see the
    * name in the mempool and take it first), then reveals and pays.
+   *
+   * @example
+   * ```ts
+   * import { writeFileSync } from "node:fs";
+   *
+   * // NAME_TAKEN, INSUFFICIENT_FUNDS… before any transaction; the pending registration is kept so an
+   * // interrupted run can pass it back as `resume` and reuse its commitment
+   * const r = await sns.register("alice", me.sessionId, {
+   *   years: 2,
+   *   onPending: (p) => writeFileSync("pending.json", JSON.stringify(p), { mode: 0o600 }),
+   * });
+   * console.log(r.txHash, new Date(r.expiry * 1000));
+   * ```
    */
   async register(name: string, sessionId: string, opts: RegisterOptions = {}): Promise<RegisterResult> {
     const n = checkName(name);
@@ -172,7 +203,15 @@ export class NameRegistry {
     return { name: n, nameHash: hash, owner: me, expiry, cost, txHash: receipt.hash };
   }
 
-  /** Extends `name` by `years` (anyone may pay for a live name; during its grace only the owner). */
+  /**
+   * Extends `name` by `years` (anyone may pay for a live name; during its grace only the owner).
+   *
+   * @example
+   * ```ts
+   * const { expiry, cost } = await sns.renew("alice", { years: 1 }); // NAME_EXPIRED past the grace period
+   * console.log(new Date(expiry * 1000), cost);
+   * ```
+   */
   async renew(name: string, opts: { years?: number } = {}): Promise<{ expiry: number; cost: bigint }> {
     const years = opts.years ?? 1;
     checkYears(years);
@@ -200,7 +239,14 @@ export class NameRegistry {
     return { expiry, cost };
   }
 
-  /** Points `name` (owned by the wallet, not expired) to another Session ID. */
+  /**
+   * Points `name` (owned by the wallet, not expired) to another Session ID.
+   *
+   * @example
+   * ```ts
+   * await sns.setRecord("alice", me.sessionId); // NOT_NAME_OWNER unless the wallet holds "alice"
+   * ```
+   */
   async setRecord(name: string, sessionId: string): Promise<void> {
     const id = checkSessionId(sessionId);
     const info = await this.requireOwned(name);
@@ -209,7 +255,14 @@ export class NameRegistry {
     );
   }
 
-  /** Gives `name` (owned by the wallet, not expired) to another address; the record stays. */
+  /**
+   * Gives `name` (owned by the wallet, not expired) to another address; the record stays.
+   *
+   * @example
+   * ```ts
+   * await sns.transfer("alice", "0x70997970C51812dc3A010C7d01b50e0d17dc79C8");
+   * ```
+   */
   async transfer(name: string, to: string): Promise<void> {
     let dest: string;
     try {

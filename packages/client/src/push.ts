@@ -74,6 +74,17 @@ export class Push {
     private readonly server: PushServerConfig | undefined,
   ) {}
 
+  /**
+   * Subscribes this device with the push server for the account's messages (`POST /subscribe`,
+   * signed by the account). REQUEST_FAILED when the server refuses; NETWORK_UNAVAILABLE without a
+   * `pushServer`.
+   *
+   * @example
+   * ```ts
+   * const encKey = crypto.getRandomValues(new Uint8Array(32)); // keep it: it opens the notifications
+   * const { added } = await client.push.register({ service: "apns", token: deviceToken, encKey, data: true });
+   * ```
+   */
   async register(r: PushRegistration): Promise<{ success: boolean; added?: boolean; updated?: boolean }> {
     const namespaces = [...(r.namespaces ?? [0])].sort((a, b) => a - b);
     const sigTs = Math.floor(Date.now() / 1000);
@@ -95,6 +106,11 @@ export class Push {
   /**
    * Removes this device's subscription (`POST /unsubscribe`, signed "UNSUBSCRIBE" ‖ account hex ‖
    * sig_ts). `removed` is false when the push server had no such subscription.
+   *
+   * @example
+   * ```ts
+   * const { removed } = await client.push.unregister({ service: "apns", token: deviceToken });
+   * ```
    */
   async unregister(r: {
     service: "firebase" | "apns";
@@ -115,6 +131,13 @@ export class Push {
   /**
    * Registers a subscription body signed by someone other than this identity (a closed group's
    * key or a member's group subaccount: see Group.pushSubscription).
+   *
+   * @example
+   * ```ts
+   * const group = groups.get(groupId);
+   * const encKey = crypto.getRandomValues(new Uint8Array(32));
+   * await client.push.subscribe(group.pushSubscription({ service: "firebase", token: deviceToken, encKey }));
+   * ```
    */
   async subscribe(
     body: Record<string, unknown>,
