@@ -74,10 +74,29 @@ export class Group {
 
   authData: Uint8Array | undefined;
 
+  /**
+   * Whether this account holds the group key (it created the group or was promoted).
+   *
+   * @example
+   * ```ts
+   * const group = groups.get(groupId);
+   * if (group.isAdmin) await group.setInfo({ description: "weekend walks" });
+   * ```
+   */
   get isAdmin(): boolean {
     return this.groupSk !== undefined;
   }
 
+  /**
+   * This group's saved state (the admin seed or our subaccount, the keys held, the last configs);
+   * `Groups.state()` collects it for every group.
+   *
+   * @example
+   * ```ts
+   * const saved = groups.get(groupId).state(); // secret keys: store it privately
+   * console.log(saved.id);
+   * ```
+   */
   state(): GroupState {
     return saveGroupState(this.id, { authData: this.authData, groupSk: this.groupSk }, this);
   }
@@ -87,10 +106,27 @@ export class Group {
     loadGroupState(this, s);
   }
 
+  /**
+   * The group's info as last synced (name, description, disappearing timer, picture).
+   *
+   * @example
+   * ```ts
+   * await groups.sync(groupId);
+   * const { name, description } = groups.get(groupId).info();
+   * ```
+   */
   info(): GroupInfo {
     return groupConfig.readInfo(this.infoConfig.data);
   }
 
+  /**
+   * The member list as last synced (removed members included, with their `removedStatus`).
+   *
+   * @example
+   * ```ts
+   * for (const m of groups.get(groupId).members()) console.log(m.sessionId, m.name, m.admin ? "admin" : "");
+   * ```
+   */
   members(): GroupMember[] {
     return groupConfig.readMembers(this.membersConfig.data);
   }
@@ -187,6 +223,11 @@ export class Group {
   /**
    * Admins: removes members: their subaccount tokens are revoked on the group swarm, a new key is
    * issued to the others only, and the configs are re-encrypted with it.
+   *
+   * @example
+   * ```ts
+   * await groups.get(groupId).remove([bobId]); // NOT_GROUP_MEMBER when bob is not in the group
+   * ```
    */
   async remove(sessionIds: readonly string[]): Promise<void> {
     const gsk = this.requireAdmin();
@@ -202,7 +243,14 @@ export class Group {
     await this.rotate();
   }
 
-  /** Admins: a new key for the current members (also pushes the configs under it). */
+  /**
+   * Admins: a new key for the current members (also pushes the configs under it).
+   *
+   * @example
+   * ```ts
+   * await groups.get(groupId).rotate(); // NOT_GROUP_ADMIN for members
+   * ```
+   */
   async rotate(): Promise<void> {
     this.requireAdmin();
     const ids = this.activeMembers().map((m) => m.sessionId);
@@ -212,14 +260,29 @@ export class Group {
     await this.pushConfigs();
   }
 
-  /** Admins: changes the group's info (name, description, disappearing timer, picture). */
+  /**
+   * Admins: changes the group's info (name, description, disappearing timer, picture).
+   *
+   * @example
+   * ```ts
+   * await groups.get(groupId).setInfo({ name: "Hikers 2027", disappearSeconds: 24 * 3600 });
+   * ```
+   */
   async setInfo(info: Partial<GroupInfo>): Promise<void> {
     this.requireAdmin();
     this.infoConfig.edit((d) => groupConfig.writeInfo(d, info));
     await this.pushConfigs();
   }
 
-  /** Sends a message once to the group swarm, encrypted with the current group key. */
+  /**
+   * Sends a message once to the group swarm, encrypted with the current group key.
+   *
+   * @example
+   * ```ts
+   * const group = groups.get(groupId);
+   * const { hash } = await group.send("see you at 8", { disappear: { type: "after-send", seconds: 3600 } });
+   * ```
+   */
   async send(
     text: string,
     opts: GroupSendOptions = {},
@@ -231,6 +294,14 @@ export class Group {
     return this.sendContent(content, opts);
   }
 
+  /**
+   * Sends any Content (e.g. a reaction or a group update) as `send` sends text.
+   *
+   * @example
+   * ```ts
+   * await groups.get(groupId).sendContent({ dataMessage: { body: "hi", profile: { displayName: "Alice" } } });
+   * ```
+   */
   async sendContent(
     content: Content,
     opts: GroupSendOptions = {},
@@ -242,7 +313,16 @@ export class Group {
     return this.swarm.store(GroupNamespace.Messages, data, ttl, timestamp);
   }
 
-  /** Sets the expiry of group messages (e.g. after-read timers); admins only on the swarm. */
+  /**
+   * Sets the expiry of group messages (e.g. after-read timers); admins only on the swarm.
+   *
+   * @example
+   * ```ts
+   * const group = groups.get(groupId);
+   * const sent = await group.send("read me once");
+   * await group.expire([sent.hash], client.now() + 60_000);
+   * ```
+   */
   async expire(hashes: string[], expiry: number): Promise<void> {
     await this.swarm.expire(hashes, expiry);
   }
@@ -251,6 +331,11 @@ export class Group {
    * Fetches keys, configs and messages from the group swarm: loads new keys first (so configs
    * and messages under a rotated key open), merges the configs, returns new messages. Admins push
    * merged configs and handle members' accept and leave messages.
+   *
+   * @example
+   * ```ts
+   * for (const m of await groups.get(groupId).sync()) console.log(m.from, m.text);
+   * ```
    */
   async sync(): Promise<GroupMessage[]> {
     const got = await this.swarm.retrieve([
@@ -272,6 +357,13 @@ export class Group {
    * A push server `/subscribe` body for this group's messages (namespace 11 by default), signed
    * "MONITOR" ‖ group ID ‖ sig_ts ‖ data flag ‖ namespaces with the group key (admins) or our
    * subaccount (members): the push server then notifies this device of group messages.
+   *
+   * @example
+   * ```ts
+   * const encKey = crypto.getRandomValues(new Uint8Array(32));
+   * const body = groups.get(groupId).pushSubscription({ service: "firebase", token: deviceToken, encKey });
+   * await client.push.subscribe(body); // or simply groups.registerPush(groupId, …)
+   * ```
    */
   pushSubscription(reg: GroupPushRegistration): Record<string, unknown> {
     return groupPushSubscription(
@@ -292,7 +384,14 @@ export class Group {
     await this.sendContent({ dataMessage: { groupUpdateMessage: { memberLeftMessage: {} } } });
   }
 
-  /** Generations of the keys held, newest first. */
+  /**
+   * Generations of the keys held, newest first.
+   *
+   * @example
+   * ```ts
+   * const [current] = groups.get(groupId).keyGenerations(); // newest first: grows with each rotation
+   * ```
+   */
   keyGenerations(): number[] {
     return this.keys.all().map((k) => k.generation);
   }
