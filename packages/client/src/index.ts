@@ -3,8 +3,10 @@
 // Account and messages
 
 export { SessionClient } from "./client.ts";
-export type { SendOptions, SentMessage, SessionClientOptions } from "./client-options.ts";
+export type { ClientStats } from "./client-network.ts";
+export type { NetworkOptions, SendOptions, SentMessage, SessionClientOptions } from "./client-options.ts";
 export type { IncomingMessage } from "./messages.ts";
+export type { UserConfigs } from "./state/user-configs.ts";
 
 // Identity
 
@@ -23,8 +25,10 @@ export type { ClientStore, ConfigDumpRecord, Conversation, NodeCache } from "./s
 
 // Closed groups
 
+export type { GroupInfo, GroupMember } from "@session/protocol/groups";
 export type { Group } from "./groups/group.ts";
 export type { GroupMessage, GroupSendOptions } from "./groups/group-message.ts";
+export type { GroupPushRegistration } from "./groups/group-push.ts";
 export type { GroupState } from "./groups/group-state.ts";
 export { type GroupInvitation, Groups, type GroupsClient } from "./groups/groups.ts";
 
@@ -32,7 +36,12 @@ export { type GroupInvitation, Groups, type GroupsClient } from "./groups/groups
 
 export { Community } from "./community.ts";
 export type { CommunityDm, CommunityMessage, PollResult } from "./community-messages.ts";
-export { type CommunityRequester, directRequester, onionRequester } from "./community-requester.ts";
+export {
+  type CommunityRequester,
+  type CommunityResponse,
+  directRequester,
+  onionRequester,
+} from "./community-requester.ts";
 export { type CommunityUrl, parseCommunityUrl } from "./community-url.ts";
 
 // Attachments and push notifications (reached through `client.attachments` / `client.push`)
@@ -45,11 +54,18 @@ export { openPushNotification, type Push, type PushRegistration, type PushServer
 
 export { checkName, checkSessionId, formatSesh } from "./name-checks.ts";
 export { NameRegistry } from "./name-registry.ts";
-export type { NameInfo, NameRegistryOptions, RegisterResult } from "./name-types.ts";
+export type {
+  NameInfo,
+  NameRegistryOptions,
+  PendingRegistration,
+  RegisterOptions,
+  RegisterResult,
+} from "./name-types.ts";
 export { type OnionNameResolverOptions, onionNameResolver } from "./names.ts";
 
 // Network internals, as types of `client.pool`, `client.transport`, `client.clock`
 
+export type { NodeInfo } from "@session/protocol";
 export type { NetworkClock } from "./network/clock.ts";
 export type { NodePool } from "./network/nodes.ts";
-export type { OnionTransport } from "./network/transport.ts";
+export type { OnionTransport, RpcReply } from "./network/transport.ts";
