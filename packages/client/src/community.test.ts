@@ -12,7 +12,9 @@ import {
 import { keypairFromSeed, toHex } from "@session/crypto";
 import { createLogger, type RunningServer, startServer } from "@session/service-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Community, directRequester, parseCommunityUrl } from "./community.ts";
+import { Community } from "./community.ts";
+import { directRequester } from "./community-requester.ts";
+import { parseCommunityUrl } from "./community-url.ts";
 
 /** A community server over SQLite in `dir` with one open room, "lobby", on a loopback port. */
 async function startLobbyServer(dir: string): Promise<{ server: RunningServer; url: string }> {

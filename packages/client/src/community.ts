@@ -27,16 +27,6 @@ import { padContent } from "./messages.ts";
  * /batch per poll, post/edit/delete/react/reply, upload attachments and exchange blinded DMs.
  */
 
-export type { CommunityDm, CommunityMessage, PollResult } from "./community-messages.ts";
-export {
-  type CommunityRequester,
-  type CommunityResponse,
-  directRequester,
-  onionRequester,
-} from "./community-requester.ts";
-// The link, transport and message shapes live beside this file; they stay importable from here.
-export { type CommunityUrl, parseCommunityUrl } from "./community-url.ts";
-
 const dec = new TextDecoder();
 
 /**

@@ -10,7 +10,8 @@ import { revertReason } from "@session/contracts/wallet";
 import { Contract, type Signer } from "ethers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createIdentity } from "./identity.ts";
-import { NameRegistry, type PendingRegistration } from "./name-registry.ts";
+import { NameRegistry } from "./name-registry.ts";
+import type { PendingRegistration } from "./name-types.ts";
 
 let chain: InProcessChain;
 let address: string;

@@ -16,8 +16,6 @@ import type {
   RegisterResult,
 } from "./name-types.ts";
 
-export type { NameInfo, NameRegistryOptions, PendingRegistration, RegisterOptions, RegisterResult };
-
 /**
  * The Session Name Service seen from a wallet. Every write checks what it can first (the name
  * free or owned, the wallet's SESH) so the common mistakes fail before a transaction is sent, and a
