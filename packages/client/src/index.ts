@@ -54,7 +54,6 @@ export { openPushNotification, type Push, type PushRegistration, type PushServer
 
 export { checkName, checkSessionId, formatSesh } from "./name-checks.ts";
 export { NameRegistry } from "./name-registry.ts";
-// what `register` takes and gives back
 export type {
   NameInfo,
   NameRegistryOptions,
