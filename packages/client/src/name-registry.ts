@@ -8,13 +8,7 @@ import { getAddress, getBytes, hexlify, type Provider, randomBytes, type Signer 
 import { ClientError } from "./errors.ts";
 import { checkName, checkSessionId, checkYears, formatSesh, iso } from "./name-checks.ts";
 import { NameServiceContract } from "./name-service-contract.ts";
-import type {
-  NameInfo,
-  NameRegistryOptions,
-  PendingRegistration,
-  RegisterOptions,
-  RegisterResult,
-} from "./name-types.ts";
+import type * as Names from "./name-types.ts";
 
 /**
  * The Session Name Service seen from a wallet. Every write checks what it can first (the name
@@ -40,7 +34,7 @@ export class NameRegistry {
   private readonly signer: Signer | undefined;
   private readonly progress: Progress;
 
-  constructor(private readonly o: NameRegistryOptions) {
+  constructor(private readonly o: Names.NameRegistryOptions) {
     this.address = getAddress(o.address);
     this.provider = o.provider;
     this.signer = o.signer;
@@ -64,7 +58,7 @@ export class NameRegistry {
    * else console.log("alice is free");
    * ```
    */
-  async lookup(name: string): Promise<NameInfo | null> {
+  async lookup(name: string): Promise<Names.NameInfo | null> {
     const n = checkName(name);
     const hash = nameHashHex(n);
     let r: [string, bigint, bigint, string];
@@ -133,7 +127,11 @@ export class NameRegistry {
    * console.log(r.txHash, new Date(r.expiry * 1000));
    * ```
    */
-  async register(name: string, sessionId: string, opts: RegisterOptions = {}): Promise<RegisterResult> {
+  async register(
+    name: string,
+    sessionId: string,
+    opts: Names.RegisterOptions = {},
+  ): Promise<Names.RegisterResult> {
     const n = checkName(name);
     const id = checkSessionId(sessionId);
     const years = opts.years ?? 1;
@@ -162,7 +160,7 @@ export class NameRegistry {
       const at = Number((await this.c.call("commitments", r.commitment)) as bigint);
       if (at > 0 && (await chainTime(this.provider)) + 60 < at + maxAge) committedAt = at;
     }
-    let pending: PendingRegistration;
+    let pending: Names.PendingRegistration;
     if (r && committedAt > 0) {
       pending = r;
       this.progress(`step 1/3: reusing the commitment to "${n}" made at ${iso(committedAt)} (chain time)`);
@@ -284,13 +282,13 @@ export class NameRegistry {
     return this.signer;
   }
 
-  private async requireName(name: string): Promise<NameInfo> {
+  private async requireName(name: string): Promise<Names.NameInfo> {
     const info = await this.lookup(name);
     if (!info) throw new ClientError("NAME_NOT_FOUND", `"${checkName(name)}" is not registered`);
     return info;
   }
 
-  private async requireOwned(name: string): Promise<NameInfo> {
+  private async requireOwned(name: string): Promise<Names.NameInfo> {
     const me = getAddress(await this.requireSigner().getAddress());
     const info = await this.requireName(name);
     if (info.owner !== me)
