@@ -7,8 +7,6 @@ const flagValues = z.enum(["1", "0", "true", "false", "yes", "no", ""]);
 const isOn = (v: string | undefined) => v === "1" || v === "true" || v === "yes";
 /** A switch that is off unless set. */
 const flag = flagValues.optional().transform(isOn);
-/** A switch that is on unless set to 0/false/no. */
-const flagOn = flagValues.default("1").transform(isOn);
 
 /** Environment variables of a storage node (see README). */
 export const nodeEnvSchema = serviceEnvSchema(
@@ -57,8 +55,8 @@ export const nodeEnvSchema = serviceEnvSchema(
      * core. Default 1 (one process): on 2 cores the workers measured no faster (README).
      */
     SESSION_NODE_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
-    /** Check request signatures on a thread of their own (README "Signature checks on a thread"). */
-    SESSION_NODE_VERIFY_THREAD: flagOn,
+    /** Check request signatures on a thread of their own (off: no faster, README "Work on a crypto thread"). */
+    SESSION_NODE_VERIFY_THREAD: flag,
     /** Also open onion layers' X25519 on that thread (off: measured slower, README). */
     SESSION_NODE_ONION_THREAD: flag,
   },
@@ -101,9 +99,9 @@ export interface NodeConfig extends ServiceSettings {
   /** Worker processes for `startNodeCluster` (`auto`: every core; default 1); `startNode` ignores it. */
   workers?: number | "auto" | undefined;
   /**
-   * A single-process node (`startNode`) checks request signatures and computes its onion hops'
-   * X25519 on a thread of its own (src/crypto-thread.ts); default true (env
-   * SESSION_NODE_VERIFY_THREAD). Cluster workers do both on their event loops.
+   * A single-process node (`startNode`) checks the request signatures of busy turns on a thread of
+   * its own (src/crypto-thread.ts); default false: measured no faster beside oxenss (README "Work
+   * on a crypto thread"; env SESSION_NODE_VERIFY_THREAD). Cluster workers check on their event loops.
    */
   verifyThread?: boolean | undefined;
   /** Also compute onion layers' X25519 on that thread (default false; README). */

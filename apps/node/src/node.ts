@@ -103,7 +103,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   });
 
   // Request signature checks and onion X25519 of busy turns (RpcHandler, onion/turn-opens.ts).
-  const cryptoThread = (config.verifyThread ?? true) ? new CryptoThread() : undefined;
+  const cryptoThread = config.verifyThread ? new CryptoThread() : undefined;
   const metrics = new Registry();
   const counters = registerNodeMetrics(metrics, {
     storedMessages: () => store.count(clock.now()),

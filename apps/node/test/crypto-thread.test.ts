@@ -1,9 +1,8 @@
 /*
- * A single-process node runs the signature checks and onion layer X25519 of busy turns on its
- * crypto thread (src/crypto-thread.ts): concurrent signed requests and onion requests get the
- * answers they get without it, /metrics counts the work the thread did, and
- * SESSION_NODE_VERIFY_THREAD=0 keeps it all on the event loop (onion X25519 goes to the thread only
- * with SESSION_NODE_ONION_THREAD=1).
+ * With SESSION_NODE_VERIFY_THREAD=1 a single-process node runs the signature checks of busy turns
+ * on its crypto thread (src/crypto-thread.ts), and with SESSION_NODE_ONION_THREAD=1 also its onion
+ * layers' X25519: concurrent signed requests and onion requests get the answers they get without
+ * it, /metrics counts the work the thread did; by default everything stays on the event loop.
  */
 import { fromBase64, onionSealLayer, toHex, utf8Decode, utf8Encode } from "@session/crypto";
 import { decodeFinalHopResponse, encodeOnionLayer, FINAL_HOP_CONTROL } from "@session/protocol/onion";
@@ -14,8 +13,8 @@ import { configFromEnv, nodeEnvSchema } from "../src/config.ts";
 import type { RunningNode } from "../src/node.ts";
 import { newAccount, retrieveParams, storeParams, TestNet } from "./helpers/node-net.ts";
 
-const withThread = new TestNet({ onionThread: true });
-const without = new TestNet({ verifyThread: false });
+const withThread = new TestNet({ verifyThread: true, onionThread: true });
+const without = new TestNet();
 let a: RunningNode;
 let b: RunningNode;
 // Many connections, so that requests arrive in the same event-loop turn.
@@ -127,7 +126,7 @@ describe("crypto thread", () => {
     expect(await onThread(b.url, X25519_METRIC)).toBe(0);
   }, 60_000);
 
-  it("SESSION_NODE_VERIFY_THREAD: on unless 0/false/no", () => {
+  it("SESSION_NODE_VERIFY_THREAD: off unless 1/true/yes", () => {
     const parse = (v?: string) =>
       configFromEnv(
         nodeEnvSchema.parse({
@@ -136,7 +135,7 @@ describe("crypto thread", () => {
         }),
       ).verifyThread;
     expect([parse(), parse("1"), parse("yes"), parse("0"), parse("false"), parse("no")]).toEqual([
-      true,
+      false,
       true,
       true,
       false,
@@ -152,7 +151,7 @@ describe("crypto thread", () => {
   });
 
   it("keeps onion X25519 on the event loop unless SESSION_NODE_ONION_THREAD is set", async () => {
-    const plain = new TestNet();
+    const plain = new TestNet({ verifyThread: true });
     try {
       const [c] = (await plain.start(1)) as [RunningNode];
       const answers = await onionBurst(c);
