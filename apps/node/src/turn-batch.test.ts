@@ -1,28 +1,30 @@
 import { describe, expect, it } from "vitest";
-import { TurnBatch } from "./turn-batch.ts";
+import { TurnQueue } from "./turn-batch.ts";
 
-describe("TurnBatch", () => {
-  it("runs a turn's jobs together after the turn's I/O, in order, each with its own value or error", async () => {
-    const b = new TurnBatch();
-    const ran: number[] = [];
-    const jobs = [1, 2, 3].map((n) =>
-      b.run(() => {
-        ran.push(n);
-        if (n === 2) throw new Error("two");
-        return n * 10;
-      }),
-    );
-    expect(ran).toEqual([]);
-    expect(b.pending).toBe(3);
-    const settled = await Promise.allSettled(jobs);
-    expect(ran).toEqual([1, 2, 3]);
-    expect(settled).toEqual([
-      { status: "fulfilled", value: 10 },
-      { status: "rejected", reason: new Error("two") },
-      { status: "fulfilled", value: 30 },
-    ]);
-    // A job queued by a job's continuation goes into the next batch.
-    expect(await b.run(() => "next")).toBe("next");
-    expect(b.pending).toBe(0);
+describe("TurnQueue", () => {
+  it("hands over a turn's items together after the turn's I/O, in order; later items go into the next batch", async () => {
+    const batches: number[][] = [];
+    let flushed: () => void = () => {};
+    const q = new TurnQueue<number>((batch) => {
+      batches.push(batch);
+      flushed();
+    });
+    const first = new Promise<void>((r) => {
+      flushed = r;
+    });
+    for (const n of [1, 2, 3]) q.push(n);
+    expect(batches).toEqual([]);
+    expect(q.pending).toBe(3);
+    await first;
+    expect(batches).toEqual([[1, 2, 3]]);
+    expect(q.pending).toBe(0);
+    // An item pushed after the flush goes into the next batch.
+    const second = new Promise<void>((r) => {
+      flushed = r;
+    });
+    q.push(4);
+    await second;
+    expect(batches).toEqual([[1, 2, 3], [4]]);
+    expect(q.pending).toBe(0);
   });
 });

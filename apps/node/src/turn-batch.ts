@@ -1,6 +1,9 @@
 /**
  * Collects what arrives during one event-loop turn and hands it over, in arrival order, as one
- * batch in the turn's check phase (setImmediate, after the turn's I/O callbacks).
+ * batch in the turn's check phase (setImmediate, after the turn's I/O callbacks). For CPU-heavy
+ * steps of request handling (signature checks, onion layer opens): libsodium's WASM code and
+ * tables stay in the CPU caches across a batch, where interleaved with parsing, SQLite and HTTP
+ * work each call costs about 1.5× its tight-loop time.
  */
 export class TurnQueue<T> {
   private queue: T[] = [];
@@ -21,40 +24,5 @@ export class TurnQueue<T> {
   /** Items waiting for this turn's check phase. */
   get pending(): number {
     return this.queue.length;
-  }
-}
-
-interface Job {
-  job: () => unknown;
-  resolve(v: unknown): void;
-  reject(err: unknown): void;
-}
-
-/**
- * Runs the jobs of one event-loop turn back to back in the turn's check phase, in arrival order,
- * each settling its own promise. For CPU-heavy steps of request handling (signature checks, onion
- * layer opens): libsodium's WASM code and tables stay in the CPU caches across a batch, where
- * interleaved with parsing, SQLite and HTTP work each call costs about 1.5× its tight-loop time.
- */
-export class TurnBatch {
-  private readonly queue = new TurnQueue<Job>((batch) => {
-    for (const item of batch) {
-      try {
-        item.resolve(item.job());
-      } catch (err) {
-        item.reject(err);
-      }
-    }
-  });
-
-  run<T>(job: () => T): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
-    });
-  }
-
-  /** Jobs waiting for this turn's check phase. */
-  get pending(): number {
-    return this.queue.pending;
   }
 }

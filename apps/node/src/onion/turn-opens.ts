@@ -22,7 +22,7 @@ interface Job {
 }
 
 /**
- * Runs the layer opens of one event-loop turn together, in the turn's check phase (TurnBatch says
+ * Runs the layer opens of one event-loop turn together, in the turn's check phase (TurnQueue says
  * why): in arrival order on the event loop, or — for a turn with at least `minBatch` opens for the
  * same thread while that thread is usable — with the turn's X25519 computed on the thread in one
  * batch and only the key derivation and AEAD left to the event loop (`openWithSharedSecret`,

@@ -5,7 +5,7 @@ import {
   verifyAuth,
 } from "@session/protocol/rpc";
 import type { CryptoThread, SignatureCheck } from "../crypto-thread.ts";
-import { TurnBatch, TurnQueue } from "../turn-batch.ts";
+import { TurnQueue } from "../turn-batch.ts";
 
 export interface TurnBatchedAuthOptions extends VerifyAuthOptions {
   /**
@@ -26,7 +26,7 @@ interface Waiting {
 
 /**
  * Runs the signature checks (verifyAuth) of one event-loop turn back to back, in the turn's check
- * phase, in arrival order (TurnBatch says why). The checks and their errors are verifyAuth's own;
+ * phase, in arrival order (TurnQueue says why). The checks and their errors are verifyAuth's own;
  * only the moment changes — and, with a thread, where the Ed25519 work runs.
  *
  * With a thread, each request goes through verifyAuth twice: first with a verifier that records
@@ -37,7 +37,6 @@ interface Waiting {
  * same error, as one pass with the real verifier would.
  */
 export class TurnBatchedAuth {
-  private readonly batch = new TurnBatch();
   private readonly waiting = new TurnQueue<Waiting>((batch) => this.flush(batch));
   private readonly minBatch: number;
 
@@ -50,18 +49,17 @@ export class TurnBatchedAuth {
 
   /** Resolves when `req` passes verifyAuth, rejects with verifyAuth's error otherwise. */
   verify(req: AuthRequirement): Promise<void> {
-    if (!this.opts.thread) return this.batch.run(() => verifyAuth(this.verifier, req, this.opts));
     return new Promise<void>((resolve, reject) => this.waiting.push({ req, resolve, reject }));
   }
 
   /** Requests waiting for this turn's check phase. */
   get pending(): number {
-    return this.batch.pending + this.waiting.pending;
+    return this.waiting.pending;
   }
 
   private flush(batch: Waiting[]): void {
-    const thread = this.opts.thread!;
-    if (batch.length < this.minBatch || !thread.usable) {
+    const thread = this.opts.thread;
+    if (!thread || batch.length < this.minBatch || !thread.usable) {
       for (const w of batch) this.settle(w, this.verifier);
       return;
     }
