@@ -211,8 +211,8 @@ const [bare, layer] = floors as [LoadResult, LoadResult];
 const verify = await node.limit({ op: "verify" });
 const sign = await node.limit({ op: "sign" });
 const convert = await node.limit({ op: "convert" });
-const verifyNative = await node.limit({ op: "verify-native" });
-const signLibsodium = await node.limit({ op: "sign-libsodium" });
+const verifyWasm = await node.limit({ op: "verify-wasm" });
+const signWasm = await node.limit({ op: "sign-wasm" });
 await net.stop();
 
 const perCore = (r: LoadResult) => r.requests / r.nodeCpuSeconds;
@@ -313,5 +313,5 @@ console.log(
   `crypto on the node's functions, ops/s per core: ed25519 verify (libsodium) ${fmt(verify.perCpuSecond)}, sign (node:crypto) ${fmt(sign.perCpuSecond)}, ed25519→x25519 ${fmt(convert.perCpuSecond)} (cached per key)`,
 );
 console.log(
-  `not taken, ops/s per core: ed25519 verify on node:crypto ${fmt(verifyNative.perCpuSecond)}, sign on libsodium ${fmt(signLibsodium.perCpuSecond)}`,
+  `not taken, ops/s per core: ed25519 verify on libsodium WASM ${fmt(verifyWasm.perCpuSecond)}, sign on libsodium WASM ${fmt(signWasm.perCpuSecond)}`,
 );

@@ -62,7 +62,7 @@ async function run(links: boolean) {
   const [verify, sign, peerSign] = [
     await entry.limit({ op: "verify" }),
     await entry.limit({ op: "sign" }),
-    await entry.limit({ op: "sign-libsodium" }),
+    await entry.limit({ op: "sign" }),
   ];
   await net.stop();
   const cryptoUs =

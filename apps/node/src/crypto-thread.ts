@@ -1,14 +1,14 @@
 import { Worker } from "node:worker_threads";
-import { sodiumModulePath } from "@session/crypto";
+import { sodiumNativePath } from "@session/crypto";
 
 /*
  * The node's heavy per-request cryptography on a thread of its own: request signature checks
  * (Ed25519 verify, about a third of a signed retrieve's CPU) and the X25519 of onion layer opens
  * (most of a hop's). The event loop is the node's one serial resource: moved here, a turn's
  * crypto runs on the other core while the event loop parses, queries and answers. The thread runs
- * libsodium's crypto_sign_verify_detached and crypto_scalarmult, as `@session/crypto` `verify` and
- * `x25519SharedSecret` do on the event loop, so a signature or key is accepted or refused the same
- * way on either.
+ * native libsodium's crypto_sign_verify_detached and crypto_scalarmult, as `@session/crypto`
+ * `verify` and `x25519SharedSecret` do on the event loop, so a signature or key is accepted or
+ * refused the same way on either.
  *
  * One message per batch each way, the batch packed into one transferred buffer:
  * - verify: [u32 count] then per check [u32 message length][64 signature][32 key][message];
@@ -47,7 +47,7 @@ function x25519(buf) {
   const out = new Uint8Array(n * 33);
   for (let i = 0; i < n; i++) {
     try {
-      out.set(sodium.crypto_scalarmult(sk, bytes.subarray(32 + i * 32, 64 + i * 32)), i * 33 + 1);
+      sodium.crypto_scalarmult(out.subarray(i * 33 + 1, i * 33 + 33), sk, bytes.subarray(32 + i * 32, 64 + i * 32));
       out[i * 33] = 1;
     } catch {}
   }
@@ -55,13 +55,11 @@ function x25519(buf) {
   sk.fill(0);
   return out;
 }
-sodium.ready.then(() => {
-  parentPort.on("message", ({ id, kind, buf }) => {
-    const out = kind === "x25519" ? x25519(buf) : verify(buf);
-    parentPort.postMessage({ id, out }, [out.buffer]);
-  });
-  parentPort.postMessage({ ready: true });
+parentPort.on("message", ({ id, kind, buf }) => {
+  const out = kind === "x25519" ? x25519(buf) : verify(buf);
+  parentPort.postMessage({ id, out }, [out.buffer]);
 });
+parentPort.postMessage({ ready: true });
 `;
 
 /** One signature check: does `signature` by `publicKey` cover `message`? */
@@ -88,7 +86,7 @@ export class CryptoThread {
   readonly ready: Promise<void>;
 
   constructor() {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodium: sodiumModulePath() } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { sodium: sodiumNativePath() } });
     // The node stops by closing its servers and store; this thread must not keep it alive.
     this.worker.unref();
     this.ready = new Promise<void>((resolve, reject) => {

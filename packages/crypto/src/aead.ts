@@ -1,16 +1,25 @@
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from "node:crypto";
 import { concatBytes } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
-import { sodium } from "./sodium.ts";
+import { native } from "./sodium.ts";
 
 const TAG = 16;
 
 /** XChaCha20-Poly1305 (IETF): returns 24-byte random nonce ‖ ciphertext ‖ tag. */
 export function xchachaEncrypt(key: Uint8Array, plaintext: Uint8Array, ad?: Uint8Array): Uint8Array {
   if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
-  const nonce = new Uint8Array(randomBytes(24));
-  const ct = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, ad ?? null, null, nonce, key);
-  return concatBytes(nonce, ct);
+  const out = new Uint8Array(24 + plaintext.length + TAG);
+  const nonce = out.subarray(0, 24);
+  randomFillSync(nonce);
+  native.crypto_aead_xchacha20poly1305_ietf_encrypt(
+    out.subarray(24),
+    plaintext,
+    ad ?? null,
+    null,
+    nonce,
+    key,
+  );
+  return out;
 }
 
 /** Opens nonce ‖ ciphertext ‖ tag from `xchachaEncrypt`; DECRYPT_FAILED on any tampering. */
@@ -18,13 +27,7 @@ export function xchachaDecrypt(key: Uint8Array, data: Uint8Array, ad?: Uint8Arra
   if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
   if (data.length < 24 + TAG) throw new CryptoError("DECRYPT_FAILED", "ciphertext is too short");
   try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      data.subarray(24),
-      ad ?? null,
-      data.subarray(0, 24),
-      key,
-    );
+    return openXchacha(key, data.subarray(24), data.subarray(0, 24), ad);
   } catch (cause) {
     throw new CryptoError("DECRYPT_FAILED", "ciphertext failed authentication", { cause });
   }
@@ -36,16 +39,19 @@ export function xchachaDecrypt(key: Uint8Array, data: Uint8Array, ad?: Uint8Arra
  */
 export function xchachaOpenNonceLast(key: Uint8Array, data: Uint8Array, failure: string): Uint8Array {
   try {
-    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
-      null,
-      data.subarray(0, data.length - 24),
-      null,
-      data.subarray(data.length - 24),
-      key,
-    );
+    if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
+    if (data.length < 24 + TAG) throw new CryptoError("DECRYPT_FAILED", "ciphertext is too short");
+    return openXchacha(key, data.subarray(0, data.length - 24), data.subarray(data.length - 24));
   } catch (cause) {
     throw new CryptoError("DECRYPT_FAILED", failure, { cause });
   }
+}
+
+/** ciphertext ‖ tag → plaintext; throws when it does not authenticate. */
+function openXchacha(key: Uint8Array, sealed: Uint8Array, nonce: Uint8Array, ad?: Uint8Array): Uint8Array {
+  const plaintext = new Uint8Array(sealed.length - TAG);
+  native.crypto_aead_xchacha20poly1305_ietf_decrypt(plaintext, null, sealed, ad ?? null, nonce, key);
+  return plaintext;
 }
 
 /** AES-256-GCM: returns 12-byte random IV ‖ ciphertext ‖ 16-byte tag. */

@@ -42,6 +42,7 @@ import {
   x25519Keypair,
   x25519SharedSecret,
 } from "./index.ts";
+import { sodium } from "./sodium.ts";
 
 const bytes = (max = 512) => fc.uint8Array({ maxLength: max });
 const seed16 = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -450,23 +451,63 @@ describe("push payloads", () => {
   });
 });
 
-describe("native fast path", () => {
-  it("agrees with libsodium for sign, verify and X25519", async () => {
-    const { nativeSign, nativeVerify, nativeX25519, x25519SharedSecret } = await import("./index.ts");
+describe("native libsodium (sodium-native) against the WASM build", () => {
+  it("gives the same signatures, verdicts, shared secrets, hashes and ciphertexts", async () => {
+    const { blake2b, xchachaDecrypt, xchachaEncrypt } = await import("./index.ts");
     fc.assert(
-      fc.property(bytes(), (m) => {
-        const a = nativeSign(m, alice.ed25519.secretKey);
+      fc.property(bytes(), fc.integer({ min: 16, max: 64 }), (m, outLen) => {
+        const s = sign(m, alice.ed25519.secretKey);
+        const e = x25519Keypair();
+        const key = blake2b(m, 32);
+        const sealed = xchachaEncrypt(key, m);
         return (
-          toHex(a) === toHex(sign(m, alice.ed25519.secretKey)) &&
-          nativeVerify(a, m, alice.ed25519.publicKey) &&
-          !nativeVerify(a, m, bob.ed25519.publicKey)
+          toHex(s) === toHex(sodium.crypto_sign_detached(m, alice.ed25519.secretKey)) &&
+          verify(s, m, alice.ed25519.publicKey) &&
+          !verify(s, m, bob.ed25519.publicKey) &&
+          toHex(x25519SharedSecret(e.secretKey, bob.x25519.publicKey)) ===
+            toHex(sodium.crypto_scalarmult(e.secretKey, bob.x25519.publicKey)) &&
+          toHex(blake2b(m, outLen)) === toHex(sodium.crypto_generichash(outLen, m, null)) &&
+          toHex(blake2b(m, outLen, key)) === toHex(sodium.crypto_generichash(outLen, m, key)) &&
+          toHex(blake2b(m, outLen, key.subarray(0, 5))) ===
+            toHex(sodium.crypto_generichash(outLen, m, key.subarray(0, 5))) &&
+          toHex(
+            sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
+              null,
+              sealed.subarray(24),
+              null,
+              sealed.subarray(0, 24),
+              key,
+            ),
+          ) === toHex(m) &&
+          toHex(xchachaDecrypt(key, sealed)) === toHex(m)
         );
       }),
-      { numRuns: 30 },
+      { numRuns: 40 },
     );
-    const e = x25519Keypair();
-    expect(toHex(nativeX25519(e.secretKey, bob.x25519.publicKey))).toBe(
-      toHex(x25519SharedSecret(e.secretKey, bob.x25519.publicKey)),
+  });
+
+  it("rejects what libsodium rejects: non-canonical S, small-order keys, low-order X25519 points", () => {
+    const m = new TextEncoder().encode("m");
+    const s = sign(m, alice.ed25519.secretKey);
+    // S + L (the group order) is the same scalar mod L but not canonical: libsodium refuses it.
+    const L = 2n ** 252n + 27742317777372353535851937790883648493n;
+    let S = 0n;
+    for (let i = 31; i >= 0; i--) S = (S << 8n) | BigInt(s[32 + i]!);
+    const bumped = s.slice();
+    let v = S + L;
+    for (let i = 0; i < 32; i++) {
+      bumped[32 + i] = Number(v & 0xffn);
+      v >>= 8n;
+    }
+    expect(verify(s, m, alice.ed25519.publicKey)).toBe(true);
+    expect(sodium.crypto_sign_verify_detached(bumped, m, alice.ed25519.publicKey)).toBe(false);
+    expect(verify(bumped, m, alice.ed25519.publicKey)).toBe(false);
+    // The identity point as a public key is of small order.
+    const identity = new Uint8Array(32);
+    identity[0] = 1;
+    expect(verify(s, m, identity)).toBe(false);
+    expect(() => x25519SharedSecret(x25519Keypair().secretKey, new Uint8Array(32))).toThrowError(
+      expect.objectContaining({ code: "INVALID_KEY" }),
     );
   });
 });

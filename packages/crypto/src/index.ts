@@ -97,15 +97,6 @@ export {
   normalizeName,
   splitNameRecord,
 } from "./names.ts";
-// node:crypto fast paths (Ed25519, X25519)
-export {
-  ed25519SigningKey,
-  ed25519VerifyingKey,
-  nativeSign,
-  nativeVerify,
-  nativeX25519,
-  x25519PrivateKeyObject,
-} from "./native.ts";
 // Service-node registration
 export {
   ipFromUint32,
@@ -149,4 +140,4 @@ export {
   encryptForRecipientDeterministic,
 } from "./session-protocol.ts";
 // The libsodium module, for worker threads that load their own copy
-export { sodiumModulePath } from "./sodium.ts";
+export { sodiumModulePath, sodiumNativePath } from "./sodium.ts";

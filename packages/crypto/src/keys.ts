@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { concatBytes } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
 import { sessionIdFromX25519 } from "./session-id.ts";
-import { sodium } from "./sodium.ts";
+import { native, sodium } from "./sodium.ts";
 
 export interface KeyPair {
   publicKey: Uint8Array;
@@ -84,11 +84,13 @@ export function x25519PublicFromSecret(secretKey: Uint8Array): Uint8Array {
 export function x25519SharedSecret(secretKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
   requireLength(secretKey, 32, "X25519 secret key");
   requireLength(publicKey, 32, "X25519 public key");
+  const shared = new Uint8Array(32);
   try {
-    return sodium.crypto_scalarmult(secretKey, publicKey);
+    native.crypto_scalarmult(shared, secretKey, publicKey);
   } catch (cause) {
     throw lowOrderKey(cause);
   }
+  return shared;
 }
 
 const lowOrderKey = (cause?: unknown) =>
@@ -110,7 +112,9 @@ export function x25519GivenSharedSecret(publicKey: Uint8Array, shared: Uint8Arra
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
   const sk = secretKey.length === 32 ? sodium.crypto_sign_seed_keypair(secretKey).privateKey : secretKey;
   requireLength(sk, 64, "Ed25519 secret key");
-  return sodium.crypto_sign_detached(message, sk);
+  const signature = new Uint8Array(64);
+  native.crypto_sign_detached(signature, message, sk);
+  return signature;
 }
 
 /** Verifies a detached Ed25519 signature. Never throws: malformed input is simply not valid. */
@@ -119,7 +123,7 @@ export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Ui
   if (!(publicKey instanceof Uint8Array) || publicKey.length !== 32) return false;
   if (!(message instanceof Uint8Array)) return false;
   try {
-    return sodium.crypto_sign_verify_detached(signature, message, publicKey);
+    return native.crypto_sign_verify_detached(signature, message, publicKey);
   } catch {
     return false;
   }
