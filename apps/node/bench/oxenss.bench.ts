@@ -219,7 +219,8 @@ if (!OXENSS_BIN) {
   });
   const node = await startNodeMain({ dir: join(dir, "node") });
   try {
-    const lines: Line[] = ["store", "retrieve", "onion"];
+    // BENCH_LINES=retrieve,onion runs only those (a profile of one path, say).
+    const lines = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
     const res = await rounds([oxenss, node], lines);
     for (const line of lines) {
       const o = figures(res.get(oxenss.name)!.get(line)!);

@@ -7,9 +7,16 @@ export interface HotStatements {
   raiseExpiry: Database.Statement;
   sweep: Database.Statement;
   get: Database.Statement;
-  lastId: Database.Statement;
-  after: Database.Statement;
+  firstPage: Database.Statement;
+  nextPage: Database.Statement;
 }
+
+/**
+ * Rows a retrieve reads per statement call. The page size is a literal in the SQL: bound as a
+ * parameter (`LIMIT ?`) it made SQLite re-plan the statement on every call, which tripled the
+ * cost of a one-message retrieve (bench/retrieve-query.bench.ts).
+ */
+export const RETRIEVE_PAGE = 256;
 
 /** Prepares them once, after migrations: drizzle rebuilds a query's SQL on every call (same SQL it builds). */
 export function prepareHotStatements(db: Database.Database): HotStatements {
@@ -24,9 +31,13 @@ export function prepareHotStatements(db: Database.Database): HotStatements {
       "DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE expiry <= ? ORDER BY expiry LIMIT ?)",
     ),
     get: db.prepare(`SELECT ${columns} FROM messages WHERE hash = ? AND expiry > ?`),
-    lastId: db.prepare("SELECT id FROM messages WHERE hash = ? AND owner = ? AND namespace = ?"),
-    after: db.prepare(
-      `SELECT ${columns} FROM messages WHERE owner = ? AND namespace = ? AND id > ? AND expiry > ? ORDER BY id LIMIT ?`,
+    // The messages after `last` (its hash, in the same account namespace), or from the start
+    // when no such message is stored: one statement for the usual retrieve.
+    firstPage: db.prepare(
+      `SELECT ${columns} FROM messages WHERE owner = @owner AND namespace = @namespace AND id > coalesce((SELECT id FROM messages WHERE hash = @last AND owner = @owner AND namespace = @namespace), 0) AND expiry > @now ORDER BY id LIMIT ${RETRIEVE_PAGE}`,
+    ),
+    nextPage: db.prepare(
+      `SELECT ${columns} FROM messages WHERE owner = ? AND namespace = ? AND id > ? AND expiry > ? ORDER BY id LIMIT ${RETRIEVE_PAGE}`,
     ),
   };
 }

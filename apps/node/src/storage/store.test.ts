@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { RETRIEVE_PAGE } from "./hot-statements.ts";
 import { MessageStore, type NewMessage } from "./store.ts";
 
 const dirs: string[] = [];
@@ -187,5 +188,41 @@ describe("MessageStore checkpoints", () => {
     const store = MessageStore.open(":memory:");
     expect(store.checkpoints).toBeUndefined();
     store.close();
+  });
+});
+
+describe("MessageStore.retrieve across pages", () => {
+  // More rows than one statement call reads (RETRIEVE_PAGE), with expired and other-namespace
+  // rows between them: the pages must join up exactly as one query would.
+  it("returns every live message after the last hash, in order, within the limits", () => {
+    const { store, close } = open();
+    const n = RETRIEVE_PAGE * 2 + 37;
+    const all: NewMessage[] = [];
+    store.storeMany(
+      Array.from({ length: n }, (_, i) => {
+        const m = { ...msg(i), data: new Uint8Array(30) };
+        if (i % 7 === 3) return { ...m, expiry: now - 1 }; // expired: never returned
+        if (i % 11 === 5) return { ...m, namespace: 2 }; // another namespace
+        all.push(m);
+        return m;
+      }),
+    );
+    const hashes = (r: { messages: { hash: string }[] }) => r.messages.map((m) => m.hash);
+    const owner = msg(0).owner;
+    const wide = { maxSize: 1e9 };
+    expect(hashes(store.retrieve(owner, 1, undefined, now, wide))).toEqual(all.map((m) => m.hash));
+    const from = all[RETRIEVE_PAGE - 10]!.hash;
+    const r = store.retrieve(owner, 1, from, now, wide);
+    expect(hashes(r)).toEqual(all.slice(RETRIEVE_PAGE - 9).map((m) => m.hash));
+    expect(r.more).toBe(false);
+    // An unknown last hash reads from the start; a count limit past a page boundary says `more`.
+    const counted = store.retrieve(owner, 1, "nope", now, { maxCount: RETRIEVE_PAGE + 5, maxSize: 1e9 });
+    expect(hashes(counted)).toEqual(all.slice(0, RETRIEVE_PAGE + 5).map((m) => m.hash));
+    expect(counted.more).toBe(true);
+    // A size limit: each message counts as its base64 plus its hash (40 + 43 bytes here).
+    const sized = store.retrieve(owner, 1, undefined, now, { maxSize: 83 * 300 });
+    expect(sized.messages).toHaveLength(300);
+    expect(sized.more).toBe(true);
+    close();
   });
 });

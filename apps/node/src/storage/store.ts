@@ -10,7 +10,7 @@ import { type MessageRow, messages } from "../db/schema.ts";
 import type { AfterDb, ExpireResult } from "./account-edits.ts";
 import * as edits from "./account-edits.ts";
 import { type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
-import { type HotStatements, prepareHotStatements } from "./hot-statements.ts";
+import { type HotStatements, prepareHotStatements, RETRIEVE_PAGE } from "./hot-statements.ts";
 import * as scan from "./replication-scan.ts";
 import { TurnCommit } from "./turn-commit.ts";
 
@@ -156,27 +156,28 @@ export class MessageStore {
     limits: { maxCount?: number | undefined; maxSize: number },
   ): { messages: MessageRow[]; more: boolean } {
     this.flush();
-    let afterId = 0;
-    if (lastHash) {
-      const last = this.hot.lastId.get(lastHash, owner, namespace) as { id: number } | undefined;
-      if (last) afterId = last.id;
-    }
     const cap = (limits.maxCount ?? 10_000) + 1;
     const out: MessageRow[] = [];
     let size = 0;
-    // Rows are read one by one and the reading stops at the first that does not fit: a default
-    // retrieve from a large inbox returns ~1100 messages of 1 KiB and must not load the 10 001
-    // the count cap allows (leaving the loop early resets the statement).
-    for (const r of this.hot.after.iterate(owner, namespace, afterId, now, cap) as Iterable<MessageRow>) {
-      // Sizes are counted as the base64 the reply carries, as oxenss does.
-      const s = Math.ceil(r.data.length / 3) * 4 + r.hash.length;
-      if (limits.maxCount !== undefined && out.length >= limits.maxCount)
-        return { messages: out, more: true };
-      if (out.length > 0 && size + s > limits.maxSize) return { messages: out, more: true };
-      out.push(r);
-      size += s;
+    // Rows are read a page at a time and the reading stops at the first that does not fit: a
+    // default retrieve from a large inbox returns ~1100 messages of 1 KiB and must not load the
+    // 10 001 the count cap allows.
+    let page = this.hot.firstPage.all({ owner, namespace, last: lastHash ?? "", now }) as MessageRow[];
+    let read = 0;
+    for (;;) {
+      for (const r of page) {
+        if (read++ === cap) return { messages: out, more: false };
+        // Sizes are counted as the base64 the reply carries, as oxenss does.
+        const s = Math.ceil(r.data.length / 3) * 4 + r.hash.length;
+        if (limits.maxCount !== undefined && out.length >= limits.maxCount)
+          return { messages: out, more: true };
+        if (out.length > 0 && size + s > limits.maxSize) return { messages: out, more: true };
+        out.push(r);
+        size += s;
+      }
+      if (page.length < RETRIEVE_PAGE) return { messages: out, more: false };
+      page = this.hot.nextPage.all(owner, namespace, page[page.length - 1]!.id, now) as MessageRow[];
     }
-    return { messages: out, more: false };
   }
 
   // The delete and expire families (account-edits.ts).
