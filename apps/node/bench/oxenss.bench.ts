@@ -237,6 +237,30 @@ if (!OXENSS_BIN) {
   }
 }
 
+// A/B of two builds, alternating like the lines above: BENCH_AB_MAIN=<other checkout>/apps/node/src/main.ts.
+if (process.env.BENCH_AB_MAIN) {
+  const a = await startNodeMain({ dir: join(dir, "a"), name: "this build" });
+  const b = await startNodeMain({
+    dir: join(dir, "b"),
+    main: process.env.BENCH_AB_MAIN,
+    name: "other build",
+  });
+  try {
+    const lines = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
+    const res = await rounds([a, b], lines);
+    for (const line of lines) {
+      const x = figures(res.get(a.name)!.get(line)!);
+      const y = figures(res.get(b.name)!.get(line)!);
+      console.log(
+        `A/B, ${names[line]}: this build ${show(x)} | other build ${show(y)} → throughput ${(x.rps / y.rps).toFixed(2)}×, CPU/req ${(x.cpuUs / y.cpuUs).toFixed(2)}×`,
+      );
+    }
+  } finally {
+    await a.stop();
+    await b.stop();
+  }
+}
+
 // Scaling: the node alone, one worker against WORKERS (BENCH_SCALING=0 leaves it out).
 if (process.env.BENCH_SCALING !== "0") {
   const one = await startNodeMain({ dir: join(dir, "w1"), workers: 1 });

@@ -138,7 +138,13 @@ export async function startOxenss(opts: {
 }
 
 /** Our node from its main entry (`node --import tsx src/main.ts`), HTTPS on 127.0.0.1. */
-export async function startNodeMain(opts: { dir: string; workers?: number }): Promise<BenchServer> {
+export async function startNodeMain(opts: {
+  dir: string;
+  workers?: number;
+  /** Another checkout's `apps/node/src/main.ts` (an A/B of two builds); default this one's. */
+  main?: string;
+  name?: string;
+}): Promise<BenchServer> {
   rmSync(opts.dir, { recursive: true, force: true });
   const dataDir = join(opts.dir, "data");
   mkdirSync(dataDir, { recursive: true });
@@ -160,7 +166,7 @@ export async function startNodeMain(opts: { dir: string; workers?: number }): Pr
       storage_port: port,
     },
   ]);
-  const main = new URL("../src/main.ts", import.meta.url).pathname;
+  const main = opts.main ?? new URL("../src/main.ts", import.meta.url).pathname;
   // As `pnpm start` and the images run it (the young generation's size: README "Young generation").
   const child = spawn(
     process.execPath,
@@ -173,7 +179,7 @@ export async function startNodeMain(opts: { dir: string; workers?: number }): Pr
       main,
     ],
     {
-      cwd: new URL("..", import.meta.url).pathname,
+      cwd: dirname(dirname(main)),
       stdio: ["ignore", "ignore", "inherit"],
       env: {
         ...process.env,
@@ -200,6 +206,6 @@ export async function startNodeMain(opts: { dir: string; workers?: number }): Pr
     const cached = join(dirname(opts.dir), f);
     if (!existsSync(cached)) copyFileSync(join(dataDir, f), cached);
   }
-  const name = opts.workers ? `node (${opts.workers} workers)` : "node";
+  const name = opts.name ?? (opts.workers ? `node (${opts.workers} workers)` : "node");
   return { name, url, pid: child.pid!, keys: k, cpu: processTreeMeter(child.pid!), stop };
 }
