@@ -237,14 +237,17 @@ if (!OXENSS_BIN) {
   }
 }
 
-// A/B of two builds, alternating like the lines above: BENCH_AB_MAIN=<other checkout>/apps/node/src/main.ts.
+// A/B of two nodes, alternating like the lines above: BENCH_AB_MAIN=<other checkout>/apps/node/src/main.ts
+// (or this one's), BENCH_AB_ENV="NAME=value …" the other node's own settings.
 if (process.env.BENCH_AB_MAIN) {
+  const env = Object.fromEntries(
+    (process.env.BENCH_AB_ENV ?? "")
+      .split(" ")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
   const a = await startNodeMain({ dir: join(dir, "a"), name: "this build" });
-  const b = await startNodeMain({
-    dir: join(dir, "b"),
-    main: process.env.BENCH_AB_MAIN,
-    name: "other build",
-  });
+  const b = await startNodeMain({ dir: join(dir, "b"), main: process.env.BENCH_AB_MAIN, name: "other build", env });
   try {
     const lines = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
     const res = await rounds([a, b], lines);

@@ -144,6 +144,8 @@ export async function startNodeMain(opts: {
   /** Another checkout's `apps/node/src/main.ts` (an A/B of two builds); default this one's. */
   main?: string;
   name?: string;
+  /** Extra environment for this node only. */
+  env?: Record<string, string>;
 }): Promise<BenchServer> {
   rmSync(opts.dir, { recursive: true, force: true });
   const dataDir = join(opts.dir, "data");
@@ -191,6 +193,7 @@ export async function startNodeMain(opts: {
         RATE_LIMIT_BURST: "1000000000",
         LOG_LEVEL: "warn",
         ...(opts.workers ? { SESSION_NODE_WORKERS: String(opts.workers) } : {}),
+        ...opts.env,
       },
     },
   );
