@@ -1,0 +1,98 @@
+import { toBase64, toHex } from "@session/crypto";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fastRetrieveParams } from "./fast-params.ts";
+import { parseRetrieveParams } from "./retrieve.ts";
+
+const hex = (n: number) => fc.uint8Array({ minLength: n, maxLength: n }).map(toHex);
+/** Padded (88 chars, as toBase64 gives) or not (86). */
+const sig = fc
+  .tuple(fc.uint8Array({ minLength: 64, maxLength: 64 }), fc.boolean())
+  .map(([b, padded]) => (padded ? toBase64(b) : toBase64(b).slice(0, 86)));
+const hash = fc.uint8Array({ minLength: 32, maxLength: 32 }).map((b) => toBase64(b).slice(0, 43));
+
+/** A field that is usually well-formed, sometimes malformed (`bad`), absent, null or of another shape. */
+const field = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown> = fc.constant("x")) =>
+  fc.oneof(
+    { weight: 40, arbitrary: good },
+    { weight: 1, arbitrary: bad },
+    { weight: 1, arbitrary: fc.constant(undefined) },
+    { weight: 1, arbitrary: fc.constant(null) },
+    { weight: 1, arbitrary: fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant({})) },
+  );
+
+/** Mostly absent. */
+const rarely = <T>(a: fc.Arbitrary<T>) =>
+  fc.oneof({ weight: 20, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
+
+const retrieveJson = fc
+  .record({
+    pubkey: field(
+      fc.oneof({ weight: 8, arbitrary: hex(32).map((h) => `05${h}`) }, { weight: 1, arbitrary: hex(33) }),
+      fc.constantFrom("05", `05${"g".repeat(64)}`),
+    ),
+    namespace: field(
+      fc.oneof(fc.constantFrom(0, -10, 2, 5, 17, -32768, 32767), fc.integer({ min: -32768, max: 32767 })),
+      fc.constantFrom(32768, -32769, 1.5),
+    ),
+    last_hash: field(
+      fc.oneof(hash, fc.constant("")),
+      hash.map((h) => h.slice(1)),
+    ),
+    max_count: field(fc.integer(), fc.constantFrom(2 ** 31, 0.5)),
+    max_size: field(fc.integer(), fc.constantFrom(-(2 ** 31) - 1, 2.5)),
+    timestamp: field(
+      fc.oneof(fc.integer({ min: 1_000_000_000, max: 2 ** 53 - 1 }), fc.constant(1_765_000_000_000)),
+      fc.constantFrom(999_999_999, -1, 2 ** 53, 1.5),
+    ),
+    signature: field(
+      sig,
+      fc.oneof(
+        sig.map((s) => `${s}=`),
+        sig.map((s) => s.slice(2)),
+        fc.constant("!".repeat(86)),
+      ),
+    ),
+    pubkey_ed25519: rarely(field(hex(32), hex(31))),
+    subaccount: rarely(fc.string()),
+    extra: rarely(fc.string()),
+  })
+  .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
+
+describe("fastRetrieveParams", () => {
+  it("accepts only what the schema accepts, and gives the schema's result", () => {
+    let accepted = 0;
+    fc.assert(
+      fc.property(retrieveJson, (json) => {
+        const fast = fastRetrieveParams(json);
+        if (fast === undefined) return;
+        accepted++;
+        expect(fast).toEqual(parseRetrieveParams(json));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(accepted).toBeGreaterThan(100); // the generator reaches the fast path
+  });
+
+  it("takes the usual signed retrieve, and leaves the rest to the schema", () => {
+    const json = {
+      pubkey: `05${"ab".repeat(32)}`,
+      namespace: 0,
+      last_hash: "A".repeat(43),
+      timestamp: 1_765_000_000_000,
+      signature: "B".repeat(86),
+      pubkey_ed25519: "cd".repeat(32),
+    };
+    expect(fastRetrieveParams(json)).toEqual(parseRetrieveParams(json));
+    expect(fastRetrieveParams(json)?.auth?.pubkeyEd25519).toHaveLength(32);
+    for (const other of [
+      { ...json, namespace: null },
+      { ...json, lastHash: "A".repeat(43) },
+      { ...json, subaccount: "x" },
+      { ...json, signature: undefined },
+      { ...json, pubkey: `03${"ab".repeat(32)}` }, // pubkey_ed25519 with a non-05 account
+    ]) {
+      expect(fastRetrieveParams(other as Record<string, unknown>)).toBeUndefined();
+    }
+  });
+});
