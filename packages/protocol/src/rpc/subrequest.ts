@@ -2,7 +2,7 @@ import type { z } from "zod";
 import { ProtocolError } from "../errors.ts";
 import { deleteParamsSchema } from "./delete.ts";
 import { expireParamsSchema } from "./expire.ts";
-import { fastRetrieveParams } from "./fast-params.ts";
+import { fastRetrieveParams, fastStoreParams } from "./fast-params.ts";
 import { getExpiriesParamsSchema } from "./get-expiries.ts";
 import { getSwarmParamsSchema } from "./get-swarm.ts";
 import { infoParamsSchema } from "./info.ts";
@@ -70,8 +70,12 @@ export function parseSubrequest(method: string, params: unknown): RpcSubrequest 
     throw new ProtocolError("UNSUPPORTED_METHOD", `no method ${method}`);
   }
   if (!isObject(params)) throw new ProtocolError("BAD_REQUEST", "invalid json: no `params` field");
+  // The usual store and retrieve, read without zod (fast-params.ts); the schema parses the rest.
   if (m === "retrieve") {
     const fast = fastRetrieveParams(params);
+    if (fast) return { method: m, params: fast };
+  } else if (m === "store") {
+    const fast = fastStoreParams(params);
     if (fast) return { method: m, params: fast };
   }
   return { method: m, params: parseWith(subrequestSchemas[m], params) } as RpcSubrequest;
