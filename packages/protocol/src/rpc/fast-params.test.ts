@@ -162,6 +162,7 @@ describe("fastStoreParams", () => {
       { ...json, ttl: undefined }, // neither
       { ...json, data: "a" },
       { ...json, pubKey: json.pubkey },
+      Object.assign(Object.create({ pubkey: json.pubkey }), unsigned, { pubkey: undefined }), // inherited
     ]) {
       expect(fastStoreParams(other as Record<string, unknown>)).toBeUndefined();
     }

@@ -26,6 +26,13 @@ const RETRIEVE_KEYS = new Set([
 const HEX66 = /^[0-9a-fA-F]{66}$/;
 const HEX64 = /^[0-9a-fA-F]{64}$/;
 
+/** A plain object (as JSON.parse makes them) whose enumerable keys are all its own and in `keys`. */
+function plainWith(p: Record<string, unknown>, keys: ReadonlySet<string>): boolean {
+  if (Object.getPrototypeOf(p) !== Object.prototype) return false;
+  for (const k in p) if (!keys.has(k) || !Object.hasOwn(p, k)) return false;
+  return true;
+}
+
 const isInt = (v: unknown, min: number, max: number): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
 
@@ -34,7 +41,7 @@ const isSignature = (v: unknown): v is string =>
 
 /** The retrieve params the schema would give for `p`, or undefined to leave `p` to the schema. */
 export function fastRetrieveParams(p: Record<string, unknown>): RetrieveParams | undefined {
-  for (const k in p) if (!RETRIEVE_KEYS.has(k)) return undefined;
+  if (!plainWith(p, RETRIEVE_KEYS)) return undefined;
   const { pubkey: pk, namespace, last_hash, max_count, max_size, timestamp, signature } = p;
   const ed = p.pubkey_ed25519;
   if (typeof pk !== "string" || !HEX66.test(pk)) return undefined;
@@ -90,7 +97,7 @@ const isTimestamp = (v: unknown): v is number => isInt(v, MIN_TIMESTAMP_MS, Numb
 
 /** The store params the schema would give for `p`, or undefined to leave `p` to the schema. */
 export function fastStoreParams(p: Record<string, unknown>): StoreParams | undefined {
-  for (const k in p) if (!STORE_KEYS.has(k)) return undefined;
+  if (!plainWith(p, STORE_KEYS)) return undefined;
   const { pubkey: pk, timestamp, ttl, expiry, data, namespace, sig_timestamp, signature } = p;
   const ed = p.pubkey_ed25519;
   if (typeof pk !== "string" || !HEX66.test(pk)) return undefined;
