@@ -5,7 +5,7 @@ import { type Context, Hono } from "hono";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import type { CryptoThread } from "../crypto-thread.ts";
-import { type FastPath, readIncomingLimited } from "../rpc/http-fast-path.ts";
+import { endAtTurnEnd, type FastPath, readIncomingLimited } from "../rpc/http-fast-path.ts";
 import { type HopCipher, nodeHopCipher } from "./hop-cipher.ts";
 import type { NodePost } from "./http.ts";
 import {
@@ -189,7 +189,8 @@ export function onionService(
       const body = typeof reply.body === "string" ? Buffer.from(reply.body) : reply.body;
       headers["content-length"] = String(body.byteLength);
       res.writeHead(reply.status, headers);
-      res.end(body);
+      // With the turn's other replies, as the storage RPC's (http-fast-path.ts says why).
+      endAtTurnEnd(res, body);
     };
     admitHop(() => readIncomingLimited(req, limits.maxBodyBytes), parse).then(send, (err: unknown) => {
       logger.warn({ err }, "onion request failed unexpectedly");
