@@ -1,16 +1,34 @@
-import { createCipheriv, createDecipheriv, randomBytes, randomFillSync } from "node:crypto";
+import { createCipheriv, createDecipheriv, randomFillSync } from "node:crypto";
 import { concatBytes } from "./bytes.ts";
 import { CryptoError } from "./errors.ts";
 import { native } from "./sodium.ts";
 
 const TAG = 16;
 
+// Nonces and IVs come from a pool of CSPRNG bytes filled 4 KiB at a time: node:crypto's
+// randomFillSync costs ~3 µs a call whatever the size, a copy from the pool ~0.1 µs. Each byte
+// is handed out once and wiped from the pool as it goes.
+const POOL_BYTES = 4096;
+const pool = new Uint8Array(POOL_BYTES);
+let poolAt = POOL_BYTES;
+
+/** Fills `out` (a nonce or IV, at most 64 bytes) with random bytes. */
+function randomNonce(out: Uint8Array): void {
+  if (poolAt + out.length > POOL_BYTES) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  out.set(pool.subarray(poolAt, poolAt + out.length));
+  pool.fill(0, poolAt, poolAt + out.length);
+  poolAt += out.length;
+}
+
 /** XChaCha20-Poly1305 (IETF): returns 24-byte random nonce ‖ ciphertext ‖ tag. */
 export function xchachaEncrypt(key: Uint8Array, plaintext: Uint8Array, ad?: Uint8Array): Uint8Array {
   if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
   const out = new Uint8Array(24 + plaintext.length + TAG);
   const nonce = out.subarray(0, 24);
-  randomFillSync(nonce);
+  randomNonce(nonce);
   native.crypto_aead_xchacha20poly1305_ietf_encrypt(
     out.subarray(24),
     plaintext,
@@ -57,7 +75,8 @@ function openXchacha(key: Uint8Array, sealed: Uint8Array, nonce: Uint8Array, ad?
 /** AES-256-GCM: returns 12-byte random IV ‖ ciphertext ‖ 16-byte tag. */
 export function aesGcmEncrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
   if (key.length !== 32) throw new CryptoError("INVALID_KEY", "AES-256-GCM key must be 32 bytes");
-  const iv = randomBytes(12);
+  const iv = new Uint8Array(12);
+  randomNonce(iv);
   const c = createCipheriv("aes-256-gcm", key, iv);
   return concatBytes(iv, c.update(plaintext), c.final(), c.getAuthTag());
 }

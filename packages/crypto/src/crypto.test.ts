@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { aesGcmEncrypt, xchachaEncrypt } from "./aead.ts";
 import {
   blind15Ids,
   blind25Id,
@@ -43,6 +44,9 @@ import {
   x25519SharedSecret,
 } from "./index.ts";
 import { sodium } from "./sodium.ts";
+
+const xchachaEncryptForTest = (key: Uint8Array) => xchachaEncrypt(key, new Uint8Array(1));
+const aesGcmEncryptForTest = (key: Uint8Array) => aesGcmEncrypt(key, new Uint8Array(1));
 
 const bytes = (max = 512) => fc.uint8Array({ maxLength: max });
 const seed16 = fc.uint8Array({ minLength: 16, maxLength: 16 });
@@ -509,5 +513,19 @@ describe("native libsodium (sodium-native) against the WASM build", () => {
     expect(() => x25519SharedSecret(x25519Keypair().secretKey, new Uint8Array(32))).toThrowError(
       expect.objectContaining({ code: "INVALID_KEY" }),
     );
+  });
+});
+
+describe("AEAD nonces", () => {
+  it("never repeat, across several refills of the nonce pool", () => {
+    const key = generateSeed();
+    const seen = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const x = toHex(xchachaEncryptForTest(key).subarray(0, 24));
+      const a = toHex(aesGcmEncryptForTest(key).subarray(0, 12));
+      expect(x).not.toBe("00".repeat(24));
+      seen.add(x).add(a);
+    }
+    expect(seen.size).toBe(2000); // 36 KB of nonces: the 4 KiB pool refilled nine times
   });
 });
