@@ -310,7 +310,7 @@ split(
   );
 }
 console.log(
-  `crypto on the node's functions, ops/s per core: ed25519 verify (libsodium) ${fmt(verify.perCpuSecond)}, sign (node:crypto) ${fmt(sign.perCpuSecond)}, ed25519→x25519 ${fmt(convert.perCpuSecond)} (cached per key)`,
+  `crypto on the node's functions, ops/s per core: ed25519 verify (native libsodium) ${fmt(verify.perCpuSecond)}, sign (native libsodium) ${fmt(sign.perCpuSecond)}, ed25519→x25519 ${fmt(convert.perCpuSecond)} (cached per key)`,
 );
 console.log(
   `not taken, ops/s per core: ed25519 verify on libsodium WASM ${fmt(verifyWasm.perCpuSecond)}, sign on libsodium WASM ${fmt(signWasm.perCpuSecond)}`,
