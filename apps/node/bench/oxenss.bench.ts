@@ -45,6 +45,8 @@ const WARM = Math.min(TOTAL, 1000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
 const CONCURRENCY = 32;
+/** BENCH_LINES=retrieve,onion runs only those (a profile of one path, say). */
+const LINES = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
 const ENC: EncType = "xchacha20";
 
 const dir = mkdtempSync(join(tmpdir(), "session-oxenss-bench-"));
@@ -219,10 +221,8 @@ if (!OXENSS_BIN) {
   });
   const node = await startNodeMain({ dir: join(dir, "node") });
   try {
-    // BENCH_LINES=retrieve,onion runs only those (a profile of one path, say).
-    const lines = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
-    const res = await rounds([oxenss, node], lines);
-    for (const line of lines) {
+    const res = await rounds([oxenss, node], LINES);
+    for (const line of LINES) {
       const o = figures(res.get(oxenss.name)!.get(line)!);
       const n = figures(res.get(node.name)!.get(line)!);
       const tput = n.rps / o.rps;
@@ -247,11 +247,15 @@ if (process.env.BENCH_AB_MAIN) {
       .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
   );
   const a = await startNodeMain({ dir: join(dir, "a"), name: "this build" });
-  const b = await startNodeMain({ dir: join(dir, "b"), main: process.env.BENCH_AB_MAIN, name: "other build", env });
+  const b = await startNodeMain({
+    dir: join(dir, "b"),
+    main: process.env.BENCH_AB_MAIN,
+    name: "other build",
+    env,
+  });
   try {
-    const lines = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
-    const res = await rounds([a, b], lines);
-    for (const line of lines) {
+    const res = await rounds([a, b], LINES);
+    for (const line of LINES) {
       const x = figures(res.get(a.name)!.get(line)!);
       const y = figures(res.get(b.name)!.get(line)!);
       console.log(

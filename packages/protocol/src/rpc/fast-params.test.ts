@@ -23,6 +23,10 @@ const field = <T>(good: fc.Arbitrary<T>, bad: fc.Arbitrary<unknown> = fc.constan
     { weight: 1, arbitrary: fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant({})) },
   );
 
+/** The JSON object: fields generated as undefined are left out. */
+const withoutAbsent = (r: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined));
+
 /** Mostly absent. */
 const rarely = <T>(a: fc.Arbitrary<T>) =>
   fc.oneof({ weight: 20, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: a });
@@ -58,23 +62,30 @@ const retrieveFields = {
   subaccount: rarely(fc.string()),
   extra: rarely(fc.string()),
 };
-const retrieveJson = fc
-  .record(retrieveFields)
-  .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
+const retrieveJson = fc.record(retrieveFields).map(withoutAbsent);
+
+/** Whatever `fast` accepts, `schema` accepts with an equal result; and the generator reaches it. */
+function agreesWithSchema(
+  json: fc.Arbitrary<Record<string, unknown>>,
+  fast: (p: Record<string, unknown>) => unknown,
+  schema: (p: unknown) => unknown,
+): void {
+  let accepted = 0;
+  fc.assert(
+    fc.property(json, (j) => {
+      const f = fast(j);
+      if (f === undefined) return;
+      accepted++;
+      expect(f).toEqual(schema(j));
+    }),
+    { numRuns: 3000 },
+  );
+  expect(accepted).toBeGreaterThan(100);
+}
 
 describe("fastRetrieveParams", () => {
   it("accepts only what the schema accepts, and gives the schema's result", () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(retrieveJson, (json) => {
-        const fast = fastRetrieveParams(json);
-        if (fast === undefined) return;
-        accepted++;
-        expect(fast).toEqual(parseRetrieveParams(json));
-      }),
-      { numRuns: 3000 },
-    );
-    expect(accepted).toBeGreaterThan(100); // the generator reaches the fast path
+    agreesWithSchema(retrieveJson, fastRetrieveParams, parseRetrieveParams);
   });
 
   it("takes the usual signed retrieve, and leaves the rest to the schema", () => {
@@ -126,21 +137,11 @@ const storeJson = fc
     subaccount: retrieveFields.subaccount,
     extra: retrieveFields.extra,
   })
-  .map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)));
+  .map(withoutAbsent);
 
 describe("fastStoreParams", () => {
   it("accepts only what the schema accepts, and gives the schema's result", () => {
-    let accepted = 0;
-    fc.assert(
-      fc.property(storeJson, (json) => {
-        const fast = fastStoreParams(json);
-        if (fast === undefined) return;
-        accepted++;
-        expect(fast).toEqual(parseStoreParams(json));
-      }),
-      { numRuns: 3000 },
-    );
-    expect(accepted).toBeGreaterThan(100);
+    agreesWithSchema(storeJson, fastStoreParams, parseStoreParams);
   });
 
   it("takes the usual store, signed or not, and leaves the rest to the schema", () => {

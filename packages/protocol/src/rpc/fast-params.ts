@@ -39,12 +39,26 @@ const isInt = (v: unknown, min: number, max: number): v is number =>
 const isSignature = (v: unknown): v is string =>
   typeof v === "string" && (v.length === 86 || (v.length === 88 && v.endsWith("=="))) && isBase64(v);
 
+/**
+ * The account (`pubkey`) when it and the auth fields given (`signature`, `pubkey_ed25519`) are
+ * well-formed; undefined otherwise.
+ */
+function accountFields(pk: unknown, signature: unknown, ed: unknown): UserPubkey | undefined {
+  if (typeof pk !== "string" || !HEX66.test(pk)) return undefined;
+  if (signature !== undefined && !isSignature(signature)) return undefined;
+  if (ed !== undefined && (typeof ed !== "string" || !HEX64.test(ed))) return undefined;
+  try {
+    return parseUserPubkey(pk);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The retrieve params the schema would give for `p`, or undefined to leave `p` to the schema. */
 export function fastRetrieveParams(p: Record<string, unknown>): RetrieveParams | undefined {
   if (!plainWith(p, RETRIEVE_KEYS)) return undefined;
   const { pubkey: pk, namespace, last_hash, max_count, max_size, timestamp, signature } = p;
   const ed = p.pubkey_ed25519;
-  if (typeof pk !== "string" || !HEX66.test(pk)) return undefined;
   if (namespace !== undefined && !isInt(namespace, NAMESPACE_MIN, NAMESPACE_MAX)) return undefined;
   if (
     last_hash !== undefined &&
@@ -55,14 +69,9 @@ export function fastRetrieveParams(p: Record<string, unknown>): RetrieveParams |
   if (max_size !== undefined && !isInt(max_size, -2147483648, 2147483647)) return undefined;
   if (timestamp !== undefined && !isInt(timestamp, MIN_TIMESTAMP_MS, Number.MAX_SAFE_INTEGER))
     return undefined;
-  if (signature !== undefined && !isSignature(signature)) return undefined;
-  if (ed !== undefined && (typeof ed !== "string" || !HEX64.test(ed))) return undefined;
-  let pubkey: UserPubkey;
-  try {
-    pubkey = parseUserPubkey(pk);
-  } catch {
-    return undefined;
-  }
+  // From here on `signature` and `ed`, when given, are well-formed strings.
+  const pubkey = accountFields(pk, signature, ed);
+  if (!pubkey) return undefined;
   const out: RetrieveParams = { pubkey, namespace: namespace ?? 0 };
   const needsAuth =
     ed !== undefined ||
@@ -72,8 +81,8 @@ export function fastRetrieveParams(p: Record<string, unknown>): RetrieveParams |
   if (needsAuth) {
     if (signature === undefined || timestamp === undefined) return undefined;
     if (ed !== undefined && pubkey.type !== 5) return undefined;
-    out.auth = { signature: decodeCheckedBase64(signature), timestamp };
-    if (ed !== undefined) out.auth.pubkeyEd25519 = fromHex(ed);
+    out.auth = { signature: decodeCheckedBase64(signature as string), timestamp };
+    if (ed !== undefined) out.auth.pubkeyEd25519 = fromHex(ed as string);
   }
   if (last_hash !== undefined && last_hash !== "") out.lastHash = last_hash;
   if (max_count !== undefined) out.maxCount = max_count;
@@ -100,7 +109,6 @@ export function fastStoreParams(p: Record<string, unknown>): StoreParams | undef
   if (!plainWith(p, STORE_KEYS)) return undefined;
   const { pubkey: pk, timestamp, ttl, expiry, data, namespace, sig_timestamp, signature } = p;
   const ed = p.pubkey_ed25519;
-  if (typeof pk !== "string" || !HEX66.test(pk)) return undefined;
   if (!isTimestamp(timestamp)) return undefined;
   // Exactly one of them (the schema words both refusals).
   if (ttl === undefined) {
@@ -109,14 +117,8 @@ export function fastStoreParams(p: Record<string, unknown>): StoreParams | undef
   if (typeof data !== "string" || data.length > MAX_MESSAGE_BODY_BASE64 || !isBase64(data)) return undefined;
   if (namespace !== undefined && !isInt(namespace, NAMESPACE_MIN, NAMESPACE_MAX)) return undefined;
   if (sig_timestamp !== undefined && !isTimestamp(sig_timestamp)) return undefined;
-  if (signature !== undefined && !isSignature(signature)) return undefined;
-  if (ed !== undefined && (typeof ed !== "string" || !HEX64.test(ed))) return undefined;
-  let pubkey: UserPubkey;
-  try {
-    pubkey = parseUserPubkey(pk);
-  } catch {
-    return undefined;
-  }
+  const pubkey = accountFields(pk, signature, ed);
+  if (!pubkey) return undefined;
   const out: StoreParams = {
     pubkey,
     namespace: namespace ?? 0,
@@ -126,8 +128,11 @@ export function fastStoreParams(p: Record<string, unknown>): StoreParams | undef
   };
   if (signature !== undefined) {
     if (ed !== undefined && pubkey.type !== 5) return undefined;
-    out.auth = { signature: decodeCheckedBase64(signature), sigTimestamp: sig_timestamp ?? timestamp };
-    if (ed !== undefined) out.auth.pubkeyEd25519 = fromHex(ed);
+    out.auth = {
+      signature: decodeCheckedBase64(signature as string),
+      sigTimestamp: sig_timestamp ?? timestamp,
+    };
+    if (ed !== undefined) out.auth.pubkeyEd25519 = fromHex(ed as string);
   }
   return out;
 }
