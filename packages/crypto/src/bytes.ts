@@ -37,12 +37,16 @@ export function decodeCheckedBase64(b64: string): Uint8Array {
   return written === out.length ? out : out.slice(0, written);
 }
 
+// One of each: they hold no state between calls.
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
 export function utf8Encode(s: string): Uint8Array {
-  return new TextEncoder().encode(s);
+  return encoder.encode(s);
 }
 
 export function utf8Decode(b: Uint8Array): string {
-  return new TextDecoder().decode(b);
+  return decoder.decode(b);
 }
 
 export function concatBytes(...parts: Uint8Array[]): Uint8Array {

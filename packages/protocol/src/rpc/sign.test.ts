@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { ed25519ToX25519, newEd25519Key, nodeVerifier } from "../../test/helpers/ed25519.ts";
 import { codeOf } from "../../test/helpers/errors.ts";
 import { authRequirementFor, verifyAuth } from "./auth.ts";
+import { sigMessage } from "./sig-message.ts";
 import { signRpcParams } from "./sign.ts";
 import { SubaccountAccess } from "./subaccount-revocation.ts";
 import { parseSubrequest, type RpcSubrequestMethod } from "./subrequest.ts";
@@ -81,6 +82,25 @@ describe("signRpcParams", () => {
   it("invalid params fail with the node's error", () => {
     expect(codeOf(() => signRpcParams("delete_all", { pubkey: "05zz", timestamp: T }, userSigner))).toBe(
       "INVALID_PUBKEY",
+    );
+  });
+});
+
+describe("sigMessage", () => {
+  it("is the concatenation of each part's own bytes, text runs joined or not", () => {
+    const enc = (x: string) => new TextEncoder().encode(x);
+    const parts = ["store", 5, new Uint8Array([1, 2]), "a\ud800", "\udc00b", 17];
+    const expected = [
+      enc("store"),
+      enc("5"),
+      new Uint8Array([1, 2]),
+      enc("a\ud800"),
+      enc("\udc00b"),
+      enc("17"),
+    ];
+    expect(Array.from(sigMessage(...parts))).toEqual(expected.flatMap((b) => Array.from(b)));
+    expect(Array.from(sigMessage("retrieve", "", 1_765_000_000_000))).toEqual(
+      Array.from(enc("retrieve1765000000000")),
     );
   });
 });
