@@ -13,6 +13,7 @@ import { type Context, Hono } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import type { z } from "zod";
+import { requestVerifier } from "../rpc/node-crypto.ts";
 import {
   DEFAULT_MONITOR_LIMITS,
   MonitorHub,
@@ -20,7 +21,6 @@ import {
   type MonitorStream,
   type StoredMessage,
 } from "./hub.ts";
-import { ed25519Verifier } from "./signature-verifier.ts";
 
 /** The node:http response behind a Hono context served by @hono/node-server. */
 interface NodeOutgoing {
@@ -94,7 +94,7 @@ export function createMonitorService(ctx: MonitorRouteContext, options: MonitorO
   const logger = ctx.logger.child({ component: "monitor" });
   const hub = new MonitorHub({
     now: () => ctx.clock.now(),
-    verifier: options.verifier ?? ed25519Verifier,
+    verifier: options.verifier ?? requestVerifier,
     limits: options.limits,
   });
   const onStored = (m: StoredMessage) => hub.publish(m);
