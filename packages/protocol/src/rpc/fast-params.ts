@@ -10,6 +10,7 @@ import { isNoAuthRetrieveNamespace, NAMESPACE_MAX, NAMESPACE_MIN } from "../name
 import { parseUserPubkey, type UserPubkey } from "../pubkey.ts";
 import { isBase64 } from "./common.ts";
 import { MAX_MESSAGE_BODY_BASE64, MIN_TIMESTAMP_MS } from "./limits.ts";
+import type { RequestAuth } from "./request-auth.ts";
 import type { RetrieveParams } from "./retrieve.ts";
 import type { StoreParams } from "./store.ts";
 
@@ -36,6 +37,9 @@ function plainWith(p: Record<string, unknown>, keys: ReadonlySet<string>): boole
 const isInt = (v: unknown, min: number, max: number): v is number =>
   typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
 
+const isInt32 = (v: unknown): v is number => isInt(v, -2147483648, 2147483647);
+const isTimestamp = (v: unknown): v is number => isInt(v, MIN_TIMESTAMP_MS, Number.MAX_SAFE_INTEGER);
+
 const isSignature = (v: unknown): v is string =>
   typeof v === "string" && (v.length === 86 || (v.length === 88 && v.endsWith("=="))) && isBase64(v);
 
@@ -54,6 +58,18 @@ function accountFields(pk: unknown, signature: unknown, ed: unknown): UserPubkey
   }
 }
 
+/**
+ * The signature (and the 05 account's `pubkey_ed25519`) as the schema's buildAuth gives them, for
+ * fields accountFields accepted; undefined where the schema refuses `pubkey_ed25519` (an account
+ * other than 05).
+ */
+function signedBy(pubkey: UserPubkey, signature: unknown, ed: unknown): RequestAuth | undefined {
+  if (ed !== undefined && pubkey.type !== 5) return undefined;
+  const auth: RequestAuth = { signature: decodeCheckedBase64(signature as string) };
+  if (ed !== undefined) auth.pubkeyEd25519 = fromHex(ed as string);
+  return auth;
+}
+
 /** The retrieve params the schema would give for `p`, or undefined to leave `p` to the schema. */
 export function fastRetrieveParams(p: Record<string, unknown>): RetrieveParams | undefined {
   if (!plainWith(p, RETRIEVE_KEYS)) return undefined;
@@ -65,11 +81,9 @@ export function fastRetrieveParams(p: Record<string, unknown>): RetrieveParams |
     (typeof last_hash !== "string" || (last_hash !== "" && !isValidMessageHash(last_hash)))
   )
     return undefined;
-  if (max_count !== undefined && !isInt(max_count, -2147483648, 2147483647)) return undefined;
-  if (max_size !== undefined && !isInt(max_size, -2147483648, 2147483647)) return undefined;
-  if (timestamp !== undefined && !isInt(timestamp, MIN_TIMESTAMP_MS, Number.MAX_SAFE_INTEGER))
-    return undefined;
-  // From here on `signature` and `ed`, when given, are well-formed strings.
+  if (max_count !== undefined && !isInt32(max_count)) return undefined;
+  if (max_size !== undefined && !isInt32(max_size)) return undefined;
+  if (timestamp !== undefined && !isTimestamp(timestamp)) return undefined;
   const pubkey = accountFields(pk, signature, ed);
   if (!pubkey) return undefined;
   const out: RetrieveParams = { pubkey, namespace: namespace ?? 0 };
@@ -80,9 +94,9 @@ export function fastRetrieveParams(p: Record<string, unknown>): RetrieveParams |
     (namespace !== undefined && !isNoAuthRetrieveNamespace(namespace));
   if (needsAuth) {
     if (signature === undefined || timestamp === undefined) return undefined;
-    if (ed !== undefined && pubkey.type !== 5) return undefined;
-    out.auth = { signature: decodeCheckedBase64(signature as string), timestamp };
-    if (ed !== undefined) out.auth.pubkeyEd25519 = fromHex(ed as string);
+    const auth = signedBy(pubkey, signature, ed);
+    if (!auth) return undefined;
+    out.auth = { ...auth, timestamp };
   }
   if (last_hash !== undefined && last_hash !== "") out.lastHash = last_hash;
   if (max_count !== undefined) out.maxCount = max_count;
@@ -102,8 +116,6 @@ const STORE_KEYS = new Set([
   "pubkey_ed25519",
 ]);
 
-const isTimestamp = (v: unknown): v is number => isInt(v, MIN_TIMESTAMP_MS, Number.MAX_SAFE_INTEGER);
-
 /** The store params the schema would give for `p`, or undefined to leave `p` to the schema. */
 export function fastStoreParams(p: Record<string, unknown>): StoreParams | undefined {
   if (!plainWith(p, STORE_KEYS)) return undefined;
@@ -119,6 +131,9 @@ export function fastStoreParams(p: Record<string, unknown>): StoreParams | undef
   if (sig_timestamp !== undefined && !isTimestamp(sig_timestamp)) return undefined;
   const pubkey = accountFields(pk, signature, ed);
   if (!pubkey) return undefined;
+  // Checked before the data is decoded: a refusal here costs nothing more.
+  const auth = signature === undefined ? undefined : signedBy(pubkey, signature, ed);
+  if (signature !== undefined && !auth) return undefined;
   const out: StoreParams = {
     pubkey,
     namespace: namespace ?? 0,
@@ -126,13 +141,6 @@ export function fastStoreParams(p: Record<string, unknown>): StoreParams | undef
     expiry: expiry ?? timestamp + (ttl as number),
     data: decodeCheckedBase64(data),
   };
-  if (signature !== undefined) {
-    if (ed !== undefined && pubkey.type !== 5) return undefined;
-    out.auth = {
-      signature: decodeCheckedBase64(signature as string),
-      sigTimestamp: sig_timestamp ?? timestamp,
-    };
-    if (ed !== undefined) out.auth.pubkeyEd25519 = fromHex(ed as string);
-  }
+  if (auth) out.auth = { ...auth, sigTimestamp: sig_timestamp ?? timestamp };
   return out;
 }
