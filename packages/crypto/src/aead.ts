@@ -42,8 +42,7 @@ export function xchachaEncrypt(key: Uint8Array, plaintext: Uint8Array, ad?: Uint
 
 /** Opens nonce ‖ ciphertext ‖ tag from `xchachaEncrypt`; DECRYPT_FAILED on any tampering. */
 export function xchachaDecrypt(key: Uint8Array, data: Uint8Array, ad?: Uint8Array): Uint8Array {
-  if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
-  if (data.length < 24 + TAG) throw new CryptoError("DECRYPT_FAILED", "ciphertext is too short");
+  checkSealed(key, data);
   try {
     return openXchacha(key, data.subarray(24), data.subarray(0, 24), ad);
   } catch (cause) {
@@ -57,12 +56,17 @@ export function xchachaDecrypt(key: Uint8Array, data: Uint8Array, ad?: Uint8Arra
  */
 export function xchachaOpenNonceLast(key: Uint8Array, data: Uint8Array, failure: string): Uint8Array {
   try {
-    if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
-    if (data.length < 24 + TAG) throw new CryptoError("DECRYPT_FAILED", "ciphertext is too short");
+    checkSealed(key, data);
     return openXchacha(key, data.subarray(0, data.length - 24), data.subarray(data.length - 24));
   } catch (cause) {
     throw new CryptoError("DECRYPT_FAILED", failure, { cause });
   }
+}
+
+/** A 32-byte key, and room for a nonce and a tag in `data` (INVALID_KEY / DECRYPT_FAILED). */
+function checkSealed(key: Uint8Array, data: Uint8Array): void {
+  if (key.length !== 32) throw new CryptoError("INVALID_KEY", "XChaCha20-Poly1305 key must be 32 bytes");
+  if (data.length < 24 + TAG) throw new CryptoError("DECRYPT_FAILED", "ciphertext is too short");
 }
 
 /** ciphertext ‖ tag → plaintext; throws when it does not authenticate. */
