@@ -10,6 +10,7 @@ import type { NodeConfig } from "./config.ts";
 import { CryptoThread } from "./crypto-thread.ts";
 import type { ClusterView, NodeContext } from "./deps.ts";
 import { loadNodeKeys } from "./keys.ts";
+import { announceArrivals } from "./monitor/arrivals.ts";
 import { indexerNameResolver } from "./names/resolver.ts";
 import { registerNodeMetrics } from "./node-metrics.ts";
 import { listenNode } from "./node-server.ts";
@@ -73,6 +74,9 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const revocations = new SubaccountRevocations(store.db);
   const events = new EventEmitter();
   events.setMaxListeners(0);
+  // A cluster's owner announces what it reads from the database (monitor/arrivals.ts), its own
+  // stores and imports included: announcing them as they are made too would say them twice.
+  const madeHere = opts.owner ? new EventEmitter() : events;
   const membership = new Membership(selfHex);
   const registry = opts.registry ?? registrySourceFor(config, logger);
 
@@ -140,7 +144,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     names,
     keys,
     selfEd25519Hex: selfHex,
-    events,
+    events: madeHere,
     redelivery,
     // The chain height the registry reports (info, ifelse, get_service_nodes); 0 for a static file.
     height: () => registry.height?.() ?? 0,
@@ -149,7 +153,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
   const sync = new SwarmSync({
     ...shared,
     tombstones,
-    onImported: (m) => events.emit("stored", { ...m, pubkey: m.owner }),
+    onImported: (m) => madeHere.emit("stored", { ...m, pubkey: m.owner }),
     onSyncPage: (direction) => counters.syncPages.inc({ direction }),
     // An import page must fit the receiving node's body limit (the same setting network-wide).
     page: {
@@ -189,6 +193,15 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     ...(cryptoThread ? { cryptoThread } : {}),
   };
   const nodeApp = createApp(ctx);
+  const arrivals = opts.owner
+    ? announceArrivals({
+        store,
+        watching: () => nodeApp.monitor.hub.watching(),
+        announce: (m) => events.emit("stored", m),
+        onError: (err) =>
+          logger.error({ err: String(err) }, "reading new messages for monitor streams failed"),
+      })
+    : undefined;
   const server = await listenNode(ctx, nodeApp, opts.owner);
   const { url, port } = server;
   const info = {
@@ -222,6 +235,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     stop(graceMs = DEFAULT_GRACE_MS) {
       stopping ??= (async () => {
         jobs.stop();
+        arrivals?.stop();
         nodeApp.monitor.close();
         // Requests in flight get `graceMs` (DEFAULT_GRACE_MS, 3 s, well inside docker stop's 10 s).
         await server.close(graceMs);

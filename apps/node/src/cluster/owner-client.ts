@@ -1,15 +1,14 @@
 import type { Logger } from "pino";
 import { Pool } from "undici";
-import type { PreparedStore, RpcResult } from "../rpc/handler.ts";
+import type { RpcResult } from "../rpc/handler.ts";
 import { storageHttpRefusal } from "../rpc/storage-rpc-route.ts";
-import { INTERNAL_HEADER, OWNER_PATHS, type PreparedStoreWire, preparedToWire } from "./protocol.ts";
+import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS } from "./protocol.ts";
 
 /**
  * A worker's own requests to the owner (owner-gate.ts), on keep-alive connections to its socket.
- * The stores a worker prepared in one event-loop turn go in one request, and the owner commits
- * them in one transaction (its group commit): one round trip and one commit for the batch instead
- * of one each. A failed request is answered 500 `request failed` (never acknowledged, so the
- * client sends it again: nothing it was told is stored is lost).
+ * The stores a worker committed in one event-loop turn go to the owner in one request to be sent
+ * on to the swarm peers (one round trip for the batch). A storage RPC the worker does not serve
+ * that fails on the way is answered 500 `request failed`.
  */
 export function ownerClient(socketPath: string, secret: string, logger: Logger) {
   const pool = new Pool("http://owner.invalid", { socketPath, connections: 16 });
@@ -33,29 +32,39 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
     return storageHttpRefusal.failed();
   };
 
-  let batch: { wire: PreparedStoreWire; done(r: RpcResult): void }[] = [];
+  let batch: { wire: FanOutWire; done(swarm: Record<string, unknown>): void; failed(): void }[] = [];
   const sendBatch = () => {
     const sent = batch;
     batch = [];
-    post<RpcResult[]>(
-      OWNER_PATHS.store,
+    post<Record<string, unknown>[]>(
+      OWNER_PATHS.fanOut,
       sent.map((s) => s.wire),
     ).then(
       (results) => {
-        for (const [i, s] of sent.entries()) s.done(results[i] ?? storageHttpRefusal.failed());
+        for (const [i, s] of sent.entries()) {
+          const swarm = results[i];
+          if (swarm) s.done(swarm);
+          else s.failed();
+        }
       },
       (err: unknown) => {
-        const r = failed(err);
-        for (const s of sent) s.done(r);
+        logger.error({ err: String(err) }, "owner request failed");
+        for (const s of sent) s.failed();
       },
     );
   };
 
   return {
-    /** Commits a prepared store (with the others of this turn) and returns the owner's answer. */
-    store(p: PreparedStore): Promise<RpcResult> {
+    /**
+     * Sends a store this worker committed on to the swarm `peers` (with the others of this turn)
+     * and returns their entries. Should the owner not answer, each peer's entry says the request
+     * failed (the message is stored here; the peers' catch-up brings it to them).
+     */
+    fanOut(request: unknown, hash: string, peers: readonly string[]): Promise<Record<string, unknown>> {
       return new Promise((done) => {
-        batch.push({ wire: preparedToWire(p), done });
+        const unanswered = () =>
+          done(Object.fromEntries(peers.map((p) => [p, { failed: true, query_failure: true }])));
+        batch.push({ wire: { request, hash }, done, failed: unanswered });
         if (batch.length === 1) setImmediate(sendBatch);
       });
     },

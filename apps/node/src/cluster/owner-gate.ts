@@ -4,19 +4,12 @@ import type { Socket } from "node:net";
 import type { NodeContext } from "../deps.ts";
 import type { RpcResult } from "../rpc/handler.ts";
 import { readIncomingLimited } from "../rpc/http-fast-path.ts";
-import {
-  INTERNAL_HEADER,
-  OWNER_PATHS,
-  PROXIED_HEADER,
-  type PreparedStoreWire,
-  preparedFromWire,
-  REMOTE_HEADER,
-} from "./protocol.ts";
+import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS, PROXIED_HEADER, REMOTE_HEADER } from "./protocol.ts";
 
 /**
  * The owner's side of its Unix socket (src/cluster/): only the cluster's workers hold the secret.
- * A worker's own request (INTERNAL_HEADER) is answered here: a prepared store to commit, or a
- * storage RPC the worker does not serve. A client's request a worker passes on (PROXIED_HEADER)
+ * A worker's own request (INTERNAL_HEADER) is answered here: stores it committed, to send on to
+ * the swarm peers, or a storage RPC the worker does not serve. A client's request a worker passes on (PROXIED_HEADER)
  * goes on to the node's usual listener, as if from the client's address (REMOTE_HEADER): the
  * owner's rate limits, monitor stream caps and logs then see the client, not the worker.
  * Anything else is refused (403).
@@ -43,7 +36,7 @@ export function ownerGate(ctx: NodeContext, server: Server, secret: string) {
     if (holdsSecret(req.headers[PROXIED_HEADER])) return actAsClient(req);
     socket.destroy();
   });
-  const answer = (res: ServerResponse, r: RpcResult | RpcResult[]) => {
+  const answer = (res: ServerResponse, r: RpcResult | Record<string, unknown>[]) => {
     const body = JSON.stringify(r);
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
     res.end(body);
@@ -52,9 +45,9 @@ export function ownerGate(ctx: NodeContext, server: Server, secret: string) {
     // Not limited: only the workers, which hold client requests to the body limit, send these.
     const bytes = await readIncomingLimited(req, Number.MAX_SAFE_INTEGER);
     const body = JSON.parse(bytes.toString("utf8")) as unknown;
-    // A worker's stores of one turn, committed together (one transaction: the group commit).
-    if (req.url === OWNER_PATHS.store) {
-      const stores = (body as PreparedStoreWire[]).map((w) => ctx.rpc.storePrepared(preparedFromWire(w)));
+    // A worker's committed stores of one turn, sent on to the swarm peers (redelivery is here).
+    if (req.url === OWNER_PATHS.fanOut) {
+      const stores = (body as FanOutWire[]).map((w) => ctx.rpc.fanOutCommitted(w.request, w.hash));
       return answer(res, await Promise.all(stores));
     }
     if (req.url === OWNER_PATHS.rpc) return answer(res, await ctx.rpc.handle(body, { viaOnion: false }));

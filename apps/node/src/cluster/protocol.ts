@@ -2,7 +2,6 @@ import { join } from "node:path";
 import type { NodeInfo } from "@session/protocol";
 import type { MetricObjectWithValues, MetricValue } from "prom-client";
 import type { NodeConfig } from "../config.ts";
-import type { PreparedStore } from "../rpc/handler.ts";
 
 /*
  * What a cluster's owner process and its workers say to each other (README "Using every core"):
@@ -26,27 +25,17 @@ export const WORKER_HEADER = "x-session-node-worker";
 
 /** Internal requests (INTERNAL_HEADER) the owner answers with RpcResults as JSON. */
 export const OWNER_PATHS = {
-  /** Body: PreparedStoreWire[] (a worker's turn); the owner commits them and fans them out. */
-  store: "/store",
+  /** Body: FanOutWire[] (a worker's turn of committed stores); answer: each one's peer entries. */
+  fanOut: "/fanout",
   /** Body: a storage RPC request the worker does not serve itself (batch, delete, expire, …). */
   rpc: "/rpc",
 } as const;
 
-/** A PreparedStore as JSON: the message's bytes in base64. */
-export interface PreparedStoreWire extends Omit<PreparedStore, "message"> {
-  message: Omit<PreparedStore["message"], "data"> & { data: string };
-}
-
-export function preparedToWire(p: PreparedStore): PreparedStoreWire {
-  const d = p.message.data;
-  return {
-    ...p,
-    message: { ...p.message, data: Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64") },
-  };
-}
-
-export function preparedFromWire(w: PreparedStoreWire): PreparedStore {
-  return { ...w, message: { ...w.message, data: new Uint8Array(Buffer.from(w.message.data, "base64")) } };
+/** A store a worker committed, for the owner to send on to the swarm peers. */
+export interface FanOutWire {
+  /** The client's request as it came (peers check its signature themselves). */
+  request: unknown;
+  hash: string;
 }
 
 /** What a worker process is started with (JSON in its environment, WORKER_ENV). */

@@ -50,11 +50,11 @@ export function workerCount(setting: number | "auto" | undefined): number {
 
 /**
  * Runs a node on every core (README "Using every core"). With one worker it is `startNode` in this
- * process. Otherwise this process becomes the owner — the database writer, registry poll,
- * replication, sweep, monitor streams, node links and onion handling — on a Unix socket, and
- * `workers` processes (node:cluster) share the public port: TLS, the storage RPC's reads, and the
- * checks and signatures of stores, which the owner commits before they are answered. A worker
- * that dies is logged and replaced.
+ * process. Otherwise this process becomes the owner — registry poll, replication, sweep, monitor
+ * streams, node links, onion handling and every write but the clients' stores — on a Unix
+ * socket, and `workers` processes (node:cluster) share the public port: TLS, the storage RPC's
+ * reads, and stores, which each worker commits on its own connection before it answers them. A
+ * worker that dies is logged and replaced.
  */
 export async function startNodeCluster(
   config: NodeConfig,
@@ -190,7 +190,7 @@ export async function startNodeCluster(
       stopped ??= (async () => {
         stopping = true;
         // One grace period for the whole node (docker stop kills at 10 s): workers first (they
-        // finish the requests in hand, stores included, which the owner still commits), then the
+        // finish the requests in hand, stores included, committed by each worker), then the
         // owner with what is left of it.
         const deadline = Date.now() + DEFAULT_GRACE_MS;
         await Promise.all(

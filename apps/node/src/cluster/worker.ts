@@ -8,6 +8,7 @@ import {
   createLogger,
   createMetrics,
   DEFAULT_GRACE_MS,
+  FaultMonitor,
   TokenBuckets,
 } from "@session/service-kit";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
@@ -17,14 +18,15 @@ import { storageRpcFastPath } from "../rpc/http-fast-path.ts";
 import { storageRpcRoute } from "../rpc/storage-rpc-route.ts";
 import { guardNodeServer } from "../server-guards.ts";
 import { SubaccountRevocations } from "../storage/revocations.ts";
+import { SharedWriter } from "../storage/shared-writer.ts";
 import { MessageStore } from "../storage/store.ts";
 import { Membership } from "../swarm/membership.ts";
 import { ownerClient } from "./owner-client.ts";
 import { type OwnerMessage, WORKER_HEADER, type WorkerMessage, type WorkerSettings } from "./protocol.ts";
 import { ownerProxy } from "./proxy.ts";
 
-/** Methods a worker answers from its read-only view of the database and registry. */
-const SERVED_HERE = new Set(["retrieve", "get_expiries", "info", "get_swarm"]);
+/** Methods a worker answers itself: stores it writes, the rest from its view of the database and registry. */
+const SERVED_HERE = new Set(["store", "retrieve", "get_expiries", "info", "get_swarm"]);
 
 /** Workers never talk to other nodes: what needs a peer is the owner's (stores fan out there). */
 const noPeers: PeerClient = {
@@ -38,8 +40,10 @@ const noPeers: PeerClient = {
 /**
  * One worker process of a cluster (README "Using every core"): TLS and HTTP on the public port,
  * and the client storage RPC — retrieve, get_expiries, info and get_swarm from a read-only
- * connection to the database; a store checked, hashed and signed here and committed by the owner
- * before it is answered. Everything else goes to the owner (proxy.ts). Stops on the owner's word.
+ * connection to the database; a store checked, hashed, signed and committed here on a connection
+ * of its own (storage/shared-writer.ts), then sent on to the swarm peers through the owner (whose
+ * monitor streams read it from the database). Everything else goes to the owner (proxy.ts). Stops on
+ * the owner's word.
  */
 export async function runWorker(s: WorkerSettings): Promise<void> {
   const { config } = s;
@@ -52,6 +56,12 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   const store = MessageStore.openReadOnly(join(config.dataDir, "storage.db"));
   const membership = new Membership(selfHex);
   const clock = { now: () => Date.now() };
+  const metricPrefix = "session_node_";
+  const metrics = createMetrics({ prefix: metricPrefix });
+  // A full disk refuses this worker's stores: logged once, in /metrics (summed with the owner's).
+  const faults = new FaultMonitor({ logger, registry: metrics.registry, prefix: metricPrefix });
+  const writer = SharedWriter.open(join(config.dataDir, "storage.db"));
+  const owner = ownerClient(s.socketPath, s.secret, logger);
   const rpc = new RpcHandler({
     store,
     revocations: new SubaccountRevocations(store.db),
@@ -59,27 +69,27 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     keys,
     selfEd25519Hex: selfHex,
     clock,
-    // Nothing is stored here, so nothing is announced: the owner's monitor streams announce.
+    // The owner announces what its workers commit: it reads the new rows (monitor/arrivals.ts).
     events: new EventEmitter(),
+    faults,
+    writer: { write: (m, now, options) => writer.write(m, now, options) },
+    // The owner holds the node links and redelivery: a store goes on to the peers from there.
+    fanOutStore: async (raw, swarm, hash) => {
+      const peers = membership.peers().map((p) => p.pubkey_ed25519);
+      if (peers.length > 0) Object.assign(swarm, await owner.fanOut(raw, hash, peers));
+    },
     peers: noPeers,
     logger,
   });
-  const owner = ownerClient(s.socketPath, s.secret, logger);
   const workerRpc = {
     async handle(body: unknown): Promise<RpcResult> {
       const method =
         typeof body === "object" && body !== null ? (body as { method?: unknown }).method : undefined;
       if (typeof method === "string" && SERVED_HERE.has(method)) return rpc.handle(body, { viaOnion: false });
-      if (method === "store") {
-        const r = await rpc.prepareStore(body);
-        return "result" in r ? r.result : owner.store(r.prepared);
-      }
       return owner.rpc(body);
     },
   };
 
-  const metricPrefix = "session_node_";
-  const metrics = createMetrics({ prefix: metricPrefix });
   // Per worker: a client's connections are spread over the workers, so its effective rate is up
   // to N times RATE_LIMIT_PER_SECOND (README "Using every core").
   const buckets = new TokenBuckets({
@@ -119,6 +129,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     await closer.close({ graceMs: Math.max(0, deadline - Date.now()), pollMs: 50 });
     proxy.close();
     await owner.close();
+    writer.close();
     store.close();
     process.exit(0);
   };

@@ -199,6 +199,11 @@ export class MonitorHub {
     });
   }
 
+  /** Whether any stream watches any account (a cluster owner reads new rows only then). */
+  watching(): boolean {
+    return this.byAccount.size > 0;
+  }
+
   /** Sends a stored message to every live watch of its account and namespace. */
   publish(m: StoredMessage): void {
     const pubkey = m.pubkey.toLowerCase();

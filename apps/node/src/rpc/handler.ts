@@ -22,7 +22,13 @@ import { applyLocal, changedSomething, type LocalApplyContext } from "./apply-lo
 import { fanOut } from "./fan-out.ts";
 import { requestVerifier, resultSigner } from "./node-crypto.ts";
 import { type NameResolver, oxendRequest } from "./oxend.ts";
-import { commitStore, preparedStoreOf, type StorePathContext } from "./store-path.ts";
+import {
+  commitStore,
+  preparedStoreOf,
+  type StorePathContext,
+  type StoreWriter,
+  turnWriter,
+} from "./store-path.ts";
 import { TurnBatchedAuth } from "./turn-batched-auth.ts";
 
 export const NODE_VERSION: [number, number, number] = [2, 11, 0];
@@ -59,6 +65,16 @@ export interface RpcHandlerDeps {
     add(peer: NodeInfo, hash: string): void;
     addForward(peer: NodeInfo, request: unknown): void;
   };
+  /**
+   * Where client stores are written (default: `store`'s group commit). A cluster worker writes on
+   * its own connection beside the owner (storage/shared-writer.ts).
+   */
+  writer?: StoreWriter;
+  /**
+   * Where a client's store is fanned out to the swarm peers (default: from here, `peers`). A
+   * cluster worker asks its owner, which holds the node links and redelivery.
+   */
+  fanOutStore?: (raw: unknown, swarm: Record<string, unknown>, storedHash: string) => Promise<void>;
   /** Runs the request signature checks of busy turns off the event loop (src/crypto-thread.ts). */
   cryptoThread?: CryptoThread | undefined;
   /** Keeps the signed deletes and shortenings applied here, for members that miss them (tombstones.ts). */
@@ -68,10 +84,7 @@ export interface RpcHandlerDeps {
   };
 }
 
-/**
- * A client's store checked, hashed and signed, ready to commit (`storePrepared`). A cluster worker
- * prepares it and the owner process commits it (src/cluster/); a single process does both.
- */
+/** A client's (or a peer's forwarded) store checked, hashed and signed, ready to commit. */
 export interface PreparedStore {
   message: NewMessage;
   /** The store response signature (over the hash), base64. */
@@ -115,8 +128,12 @@ export class RpcHandler {
     this.local = { store: d.store, revocations: d.revocations, signB64: this.signB64 };
     this.storePath = {
       d,
+      writer: d.writer ?? turnWriter(d.store),
       misc: () => this.misc(),
-      fanOut: (raw, method, swarm, storedHash) => fanOut(d, raw, method, swarm, storedHash),
+      fanOut: (raw, method, swarm, storedHash) =>
+        d.fanOutStore && method === "store"
+          ? d.fanOutStore(raw, swarm, storedHash)
+          : fanOut(d, raw, method, swarm, storedHash),
     };
   }
 
@@ -138,28 +155,13 @@ export class RpcHandler {
   }
 
   /**
-   * The checks, hash and signature of a client's store (`{method: "store", …}`), without touching
-   * the database: a refusal is answered at once (`result`), otherwise `storePrepared` commits it.
+   * A store a cluster worker committed, sent on to this node's swarm peers; returns their entries
+   * (the worker merges them with its own). Never throws: a peer's failure is its entry.
    */
-  async prepareStore(body: unknown): Promise<{ prepared: PreparedStore } | { result: RpcResult }> {
-    try {
-      const req = parseRpcRequest(body);
-      if (req.method !== "store") throw new ProtocolError("BAD_REQUEST", "not a store request");
-      const now = this.d.clock.now();
-      await this.checkSubrequest(req, now, false);
-      return { prepared: preparedStoreOf(this.signB64, req, body, now) };
-    } catch (err) {
-      return { result: this.errorResult(err) };
-    }
-  }
-
-  /** Commits a prepared client store, then fans it out to the swarm peers; never throws. */
-  async storePrepared(p: PreparedStore): Promise<RpcResult> {
-    try {
-      return await commitStore(this.storePath, p, false);
-    } catch (err) {
-      return this.errorResult(err);
-    }
+  async fanOutCommitted(raw: unknown, storedHash: string): Promise<Record<string, unknown>> {
+    const swarm: Record<string, unknown> = {};
+    await fanOut(this.d, raw, "store", swarm, storedHash);
+    return swarm;
   }
 
   private errorResult(err: unknown): RpcResult {

@@ -1,15 +1,39 @@
 import { computeMessageHash, isPublicOutboxNamespace, ProtocolError } from "@session/protocol";
 import { type RpcSubrequest, storeResponseSignatureMessage } from "@session/protocol/rpc";
 import { isDiskFull } from "@session/service-kit";
+import type { WriteOutcome } from "../storage/shared-writer.ts";
+import type { MessageStore, NewMessage } from "../storage/store.ts";
 import type { PreparedStore, RpcHandlerDeps, RpcResult } from "./handler.ts";
 
 // The store method's path: a client's store checked into a PreparedStore, then committed with
 // this turn's others and fanned out (split out of handler.ts; a cluster worker prepares and the
 // owner process commits, see src/cluster/).
 
+/**
+ * Where a store's row is written, resolving once it is committed: the node's own connection with
+ * this turn's other stores (`turnWriter`), or a cluster worker's (storage/shared-writer.ts).
+ */
+export interface StoreWriter {
+  write(m: NewMessage, now: number, options: { onlyMessageInNamespace?: boolean }): Promise<WriteOutcome>;
+}
+
+/** Writes through the store's group commit (one transaction per event-loop turn). */
+export function turnWriter(store: MessageStore): StoreWriter {
+  return {
+    async write(m, now, options) {
+      const isNew = store.storeInBatch(m, options);
+      // Only a duplicate can carry a different (later) stored expiry.
+      const expiry = isNew ? m.expiry : (store.get(m.hash, now)?.expiry ?? m.expiry);
+      await store.durable();
+      return { isNew, expiry };
+    },
+  };
+}
+
 /** What committing a store needs of the RpcHandler. */
 export interface StorePathContext {
   d: RpcHandlerDeps;
+  writer: StoreWriter;
   /** The `t` and `hf` every answer carries. */
   misc(): Record<string, unknown>;
   fanOut(raw: unknown, method: string, swarm: Record<string, unknown>, storedHash: string): Promise<void>;
@@ -54,15 +78,11 @@ export async function commitStore(
   let local: Record<string, unknown>;
   try {
     // A public outbox holds only the latest message (a duplicate keeps its row).
-    const isNew = c.d.store.storeInBatch(m, { onlyMessageInNamespace: p.onlyMessageInNamespace });
-    local = {
-      hash: m.hash,
-      signature: p.signature,
-      // Only a duplicate can carry a different (later) stored expiry.
-      expiry: isNew ? m.expiry : (c.d.store.get(m.hash, p.now)?.expiry ?? m.expiry),
-    };
+    const { isNew, expiry } = await c.writer.write(m, p.now, {
+      onlyMessageInNamespace: p.onlyMessageInNamespace,
+    });
+    local = { hash: m.hash, signature: p.signature, expiry };
     if (!isNew) local.already = true;
-    await c.d.store.durable();
   } catch (err) {
     if (err instanceof ProtocolError) throw err;
     return storeFailed(c, err, forwarded, p.now);

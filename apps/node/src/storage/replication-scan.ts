@@ -1,12 +1,41 @@
 // The messages-table walks of replication (catch-up and rebalancing, src/replication/sync.ts):
 // pages in row order, the owner index, and the deletes of messages that moved to another swarm.
 // MessageStore delegates to these functions.
-import { and, asc, gt, inArray } from "drizzle-orm";
+import { and, asc, gt, inArray, lte, max } from "drizzle-orm";
 import { type MessageRow, messages } from "../db/schema.ts";
 import type { MessageStore, StoredMessage } from "./store.ts";
 
 /** MessageStore's drizzle handle: it commits the pending store batch before each query. */
 type Db = MessageStore["db"];
+
+/** The last row id ever given (0 for none): ids are AUTOINCREMENT, never reused. */
+export function lastRowId(db: Db): number {
+  const [r] = db
+    .select({ top: max(messages.id) })
+    .from(messages)
+    .all();
+  return r?.top ?? 0;
+}
+
+/**
+ * Messages stored after row `afterId` up to row `upTo`, live or not, in row (commit) order, at
+ * most `limit`: a cluster owner's view of what any of its processes committed (monitor/arrivals.ts).
+ */
+export function rowsBetween(
+  db: Db,
+  afterId: number,
+  upTo: number,
+  limit: number,
+): (StoredMessage & { id: number })[] {
+  return db
+    .select()
+    .from(messages)
+    .where(and(gt(messages.id, afterId), lte(messages.id, upTo)))
+    .orderBy(asc(messages.id))
+    .limit(limit)
+    .all()
+    .map((r) => ({ ...toStored(r), id: r.id }));
+}
 
 /**
  * Live messages stored after row `afterId` (of the accounts `owners` only, when given), in row

@@ -216,6 +216,12 @@ export class MessageStore {
   liveAfter(...args: AfterDb<typeof scan.liveAfter>): (StoredMessage & { id: number })[] {
     return scan.liveAfter(this.db, ...args);
   }
+  lastRowId(): number {
+    return scan.lastRowId(this.db);
+  }
+  rowsBetween(...args: AfterDb<typeof scan.rowsBetween>): (StoredMessage & { id: number })[] {
+    return scan.rowsBetween(this.db, ...args);
+  }
   ownersAfter(...args: AfterDb<typeof scan.ownersAfter>): string[] {
     return scan.ownersAfter(this.db, ...args);
   }

@@ -1,0 +1,119 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { generateSeed, keypairFromSeed, toHex } from "@session/crypto";
+import { request } from "undici";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningNode } from "../src/node.ts";
+import { writeRegistryFile } from "../src/swarm/membership.ts";
+import { newAccount, retrieveParams, rpc, storeParams, TestNet } from "./helpers/node-net.ts";
+import { nodeListening } from "./helpers/node-process.ts";
+
+// A clustered node (src/main.ts, two workers) in a swarm with one other node. Its workers commit
+// the clients' stores themselves; the owner, which holds the links to the peers, sends each on.
+// The reply carries the peer's signed entry, and the peer holds the message.
+let net: TestNet;
+let peer: RunningNode;
+let child: ChildProcess;
+let url: string;
+let selfHex: string;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  net = new TestNet();
+  [peer] = (await net.start(1)) as [RunningNode];
+  const seed = generateSeed();
+  const dataDir = join(net.dir, "clustered");
+  mkdirSync(dataDir);
+  writeFileSync(join(dataDir, "node.seed"), `${toHex(seed)}\n`, { mode: 0o600 });
+  const keys = keypairFromSeed(seed);
+  selfHex = toHex(keys.ed25519.publicKey);
+  // The peer reaches the clustered node only if it asks (catch-up); nothing here needs it to.
+  await writeRegistryFile(net.registry, [
+    peer.info,
+    {
+      pubkey_ed25519: selfHex,
+      pubkey_x25519: toHex(keys.x25519.publicKey),
+      public_ip: "127.0.0.1",
+      storage_port: 1,
+    },
+  ]);
+  await peer.refreshRegistry();
+  child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "../src/main.ts")], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      SESSION_NODE_DATA_DIR: dataDir,
+      SESSION_NODE_HTTP: "1",
+      SESSION_NODE_WORKERS: "2",
+      PORT: "0",
+      REGISTRY_FILE: net.registry,
+      RATE_LIMIT_PER_SECOND: "100000",
+      RATE_LIMIT_BURST: "100000",
+      LOG_LEVEL: "info",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  url = await nodeListening(child, logs, 90_000);
+}, 120_000);
+
+afterAll(async () => {
+  if (child && child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once("exit", r));
+    child.kill("SIGTERM");
+    await exited;
+  }
+  await net.stop();
+});
+
+async function call(method: string, params: unknown) {
+  const res = await request(`${url}/storage_rpc/v1`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ method, params }),
+  });
+  const text = await res.body.text();
+  return {
+    status: res.statusCode,
+    worker: res.headers["x-session-node-worker"],
+    // biome-ignore lint/suspicious/noExplicitAny: tests read RPC bodies field by field
+    body: (res.statusCode === 200 ? JSON.parse(text) : text) as any,
+  };
+}
+
+describe("a clustered node in a swarm", () => {
+  it("sees the peer in its swarm", async () => {
+    const a = newAccount();
+    const r = await call("get_swarm", { pubkey: a.sessionId });
+    expect(r.status).toBe(200);
+    expect((r.body.snodes as { pubkey_ed25519: string }[]).map((s) => s.pubkey_ed25519).sort()).toEqual(
+      [selfHex, peer.info.pubkey_ed25519].sort(),
+    );
+  });
+
+  it("commits a store in a worker and sends it on to the peer, whose signed entry is in the reply", async () => {
+    const accounts = Array.from({ length: 4 }, () => newAccount());
+    // Concurrent: a worker's stores of one turn go to the owner together.
+    const stores = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => call("store", storeParams(accounts[i % 4]!, `message ${i}`))),
+    );
+    for (const s of stores) {
+      expect(s.status).toBe(200);
+      expect(s.worker).toBeDefined(); // answered by a worker, which committed it
+      const own = s.body.swarm[selfHex];
+      const theirs = s.body.swarm[peer.info.pubkey_ed25519];
+      expect(own.hash).toBe(s.body.hash);
+      expect(own.t).toBeTypeOf("number");
+      expect(theirs.hash).toBe(s.body.hash);
+      expect(theirs.signature).toMatch(/^[A-Za-z0-9+/]{86}==$/);
+      expect(theirs.signature).not.toBe(own.signature);
+    }
+    // The peer holds every message, each account's in the order it took them.
+    for (const [i, acct] of accounts.entries()) {
+      const held = await rpc(peer.url, "retrieve", retrieveParams(acct));
+      expect(held.status).toBe(200);
+      const hashes = (held.body as { messages: { hash: string }[] }).messages.map((m) => m.hash).sort();
+      const mine = stores.filter((_, j) => j % 4 === i).map((s) => s.body.hash as string);
+      expect(hashes).toEqual(mine.sort());
+    }
+  }, 60_000);
+});
