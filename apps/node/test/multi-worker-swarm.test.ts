@@ -1,22 +1,36 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSeed, keypairFromSeed, toHex } from "@session/crypto";
+import {
+  fromBase64,
+  fromHex,
+  generateSeed,
+  keypairFromSeed,
+  onionSealLayer,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+} from "@session/crypto";
+import { decodeFinalHopResponse, encodeOnionLayer, FINAL_HOP_CONTROL } from "@session/protocol/onion";
+import { openHopReply } from "@session/service-kit";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningNode } from "../src/node.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
 import { newAccount, retrieveParams, rpc, storeParams, TestNet } from "./helpers/node-net.ts";
 import { nodeListening } from "./helpers/node-process.ts";
+import { buildClientOnion } from "./helpers/onion-client.ts";
 
 // A clustered node (src/main.ts, two workers) in a swarm with one other node. Its workers commit
 // the clients' stores themselves; the owner, which holds the links to the peers, sends each on.
-// The reply carries the peer's signed entry, and the peer holds the message.
+// The reply carries the peer's signed entry, and the peer holds the message. Onion requests are
+// served by the workers too: a final hop runs on the worker's storage RPC, a relay goes out from it.
 let net: TestNet;
 let peer: RunningNode;
 let child: ChildProcess;
 let url: string;
 let selfHex: string;
+let selfKeys: { ed25519: Uint8Array; x25519: Uint8Array };
 const logs: string[] = [];
 
 beforeAll(async () => {
@@ -28,6 +42,7 @@ beforeAll(async () => {
   writeFileSync(join(dataDir, "node.seed"), `${toHex(seed)}\n`, { mode: 0o600 });
   const keys = keypairFromSeed(seed);
   selfHex = toHex(keys.ed25519.publicKey);
+  selfKeys = { ed25519: keys.ed25519.publicKey, x25519: keys.x25519.publicKey };
   // The peer reaches the clustered node only if it asks (catch-up); nothing here needs it to.
   await writeRegistryFile(net.registry, [
     peer.info,
@@ -116,4 +131,48 @@ describe("a clustered node in a swarm", () => {
       expect(hashes).toEqual(mine.sort());
     }
   }, 60_000);
+
+  it("answers an onion request to itself in a worker, a store through it included", async () => {
+    const acct = newAccount();
+    // One layer, this node its own destination (as clients reach their swarm's nodes).
+    const payload = utf8Encode(JSON.stringify({ method: "store", params: storeParams(acct, "via onion") }));
+    const sealed = onionSealLayer(encodeOnionLayer(payload, FINAL_HOP_CONTROL), selfKeys.x25519, "xchacha20");
+    const meta = { enc_type: "xchacha20", ephemeral_key: toHex(sealed.ephemeralPublicKey) };
+    const res = await request(`${url}/onion_req/v2`, {
+      method: "POST",
+      body: encodeOnionLayer(sealed.ciphertext, meta),
+    });
+    const text = await res.body.text();
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["x-session-node-worker"]).toBeDefined();
+    const opened = openHopReply("xchacha20", fromBase64(text), sealed.keys);
+    const reply = decodeFinalHopResponse(utf8Decode(opened)) as {
+      status: number;
+      body: { hash: string; swarm: object };
+    };
+    expect(reply.status).toBe(200);
+    expect(Object.keys(reply.body.swarm).sort()).toEqual([selfHex, peer.info.pubkey_ed25519].sort());
+    const held = await call("retrieve", retrieveParams(acct));
+    expect(held.body.messages.map((m: { hash: string }) => m.hash)).toEqual([reply.body.hash]);
+  }, 30_000);
+
+  it("relays an onion request from a worker to the next node", async () => {
+    const onion = buildClientOnion({
+      payload: utf8Encode(JSON.stringify({ method: "info", params: {} })),
+      destination: {
+        kind: "node",
+        ed25519: fromHex(peer.info.pubkey_ed25519),
+        x25519: fromHex(peer.info.pubkey_x25519),
+      },
+      hops: [selfKeys],
+      encType: "aes-gcm",
+    });
+    const res = await request(`${url}/onion_req/v2`, { method: "POST", body: onion.request });
+    const bytes = new Uint8Array(await res.body.arrayBuffer());
+    expect(res.statusCode).toBe(200);
+    expect(res.headers["x-session-node-worker"]).toBeDefined();
+    const reply = onion.openJson(bytes) as { status: number; body: { version: number[] } };
+    expect(reply.status).toBe(200);
+    expect(reply.body.version).toEqual(expect.any(Array));
+  }, 30_000);
 });

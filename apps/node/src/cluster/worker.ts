@@ -11,7 +11,11 @@ import {
   FaultMonitor,
   TokenBuckets,
 } from "@session/service-kit";
+import { Agent, fetch as undiciFetch } from "undici";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
+import { dispatcherPost } from "../onion/http.ts";
+import { onionService } from "../onion/routes.ts";
+import { DEFAULT_ONION_SERVER_POLICY, serverPost } from "../onion/server-destination.ts";
 import type { PeerClient } from "../replication/peer.ts";
 import { RpcHandler, type RpcResult } from "../rpc/handler.ts";
 import { storageRpcFastPath } from "../rpc/http-fast-path.ts";
@@ -102,6 +106,31 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     metricPrefix,
     logger,
   });
+  // Onion requests are served here too: the layer is opened with the node's key, a final hop to
+  // this node runs on the storage RPC above, a relay to the next node or to a server goes out from
+  // this process (plain HTTP(S) to the next node, not the owner's node links).
+  const nodeAgent = new Agent(config.http ? {} : { connect: { rejectUnauthorized: false } });
+  const finalHopServers = serverPost(config.onionServers ?? DEFAULT_ONION_SERVER_POLICY);
+  const onion = onionService(
+    {
+      keys,
+      logger,
+      metrics: metrics.registry,
+      rpc: { handle: (body) => workerRpc.handle(body) },
+      network: {
+        nodeByEd25519: (hex) => membership.nodeByEd25519(hex),
+        allNodes: () => membership.allNodes(),
+      },
+      fetch: ((input: string, init?: RequestInit) =>
+        undiciFetch(input, { ...(init as object), dispatcher: nodeAgent })) as unknown as typeof fetch,
+      nodePost: dispatcherPost(nodeAgent),
+    },
+    {
+      nodeScheme: config.http ? "http" : "https",
+      ...(config.onionServers ? { servers: config.onionServers } : {}),
+      serverPost: finalHopServers.post,
+    },
+  );
   const proxy = ownerProxy(s.socketPath, s.secret);
   const pid = String(process.pid);
   const tls = config.http ? undefined : await loadTlsCertificate(config.dataDir, config.publicIp);
@@ -111,7 +140,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   };
   const listener = (req: Parameters<typeof storageRpc>[0], res: Parameters<typeof storageRpc>[1]) => {
     res.setHeader(WORKER_HEADER, pid);
-    if (!storageRpc(req, res)) {
+    if (!storageRpc(req, res) && !onion.fastPath(req, res)) {
       res.removeHeader(WORKER_HEADER);
       proxy.request(req, res);
     }
@@ -128,7 +157,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     // Node links passed to the owner (upgraded sockets) are cut at the deadline with the rest.
     await closer.close({ graceMs: Math.max(0, deadline - Date.now()), pollMs: 50 });
     proxy.close();
-    await owner.close();
+    await Promise.all([owner.close(), nodeAgent.close(), finalHopServers.close()]);
     writer.close();
     store.close();
     process.exit(0);
