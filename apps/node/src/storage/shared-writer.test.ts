@@ -4,7 +4,8 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { SharedWriter } from "./shared-writer.ts";
-import { MessageStore, type NewMessage } from "./store.ts";
+import { MessageStore } from "./store.ts";
+import { TEST_NOW, testMessage } from "./test-messages.ts";
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -32,16 +33,8 @@ function open(opts: { lockWaitMs?: number } = {}) {
   return { owner, writer, other, rows };
 }
 
-const now = 1_765_000_000_000;
-const msg = (i: number, over: Partial<NewMessage> = {}): NewMessage => ({
-  hash: `h${String(i).padStart(42, "0")}`,
-  owner: `05${"ab".repeat(32)}`,
-  namespace: 1,
-  timestamp: now,
-  expiry: now + 60_000,
-  data: new Uint8Array([i]),
-  ...over,
-});
+const now = TEST_NOW;
+const msg = testMessage;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("SharedWriter", () => {

@@ -5,6 +5,7 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { RETRIEVE_PAGE } from "./hot-statements.ts";
 import { MessageStore, type NewMessage } from "./store.ts";
+import { TEST_NOW, testMessage } from "./test-messages.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -31,15 +32,8 @@ function open() {
   };
 }
 
-const now = 1_765_000_000_000;
-const msg = (i: number): NewMessage => ({
-  hash: `h${String(i).padStart(42, "0")}`,
-  owner: `05${"ab".repeat(32)}`,
-  namespace: 1,
-  timestamp: now,
-  expiry: now + 60_000,
-  data: new Uint8Array([i]),
-});
+const now = TEST_NOW;
+const msg = testMessage;
 const nextTurn = () => new Promise((r) => setImmediate(r));
 
 describe("MessageStore group commit", () => {
