@@ -115,6 +115,18 @@ describe("SharedWriter", () => {
     expect(owner.get(msg(2).hash, now)?.hash).toBe(msg(2).hash);
   });
 
+  it("commits a batch still waiting for the lock when closed once the lock is free", async () => {
+    const { writer, other, rows } = open();
+    other.exec("BEGIN IMMEDIATE");
+    const queued = writer.write(msg(1), now);
+    await sleep(20); // now waiting on a timer between tries
+    other.exec("COMMIT");
+    writer.close();
+    await expect(queued).resolves.toEqual({ isNew: true, expiry: now + 60_000 });
+    expect(rows().map((r) => r.hash)).toEqual([msg(1).hash]);
+    await sleep(20); // the cleared timer does not fire into the closed connection
+  });
+
   it("commits what is queued when closed, and refuses writes after", async () => {
     const { writer, rows } = open();
     const queued = writer.write(msg(1), now);

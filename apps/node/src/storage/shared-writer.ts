@@ -172,8 +172,9 @@ export class SharedWriter {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) {
-      clearImmediate(this.timer as NodeJS.Immediate);
-      clearTimeout(this.timer as NodeJS.Timeout);
+      // Each kind of handle to its own clear function (clearImmediate on a timer miscounts).
+      if ("hasRef" in this.timer && "refresh" in this.timer) clearTimeout(this.timer);
+      else clearImmediate(this.timer as NodeJS.Immediate);
       this.timer = undefined;
     }
     if (this.queue.length > 0) {
