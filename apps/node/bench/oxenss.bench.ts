@@ -256,7 +256,8 @@ if (!OXENSS_BIN) {
 }
 
 // A/B of two nodes, alternating like the lines above: BENCH_AB_MAIN=<other checkout>/apps/node/src/main.ts
-// (or this one's), BENCH_AB_ENV="NAME=value …" the other node's own settings.
+// (or this one's), BENCH_AB_ENV="NAME=value …" the other node's own settings, BENCH_AB_FLAGS its
+// own node flags (after the usual ones).
 if (process.env.BENCH_AB_MAIN) {
   const env = Object.fromEntries(
     (process.env.BENCH_AB_ENV ?? "")
@@ -270,6 +271,7 @@ if (process.env.BENCH_AB_MAIN) {
     main: process.env.BENCH_AB_MAIN,
     name: "other build",
     env,
+    nodeFlags: process.env.BENCH_AB_FLAGS?.split(" ").filter(Boolean) ?? [],
   });
   try {
     const res = await rounds([a, b], LINES);

@@ -146,6 +146,8 @@ export async function startNodeMain(opts: {
   name?: string;
   /** Extra environment for this node only. */
   env?: Record<string, string>;
+  /** Node flags after the usual ones (a later V8 flag wins: `--max-semi-space-size=16`, say). */
+  nodeFlags?: string[];
 }): Promise<BenchServer> {
   rmSync(opts.dir, { recursive: true, force: true });
   const dataDir = join(opts.dir, "data");
@@ -176,6 +178,7 @@ export async function startNodeMain(opts: {
       "--max-semi-space-size=64",
       // Extra node flags for a look inside (e.g. --cpu-prof --cpu-prof-dir=<dir>).
       ...(process.env.BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? []),
+      ...(opts.nodeFlags ?? []),
       "--import",
       "tsx",
       main,
