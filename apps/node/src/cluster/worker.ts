@@ -32,7 +32,7 @@ import { ownerProxy } from "./proxy.ts";
 /** Methods a worker answers itself: stores it writes, the rest from its view of the database and registry. */
 const SERVED_HERE = new Set(["store", "retrieve", "get_expiries", "info", "get_swarm"]);
 
-/** Workers never talk to other nodes: what needs a peer is the owner's (stores fan out there). */
+/** Workers never speak the node-to-node RPC: that is the owner's (stores fan out there); onion relays are plain requests. */
 const noPeers: PeerClient = {
   post: () => Promise.reject(new Error("cluster workers do not contact peers")),
   sign: () => {
@@ -46,8 +46,8 @@ const noPeers: PeerClient = {
  * and the client storage RPC — retrieve, get_expiries, info and get_swarm from a read-only
  * connection to the database; a store checked, hashed, signed and committed here on a connection
  * of its own (storage/shared-writer.ts), then sent on to the swarm peers through the owner (whose
- * monitor streams read it from the database). Everything else goes to the owner (proxy.ts). Stops on
- * the owner's word.
+ * monitor streams read it from the database); onion requests, relays included. Everything else
+ * goes to the owner (proxy.ts). Stops on the owner's word.
  */
 export async function runWorker(s: WorkerSettings): Promise<void> {
   const { config } = s;
