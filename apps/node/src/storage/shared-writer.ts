@@ -14,8 +14,11 @@ const LOCK_WAIT_MS = 5_000;
 const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 /** Tries on the next turns before waiting on a timer (another process's commit is ~0.1 ms). */
 const IMMEDIATE_TRIES = 3;
-/** The longest timer between two tries. */
-const MAX_RETRY_DELAY_MS = 10;
+/**
+ * Then a try every millisecond: a holder's transaction is short unless its process is off the
+ * CPU, and a longer timer would add its length to every store of the batch.
+ */
+const RETRY_DELAY_MS = 1;
 
 interface Pending {
   m: NewMessage;
@@ -142,9 +145,7 @@ export class SharedWriter {
       return;
     }
     this.tries++;
-    this.schedule(
-      this.tries <= IMMEDIATE_TRIES ? 0 : Math.min(this.tries - IMMEDIATE_TRIES, MAX_RETRY_DELAY_MS),
-    );
+    this.schedule(this.tries <= IMMEDIATE_TRIES ? 0 : RETRY_DELAY_MS);
   }
 
   private fail(batch: Pending[], err: unknown): void {
