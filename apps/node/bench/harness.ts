@@ -116,7 +116,9 @@ export function percentile(sorted: readonly number[], p: number): number {
 /**
  * Sends every body (prepared in advance) with `concurrency` requests in flight over one keep-alive
  * connection each (HTTP or HTTPS); `check` sees each reply. CPU time is read from `measured`
- * before and after.
+ * before and after. With `ratePerSecond`, request i is due at i/rate seconds from the start and is
+ * not sent before; its latency counts from when it was due, so a server that falls behind is
+ * charged for the wait (no coordinated omission) — the same offered load for every server.
  */
 export async function runLoad(opts: {
   url: string;
@@ -126,6 +128,7 @@ export async function runLoad(opts: {
   contentType: string;
   measured: readonly CpuMeter[];
   check(status: number, body: Buffer, i: number): void;
+  ratePerSecond?: number;
 }): Promise<LoadResult> {
   // Storage servers use self-signed certificates; clients authenticate nodes by their keys.
   const pool = new Pool(opts.url, {
@@ -145,7 +148,12 @@ export async function runLoad(opts: {
       for (;;) {
         const i = next++;
         if (i >= opts.bodies.length) return;
-        const s = performance.now();
+        let s = performance.now();
+        if (opts.ratePerSecond) {
+          const due = t0 + (i * 1000) / opts.ratePerSecond;
+          if (due > s) await new Promise((r) => setTimeout(r, due - s));
+          s = due;
+        }
         const res = await pool.request({
           path: opts.path,
           method: "POST",
