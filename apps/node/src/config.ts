@@ -54,7 +54,11 @@ export const nodeEnvSchema = serviceEnvSchema(
      * Processes serving the public port (README "Using every core"): a count, or `auto` for every
      * core. Default 1 (one process): on 2 cores the workers measured no faster (README).
      */
-    SESSION_NODE_WORKERS: z.union([z.literal("auto"), z.coerce.number().int().min(1).max(256)]).default(1),
+    // Every core by default: one node on a machine of its own (README "Using every core"); hosts
+    // that run several nodes (the devnet, compose) pin 1.
+    SESSION_NODE_WORKERS: z
+      .union([z.literal("auto"), z.coerce.number().int().min(1).max(256)])
+      .default("auto"),
     /** Check request signatures on a thread of their own (off: no faster, README "Work on a crypto thread"). */
     SESSION_NODE_VERIFY_THREAD: flag,
     /** Also open onion layers' X25519 on that thread (off: measured slower, README). */

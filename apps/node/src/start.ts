@@ -12,6 +12,6 @@ const config = configFromEnv(
   }),
 );
 const logger = createLogger({ name: "session-node", level: config.logLevel });
-// SESSION_NODE_WORKERS processes (`auto`: one per core); 1, the default, runs everything in this process.
+// SESSION_NODE_WORKERS processes (`auto`, the default: one per core); 1 runs everything in this process.
 const node = await startNodeCluster(config, { logger });
 exitOnSignals({ close: () => node.stop() }, logger);

@@ -39,7 +39,7 @@ export interface RunningCluster {
 }
 
 export interface StartNodeClusterOptions extends Pick<StartNodeOptions, "logger" | "clock" | "registry"> {
-  /** Worker processes (`auto`: every core; default SESSION_NODE_WORKERS, else 1); 1 runs `startNode` here. */
+  /** Worker processes (`auto`: every core; default the config's SESSION_NODE_WORKERS, else 1); 1 runs `startNode` here. */
   workers?: number | "auto";
 }
 

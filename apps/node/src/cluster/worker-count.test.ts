@@ -7,9 +7,9 @@ describe("SESSION_NODE_WORKERS", () => {
   const env = (extra: Record<string, string>) =>
     nodeEnvSchema.safeParse({ REGISTRY_FILE: "/r.json", ...extra });
 
-  it("defaults to one process; `auto` is every core; a count is taken as given", () => {
+  it("defaults to every core (`auto`); a count is taken as given; a config without it is one process", () => {
     const unset = env({});
-    expect(unset.success && unset.data.SESSION_NODE_WORKERS).toBe(1);
+    expect(unset.success && unset.data.SESSION_NODE_WORKERS).toBe("auto");
     const auto = env({ SESSION_NODE_WORKERS: "auto" });
     expect(auto.success && workerCount(auto.data.SESSION_NODE_WORKERS)).toBe(availableParallelism());
     const three = env({ SESSION_NODE_WORKERS: "3" });
