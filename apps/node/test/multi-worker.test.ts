@@ -90,6 +90,11 @@ async function call(method: string, params: unknown): Promise<Answer> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ method, params }),
     dispatcher,
+    // A connection the cluster primary was handing to the worker killed below stays open in the
+    // primary with nobody to answer it (node:cluster's round-robin handoff closes it only on the
+    // worker's reply): the client gives up on it like any unanswered request, never acknowledged.
+    headersTimeout: 15_000,
+    bodyTimeout: 15_000,
   });
   const text = await res.body.text();
   const worker = res.headers["x-session-node-worker"];
