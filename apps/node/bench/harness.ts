@@ -107,6 +107,8 @@ export interface LoadResult {
   clientCpuSeconds: number;
   p50: number;
   p99: number;
+  /** Every request's latency (ms), ascending: for percentiles over several runs together. */
+  latencies: Float64Array;
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -179,6 +181,7 @@ export async function runLoad(opts: {
     clientCpuSeconds: (client.user + client.system) / 1e6,
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
+    latencies: Float64Array.from(sorted),
   };
 }
 
