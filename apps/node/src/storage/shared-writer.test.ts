@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +31,7 @@ function open(opts: { lockWaitMs?: number } = {}) {
       hash: string;
       expiry: number;
     }[];
-  return { owner, writer, other, rows };
+  return { owner, writer, other, rows, path };
 }
 
 const now = TEST_NOW;
@@ -98,6 +99,30 @@ describe("SharedWriter", () => {
     expect(rows()).toEqual([]);
     await writer.write(msg(2), now);
     expect(rows().map((r) => r.hash)).toEqual([msg(2).hash]);
+  });
+
+  it("writes on once a process that died holding the lock mid-transaction is gone, without its rows", async () => {
+    const { writer, rows, path } = open();
+    // Another process takes the lock, inserts, and is killed before it commits.
+    const child = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const db = new (require("better-sqlite3"))(${JSON.stringify(path)});
+         db.exec("BEGIN IMMEDIATE");
+         db.prepare("INSERT INTO messages (hash, owner, namespace, timestamp, expiry, data) VALUES ('uncommitted', 'x', 0, 0, ${now + 60_000}, x'00')").run();
+         process.stdout.write("holding");
+         setInterval(() => {}, 1000);`,
+      ],
+      { cwd: import.meta.dirname, stdio: ["ignore", "pipe", "inherit"] },
+    );
+    await new Promise<void>((resolve) => child.stdout!.once("data", () => resolve()));
+    const queued = writer.write(msg(1), now);
+    await sleep(30);
+    child.kill("SIGKILL");
+    await new Promise((r) => child.once("exit", r));
+    await expect(queued).resolves.toEqual({ isNew: true, expiry: now + 60_000 });
+    expect(rows().map((r) => r.hash)).toEqual([msg(1).hash]);
   });
 
   it("interleaves with the owner's own group commit on the same database", async () => {
