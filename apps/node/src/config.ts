@@ -52,10 +52,9 @@ export const nodeEnvSchema = serviceEnvSchema(
     MONITOR_STREAMS_PER_ADDRESS: envInt(16, 1),
     /**
      * Processes serving the public port (README "Using every core"): a count, or `auto` for every
-     * core. Default 1 (one process): on 2 cores the workers measured no faster (README).
+     * core. Default `auto`: one node on a machine of its own; hosts that run several nodes (the
+     * devnet, compose) pin 1.
      */
-    // Every core by default: one node on a machine of its own (README "Using every core"); hosts
-    // that run several nodes (the devnet, compose) pin 1.
     SESSION_NODE_WORKERS: z
       .union([z.literal("auto"), z.coerce.number().int().min(1).max(256)])
       .default("auto"),

@@ -27,8 +27,9 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
     }
     return (await r.body.json()) as T;
   };
+  const logFailure = (err: unknown) => logger.error({ err: String(err) }, "owner request failed");
   const failed = (err: unknown) => {
-    logger.error({ err: String(err) }, "owner request failed");
+    logFailure(err);
     return storageHttpRefusal.failed();
   };
 
@@ -48,7 +49,7 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
         }
       },
       (err: unknown) => {
-        logger.error({ err: String(err) }, "owner request failed");
+        logFailure(err);
         for (const s of sent) s.failed();
       },
     );

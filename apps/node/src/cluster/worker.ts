@@ -76,7 +76,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     // The owner announces what its workers commit: it reads the new rows (monitor/arrivals.ts).
     events: new EventEmitter(),
     faults,
-    writer: { write: (m, now, options) => writer.write(m, now, options) },
+    writer,
     // The owner holds the node links and redelivery: a store goes on to the peers from there.
     fanOutStore: async (raw, swarm, hash) => {
       const peers = membership.peers().map((p) => p.pubkey_ed25519);

@@ -130,10 +130,7 @@ export class RpcHandler {
       d,
       writer: d.writer ?? turnWriter(d.store),
       misc: () => this.misc(),
-      fanOut: (raw, method, swarm, storedHash) =>
-        d.fanOutStore && method === "store"
-          ? d.fanOutStore(raw, swarm, storedHash)
-          : fanOut(d, raw, method, swarm, storedHash),
+      fanOut: d.fanOutStore ?? ((raw, swarm, storedHash) => fanOut(d, raw, "store", swarm, storedHash)),
     };
   }
 

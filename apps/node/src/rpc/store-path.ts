@@ -5,9 +5,9 @@ import type { WriteOutcome } from "../storage/shared-writer.ts";
 import type { MessageStore, NewMessage } from "../storage/store.ts";
 import type { PreparedStore, RpcHandlerDeps, RpcResult } from "./handler.ts";
 
-// The store method's path: a client's store checked into a PreparedStore, then committed with
-// this turn's others and fanned out (split out of handler.ts; a cluster worker prepares and the
-// owner process commits, see src/cluster/).
+// The store method's path: a client's store checked into a PreparedStore, then written (this
+// turn's group commit, or a cluster worker's own connection: `StoreWriter`) and fanned out (split
+// out of handler.ts).
 
 /**
  * Where a store's row is written, resolving once it is committed: the node's own connection with
@@ -36,7 +36,8 @@ export interface StorePathContext {
   writer: StoreWriter;
   /** The `t` and `hf` every answer carries. */
   misc(): Record<string, unknown>;
-  fanOut(raw: unknown, method: string, swarm: Record<string, unknown>, storedHash: string): Promise<void>;
+  /** Sends a client's store on to the swarm peers, their entries into `swarm`. */
+  fanOut(raw: unknown, swarm: Record<string, unknown>, storedHash: string): Promise<void>;
 }
 
 /** The hash, stored row and response signature of a store whose checks passed. */
@@ -101,7 +102,7 @@ export async function commitStore(
   // oxenss also puts `t` inside the entry node's own store entry (kept there for old clients).
   const own = forwarded ? local : { ...local, t: p.now };
   const swarm: Record<string, unknown> = { [c.d.selfEd25519Hex]: own };
-  if (!forwarded) await c.fanOut(p.request, "store", swarm, m.hash);
+  if (!forwarded) await c.fanOut(p.request, swarm, m.hash);
   return { status: 200, body: { swarm, ...c.misc(), hash: m.hash } };
 }
 

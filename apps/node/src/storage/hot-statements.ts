@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { NewMessage } from "./store.ts";
 
 /** The per-request queries of store and retrieve, as plain prepared statements. */
 export interface HotStatements {
@@ -40,4 +41,15 @@ export function prepareHotStatements(db: Database.Database): HotStatements {
       `SELECT ${columns} FROM messages WHERE owner = ? AND namespace = ? AND id > ? AND expiry > ? ORDER BY id LIMIT ${RETRIEVE_PAGE}`,
     ),
   };
+}
+
+/**
+ * Inserts a message; false when its hash is already stored, whose expiry is then raised if this
+ * one's is later (the owner's connection and a cluster worker's both store through this).
+ */
+export function insertMessage(st: HotStatements, m: NewMessage): boolean {
+  const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
+  if (st.insert.run(m.hash, m.owner, m.namespace, m.timestamp, m.expiry, data).changes > 0) return true;
+  st.raiseExpiry.run(m.expiry, m.hash);
+  return false;
 }

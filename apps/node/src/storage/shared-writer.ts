@@ -1,5 +1,5 @@
 import Database from "better-sqlite3";
-import { type HotStatements, prepareHotStatements } from "./hot-statements.ts";
+import { type HotStatements, insertMessage, prepareHotStatements } from "./hot-statements.ts";
 import type { NewMessage } from "./store.ts";
 
 /** What a write reports: whether the row is new, and the expiry now stored for its hash. */
@@ -156,11 +156,8 @@ export class SharedWriter {
     const { m } = p;
     // A public outbox keeps one message: the older ones go in the same transaction.
     if (p.onlyMessageInNamespace) this.st.clearOthers.run(m.owner, m.namespace, m.hash);
-    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-    if (this.st.insert.run(m.hash, m.owner, m.namespace, m.timestamp, m.expiry, data).changes > 0)
-      return { isNew: true, expiry: m.expiry };
-    // A duplicate keeps its row; its expiry is raised if this one's is later.
-    this.st.raiseExpiry.run(m.expiry, m.hash);
+    if (insertMessage(this.st, m)) return { isNew: true, expiry: m.expiry };
+    // A duplicate keeps its row, with the later of the two expiries.
     const row = this.st.get.get(m.hash, p.now) as { expiry: number } | undefined;
     return { isNew: false, expiry: row?.expiry ?? m.expiry };
   }

@@ -10,7 +10,7 @@ import { type MessageRow, messages } from "../db/schema.ts";
 import type { AfterDb, ExpireResult } from "./account-edits.ts";
 import * as edits from "./account-edits.ts";
 import { type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
-import { type HotStatements, prepareHotStatements, RETRIEVE_PAGE } from "./hot-statements.ts";
+import { type HotStatements, insertMessage, prepareHotStatements, RETRIEVE_PAGE } from "./hot-statements.ts";
 import * as scan from "./replication-scan.ts";
 import { TurnCommit } from "./turn-commit.ts";
 
@@ -132,11 +132,7 @@ export class MessageStore {
   }
 
   private insert(m: NewMessage): boolean {
-    const data = Buffer.from(m.data.buffer, m.data.byteOffset, m.data.byteLength);
-    const res = this.hot.insert.run(m.hash, m.owner, m.namespace, m.timestamp, m.expiry, data);
-    if (res.changes > 0) return true;
-    this.hot.raiseExpiry.run(m.expiry, m.hash);
-    return false;
+    return insertMessage(this.hot, m);
   }
 
   get(hash: string, now: number): MessageRow | undefined {
