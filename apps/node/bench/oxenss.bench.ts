@@ -19,7 +19,8 @@
  * side-by-side lines are skipped), OXENSS_MOCK_OXEND (default: the recipe's mock-oxend next to
  * it), OXENSS_DIR (where oxenss keeps its TLS and dh.pem between runs; default a tmp dir),
  * BENCH_REQUESTS (per line and round, default 4000), BENCH_ROUNDS (3), BENCH_WORKERS (N),
- * BENCH_SCALING=0 (no scaling line), BENCH_NODE_FLAGS (extra node flags, bench/servers.ts).
+ * BENCH_SCALING=0 (no scaling line), BENCH_NODE_FLAGS (extra node flags, bench/servers.ts),
+ * BENCH_NODE_STDOUT=1 (the nodes' stdout here: what `--trace-gc-nvp` and the like print).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -185,7 +185,7 @@ export async function startNodeMain(opts: {
     ],
     {
       cwd: dirname(dirname(main)),
-      stdio: ["ignore", "ignore", "inherit"],
+      stdio: ["ignore", process.env.BENCH_NODE_STDOUT ? "inherit" : "ignore", "inherit"],
       env: {
         ...process.env,
         SESSION_NODE_DATA_DIR: dataDir,

@@ -26,6 +26,8 @@ const WORKERS = 3;
  * the owner killed it at 8 s.
  */
 const STOP_LIMIT_MS = 6_000;
+/** The per-address connection cap, kept by the owner over every worker together. */
+const MAX_PER_ADDRESS = 40;
 let dir: string;
 let child: ChildProcess;
 let exited: Promise<number | null>;
@@ -63,6 +65,7 @@ beforeAll(async () => {
       REGISTRY_FILE: registry,
       RATE_LIMIT_PER_SECOND: "100000",
       RATE_LIMIT_BURST: "100000",
+      HTTP_MAX_CONNECTIONS_PER_ADDRESS: String(MAX_PER_ADDRESS),
       LOG_LEVEL: "info",
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -90,9 +93,8 @@ async function call(method: string, params: unknown): Promise<Answer> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ method, params }),
     dispatcher,
-    // A connection the cluster primary was handing to the worker killed below stays open in the
-    // primary with nobody to answer it (node:cluster's round-robin handoff closes it only on the
-    // worker's reply): the client gives up on it like any unanswered request, never acknowledged.
+    // Only a guard: a connection passed to the worker killed below ends with it (the owner closes
+    // its copy of any the worker never took: cluster/connection-dispatch.ts), never left hanging.
     headersTimeout: 15_000,
     bodyTimeout: 15_000,
   });
@@ -255,6 +257,38 @@ describe("a node on several worker processes", () => {
     }
     expect(failed).toBeLessThan(100);
   }, 90_000);
+
+  it("caps one address's connections over all the workers together", async () => {
+    // Raw connections that send nothing: each one a worker accepted stays open (waiting for its
+    // first request); those over the cap are closed by the owner before any worker sees them.
+    const port = Number(new URL(url).port);
+    const sockets = Array.from({ length: MAX_PER_ADDRESS + 20 }, () => {
+      const s = connect(port, "127.0.0.1");
+      s.on("error", () => {});
+      return s;
+    });
+    await Promise.all(sockets.map((s) => new Promise((r) => s.once("connect", r))));
+    await new Promise((r) => setTimeout(r, 1_000));
+    const open = sockets.filter((s) => !s.destroyed && !s.readableEnded).length;
+    // Per worker (node:cluster's sharing) the three workers would have taken them all.
+    expect(open).toBeLessThanOrEqual(MAX_PER_ADDRESS);
+    expect(open).toBeGreaterThanOrEqual(MAX_PER_ADDRESS - 20); // the agent's own connections count too
+    for (const s of sockets) s.destroy();
+    // Closed in the workers, released in the owner: the address may connect again.
+    await expect
+      .poll(
+        async () => {
+          const s = connect(port, "127.0.0.1");
+          s.on("error", () => {});
+          await new Promise((r) => s.once("connect", r));
+          const res = await call("info", {});
+          s.destroy();
+          return res.status;
+        },
+        { timeout: 10_000, interval: 200 },
+      )
+      .toBe(200);
+  }, 30_000);
 
   it("sums the live workers' request counts in /metrics", async () => {
     const res = await request(`${url}/metrics`, { dispatcher });

@@ -15,10 +15,25 @@ import type { Socket } from "node:net";
  * waits for the client to hang up. Clients do keep such connections: undici opens a spare one when
  * a request is aborted and holds it for its 4 s keep-alive timeout. A request that has begun is
  * never cut before `graceMs`.
+ *
+ * A server that never listens and is handed its connections (`server.emit("connection", socket)`,
+ * as a node cluster worker is) closes the same way: node's own count leaves those connections out,
+ * so `close()` waits for every connection the server was given, not only for `server.close()`.
  */
 export function gracefulCloser(server: HttpServer | HttpsServer, tls: boolean) {
   const unused = new Set<Socket>();
   const upgraded = new Set<Socket>();
+  /** Every connection the server was given, until it closes. */
+  const open = new Set<Socket>();
+  let drained: (() => void) | undefined;
+  // Prepended: a connection refused by an earlier listener (a cap) still counts until it closes.
+  server.prependListener("connection", (socket: Socket) => {
+    open.add(socket);
+    socket.once("close", () => {
+      open.delete(socket);
+      if (open.size === 0) drained?.();
+    });
+  });
   // Over TLS a connection is usable once its handshake is done; a handshake still going on at
   // close is left to the forced close.
   server.on(tls ? "secureConnection" : "connection", (socket: Socket) => {
@@ -46,13 +61,19 @@ export function gracefulCloser(server: HttpServer | HttpsServer, tls: boolean) {
         const force = setTimeout(() => {
           server.closeAllConnections();
           for (const socket of upgraded) socket.destroy();
+          for (const socket of open) socket.destroy();
         }, opts.graceMs);
         force.unref();
         const idle = setInterval(closeQuiet, opts.pollMs);
-        server.close(() => {
+        const done = () => {
           clearTimeout(force);
           clearInterval(idle);
           resolve();
+        };
+        // The callback's error (a server that never listened) changes nothing here.
+        server.close(() => {
+          if (open.size === 0) done();
+          else drained = done;
         });
         closeQuiet();
       });

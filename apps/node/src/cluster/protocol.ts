@@ -51,12 +51,20 @@ export const WORKER_ENV = "SESSION_NODE_CLUSTER_WORKER";
 export type OwnerMessage =
   | { type: "session-node:nodes"; nodes: NodeInfo[] }
   | { type: "session-node:metrics"; id: number }
+  /** A client's connection, passed with the message (connection-dispatch.ts); `id` names it in replies. */
+  | { type: "session-node:connection"; id: number }
   /** `deadline`: epoch ms by which the worker must be gone (the node's one grace period). */
   | { type: "session-node:shutdown"; deadline: number };
 
 /** Worker → owner. */
 export type WorkerMessage =
   | { type: "session-node:hello" }
+  /** The worker knows the registry and takes connections. */
+  | { type: "session-node:ready" }
+  /** The worker holds connection `id` now (the owner closes its own copy). */
+  | { type: "session-node:took"; id: number }
+  /** Connection `id` closed in the worker. */
+  | { type: "session-node:closed"; id: number }
   | {
       type: "session-node:metrics";
       id: number;

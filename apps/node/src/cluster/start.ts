@@ -1,9 +1,10 @@
 import cluster, { type Worker } from "node:cluster";
 import { randomBytes } from "node:crypto";
+import { createServer, type Server, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import type { NodeInfo } from "@session/protocol";
-import { createLogger, DEFAULT_GRACE_MS } from "@session/service-kit";
+import { createLogger, DEFAULT_CONNECTION_LIMITS, DEFAULT_GRACE_MS } from "@session/service-kit";
 import {
   AggregatorRegistry,
   type MetricObjectWithValues,
@@ -13,6 +14,7 @@ import {
 import type { NodeConfig } from "../config.ts";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
 import { registrySourceFor, type StartNodeOptions, startNode } from "../node.ts";
+import { ConnectionDispatcher } from "./connection-dispatch.ts";
 import {
   isWorkerMessage,
   type OwnerMessage,
@@ -29,9 +31,11 @@ const OWNER_MIN_GRACE_MS = 250;
 const METRICS_WAIT_MS = 2_000;
 /** A replacement for a worker that died within this long of its start waits as long first. */
 const RESTART_BACKOFF_MS = 1_000;
+/** How long a connection waits for a worker when none is ready (all restarting, say). */
+const CONNECTION_HOLD_MS = 5_000;
 
 export interface RunningCluster {
-  /** The public URL clients use (the workers' port). */
+  /** The public URL clients use (the owner's listener, served by the workers). */
   url: string;
   /** Worker pids serving now (the owner's own pid when it is a single process). */
   workerPids(): number[];
@@ -52,9 +56,10 @@ export function workerCount(setting: number | "auto" | undefined): number {
  * Runs a node on every core (README "Using every core"). With one worker it is `startNode` in this
  * process. Otherwise this process becomes the owner — registry poll, replication, sweep, monitor
  * streams, node links, onion handling and every write but the clients' stores — on a Unix
- * socket, and `workers` processes (node:cluster) share the public port: TLS, the storage RPC's
- * reads, and stores, which each worker commits on its own connection before it answers them. A
- * worker that dies is logged and replaced.
+ * socket — and holds the public port, passing each connection to the `workers` processes
+ * (node:cluster) with the fewest open (connection-dispatch.ts). A worker serves TLS, the storage
+ * RPC's reads, stores (committed on its own connection before it answers them) and onion
+ * requests. A worker that dies is logged and replaced.
  */
 export async function startNodeCluster(
   config: NodeConfig,
@@ -124,34 +129,75 @@ export async function startNodeCluster(
     },
   });
 
-  let port = config.port;
+  // The public port is the owner's: it accepts each connection and passes it to a worker
+  // (connection-dispatch.ts). A connection waits (paused) until a worker is ready.
+  const dispatcher = new ConnectionDispatcher({
+    maxPerAddress:
+      config.connections?.maxConnectionsPerAddress ?? DEFAULT_CONNECTION_LIMITS.maxConnectionsPerAddress,
+    holdMs: CONNECTION_HOLD_MS,
+  });
+  const listener: Server = createServer({ pauseOnConnect: true, noDelay: true }, (socket) =>
+    dispatcher.accept(socket),
+  );
+  let port: number;
+  try {
+    port = await new Promise<number>((resolve, reject) => {
+      listener.once("error", reject);
+      listener.listen(config.port, config.host, () => {
+        listener.off("error", reject);
+        resolve((listener.address() as { port: number }).port);
+      });
+    });
+  } catch (err) {
+    await owner.stop();
+    throw err;
+  }
+  // A failed accept (EMFILE and the like) is logged, not fatal: the listener goes on.
+  listener.on("error", (err) => logger.error({ err: String(err) }, "public listener error"));
   let stopping = false;
   const started = new Map<number, number>();
   cluster.setupPrimary({ exec: fileURLToPath(new URL(`./worker-main${workerExt}`, import.meta.url)) });
   const fork = () => {
-    // Every worker listens as the first did (port 0 included): node:cluster shares one listening
-    // handle per address and port asked for, kept while any worker holds it.
     const settings: WorkerSettings = { config, socketPath, secret };
     const w = cluster.fork({ [WORKER_ENV]: JSON.stringify(settings) });
     started.set(w.id, Date.now());
     w.on("message", (m: unknown) => {
       if (!isWorkerMessage(m)) return;
-      if (m.type === "session-node:hello")
+      if (m.type === "session-node:took") dispatcher.took(w.id, m.id);
+      else if (m.type === "session-node:closed") dispatcher.closedByWorker(w.id, m.id);
+      else if (m.type === "session-node:hello")
         // No list yet (the registry did not answer): the worker answers "not ready" as the node would.
         w.send({ type: "session-node:nodes", nodes: nodes ?? [] } satisfies OwnerMessage);
       else if (m.type === "session-node:metrics") waiting.get(m.id)?.(m.metrics);
     });
-    return new Promise<number>((resolve, reject) => {
+    return new Promise<void>((resolve, reject) => {
       const failed = (code: number | null) => reject(new Error(`worker exited during start (${code})`));
       w.once("exit", failed);
-      w.once("listening", (address) => {
+      const ready = (m: unknown) => {
+        if (!isWorkerMessage(m) || m.type !== "session-node:ready") return;
+        w.off("message", ready);
         w.off("exit", failed);
         live.set(w.id, w);
-        resolve(address.port);
-      });
+        // The owner keeps its copy until the worker says it took the connection: a pass to a worker
+        // that dies first is closed here (dispatcher.gone), never left open.
+        dispatcher.ready(w.id, {
+          pass: (id: number, socket: Socket) =>
+            w.send(
+              { type: "session-node:connection", id } satisfies OwnerMessage,
+              socket,
+              { keepOpen: true },
+              (err) => {
+                if (err) dispatcher.lost(id);
+              },
+            ),
+        });
+        resolve();
+      };
+      w.on("message", ready);
     });
   };
   cluster.on("exit", (w, code, signal) => {
+    dispatcher.gone(w.id);
     const wasLive = live.delete(w.id);
     if (stopping || !wasLive) return;
     // No addresses or account IDs here: which worker, and how it ended.
@@ -170,11 +216,11 @@ export async function startNodeCluster(
   });
 
   try {
-    // The first worker binds the port (a random one for port 0); the others share it.
-    port = await fork();
-    await Promise.all(Array.from({ length: count - 1 }, fork));
+    await Promise.all(Array.from({ length: count }, fork));
   } catch (err) {
     stopping = true;
+    dispatcher.close();
+    listener.close();
     for (const w of Object.values(cluster.workers ?? {})) w?.process.kill("SIGKILL");
     await owner.stop();
     throw err;
@@ -189,6 +235,9 @@ export async function startNodeCluster(
     stop() {
       stopped ??= (async () => {
         stopping = true;
+        // No new connections: the port closes, and those waiting for a worker are closed.
+        listener.close();
+        dispatcher.close();
         // One grace period for the whole node (docker stop kills at 10 s): workers first (they
         // finish the requests in hand, stores included, committed by each worker), then the
         // owner with what is left of it.

@@ -1,6 +1,7 @@
 import { EventEmitter } from "node:events";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
 import { createServer as createHttpsServer } from "node:https";
+import type { Socket } from "node:net";
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
 import {
@@ -148,8 +149,11 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   const server: HttpServer = tls ? createHttpsServer(options, listener) : createHttpServer(options, listener);
   server.on("upgrade", proxy.upgrade);
   const closer = guardNodeServer(server, config, tls !== undefined);
+  // The server never listens: the owner hands it connections. node:http starts tracking its
+  // connections (header and request timeouts, idle closes) on 'listening', so that is said here.
+  server.emit("listening");
 
-  let listening = false;
+  let ready = false;
   let stopping = false;
   const stop = async (deadline = Date.now() + DEFAULT_GRACE_MS) => {
     if (stopping) return;
@@ -162,13 +166,23 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     store.close();
     process.exit(0);
   };
-  process.on("message", (m: OwnerMessage) => {
-    if (m.type === "session-node:nodes") {
+  process.on("message", (m: OwnerMessage, handle?: Socket) => {
+    if (m.type === "session-node:connection") {
+      // A client's connection from the owner's port (cluster/connection-dispatch.ts). The owner
+      // closes its copy once told, and counts the connection until it closes here.
+      send({ type: "session-node:took", id: m.id });
+      if (!handle) send({ type: "session-node:closed", id: m.id });
+      else {
+        handle.once("close", () => send({ type: "session-node:closed", id: m.id }));
+        if (stopping) handle.destroy();
+        else server.emit("connection", handle);
+      }
+    } else if (m.type === "session-node:nodes") {
       membership.update(m.nodes);
-      // Listen once the registry is known: before that every request would be refused.
-      if (!listening) {
-        listening = true;
-        server.listen(config.port, config.host);
+      // Ready once the registry is known: before that every request would be refused.
+      if (!ready) {
+        ready = true;
+        send({ type: "session-node:ready" });
       }
     } else if (m.type === "session-node:metrics") {
       void metrics.registry
