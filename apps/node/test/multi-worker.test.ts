@@ -28,6 +28,8 @@ const WORKERS = 3;
 const STOP_LIMIT_MS = 6_000;
 /** The per-address connection cap, kept by the owner over every worker together. */
 const MAX_PER_ADDRESS = 40;
+/** How long a connection may take to send its request headers (slow clients are cut). */
+const HEADERS_TIMEOUT_MS = 3_000;
 let dir: string;
 let child: ChildProcess;
 let exited: Promise<number | null>;
@@ -66,6 +68,7 @@ beforeAll(async () => {
       RATE_LIMIT_PER_SECOND: "100000",
       RATE_LIMIT_BURST: "100000",
       HTTP_MAX_CONNECTIONS_PER_ADDRESS: String(MAX_PER_ADDRESS),
+      HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS),
       LOG_LEVEL: "info",
     },
     stdio: ["ignore", "pipe", "inherit"],
@@ -289,6 +292,20 @@ describe("a node on several worker processes", () => {
       )
       .toBe(200);
   }, 30_000);
+
+  it("cuts a connection passed to a worker that sends no request within the header timeout", async () => {
+    const s = connect(Number(new URL(url).port), "127.0.0.1");
+    s.on("error", () => {});
+    s.resume();
+    const closed = new Promise<number>((r) => s.once("close", () => r(Date.now())));
+    await new Promise((r) => s.once("connect", r));
+    const t0 = Date.now();
+    // node:http's timeouts run only for connections it tracks, which a server that never listens
+    // has none of unless told (the worker is told 'listening').
+    const t1 = await closed;
+    expect(t1 - t0).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS - 500);
+    expect(t1 - t0).toBeLessThan(HEADERS_TIMEOUT_MS + 3_000);
+  }, 15_000);
 
   it("sums the live workers' request counts in /metrics", async () => {
     const res = await request(`${url}/metrics`, { dispatcher });
