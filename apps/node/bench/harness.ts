@@ -117,8 +117,9 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 /**
  * Sends every body (prepared in advance) with `concurrency` requests in flight over one keep-alive
- * connection each (HTTP or HTTPS); `check` sees each reply. CPU time is read from `measured`
- * before and after. With `ratePerSecond`, request i is due at i/rate seconds from the start and is
+ * connection each (HTTP or HTTPS); `check` sees each reply, after the clock stops (a check that
+ * opens an onion reply or parses JSON would otherwise take the servers' cores while they are
+ * timed). CPU time is read from `measured` before and after. With `ratePerSecond`, request i is due at i/rate seconds from the start and is
  * not sent before; its latency counts from when it was due, so a server that falls behind is
  * charged for the wait (no coordinated omission) — the same offered load for every server.
  */
@@ -139,6 +140,7 @@ export async function runLoad(opts: {
     connect: { rejectUnauthorized: false },
   });
   const lat = new Float64Array(opts.bodies.length);
+  const replies: { status: number; body: Buffer }[] = new Array(opts.bodies.length);
   let next = 0;
   const cpuNodes = async () =>
     (await Promise.all(opts.measured.map((n) => n.cpuSeconds()))).reduce((a, b) => a + b, 0);
@@ -165,7 +167,10 @@ export async function runLoad(opts: {
         const chunks: Buffer[] = [];
         for await (const c of res.body) chunks.push(c as Buffer);
         lat[i] = performance.now() - s;
-        opts.check(res.statusCode, Buffer.concat(chunks), i);
+        replies[i] = {
+          status: res.statusCode,
+          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+        };
       }
     }),
   );
@@ -173,6 +178,7 @@ export async function runLoad(opts: {
   const client = process.cpuUsage(client0);
   const nodeCpuSeconds = (await cpuNodes()) - node0;
   await pool.close();
+  for (const [i, r] of replies.entries()) opts.check(r.status, r.body, i);
   const sorted = Array.from(lat).sort((a, b) => a - b);
   return {
     requests: opts.bodies.length,

@@ -20,7 +20,10 @@
  * it), OXENSS_DIR (where oxenss keeps its TLS and dh.pem between runs; default a tmp dir),
  * BENCH_REQUESTS (per line and round, default 4000), BENCH_ROUNDS (3), BENCH_WORKERS (N),
  * BENCH_SCALING=0 (no scaling line), BENCH_NODE_FLAGS (extra node flags, bench/servers.ts),
- * BENCH_NODE_STDOUT=1 (the nodes' stdout here: what `--trace-gc-nvp` and the like print).
+ * BENCH_NODE_STDOUT=1 (the nodes' stdout here: what `--trace-gc-nvp` and the like print),
+ * BENCH_LOADGEN=wrk (the timed closed-loop rounds driven by Debian's wrk, bench/wrk.ts, for
+ * BENCH_WRK_SECONDS each, default 2, from BENCH_WRK_STORES new stores, default 40000; warm-up,
+ * checks and the paced line stay on this process's generator).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -39,6 +42,7 @@ import { newAccount, signed } from "../test/helpers/node-net.ts";
 import { fmt, type LoadResult, percentile, runLoad } from "./harness.ts";
 import { processTree } from "./proc-cpu.ts";
 import { type BenchServer, startNodeMain, startOxenss } from "./servers.ts";
+import { runWrk } from "./wrk.ts";
 
 const OXENSS_BIN = process.env.OXENSS_BIN;
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 4000);
@@ -49,6 +53,11 @@ const CONCURRENCY = 32;
 /** BENCH_LINES=retrieve,onion runs only those (a profile of one path, say). */
 const LINES = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
 const ENC: EncType = "xchacha20";
+/** Who drives the timed closed-loop rounds: this process (undici) or wrk (bench/wrk.ts). */
+const LOADGEN = process.env.BENCH_LOADGEN === "wrk" ? "wrk" : "node";
+const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 2);
+/** New messages prepared per wrk store round: more than it can send, so none is sent twice. */
+const WRK_STORES = Number(process.env.BENCH_WRK_STORES ?? 40_000);
 
 const dir = mkdtempSync(join(tmpdir(), "session-oxenss-bench-"));
 const accounts = Array.from({ length: 50 }, () => newAccount());
@@ -145,12 +154,30 @@ async function runLine(
   });
 }
 
+/** A timed closed-loop round of `line` from wrk: the same requests as runLine's, without its checks. */
+async function runLineWrk(s: BenchServer, line: Line, bodies: string[] | undefined): Promise<LoadResult> {
+  const r = await runWrk({
+    url: s.url,
+    path: line === "onion" ? "/onion_req/v2" : "/storage_rpc/v1",
+    bodies: line === "onion" ? onionRequests(s, TOTAL).map((o) => o.request) : bodies!,
+    connections: CONCURRENCY,
+    contentType: line === "onion" ? "application/octet-stream" : "application/json",
+    seconds: WRK_SECONDS,
+    measured: [s.cpu],
+  });
+  // A store sent twice is a duplicate (cheaper than a new message): never counted as one.
+  if (line === "store" && r.requests > bodies!.length)
+    throw new Error(`wrk sent ${r.requests} stores from ${bodies!.length} bodies: raise BENCH_WRK_STORES`);
+  return r;
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
 interface Figures {
   rps: number;
+  p50: number;
   p99: number;
   /** p99 of every timed request of every round together (more samples than each round's). */
   p99All: number;
@@ -163,17 +190,21 @@ interface Figures {
 const CORES = availableParallelism();
 const figures = (rs: LoadResult[]): Figures => ({
   rps: median(rs.map((r) => r.requests / r.wallSeconds)),
+  p50: median(rs.map((r) => r.p50)),
   p99: median(rs.map((r) => r.p99)),
-  p99All: percentile(
-    rs.flatMap((r) => Array.from(r.latencies)).sort((a, b) => a - b),
-    0.99,
-  ),
+  // wrk reports percentiles only: no pooled figure for its rounds.
+  p99All: rs.some((r) => r.latencies.length === 0)
+    ? Number.NaN
+    : percentile(
+        rs.flatMap((r) => Array.from(r.latencies)).sort((a, b) => a - b),
+        0.99,
+      ),
   cpuUs: median(rs.map((r) => (r.nodeCpuSeconds / r.requests) * 1e6)),
   clientUs: median(rs.map((r) => (r.clientCpuSeconds / r.requests) * 1e6)),
   busy: median(rs.map((r) => (r.nodeCpuSeconds + r.clientCpuSeconds) / r.wallSeconds / CORES)),
 });
 const show = (f: Figures) =>
-  `${fmt(f.rps).trim()} req/s, p99 ${f.p99.toFixed(1)} ms (all rounds ${f.p99All.toFixed(1)}), ${f.cpuUs.toFixed(0)} µs CPU/req (load generator ${f.clientUs.toFixed(0)} µs/req, cores ${(f.busy * 100).toFixed(0)}% busy)`;
+  `${fmt(f.rps).trim()} req/s, p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${Number.isNaN(f.p99All) ? "" : ` (all rounds ${f.p99All.toFixed(1)})`}, ${f.cpuUs.toFixed(0)} µs CPU/req (load generator ${f.clientUs.toFixed(0)} µs/req, cores ${(f.busy * 100).toFixed(0)}% busy)`;
 
 /**
  * The server CPU per request at which 1.2× `o`'s throughput fits in the cores `o`'s run kept
@@ -220,12 +251,17 @@ async function rounds(
     const order = r % 2 === 0 ? servers : [...servers].reverse();
     for (const line of lines) {
       // The same bodies to each server (retrieve signatures are fresh per round).
-      const bodies = bodiesFor(line, TOTAL);
+      const byWrk = LOADGEN === "wrk" && !rates;
+      const bodies = bodiesFor(line, byWrk && line === "store" ? WRK_STORES : TOTAL);
       for (const s of order)
         out
           .get(s.name)!
           .get(line)!
-          .push(await runLine(s, line, bodies, TOTAL, rates?.get(line)));
+          .push(
+            byWrk
+              ? await runLineWrk(s, line, bodies)
+              : await runLine(s, line, bodies, TOTAL, rates?.get(line)),
+          );
       if (line === "store") await settleLatest();
     }
   }
@@ -235,7 +271,7 @@ async function rounds(
 const load = () => loadavg()[0]!.toFixed(1);
 const started = new Date().toISOString().slice(0, 16);
 console.log(
-  `apps/node vs oxenss: HTTPS on 127.0.0.1, ${CONCURRENCY} connections, 1 KiB messages, ${ROUNDS} alternating rounds of ${TOTAL} requests per line, medians; ${availableParallelism()} cores, load average ${load()} at start (${started} UTC)`,
+  `apps/node vs oxenss: HTTPS on 127.0.0.1, ${CONCURRENCY} connections, 1 KiB messages, ${ROUNDS} alternating rounds of ${LOADGEN === "wrk" ? `${WRK_SECONDS} s from wrk` : `${TOTAL} requests`} per line, medians; ${availableParallelism()} cores, load average ${load()} at start (${started} UTC)`,
 );
 
 const names: Record<Line, string> = {
@@ -263,7 +299,7 @@ if (!OXENSS_BIN) {
       const tput = n.rps / o.rps;
       const p99 = n.p99 / o.p99;
       console.log(
-        `${names[line]}: node ${show(n)} | oxenss ${show(o)} | node/oxenss: throughput ${tput.toFixed(2)}× (target ≥ 1.2×${tput >= 1.2 ? ", met" : ""}), p99 ${p99.toFixed(2)}× (target ≤ 1${p99 <= 1 ? ", met" : ""}; all rounds' requests ${(n.p99All / o.p99All).toFixed(2)}×), CPU/req ${(n.cpuUs / o.cpuUs).toFixed(2)}× (1.2× in the cores oxenss's run used needs ≤ ${cpuBudgetFor(o).toFixed(0)} µs/req)`,
+        `${names[line]}: node ${show(n)} | oxenss ${show(o)} | node/oxenss: throughput ${tput.toFixed(2)}× (target ≥ 1.2×${tput >= 1.2 ? ", met" : ""}), p99 ${p99.toFixed(2)}× (target ≤ 1${p99 <= 1 ? ", met" : ""}${Number.isNaN(n.p99All) ? "" : `; all rounds' requests ${(n.p99All / o.p99All).toFixed(2)}×`}), CPU/req ${(n.cpuUs / o.cpuUs).toFixed(2)}× (1.2× in the cores oxenss's run used needs ≤ ${cpuBudgetFor(o).toFixed(0)} µs/req)`,
       );
     }
     // The same offered load for both: 80% of oxenss's throughput above, paced (harness.ts). In
