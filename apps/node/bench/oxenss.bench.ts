@@ -106,6 +106,11 @@ const expect200 = (what: string, status: number, body: Buffer) => {
 
 type Line = "store" | "retrieve" | "onion";
 
+/** Where each line's requests go, and as what (both load generators). */
+const onionRoute = { path: "/onion_req/v2", contentType: "application/octet-stream" };
+const rpcRoute = { path: "/storage_rpc/v1", contentType: "application/json" };
+const routeOf = (line: Line) => (line === "onion" ? onionRoute : rpcRoute);
+
 /** One timed (or warm-up) run of `line` against `s`, with bodies built for it just before. */
 async function runLine(
   s: BenchServer,
@@ -125,9 +130,8 @@ async function runLine(
     const onions = onionRequests(s, n);
     return runLoad({
       ...base,
-      path: "/onion_req/v2",
+      ...onionRoute,
       bodies: onions.map((o) => o.request),
-      contentType: "application/octet-stream",
       check(status, body, i) {
         expect200(`${s.name} onion`, status, body);
         const text = utf8Decode(new Uint8Array(body));
@@ -141,9 +145,8 @@ async function runLine(
   }
   return runLoad({
     ...base,
-    path: "/storage_rpc/v1",
+    ...rpcRoute,
     bodies: bodies!,
-    contentType: "application/json",
     check(status, body) {
       expect200(`${s.name} ${line}`, status, body);
       if (line === "retrieve") {
@@ -158,10 +161,9 @@ async function runLine(
 async function runLineWrk(s: BenchServer, line: Line, bodies: string[] | undefined): Promise<LoadResult> {
   const r = await runWrk({
     url: s.url,
-    path: line === "onion" ? "/onion_req/v2" : "/storage_rpc/v1",
+    ...routeOf(line),
     bodies: line === "onion" ? onionRequests(s, TOTAL).map((o) => o.request) : bodies!,
     connections: CONCURRENCY,
-    contentType: line === "onion" ? "application/octet-stream" : "application/json",
     seconds: WRK_SECONDS,
     measured: [s.cpu],
   });
@@ -235,9 +237,8 @@ async function rounds(
         url: s.url,
         concurrency: 1,
         measured: [s.cpu],
-        path: "/storage_rpc/v1",
+        ...rpcRoute,
         bodies,
-        contentType: "application/json",
         check: (status, body) => expect200(`${s.name} store`, status, body),
       });
   };
@@ -316,21 +317,7 @@ if (!OXENSS_BIN) {
         const o = figures(at.get(oxenss.name)!.get(line)!);
         const n = figures(at.get(node.name)!.get(line)!);
         console.log(
-          `${names[line]} at ${rates.get(line)} req/s for both (80% of oxenss's): node p50 ${median(
-            at
-              .get(node.name)!
-              .get(line)!
-              .map((r) => r.p50),
-          ).toFixed(
-            1,
-          )} ms, p99 ${n.p99.toFixed(1)} ms, ${n.cpuUs.toFixed(0)} µs CPU/req | oxenss p50 ${median(
-            at
-              .get(oxenss.name)!
-              .get(line)!
-              .map((r) => r.p50),
-          ).toFixed(
-            1,
-          )} ms, p99 ${o.p99.toFixed(1)} ms, ${o.cpuUs.toFixed(0)} µs CPU/req | node/oxenss p99 ${(n.p99 / o.p99).toFixed(2)}×`,
+          `${names[line]} at ${rates.get(line)} req/s for both (80% of oxenss's): node p50 ${n.p50.toFixed(1)} ms, p99 ${n.p99.toFixed(1)} ms, ${n.cpuUs.toFixed(0)} µs CPU/req | oxenss p50 ${o.p50.toFixed(1)} ms, p99 ${o.p99.toFixed(1)} ms, ${o.cpuUs.toFixed(0)} µs CPU/req | node/oxenss p99 ${(n.p99 / o.p99).toFixed(2)}×`,
         );
       }
     }

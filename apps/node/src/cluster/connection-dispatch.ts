@@ -21,8 +21,6 @@ export interface DispatchOptions {
   maxPerAddress: number;
   /** How long a connection waits for a ready worker (none yet, or all restarting) before it is closed. */
   holdMs: number;
-  /** A connection closed for the per-address cap. */
-  onRefused?: () => void;
 }
 
 interface Handed {
@@ -57,7 +55,6 @@ export class ConnectionDispatcher {
     const open = this.perAddress.get(address) ?? 0;
     if (this.opts.maxPerAddress > 0 && open >= this.opts.maxPerAddress) {
       socket.destroy();
-      this.opts.onRefused?.();
       return;
     }
     this.perAddress.set(address, open + 1);
@@ -120,7 +117,7 @@ export class ConnectionDispatcher {
     for (const [id, h] of this.handed) if (h.worker === workerId) this.drop(id, h);
   }
 
-  /** Open connections per ready worker id (tests, /health). */
+  /** Open connections per ready worker id (tests). */
   openByWorker(): Map<number, number> {
     return new Map([...this.workers].map(([id, w]) => [id, w.open]));
   }
