@@ -23,7 +23,8 @@
  * BENCH_NODE_STDOUT=1 (the nodes' stdout here: what `--trace-gc-nvp` and the like print),
  * BENCH_LOADGEN=wrk (the timed closed-loop rounds driven by Debian's wrk, bench/wrk.ts, for
  * BENCH_WRK_SECONDS each, default 2, from BENCH_WRK_STORES new stores, default 40000; warm-up,
- * checks and the paced line stay on this process's generator).
+ * checks and the paced line stay on this process's generator, whose rate then comes from one
+ * closed-loop round of its own against oxenss).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -223,7 +224,9 @@ async function rounds(
   servers: BenchServer[],
   lines: Line[],
   rates?: Map<Line, number>,
+  opts: { loadgen?: "node" | "wrk"; count?: number } = {},
 ): Promise<Map<string, Map<Line, LoadResult[]>>> {
+  const loadgen = opts.loadgen ?? LOADGEN;
   const out = new Map(servers.map((s) => [s.name, new Map(lines.map((l) => [l, [] as LoadResult[]]))]));
   const bodiesFor = (line: Line, n: number) =>
     line === "store" ? storeBodies(n) : line === "retrieve" ? retrieveBodies(n) : undefined;
@@ -248,11 +251,11 @@ async function rounds(
     for (const s of servers) await runLine(s, line, bodies, WARM);
     if (line === "store") await settleLatest();
   }
-  for (let r = 0; r < ROUNDS; r++) {
+  for (let r = 0; r < (opts.count ?? ROUNDS); r++) {
     const order = r % 2 === 0 ? servers : [...servers].reverse();
     for (const line of lines) {
       // The same bodies to each server (retrieve signatures are fresh per round).
-      const byWrk = LOADGEN === "wrk" && !rates;
+      const byWrk = loadgen === "wrk" && !rates;
       const bodies = bodiesFor(line, byWrk && line === "store" ? WRK_STORES : TOTAL);
       for (const s of order)
         out
@@ -303,14 +306,19 @@ if (!OXENSS_BIN) {
         `${names[line]}: node ${show(n)} | oxenss ${show(o)} | node/oxenss: throughput ${tput.toFixed(2)}× (target ≥ 1.2×${tput >= 1.2 ? ", met" : ""}), p99 ${p99.toFixed(2)}× (target ≤ 1${p99 <= 1 ? ", met" : ""}${Number.isNaN(n.p99All) ? "" : `; all rounds' requests ${(n.p99All / o.p99All).toFixed(2)}×`}), CPU/req ${(n.cpuUs / o.cpuUs).toFixed(2)}× (1.2× in the cores oxenss's run used needs ≤ ${cpuBudgetFor(o).toFixed(0)} µs/req)`,
       );
     }
-    // The same offered load for both: 80% of oxenss's throughput above, paced (harness.ts). In
+    // The same offered load for both: 80% of oxenss's throughput, paced (harness.ts). In
     // the closed loop the faster server also drives the load generator harder on the same cores,
     // which lengthens its own tail; at one rate the latencies compare like for like. An extra
     // figure beside the target's, not the target's own measure.
     if (process.env.BENCH_PACED !== "0") {
       const paced = LINES.filter((l) => l !== "onion");
+      // The rate comes from the generator that paces (this process's): 80% of what wrk drew from
+      // oxenss is more than this generator, at ~100 µs of CPU per request, can offer on the same
+      // cores, and every request would then count the generator's own backlog.
+      const calibration =
+        LOADGEN === "wrk" ? await rounds([oxenss], paced, undefined, { loadgen: "node", count: 1 }) : res;
       const rates = new Map(
-        paced.map((l) => [l, Math.round(0.8 * figures(res.get(oxenss.name)!.get(l)!).rps)] as const),
+        paced.map((l) => [l, Math.round(0.8 * figures(calibration.get(oxenss.name)!.get(l)!).rps)] as const),
       );
       const at = await rounds([oxenss, node], paced, rates);
       for (const line of paced) {
