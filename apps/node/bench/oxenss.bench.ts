@@ -125,6 +125,9 @@ async function runLine(
     url: s.url,
     concurrency: CONCURRENCY,
     measured,
+    // Both servers answer `info` on the storage RPC route; the onion line's requests then reuse
+    // the same connections (one pool per origin).
+    warmUp: { ...rpcRoute, body: JSON.stringify({ method: "info", params: {} }) },
     ...(ratePerSecond ? { ratePerSecond } : {}),
   };
   if (line === "onion") {
