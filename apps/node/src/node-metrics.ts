@@ -1,4 +1,5 @@
 import { Counter, Gauge, type Registry } from "prom-client";
+import type { CheckpointStats } from "./storage/checkpointer.ts";
 
 /** What the node's gauges read when scraped (each is called on every /metrics). */
 export interface NodeGaugeSources {
@@ -12,6 +13,8 @@ export interface NodeGaugeSources {
   signaturesOnThread(): number;
   /** Onion layer X25519 shared secrets computed on the crypto thread so far (0 without one). */
   x25519OnThread(): number;
+  /** The WAL checkpoint thread's counts (undefined for an in-memory store, which has none). */
+  walCheckpoints(): CheckpointStats | undefined;
 }
 
 /**
@@ -56,8 +59,9 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
     },
   });
 
-  // Work the node's crypto thread (src/crypto-thread.ts) took off the event loop.
-  const onThread: [name: string, help: string, read: () => number][] = [
+  // Counts kept by the node's threads: the work the crypto thread (src/crypto-thread.ts) took off
+  // the event loop, and the WAL checkpoint thread's below.
+  const fromThreads: [name: string, help: string, read: () => number][] = [
     [
       "session_node_signatures_checked_on_thread_total",
       "Request signatures checked on the node's crypto thread instead of its event loop",
@@ -69,7 +73,30 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
       sources.x25519OnThread,
     ],
   ];
-  for (const [name, help, read] of onThread) {
+  // The WAL checkpoint thread (storage/checkpointer.ts): a log it stops keeping up with ends up
+  // checkpointed inside the writers' commits (README "Beside oxenss", 18:00 UTC).
+  const wal = (read: (s: CheckpointStats) => number) => () => {
+    const stats = sources.walCheckpoints();
+    return stats ? read(stats) : 0;
+  };
+  fromThreads.push(
+    [
+      "session_node_wal_checkpoints_total",
+      "WAL checkpoints run by the node's checkpoint thread",
+      wal((s) => s.runs),
+    ],
+    [
+      "session_node_wal_checkpointed_frames_total",
+      "WAL frames (database pages) the checkpoint thread copied back into the database file",
+      wal((s) => s.framesCheckpointed),
+    ],
+    [
+      "session_node_wal_checkpoint_failures_total",
+      "Checkpoint attempts of the checkpoint thread that failed (tried again at the next interval)",
+      wal((s) => s.failures),
+    ],
+  );
+  for (const [name, help, read] of fromThreads) {
     new Counter({
       name,
       help,

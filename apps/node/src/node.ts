@@ -118,6 +118,7 @@ export async function startNode(config: NodeConfig, opts: StartNodeOptions = {})
     nodeLinks: () => ({ out: links?.open ?? 0, in: server.links.open }),
     signaturesOnThread: () => cryptoThread?.checked ?? 0,
     x25519OnThread: () => cryptoThread?.sharedSecrets ?? 0,
+    walCheckpoints: () => store.checkpoints,
   });
 
   // What the swarm-facing parts (redelivery, tombstones, the RPC, catch-up sync) all work on.

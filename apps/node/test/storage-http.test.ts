@@ -166,6 +166,32 @@ describe("storage RPC fast path", () => {
   });
 });
 
+describe("/metrics", () => {
+  it("exports the WAL checkpoint thread's counts", async () => {
+    const acct = newAccount();
+    for (let i = 0; i < 5; i++) {
+      const res = await post(
+        node.url,
+        JSON.stringify({ method: "store", params: storeParams(acct, `wal ${i}`) }),
+      );
+      expect(res.status).toBe(200);
+    }
+    const read = (text: string, name: string) =>
+      Number(text.match(new RegExp(`^session_node_${name} (\\d+)$`, "m"))?.[1] ?? Number.NaN);
+    // The thread copies the stores' frames back within an interval (200 ms).
+    let text = "";
+    const until = Date.now() + 10_000;
+    do {
+      text = await (await fetch(`${node.url}/metrics`)).text();
+      if (read(text, "wal_checkpointed_frames_total") > 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < until);
+    expect(read(text, "wal_checkpointed_frames_total")).toBeGreaterThan(0);
+    expect(read(text, "wal_checkpoints_total")).toBeGreaterThan(0);
+    expect(read(text, "wal_checkpoint_failures_total")).toBe(0);
+  });
+});
+
 describe("other HTTP answers as the real network gives them", () => {
   it("POST /json_rpc is a seed: oxend's get_n_service_nodes over the registry", async () => {
     const r = await post(
