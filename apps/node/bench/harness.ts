@@ -115,14 +115,19 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
 }
 
+/** CPU seconds used so far by every process in `measured`, together. */
+export async function cpuSecondsOf(measured: readonly CpuMeter[]): Promise<number> {
+  return (await Promise.all(measured.map((n) => n.cpuSeconds()))).reduce((a, b) => a + b, 0);
+}
+
 /**
  * Sends every body (prepared in advance) with `concurrency` requests in flight over one keep-alive
  * connection each (HTTP or HTTPS); `check` sees each reply, after the clock stops (a check that
  * opens an onion reply or parses JSON would otherwise take the servers' cores while they are
  * timed). CPU time is read from `measured` before and after. With `ratePerSecond`, request i is
- * due at i/rate seconds from the start and is
- * not sent before; its latency counts from when it was due, so a server that falls behind is
- * charged for the wait (no coordinated omission) — the same offered load for every server.
+ * due at i/rate seconds from the start and is not sent before; its latency counts from when it
+ * was due, so a server that falls behind is charged for the wait (no coordinated omission) — the
+ * same offered load for every server.
  */
 export async function runLoad(opts: {
   url: string;
@@ -164,9 +169,7 @@ export async function runLoad(opts: {
       }),
     );
   }
-  const cpuNodes = async () =>
-    (await Promise.all(opts.measured.map((n) => n.cpuSeconds()))).reduce((a, b) => a + b, 0);
-  const node0 = await cpuNodes();
+  const node0 = await cpuSecondsOf(opts.measured);
   const client0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(
@@ -198,7 +201,7 @@ export async function runLoad(opts: {
   );
   const wallSeconds = (performance.now() - t0) / 1000;
   const client = process.cpuUsage(client0);
-  const nodeCpuSeconds = (await cpuNodes()) - node0;
+  const nodeCpuSeconds = (await cpuSecondsOf(opts.measured)) - node0;
   await pool.close();
   for (const [i, r] of replies.entries()) opts.check(r.status, r.body, i);
   const sorted = Array.from(lat).sort((a, b) => a - b);

@@ -9,7 +9,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { CpuMeter, LoadResult } from "./harness.ts";
+import { type CpuMeter, cpuSecondsOf, type LoadResult } from "./harness.ts";
 
 const SCRIPT = new URL("./wrk-line.lua", import.meta.url).pathname;
 
@@ -55,10 +55,8 @@ export async function runWrk(opts: {
   measured: readonly CpuMeter[];
 }): Promise<LoadResult & { p999: number }> {
   const file = bodiesFile(opts.bodies);
-  const cpuNodes = async () =>
-    (await Promise.all(opts.measured.map((n) => n.cpuSeconds()))).reduce((a, b) => a + b, 0);
   try {
-    const node0 = await cpuNodes();
+    const node0 = await cpuSecondsOf(opts.measured);
     // `times` prints the CPU the shell's children (wrk) used: its second line.
     const cmd = `wrk -t1 -c${opts.connections} -d${opts.seconds}s --timeout 10s -s "$0" "$1" -- "$2" "$3" "$4"; s=$?; times; exit $s`;
     const out = await new Promise<string>((resolve, reject) => {
@@ -76,7 +74,7 @@ export async function runWrk(opts: {
           : reject(new Error(`wrk exited ${code} (is Debian's wrk installed?): ${text.slice(-500)}`)),
       );
     });
-    const nodeCpuSeconds = (await cpuNodes()) - node0;
+    const nodeCpuSeconds = (await cpuSecondsOf(opts.measured)) - node0;
     const line = out.split("\n").find((l) => l.startsWith("WRK "));
     if (!line) throw new Error(`wrk printed no report: ${out.slice(-500)}`);
     const r = JSON.parse(line.slice(4)) as WrkReport;

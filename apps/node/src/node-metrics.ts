@@ -59,8 +59,14 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
     },
   });
 
+  // The WAL checkpoint thread (storage/checkpointer.ts): a log it stops keeping up with ends up
+  // checkpointed inside the writers' commits (README "Beside oxenss", 18:00 UTC).
+  const wal = (read: (s: CheckpointStats) => number) => () => {
+    const stats = sources.walCheckpoints();
+    return stats ? read(stats) : 0;
+  };
   // Counts kept by the node's threads: the work the crypto thread (src/crypto-thread.ts) took off
-  // the event loop, and the WAL checkpoint thread's below.
+  // the event loop, and the WAL checkpoint thread's.
   const fromThreads: [name: string, help: string, read: () => number][] = [
     [
       "session_node_signatures_checked_on_thread_total",
@@ -72,14 +78,6 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
       "Onion layer X25519 shared secrets computed on the node's crypto thread instead of its event loop",
       sources.x25519OnThread,
     ],
-  ];
-  // The WAL checkpoint thread (storage/checkpointer.ts): a log it stops keeping up with ends up
-  // checkpointed inside the writers' commits (README "Beside oxenss", 18:00 UTC).
-  const wal = (read: (s: CheckpointStats) => number) => () => {
-    const stats = sources.walCheckpoints();
-    return stats ? read(stats) : 0;
-  };
-  fromThreads.push(
     [
       "session_node_wal_checkpoints_total",
       "WAL checkpoints run by the node's checkpoint thread",
@@ -95,7 +93,7 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
       "Checkpoint attempts of the checkpoint thread that failed (tried again at the next interval)",
       wal((s) => s.failures),
     ],
-  );
+  ];
   for (const [name, help, read] of fromThreads) {
     new Counter({
       name,
