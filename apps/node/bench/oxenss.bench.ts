@@ -7,8 +7,13 @@
  *  - signed retrieve that returns exactly one message (last_hash = the account's second-to-last);
  *  - onion: a one-layer onion request to `/onion_req/v2` whose destination is the server itself
  *    (guard = final hop: open the layer, run the storage RPC `info`, seal the reply). That is the
- *    deepest path one oxenss can serve alone: a longer path needs other service nodes, and
- *    oxenss v2.6.2 has no `/oxen/v4/lsrpc` on its HTTPS port for a node destination.
+ *    deepest path one oxenss can serve alone (oxenss v2.6.2 has no `/oxen/v4/lsrpc` on its HTTPS
+ *    port for a node destination);
+ *  - onion3: a 3-hop path over a network of three of each (guard → relay → destination, which
+ *    answers `info`), entering at the first: three oxenss relaying to each other over OxenMQ, each
+ *    with a mock-oxend listing all three (bench/oxenss/mock-oxend.cpp), against three of our
+ *    nodes relaying over their node links, each at SESSION_NODE_WORKERS=BENCH_NETWORK_WORKERS
+ *    (default 1, as a host running several nodes sets it).
  * Per line and server: req/s (wall clock), p99, and CPU µs per request of the server's process
  * tree from /proc (oxenss with its threads; our node with any workers), then the ratios against
  * the targets (our throughput ≥ 1.2× oxenss's, p99 no worse).
@@ -17,7 +22,7 @@
  *
  * Env: OXENSS_BIN (oxen-storage built with ../shared/peers/oxenss/BUILD.sh; without it the
  * side-by-side lines are skipped), OXENSS_MOCK_OXEND (default: the recipe's mock-oxend next to
- * it), OXENSS_DIR (where oxenss keeps its TLS and dh.pem between runs; default a tmp dir),
+ * it; the onion3 line needs bench/oxenss/mock-oxend.cpp's, built with build-mock-oxend.sh), OXENSS_DIR (where oxenss keeps its TLS and dh.pem between runs; default a tmp dir),
  * BENCH_REQUESTS (per line and round, default 4000), BENCH_ROUNDS (3), BENCH_WORKERS (N),
  * BENCH_SCALING=0 (no scaling line), BENCH_NODE_FLAGS (extra node flags, bench/servers.ts),
  * BENCH_NODE_STDOUT=1 (the nodes' stdout here: what `--trace-gc-nvp` and the like print),
@@ -33,6 +38,7 @@ import { join } from "node:path";
 import { onionSealLayer, toBase64, utf8Decode, utf8Encode } from "@session/crypto";
 import { computeMessageHash } from "@session/protocol";
 import {
+  buildOnionRequest,
   decodeFinalHopResponse,
   type EncType,
   encodeOnionLayer,
@@ -42,7 +48,14 @@ import { openHopReply } from "@session/service-kit";
 import { newAccount, signed } from "../test/helpers/node-net.ts";
 import { fmt, type LoadResult, percentile, runLoad } from "./harness.ts";
 import { processTree } from "./proc-cpu.ts";
-import { type BenchServer, startNodeMain, startOxenss } from "./servers.ts";
+import {
+  type BenchNetwork,
+  type BenchServer,
+  startNodeMain,
+  startNodeNetwork,
+  startOxenss,
+  startOxenssNetwork,
+} from "./servers.ts";
 import { runWrk } from "./wrk.ts";
 
 const OXENSS_BIN = process.env.OXENSS_BIN;
@@ -52,7 +65,9 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WORKERS = Number(process.env.BENCH_WORKERS ?? availableParallelism());
 const CONCURRENCY = 32;
 /** BENCH_LINES=retrieve,onion runs only those (a profile of one path, say). */
-const LINES = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion"]) as Line[];
+const LINES = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "onion", "onion3"]) as Line[];
+/** The lines one server runs; onion3 runs on a network of three (startOxenssNetwork, startNodeNetwork). */
+const SINGLE_LINES = LINES.filter((l) => l !== "onion3");
 const ENC: EncType = "xchacha20";
 /** Who drives the timed closed-loop rounds: this process (undici) or wrk (bench/wrk.ts). */
 const LOADGEN = process.env.BENCH_LOADGEN === "wrk" ? "wrk" : "node";
@@ -88,8 +103,29 @@ function retrieveBodies(n: number): string[] {
 
 const infoPayload = utf8Encode(JSON.stringify({ method: "info", params: {} }));
 
-/** One-layer onion requests to `s` itself, with the keys to open each reply. */
-function onionRequests(s: BenchServer, n: number) {
+/**
+ * Onion requests with the keys to open each reply: to `s` itself in one layer, or, for a network,
+ * along its first three members (guard → relay → destination, which answers `info`).
+ */
+function onionRequests(s: BenchServer | BenchNetwork, n: number) {
+  if ("members" in s) {
+    const [guard, relay, destination] = s.members.map((m) => ({
+      ed25519: m.keys.ed25519.publicKey,
+      x25519: m.keys.x25519.publicKey,
+    }));
+    return Array.from({ length: n }, () => {
+      const built = buildOnionRequest(
+        {
+          payload: infoPayload,
+          destination: { kind: "node", ...destination! },
+          hops: [guard!, relay!],
+          encType: ENC,
+        },
+        onionSealLayer,
+      );
+      return { request: built.request, keys: built.destinationKeys };
+    });
+  }
   return Array.from({ length: n }, () => {
     const sealed = onionSealLayer(
       encodeOnionLayer(infoPayload, FINAL_HOP_CONTROL),
@@ -105,12 +141,13 @@ const expect200 = (what: string, status: number, body: Buffer) => {
   if (status !== 200) throw new Error(`${what}: HTTP ${status} ${body.toString().slice(0, 200)}`);
 };
 
-type Line = "store" | "retrieve" | "onion";
+type Line = "store" | "retrieve" | "onion" | "onion3";
+const isOnion = (line: Line) => line === "onion" || line === "onion3";
 
 /** Where each line's requests go, and as what (both load generators). */
 const onionRoute = { path: "/onion_req/v2", contentType: "application/octet-stream" };
 const rpcRoute = { path: "/storage_rpc/v1", contentType: "application/json" };
-const routeOf = (line: Line) => (line === "onion" ? onionRoute : rpcRoute);
+const routeOf = (line: Line) => (isOnion(line) ? onionRoute : rpcRoute);
 
 /** One timed (or warm-up) run of `line` against `s`, with bodies built for it just before. */
 async function runLine(
@@ -130,7 +167,7 @@ async function runLine(
     warmUp: { ...rpcRoute, body: JSON.stringify({ method: "info", params: {} }) },
     ...(ratePerSecond ? { ratePerSecond } : {}),
   };
-  if (line === "onion") {
+  if (isOnion(line)) {
     const onions = onionRequests(s, n);
     return runLoad({
       ...base,
@@ -166,7 +203,7 @@ async function runLineWrk(s: BenchServer, line: Line, bodies: string[] | undefin
   const r = await runWrk({
     url: s.url,
     ...routeOf(line),
-    bodies: line === "onion" ? onionRequests(s, TOTAL).map((o) => o.request) : bodies!,
+    bodies: isOnion(line) ? onionRequests(s, TOTAL).map((o) => o.request) : bodies!,
     connections: CONCURRENCY,
     seconds: WRK_SECONDS,
     measured: [s.cpu],
@@ -249,7 +286,8 @@ async function rounds(
       });
   };
   // Warm-up: JIT, SQLite pages, TLS sessions; stores first so retrieves have messages.
-  for (const line of ["store", ...lines.filter((l) => l !== "store")] as Line[]) {
+  const rpc = lines.some((l) => !isOnion(l));
+  for (const line of [...(rpc ? ["store"] : []), ...lines.filter((l) => l !== "store")] as Line[]) {
     const bodies = bodiesFor(line, WARM);
     for (const s of servers) await runLine(s, line, bodies, WARM);
     if (line === "store") await settleLatest();
@@ -285,13 +323,23 @@ const names: Record<Line, string> = {
   store: "store (namespace 0)",
   retrieve: "signed retrieve, 1 message",
   onion: "onion /onion_req/v2, 1 layer to the server itself (info)",
+  onion3: "onion /onion_req/v2, 3-hop path over three servers (guard → relay → destination, info)",
 };
+
+/** The target line for `line`: our figures against oxenss's from the same rounds. */
+function report(line: Line, n: Figures, o: Figures) {
+  const tput = n.rps / o.rps;
+  const p99 = n.p99 / o.p99;
+  console.log(
+    `${names[line]}: node ${show(n)} | oxenss ${show(o)} | node/oxenss: throughput ${tput.toFixed(2)}× (target ≥ 1.2×${tput >= 1.2 ? ", met" : ""}), p99 ${p99.toFixed(2)}× (target ≤ 1${p99 <= 1 ? ", met" : ""}${Number.isNaN(n.p99All) ? "" : `; all rounds' requests ${(n.p99All / o.p99All).toFixed(2)}×`}), CPU/req ${(n.cpuUs / o.cpuUs).toFixed(2)}× (1.2× in the cores oxenss's run used needs ≤ ${cpuBudgetFor(o).toFixed(0)} µs/req)`,
+  );
+}
 
 if (!OXENSS_BIN) {
   console.log(
     "side by side with oxenss: skipped (set OXENSS_BIN to an oxen-storage built with ../shared/peers/oxenss/BUILD.sh)",
   );
-} else {
+} else if (SINGLE_LINES.length > 0) {
   const oxenss = await startOxenss({
     bin: OXENSS_BIN,
     dir: process.env.OXENSS_DIR ?? join(tmpdir(), "session-oxenss-bench-oxenss"),
@@ -299,22 +347,15 @@ if (!OXENSS_BIN) {
   });
   const node = await startNodeMain({ dir: join(dir, "node") });
   try {
-    const res = await rounds([oxenss, node], LINES);
-    for (const line of LINES) {
-      const o = figures(res.get(oxenss.name)!.get(line)!);
-      const n = figures(res.get(node.name)!.get(line)!);
-      const tput = n.rps / o.rps;
-      const p99 = n.p99 / o.p99;
-      console.log(
-        `${names[line]}: node ${show(n)} | oxenss ${show(o)} | node/oxenss: throughput ${tput.toFixed(2)}× (target ≥ 1.2×${tput >= 1.2 ? ", met" : ""}), p99 ${p99.toFixed(2)}× (target ≤ 1${p99 <= 1 ? ", met" : ""}${Number.isNaN(n.p99All) ? "" : `; all rounds' requests ${(n.p99All / o.p99All).toFixed(2)}×`}), CPU/req ${(n.cpuUs / o.cpuUs).toFixed(2)}× (1.2× in the cores oxenss's run used needs ≤ ${cpuBudgetFor(o).toFixed(0)} µs/req)`,
-      );
-    }
+    const res = await rounds([oxenss, node], SINGLE_LINES);
+    for (const line of SINGLE_LINES)
+      report(line, figures(res.get(node.name)!.get(line)!), figures(res.get(oxenss.name)!.get(line)!));
     // The same offered load for both: 80% of oxenss's throughput, paced (harness.ts). In
     // the closed loop the faster server also drives the load generator harder on the same cores,
     // which lengthens its own tail; at one rate the latencies compare like for like. An extra
     // figure beside the target's, not the target's own measure.
     if (process.env.BENCH_PACED !== "0") {
-      const paced = LINES.filter((l) => l !== "onion");
+      const paced = SINGLE_LINES.filter((l) => !isOnion(l));
       // The rate comes from the generator that paces (this process's): 80% of what wrk drew from
       // oxenss is more than this generator, at ~100 µs of CPU per request, can offer on the same
       // cores, and every request would then count the generator's own backlog.
@@ -332,6 +373,38 @@ if (!OXENSS_BIN) {
         );
       }
     }
+  } finally {
+    await node.stop();
+    await oxenss.stop();
+  }
+}
+
+// The 3-hop line: three oxenss relaying over OxenMQ against three of our nodes relaying over their
+// node links, all on this machine, requests entering at the first of each.
+if (OXENSS_BIN && LINES.includes("onion3")) {
+  const oxenss = await startOxenssNetwork({
+    bin: OXENSS_BIN,
+    dir: join(process.env.OXENSS_DIR ?? join(tmpdir(), "session-oxenss-bench-oxenss"), "network"),
+    count: 3,
+    ...(process.env.OXENSS_MOCK_OXEND ? { mockOxend: process.env.OXENSS_MOCK_OXEND } : {}),
+  });
+  const node = await startNodeNetwork({
+    dir: join(dir, "network"),
+    count: 3,
+    workers: Number(process.env.BENCH_NETWORK_WORKERS ?? 1),
+  });
+  try {
+    const res = await rounds([oxenss, node], ["onion3"]);
+    report(
+      "onion3",
+      figures(res.get(node.name)!.get("onion3")!),
+      figures(res.get(oxenss.name)!.get("onion3")!),
+    );
+  } catch (err) {
+    // The recipe's own mock-oxend lists only its node: the first oxenss then finds no next node.
+    console.log(
+      `${names.onion3}: failed (${String(err).slice(0, 300)}). The oxenss of this line learn of each other from a mock-oxend built from bench/oxenss/mock-oxend.cpp (bench/oxenss/build-mock-oxend.sh), given as OXENSS_MOCK_OXEND.`,
+    );
   } finally {
     await node.stop();
     await oxenss.stop();

@@ -13,7 +13,9 @@
  *    address), and SESSION_NODE_WORKERS when given.
  *
  * Both get their node keys from a seed written here first, so the bench knows their public keys
- * (onion requests are encrypted to them).
+ * (onion requests are encrypted to them). For the 3-hop line, a network of each: several oxenss
+ * whose mock-oxends list them all (startOxenssNetwork), and several of our nodes sharing one
+ * registry (startNodeNetwork).
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -85,6 +87,70 @@ function stopper(children: ChildProcess[]): () => Promise<void> {
   };
 }
 
+interface OxenssProcess {
+  url: string;
+  server: ChildProcess;
+  stop: () => Promise<void>;
+}
+
+/** One oxenss and its mock-oxend, in `dir` (TLS files and dh.pem kept between runs; the database starts empty). */
+function spawnOxenss(opts: {
+  bin: string;
+  mock: string;
+  dir: string;
+  seed: Buffer;
+  httpsPort: number;
+  omqPort: number;
+  /** The mock's MOCK_OXEND_NETWORK file (a network of several oxenss); default: this node alone. */
+  network?: string;
+}): OxenssProcess {
+  const data = join(opts.dir, "data");
+  mkdirSync(data, { recursive: true });
+  for (const f of ["storage.db", "storage.db-wal", "storage.db-shm"]) rmSync(join(data, f), { force: true });
+  const seedFile = join(opts.dir, "sn-seed.bin");
+  writeFileSync(seedFile, opts.seed);
+  const sock = `ipc://${join(opts.dir, "oxend.sock")}`;
+  const ports = [String(opts.httpsPort), String(opts.omqPort)];
+  const oxend = spawn(opts.mock, [sock, "127.0.0.1", ...ports, seedFile], {
+    stdio: ["ignore", "ignore", "inherit"],
+    env: { ...process.env, ...(opts.network ? { MOCK_OXEND_NETWORK: opts.network } : {}) },
+  });
+  const server = spawn(
+    opts.bin,
+    [
+      ...["--data-dir", data, "--oxend-rpc", sock, "--bind-ip", "0.0.0.0"],
+      ...["--https-port", ports[0]!, "--omq-port", ports[1]!, "--log-level", "warning"],
+    ],
+    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, OXENSS_NO_RATE_LIMIT: "1" } },
+  );
+  return { url: `https://127.0.0.1:${opts.httpsPort}`, server, stop: stopper([server, oxend]) };
+}
+
+/** Waits for an oxenss to answer its storage RPC (stopping it and throwing if it does not). */
+async function oxenssReady(o: OxenssProcess, what: string): Promise<void> {
+  try {
+    // 503 "Service node is not ready" until the first block notification after the (unreachable)
+    // bootstrap seeds time out.
+    await waitFor(
+      `${o.url}/storage_rpc/v1`,
+      what,
+      o.server,
+      300_000,
+      "POST",
+      '{"method":"info","params":{}}',
+    );
+  } catch (err) {
+    await o.stop();
+    throw err;
+  }
+}
+
+const mockOxendFor = (bin: string, mockOxend?: string) => {
+  const mock = mockOxend ?? join(dirname(bin), "../../mock-oxend/mock-oxend");
+  if (!existsSync(mock)) throw new Error(`mock-oxend not found at ${mock} (set OXENSS_MOCK_OXEND)`);
+  return mock;
+};
+
 /**
  * oxenss + mock-oxend. `dir` keeps oxenss's TLS files and Diffie-Hellman parameters between runs
  * (the first start in an empty dir spends ~1 min generating dh.pem); the database starts empty.
@@ -94,47 +160,111 @@ export async function startOxenss(opts: {
   mockOxend?: string;
   dir: string;
 }): Promise<BenchServer> {
-  const mock = opts.mockOxend ?? join(dirname(opts.bin), "../../mock-oxend/mock-oxend");
-  if (!existsSync(mock)) throw new Error(`mock-oxend not found at ${mock} (set OXENSS_MOCK_OXEND)`);
-  const data = join(opts.dir, "data");
-  mkdirSync(data, { recursive: true });
-  for (const f of ["storage.db", "storage.db-wal", "storage.db-shm"]) rmSync(join(data, f), { force: true });
   const seed = randomBytes(32);
-  const seedFile = join(opts.dir, "sn-seed.bin");
-  writeFileSync(seedFile, seed);
-  const [httpsPort, omqPort] = [await freePort(), await freePort()];
-  const sock = `ipc://${join(opts.dir, "oxend.sock")}`;
-  const oxend = spawn(mock, [sock, "127.0.0.1", String(httpsPort), String(omqPort), seedFile], {
-    stdio: ["ignore", "ignore", "inherit"],
+  const o = spawnOxenss({
+    bin: opts.bin,
+    mock: mockOxendFor(opts.bin, opts.mockOxend),
+    dir: opts.dir,
+    seed,
+    httpsPort: await freePort(),
+    omqPort: await freePort(),
   });
-  await new Promise((r) => setTimeout(r, 500));
-  const server = spawn(
-    opts.bin,
-    [
-      ...["--data-dir", data, "--oxend-rpc", sock, "--bind-ip", "0.0.0.0"],
-      ...["--https-port", String(httpsPort), "--omq-port", String(omqPort), "--log-level", "warning"],
-    ],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, OXENSS_NO_RATE_LIMIT: "1" } },
+  await oxenssReady(o, "oxenss");
+  const pid = o.server.pid!;
+  const keys = keypairFromSeed(new Uint8Array(seed));
+  return { name: "oxenss", url: o.url, pid, keys, cpu: processTreeMeter(pid), stop: o.stop };
+}
+
+/** Several servers run as one network: the first one's URL, every member's CPU. */
+export interface BenchNetwork extends BenchServer {
+  members: BenchServer[];
+}
+
+/** Keys and ports for `count` servers that will know each other. */
+async function networkMembers(count: number) {
+  const out: { seed: Buffer; keys: { ed25519: KeyPair; x25519: KeyPair }; https: number; omq: number }[] = [];
+  for (let i = 0; i < count; i++) {
+    const seed = randomBytes(32);
+    out.push({
+      seed,
+      keys: keypairFromSeed(new Uint8Array(seed)),
+      https: await freePort(),
+      omq: await freePort(),
+    });
+  }
+  return out;
+}
+
+function asNetwork(name: string, members: BenchServer[]): BenchNetwork {
+  const first = members[0]!;
+  return {
+    ...first,
+    name,
+    members,
+    cpu: {
+      cpuSeconds: async () =>
+        (await Promise.all(members.map((m) => m.cpu.cpuSeconds()))).reduce((a, b) => a + b),
+    },
+    stop: async () => {
+      await Promise.all(members.map((m) => m.stop()));
+    },
+  };
+}
+
+/**
+ * `count` oxenss, each with its own mock-oxend (bench/oxenss/mock-oxend.cpp: the recipe's stand-in
+ * plus MOCK_OXEND_NETWORK), all reporting the same service node list, so that each relays onion
+ * requests to the others over OxenMQ as on the real network. One swarm.
+ */
+export async function startOxenssNetwork(opts: {
+  bin: string;
+  mockOxend?: string;
+  dir: string;
+  count: number;
+}): Promise<BenchNetwork> {
+  const mock = mockOxendFor(opts.bin, opts.mockOxend);
+  const nodes = await networkMembers(opts.count);
+  mkdirSync(opts.dir, { recursive: true });
+  const network = join(opts.dir, "network.json");
+  writeFileSync(
+    network,
+    JSON.stringify(
+      nodes.map((n) => ({
+        pubkey_ed25519: toHex(n.keys.ed25519.publicKey),
+        pubkey_x25519: toHex(n.keys.x25519.publicKey),
+        public_ip: "127.0.0.1",
+        storage_port: n.https,
+        storage_lmq_port: n.omq,
+        swarm_id: 0,
+      })),
+    ),
   );
-  const stop = stopper([server, oxend]);
-  const url = `https://127.0.0.1:${httpsPort}`;
+  const procs = nodes.map((n, i) =>
+    spawnOxenss({
+      bin: opts.bin,
+      mock,
+      dir: join(opts.dir, `sn${i}`),
+      seed: n.seed,
+      httpsPort: n.https,
+      omqPort: n.omq,
+      network,
+    }),
+  );
+  const members = procs.map((o, i) => ({
+    name: `oxenss ${i}`,
+    url: o.url,
+    pid: o.server.pid!,
+    keys: nodes[i]!.keys,
+    cpu: processTreeMeter(o.server.pid!),
+    stop: o.stop,
+  }));
   try {
-    // 503 "Service node is not ready" until the first block notification after the (unreachable)
-    // bootstrap seeds time out.
-    await waitFor(
-      `${url}/storage_rpc/v1`,
-      "oxenss",
-      server,
-      300_000,
-      "POST",
-      '{"method":"info","params":{}}',
-    );
+    for (const [i, o] of procs.entries()) await oxenssReady(o, `oxenss ${i}`);
   } catch (err) {
-    await stop();
+    await Promise.all(procs.map((o) => o.stop()));
     throw err;
   }
-  const k = keypairFromSeed(new Uint8Array(seed));
-  return { name: "oxenss", url, pid: server.pid!, keys: k, cpu: processTreeMeter(server.pid!), stop };
+  return asNetwork(`oxenss ×${opts.count}`, members);
 }
 
 /** Our node from its main entry (`node --import tsx src/main.ts`), HTTPS on 127.0.0.1. */
@@ -148,28 +278,31 @@ export async function startNodeMain(opts: {
   env?: Record<string, string>;
   /** Node flags after the usual ones (a later V8 flag wins: `--max-semi-space-size=16`, say). */
   nodeFlags?: string[];
+  /** A network's member (startNodeNetwork): its seed, port and the registry naming them all. */
+  member?: { seed: Buffer; port: number; registry: string };
 }): Promise<BenchServer> {
   rmSync(opts.dir, { recursive: true, force: true });
   const dataDir = join(opts.dir, "data");
   mkdirSync(dataDir, { recursive: true });
   // The node keeps TLS files across runs of the same dir; reuse one generated cert if we have it.
-  const seed = randomBytes(32);
+  const seed = opts.member?.seed ?? randomBytes(32);
   writeFileSync(join(dataDir, "node.seed"), `${seed.toString("hex")}\n`, { mode: 0o600 });
   for (const f of ["tls.key", "tls.crt"]) {
     const cached = join(dirname(opts.dir), f);
     if (existsSync(cached)) copyFileSync(cached, join(dataDir, f));
   }
   const k = keypairFromSeed(new Uint8Array(seed));
-  const port = await freePort();
-  const registry = join(opts.dir, "registry.json");
-  await writeRegistryFile(registry, [
-    {
-      pubkey_ed25519: toHex(k.ed25519.publicKey),
-      pubkey_x25519: toHex(k.x25519.publicKey),
-      public_ip: "127.0.0.1",
-      storage_port: port,
-    },
-  ]);
+  const port = opts.member?.port ?? (await freePort());
+  const registry = opts.member?.registry ?? join(opts.dir, "registry.json");
+  if (!opts.member)
+    await writeRegistryFile(registry, [
+      {
+        pubkey_ed25519: toHex(k.ed25519.publicKey),
+        pubkey_x25519: toHex(k.x25519.publicKey),
+        public_ip: "127.0.0.1",
+        storage_port: port,
+      },
+    ]);
   const main = opts.main ?? new URL("../src/main.ts", import.meta.url).pathname;
   // As `pnpm start` and the images run it (the young generation's size: README "Young generation").
   const child = spawn(
@@ -214,4 +347,45 @@ export async function startNodeMain(opts: {
   }
   const name = opts.name ?? (opts.workers ? `node (${opts.workers} workers)` : "node");
   return { name, url, pid: child.pid!, keys: k, cpu: processTreeMeter(child.pid!), stop };
+}
+
+/**
+ * `count` of our nodes from their main entries, one registry naming them all (so each relays onion
+ * requests to the others over its node links), each at SESSION_NODE_WORKERS=1 as a host running
+ * several nodes sets it (README "Using every core").
+ */
+export async function startNodeNetwork(opts: {
+  dir: string;
+  count: number;
+  /** SESSION_NODE_WORKERS of each (default 1). */
+  workers?: number;
+}): Promise<BenchNetwork> {
+  mkdirSync(opts.dir, { recursive: true });
+  const nodes = await networkMembers(opts.count);
+  const registry = join(opts.dir, "registry.json");
+  await writeRegistryFile(
+    registry,
+    nodes.map((n) => ({
+      pubkey_ed25519: toHex(n.keys.ed25519.publicKey),
+      pubkey_x25519: toHex(n.keys.x25519.publicKey),
+      public_ip: "127.0.0.1",
+      storage_port: n.https,
+    })),
+  );
+  const members: BenchServer[] = [];
+  try {
+    for (const [i, n] of nodes.entries())
+      members.push(
+        await startNodeMain({
+          dir: join(opts.dir, `node${i}`),
+          workers: opts.workers ?? 1,
+          name: `node ${i}`,
+          member: { seed: n.seed, port: n.https, registry },
+        }),
+      );
+  } catch (err) {
+    await Promise.all(members.map((m) => m.stop()));
+    throw err;
+  }
+  return asNetwork(`node ×${opts.count}`, members);
 }
