@@ -24,7 +24,8 @@ import { buildClientOnion } from "./helpers/onion-client.ts";
 // A clustered node (src/main.ts, two workers) in a swarm with one other node. Its workers commit
 // the clients' stores themselves; the owner, which holds the links to the peers, sends each on.
 // The reply carries the peer's signed entry, and the peer holds the message. Onion requests are
-// served by the workers too: a final hop runs on the worker's storage RPC, a relay goes out from it.
+// served by the workers too: a final hop runs on the worker's storage RPC, a relay goes on through
+// the owner's node link to the next node.
 let net: TestNet;
 let peer: RunningNode;
 let child: ChildProcess;
@@ -156,7 +157,12 @@ describe("a clustered node in a swarm", () => {
     expect(held.body.messages.map((m: { hash: string }) => m.hash)).toEqual([reply.body.hash]);
   }, 30_000);
 
-  it("relays an onion request from a worker to the next node", async () => {
+  it("relays an onion request from a worker to the next node, through the owner's node link", async () => {
+    const relayed = async () => {
+      const text = await (await request(`${url}/metrics`)).body.text();
+      return Number(/session_node_worker_relays_total\{result="ok"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await relayed();
     const onion = buildClientOnion({
       payload: utf8Encode(JSON.stringify({ method: "info", params: {} })),
       destination: {
@@ -174,5 +180,7 @@ describe("a clustered node in a swarm", () => {
     const reply = onion.openJson(bytes) as { status: number; body: { version: number[] } };
     expect(reply.status).toBe(200);
     expect(reply.body.version).toEqual(expect.any(Array));
+    // The worker handed the relay to the owner, which sent it on over its link to the peer.
+    expect(await relayed()).toBe(before + 1);
   }, 30_000);
 });

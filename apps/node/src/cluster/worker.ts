@@ -14,7 +14,6 @@ import {
 } from "@session/service-kit";
 import { Agent, fetch as undiciFetch } from "undici";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
-import { dispatcherPost } from "../onion/http.ts";
 import { onionService } from "../onion/routes.ts";
 import { DEFAULT_ONION_SERVER_POLICY, serverPost } from "../onion/server-destination.ts";
 import type { PeerClient } from "../replication/peer.ts";
@@ -108,8 +107,8 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     logger,
   });
   // Onion requests are served here too: the layer is opened with the node's key, a final hop to
-  // this node runs on the storage RPC above, a relay to the next node or to a server goes out from
-  // this process (plain HTTP(S) to the next node, not the owner's node links).
+  // this node runs on the storage RPC above, a relay to the next node goes on through the owner
+  // (its node link to that node), one to a server goes out from this process.
   const nodeAgent = new Agent(config.http ? {} : { connect: { rejectUnauthorized: false } });
   const finalHopServers = serverPost(config.onionServers ?? DEFAULT_ONION_SERVER_POLICY);
   const onion = onionService(
@@ -124,7 +123,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
       },
       fetch: ((input: string, init?: RequestInit) =>
         undiciFetch(input, { ...(init as object), dispatcher: nodeAgent })) as unknown as typeof fetch,
-      nodePost: dispatcherPost(nodeAgent),
+      nodePost: owner.relay,
     },
     {
       nodeScheme: config.http ? "http" : "https",
