@@ -13,7 +13,7 @@ import {
 } from "@session/crypto";
 import { decodeFinalHopResponse, encodeOnionLayer, FINAL_HOP_CONTROL } from "@session/protocol/onion";
 import { openHopReply } from "@session/service-kit";
-import { request } from "undici";
+import { Pool, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningNode } from "../src/node.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
@@ -24,8 +24,8 @@ import { buildClientOnion } from "./helpers/onion-client.ts";
 // A clustered node (src/main.ts, two workers) in a swarm with one other node. Its workers commit
 // the clients' stores themselves; the owner, which holds the links to the peers, sends each on.
 // The reply carries the peer's signed entry, and the peer holds the message. Onion requests are
-// served by the workers too: a final hop runs on the worker's storage RPC, a relay goes on through
-// the owner's node link to the next node.
+// served by the workers too: a final hop runs on the worker's storage RPC, a relay goes over the
+// worker's own node link to the next node.
 let net: TestNet;
 let peer: RunningNode;
 let child: ChildProcess;
@@ -157,30 +157,41 @@ describe("a clustered node in a swarm", () => {
     expect(held.body.messages.map((m: { hash: string }) => m.hash)).toEqual([reply.body.hash]);
   }, 30_000);
 
-  it("relays an onion request from a worker to the next node, through the owner's node link", async () => {
-    const relayed = async () => {
-      const text = await (await request(`${url}/metrics`)).body.text();
-      return Number(/session_node_worker_relays_total\{result="ok"\} (\d+)/.exec(text)?.[1] ?? 0);
+  it("relays onion requests from a worker to the next node over one node link of its own", async () => {
+    const linksIn = async () => {
+      const text = await (await request(`${peer.url}/metrics`)).body.text();
+      return Number(/session_node_node_links\{direction="in"\} (\d+)/.exec(text)?.[1]);
     };
-    const before = await relayed();
-    const onion = buildClientOnion({
-      payload: utf8Encode(JSON.stringify({ method: "info", params: {} })),
-      destination: {
-        kind: "node",
-        ed25519: fromHex(peer.info.pubkey_ed25519),
-        x25519: fromHex(peer.info.pubkey_x25519),
-      },
-      hops: [selfKeys],
-      encType: "aes-gcm",
-    });
-    const res = await request(`${url}/onion_req/v2`, { method: "POST", body: onion.request });
-    const bytes = new Uint8Array(await res.body.arrayBuffer());
-    expect(res.statusCode).toBe(200);
-    expect(res.headers["x-session-node-worker"]).toBeDefined();
-    const reply = onion.openJson(bytes) as { status: number; body: { version: number[] } };
-    expect(reply.status).toBe(200);
-    expect(reply.body.version).toEqual(expect.any(Array));
-    // The worker handed the relay to the owner, which sent it on over its link to the peer.
-    expect(await relayed()).toBe(before + 1);
+    const before = await linksIn();
+    // One keep-alive connection, so one worker relays all of them.
+    const worker = new Pool(url, { connections: 1 });
+    const workers = new Set<unknown>();
+    try {
+      for (let i = 0; i < 4; i++) {
+        const onion = buildClientOnion({
+          payload: utf8Encode(JSON.stringify({ method: "info", params: {} })),
+          destination: {
+            kind: "node",
+            ed25519: fromHex(peer.info.pubkey_ed25519),
+            x25519: fromHex(peer.info.pubkey_x25519),
+          },
+          hops: [selfKeys],
+          encType: "aes-gcm",
+        });
+        const res = await worker.request({ path: "/onion_req/v2", method: "POST", body: onion.request });
+        const bytes = new Uint8Array(await res.body.arrayBuffer());
+        expect(res.statusCode).toBe(200);
+        workers.add(res.headers["x-session-node-worker"]);
+        const reply = onion.openJson(bytes) as { status: number; body: { version: number[] } };
+        expect(reply.status).toBe(200);
+        expect(reply.body.version).toEqual(expect.any(Array));
+      }
+    } finally {
+      await worker.close();
+    }
+    expect(workers.size).toBe(1);
+    expect([...workers][0]).toBeDefined();
+    // The worker opened a link to the peer for the first and sent the others over it too.
+    expect(await linksIn()).toBe(before + 1);
   }, 30_000);
 });

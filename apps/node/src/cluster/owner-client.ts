@@ -1,21 +1,8 @@
 import type { Logger } from "pino";
 import { Pool } from "undici";
-import type { NodePost } from "../onion/http.ts";
 import type { RpcResult } from "../rpc/handler.ts";
 import { storageHttpRefusal } from "../rpc/storage-rpc-route.ts";
-import {
-  type FanOutWire,
-  INTERNAL_HEADER,
-  OWNER_PATHS,
-  RELAY_STATUS_HEADER,
-  RELAY_TIMEOUT_HEADER,
-  RELAY_URL_HEADER,
-} from "./protocol.ts";
-
-/** What the worker's relay throws when the owner says the next node did not answer in time (isTimeout). */
-class RelayTimeout extends Error {
-  override name = "TimeoutError";
-}
+import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS } from "./protocol.ts";
 
 /**
  * A worker's own requests to the owner (owner-gate.ts), on keep-alive connections to its socket.
@@ -25,9 +12,6 @@ class RelayTimeout extends Error {
  */
 export function ownerClient(socketPath: string, secret: string, logger: Logger) {
   const pool = new Pool("http://owner.invalid", { socketPath, connections: 16 });
-  // Relays wait for the next node (up to its timeout): a pool of their own, so that relays to a
-  // slow node never queue the stores and RPCs above, nor each other, behind a few connections.
-  const relays = new Pool("http://owner.invalid", { socketPath });
   const post = async <T>(path: string, body: unknown): Promise<T> => {
     const r = await pool.request({
       path,
@@ -89,40 +73,6 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
     rpc(body: unknown): Promise<RpcResult> {
       return post<RpcResult>(OWNER_PATHS.rpc, body).catch(failed);
     },
-    /**
-     * An onion relay to the next node, sent on by the owner over its node link (owner-gate.ts):
-     * the next node's reply as it came; throws a timeout error (504 from the owner) or another
-     * error (it could not reach the node).
-     */
-    relay: (async (url, body, opts) => {
-      const r = await relays.request({
-        path: OWNER_PATHS.relay,
-        method: "POST",
-        headers: {
-          "content-type": "application/octet-stream",
-          [INTERNAL_HEADER]: secret,
-          [RELAY_URL_HEADER]: url,
-          [RELAY_TIMEOUT_HEADER]: String(opts.timeoutMs),
-        },
-        body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-        // The owner answers within the relay's own timeout; past that, with a margin, it is stuck.
-        headersTimeout: opts.timeoutMs + 5_000,
-        bodyTimeout: opts.timeoutMs + 5_000,
-      });
-      if (r.statusCode !== 200) {
-        await r.body.dump();
-        if (r.statusCode === 504) throw new RelayTimeout("next node timed out");
-        throw new Error(`owner answered ${r.statusCode} to a relay`);
-      }
-      const bytes = Buffer.from(await r.body.arrayBuffer());
-      if (bytes.byteLength > opts.maxReplyBytes) throw new Error("reply too large");
-      const type = r.headers["content-type"];
-      return {
-        status: Number(r.headers[RELAY_STATUS_HEADER]),
-        contentType: (Array.isArray(type) ? type[0] : type) ?? "application/octet-stream",
-        body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
-      };
-    }) satisfies NodePost,
-    close: () => Promise.all([pool.close(), relays.close()]).then(() => undefined),
+    close: () => pool.close(),
   };
 }

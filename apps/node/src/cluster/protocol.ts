@@ -29,18 +29,7 @@ export const OWNER_PATHS = {
   fanOut: "/fanout",
   /** Body: a storage RPC request the worker does not serve itself (batch, delete, expire, …). */
   rpc: "/rpc",
-  /**
-   * Body: an onion relay (octets) for the node RELAY_URL_HEADER names, sent on over the owner's
-   * node link to it; answer: the next node's reply as it came, its status in RELAY_STATUS_HEADER.
-   */
-  relay: "/relay",
 } as const;
-
-/** On an OWNER_PATHS.relay request: the next node's relay URL, and the time the relay may take (ms). */
-export const RELAY_URL_HEADER = "x-session-node-relay-url";
-export const RELAY_TIMEOUT_HEADER = "x-session-node-relay-timeout";
-/** On its answer: the next node's HTTP status (200 from the owner means it answered). */
-export const RELAY_STATUS_HEADER = "x-session-node-relay-status";
 
 /** A store a worker committed, for the owner to send on to the swarm peers. */
 export interface FanOutWire {
