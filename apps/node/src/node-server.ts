@@ -69,7 +69,7 @@ export async function listenNode(
     },
   }) as unknown as HttpServer;
   if (owner) {
-    gate = ownerGate(ctx, server, owner.secret);
+    gate = ownerGate(ctx, server, owner.secret, linkHandlers.peer);
     // A socket file left by a node that was killed would refuse the listen.
     rmSync(owner.socketPath, { force: true });
   }

@@ -3,11 +3,27 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { generateSeed, keypairFromSeed, toHex } from "@session/crypto";
+import {
+  fromBase64,
+  generateSeed,
+  keypairFromSeed,
+  onionSealLayer,
+  toHex,
+  utf8Decode,
+  utf8Encode,
+} from "@session/crypto";
+import {
+  decodeFinalHopResponse,
+  encodeOnionLayer,
+  encodeRelayRequest,
+  FINAL_HOP_CONTROL,
+} from "@session/protocol/onion";
+import { openHopReply } from "@session/service-kit";
 import { processAlive } from "@session/service-kit/testing";
 import { Agent, request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dispatcherPost } from "../src/onion/http.ts";
+import { ONION_RELAY_PATH } from "../src/onion/limits.ts";
 import { nodeLinks } from "../src/onion/node-link.ts";
 import { peerAuth } from "../src/replication/peer.ts";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
@@ -161,7 +177,7 @@ describe("a node on several worker processes", () => {
     sse.close();
   }, 60_000);
 
-  it("passes node links (upgrades) to the owner, which checks the peer's signature", async () => {
+  it("takes node links in a worker: relays opened there, peer requests answered by the owner (signature checked)", async () => {
     const agent = new Agent();
     const links = nodeLinks(dispatcherPost(agent), { maxReplyBytes: 1 << 20 });
     try {
@@ -173,7 +189,31 @@ describe("a node on several worker processes", () => {
       const stranger = keypairFromSeed(generateSeed()).ed25519;
       const refused = await links.peerRequest(url, peerAuth(stranger, body, Date.now()), body, opts);
       expect(refused?.status).toBe(401);
-      expect(links.open).toBe(1); // both over the one link the worker passed on
+      // An onion relay on the same link, this node its final hop (`info`).
+      const sealed = onionSealLayer(
+        encodeOnionLayer(utf8Encode(JSON.stringify({ method: "info", params: {} })), FINAL_HOP_CONTROL),
+        nodeKeys.x25519.publicKey,
+        "xchacha20",
+      );
+      const relayed = await links.post(
+        `${url}${ONION_RELAY_PATH}`,
+        encodeRelayRequest({
+          data: sealed.ciphertext,
+          encType: "xchacha20",
+          ephemeralKey: sealed.ephemeralPublicKey,
+          hopNo: 1,
+        }),
+        opts,
+      );
+      expect(relayed.status).toBe(200);
+      // A final hop reached by a relay answers in base64 (as oxenss does).
+      const sealedReply = fromBase64(utf8Decode(relayed.body));
+      const inner = decodeFinalHopResponse(utf8Decode(openHopReply("xchacha20", sealedReply, sealed.keys)));
+      expect(inner.status).toBe(200);
+      expect(links.open).toBe(1); // all over the one link a worker took
+      // The owner holds no link: the worker serves it (it used to pass links on to the owner).
+      const text = await (await request(`${url}/metrics`)).body.text();
+      expect(text).toMatch(/session_node_node_links\{direction="in"\} 0\b/);
     } finally {
       links.close();
       await agent.close();

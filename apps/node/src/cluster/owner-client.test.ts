@@ -5,7 +5,15 @@ import { join } from "node:path";
 import { createLogger } from "@session/service-kit";
 import { afterEach, describe, expect, it } from "vitest";
 import { ownerClient } from "./owner-client.ts";
-import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS } from "./protocol.ts";
+import {
+  type FanOutWire,
+  INTERNAL_HEADER,
+  OWNER_PATHS,
+  PEER_PUBKEY_HEADER,
+  PEER_SIGNATURE_HEADER,
+  PEER_STATUS_HEADER,
+  PEER_TIMESTAMP_HEADER,
+} from "./protocol.ts";
 
 const silent = createLogger({ name: "test", level: "silent" });
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -73,5 +81,49 @@ describe("ownerClient", () => {
       body: "request failed",
       code: "INTERNAL",
     });
+  });
+
+  it("passes a peer request from a link to the owner with its signature, and answers 503 when the owner does not", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "owner-client-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const socketPath = join(dir, "node.sock");
+    const seen: Record<string, unknown>[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        seen.push({
+          path: req.url,
+          secret: req.headers[INTERNAL_HEADER],
+          ...req.headers,
+          body: Buffer.concat(chunks).toString(),
+        });
+        res
+          .writeHead(200, { "content-type": "application/json", [PEER_STATUS_HEADER]: "401" })
+          .end('{"error":"no"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(socketPath, r));
+    const client = ownerClient(socketPath, "s3cret", silent);
+    cleanups.push(client.close);
+    const auth = {
+      pubkey: new Uint8Array(32).fill(1),
+      timestamp: 1234,
+      signature: new Uint8Array(64).fill(2),
+    };
+    const reply = await client.peer(auth, new TextEncoder().encode('{"action":"sync"}'));
+    expect(reply.status).toBe(401);
+    expect(Buffer.from(reply.body).toString()).toBe('{"error":"no"}');
+    expect(seen[0]).toMatchObject({
+      path: OWNER_PATHS.peer,
+      secret: "s3cret",
+      [PEER_PUBKEY_HEADER]: "01".repeat(32),
+      [PEER_TIMESTAMP_HEADER]: "1234",
+      [PEER_SIGNATURE_HEADER]: "02".repeat(64),
+      body: '{"action":"sync"}',
+    });
+    await new Promise<void>((r) => server.close(() => r()));
+    const down = await client.peer(auth, new Uint8Array(1));
+    expect(down.status).toBe(503);
   });
 });

@@ -1,8 +1,25 @@
+import { toHex } from "@session/crypto";
+import type { LinkPeerAuth } from "@session/protocol/onion";
 import type { Logger } from "pino";
 import { Pool } from "undici";
+import type { LinkReply } from "../onion/node-link.ts";
 import type { RpcResult } from "../rpc/handler.ts";
 import { storageHttpRefusal } from "../rpc/storage-rpc-route.ts";
-import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS } from "./protocol.ts";
+import {
+  type FanOutWire,
+  INTERNAL_HEADER,
+  OWNER_PATHS,
+  PEER_PUBKEY_HEADER,
+  PEER_SIGNATURE_HEADER,
+  PEER_STATUS_HEADER,
+  PEER_TIMESTAMP_HEADER,
+} from "./protocol.ts";
+
+const OWNER_UNAVAILABLE: LinkReply = {
+  status: 503,
+  contentType: "text/plain; charset=utf-8",
+  body: new TextEncoder().encode("Snode busy: owner unavailable"),
+};
 
 /**
  * A worker's own requests to the owner (owner-gate.ts), on keep-alive connections to its socket.
@@ -72,6 +89,43 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
     /** A storage RPC request the worker does not serve itself, answered by the owner. */
     rpc(body: unknown): Promise<RpcResult> {
       return post<RpcResult>(OWNER_PATHS.rpc, body).catch(failed);
+    },
+    /**
+     * A node-to-node request that came on a node link this worker took (swarm forwards and the
+     * like, which the owner serves), with its sender's signature; the owner's reply, or 503
+     * should the owner not answer (the peer retries as for a busy node).
+     */
+    async peer(auth: LinkPeerAuth, body: Uint8Array): Promise<LinkReply> {
+      try {
+        const r = await pool.request({
+          path: OWNER_PATHS.peer,
+          method: "POST",
+          headers: {
+            "content-type": "application/octet-stream",
+            [INTERNAL_HEADER]: secret,
+            [PEER_PUBKEY_HEADER]: toHex(auth.pubkey),
+            [PEER_TIMESTAMP_HEADER]: String(auth.timestamp),
+            [PEER_SIGNATURE_HEADER]: toHex(auth.signature),
+          },
+          body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+          headersTimeout: 60_000,
+          bodyTimeout: 60_000,
+        });
+        if (r.statusCode !== 200) {
+          await r.body.dump();
+          throw new Error(`owner answered ${r.statusCode}`);
+        }
+        const bytes = Buffer.from(await r.body.arrayBuffer());
+        const type = r.headers["content-type"];
+        return {
+          status: Number(r.headers[PEER_STATUS_HEADER]),
+          contentType: (Array.isArray(type) ? type[0] : type) ?? "application/json",
+          body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        };
+      } catch (err) {
+        logFailure(err);
+        return OWNER_UNAVAILABLE;
+      }
     },
     close: () => pool.close(),
   };

@@ -1,10 +1,23 @@
 import { timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { fromHex } from "@session/crypto";
+import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
 import type { NodeContext } from "../deps.ts";
+import type { PeerHandler } from "../onion/node-link.ts";
 import type { RpcResult } from "../rpc/handler.ts";
 import { readIncomingLimited } from "../rpc/http-fast-path.ts";
-import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS, PROXIED_HEADER, REMOTE_HEADER } from "./protocol.ts";
+import {
+  type FanOutWire,
+  INTERNAL_HEADER,
+  OWNER_PATHS,
+  PEER_PUBKEY_HEADER,
+  PEER_SIGNATURE_HEADER,
+  PEER_STATUS_HEADER,
+  PEER_TIMESTAMP_HEADER,
+  PROXIED_HEADER,
+  REMOTE_HEADER,
+} from "./protocol.ts";
 
 /**
  * The owner's side of its Unix socket (src/cluster/): only the cluster's workers hold the secret.
@@ -14,7 +27,7 @@ import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS, PROXIED_HEADER, REMOTE_H
  * owner's rate limits, monitor stream caps and logs then see the client, not the worker.
  * Anything else is refused (403).
  */
-export function ownerGate(ctx: NodeContext, server: Server, secret: string) {
+export function ownerGate(ctx: NodeContext, server: Server, secret: string, peer: PeerHandler) {
   const key = Buffer.from(secret);
   const holdsSecret = (v: string | string[] | undefined) => {
     if (typeof v !== "string") return false;
@@ -42,6 +55,7 @@ export function ownerGate(ctx: NodeContext, server: Server, secret: string) {
     res.end(body);
   };
   const internal = async (req: IncomingMessage, res: ServerResponse) => {
+    if (req.url === OWNER_PATHS.peer) return peerRequest(req, res);
     // Not limited: only the workers, which hold client requests to the body limit, send these.
     const bytes = await readIncomingLimited(req, Number.MAX_SAFE_INTEGER);
     const body = JSON.parse(bytes.toString("utf8")) as unknown;
@@ -52,6 +66,30 @@ export function ownerGate(ctx: NodeContext, server: Server, secret: string) {
     }
     if (req.url === OWNER_PATHS.rpc) return answer(res, await ctx.rpc.handle(body, { viaOnion: false }));
     res.writeHead(404).end();
+  };
+
+  /**
+   * A node-to-node request from a node link a worker took: answered as if it had come on a link
+   * to this process (the sender's signature is checked there, against the registry).
+   */
+  const peerRequest = async (req: IncomingMessage, res: ServerResponse) => {
+    const header = (name: string) => String(req.headers[name] ?? "");
+    // The worker's link reader held the frame to the same limit (node-server.ts).
+    const body = await readIncomingLimited(req, ctx.config.maxBodyBytes + LINK_PEER_AUTH_BYTES);
+    const reply = await peer(
+      {
+        pubkey: fromHex(header(PEER_PUBKEY_HEADER)),
+        timestamp: Number(header(PEER_TIMESTAMP_HEADER)),
+        signature: fromHex(header(PEER_SIGNATURE_HEADER)),
+      },
+      body,
+    );
+    res.writeHead(200, {
+      "content-type": reply.contentType,
+      "content-length": reply.body.byteLength,
+      [PEER_STATUS_HEADER]: reply.status,
+    });
+    res.end(reply.body);
   };
 
   /** True when it answered the request (a worker's own, or a refusal); false to serve it as usual. */

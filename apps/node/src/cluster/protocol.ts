@@ -29,7 +29,19 @@ export const OWNER_PATHS = {
   fanOut: "/fanout",
   /** Body: a storage RPC request the worker does not serve itself (batch, delete, expire, …). */
   rpc: "/rpc",
+  /**
+   * Body: a node-to-node request that came on a node link the worker took, its sender's
+   * signature in the PEER_*_HEADERs; answer: the owner's reply, its status in PEER_STATUS_HEADER.
+   */
+  peer: "/peer",
 } as const;
+
+/** On an OWNER_PATHS.peer request: the link frame's auth fields (hex, Unix ms, hex). */
+export const PEER_PUBKEY_HEADER = "x-session-node-peer-pubkey";
+export const PEER_TIMESTAMP_HEADER = "x-session-node-peer-timestamp";
+export const PEER_SIGNATURE_HEADER = "x-session-node-peer-signature";
+/** On its answer: the status of the owner's reply to the peer. */
+export const PEER_STATUS_HEADER = "x-session-node-peer-status";
 
 /** A store a worker committed, for the owner to send on to the swarm peers. */
 export interface FanOutWire {

@@ -4,6 +4,7 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
+import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
 import {
   connectionServerOptions,
   createLogger,
@@ -16,7 +17,7 @@ import { Agent, fetch as undiciFetch } from "undici";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
 import { dispatcherPost } from "../onion/http.ts";
 import { DEFAULT_ONION_LIMITS } from "../onion/limits.ts";
-import { nodeLinks } from "../onion/node-link.ts";
+import { acceptNodeLinks, nodeLinks } from "../onion/node-link.ts";
 import { onionService } from "../onion/routes.ts";
 import { DEFAULT_ONION_SERVER_POLICY, serverPost } from "../onion/server-destination.ts";
 import type { PeerClient } from "../replication/peer.ts";
@@ -154,7 +155,17 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     }
   };
   const server: HttpServer = tls ? createHttpsServer(options, listener) : createHttpServer(options, listener);
-  server.on("upgrade", proxy.upgrade);
+  // Node links from other nodes are taken here: their relays are opened in this worker, their
+  // node-to-node requests (swarm forwards and the like) go on to the owner. Other upgrades too.
+  const links = acceptNodeLinks(
+    server,
+    { relay: onion.relay, peer: (auth, body) => owner.peer(auth, body) },
+    {
+      maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),
+      logger,
+      otherUpgrade: proxy.upgrade,
+    },
+  );
   const closer = guardNodeServer(server, config, tls !== undefined);
   // The server never listens: the owner hands it connections. node:http starts tracking its
   // connections (header and request timeouts, idle closes) on 'listening', so that is said here.
@@ -165,8 +176,10 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
   const stop = async (deadline = Date.now() + DEFAULT_GRACE_MS) => {
     if (stopping) return;
     stopping = true;
-    // Node links passed to the owner (upgraded sockets) are cut at the deadline with the rest.
-    await closer.close({ graceMs: Math.max(0, deadline - Date.now()), pollMs: 50 });
+    // The links taken here answer what they hold and close (the peers relay elsewhere meanwhile);
+    // upgraded sockets still open at the deadline are cut with the rest.
+    const graceMs = Math.max(0, deadline - Date.now());
+    await Promise.all([links.close(graceMs), closer.close({ graceMs, pollMs: 50 })]);
     proxy.close();
     relayLinks.close();
     await Promise.all([owner.close(), nodeAgent.close(), finalHopServers.close()]);

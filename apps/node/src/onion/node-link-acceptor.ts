@@ -37,7 +37,8 @@ const SHUTTING_DOWN: LinkReply = {
 
 /**
  * Accepts node links on `server` (upgrade requests to NODE_LINK_PATH); every other upgrade
- * request is answered 400 and closed, and link upgrades over `maxLinks` or during shutdown 503.
+ * request is answered 400 and closed (or given to `otherUpgrade`), and link upgrades over
+ * `maxLinks` or during shutdown 503.
  */
 export function acceptNodeLinks(
   server: Server,
@@ -47,6 +48,8 @@ export function acceptNodeLinks(
     /** Links accepted at once (default 4096); more upgrades are answered 503. */
     maxLinks?: number;
     logger?: Logger;
+    /** Where an upgrade request that is not for a link goes (a cluster worker's proxy); default 400. */
+    otherUpgrade?: (req: IncomingMessage, socket: Socket, head: Buffer) => void;
   },
 ): NodeLinkServer {
   const maxLinks = opts.maxLinks ?? 4096;
@@ -65,6 +68,7 @@ export function acceptNodeLinks(
   let closing = false;
   server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => {
     const wanted = req.url === NODE_LINK_PATH && req.headers.upgrade?.toLowerCase() === NODE_LINK_PROTOCOL;
+    if (!wanted && opts.otherUpgrade) return opts.otherUpgrade(req, socket, head);
     if (!wanted || closing || links.size >= maxLinks) {
       // A refused link upgrade (503) makes the opener relay over HTTP for a while.
       const status = wanted ? "503 Service Unavailable" : "400 Bad Request";
