@@ -5,15 +5,7 @@ import { join } from "node:path";
 import { createLogger } from "@session/service-kit";
 import { afterEach, describe, expect, it } from "vitest";
 import { ownerClient } from "./owner-client.ts";
-import {
-  type FanOutWire,
-  INTERNAL_HEADER,
-  OWNER_PATHS,
-  PEER_PUBKEY_HEADER,
-  PEER_SIGNATURE_HEADER,
-  PEER_STATUS_HEADER,
-  PEER_TIMESTAMP_HEADER,
-} from "./protocol.ts";
+import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS, PEER_HEADERS } from "./protocol.ts";
 
 const silent = createLogger({ name: "test", level: "silent" });
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -99,7 +91,7 @@ describe("ownerClient", () => {
           body: Buffer.concat(chunks).toString(),
         });
         res
-          .writeHead(200, { "content-type": "application/json", [PEER_STATUS_HEADER]: "401" })
+          .writeHead(200, { "content-type": "application/json", [PEER_HEADERS.status]: "401" })
           .end('{"error":"no"}');
       });
     });
@@ -117,9 +109,9 @@ describe("ownerClient", () => {
     expect(seen[0]).toMatchObject({
       path: OWNER_PATHS.peer,
       secret: "s3cret",
-      [PEER_PUBKEY_HEADER]: "01".repeat(32),
-      [PEER_TIMESTAMP_HEADER]: "1234",
-      [PEER_SIGNATURE_HEADER]: "02".repeat(64),
+      [PEER_HEADERS.pubkey]: "01".repeat(32),
+      [PEER_HEADERS.timestamp]: "1234",
+      [PEER_HEADERS.signature]: "02".repeat(64),
       body: '{"action":"sync"}',
     });
     await new Promise<void>((r) => server.close(() => r()));

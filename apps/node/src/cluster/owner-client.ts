@@ -5,15 +5,7 @@ import { Pool } from "undici";
 import type { LinkReply } from "../onion/node-link.ts";
 import type { RpcResult } from "../rpc/handler.ts";
 import { storageHttpRefusal } from "../rpc/storage-rpc-route.ts";
-import {
-  type FanOutWire,
-  INTERNAL_HEADER,
-  OWNER_PATHS,
-  PEER_PUBKEY_HEADER,
-  PEER_SIGNATURE_HEADER,
-  PEER_STATUS_HEADER,
-  PEER_TIMESTAMP_HEADER,
-} from "./protocol.ts";
+import { type FanOutWire, INTERNAL_HEADER, OWNER_PATHS, PEER_HEADERS } from "./protocol.ts";
 
 const OWNER_UNAVAILABLE: LinkReply = {
   status: 503,
@@ -103,9 +95,9 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
           headers: {
             "content-type": "application/octet-stream",
             [INTERNAL_HEADER]: secret,
-            [PEER_PUBKEY_HEADER]: toHex(auth.pubkey),
-            [PEER_TIMESTAMP_HEADER]: String(auth.timestamp),
-            [PEER_SIGNATURE_HEADER]: toHex(auth.signature),
+            [PEER_HEADERS.pubkey]: toHex(auth.pubkey),
+            [PEER_HEADERS.timestamp]: String(auth.timestamp),
+            [PEER_HEADERS.signature]: toHex(auth.signature),
           },
           body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
           headersTimeout: 60_000,
@@ -118,7 +110,7 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
         const bytes = Buffer.from(await r.body.arrayBuffer());
         const type = r.headers["content-type"];
         return {
-          status: Number(r.headers[PEER_STATUS_HEADER]),
+          status: Number(r.headers[PEER_HEADERS.status]),
           contentType: (Array.isArray(type) ? type[0] : type) ?? "application/json",
           body: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength),
         };

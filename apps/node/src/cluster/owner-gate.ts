@@ -11,10 +11,7 @@ import {
   type FanOutWire,
   INTERNAL_HEADER,
   OWNER_PATHS,
-  PEER_PUBKEY_HEADER,
-  PEER_SIGNATURE_HEADER,
-  PEER_STATUS_HEADER,
-  PEER_TIMESTAMP_HEADER,
+  PEER_HEADERS,
   PROXIED_HEADER,
   REMOTE_HEADER,
 } from "./protocol.ts";
@@ -78,16 +75,16 @@ export function ownerGate(ctx: NodeContext, server: Server, secret: string, peer
     const body = await readIncomingLimited(req, ctx.config.maxBodyBytes + LINK_PEER_AUTH_BYTES);
     const reply = await peer(
       {
-        pubkey: fromHex(header(PEER_PUBKEY_HEADER)),
-        timestamp: Number(header(PEER_TIMESTAMP_HEADER)),
-        signature: fromHex(header(PEER_SIGNATURE_HEADER)),
+        pubkey: fromHex(header(PEER_HEADERS.pubkey)),
+        timestamp: Number(header(PEER_HEADERS.timestamp)),
+        signature: fromHex(header(PEER_HEADERS.signature)),
       },
       body,
     );
     res.writeHead(200, {
       "content-type": reply.contentType,
       "content-length": reply.body.byteLength,
-      [PEER_STATUS_HEADER]: reply.status,
+      [PEER_HEADERS.status]: reply.status,
     });
     res.end(reply.body);
   };

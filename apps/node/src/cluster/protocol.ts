@@ -36,12 +36,16 @@ export const OWNER_PATHS = {
   peer: "/peer",
 } as const;
 
-/** On an OWNER_PATHS.peer request: the link frame's auth fields (hex, Unix ms, hex). */
-export const PEER_PUBKEY_HEADER = "x-session-node-peer-pubkey";
-export const PEER_TIMESTAMP_HEADER = "x-session-node-peer-timestamp";
-export const PEER_SIGNATURE_HEADER = "x-session-node-peer-signature";
-/** On its answer: the status of the owner's reply to the peer. */
-export const PEER_STATUS_HEADER = "x-session-node-peer-status";
+/**
+ * Headers of an OWNER_PATHS.peer exchange: the link frame's auth fields on the request (hex, Unix
+ * ms, hex), and the status of the owner's reply to the peer on the answer.
+ */
+export const PEER_HEADERS = {
+  pubkey: "x-session-node-peer-pubkey",
+  timestamp: "x-session-node-peer-timestamp",
+  signature: "x-session-node-peer-signature",
+  status: "x-session-node-peer-status",
+} as const;
 
 /** A store a worker committed, for the owner to send on to the swarm peers. */
 export interface FanOutWire {
