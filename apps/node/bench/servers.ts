@@ -25,7 +25,7 @@ import { dirname, join } from "node:path";
 import { type KeyPair, keypairFromSeed, toHex } from "@session/crypto";
 import { Agent, request } from "undici";
 import { writeRegistryFile } from "../src/swarm/membership.ts";
-import type { CpuMeter } from "./harness.ts";
+import { type CpuMeter, cpuSecondsOf } from "./harness.ts";
 import { processTreeMeter } from "./proc-cpu.ts";
 
 export interface BenchServer {
@@ -180,6 +180,14 @@ export interface BenchNetwork extends BenchServer {
   members: BenchServer[];
 }
 
+/** A server on 127.0.0.1 as a node list names it (our registry file, the mock's service node list). */
+const listed = (keys: { ed25519: KeyPair; x25519: KeyPair }, port: number) => ({
+  pubkey_ed25519: toHex(keys.ed25519.publicKey),
+  pubkey_x25519: toHex(keys.x25519.publicKey),
+  public_ip: "127.0.0.1",
+  storage_port: port,
+});
+
 /** Keys and ports for `count` servers that will know each other. */
 async function networkMembers(count: number) {
   const out: { seed: Buffer; keys: { ed25519: KeyPair; x25519: KeyPair }; https: number; omq: number }[] = [];
@@ -202,8 +210,7 @@ function asNetwork(name: string, members: BenchServer[]): BenchNetwork {
     name,
     members,
     cpu: {
-      cpuSeconds: async () =>
-        (await Promise.all(members.map((m) => m.cpu.cpuSeconds()))).reduce((a, b) => a + b),
+      cpuSeconds: () => cpuSecondsOf(members.map((m) => m.cpu)),
     },
     stop: async () => {
       await Promise.all(members.map((m) => m.stop()));
@@ -230,10 +237,7 @@ export async function startOxenssNetwork(opts: {
     network,
     JSON.stringify(
       nodes.map((n) => ({
-        pubkey_ed25519: toHex(n.keys.ed25519.publicKey),
-        pubkey_x25519: toHex(n.keys.x25519.publicKey),
-        public_ip: "127.0.0.1",
-        storage_port: n.https,
+        ...listed(n.keys, n.https),
         storage_lmq_port: n.omq,
         swarm_id: 0,
       })),
@@ -294,15 +298,7 @@ export async function startNodeMain(opts: {
   const k = keypairFromSeed(new Uint8Array(seed));
   const port = opts.member?.port ?? (await freePort());
   const registry = opts.member?.registry ?? join(opts.dir, "registry.json");
-  if (!opts.member)
-    await writeRegistryFile(registry, [
-      {
-        pubkey_ed25519: toHex(k.ed25519.publicKey),
-        pubkey_x25519: toHex(k.x25519.publicKey),
-        public_ip: "127.0.0.1",
-        storage_port: port,
-      },
-    ]);
+  if (!opts.member) await writeRegistryFile(registry, [listed(k, port)]);
   const main = opts.main ?? new URL("../src/main.ts", import.meta.url).pathname;
   // As `pnpm start` and the images run it (the young generation's size: README "Young generation").
   const child = spawn(
@@ -365,12 +361,7 @@ export async function startNodeNetwork(opts: {
   const registry = join(opts.dir, "registry.json");
   await writeRegistryFile(
     registry,
-    nodes.map((n) => ({
-      pubkey_ed25519: toHex(n.keys.ed25519.publicKey),
-      pubkey_x25519: toHex(n.keys.x25519.publicKey),
-      public_ip: "127.0.0.1",
-      storage_port: n.https,
-    })),
+    nodes.map((n) => listed(n.keys, n.https)),
   );
   const members: BenchServer[] = [];
   try {

@@ -10,12 +10,11 @@ import {
 import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { createAdaptorServer } from "@hono/node-server";
-import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
 import { connectionServerOptions } from "@session/service-kit";
 import { ownerGate } from "./cluster/owner-gate.ts";
 import type { NodeContext } from "./deps.ts";
 import { loadTlsCertificate } from "./keys.ts";
-import { DEFAULT_ONION_LIMITS } from "./onion/limits.ts";
+import { linkMaxBodyBytes } from "./onion/limits.ts";
 import { acceptNodeLinks, type NodeLinkServer } from "./onion/node-link.ts";
 import type { NodeApp } from "./server.ts";
 import { guardNodeServer } from "./server-guards.ts";
@@ -80,8 +79,7 @@ export async function listenNode(
   });
   const closer = guardNodeServer(server, config, tls !== undefined);
   const links = acceptNodeLinks(server, linkHandlers, {
-    // The larger of an onion body and a peer request (with its auth fields).
-    maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),
+    maxBodyBytes: linkMaxBodyBytes(config.maxBodyBytes),
     logger: ctx.logger,
   });
   const port = owner ? config.port : (server.address() as AddressInfo).port;

@@ -21,12 +21,13 @@ const OWNER_UNAVAILABLE: LinkReply = {
  */
 export function ownerClient(socketPath: string, secret: string, logger: Logger) {
   const pool = new Pool("http://owner.invalid", { socketPath, connections: 16 });
-  const post = async <T>(path: string, body: unknown): Promise<T> => {
+  /** POSTs to the owner as a worker; a status other than 200 throws. */
+  const send = async (path: string, headers: Record<string, string>, body: string | Buffer) => {
     const r = await pool.request({
       path,
       method: "POST",
-      headers: { "content-type": "application/json", [INTERNAL_HEADER]: secret },
-      body: JSON.stringify(body),
+      headers: { ...headers, [INTERNAL_HEADER]: secret },
+      body,
       headersTimeout: 60_000,
       bodyTimeout: 60_000,
     });
@@ -34,6 +35,10 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
       await r.body.dump();
       throw new Error(`owner answered ${r.statusCode}`);
     }
+    return r;
+  };
+  const post = async <T>(path: string, body: unknown): Promise<T> => {
+    const r = await send(path, { "content-type": "application/json" }, JSON.stringify(body));
     return (await r.body.json()) as T;
   };
   const logFailure = (err: unknown) => logger.error({ err: String(err) }, "owner request failed");
@@ -89,24 +94,16 @@ export function ownerClient(socketPath: string, secret: string, logger: Logger) 
      */
     async peer(auth: LinkPeerAuth, body: Uint8Array): Promise<LinkReply> {
       try {
-        const r = await pool.request({
-          path: OWNER_PATHS.peer,
-          method: "POST",
-          headers: {
+        const r = await send(
+          OWNER_PATHS.peer,
+          {
             "content-type": "application/octet-stream",
-            [INTERNAL_HEADER]: secret,
             [PEER_HEADERS.pubkey]: toHex(auth.pubkey),
             [PEER_HEADERS.timestamp]: String(auth.timestamp),
             [PEER_HEADERS.signature]: toHex(auth.signature),
           },
-          body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
-          headersTimeout: 60_000,
-          bodyTimeout: 60_000,
-        });
-        if (r.statusCode !== 200) {
-          await r.body.dump();
-          throw new Error(`owner answered ${r.statusCode}`);
-        }
+          Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+        );
         const bytes = Buffer.from(await r.body.arrayBuffer());
         const type = r.headers["content-type"];
         return {

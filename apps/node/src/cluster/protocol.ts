@@ -31,7 +31,7 @@ export const OWNER_PATHS = {
   rpc: "/rpc",
   /**
    * Body: a node-to-node request that came on a node link the worker took, its sender's
-   * signature in the PEER_*_HEADERs; answer: the owner's reply, its status in PEER_STATUS_HEADER.
+   * signature in PEER_HEADERS; answer: the owner's reply, its status in PEER_HEADERS.status.
    */
   peer: "/peer",
 } as const;

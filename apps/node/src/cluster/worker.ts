@@ -4,7 +4,6 @@ import { createServer as createHttpsServer } from "node:https";
 import type { Socket } from "node:net";
 import { join } from "node:path";
 import { toHex } from "@session/crypto";
-import { LINK_PEER_AUTH_BYTES } from "@session/protocol/onion";
 import {
   connectionServerOptions,
   createLogger,
@@ -16,7 +15,7 @@ import {
 import { Agent, fetch as undiciFetch } from "undici";
 import { loadNodeKeys, loadTlsCertificate } from "../keys.ts";
 import { dispatcherPost } from "../onion/http.ts";
-import { DEFAULT_ONION_LIMITS } from "../onion/limits.ts";
+import { DEFAULT_ONION_LIMITS, linkMaxBodyBytes } from "../onion/limits.ts";
 import { acceptNodeLinks, nodeLinks } from "../onion/node-link.ts";
 import { onionService } from "../onion/routes.ts";
 import { DEFAULT_ONION_SERVER_POLICY, serverPost } from "../onion/server-destination.ts";
@@ -161,7 +160,7 @@ export async function runWorker(s: WorkerSettings): Promise<void> {
     server,
     { relay: onion.relay, peer: (auth, body) => owner.peer(auth, body) },
     {
-      maxBodyBytes: Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, config.maxBodyBytes + LINK_PEER_AUTH_BYTES),
+      maxBodyBytes: linkMaxBodyBytes(config.maxBodyBytes),
       logger,
       otherUpgrade: proxy.upgrade,
     },

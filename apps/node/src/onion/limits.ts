@@ -1,4 +1,4 @@
-import { ONION_MAX_HOPS, ONION_MAX_LAYER_SIZE } from "@session/protocol/onion";
+import { LINK_PEER_AUTH_BYTES, ONION_MAX_HOPS, ONION_MAX_LAYER_SIZE } from "@session/protocol/onion";
 
 /** Tunables of onion handling; defaults follow oxen-storage-server. */
 export interface OnionLimits {
@@ -29,6 +29,13 @@ export const DEFAULT_ONION_LIMITS: OnionLimits = {
 export function onionLimits(overrides: Partial<OnionLimits> | undefined): OnionLimits {
   return { ...DEFAULT_ONION_LIMITS, ...overrides };
 }
+
+/**
+ * The largest frame body a node link accepts: the larger of an onion body and a node-to-node
+ * request of `maxRpcBodyBytes` with its auth fields.
+ */
+export const linkMaxBodyBytes = (maxRpcBodyBytes: number) =>
+  Math.max(DEFAULT_ONION_LIMITS.maxBodyBytes, maxRpcBodyBytes + LINK_PEER_AUTH_BYTES);
 
 /** Node-to-node relay endpoint: our HTTP stand-in for oxenss's OxenMQ `sn.onion_request`. */
 export const ONION_RELAY_PATH = "/sn/onion_request";
