@@ -59,8 +59,9 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
     },
   });
 
-  // The WAL checkpoint thread (storage/checkpointer.ts): a log it stops keeping up with ends up
-  // checkpointed inside the writers' commits (README "Beside oxenss", 18:00 UTC).
+  // The WAL checkpoint thread (storage/checkpointer.ts): a log it stops keeping up with, or stops
+  // starting over, ends up checkpointed inside the writers' commits (README "Checkpoints off the
+  // event loop").
   const wal = (read: (s: CheckpointStats) => number) => () => {
     const stats = sources.walCheckpoints();
     return stats ? read(stats) : 0;
@@ -87,6 +88,11 @@ export function registerNodeMetrics(registry: Registry, sources: NodeGaugeSource
       "session_node_wal_checkpointed_frames_total",
       "WAL frames (database pages) the checkpoint thread copied back into the database file",
       wal((s) => s.framesCheckpointed),
+    ],
+    [
+      "session_node_wal_restarts_total",
+      "Times the checkpoint thread started the WAL over (a RESTART checkpoint once the log is long)",
+      wal((s) => s.restarts),
     ],
     [
       "session_node_wal_checkpoint_failures_total",

@@ -189,6 +189,8 @@ describe("/metrics", () => {
     expect(read(text, "wal_checkpointed_frames_total")).toBeGreaterThan(0);
     expect(read(text, "wal_checkpoints_total")).toBeGreaterThan(0);
     expect(read(text, "wal_checkpoint_failures_total")).toBe(0);
+    // Exported from the start; it counts once a log reaches the thread's restart size.
+    expect(text).toMatch(/^session_node_wal_restarts_total 0$/m);
   });
 });
 

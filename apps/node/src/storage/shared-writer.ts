@@ -1,4 +1,5 @@
 import Database from "better-sqlite3";
+import { BACKSTOP_CHECKPOINT_PAGES } from "./checkpointer.ts";
 import { type HotStatements, insertMessage, prepareHotStatements } from "./hot-statements.ts";
 import type { NewMessage } from "./store.ts";
 
@@ -10,8 +11,6 @@ export interface WriteOutcome {
 
 /** Until then a batch whose lock stays taken keeps trying; then it fails (the stores answer 500). */
 const LOCK_WAIT_MS = 5_000;
-/** SQLite's own checkpoint on this connection: only a backstop (the owner's thread checkpoints). */
-const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 /** Tries on the next turns before waiting on a timer (another process's commit is ~0.1 ms). */
 const IMMEDIATE_TRIES = 3;
 /**

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
+import { BACKSTOP_CHECKPOINT_PAGES } from "./checkpointer.ts";
 import { RETRIEVE_PAGE } from "./hot-statements.ts";
 import { MessageStore, type NewMessage } from "./store.ts";
 import { TEST_NOW, testMessage } from "./test-messages.ts";
@@ -159,7 +160,7 @@ describe("MessageStore checkpoints", () => {
     closeReader();
     const sqlite = (store as unknown as { sqlite: Database.Database }).sqlite;
     // The writer's own checkpoint is only a far backstop: 1000 pages would trigger it in a commit.
-    expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(10_000);
+    expect(sqlite.pragma("wal_autocheckpoint", { simple: true })).toBe(BACKSTOP_CHECKPOINT_PAGES);
     const big = (i: number): NewMessage => ({ ...msg(i), data: new Uint8Array(4096).fill(i % 251) });
     for (let turn = 0; turn < 10; turn++) {
       for (let i = 0; i < 50; i++) store.storeInBatch(big(turn * 50 + i));

@@ -9,13 +9,10 @@ import { countRows } from "../db/count.ts";
 import { type MessageRow, messages } from "../db/schema.ts";
 import type { AfterDb, ExpireResult } from "./account-edits.ts";
 import * as edits from "./account-edits.ts";
-import { type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
+import { BACKSTOP_CHECKPOINT_PAGES, type CheckpointStats, WalCheckpointer } from "./checkpointer.ts";
 import { type HotStatements, insertMessage, prepareHotStatements, RETRIEVE_PAGE } from "./hot-statements.ts";
 import * as scan from "./replication-scan.ts";
 import { TurnCommit } from "./turn-commit.ts";
-
-/** SQLite's own checkpoint, 10× its default: only reached if the checkpoint thread stalls. */
-const BACKSTOP_CHECKPOINT_PAGES = 10_000;
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), "..", "db", "migrations");
 
