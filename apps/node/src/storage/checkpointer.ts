@@ -81,7 +81,8 @@ try {
               copied = 0;
               break;
             }
-            Atomics.wait(ctl, ${STOP}, 0, 1);
+            // A stop ends the tries (the wait returns at once once STOP is set).
+            if (Atomics.wait(ctl, ${STOP}, 0, 1) === "not-equal") break;
           }
         }
       }
