@@ -59,33 +59,33 @@ try {
     return r;
   };
   const pass = () => checkpoint("PASSIVE");
+  // Catch up until a pass finds few new frames (the log a pass reports is its size when the pass
+  // began), then start the log over while there is almost nothing left to copy under the lock.
+  const startOver = (r) => {
+    let fresh = Infinity;
+    for (let i = 0; i < ${MAX_CATCH_UP_PASSES} && fresh > ${FEW_NEW_FRAMES}; i++) {
+      const before = r.log;
+      r = pass();
+      if (r.log < before) return; // a writer started the log over itself
+      fresh = r.log - before;
+    }
+    if (fresh > ${FEW_NEW_FRAMES}) return;
+    for (let i = 0; i < ${RESTART_TRIES}; i++) {
+      if (checkpoint("RESTART").busy === 0) {
+        Atomics.add(ctl, ${RESTARTS}, 1);
+        copied = 0; // the next log is counted from its first frame
+        return;
+      }
+      // A stop ends the tries (the wait returns at once once STOP is set).
+      if (Atomics.wait(ctl, ${STOP}, 0, 1) === "not-equal") return;
+    }
+  };
   // Sleeps until the interval ends or stop() wakes it.
   while (Atomics.wait(ctl, ${STOP}, 0, workerData.intervalMs) !== "not-equal") {
     if (Atomics.load(ctl, ${STOP}) !== 0) break;
     try {
-      let r = pass();
-      if (workerData.restartFrames > 0 && r.log >= workerData.restartFrames) {
-        // Catch up until a pass finds few new frames (the log a pass reports is its size when
-        // the pass began), then start the log over while there is almost nothing left to copy.
-        let fresh = Infinity;
-        for (let i = 0; i < ${MAX_CATCH_UP_PASSES} && fresh > ${FEW_NEW_FRAMES}; i++) {
-          const before = r.log;
-          r = pass();
-          if (r.log < before) break; // a writer started the log over itself
-          fresh = r.log - before;
-        }
-        if (fresh <= ${FEW_NEW_FRAMES}) {
-          for (let i = 0; i < ${RESTART_TRIES}; i++) {
-            if (checkpoint("RESTART").busy === 0) {
-              Atomics.add(ctl, ${RESTARTS}, 1);
-              copied = 0;
-              break;
-            }
-            // A stop ends the tries (the wait returns at once once STOP is set).
-            if (Atomics.wait(ctl, ${STOP}, 0, 1) === "not-equal") break;
-          }
-        }
-      }
+      const r = pass();
+      if (workerData.restartFrames > 0 && r.log >= workerData.restartFrames) startOver(r);
     } catch {
       Atomics.add(ctl, ${FAILURES}, 1);
     }
