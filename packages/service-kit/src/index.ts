@@ -44,6 +44,7 @@ export {
   onErrorHandler,
 } from "./errors.ts";
 export { rateLimit, TokenBuckets } from "./rate-limit.ts";
+export { RecentMap } from "./recent-map.ts";
 
 // Onion: the v4 endpoint and hop a service exposes
 

@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { errorResponse } from "./errors.ts";
+import { RecentMap } from "./recent-map.ts";
 
 interface TokenBucketOptions {
   /** Most tokens a key can hold (the burst). */
@@ -8,36 +9,40 @@ interface TokenBucketOptions {
   refillPerSecond: number;
   /** Milliseconds clock; injected so tests do not sleep. */
   now?: () => number;
-  /** Keys tracked at most; the least recently used key is dropped past this (bounded memory). */
+  /** Keys tracked at most; the ones unused longest are dropped past this (bounded memory). */
   maxKeys?: number;
 }
 
-/** Token buckets per key. `take(key, n)` spends n tokens if the key has them. */
+/**
+ * Token buckets per key. `take(key, n)` spends n tokens if the key has them. The buckets of the
+ * keys used lately are kept (`RecentMap`); a key dropped from it starts full again, as a new one.
+ * A bucket is updated in place: a request allocates nothing that outlives it.
+ */
 export class TokenBuckets {
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly buckets: RecentMap<string, { tokens: number; at: number }>;
   private readonly now: () => number;
-  private readonly maxKeys: number;
 
   constructor(private readonly options: TokenBucketOptions) {
     this.now = options.now ?? Date.now;
-    this.maxKeys = options.maxKeys ?? 10_000;
+    this.buckets = new RecentMap(options.maxKeys ?? 10_000);
   }
 
   /** Spends `cost` tokens; false (and nothing spent) when the key has too few. */
   take(key: string, cost = 1): boolean {
     const now = this.now();
     const { capacity, refillPerSecond } = this.options;
-    const prev = this.buckets.get(key);
-    const tokens = prev
-      ? Math.min(capacity, prev.tokens + (Math.max(0, now - prev.at) / 1000) * refillPerSecond)
-      : capacity;
-    this.buckets.delete(key); // re-inserted below: Map order is our LRU order
-    const ok = tokens >= cost;
-    this.buckets.set(key, { tokens: ok ? tokens - cost : tokens, at: now });
-    if (this.buckets.size > this.maxKeys) {
-      const oldest = this.buckets.keys().next().value;
-      if (oldest !== undefined) this.buckets.delete(oldest);
+    let bucket = this.buckets.get(key);
+    if (!bucket) {
+      bucket = { tokens: capacity, at: now };
+      this.buckets.set(key, bucket);
     }
+    const tokens = Math.min(
+      capacity,
+      bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * refillPerSecond,
+    );
+    const ok = tokens >= cost;
+    bucket.tokens = ok ? tokens - cost : tokens;
+    bucket.at = now;
     return ok;
   }
 }

@@ -8,6 +8,8 @@ import {
 } from "@session/protocol/onion";
 import type { EncType } from "./hop.ts";
 
+export { oldSpaceGrowth } from "./testing/old-space.ts";
+
 /**
  * A minimal client for a server's onion final hop, for tests and benchmarks: it builds the layer
  * a storage node would forward (`[N][ciphertext]{ephemeral_key, enc_type}`), POSTs it straight to

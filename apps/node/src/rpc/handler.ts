@@ -311,7 +311,8 @@ export class RpcHandler {
   ): Promise<RpcResult> {
     // get_expiries answers `expiries` alone (no t/hf), as oxenss does.
     if (req.method === "get_expiries") return { status: 200, body: local };
-    if (!SWARM_WIDE.has(req.method)) return { status: 200, body: { ...local, ...this.misc() } };
+    // `local` is this request's own object: extended in place, not spread (see commitStore).
+    if (!SWARM_WIDE.has(req.method)) return { status: 200, body: Object.assign(local, this.misc()) };
 
     const swarm: Record<string, unknown> = { [this.d.selfEd25519Hex]: local };
     if (!forwarded) await fanOut(this.d, raw, req.method, swarm);

@@ -1,5 +1,6 @@
 import { ed25519PkToX25519, sign, toBase64, verify } from "@session/crypto";
 import type { SignatureVerifier } from "@session/protocol/rpc";
+import { RecentMap } from "@session/service-kit";
 
 /*
  * The signature work of the storage RPC, in one place so the benchmark's crypto limit measures
@@ -9,18 +10,20 @@ import type { SignatureVerifier } from "@session/protocol/rpc";
  */
 
 /**
- * Ed25519 → X25519 public-key conversions, cached per key in a bounded LRU (a 05 account's
+ * Ed25519 → X25519 public-key conversions, cached for the keys used lately (a 05 account's
  * `pubkey_ed25519` converts on every signed request; the map costs one field inversion per
  * request otherwise). Invalid keys are cached too, as null.
  */
 export class KeyConversionCache {
-  private readonly entries = new Map<string, Uint8Array | null>();
+  // The keys used lately (RecentMap): a busy account's key is a lookup, with no re-insertion (and
+  // no garbage in the old generation) per request.
+  private readonly entries: RecentMap<string, Uint8Array | null>;
 
   constructor(
     readonly maxEntries = 10_000,
     private readonly convert: (ed25519Pk: Uint8Array) => Uint8Array = ed25519PkToX25519,
   ) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError("maxEntries must be ≥ 1");
+    this.entries = new RecentMap(maxEntries);
   }
 
   get size(): number {
@@ -32,12 +35,7 @@ export class KeyConversionCache {
     if (ed25519Pk.length !== 32) return null;
     const key = Buffer.from(ed25519Pk.buffer, ed25519Pk.byteOffset, 32).toString("latin1");
     const hit = this.entries.get(key);
-    if (hit !== undefined) {
-      // Re-insert: Map iteration order is the LRU order.
-      this.entries.delete(key);
-      this.entries.set(key, hit);
-      return hit;
-    }
+    if (hit !== undefined) return hit;
     let x: Uint8Array | null;
     try {
       x = this.convert(ed25519Pk);
@@ -45,9 +43,6 @@ export class KeyConversionCache {
       x = null;
     }
     this.entries.set(key, x);
-    if (this.entries.size > this.maxEntries) {
-      this.entries.delete(this.entries.keys().next().value as string);
-    }
     return x;
   }
 }
