@@ -26,10 +26,12 @@
  * BENCH_REQUESTS (per line and round, default 4000), BENCH_ROUNDS (3), BENCH_WORKERS (N),
  * BENCH_SCALING=0 (no scaling line), BENCH_NODE_FLAGS (extra node flags, bench/servers.ts),
  * BENCH_NODE_STDOUT=1 (the nodes' stdout here: what `--trace-gc-nvp` and the like print),
- * BENCH_LOADGEN=wrk (the timed closed-loop rounds driven by Debian's wrk, bench/wrk.ts, for
- * BENCH_WRK_SECONDS each, default 2, from BENCH_WRK_STORES new stores, default 40000; warm-up,
- * checks and the paced line stay on this process's generator, whose rate then comes from one
- * closed-loop round of its own against oxenss).
+ * BENCH_LOADGEN=wrk|node (who drives the timed closed-loop rounds; default wrk when it is
+ * installed: Debian's wrk, bench/wrk.ts, for BENCH_WRK_SECONDS each, default 2, from
+ * BENCH_WRK_STORES new stores, default 40000; warm-up, checks and the paced line stay on this
+ * process's generator, whose rate then comes from one closed-loop round of its own against
+ * oxenss. `node`: this process's undici generator, which spends 60–110 µs of the shared cores per
+ * request against wrk's 25–60).
  */
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -56,7 +58,7 @@ import {
   startOxenss,
   startOxenssNetwork,
 } from "./servers.ts";
-import { runWrk } from "./wrk.ts";
+import { runWrk, wrkInstalled } from "./wrk.ts";
 
 const OXENSS_BIN = process.env.OXENSS_BIN;
 const TOTAL = Number(process.env.BENCH_REQUESTS ?? 4000);
@@ -69,8 +71,17 @@ const LINES = (process.env.BENCH_LINES?.split(",") ?? ["store", "retrieve", "oni
 /** The lines one server runs; onion3 runs on a network of three (startOxenssNetwork, startNodeNetwork). */
 const SINGLE_LINES = LINES.filter((l) => l !== "onion3");
 const ENC: EncType = "xchacha20";
-/** Who drives the timed closed-loop rounds: this process (undici) or wrk (bench/wrk.ts). */
-const LOADGEN = process.env.BENCH_LOADGEN === "wrk" ? "wrk" : "node";
+/**
+ * Who drives the timed closed-loop rounds: wrk (bench/wrk.ts) when it is installed, else this
+ * process (undici). The generator shares the servers' cores, and this process's costs a third to
+ * a half of what a server spends per request, so wrk measures the servers more than the client.
+ */
+const LOADGEN: "wrk" | "node" =
+  process.env.BENCH_LOADGEN === "node"
+    ? "node"
+    : process.env.BENCH_LOADGEN === "wrk" || wrkInstalled()
+      ? "wrk"
+      : "node";
 const WRK_SECONDS = Number(process.env.BENCH_WRK_SECONDS ?? 2);
 /** New messages prepared per wrk store round: more than it can send, so none is sent twice. */
 const WRK_STORES = Number(process.env.BENCH_WRK_STORES ?? 40_000);
@@ -318,6 +329,10 @@ const started = new Date().toISOString().slice(0, 16);
 console.log(
   `apps/node vs oxenss: HTTPS on 127.0.0.1, ${CONCURRENCY} connections, 1 KiB messages, ${ROUNDS} alternating rounds of ${LOADGEN === "wrk" ? `${WRK_SECONDS} s from wrk` : `${TOTAL} requests`} per line, medians; ${availableParallelism()} cores, load average ${load()} at start (${started} UTC)`,
 );
+if (LOADGEN === "node" && process.env.BENCH_LOADGEN !== "node")
+  console.log(
+    "wrk not found (apt-get install wrk): this process's generator drives the rounds, on the servers' cores",
+  );
 
 const names: Record<Line, string> = {
   store: "store (namespace 0)",

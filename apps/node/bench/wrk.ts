@@ -5,7 +5,7 @@
  * bench/wrk-line.lua sends the prepared bodies in turn on every connection (keep-alive) for a
  * fixed time and prints its counts and latency percentiles.
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -38,6 +38,11 @@ function bodiesFile(bodies: readonly (string | Uint8Array)[]): { path: string; r
   const path = join(dir, "bodies");
   writeFileSync(path, Buffer.concat(parts));
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Whether `wrk` runs here (Debian's package: `apt-get install wrk`). */
+export function wrkInstalled(): boolean {
+  return spawnSync("wrk", ["--version"], { stdio: "ignore" }).error === undefined;
 }
 
 /**
