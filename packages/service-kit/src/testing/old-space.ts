@@ -1,9 +1,5 @@
-import { getHeapSpaceStatistics, setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
-
-setFlagsFromString("--expose-gc");
-/** A full GC, available whatever flags the test process started with. */
-const fullGc = runInNewContext("gc") as () => void;
+import { getHeapSpaceStatistics } from "node:v8";
+import { collectGarbage } from "../raw-http.ts";
 
 const oldSpaceUsed = () =>
   getHeapSpaceStatistics().find((s) => s.space_name === "old_space")?.space_used_size ?? 0;
@@ -17,7 +13,7 @@ const oldSpaceUsed = () =>
 export function oldSpaceGrowth(run: () => void): number;
 export function oldSpaceGrowth(run: () => Promise<void>): Promise<number>;
 export function oldSpaceGrowth(run: () => void | Promise<void>): number | Promise<number> {
-  fullGc();
+  collectGarbage();
   const before = oldSpaceUsed();
   const ran = run();
   return ran ? ran.then(() => oldSpaceUsed() - before) : oldSpaceUsed() - before;
